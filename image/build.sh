@@ -1,0 +1,87 @@
+#!/bin/bash
+# Builds the Oyster guest image: runs image/tasks/NN-*.sh in numeric order
+# (the seed's installer: to add or drop a step, add or drop a file) and caches
+# the finished ext4 image by a hash of the tasks and their inputs.
+#
+# Usage: image/build.sh [--cache-dir DIR] [--root-password PW] [--size MIB] [--force]
+# Prints the path of the finished image as the last line on stdout; progress
+# goes to stderr. Needs root (debootstrap). Called by `oyster setup`.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache_dir="${OYSTER_CACHE_DIR:-/var/cache/oyster}"
+root_password="${OYSTER_ROOT_PASSWORD:-123456}"
+size_mib=2048
+force=0
+
+usage() { sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--cache-dir) cache_dir="$2"; shift 2 ;;
+	--root-password) root_password="$2"; shift 2 ;;
+	--size) size_mib="$2"; shift 2 ;;
+	--force) force=1; shift ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "image/build.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+	esac
+done
+case "$size_mib" in ''|*[!0-9]*) echo "image/build.sh: --size must be a number of MiB, got '$size_mib'" >&2; exit 2 ;; esac
+[ "$(id -u)" = 0 ] || { echo "image/build.sh: must run as root (debootstrap needs it)" >&2; exit 1; }
+
+shopt -s nullglob
+tasks=("$here"/tasks/[0-9][0-9]-*.sh)
+key="$( { echo "size=$size_mib"; printf 'pw=%s\n' "$root_password"; cat "$here/build.sh";
+	for t in "${tasks[@]}"; do basename "$t"; cat "$t"; done;
+	if [ -d "$here/files" ]; then find "$here/files" -type f -print0 | sort -z | xargs -0 -r cat; fi; } |
+	sha256sum | cut -c1-16)"
+out_dir="$cache_dir/image/$key"
+
+if [ "$force" = 0 ] && [ -f "$out_dir/rootfs.ext4" ] && [ -f "$out_dir/rootfs.ext4.sha256" ]; then
+	printf '[image] cached: %s\n' "$out_dir" >&2
+	echo "$out_dir/rootfs.ext4"
+	exit 0
+fi
+
+work="$cache_dir/build/image-$key"
+rm -rf "$work"
+mkdir -p "$work"
+cleanup() {
+	# A failed chroot step may leave mounts behind: never leave them.
+	for m in proc sys dev/pts dev; do umount -l "$work/rootfs/$m" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The contract between the runner and its tasks.
+export OYSTER_IMAGE_ROOTFS="$work/rootfs"
+export OYSTER_IMAGE_FILE="$work/rootfs.ext4"
+export OYSTER_IMAGE_SIZE_MIB="$size_mib"
+export OYSTER_IMAGE_FILES="$here/files"
+export OYSTER_ROOT_PASSWORD="$root_password"
+export OYSTER_DEB_CACHE="$cache_dir/debs"
+export DEBIAN_FRONTEND=noninteractive
+mkdir -p "$OYSTER_IMAGE_ROOTFS" "$OYSTER_DEB_CACHE"
+
+i=0
+for t in "${tasks[@]}"; do
+	i=$((i + 1))
+	printf '[image] %d/%d %s\n' "$i" "${#tasks[@]}" "$(basename "$t" .sh)" >&2
+	start=$SECONDS
+	if ! bash -euo pipefail "$t" >&2; then
+		printf '[image] task %s failed\n' "$(basename "$t")" >&2
+		exit 1
+	fi
+	printf '[image]     %ds\n' $((SECONDS - start)) >&2
+done
+
+tmp_out="$cache_dir/image/.tmp-$key-$$"
+rm -rf "$tmp_out"
+mkdir -p "$tmp_out"
+mv "$OYSTER_IMAGE_FILE" "$tmp_out/rootfs.ext4"
+mv "$OYSTER_IMAGE_FILE.sha256" "$tmp_out/rootfs.ext4.sha256"
+# Guests only read the base image; make that true for the file too.
+chmod 444 "$tmp_out/rootfs.ext4"
+rm -rf "$out_dir"
+mv "$tmp_out" "$out_dir"
+printf '[image] done: %s\n' "$out_dir/rootfs.ext4" >&2
+echo "$out_dir/rootfs.ext4"

@@ -1,0 +1,21 @@
+# No per-guest network values live in the image: the host passes address,
+# gateway and resolver at boot (kernel ip=), the kernel configures eth0 before
+# init and writes the resolver to /proc/net/pnp.
+r="$OYSTER_IMAGE_ROOTFS"
+cat > "$r/etc/network/interfaces" 2>/dev/null <<'IF' || true
+# interfaces(5) file used by ifup(8) and ifdown(8)
+auto lo
+iface lo inet loopback
+
+# eth0 is configured at boot.
+IF
+ln -sfn /proc/net/pnp "$r/etc/resolv.conf"
+cat > "$r/etc/hosts" <<'H'
+127.0.0.1	localhost
+127.0.1.1	srv01
+
+::1		localhost ip6-localhost ip6-loopback
+ff02::1		ip6-allnodes
+ff02::2		ip6-allrouters
+H
+echo srv01 > "$r/etc/hostname"

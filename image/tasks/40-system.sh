@@ -1,0 +1,17 @@
+# Boot and shutdown behaviour of the guest under UML.
+r="$OYSTER_IMAGE_ROOTFS"
+echo '/dev/ubda / ext4 defaults,errors=remount-ro 0 1' > "$r/etc/fstab"
+# The host asks for a clean shutdown with ctrl-alt-del (mconsole "cad").
+ln -sfn /lib/systemd/system/poweroff.target "$r/etc/systemd/system/ctrl-alt-del.target"
+# There is no console to log in on; sshd is the way in.
+for u in getty@tty1.service console-getty.service serial-getty@ttyS0.service; do
+	ln -sfn /dev/null "$r/etc/systemd/system/$u"
+done
+# Units that only slow a boot or touch hardware the guest does not have.
+for u in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service \
+	systemd-timesyncd.service fstrim.timer man-db.timer; do
+	ln -sfn /dev/null "$r/etc/systemd/system/$u"
+done
+chroot "$r" systemctl set-default multi-user.target >/dev/null
+ln -sfn /usr/share/zoneinfo/Etc/UTC "$r/etc/localtime"
+echo Etc/UTC > "$r/etc/timezone"

@@ -1,0 +1,90 @@
+// `oyster setup`: host checks, guest kernel build, guest image build, each
+// cached; records the result for `oyster guest start`. Idempotent.
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "oyster/cli/commands.h"
+#include "oyster/common/paths.h"
+#include "oyster/common/process.h"
+#include "oyster/common/sha256.h"
+#include "oyster/sandbox/host_checks.h"
+#include "oyster/sandbox/platform.h"
+
+namespace oyster::cli {
+namespace {
+
+// The last non-empty line a build script printed: the path it built.
+std::filesystem::path last_line_path(const std::string& out) {
+    std::string s = out;
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    auto nl = s.rfind('\n');
+    return nl == std::string::npos ? s : s.substr(nl + 1);
+}
+
+std::filesystem::path run_build_script(const std::string& what, const std::vector<std::string>& argv,
+                                       const std::vector<std::string>& env) {
+    std::cerr << fmt::format("==> {}\n", what);
+    CommandResult r = run_capture(argv, env);
+    if (r.exit_code != 0) throw Error(fmt::format("{} failed (exit {}); see the messages above", argv[0], r.exit_code));
+    auto path = last_line_path(r.stdout_text);
+    if (path.empty() || !std::filesystem::exists(path)) {
+        throw Error(fmt::format("{} did not report what it built", argv[0]));
+    }
+    return path;
+}
+
+}  // namespace
+
+void register_setup(CLI::App& app, ConfigLoader load) {
+    auto* cmd = app.add_subcommand("setup", "Check the host, build (or reuse) the guest kernel and image");
+    struct Options {
+        bool rebuild = false;
+        bool check_only = false;
+    };
+    auto opt = std::make_shared<Options>();
+    cmd->add_flag("--rebuild", opt->rebuild, "Rebuild kernel and image even when cached");
+    cmd->add_flag("--check-only", opt->check_only, "Only run the host checks");
+    cmd->callback([=]() {
+        Config cfg = load();
+        std::cerr << "==> host checks\n";
+        bool all_ok = true;
+        for (const auto& c : run_host_checks(cfg.paths.cache_dir, 6ULL << 30)) {
+            std::cerr << fmt::format("    [{}] {:<7} {}\n", c.ok ? " ok " : "FAIL", c.name, c.detail);
+            all_ok = all_ok && c.ok;
+        }
+        if (!all_ok) throw Error("host checks failed (see above)");
+        if (opt->check_only) return;
+
+        std::vector<std::string> env = {"OYSTER_CACHE_DIR=" + cfg.paths.cache_dir.string()};
+        std::vector<std::string> kargs = {(data_dir() / "kernel" / "build.sh").string()};
+        std::vector<std::string> iargs = {(data_dir() / "image" / "build.sh").string(), "--root-password",
+                                          cfg.guest.root_password, "--size",
+                                          std::to_string(cfg.guest.image_size_mib)};
+        if (opt->rebuild) {
+            kargs.push_back("--force");
+            iargs.push_back("--force");
+        }
+        Platform p;
+        p.kernel = run_build_script("guest kernel (kernel/build.sh)", kargs, env);
+        p.image = run_build_script("guest image (image/build.sh)", iargs, env);
+
+        std::cerr << "==> verifying base image checksum\n";
+        p.image_sha256 = read_image_checksum_file(p.image);
+        std::string actual = sha256_file(p.image);
+        if (actual != p.image_sha256) {
+            throw Error(fmt::format("{}: sha256 is {}, its .sha256 file says {}: the cached image was modified; "
+                                    "run `oyster setup --rebuild`",
+                                    p.image.string(), actual, p.image_sha256));
+        }
+        p.image_fingerprint = fingerprint_file(p.image);
+        save_platform(cfg.paths.state_dir, p);
+        std::cerr << fmt::format("==> ready\n    kernel {}\n    image  {}\n    sha256 {}\n", p.kernel.string(),
+                                 p.image.string(), p.image_sha256);
+    });
+}
+
+}  // namespace oyster::cli

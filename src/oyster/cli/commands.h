@@ -1,0 +1,22 @@
+// The `oyster` command line: each subcommand registers itself on the CLI11
+// app and runs with the loaded configuration.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "oyster/common/config.h"
+
+namespace oyster::cli {
+
+// Loads the configuration named by --config (or the default path, or the
+// built-in defaults). Subcommands call it when they run, so that `--help`
+// works without a valid config.
+using ConfigLoader = std::function<Config()>;
+
+void register_setup(CLI::App& app, ConfigLoader load);
+void register_guest(CLI::App& app, ConfigLoader load);
+
+}  // namespace oyster::cli

@@ -1,0 +1,18 @@
+// Where Oyster's own files are: the directory holding kernel/ and image/
+// (compiled in, overridable with OYSTER_DATA_DIR) and atomic file writes.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace oyster {
+
+std::filesystem::path data_dir();
+
+// Writes `content` to `path` so that a crash leaves either the old or the new
+// file, never a torn one (temp file, fsync, rename, fsync of the directory).
+void write_file_atomic(const std::filesystem::path& path, const std::string& content, unsigned mode = 0644);
+
+std::string read_file(const std::filesystem::path& path);
+
+}  // namespace oyster

@@ -1,0 +1,141 @@
+#include "oyster/common/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "oyster/common/error.h"
+
+extern char** environ;
+
+namespace oyster {
+namespace {
+
+std::vector<char*> to_argv(const std::vector<std::string>& args) {
+    std::vector<char*> out;
+    for (const auto& a : args) out.push_back(const_cast<char*>(a.c_str()));
+    out.push_back(nullptr);
+    return out;
+}
+
+// After fork, only async-signal-safe calls: report failure by exit code.
+[[noreturn]] void child_fail() { _exit(127); }
+
+}  // namespace
+
+CommandResult run_capture(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
+    if (argv.empty()) throw Error("run_capture: empty command");
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) throw_errno("pipe");
+    std::vector<std::string> env_store;
+    for (char** e = environ; *e != nullptr; ++e) env_store.emplace_back(*e);
+    for (const auto& e : extra_env) env_store.push_back(e);
+    auto envp = to_argv(env_store);
+    auto args = to_argv(argv);
+
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork");
+    if (pid == 0) {
+        int devnull = ::open("/dev/null", O_RDONLY);
+        if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(out[1], 1) < 0) child_fail();
+        ::execvpe(args[0], args.data(), envp.data());
+        child_fail();
+    }
+    ::close(out[1]);
+    CommandResult result;
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(out[0], buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        result.stdout_text.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(out[0]);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR) throw_errno("waitpid");
+    }
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem::path& log_file) {
+    if (argv.empty()) throw Error("spawn_session: empty command");
+    int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (log < 0) throw_errno("open " + log_file.string());
+    auto args = to_argv(argv);
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        int err = errno;
+        ::close(log);
+        throw_errno("fork", err);
+    }
+    if (pid == 0) {
+        ::setsid();
+        int devnull = ::open("/dev/null", O_RDONLY);
+        if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(log, 1) < 0 || ::dup2(log, 2) < 0) child_fail();
+        // The guest must not inherit the caller's signal dispositions.
+        ::signal(SIGINT, SIG_DFL);
+        ::signal(SIGTERM, SIG_DFL);
+        ::signal(SIGPIPE, SIG_DFL);
+        ::execv(args[0], args.data());
+        child_fail();
+    }
+    ::close(log);
+    return pid;
+}
+
+std::optional<std::uint64_t> process_start_time(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(in, line)) return std::nullopt;
+    // comm (field 2) may hold spaces and parentheses: parse after the last ')'.
+    auto close = line.rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream fields(line.substr(close + 2));
+    std::string field;
+    char state = 0;
+    fields >> state;
+    if (state == 'Z' || state == 'X') return std::nullopt;
+    // We are at field 3; start time is field 22.
+    for (int i = 4; i <= 22; ++i) {
+        if (!(fields >> field)) return std::nullopt;
+    }
+    try {
+        return std::stoull(field);
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+bool process_alive(pid_t pid, std::optional<std::uint64_t> start_time) {
+    if (pid <= 0) return false;
+    auto st = process_start_time(pid);
+    if (!st) return false;
+    return !start_time || *st == *start_time;
+}
+
+std::filesystem::path find_in_path(const std::string& name) {
+    const char* path = std::getenv("PATH");
+    std::string dirs = path != nullptr ? path : "/usr/sbin:/usr/bin:/sbin:/bin";
+    std::istringstream ss(dirs);
+    std::string dir;
+    while (std::getline(ss, dir, ':')) {
+        std::filesystem::path p = std::filesystem::path(dir.empty() ? "." : dir) / name;
+        if (::access(p.c_str(), X_OK) == 0) return p;
+    }
+    for (const char* d : {"/usr/sbin", "/sbin"}) {
+        std::filesystem::path p = std::filesystem::path(d) / name;
+        if (::access(p.c_str(), X_OK) == 0) return p;
+    }
+    return {};
+}
+
+}  // namespace oyster

@@ -1,0 +1,39 @@
+// Running host programs: build scripts whose output the operator watches, and
+// long-lived guest processes that outlive the command that started them.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace oyster {
+
+struct CommandResult {
+    int exit_code = -1;      // -1 when killed by a signal
+    std::string stdout_text;  // captured standard output
+};
+
+// Runs argv[0] (searched in PATH) with stdin from /dev/null, stderr inherited
+// (so progress shows) and stdout captured. Extra environment entries are
+// added as "NAME=value". Throws oyster::Error if it cannot be started.
+CommandResult run_capture(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {});
+
+// Starts argv in a new session (its own process group) with stdin from
+// /dev/null and stdout+stderr appended to `log_file`. Returns the pid.
+pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem::path& log_file);
+
+// The process's start time in clock ticks since boot (field 22 of
+// /proc/PID/stat): with the pid, it names a process even after pid reuse.
+std::optional<std::uint64_t> process_start_time(pid_t pid);
+
+// True if `pid` exists, is not a zombie, and (when given) started at `start_time`.
+bool process_alive(pid_t pid, std::optional<std::uint64_t> start_time = std::nullopt);
+
+// Path of the program `name` in PATH, or empty.
+std::filesystem::path find_in_path(const std::string& name);
+
+}  // namespace oyster

@@ -1,0 +1,99 @@
+#include "oyster/net/tap.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+// After <net/if.h>: linux/if_tun.h would pull linux/if.h, which clashes with it.
+#include <linux/if_tun.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "oyster/common/error.h"
+
+namespace oyster {
+namespace {
+
+class FdGuard {
+public:
+    explicit FdGuard(int fd) : fd_(fd) {}
+    ~FdGuard() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+ifreq make_ifreq(const std::string& name) {
+    if (name.empty() || name.size() > kMaxIfNameLen) throw Error("bad interface name '" + name + "'");
+    ifreq ifr{};
+    std::memcpy(ifr.ifr_name, name.data(), name.size());
+    return ifr;
+}
+
+int open_tap(const std::string& name) {
+    int fd = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0) throw_errno("open /dev/net/tun");
+    ifreq ifr = make_ifreq(name);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
+        int err = errno;
+        ::close(fd);
+        throw_errno("TUNSETIFF " + name, err);
+    }
+    return fd;
+}
+
+void set_inet(int sock, const std::string& name, unsigned long request, Ipv4 addr, const char* what) {
+    ifreq ifr = make_ifreq(name);
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(addr.value);
+    std::memcpy(&ifr.ifr_addr, &sin, sizeof sin);
+    if (::ioctl(sock, request, &ifr) != 0) throw_errno(fmt::format("set {} of {} to {}", what, name, addr.str()));
+}
+
+}  // namespace
+
+void create_tap(const std::string& name, uid_t owner, const GuestLink& link) {
+    {
+        FdGuard tap(open_tap(name));
+        if (::ioctl(tap.get(), TUNSETOWNER, static_cast<unsigned long>(owner)) != 0) {
+            throw_errno("TUNSETOWNER " + name);
+        }
+        if (::ioctl(tap.get(), TUNSETPERSIST, 1UL) != 0) throw_errno("TUNSETPERSIST " + name);
+    }
+    FdGuard sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (sock.get() < 0) throw_errno("socket");
+    set_inet(sock.get(), name, SIOCSIFADDR, link.host, "address");
+    std::uint32_t mask = link.prefix_len == 0 ? 0 : ~std::uint32_t{0} << (32 - link.prefix_len);
+    set_inet(sock.get(), name, SIOCSIFNETMASK, Ipv4{mask}, "netmask");
+    ifreq ifr = make_ifreq(name);
+    if (::ioctl(sock.get(), SIOCGIFFLAGS, &ifr) != 0) throw_errno("get flags of " + name);
+    ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
+    if (::ioctl(sock.get(), SIOCSIFFLAGS, &ifr) != 0) throw_errno("bring up " + name);
+}
+
+void delete_tap(const std::string& name) {
+    if (!interface_exists(name)) return;
+    FdGuard tap(open_tap(name));
+    if (::ioctl(tap.get(), TUNSETPERSIST, 0UL) != 0) throw_errno("clear TUNSETPERSIST on " + name);
+}
+
+bool interface_exists(const std::string& name) { return ::if_nametoindex(name.c_str()) != 0; }
+
+std::string random_guest_mac() {
+    std::random_device rd;
+    // 00:1b:21 is an Intel NIC OUI (82576/I350 server adapters).
+    return fmt::format("00:1b:21:{:02x}:{:02x}:{:02x}", rd() & 0xff, rd() & 0xff, rd() & 0xff);
+}
+
+}  // namespace oyster

@@ -1,0 +1,32 @@
+// Host tap interfaces, one per guest: each guest has an L2 segment of its own
+// (a point-to-point /30), so it cannot see or ARP-poison another guest.
+//
+// The tap is made persistent and owned by the uid the UML process runs as, so
+// that process needs no capability to attach to it. It lives in the network
+// namespace of the caller.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "oyster/net/ipv4.h"
+
+namespace oyster {
+
+inline constexpr std::size_t kMaxIfNameLen = 15;
+
+// Creates (or re-uses) persistent tap `name`, owned by `owner`, with the
+// host-side address of `link` and the interface up. Throws oyster::Error.
+void create_tap(const std::string& name, uid_t owner, const GuestLink& link);
+
+// Removes a persistent tap. Missing taps are not an error.
+void delete_tap(const std::string& name);
+
+bool interface_exists(const std::string& name);
+
+// A MAC address a guest NIC can use: an Intel OUI and random low bytes, so it
+// does not look like a virtual NIC (52:54:00, fe:fd and friends do).
+std::string random_guest_mac();
+
+}  // namespace oyster

@@ -1,0 +1,314 @@
+#include "oyster/sandbox/guest_manager.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <deque>
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "oyster/common/process.h"
+#include "oyster/net/ipv4.h"
+#include "oyster/net/tap.h"
+#include "oyster/sandbox/cow_file.h"
+#include "oyster/sandbox/mconsole.h"
+
+namespace oyster {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::uint64_t current_netns_inode() {
+    struct stat st {};
+    if (::stat("/proc/self/ns/net", &st) != 0) throw_errno("stat /proc/self/ns/net");
+    return st.st_ino;
+}
+
+// Serialises slot and id allocation between concurrent `oyster` processes.
+class StateLock {
+public:
+    explicit StateLock(const std::filesystem::path& state_dir) {
+        std::filesystem::create_directories(state_dir / "guests");
+        auto path = state_dir / "guests" / ".lock";
+        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd_ < 0) throw_errno("open " + path.string());
+        if (::flock(fd_, LOCK_EX) != 0) throw_errno("lock " + path.string());
+    }
+    ~StateLock() { ::close(fd_); }
+    StateLock(const StateLock&) = delete;
+    StateLock& operator=(const StateLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
+std::string new_guest_id(const std::filesystem::path& guests_dir) {
+    std::random_device rd;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        std::string id = fmt::format("{:06x}", rd() & 0xffffff);
+        if (!std::filesystem::exists(guests_dir / id)) return id;
+    }
+    throw Error("could not find a free guest id");
+}
+
+bool guest_alive(const GuestRecord& g) { return g.state == "running" && process_alive(g.pid, g.pid_start_time); }
+
+std::string console_tail(const GuestRecord& g, std::size_t lines) {
+    std::ifstream in(g.console_log());
+    std::deque<std::string> tail;
+    std::string line;
+    while (std::getline(in, line)) {
+        tail.push_back(line);
+        if (tail.size() > lines) tail.pop_front();
+    }
+    std::string out;
+    for (const auto& l : tail) out += "  | " + l + "\n";
+    return out;
+}
+
+bool wait_exit(const GuestRecord& g, std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    while (process_alive(g.pid, g.pid_start_time)) {
+        if (Clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return true;
+}
+
+void kill_guest_processes(const GuestRecord& g) {
+    // The UML process leads its own session and process group; its helper and
+    // guest-userspace host processes are in that group too.
+    if (process_alive(g.pid, g.pid_start_time)) ::kill(-g.pid, SIGKILL);
+    ::kill(-g.pid, SIGKILL);
+}
+
+}  // namespace
+
+std::vector<std::string> uml_command_line(const Config& cfg, const Platform& platform, const GuestRecord& g) {
+    auto link_mask = Ipv4{g.prefix_len == 0 ? 0 : ~std::uint32_t{0} << (32 - g.prefix_len)};
+    std::string ip = fmt::format("ip={}::{}:{}:{}:eth0:off", g.guest_ip, g.host_ip, link_mask.str(),
+                                 cfg.guest.hostname);
+    if (!cfg.network.dns.empty()) ip += ":" + cfg.network.dns;
+    return {
+        platform.kernel.string(),
+        fmt::format("mem={}M", cfg.guest.memory_mib),
+        fmt::format("ubd0={},{}", g.cow.string(), platform.image.string()),
+        "root=/dev/ubda",
+        "rw",
+        fmt::format("eth0=tuntap,{},{}", g.tap, g.mac),
+        ip,
+        "umid=" + g.id,
+        "uml_dir=" + g.uml_dir().string(),
+        "con=null",
+        "con0=null,fd:1",
+        "ssl=null",
+    };
+}
+
+std::optional<std::string> wait_for_ssh_banner(const std::string& ip, int timeout_ms) {
+    auto addr = parse_ipv4(ip);
+    if (!addr) return std::nullopt;
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (Clock::now() < deadline) {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0) throw_errno("socket");
+        sockaddr_in sin{};
+        sin.sin_family = AF_INET;
+        sin.sin_port = htons(22);
+        sin.sin_addr.s_addr = htonl(addr->value);
+        ::connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+        std::string got;
+        auto attempt_end = std::min(deadline, Clock::now() + std::chrono::seconds(2));
+        while (Clock::now() < attempt_end) {
+            pollfd p{fd, POLLIN, 0};
+            int left = static_cast<int>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(attempt_end - Clock::now()).count());
+            if (::poll(&p, 1, std::max(left, 1)) <= 0) break;
+            char buf[256];
+            ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            got.append(buf, static_cast<std::size_t>(n));
+            if (auto nl = got.find('\n'); nl != std::string::npos) {
+                ::close(fd);
+                if (got.rfind("SSH-", 0) == 0) {
+                    std::string line = got.substr(0, nl);
+                    if (!line.empty() && line.back() == '\r') line.pop_back();
+                    return line;
+                }
+                return std::nullopt;
+            }
+        }
+        ::close(fd);
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return std::nullopt;
+}
+
+GuestRecord start_guest(const Config& cfg, const Platform& platform, const StartOptions& opts, std::ostream& log) {
+    verify_base_image(platform);
+    auto pool = parse_ipv4_network(cfg.network.guest_pool);
+    if (!pool) throw Error("network.guest_pool is not a network: " + cfg.network.guest_pool);
+
+    GuestRecord g;
+    {
+        StateLock lock(cfg.paths.state_dir);
+        auto guests_dir = cfg.paths.state_dir / "guests";
+        std::set<std::uint32_t> used;
+        for (const auto& other : load_all_guests(cfg.paths.state_dir)) {
+            if (guest_alive(other)) used.insert(other.slot);
+        }
+        std::uint32_t slot = 0;
+        while (used.contains(slot)) ++slot;
+        auto link = slot_link(*pool, slot);
+        if (!link) throw Error(fmt::format("no free address in network.guest_pool {}", pool->str()));
+
+        g.id = new_guest_id(guests_dir);
+        g.dir = guests_dir / g.id;
+        std::filesystem::create_directories(g.dir);
+        std::filesystem::permissions(g.dir, std::filesystem::perms::owner_all);
+        g.state = "starting";
+        g.slot = slot;
+        g.tap = "oy" + g.id;
+        g.host_ip = link->host.str();
+        g.guest_ip = link->guest.str();
+        g.prefix_len = link->prefix_len;
+        g.mac = random_guest_mac();
+        g.kernel = platform.kernel;
+        g.image = platform.image;
+        g.netns_inode = current_netns_inode();
+        g.started_at = unix_now();
+        if (opts.reuse_cow) {
+            g.cow = std::filesystem::absolute(*opts.reuse_cow);
+            CowHeader h = read_cow_file(g.cow);
+            auto named = std::filesystem::weakly_canonical(h.backing_file);
+            if (named != std::filesystem::weakly_canonical(platform.image)) {
+                throw Error(fmt::format("{} was made over {}, not over the current base image {}", g.cow.string(),
+                                        h.backing_file, platform.image.string()));
+            }
+            check_backing_matches(h, platform.image);
+        } else {
+            g.cow = g.dir / "disk.cow";
+            create_cow_file(g.cow, platform.image);
+        }
+        save_guest(g);
+        create_tap(g.tap, 0, *link);
+    }
+
+    auto cleanup_failed = [&](const std::string& why) -> Error {
+        kill_guest_processes(g);
+        try {
+            delete_tap(g.tap);
+        } catch (const Error&) {
+        }
+        g.state = "failed";
+        g.stopped_at = unix_now();
+        save_guest(g);
+        return Error(fmt::format("guest {} failed to start: {}\nlast console lines ({}):\n{}", g.id, why,
+                                 g.console_log().string(), console_tail(g, 15)));
+    };
+
+    auto t0 = Clock::now();
+    try {
+        g.pid = spawn_session(uml_command_line(cfg, platform, g), g.console_log());
+    } catch (const Error& e) {
+        throw cleanup_failed(e.what());
+    }
+    // Read the start time right away: the record must name this process, not
+    // a later one with a reused pid.
+    auto start_time = process_start_time(g.pid);
+    g.pid_start_time = start_time.value_or(0);
+    g.state = "running";
+    save_guest(g);
+    log << fmt::format("guest {}: UML pid {}, tap {} ({} <-> {}), disk {}\n", g.id, g.pid, g.tap, g.host_ip,
+                       g.guest_ip, g.cow.string());
+
+    if (!opts.wait_for_ssh) return g;
+    auto deadline = t0 + std::chrono::seconds(cfg.guest.boot_timeout_s);
+    while (Clock::now() < deadline) {
+        if (!process_alive(g.pid, g.pid_start_time)) throw cleanup_failed("the UML process exited during boot");
+        if (auto banner = wait_for_ssh_banner(g.guest_ip, 500)) {
+            g.boot_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+            save_guest(g);
+            log << fmt::format("guest {}: sshd answered '{}' after {:.2f} s\n", g.id, *banner, static_cast<double>(g.boot_ms) / 1000.0);
+            return g;
+        }
+    }
+    throw cleanup_failed(fmt::format("no SSH banner from {} within {} s (guest.boot_timeout_s)", g.guest_ip,
+                                     cfg.guest.boot_timeout_s));
+}
+
+GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& log) {
+    if (id.empty() || id.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        throw Error("no such guest '" + id + "' (ids are hex, see `oyster guest list`)");
+    }
+    auto dir = cfg.paths.state_dir / "guests" / id;
+    if (!std::filesystem::exists(dir / "guest.json")) throw Error("no such guest '" + id + "'");
+    GuestRecord g = load_guest(dir);
+    if (g.state == "stopped") {
+        log << fmt::format("guest {} is already stopped\n", g.id);
+        return g;
+    }
+    // The tap can only be removed from the namespace it was made in.
+    if (g.netns_inode != current_netns_inode()) {
+        throw Error(fmt::format("guest {} runs in another network namespace (netns inode {}): stop it from there",
+                                g.id, g.netns_inode));
+    }
+    auto timeout = std::chrono::seconds(cfg.guest.stop_timeout_s);
+    if (process_alive(g.pid, g.pid_start_time)) {
+        bool gone = false;
+        try {
+            mconsole_command(g.mconsole_socket(), "cad");
+            log << fmt::format("guest {}: asked for a clean shutdown\n", g.id);
+            gone = wait_exit(g, timeout);
+        } catch (const Error& e) {
+            log << fmt::format("guest {}: mconsole: {}\n", g.id, e.what());
+        }
+        if (!gone) {
+            log << fmt::format("guest {}: no clean shutdown within {} s, halting\n", g.id, cfg.guest.stop_timeout_s);
+            try {
+                mconsole_command(g.mconsole_socket(), "halt");
+                gone = wait_exit(g, std::chrono::seconds(3));
+            } catch (const Error& e) {
+                log << fmt::format("guest {}: mconsole: {}\n", g.id, e.what());
+            }
+        }
+        if (!gone) log << fmt::format("guest {}: killing UML process group {}\n", g.id, g.pid);
+    }
+    kill_guest_processes(g);
+    wait_exit(g, std::chrono::seconds(5));
+    delete_tap(g.tap);
+    std::error_code ec;
+    std::filesystem::remove_all(g.uml_dir(), ec);
+    g.state = "stopped";
+    g.stopped_at = unix_now();
+    save_guest(g);
+    log << fmt::format("guest {}: stopped; disk kept at {}\n", g.id, g.cow.string());
+    return g;
+}
+
+std::vector<GuestRecord> list_guests(const Config& cfg) {
+    auto guests = load_all_guests(cfg.paths.state_dir);
+    for (auto& g : guests) {
+        if (g.state == "running" && !process_alive(g.pid, g.pid_start_time)) g.state = "exited";
+    }
+    return guests;
+}
+
+}  // namespace oyster

@@ -1,0 +1,48 @@
+// Booting and stopping guests: one UML process per guest, booted from the
+// read-only base image plus a COW file of its own, on a tap of its own.
+//
+// A guest's lifecycle is recorded in its GuestRecord before and after every
+// step that changes the host (tap created, process started, process gone), so
+// a crash of the calling process never loses track of a running guest.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "oyster/common/config.h"
+#include "oyster/sandbox/guest_record.h"
+#include "oyster/sandbox/platform.h"
+
+namespace oyster {
+
+struct StartOptions {
+    // Boot from this existing COW file (a stopped guest's disk) instead of a
+    // new one. Its header must name the platform's base image.
+    std::optional<std::filesystem::path> reuse_cow;
+    bool wait_for_ssh = true;
+};
+
+// Boots a guest and, unless told otherwise, waits until its sshd sends a
+// banner. Throws oyster::Error (with the console's last lines when the guest
+// died) and removes what it made on failure, keeping the record and console.
+GuestRecord start_guest(const Config& cfg, const Platform& platform, const StartOptions& opts, std::ostream& log);
+
+// Shuts a guest down: ctrl-alt-del through mconsole (the image maps it to a
+// clean poweroff), then mconsole halt, then SIGKILL of its process group, each
+// after a timeout. Removes its tap; keeps its COW file and console log.
+GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& log);
+
+// All recorded guests; a "running" guest whose process is gone is reported as
+// "exited".
+std::vector<GuestRecord> list_guests(const Config& cfg);
+
+// The UML command line for a guest (exposed for tests and docs).
+std::vector<std::string> uml_command_line(const Config& cfg, const Platform& platform, const GuestRecord& g);
+
+// Waits until `ip`:22 sends an SSH banner; returns the banner line.
+std::optional<std::string> wait_for_ssh_banner(const std::string& ip, int timeout_ms);
+
+}  // namespace oyster

@@ -1,0 +1,50 @@
+// What Oyster knows about one guest, kept in <state_dir>/guests/<id>/guest.json
+// (written atomically, so a crash of the CLI or the sensor never leaves a torn
+// record) next to the guest's COW file and console log.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace oyster {
+
+struct GuestRecord {
+    std::string id;
+    std::string state;  // "running" or "stopped"
+    pid_t pid = 0;
+    std::uint64_t pid_start_time = 0;
+    std::uint32_t slot = 0;
+    std::string tap;
+    std::string host_ip, guest_ip;
+    unsigned prefix_len = 30;
+    std::string mac;
+    std::filesystem::path dir;  // <state_dir>/guests/<id>
+    std::filesystem::path cow;
+    std::filesystem::path kernel, image;
+    std::uint64_t netns_inode = 0;  // network namespace the tap lives in
+    std::int64_t started_at = 0, stopped_at = 0;  // unix seconds
+    std::int64_t boot_ms = 0;  // UML start to SSH banner
+
+    std::filesystem::path console_log() const { return dir / "console.log"; }
+    std::filesystem::path uml_dir() const { return dir / "uml"; }
+    std::filesystem::path mconsole_socket() const { return uml_dir() / id / "mconsole"; }
+    std::filesystem::path record_path() const { return dir / "guest.json"; }
+};
+
+nlohmann::json to_json(const GuestRecord& g);
+GuestRecord guest_from_json(const nlohmann::json& j);
+
+void save_guest(const GuestRecord& g);
+GuestRecord load_guest(const std::filesystem::path& guest_dir);
+
+// All guests under <state_dir>/guests, ordered by start time. Unreadable
+// records are reported on stderr and skipped, not fatal.
+std::vector<GuestRecord> load_all_guests(const std::filesystem::path& state_dir);
+
+}  // namespace oyster

@@ -1,0 +1,97 @@
+#include "oyster/sandbox/mconsole.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "oyster/common/error.h"
+
+namespace oyster {
+namespace {
+
+constexpr std::uint32_t kMagic = 0xcafebabe;
+constexpr std::uint32_t kVersion = 2;
+constexpr std::size_t kMaxData = 512;
+
+std::uint32_t load_u32(const std::uint8_t* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+}  // namespace
+
+bool parse_mconsole_reply(std::span<const std::uint8_t> packet, bool& ok, bool& more, std::string& text) {
+    if (packet.size() < 12) return false;
+    std::uint32_t err = load_u32(packet.data());
+    std::uint32_t more_flag = load_u32(packet.data() + 4);
+    std::uint32_t len = load_u32(packet.data() + 8);
+    if (len > kMaxData || len > packet.size() - 12) return false;
+    ok = err == 0;
+    more = more_flag != 0;
+    std::string_view data(reinterpret_cast<const char*>(packet.data() + 12), len);
+    // The kernel counts the terminating NUL in len.
+    if (auto nul = data.find('\0'); nul != std::string_view::npos) data = data.substr(0, nul);
+    text.append(data);
+    return true;
+}
+
+MconsoleReply mconsole_command(const std::filesystem::path& socket_path, const std::string& command,
+                               std::chrono::milliseconds timeout) {
+    if (command.size() >= kMaxData) throw Error("mconsole command too long: " + command);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (socket_path.native().size() >= sizeof addr.sun_path) {
+        throw Error("mconsole socket path too long: " + socket_path.string());
+    }
+    std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.native().size());
+
+    int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw_errno("mconsole socket");
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    // Autobind to an abstract address so the kernel has somewhere to reply.
+    sockaddr_un self{};
+    self.sun_family = AF_UNIX;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&self), sizeof(sa_family_t)) != 0) throw_errno("mconsole bind");
+
+    std::array<std::uint8_t, 12 + kMaxData> req{};
+    std::uint32_t hdr[3] = {kMagic, kVersion, static_cast<std::uint32_t>(command.size())};
+    std::memcpy(req.data(), hdr, sizeof hdr);
+    std::memcpy(req.data() + 12, command.data(), command.size());
+    if (::sendto(fd, req.data(), 12 + command.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
+        throw_errno("mconsole send to " + socket_path.string());
+    }
+
+    MconsoleReply reply;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) throw Error(fmt::format("mconsole: no reply to '{}' from {}", command, socket_path.string()));
+        pollfd p{fd, POLLIN, 0};
+        int r = ::poll(&p, 1, static_cast<int>(left.count()));
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("mconsole poll");
+        }
+        if (r == 0) continue;
+        std::array<std::uint8_t, 12 + kMaxData> buf{};
+        ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+        if (n < 0) throw_errno("mconsole recv");
+        bool more = false;
+        if (!parse_mconsole_reply(std::span(buf.data(), static_cast<std::size_t>(n)), reply.ok, more, reply.text)) {
+            throw Error("mconsole: malformed reply from " + socket_path.string());
+        }
+        if (!more) return reply;
+    }
+}
+
+}  // namespace oyster

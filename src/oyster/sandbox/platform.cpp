@@ -1,0 +1,82 @@
+#include "oyster/sandbox/platform.h"
+
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "oyster/common/paths.h"
+#include "oyster/common/sha256.h"
+
+namespace oyster {
+
+FileFingerprint fingerprint_file(const std::filesystem::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) throw_errno("stat " + path.string());
+    return FileFingerprint{static_cast<std::uint64_t>(st.st_size), static_cast<std::uint64_t>(st.st_ino),
+                           st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec,
+                           st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec};
+}
+
+std::filesystem::path platform_record_path(const std::filesystem::path& state_dir) {
+    return state_dir / "platform.json";
+}
+
+Platform load_platform(const std::filesystem::path& state_dir) {
+    auto path = platform_record_path(state_dir);
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+        throw Error(fmt::format("no guest platform recorded in {}: run `oyster setup` first", path.string()));
+    }
+    try {
+        auto j = nlohmann::json::parse(read_file(path));
+        Platform p;
+        p.kernel = j.at("kernel").get<std::string>();
+        p.image = j.at("image").get<std::string>();
+        p.image_sha256 = j.at("image_sha256").get<std::string>();
+        const auto& f = j.at("image_fingerprint");
+        p.image_fingerprint = {f.at("size").get<std::uint64_t>(), f.at("inode").get<std::uint64_t>(),
+                               f.at("mtime_ns").get<std::int64_t>(), f.at("ctime_ns").get<std::int64_t>()};
+        return p;
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(fmt::format("{}: unreadable platform record ({}): run `oyster setup` again", path.string(),
+                                e.what()));
+    }
+}
+
+void save_platform(const std::filesystem::path& state_dir, const Platform& p) {
+    nlohmann::json j = {{"kernel", p.kernel.string()},
+                        {"image", p.image.string()},
+                        {"image_sha256", p.image_sha256},
+                        {"image_fingerprint",
+                         {{"size", p.image_fingerprint.size},
+                          {"inode", p.image_fingerprint.inode},
+                          {"mtime_ns", p.image_fingerprint.mtime_ns},
+                          {"ctime_ns", p.image_fingerprint.ctime_ns}}}};
+    std::filesystem::create_directories(state_dir);
+    write_file_atomic(platform_record_path(state_dir), j.dump(2) + "\n");
+}
+
+std::string read_image_checksum_file(const std::filesystem::path& image) {
+    auto path = image;
+    path += ".sha256";
+    std::string text = read_file(path);
+    auto space = text.find(' ');
+    std::string hex = text.substr(0, space);
+    if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
+        throw Error(path.string() + ": not a sha256sum line");
+    }
+    return hex;
+}
+
+void verify_base_image(const Platform& p, bool full) {
+    if (!full && fingerprint_file(p.image) == p.image_fingerprint) return;
+    std::string actual = sha256_file(p.image);
+    if (actual != p.image_sha256) {
+        throw Error(fmt::format("base image {} has changed (sha256 {}, expected {}): refusing to boot from it; "
+                                "run `oyster setup` to rebuild",
+                                p.image.string(), actual, p.image_sha256));
+    }
+}
+
+}  // namespace oyster

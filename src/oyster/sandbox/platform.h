@@ -1,0 +1,46 @@
+// The platform `oyster setup` built: the guest kernel and the read-only base
+// image, with the image's checksum. Recorded in <state_dir>/platform.json and
+// read by everything that boots guests.
+//
+// The base image must never change. Its SHA-256 is computed at setup; later
+// checks compare a stat fingerprint (size, mtime, ctime, inode) first and
+// re-hash only when that differs, because hashing 2 GiB costs seconds.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "oyster/common/error.h"
+
+namespace oyster {
+
+struct FileFingerprint {
+    std::uint64_t size = 0, inode = 0;
+    std::int64_t mtime_ns = 0, ctime_ns = 0;
+    bool operator==(const FileFingerprint&) const = default;
+};
+
+FileFingerprint fingerprint_file(const std::filesystem::path& path);
+
+struct Platform {
+    std::filesystem::path kernel;
+    std::filesystem::path image;
+    std::string image_sha256;
+    FileFingerprint image_fingerprint;
+};
+
+std::filesystem::path platform_record_path(const std::filesystem::path& state_dir);
+
+// Throws oyster::Error telling the operator to run `oyster setup` when absent.
+Platform load_platform(const std::filesystem::path& state_dir);
+void save_platform(const std::filesystem::path& state_dir, const Platform& p);
+
+// Reads the image's expected checksum from <image>.sha256 (sha256sum format).
+std::string read_image_checksum_file(const std::filesystem::path& image);
+
+// Throws oyster::Error if the base image is not what setup recorded. With
+// `full`, always re-hashes.
+void verify_base_image(const Platform& p, bool full = false);
+
+}  // namespace oyster

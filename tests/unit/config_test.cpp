@@ -1,0 +1,116 @@
+#include "oyster/common/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace oyster {
+namespace {
+
+std::string error_of(std::string_view text) {
+    try {
+        parse_config(text, "test.toml");
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(Config, EmptyFileGivesDocumentedDefaults) {
+    Config c = parse_config("", "test.toml");
+    EXPECT_EQ(c.paths.cache_dir, "/var/cache/oyster");
+    EXPECT_EQ(c.paths.state_dir, "/var/lib/oyster");
+    EXPECT_EQ(c.guest.memory_mib, 256u);
+    EXPECT_EQ(c.guest.root_password, "123456");
+    EXPECT_EQ(c.network.guest_pool, "10.213.0.0/16");
+    EXPECT_EQ(c.source, "test.toml");
+}
+
+TEST(Config, ReadsEveryKey) {
+    Config c = parse_config(R"(
+[paths]
+cache_dir = "/srv/cache"
+state_dir = "/srv/state"
+[guest]
+memory_mib = 512
+root_password = "hunter2"
+image_size_mib = 4096
+boot_timeout_s = 90
+stop_timeout_s = 5
+hostname = "db-prod-3"
+[network]
+guest_pool = "198.51.100.0/24"
+dns = "192.0.2.53"
+)",
+                            "good.toml");
+    EXPECT_EQ(c.paths.cache_dir, "/srv/cache");
+    EXPECT_EQ(c.paths.state_dir, "/srv/state");
+    EXPECT_EQ(c.guest.memory_mib, 512u);
+    EXPECT_EQ(c.guest.root_password, "hunter2");
+    EXPECT_EQ(c.guest.image_size_mib, 4096u);
+    EXPECT_EQ(c.guest.boot_timeout_s, 90u);
+    EXPECT_EQ(c.guest.stop_timeout_s, 5u);
+    EXPECT_EQ(c.guest.hostname, "db-prod-3");
+    EXPECT_EQ(c.network.guest_pool, "198.51.100.0/24");
+    EXPECT_EQ(c.network.dns, "192.0.2.53");
+}
+
+TEST(Config, ShippedExampleParsesToTheDefaults) {
+    Config shipped = load_config_file(OYSTER_TEST_DATA "/../../../oyster.toml");
+    Config defaults;
+    EXPECT_EQ(shipped.paths.cache_dir, defaults.paths.cache_dir);
+    EXPECT_EQ(shipped.paths.state_dir, defaults.paths.state_dir);
+    EXPECT_EQ(shipped.guest.memory_mib, defaults.guest.memory_mib);
+    EXPECT_EQ(shipped.guest.root_password, defaults.guest.root_password);
+    EXPECT_EQ(shipped.guest.image_size_mib, defaults.guest.image_size_mib);
+    EXPECT_EQ(shipped.guest.boot_timeout_s, defaults.guest.boot_timeout_s);
+    EXPECT_EQ(shipped.guest.stop_timeout_s, defaults.guest.stop_timeout_s);
+    EXPECT_EQ(shipped.guest.hostname, defaults.guest.hostname);
+    EXPECT_EQ(shipped.network.guest_pool, defaults.network.guest_pool);
+    EXPECT_EQ(shipped.network.dns, defaults.network.dns);
+}
+
+TEST(Config, UnknownKeyNamesFileLineAndKey) {
+    EXPECT_EQ(error_of("[guest]\nmemory_mb = 512\n"), "test.toml:2: guest.memory_mb: unknown key");
+}
+
+TEST(Config, UnknownTableIsAnError) {
+    EXPECT_EQ(error_of("[gueest]\nmemory_mib = 512\n"), "test.toml:1: gueest: unknown key");
+}
+
+TEST(Config, WrongTypeSaysWhatWasExpected) {
+    EXPECT_EQ(error_of("[guest]\nmemory_mib = \"lots\"\n"),
+              "test.toml:2: guest.memory_mib: expected an integer, got a string");
+    EXPECT_EQ(error_of("guest = 3\n"), "test.toml:1: guest: expected a table, got an integer");
+}
+
+TEST(Config, OutOfRangeSaysTheRange) {
+    EXPECT_EQ(error_of("[guest]\nmemory_mib = 16\n"),
+              "test.toml:2: guest.memory_mib: 16 is out of range (allowed 64 to 65536)");
+}
+
+TEST(Config, ValidatesValues) {
+    EXPECT_NE(error_of("[network]\nguest_pool = \"10.0.0.1/16\"\n").find("network.guest_pool"), std::string::npos);
+    EXPECT_NE(error_of("[network]\nguest_pool = \"10.0.0.0/31\"\n").find("too small"), std::string::npos);
+    EXPECT_NE(error_of("[network]\ndns = \"8.8.8\"\n").find("network.dns"), std::string::npos);
+    EXPECT_NE(error_of("[paths]\nstate_dir = \"relative/dir\"\n").find("not an absolute path"), std::string::npos);
+    EXPECT_NE(error_of("[guest]\nroot_password = \"a:b\"\n").find("guest.root_password"), std::string::npos);
+    EXPECT_NE(error_of("[guest]\nhostname = \"bad host\"\n").find("guest.hostname"), std::string::npos);
+}
+
+TEST(Config, SyntaxErrorNamesFileLineAndColumn) {
+    std::string e = error_of("[guest]\nmemory_mib = = 3\n");
+    EXPECT_EQ(e.rfind("test.toml:2:", 0), 0u) << e;
+}
+
+TEST(Config, MissingFileNamesIt) {
+    try {
+        load_config_file("/nonexistent/oyster.toml");
+        FAIL() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_STREQ(e.what(), "/nonexistent/oyster.toml: cannot read config file");
+    }
+}
+
+}  // namespace
+}  // namespace oyster
