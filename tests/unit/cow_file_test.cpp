@@ -54,9 +54,7 @@ TEST(CowFile, EncodesExactlyWhatTheKernelWrote) {
 
 TEST_F(TempDir, CreatedFileHasTheKernelsLayout) {
     auto backing = dir / "backing.img";
-    {
-        std::ofstream(backing, std::ios::binary).put('x');
-    }
+    { std::ofstream(backing, std::ios::binary).put('x'); }
     std::filesystem::resize_file(backing, 1048576);
     CowHeader made = create_cow_file(dir / "disk.cow", backing);
     CowHeader read = read_cow_file(dir / "disk.cow");

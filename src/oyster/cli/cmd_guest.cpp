@@ -76,8 +76,8 @@ void register_guest(CLI::App& app, ConfigLoader load) {
             std::cout << arr.dump(2) << "\n";
             return;
         }
-        std::cout << fmt::format("{:<8} {:<8} {:>7} {:<15} {:<10} {:<20} {}\n", "ID", "STATE", "PID", "ADDRESS",
-                                 "TAP", "STARTED", "DISK");
+        std::cout << fmt::format("{:<8} {:<8} {:>7} {:<15} {:<10} {:<20} {}\n", "ID", "STATE", "PID", "ADDRESS", "TAP",
+                                 "STARTED", "DISK");
         for (const auto& g : guests) {
             std::cout << fmt::format("{:<8} {:<8} {:>7} {:<15} {:<10} {:<20} {}\n", g.id, g.state, g.pid, g.guest_ip,
                                      g.tap, format_time(g.started_at), g.cow.string());

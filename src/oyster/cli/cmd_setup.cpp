@@ -62,8 +62,7 @@ void register_setup(CLI::App& app, ConfigLoader load) {
         std::vector<std::string> env = {"OYSTER_CACHE_DIR=" + cfg.paths.cache_dir.string()};
         std::vector<std::string> kargs = {(data_dir() / "kernel" / "build.sh").string()};
         std::vector<std::string> iargs = {(data_dir() / "image" / "build.sh").string(), "--root-password",
-                                          cfg.guest.root_password, "--size",
-                                          std::to_string(cfg.guest.image_size_mib)};
+                                          cfg.guest.root_password, "--size", std::to_string(cfg.guest.image_size_mib)};
         if (opt->rebuild) {
             kargs.push_back("--force");
             iargs.push_back("--force");
@@ -76,9 +75,10 @@ void register_setup(CLI::App& app, ConfigLoader load) {
         p.image_sha256 = read_image_checksum_file(p.image);
         std::string actual = sha256_file(p.image);
         if (actual != p.image_sha256) {
-            throw Error(fmt::format("{}: sha256 is {}, its .sha256 file says {}: the cached image was modified; "
-                                    "run `oyster setup --rebuild`",
-                                    p.image.string(), actual, p.image_sha256));
+            throw Error(
+                fmt::format("{}: sha256 is {}, its .sha256 file says {}: the cached image was modified; "
+                            "run `oyster setup --rebuild`",
+                            p.image.string(), actual, p.image_sha256));
         }
         p.image_fingerprint = fingerprint_file(p.image);
         save_platform(cfg.paths.state_dir, p);

@@ -61,8 +61,7 @@ public:
         };
     }
 
-    void read_table(const toml::table& root, const std::string& name,
-                    const std::map<std::string, KeyReader>& keys) {
+    void read_table(const toml::table& root, const std::string& name, const std::map<std::string, KeyReader>& keys) {
         const toml::node* node = root.get(name);
         if (node == nullptr) return;
         const toml::table* table = node->as_table();
@@ -77,13 +76,20 @@ public:
 
     static std::string type_name(const toml::node& n) {
         switch (n.type()) {
-            case toml::node_type::string: return "a string";
-            case toml::node_type::integer: return "an integer";
-            case toml::node_type::floating_point: return "a float";
-            case toml::node_type::boolean: return "a boolean";
-            case toml::node_type::array: return "an array";
-            case toml::node_type::table: return "a table";
-            default: return "a date/time";
+            case toml::node_type::string:
+                return "a string";
+            case toml::node_type::integer:
+                return "an integer";
+            case toml::node_type::floating_point:
+                return "a float";
+            case toml::node_type::boolean:
+                return "a boolean";
+            case toml::node_type::array:
+                return "an array";
+            case toml::node_type::table:
+                return "a table";
+            default:
+                return "a date/time";
         }
     }
 
@@ -129,24 +135,26 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     try {
         root = toml::parse(text, source_name);
     } catch (const toml::parse_error& e) {
-        throw ConfigError(fmt::format("{}:{}:{}: {}", source_name, e.source().begin.line,
-                                      e.source().begin.column, e.description()));
+        throw ConfigError(
+            fmt::format("{}:{}:{}: {}", source_name, e.source().begin.line, e.source().begin.column, e.description()));
     }
     ConfigReader r(source_name);
     static const std::map<std::string, bool> tables = {{"paths", true}, {"guest", true}, {"network", true}};
     for (const auto& [k, v] : root) {
         if (!tables.contains(std::string(k.str()))) r.fail(std::string(k.str()), &v, "unknown key");
     }
-    r.read_table(root, "paths", {{"cache_dir", r.path(cfg.paths.cache_dir)},
-                                 {"state_dir", r.path(cfg.paths.state_dir)}});
-    r.read_table(root, "guest", {{"memory_mib", r.u32(cfg.guest.memory_mib, 64, 65536)},
-                                 {"root_password", r.string(cfg.guest.root_password, check_password)},
-                                 {"image_size_mib", r.u32(cfg.guest.image_size_mib, 1024, 1048576)},
-                                 {"boot_timeout_s", r.u32(cfg.guest.boot_timeout_s, 5, 3600)},
-                                 {"stop_timeout_s", r.u32(cfg.guest.stop_timeout_s, 1, 3600)},
-                                 {"hostname", r.string(cfg.guest.hostname, check_hostname)}});
-    r.read_table(root, "network", {{"guest_pool", r.string(cfg.network.guest_pool, check_pool)},
-                                   {"dns", r.string(cfg.network.dns, check_dns)}});
+    r.read_table(root, "paths",
+                 {{"cache_dir", r.path(cfg.paths.cache_dir)}, {"state_dir", r.path(cfg.paths.state_dir)}});
+    r.read_table(root, "guest",
+                 {{"memory_mib", r.u32(cfg.guest.memory_mib, 64, 65536)},
+                  {"root_password", r.string(cfg.guest.root_password, check_password)},
+                  {"image_size_mib", r.u32(cfg.guest.image_size_mib, 1024, 1048576)},
+                  {"boot_timeout_s", r.u32(cfg.guest.boot_timeout_s, 5, 3600)},
+                  {"stop_timeout_s", r.u32(cfg.guest.stop_timeout_s, 1, 3600)},
+                  {"hostname", r.string(cfg.guest.hostname, check_hostname)}});
+    r.read_table(
+        root, "network",
+        {{"guest_pool", r.string(cfg.network.guest_pool, check_pool)}, {"dns", r.string(cfg.network.dns, check_dns)}});
     return cfg;
 }
 

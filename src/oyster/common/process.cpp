@@ -26,7 +26,9 @@ std::vector<char*> to_argv(const std::vector<std::string>& args) {
 }
 
 // After fork, only async-signal-safe calls: report failure by exit code.
-[[noreturn]] void child_fail() { _exit(127); }
+[[noreturn]] void child_fail() {
+    _exit(127);
+}
 
 }  // namespace
 

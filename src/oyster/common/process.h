@@ -13,7 +13,7 @@
 namespace oyster {
 
 struct CommandResult {
-    int exit_code = -1;      // -1 when killed by a signal
+    int exit_code = -1;       // -1 when killed by a signal
     std::string stdout_text;  // captured standard output
 };
 

@@ -10,7 +10,9 @@ std::string Ipv4::str() const {
     return fmt::format("{}.{}.{}.{}", value >> 24, (value >> 16) & 0xff, (value >> 8) & 0xff, value & 0xff);
 }
 
-std::string Ipv4Network::str() const { return fmt::format("{}/{}", base.str(), prefix_len); }
+std::string Ipv4Network::str() const {
+    return fmt::format("{}/{}", base.str(), prefix_len);
+}
 
 std::optional<Ipv4> parse_ipv4(std::string_view text) {
     std::uint32_t value = 0;

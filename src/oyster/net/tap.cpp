@@ -88,7 +88,9 @@ void delete_tap(const std::string& name) {
     if (::ioctl(tap.get(), TUNSETPERSIST, 0UL) != 0) throw_errno("clear TUNSETPERSIST on " + name);
 }
 
-bool interface_exists(const std::string& name) { return ::if_nametoindex(name.c_str()) != 0; }
+bool interface_exists(const std::string& name) {
+    return ::if_nametoindex(name.c_str()) != 0;
+}
 
 std::string random_guest_mac() {
     std::random_device rd;

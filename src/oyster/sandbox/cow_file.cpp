@@ -12,7 +12,9 @@
 namespace oyster {
 namespace {
 
-constexpr std::uint64_t round_up(std::uint64_t x, std::uint64_t align) { return (x + align - 1) / align * align; }
+constexpr std::uint64_t round_up(std::uint64_t x, std::uint64_t align) {
+    return (x + align - 1) / align * align;
+}
 
 std::uint32_t get_be32(std::span<const std::uint8_t> b, std::size_t off) {
     return (std::uint32_t{b[off]} << 24) | (std::uint32_t{b[off + 1]} << 16) | (std::uint32_t{b[off + 2]} << 8) |
@@ -62,10 +64,18 @@ void validate(const CowHeader& h) {
 
 }  // namespace
 
-std::uint64_t CowHeader::sector_count() const { return (size + sectorsize - 1) / sectorsize; }
-std::uint64_t CowHeader::bitmap_offset() const { return round_up(kCowHeaderSize, alignment); }
-std::uint64_t CowHeader::bitmap_len() const { return (sector_count() + 7) / 8; }
-std::uint64_t CowHeader::data_offset() const { return round_up(bitmap_offset() + bitmap_len(), alignment); }
+std::uint64_t CowHeader::sector_count() const {
+    return (size + sectorsize - 1) / sectorsize;
+}
+std::uint64_t CowHeader::bitmap_offset() const {
+    return round_up(kCowHeaderSize, alignment);
+}
+std::uint64_t CowHeader::bitmap_len() const {
+    return (sector_count() + 7) / 8;
+}
+std::uint64_t CowHeader::data_offset() const {
+    return round_up(bitmap_offset() + bitmap_len(), alignment);
+}
 
 CowHeader parse_cow_header(std::span<const std::uint8_t> bytes) {
     if (bytes.size() < kOffVersion + 4) throw CowError(fmt::format("COW header: {} bytes is too short", bytes.size()));
@@ -130,8 +140,8 @@ CowHeader read_cow_file(const std::filesystem::path& cow) {
     struct stat st {};
     if (::fstat(f.fd, &st) != 0) throw_errno("stat COW file " + cow.string());
     if (static_cast<std::uint64_t>(st.st_size) < h.bitmap_offset() + h.bitmap_len()) {
-        throw CowError(fmt::format("{}: file is {} bytes, too short for its {}-byte bitmap", cow.string(),
-                                   st.st_size, h.bitmap_len()));
+        throw CowError(fmt::format("{}: file is {} bytes, too short for its {}-byte bitmap", cow.string(), st.st_size,
+                                   h.bitmap_len()));
     }
     return h;
 }

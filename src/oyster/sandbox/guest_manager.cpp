@@ -68,7 +68,9 @@ std::string new_guest_id(const std::filesystem::path& guests_dir) {
     throw Error("could not find a free guest id");
 }
 
-bool guest_alive(const GuestRecord& g) { return g.state == "running" && process_alive(g.pid, g.pid_start_time); }
+bool guest_alive(const GuestRecord& g) {
+    return g.state == "running" && process_alive(g.pid, g.pid_start_time);
+}
 
 std::string console_tail(const GuestRecord& g, std::size_t lines) {
     std::ifstream in(g.console_log());
@@ -103,8 +105,8 @@ void kill_guest_processes(const GuestRecord& g) {
 
 std::vector<std::string> uml_command_line(const Config& cfg, const Platform& platform, const GuestRecord& g) {
     auto link_mask = Ipv4{g.prefix_len == 0 ? 0 : ~std::uint32_t{0} << (32 - g.prefix_len)};
-    std::string ip = fmt::format("ip={}::{}:{}:{}:eth0:off", g.guest_ip, g.host_ip, link_mask.str(),
-                                 cfg.guest.hostname);
+    std::string ip =
+        fmt::format("ip={}::{}:{}:{}:eth0:off", g.guest_ip, g.host_ip, link_mask.str(), cfg.guest.hostname);
     if (!cfg.network.dns.empty()) ip += ":" + cfg.network.dns;
     return {
         platform.kernel.string(),
@@ -236,8 +238,8 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
     g.pid_start_time = start_time.value_or(0);
     g.state = "running";
     save_guest(g);
-    log << fmt::format("guest {}: UML pid {}, tap {} ({} <-> {}), disk {}\n", g.id, g.pid, g.tap, g.host_ip,
-                       g.guest_ip, g.cow.string());
+    log << fmt::format("guest {}: UML pid {}, tap {} ({} <-> {}), disk {}\n", g.id, g.pid, g.tap, g.host_ip, g.guest_ip,
+                       g.cow.string());
 
     if (!opts.wait_for_ssh) return g;
     auto deadline = t0 + std::chrono::seconds(cfg.guest.boot_timeout_s);
@@ -246,12 +248,13 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         if (auto banner = wait_for_ssh_banner(g.guest_ip, 500)) {
             g.boot_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
             save_guest(g);
-            log << fmt::format("guest {}: sshd answered '{}' after {:.2f} s\n", g.id, *banner, static_cast<double>(g.boot_ms) / 1000.0);
+            log << fmt::format("guest {}: sshd answered '{}' after {:.2f} s\n", g.id, *banner,
+                               static_cast<double>(g.boot_ms) / 1000.0);
             return g;
         }
     }
-    throw cleanup_failed(fmt::format("no SSH banner from {} within {} s (guest.boot_timeout_s)", g.guest_ip,
-                                     cfg.guest.boot_timeout_s));
+    throw cleanup_failed(
+        fmt::format("no SSH banner from {} within {} s (guest.boot_timeout_s)", g.guest_ip, cfg.guest.boot_timeout_s));
 }
 
 GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& log) {
@@ -267,8 +270,8 @@ GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& l
     }
     // The tap can only be removed from the namespace it was made in.
     if (g.netns_inode != current_netns_inode()) {
-        throw Error(fmt::format("guest {} runs in another network namespace (netns inode {}): stop it from there",
-                                g.id, g.netns_inode));
+        throw Error(fmt::format("guest {} runs in another network namespace (netns inode {}): stop it from there", g.id,
+                                g.netns_inode));
     }
     auto timeout = std::chrono::seconds(cfg.guest.stop_timeout_s);
     if (process_alive(g.pid, g.pid_start_time)) {

@@ -54,7 +54,9 @@ GuestRecord guest_from_json(const nlohmann::json& j) {
     return g;
 }
 
-void save_guest(const GuestRecord& g) { write_file_atomic(g.record_path(), to_json(g).dump(2) + "\n", 0600); }
+void save_guest(const GuestRecord& g) {
+    write_file_atomic(g.record_path(), to_json(g).dump(2) + "\n", 0600);
+}
 
 GuestRecord load_guest(const std::filesystem::path& guest_dir) {
     auto path = guest_dir / "guest.json";

@@ -27,9 +27,9 @@ struct GuestRecord {
     std::filesystem::path dir;  // <state_dir>/guests/<id>
     std::filesystem::path cow;
     std::filesystem::path kernel, image;
-    std::uint64_t netns_inode = 0;  // network namespace the tap lives in
+    std::uint64_t netns_inode = 0;                // network namespace the tap lives in
     std::int64_t started_at = 0, stopped_at = 0;  // unix seconds
-    std::int64_t boot_ms = 0;  // UML start to SSH banner
+    std::int64_t boot_ms = 0;                     // UML start to SSH banner
 
     std::filesystem::path console_log() const { return dir / "console.log"; }
     std::filesystem::path uml_dir() const { return dir / "uml"; }

@@ -56,9 +56,10 @@ std::vector<HostCheck> run_host_checks(const std::filesystem::path& cache_dir, s
     if (::statvfs(cache_dir.c_str(), &vfs) == 0) {
         std::uint64_t free_bytes = std::uint64_t{vfs.f_bavail} * vfs.f_frsize;
         bool ok = free_bytes >= min_free_bytes;
-        checks.push_back({"disk", ok,
-                          fmt::format("{:.1f} GiB free at {} (need {:.1f} GiB)", static_cast<double>(free_bytes) / 1073741824.0,
-                                      cache_dir.string(), static_cast<double>(min_free_bytes) / 1073741824.0)});
+        checks.push_back(
+            {"disk", ok,
+             fmt::format("{:.1f} GiB free at {} (need {:.1f} GiB)", static_cast<double>(free_bytes) / 1073741824.0,
+                         cache_dir.string(), static_cast<double>(min_free_bytes) / 1073741824.0)});
     } else {
         checks.push_back({"disk", false, "cannot stat " + cache_dir.string()});
     }
@@ -68,9 +69,9 @@ std::vector<HostCheck> run_host_checks(const std::filesystem::path& cache_dir, s
         checks.push_back({"xstate", false, "PTRACE_GETREGSET NT_X86_XSTATE refused: UML cannot save FPU state"});
     } else {
         bool ok = *xs <= kGuestMaxXstateBytes;
-        checks.push_back({"xstate", ok,
-                          fmt::format("host XSAVE state {} bytes (guest kernel holds up to {})", *xs,
-                                      kGuestMaxXstateBytes)});
+        checks.push_back(
+            {"xstate", ok,
+             fmt::format("host XSAVE state {} bytes (guest kernel holds up to {})", *xs, kGuestMaxXstateBytes)});
     }
     return checks;
 }

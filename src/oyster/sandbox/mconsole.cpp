@@ -75,7 +75,8 @@ MconsoleReply mconsole_command(const std::filesystem::path& socket_path, const s
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) throw Error(fmt::format("mconsole: no reply to '{}' from {}", command, socket_path.string()));
+        if (left.count() <= 0)
+            throw Error(fmt::format("mconsole: no reply to '{}' from {}", command, socket_path.string()));
         pollfd p{fd, POLLIN, 0};
         int r = ::poll(&p, 1, static_cast<int>(left.count()));
         if (r < 0) {

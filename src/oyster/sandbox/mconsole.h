@@ -17,8 +17,8 @@
 namespace oyster {
 
 struct MconsoleReply {
-    bool ok = false;     // err == 0
-    std::string text;    // concatenated data of all reply packets
+    bool ok = false;   // err == 0
+    std::string text;  // concatenated data of all reply packets
 };
 
 // Parses one reply packet; returns false if it is malformed (short, len past

@@ -39,8 +39,8 @@ Platform load_platform(const std::filesystem::path& state_dir) {
                                f.at("mtime_ns").get<std::int64_t>(), f.at("ctime_ns").get<std::int64_t>()};
         return p;
     } catch (const nlohmann::json::exception& e) {
-        throw Error(fmt::format("{}: unreadable platform record ({}): run `oyster setup` again", path.string(),
-                                e.what()));
+        throw Error(
+            fmt::format("{}: unreadable platform record ({}): run `oyster setup` again", path.string(), e.what()));
     }
 }
 
@@ -73,9 +73,10 @@ void verify_base_image(const Platform& p, bool full) {
     if (!full && fingerprint_file(p.image) == p.image_fingerprint) return;
     std::string actual = sha256_file(p.image);
     if (actual != p.image_sha256) {
-        throw Error(fmt::format("base image {} has changed (sha256 {}, expected {}): refusing to boot from it; "
-                                "run `oyster setup` to rebuild",
-                                p.image.string(), actual, p.image_sha256));
+        throw Error(
+            fmt::format("base image {} has changed (sha256 {}, expected {}): refusing to boot from it; "
+                        "run `oyster setup` to rebuild",
+                        p.image.string(), actual, p.image_sha256));
     }
 }
 

@@ -1,0 +1,84 @@
+# Oyster: the two commands of the quick start, and their parts.
+#   make run   installs what is missing, builds, sets up (kernel + image,
+#              cached under /var/cache/oyster) and starts a guest.
+#   make test  installs what is missing, builds (plain and ASan+UBSan), sets up
+#              and runs every test: unit, integration (real guests), fuzz
+#              smoke, formatting.
+SHELL := /bin/bash
+BUILD ?= build
+BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+CONFIG ?= oyster.toml
+OYSTER := $(BUILD)/src/oyster/oyster
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps deps-test build build-asan build-fuzz setup run test test-unit test-asan test-integration fuzz format format-check tidy bench clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh run
+
+deps-test:
+	scripts/install-deps.sh test
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(BUILD_ASAN)/build.ninja:
+	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOYSTER_SANITIZE=ON
+
+build-asan: deps-test $(BUILD_ASAN)/build.ninja
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+
+$(BUILD_FUZZ)/build.ninja:
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOYSTER_FUZZ=ON -DOYSTER_INTEGRATION=OFF
+
+build-fuzz: deps-test $(BUILD_FUZZ)/build.ninja
+	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+
+setup: build
+	$(OYSTER) --config $(CONFIG) setup
+
+run: setup
+	$(OYSTER) --config $(CONFIG) guest start
+
+test: deps-test build build-asan build-fuzz format-check
+	$(OYSTER) --config $(CONFIG) setup
+	cd $(BUILD) && ctest --output-on-failure -j 1
+	cd $(BUILD_ASAN) && ctest --output-on-failure -j 1
+	$(MAKE) fuzz
+	@echo "make test: all suites passed"
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -L unit
+
+fuzz: build-fuzz
+	@for f in $(BUILD_FUZZ)/tests/fuzz/fuzz_*; do \
+	  name=$$(basename $$f); corpus=tests/fuzz/corpus/$${name#fuzz_}; \
+	  work=$$(mktemp -d); cp -r $$corpus/. $$work/ 2>/dev/null || true; \
+	  echo "==> $$name for $(FUZZ_SECONDS) s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$work 2>&1 | grep -E '^(stat::number_of_executed_units|==|INFO: .*corpus)' ; \
+	  rc=$${PIPESTATUS[0]}; rm -rf $$work; [ $$rc = 0 ] || exit $$rc; \
+	done
+
+FORMAT_FILES = $(shell git ls-files '*.cpp' '*.h' | grep -v '^kernel/')
+
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check: deps-test
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+tidy: build
+	clang-tidy -p $(BUILD) $(filter %.cpp,$(FORMAT_FILES))
+
+bench: setup
+	bench/boot/run.sh $(OYSTER)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -1,0 +1,36 @@
+#!/bin/bash
+# Installs the Debian packages Oyster needs to build, run and test, skipping
+# those already present. Idempotent; run by `make run` and `make test`.
+# Usage: scripts/install-deps.sh [run|test]
+set -euo pipefail
+
+mode="${1:-test}"
+run_pkgs=(
+	# build
+	build-essential cmake ninja-build pkg-config
+	libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev libssl-dev
+	# guest kernel and image
+	linux-source-6.12 bc flex bison xz-utils debootstrap e2fsprogs
+	# host networking
+	iproute2 nftables
+)
+test_pkgs=(
+	libgtest-dev libgmock-dev clang clang-format clang-tidy libclang-rt-14-dev
+	openssh-client sshpass jq
+)
+pkgs=("${run_pkgs[@]}")
+[ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages (${missing[*]}) and not root: run as root" >&2
+	exit 1
+fi
+echo "==> installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2
+apt-get install -y -q --no-install-recommends "${missing[@]}" >&2

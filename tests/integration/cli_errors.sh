@@ -1,0 +1,32 @@
+#!/bin/bash
+# The CLI's contract with an operator: --help everywhere, bad configs named by
+# file, line and key, clear errors for unknown guests and a missing platform.
+set -euo pipefail
+OYSTER="$(realpath "$1")"
+work="$(mktemp -d /tmp/oyster-cli-XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+for cmd in "" "setup" "guest" "guest start" "guest stop" "guest list"; do
+	# shellcheck disable=SC2086
+	"$OYSTER" $cmd --help | grep -q "^Usage: oyster" || fail "oyster $cmd --help"
+done
+
+printf '[guest]\nmemory_mb = 512\n' > "$work/bad.toml"
+if out="$("$OYSTER" --config "$work/bad.toml" guest list 2>&1)"; then fail "bad config accepted"; fi
+[ "$out" = "oyster: $work/bad.toml:2: guest.memory_mb: unknown key" ] || fail "unclear error: $out"
+
+printf '[network]\nguest_pool = "10.0.0.0/33"\n' > "$work/bad2.toml"
+out="$("$OYSTER" --config "$work/bad2.toml" guest list 2>&1)" && fail "bad pool accepted"
+echo "$out" | grep -q "bad2.toml:2: network.guest_pool" || fail "unclear error: $out"
+
+out="$("$OYSTER" --config /nonexistent.toml guest list 2>&1)" && fail "missing config accepted"
+[ "$out" = "oyster: /nonexistent.toml: cannot read config file" ] || fail "unclear error: $out"
+
+printf '[paths]\nstate_dir = "%s/state"\n' "$work" > "$work/ok.toml"
+out="$("$OYSTER" --config "$work/ok.toml" guest start 2>&1)" && fail "start without platform"
+echo "$out" | grep -q "run \`oyster setup\` first" || fail "unclear error: $out"
+out="$("$OYSTER" --config "$work/ok.toml" guest stop abcdef 2>&1)" && fail "stop of unknown guest"
+[ "$out" = "oyster: no such guest 'abcdef'" ] || fail "unclear error: $out"
+[ "$("$OYSTER" --config "$work/ok.toml" guest list --json)" = "[]" ] || fail "empty list is not []"
+echo PASS

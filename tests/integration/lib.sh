@@ -1,0 +1,97 @@
+# Shared by the integration tests: a private world of network namespaces on
+# documentation addresses (DESIGN.md, test network rule), and cleanup of all
+# it made even when a test fails.
+#
+#   attacker netns  203.0.113.10/24 --veth-- 203.0.113.1/24  sensor netns
+#                                                              | tap per guest
+#                                                       guests in 198.51.100.0/24
+# Sourcing scripts set OYSTER (the binary) and call world_up; the EXIT trap
+# tears everything down.
+
+set -euo pipefail
+
+: "${OYSTER:?OYSTER must name the oyster binary}"
+tag="oyt$$"
+NS_SENSOR="${tag}s"
+NS_ATTACKER="${tag}a"
+WORK="$(mktemp -d /tmp/oyster-it-XXXXXX)"
+CONFIG="$WORK/oyster.toml"
+STATE_DIR="$WORK/state"
+ATTACKER_IP=203.0.113.10
+ROOT_PASSWORD=123456
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+
+world_down() {
+	local rc=$?
+	set +e
+	# Kill every guest this test started, whatever state its record says.
+	for rec in "$STATE_DIR"/guests/*/guest.json; do
+		[ -f "$rec" ] || continue
+		pid=$(jq -r .pid "$rec")
+		[ "$pid" -gt 0 ] 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null
+		if [ $rc != 0 ] && [ -f "$(dirname "$rec")/console.log" ]; then
+			echo "---- console of $(dirname "$rec") (last 30 lines)" >&2
+			tail -n 30 "$(dirname "$rec")/console.log" >&2
+		fi
+	done
+	sleep 0.5
+	ip netns del "$NS_SENSOR" 2>/dev/null
+	ip netns del "$NS_ATTACKER" 2>/dev/null
+	rm -rf "$WORK"
+	# Nothing of ours may be left in the host's namespace.
+	if ip -o link show | grep -q "$tag"; then
+		echo "FAIL: interfaces named $tag left behind" >&2
+		rc=1
+	fi
+	exit $rc
+}
+trap world_down EXIT
+
+world_up() {
+	[ "$(id -u)" = 0 ] || fail "integration tests need root"
+	ip netns add "$NS_SENSOR"
+	ip netns add "$NS_ATTACKER"
+	ip link add "${tag}va" type veth peer name "${tag}vs"
+	ip link set "${tag}va" netns "$NS_ATTACKER"
+	ip link set "${tag}vs" netns "$NS_SENSOR"
+	ip -n "$NS_ATTACKER" addr add "$ATTACKER_IP/24" dev "${tag}va"
+	ip -n "$NS_ATTACKER" link set lo up
+	ip -n "$NS_ATTACKER" link set "${tag}va" up
+	ip -n "$NS_ATTACKER" route add default via 203.0.113.1
+	ip -n "$NS_SENSOR" addr add 203.0.113.1/24 dev "${tag}vs"
+	ip -n "$NS_SENSOR" link set lo up
+	ip -n "$NS_SENSOR" link set "${tag}vs" up
+	ip netns exec "$NS_SENSOR" sysctl -qw net.ipv4.ip_forward=1
+	cat > "$CONFIG" <<CFG
+[paths]
+cache_dir = "${OYSTER_CACHE_DIR:-/var/cache/oyster}"
+state_dir = "$STATE_DIR"
+[guest]
+root_password = "$ROOT_PASSWORD"
+boot_timeout_s = 120
+[network]
+guest_pool = "198.51.100.0/24"
+CFG
+	# The platform is built (and cached) by `make test` before the tests run;
+	# setup here only finds it and records it in this test's state dir.
+	"$OYSTER" --config "$CONFIG" setup >/dev/null 2>"$WORK/setup.log" || { cat "$WORK/setup.log" >&2; fail "oyster setup"; }
+}
+
+# oyster inside the sensor namespace.
+sensor_oyster() { ip netns exec "$NS_SENSOR" "$OYSTER" --config "$CONFIG" "$@"; }
+
+# Runs a shell command in a guest over real OpenSSH, from the attacker host.
+attacker_ssh() {
+	local ip="$1"
+	shift
+	ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -q \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=20 \
+		-o PreferredAuthentications=password -o PubkeyAuthentication=no \
+		"root@$ip" "$@"
+}
