@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -49,7 +50,13 @@ TEST(CowFile, EncodesExactlyWhatTheKernelWrote) {
     CowHeader h = parse_cow_header(bytes);
     auto encoded = encode_cow_header(h);
     ASSERT_EQ(encoded.size(), kCowHeaderSize);
-    EXPECT_TRUE(std::equal(encoded.begin(), encoded.end(), bytes.begin()));
+    // The kernel mallocs the header without zeroing it, so the path buffer
+    // after the NUL holds stale heap bytes; we write zeros there. Every
+    // defined byte (the fields, the path and its NUL) must match.
+    std::size_t defined = 32 + h.backing_file.size() + 1;
+    EXPECT_TRUE(std::equal(encoded.begin(), encoded.begin() + static_cast<std::ptrdiff_t>(defined), bytes.begin()));
+    EXPECT_TRUE(std::all_of(encoded.begin() + static_cast<std::ptrdiff_t>(defined), encoded.end(),
+                            [](std::uint8_t b) { return b == 0; }));
 }
 
 TEST_F(TempDir, CreatedFileHasTheKernelsLayout) {
@@ -72,6 +79,8 @@ TEST_F(TempDir, CreatedFileHasTheKernelsLayout) {
     auto file = read_bytes(dir / "disk.cow");
     std::vector<std::uint8_t> head(file.begin(), file.begin() + kCowHeaderSize);
     EXPECT_EQ(encode_cow_header(kernel), head);
+    // And the bitmap is all zero: nothing written yet.
+    EXPECT_TRUE(std::all_of(file.begin() + 8192, file.begin() + 8192 + 256, [](std::uint8_t b) { return b == 0; }));
 }
 
 TEST_F(TempDir, RefusesToOverwriteAndDetectsBackingChanges) {
