@@ -10,12 +10,12 @@ iface lo inet loopback
 # eth0 is configured at boot.
 IF
 ln -sfn /proc/net/pnp "$r/etc/resolv.conf"
-cat > "$r/etc/hosts" <<'H'
+cat > "$r/etc/hosts" <<H
 127.0.0.1	localhost
-127.0.1.1	srv01
+127.0.1.1	$OYSTER_HOSTNAME
 
 ::1		localhost ip6-localhost ip6-loopback
 ff02::1		ip6-allnodes
 ff02::2		ip6-allrouters
 H
-echo srv01 > "$r/etc/hostname"
+echo "$OYSTER_HOSTNAME" > "$r/etc/hostname"

@@ -7,8 +7,10 @@ ln -sfn /lib/systemd/system/poweroff.target "$r/etc/systemd/system/ctrl-alt-del.
 for u in getty@tty1.service console-getty.service serial-getty@ttyS0.service; do
 	ln -sfn /dev/null "$r/etc/systemd/system/$u"
 done
-# Units that only slow a boot or touch hardware the guest does not have.
-for u in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service \
+# Units that only slow a boot or touch hardware the guest does not have. The
+# kernel has no module support, so loading modules is pointless (5 services,
+# about 2.5 s of CPU at every boot: measured with systemd-analyze blame).
+for u in modprobe@.service systemd-modules-load.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service \
 	systemd-timesyncd.service fstrim.timer man-db.timer; do
 	ln -sfn /dev/null "$r/etc/systemd/system/$u"
 done

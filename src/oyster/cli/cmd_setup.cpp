@@ -61,8 +61,13 @@ void register_setup(CLI::App& app, ConfigLoader load) {
 
         std::vector<std::string> env = {"OYSTER_CACHE_DIR=" + cfg.paths.cache_dir.string()};
         std::vector<std::string> kargs = {(data_dir() / "kernel" / "build.sh").string()};
-        std::vector<std::string> iargs = {(data_dir() / "image" / "build.sh").string(), "--root-password",
-                                          cfg.guest.root_password, "--size", std::to_string(cfg.guest.image_size_mib)};
+        std::vector<std::string> iargs = {(data_dir() / "image" / "build.sh").string(),
+                                          "--root-password",
+                                          cfg.guest.root_password,
+                                          "--hostname",
+                                          cfg.guest.hostname,
+                                          "--size",
+                                          std::to_string(cfg.guest.image_size_mib)};
         if (opt->rebuild) {
             kargs.push_back("--force");
             iargs.push_back("--force");
