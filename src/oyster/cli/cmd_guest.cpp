@@ -25,7 +25,7 @@ std::string format_time(std::int64_t t) {
 
 }  // namespace
 
-void register_guest(CLI::App& app, ConfigLoader load) {
+void register_guest(CLI::App& app, const ConfigLoader& load) {
     auto* guest = app.add_subcommand("guest", "Start, stop and list guests by hand");
     guest->require_subcommand(1);
 

@@ -39,7 +39,7 @@ std::filesystem::path run_build_script(const std::string& what, const std::vecto
 
 }  // namespace
 
-void register_setup(CLI::App& app, ConfigLoader load) {
+void register_setup(CLI::App& app, const ConfigLoader& load) {
     auto* cmd = app.add_subcommand("setup", "Check the host, build (or reuse) the guest kernel and image");
     struct Options {
         bool rebuild = false;

@@ -16,7 +16,7 @@ namespace oyster::cli {
 // works without a valid config.
 using ConfigLoader = std::function<Config()>;
 
-void register_setup(CLI::App& app, ConfigLoader load);
-void register_guest(CLI::App& app, ConfigLoader load);
+void register_setup(CLI::App& app, const ConfigLoader& load);
+void register_guest(CLI::App& app, const ConfigLoader& load);
 
 }  // namespace oyster::cli

@@ -42,7 +42,7 @@ public:
     }
 
     KeyReader string(std::string& out, std::function<std::string(const std::string&)> check = {}) {
-        return [this, &out, check](const toml::node& n, const std::string& key) {
+        return [this, &out, check = std::move(check)](const toml::node& n, const std::string& key) {
             auto v = n.value_exact<std::string>();
             if (!v) fail(key, &n, fmt::format("expected a string, got {}", type_name(n)));
             if (check) {

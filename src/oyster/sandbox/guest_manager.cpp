@@ -135,7 +135,8 @@ std::optional<std::string> wait_for_ssh_banner(const std::string& ip, int timeou
         sin.sin_family = AF_INET;
         sin.sin_port = htons(22);
         sin.sin_addr.s_addr = htonl(addr->value);
-        ::connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+        // Non-blocking: EINPROGRESS is expected; poll() below sees the outcome.
+        (void)::connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
         std::string got;
         auto attempt_end = std::min(deadline, Clock::now() + std::chrono::seconds(2));
         while (Clock::now() < attempt_end) {

@@ -28,7 +28,7 @@ std::optional<std::size_t> host_xstate_size() {
     std::optional<std::size_t> size;
     if (::waitpid(child, &status, 0) == child && WIFSTOPPED(status)) {
         // The host trims iov_len to its own XSAVE size: ask with more room.
-        std::vector<unsigned char> buf(64 * 1024);
+        std::vector<unsigned char> buf(std::size_t{64} * 1024);
         iovec iov{buf.data(), buf.size()};
         if (::ptrace(PTRACE_GETREGSET, child, reinterpret_cast<void*>(NT_X86_XSTATE), &iov) == 0) {
             size = iov.iov_len;
