@@ -30,7 +30,7 @@ attacker_ssh "$gip" 'uname -m' | grep -qx x86_64 || fail "uname -m"
 log "stopping guest $id"
 sensor_oyster guest stop "$id"
 [ "$(jq -r .state "$STATE_DIR/guests/$id/guest.json")" = stopped ] || fail "record not stopped"
-ip -n "$NS_SENSOR" link show "oy$id" >/dev/null 2>&1 && fail "tap oy$id left behind"
+ip -n "$NS_SENSOR" link show "oyg$id" >/dev/null 2>&1 && fail "tap oyg$id left behind"
 pgrep -f "umid=$id" >/dev/null && fail "UML processes of $id left behind"
 
 log "checking base image checksum"

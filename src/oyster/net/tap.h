@@ -16,6 +16,9 @@ namespace oyster {
 
 inline constexpr std::size_t kMaxIfNameLen = 15;
 
+// Every guest tap is named kTapPrefix + guest id; firewall rules match on it.
+inline constexpr const char* kTapPrefix = "oyg";
+
 // Creates (or re-uses) persistent tap `name`, owned by `owner`, with the
 // host-side address of `link` and the interface up. Throws oyster::Error.
 void create_tap(const std::string& name, uid_t owner, const GuestLink& link);

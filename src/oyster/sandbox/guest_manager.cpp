@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "oyster/common/process.h"
+#include "oyster/net/guest_firewall.h"
 #include "oyster/net/ipv4.h"
 #include "oyster/net/tap.h"
 #include "oyster/sandbox/cow_file.h"
@@ -92,6 +93,15 @@ bool wait_exit(const GuestRecord& g, std::chrono::milliseconds timeout) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return true;
+}
+
+// The containment table stays while any guest of this namespace runs.
+// Called with the state lock held.
+void remove_containment_if_unused(const std::filesystem::path& state_dir, std::uint64_t netns) {
+    for (const auto& other : load_all_guests(state_dir)) {
+        if (other.netns_inode == netns && (other.state == "starting" || guest_alive(other))) return;
+    }
+    remove_guest_containment();
 }
 
 void kill_guest_processes(const GuestRecord& g) {
@@ -188,7 +198,7 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         std::filesystem::permissions(g.dir, std::filesystem::perms::owner_all);
         g.state = "starting";
         g.slot = slot;
-        g.tap = "oy" + g.id;
+        g.tap = kTapPrefix + g.id;
         g.host_ip = link->host.str();
         g.guest_ip = link->guest.str();
         g.prefix_len = link->prefix_len;
@@ -210,8 +220,16 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
             g.cow = g.dir / "disk.cow";
             create_cow_file(g.cow, platform.image);
         }
+        // Containment first: the rules exist before the tap does.
+        install_guest_containment();
         save_guest(g);
-        create_tap(g.tap, 0, *link);
+        try {
+            create_tap(g.tap, 0, *link);
+        } catch (const Error&) {
+            g.state = "failed";
+            save_guest(g);
+            throw;
+        }
     }
 
     auto cleanup_failed = [&](const std::string& why) -> Error {
@@ -220,9 +238,14 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
             delete_tap(g.tap);
         } catch (const Error&) {
         }
+        StateLock lock(cfg.paths.state_dir);
         g.state = "failed";
         g.stopped_at = unix_now();
         save_guest(g);
+        try {
+            remove_containment_if_unused(cfg.paths.state_dir, g.netns_inode);
+        } catch (const Error&) {
+        }
         return Error(fmt::format("guest {} failed to start: {}\nlast console lines ({}):\n{}", g.id, why,
                                  g.console_log().string(), console_tail(g, 15)));
     };
@@ -300,9 +323,13 @@ GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& l
     delete_tap(g.tap);
     std::error_code ec;
     std::filesystem::remove_all(g.uml_dir(), ec);
-    g.state = "stopped";
-    g.stopped_at = unix_now();
-    save_guest(g);
+    {
+        StateLock lock(cfg.paths.state_dir);
+        g.state = "stopped";
+        g.stopped_at = unix_now();
+        save_guest(g);
+        remove_containment_if_unused(cfg.paths.state_dir, g.netns_inode);
+    }
     log << fmt::format("guest {}: stopped; disk kept at {}\n", g.id, g.cow.string());
     return g;
 }
