@@ -50,7 +50,9 @@ std::string guest_containment_ruleset() {
     return fmt::format("add table {0}\ndelete table {0}\nadd table {0}\n{1}", kTable, chains);
 }
 
-void install_guest_containment() { NftContext().run(guest_containment_ruleset(), "install table inet oyster"); }
+void install_guest_containment() {
+    NftContext().run(guest_containment_ruleset(), "install table inet oyster");
+}
 
 void remove_guest_containment() {
     NftContext().run(fmt::format("add table {0}\ndelete table {0}\n", kTable), "remove table inet oyster");
