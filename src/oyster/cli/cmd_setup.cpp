@@ -86,6 +86,7 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
                             p.image.string(), actual, p.image_sha256));
         }
         p.image_fingerprint = fingerprint_file(p.image);
+        p.honeylog_key = ensure_honeylog_key(cfg.paths.cache_dir);
         save_platform(cfg.paths.state_dir, p);
         std::cerr << fmt::format("==> ready\n    kernel {}\n    image  {}\n    sha256 {}\n", p.kernel.string(),
                                  p.image.string(), p.image_sha256);

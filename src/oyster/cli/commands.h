@@ -18,5 +18,6 @@ using ConfigLoader = std::function<Config()>;
 
 void register_setup(CLI::App& app, const ConfigLoader& load);
 void register_guest(CLI::App& app, const ConfigLoader& load);
+void register_capture(CLI::App& app, const ConfigLoader& load);
 
 }  // namespace oyster::cli

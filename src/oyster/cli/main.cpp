@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     };
     oyster::cli::register_setup(app, load);
     oyster::cli::register_guest(app, load);
+    oyster::cli::register_capture(app, load);
 
     try {
         app.parse(argc, argv);

@@ -41,6 +41,14 @@ public:
         };
     }
 
+    KeyReader boolean(bool& out) {
+        return [this, &out](const toml::node& n, const std::string& key) {
+            auto v = n.value_exact<bool>();
+            if (!v) fail(key, &n, fmt::format("expected true or false, got {}", type_name(n)));
+            out = *v;
+        };
+    }
+
     KeyReader string(std::string& out, std::function<std::string(const std::string&)> check = {}) {
         return [this, &out, check = std::move(check)](const toml::node& n, const std::string& key) {
             auto v = n.value_exact<std::string>();
@@ -139,7 +147,8 @@ Config parse_config(std::string_view text, const std::string& source_name) {
             fmt::format("{}:{}:{}: {}", source_name, e.source().begin.line, e.source().begin.column, e.description()));
     }
     ConfigReader r(source_name);
-    static const std::map<std::string, bool> tables = {{"paths", true}, {"guest", true}, {"network", true}};
+    static const std::map<std::string, bool> tables = {
+        {"paths", true}, {"guest", true}, {"network", true}, {"capture", true}};
     for (const auto& [k, v] : root) {
         if (!tables.contains(std::string(k.str()))) r.fail(std::string(k.str()), &v, "unknown key");
     }
@@ -155,6 +164,9 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     r.read_table(
         root, "network",
         {{"guest_pool", r.string(cfg.network.guest_pool, check_pool)}, {"dns", r.string(cfg.network.dns, check_dns)}});
+    r.read_table(root, "capture",
+                 {{"enabled", r.boolean(cfg.capture.enabled)},
+                  {"exec_content_limit_mib", r.u32(cfg.capture.exec_content_limit_mib, 0, 4096)}});
     return cfg;
 }
 

@@ -44,10 +44,19 @@ struct NetworkConfig {
     std::string dns = "";
 };
 
+struct CaptureConfig {
+    // Record the guest's activity over the kernel's capture channel.
+    bool enabled = true;
+    // Bytes of each executed file kept (MiB); larger files are cut, and a
+    // record says how much was left out.
+    std::uint32_t exec_content_limit_mib = 16;
+};
+
 struct Config {
     PathsConfig paths;
     GuestConfig guest;
     NetworkConfig network;
+    CaptureConfig capture;
     // Where the values came from, for messages ("built-in defaults" or a path).
     std::string source = "built-in defaults";
 };

@@ -69,11 +69,16 @@ CommandResult run_capture(const std::vector<std::string>& argv, const std::vecto
     return result;
 }
 
-pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem::path& log_file) {
+pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem::path& log_file,
+                    const std::vector<std::string>& extra_env, int pass_fd) {
     if (argv.empty()) throw Error("spawn_session: empty command");
     int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (log < 0) throw_errno("open " + log_file.string());
     auto args = to_argv(argv);
+    std::vector<std::string> env_store;
+    for (char** e = environ; *e != nullptr; ++e) env_store.emplace_back(*e);
+    for (const auto& e : extra_env) env_store.push_back(e);
+    auto envp = to_argv(env_store);
     pid_t pid = ::fork();
     if (pid < 0) {
         int err = errno;
@@ -88,7 +93,12 @@ pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem:
         ::signal(SIGINT, SIG_DFL);
         ::signal(SIGTERM, SIG_DFL);
         ::signal(SIGPIPE, SIG_DFL);
-        ::execv(args[0], args.data());
+        if (pass_fd >= 0) {
+            // dup2 onto itself keeps FD_CLOEXEC, so clear it explicitly.
+            if (pass_fd != 3 && ::dup2(pass_fd, 3) < 0) child_fail();
+            if (::fcntl(3, F_SETFD, 0) < 0) child_fail();
+        }
+        ::execve(args[0], args.data(), envp.data());
         child_fail();
     }
     ::close(log);

@@ -23,8 +23,11 @@ struct CommandResult {
 CommandResult run_capture(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {});
 
 // Starts argv in a new session (its own process group) with stdin from
-// /dev/null and stdout+stderr appended to `log_file`. Returns the pid.
-pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem::path& log_file);
+// /dev/null and stdout+stderr appended to `log_file`, the environment plus
+// `extra_env` ("NAME=value"), and `pass_fd` (when >= 0) as descriptor 3.
+// Returns the pid.
+pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem::path& log_file,
+                    const std::vector<std::string>& extra_env = {}, int pass_fd = -1);
 
 // The process's start time in clock ticks since boot (field 22 of
 // /proc/PID/stat): with the pid, it names a process even after pid reuse.

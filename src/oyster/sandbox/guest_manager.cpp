@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "oyster/capture/capture_decoder.h"
 #include "oyster/common/process.h"
 #include "oyster/net/guest_firewall.h"
 #include "oyster/net/ipv4.h"
@@ -252,7 +253,24 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
 
     auto t0 = Clock::now();
     try {
-        g.pid = spawn_session(uml_command_line(cfg, platform, g), g.console_log());
+        std::vector<std::string> env;
+        int capture_fd = -1;
+        if (cfg.capture.enabled) {
+            // The guest kernel writes here directly: what it wrote is on the
+            // host even if every Oyster process dies.
+            capture_fd = ::open(g.capture_file().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+            if (capture_fd < 0) throw_errno("create " + g.capture_file().string());
+            env = {"OYSTER_CAPTURE_FD=3",
+                   fmt::format("OYSTER_EXEC_CONTENT_LIMIT={}", std::uint64_t{cfg.capture.exec_content_limit_mib} << 20),
+                   "OYSTER_HONEYLOG_KEY=" + platform.honeylog_key};
+        }
+        try {
+            g.pid = spawn_session(uml_command_line(cfg, platform, g), g.console_log(), env, capture_fd);
+        } catch (...) {
+            if (capture_fd >= 0) ::close(capture_fd);
+            throw;
+        }
+        if (capture_fd >= 0) ::close(capture_fd);
     } catch (const Error& e) {
         throw cleanup_failed(e.what());
     }
@@ -330,8 +348,20 @@ GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& l
         save_guest(g);
         remove_containment_if_unused(cfg.paths.state_dir, g.netns_inode);
     }
+    decode_guest_capture(g, log);
     log << fmt::format("guest {}: stopped; disk kept at {}\n", g.id, g.cow.string());
     return g;
+}
+
+void decode_guest_capture(const GuestRecord& g, std::ostream& log) {
+    std::error_code ec;
+    if (!std::filesystem::exists(g.capture_file(), ec)) return;
+    std::filesystem::remove_all(g.capture_dir(), ec);
+    std::string error;
+    auto stats = capture::decode_capture_file(g.capture_file(), g.capture_dir(), &error);
+    log << fmt::format("guest {}: capture decoded: {} records, {} events, {} tty sessions, {} files, {} gaps{}\n", g.id,
+                       stats.records, stats.events, stats.tty_sessions, stats.files_stored, stats.gaps,
+                       error.empty() ? "" : " (" + error + ")");
 }
 
 std::vector<GuestRecord> list_guests(const Config& cfg) {

@@ -35,6 +35,10 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
 // after a timeout. Removes its tap; keeps its COW file and console log.
 GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& log);
 
+// Decodes a guest's capture file into <guest dir>/capture/ (events.jsonl,
+// tty/, files/), replacing an earlier decode.
+void decode_guest_capture(const GuestRecord& g, std::ostream& log);
+
 // All recorded guests; a "running" guest whose process is gone is reported as
 // "exited".
 std::vector<GuestRecord> list_guests(const Config& cfg);

@@ -32,6 +32,9 @@ struct GuestRecord {
     std::int64_t boot_ms = 0;                     // UML start to SSH banner
 
     std::filesystem::path console_log() const { return dir / "console.log"; }
+    // Raw capture stream the guest kernel writes, and where it is decoded.
+    std::filesystem::path capture_file() const { return dir / "capture.bin"; }
+    std::filesystem::path capture_dir() const { return dir / "capture"; }
     std::filesystem::path uml_dir() const { return dir / "uml"; }
     std::filesystem::path mconsole_socket() const { return uml_dir() / id / "mconsole"; }
     std::filesystem::path record_path() const { return dir / "guest.json"; }

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <random>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -37,6 +39,7 @@ Platform load_platform(const std::filesystem::path& state_dir) {
         const auto& f = j.at("image_fingerprint");
         p.image_fingerprint = {f.at("size").get<std::uint64_t>(), f.at("inode").get<std::uint64_t>(),
                                f.at("mtime_ns").get<std::int64_t>(), f.at("ctime_ns").get<std::int64_t>()};
+        p.honeylog_key = j.at("honeylog_key").get<std::string>();
         return p;
     } catch (const nlohmann::json::exception& e) {
         throw Error(
@@ -52,9 +55,29 @@ void save_platform(const std::filesystem::path& state_dir, const Platform& p) {
                          {{"size", p.image_fingerprint.size},
                           {"inode", p.image_fingerprint.inode},
                           {"mtime_ns", p.image_fingerprint.mtime_ns},
-                          {"ctime_ns", p.image_fingerprint.ctime_ns}}}};
+                          {"ctime_ns", p.image_fingerprint.ctime_ns}}},
+                        {"honeylog_key", p.honeylog_key}};
     std::filesystem::create_directories(state_dir);
     write_file_atomic(platform_record_path(state_dir), j.dump(2) + "\n");
+}
+
+std::string ensure_honeylog_key(const std::filesystem::path& cache_dir) {
+    auto path = cache_dir / "honeylog.key";
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+        std::random_device rd;
+        std::uint64_t key = 0;
+        while (key == 0) key = (std::uint64_t{rd()} << 32) | rd();
+        std::filesystem::create_directories(cache_dir);
+        write_file_atomic(path, fmt::format("{:016x}\n", key), 0600);
+    }
+    std::string key = read_file(path);
+    while (!key.empty() && key.back() == '\n') key.pop_back();
+    if (key.size() != 16 || key.find_first_not_of("0123456789abcdef") != std::string::npos ||
+        key == std::string(16, '0')) {
+        throw Error(path.string() + ": not a 16-digit hex key; delete it and run `oyster setup` again");
+    }
+    return key;
 }
 
 std::string read_image_checksum_file(const std::filesystem::path& image) {

@@ -28,7 +28,13 @@ struct Platform {
     std::filesystem::path image;
     std::string image_sha256;
     FileFingerprint image_fingerprint;
+    // Key of the honeylog() system call for guests of this platform (16 hex
+    // digits); made once per cache directory by `oyster setup`.
+    std::string honeylog_key;
 };
+
+// Reads <cache_dir>/honeylog.key, creating it (random, mode 0600) if absent.
+std::string ensure_honeylog_key(const std::filesystem::path& cache_dir);
 
 std::filesystem::path platform_record_path(const std::filesystem::path& state_dir);
 

@@ -1,0 +1,367 @@
+#include "oyster/capture/capture_decoder.h"
+
+#include <openssl/evp.h>
+
+#include <ctime>
+#include <fstream>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "oyster/common/error.h"
+
+extern "C" {
+#include "oyster/capture/wire/oyster_capture.h"
+}
+
+namespace oyster::capture {
+namespace {
+
+constexpr std::uint64_t kCloneThread = 0x00010000;
+
+std::string iso_time(std::uint64_t ns) {
+    std::time_t secs = static_cast<std::time_t>(ns / 1000000000ULL);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    return fmt::format("{}.{:09}Z", buf, ns % 1000000000ULL);
+}
+
+const char* type_name(std::uint32_t type) {
+    switch (type) {
+        case OYSTER_CAP_EXEC: return "exec";
+        case OYSTER_CAP_EXEC_CONTENT: return "exec_content";
+        case OYSTER_CAP_FORK: return "fork";
+        case OYSTER_CAP_EXIT: return "exit";
+        case OYSTER_CAP_TTY_IN: return "tty_in";
+        case OYSTER_CAP_TTY_OUT: return "tty_out";
+        case OYSTER_CAP_TTY_OPEN: return "tty_open";
+        case OYSTER_CAP_TTY_CLOSE: return "tty_close";
+        case OYSTER_CAP_HONEYLOG: return "honeylog";
+        case OYSTER_CAP_DROPPED: return "dropped";
+        default: return "unknown";
+    }
+}
+
+std::string as_text(const std::vector<std::uint8_t>& data) { return std::string(data.begin(), data.end()); }
+
+std::string file_key(std::uint32_t dev, std::uint64_t ino, std::uint64_t mtime_ns, std::uint64_t size) {
+    return fmt::format("{}:{}:{}:{}", dev, ino, mtime_ns, size);
+}
+
+// Length of the longest prefix of `s` that does not end inside a UTF-8
+// sequence, so a character split across records is written whole.
+std::size_t utf8_complete_prefix(const std::string& s) {
+    std::size_t n = s.size();
+    for (std::size_t back = 1; back <= 3 && back <= n; ++back) {
+        auto c = static_cast<unsigned char>(s[n - back]);
+        if ((c & 0xc0) == 0x80) continue;  // continuation byte: look further back
+        std::size_t need = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 1;
+        return need > back ? n - back : n;
+    }
+    return n;
+}
+
+std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+}  // namespace
+
+struct CaptureDecoder::TtySession {
+    std::string name;
+    std::uint32_t tty = 0;
+    std::uint64_t start_ns = 0;
+    std::ofstream cast;
+    std::ofstream ttylog;
+    std::string carry_in, carry_out;  // incomplete UTF-8 tails
+
+    void ttylog_record(std::int32_t op, std::int32_t dir, std::uint64_t time_ns, const std::uint8_t* data,
+                       std::uint32_t len) {
+        // Cowrie's playlog: struct.unpack("<iLiiLL", 24 bytes) then data.
+        std::uint32_t fields[6] = {static_cast<std::uint32_t>(op),
+                                   tty,
+                                   len,
+                                   static_cast<std::uint32_t>(dir),
+                                   static_cast<std::uint32_t>(time_ns / 1000000000ULL),
+                                   static_cast<std::uint32_t>((time_ns % 1000000000ULL) / 1000)};
+        ttylog.write(reinterpret_cast<const char*>(fields), sizeof fields);
+        if (len) ttylog.write(reinterpret_cast<const char*>(data), len);
+    }
+
+    void cast_event(std::uint64_t time_ns, bool input, const std::vector<std::uint8_t>& data) {
+        std::string& carry = input ? carry_in : carry_out;
+        carry.append(data.begin(), data.end());
+        std::size_t n = utf8_complete_prefix(carry);
+        if (n == 0) return;
+        double t = time_ns > start_ns ? static_cast<double>(time_ns - start_ns) / 1e9 : 0.0;
+        nlohmann::json ev = nlohmann::json::array({t, input ? "i" : "o", carry.substr(0, n)});
+        cast << dump(ev) << "\n";
+        carry.erase(0, n);
+    }
+};
+
+struct CaptureDecoder::PendingContent {
+    std::filesystem::path tmp;
+    std::ofstream out;
+    EVP_MD_CTX* md = nullptr;
+    std::uint64_t received = 0, total = 0;
+    std::uint64_t exec_seq = 0;
+    ~PendingContent() {
+        if (md != nullptr) EVP_MD_CTX_free(md);
+    }
+};
+
+CaptureDecoder::CaptureDecoder(std::filesystem::path out_dir) : out_(std::move(out_dir)) {
+    std::filesystem::create_directories(out_ / "tty");
+    std::filesystem::create_directories(out_ / "files");
+    events_.open(out_ / "events.jsonl", std::ios::app);
+    if (!events_) throw Error("cannot write " + (out_ / "events.jsonl").string());
+}
+
+CaptureDecoder::~CaptureDecoder() = default;
+
+std::optional<nlohmann::json> CaptureDecoder::event_for(const Record& r) {
+    const Actor& a = r.actor;
+    nlohmann::json e = {{"seq", a.seq},       {"time", iso_time(a.time_ns)}, {"time_ns", a.time_ns},
+                        {"pid", a.pid},       {"tgid", a.tgid},              {"ppid", a.ppid},
+                        {"uid", a.uid},       {"euid", a.euid},              {"gid", a.gid},
+                        {"egid", a.egid},     {"comm", a.comm}};
+    e["tty"] = a.tty ? nlohmann::json(tty_name(a.tty)) : nlohmann::json(nullptr);
+    return std::visit(
+        [&](const auto& b) -> std::optional<nlohmann::json> {
+            using T = std::decay_t<decltype(b)>;
+            if constexpr (std::is_same_v<T, ExecRecord>) {
+                e["type"] = "exec";
+                e["filename"] = b.filename;
+                e["path"] = b.path;
+                e["cwd"] = b.cwd;
+                e["argv"] = b.argv;
+                e["argc"] = b.argc;
+                e["argv_truncated"] = b.argv_truncated;
+                e["file"] = {{"size", b.file_size},
+                             {"ino", b.ino},
+                             {"dev", fmt::format("{}:{}", dev_major(b.dev), dev_minor(b.dev))},
+                             {"mode", fmt::format("{:o}", b.mode)},
+                             {"mtime_ns", b.mtime_ns}};
+                e["content"] = b.content_follows ? "follows" : b.content_sent_before ? "sent_before" : "none";
+            } else if constexpr (std::is_same_v<T, ExecContentRecord>) {
+                return std::nullopt;
+            } else if constexpr (std::is_same_v<T, ForkRecord>) {
+                e["type"] = "fork";
+                e["child_pid"] = b.child_pid;
+                e["child_tgid"] = b.child_tgid;
+                e["clone_flags"] = b.clone_flags;
+                e["thread"] = (b.clone_flags & kCloneThread) != 0;
+            } else if constexpr (std::is_same_v<T, ExitRecord>) {
+                e["type"] = "exit";
+                e["code"] = b.code;
+                e["exit_status"] = (b.code >> 8) & 0xff;
+                e["signal"] = b.code & 0x7f;
+                e["process_exited"] = b.thread_group_dead;
+            } else if constexpr (std::is_same_v<T, TtyRecord>) {
+                static const char* names[] = {"tty_in", "tty_out", "tty_open", "tty_close"};
+                e["type"] = names[static_cast<int>(b.kind)];
+                e["session_tty"] = tty_name(b.tty);
+                if (b.kind == TtyKind::input || b.kind == TtyKind::output) e["bytes"] = b.data.size();
+                // Keystrokes are small and telling; output is in the replay files.
+                if (b.kind == TtyKind::input) e["data"] = as_text(b.data);
+            } else if constexpr (std::is_same_v<T, HoneylogRecord>) {
+                e["type"] = "honeylog";
+                e["message"] = as_text(b.data);
+            } else if constexpr (std::is_same_v<T, DroppedRecord>) {
+                e["type"] = "dropped";
+                e["what"] = type_name(b.type);
+                e["bytes"] = b.bytes;
+            } else {
+                e["type"] = "unknown";
+                e["record_type"] = b.type;
+                e["size"] = b.size;
+            }
+            return e;
+        },
+        r.body);
+}
+
+void CaptureDecoder::write_event(const nlohmann::json& e) {
+    events_ << dump(e) << "\n";
+    ++stats_.events;
+}
+
+void CaptureDecoder::on_header(const StreamHeader& h) {
+    write_event({{"type", "capture_start"},
+                 {"time", iso_time(h.boot_realtime_ns)},
+                 {"time_ns", h.boot_realtime_ns},
+                 {"version", h.version},
+                 {"exec_content_limit", h.exec_content_limit}});
+}
+
+CaptureDecoder::TtySession& CaptureDecoder::session_for(std::uint32_t tty, std::uint64_t time_ns) {
+    auto& slot = sessions_[tty];
+    if (!slot) {
+        auto s = std::make_unique<TtySession>();
+        unsigned n = ++session_counts_[tty];
+        std::string base = tty_name(tty);
+        for (char& c : base)
+            if (c == '/' || c == ':') c = '-';
+        s->name = fmt::format("{}-{}", base, n);
+        s->tty = tty;
+        s->start_ns = time_ns;
+        s->cast.open(out_ / "tty" / (s->name + ".cast"));
+        s->ttylog.open(out_ / "tty" / (s->name + ".ttylog"), std::ios::binary);
+        nlohmann::json header = {{"version", 2},
+                                 {"width", 80},
+                                 {"height", 24},
+                                 {"timestamp", time_ns / 1000000000ULL},
+                                 {"title", fmt::format("{} session {}", tty_name(tty), n)}};
+        s->cast << dump(header) << "\n";
+        s->ttylog_record(1, 0, time_ns, nullptr, 0);
+        ++stats_.tty_sessions;
+        slot = std::move(s);
+    }
+    return *slot;
+}
+
+void CaptureDecoder::close_session(std::uint32_t tty, std::uint64_t time_ns) {
+    auto it = sessions_.find(tty);
+    if (it == sessions_.end()) return;
+    it->second->ttylog_record(2, 0, time_ns, nullptr, 0);
+    sessions_.erase(it);
+}
+
+void CaptureDecoder::on_content(const Record& r, const ExecContentRecord& c) {
+    auto& slot = contents_[c.exec_seq];
+    if (!slot) {
+        if (c.offset != 0) return;  // its start was lost: reported by the gap check
+        slot = std::make_unique<PendingContent>();
+        slot->exec_seq = c.exec_seq;
+        slot->total = c.total;
+        slot->tmp = out_ / "files" / fmt::format(".partial-{}", c.exec_seq);
+        slot->out.open(slot->tmp, std::ios::binary | std::ios::trunc);
+        slot->md = EVP_MD_CTX_new();
+        EVP_DigestInit_ex(slot->md, EVP_sha256(), nullptr);
+    }
+    PendingContent& p = *slot;
+    if (c.offset != p.received || c.total != p.total) {
+        write_event({{"type", "capture_error"},
+                     {"seq", r.actor.seq},
+                     {"error", fmt::format("content of exec {} out of order (offset {}, expected {})", c.exec_seq,
+                                           c.offset, p.received)}});
+        return;
+    }
+    p.out.write(reinterpret_cast<const char*>(c.data.data()), static_cast<std::streamsize>(c.data.size()));
+    EVP_DigestUpdate(p.md, c.data.data(), c.data.size());
+    p.received += c.data.size();
+    if (!c.last && p.received < p.total) return;
+
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    EVP_DigestFinal_ex(p.md, md, &len);
+    std::string hex;
+    for (unsigned i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+    p.out.close();
+    auto dest = out_ / "files" / hex;
+    std::error_code ec;
+    if (std::filesystem::exists(dest, ec)) {
+        std::filesystem::remove(p.tmp, ec);
+    } else {
+        std::filesystem::rename(p.tmp, dest, ec);
+        ++stats_.files_stored;
+    }
+    nlohmann::json e = {{"type", "exec_content"},     {"seq", r.actor.seq},      {"time", iso_time(r.actor.time_ns)},
+                        {"exec_seq", p.exec_seq},     {"sha256", hex},           {"size", p.received},
+                        {"complete", p.received == p.total}, {"stored", "files/" + hex}};
+    if (auto k = exec_file_key_.find(p.exec_seq); k != exec_file_key_.end()) {
+        known_files_[k->second] = hex;
+        exec_file_key_.erase(k);
+    }
+    write_event(e);
+    contents_.erase(c.exec_seq);
+}
+
+void CaptureDecoder::on_record(const Record& r) {
+    ++stats_.records;
+    if (next_seq_ && r.actor.seq != *next_seq_) {
+        ++stats_.gaps;
+        write_event({{"type", "capture_gap"}, {"expected_seq", *next_seq_}, {"seq", r.actor.seq}});
+    }
+    next_seq_ = r.actor.seq + 1;
+
+    if (const auto* c = std::get_if<ExecContentRecord>(&r.body)) {
+        on_content(r, *c);
+        return;
+    }
+    auto e = event_for(r);
+    if (const auto* x = std::get_if<ExecRecord>(&r.body)) {
+        std::string key = file_key(x->dev, x->ino, x->mtime_ns, x->file_size);
+        if (x->content_follows) exec_file_key_[r.actor.seq] = key;
+        if (auto k = known_files_.find(key); k != known_files_.end()) (*e)["sha256"] = k->second;
+    } else if (const auto* t = std::get_if<TtyRecord>(&r.body)) {
+        switch (t->kind) {
+            case TtyKind::open:
+                close_session(t->tty, r.actor.time_ns);
+                session_for(t->tty, r.actor.time_ns);
+                break;
+            case TtyKind::close: close_session(t->tty, r.actor.time_ns); break;
+            case TtyKind::input:
+            case TtyKind::output: {
+                bool input = t->kind == TtyKind::input;
+                TtySession& s = session_for(t->tty, r.actor.time_ns);
+                s.cast_event(r.actor.time_ns, input, t->data);
+                s.ttylog_record(3, input ? 1 : 2, r.actor.time_ns, t->data.data(),
+                                static_cast<std::uint32_t>(t->data.size()));
+                (input ? stats_.tty_in_bytes : stats_.tty_out_bytes) += t->data.size();
+                break;
+            }
+        }
+    }
+    if (e) write_event(*e);
+}
+
+void CaptureDecoder::finish(const std::string& error) {
+    if (!error.empty()) write_event({{"type", "capture_error"}, {"error", error}});
+    while (!sessions_.empty()) close_session(sessions_.begin()->first, 0);
+    for (auto& [seq, p] : contents_) {
+        write_event({{"type", "exec_content"},
+                     {"exec_seq", seq},
+                     {"size", p->received},
+                     {"complete", false},
+                     {"error", "stream ended before the content did"}});
+        std::error_code ec;
+        std::filesystem::remove(p->tmp, ec);
+    }
+    contents_.clear();
+    events_.flush();
+}
+
+DecodeStats decode_capture_file(const std::filesystem::path& capture, const std::filesystem::path& out_dir,
+                                std::string* error) {
+    std::ifstream in(capture, std::ios::binary);
+    if (!in) throw Error("cannot read capture file " + capture.string());
+    CaptureDecoder decoder(out_dir);
+    CaptureParser parser;
+    bool header_seen = false;
+    std::vector<std::uint8_t> buf(1 << 20);
+    while (in) {
+        in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>(buf.size()));
+        auto n = static_cast<std::size_t>(in.gcount());
+        if (n == 0) break;
+        parser.feed(std::span(buf.data(), n));
+        if (!header_seen && parser.header()) {
+            decoder.on_header(*parser.header());
+            header_seen = true;
+        }
+        for (const auto& r : parser.take()) decoder.on_record(r);
+        if (!parser.error().empty()) break;
+    }
+    std::string err = parser.error();
+    if (err.empty() && parser.pending_bytes() > 0) {
+        err = fmt::format("capture stream ends inside a record ({} bytes at offset {})", parser.pending_bytes(),
+                          parser.stream_offset());
+    }
+    if (err.empty() && !parser.header()) err = "capture stream has no header";
+    decoder.finish(err);
+    if (error != nullptr) *error = err;
+    return decoder.stats();
+}
+
+}  // namespace oyster::capture

@@ -1,0 +1,79 @@
+// Turns capture records into what an analyst reads, in one output directory:
+//
+//   events.jsonl          one JSON object per event (docs/capture-format.md)
+//   tty/<tty>-<n>.cast    each terminal session as asciicast v2 (asciinema)
+//   tty/<tty>-<n>.ttylog  the same session in the UML tty_log format that
+//                         Cowrie's playlog reads (24-byte little-endian
+//                         records "<iLiiLL": op, tty, len, dir, sec, usec)
+//   files/<sha256>        content of every executed file, stored by hash
+//
+// A terminal session runs from a pty's open to its close (or, without an
+// open, from its first byte); pty numbers are reused, so <n> counts sessions
+// per tty. Checks the stream's sequence numbers and reports gaps.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "oyster/capture/capture_records.h"
+
+namespace oyster::capture {
+
+struct DecodeStats {
+    std::uint64_t records = 0, events = 0, gaps = 0, tty_sessions = 0, files_stored = 0;
+    std::uint64_t tty_in_bytes = 0, tty_out_bytes = 0;
+};
+
+class CaptureDecoder {
+public:
+    explicit CaptureDecoder(std::filesystem::path out_dir);
+    ~CaptureDecoder();
+    CaptureDecoder(const CaptureDecoder&) = delete;
+    CaptureDecoder& operator=(const CaptureDecoder&) = delete;
+
+    void on_header(const StreamHeader& h);
+    void on_record(const Record& r);
+    // The stream ended (or broke with `error`): close sessions and files.
+    void finish(const std::string& error = "");
+
+    const DecodeStats& stats() const { return stats_; }
+
+    // The JSON event for a record, without side effects (also used by tests
+    // and the fuzzer). Returns nullopt for records that are not events by
+    // themselves (exec content chunks).
+    static std::optional<nlohmann::json> event_for(const Record& r);
+
+private:
+    struct TtySession;
+    struct PendingContent;
+
+    void write_event(const nlohmann::json& e);
+    TtySession& session_for(std::uint32_t tty, std::uint64_t time_ns);
+    void close_session(std::uint32_t tty, std::uint64_t time_ns);
+    void on_content(const Record& r, const ExecContentRecord& c);
+
+    std::filesystem::path out_;
+    std::ofstream events_;
+    DecodeStats stats_;
+    std::optional<std::uint64_t> next_seq_;
+    std::map<std::uint32_t, std::unique_ptr<TtySession>> sessions_;
+    std::map<std::uint32_t, unsigned> session_counts_;
+    std::map<std::uint64_t, std::unique_ptr<PendingContent>> contents_;  // by exec seq
+    std::map<std::string, std::string> known_files_;  // "dev:ino:mtime:size" -> sha256
+    std::map<std::uint64_t, std::string> exec_file_key_;  // exec seq -> file key
+};
+
+// Decodes a whole capture file into out_dir; returns the stats. Throws
+// oyster::Error when the file cannot be read; a corrupt stream is reported
+// as a "capture_error" event and in the returned error string.
+DecodeStats decode_capture_file(const std::filesystem::path& capture, const std::filesystem::path& out_dir,
+                                std::string* error = nullptr);
+
+}  // namespace oyster::capture

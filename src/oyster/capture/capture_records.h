@@ -1,0 +1,126 @@
+// Typed, validated records of the capture channel (wire format:
+// wire/oyster_capture.h, documented in docs/capture-format.md).
+//
+// CaptureParser turns the byte stream a guest kernel wrote into these
+// records. The guest kernel may be controlled by an attacker, so the parser
+// trusts nothing: every size and length is checked against the record and
+// the stream, strings are copied, unknown record types are passed on as
+// such, and a malformed record ends the stream with an error instead of a
+// guess at where the next one starts.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace oyster::capture {
+
+struct StreamHeader {
+    std::uint32_t version = 0;
+    std::uint64_t boot_realtime_ns = 0;
+    std::uint64_t exec_content_limit = 0;
+};
+
+// Who did it: the common header of every record.
+struct Actor {
+    std::uint64_t seq = 0;
+    std::uint64_t time_ns = 0;
+    std::uint16_t flags = 0;
+    std::uint32_t pid = 0, tgid = 0, ppid = 0;
+    std::uint32_t uid = 0, euid = 0, gid = 0, egid = 0;
+    std::uint32_t tty = 0;  // new_encode_dev() of the controlling tty, 0: none
+    std::string comm;
+};
+
+struct ExecRecord {
+    std::uint64_t file_size = 0, ino = 0, mtime_ns = 0;
+    std::uint32_t dev = 0, mode = 0, argc = 0;
+    std::string filename, path, cwd;
+    std::vector<std::string> argv;
+    bool argv_truncated = false, content_follows = false, content_sent_before = false;
+};
+
+struct ExecContentRecord {
+    std::uint64_t exec_seq = 0, offset = 0, total = 0;
+    bool last = false;
+    std::vector<std::uint8_t> data;
+};
+
+struct ForkRecord {
+    std::uint64_t clone_flags = 0;
+    std::uint32_t child_pid = 0, child_tgid = 0;
+};
+
+struct ExitRecord {
+    std::int32_t code = 0;
+    bool thread_group_dead = false;
+};
+
+enum class TtyKind { input, output, open, close };
+
+struct TtyRecord {
+    TtyKind kind = TtyKind::input;
+    std::uint32_t tty = 0;
+    std::vector<std::uint8_t> data;
+};
+
+struct HoneylogRecord {
+    std::vector<std::uint8_t> data;
+};
+
+struct DroppedRecord {
+    std::uint32_t type = 0;
+    std::uint64_t bytes = 0;
+};
+
+struct UnknownRecord {
+    std::uint16_t type = 0;
+    std::uint32_t size = 0;
+};
+
+using RecordBody = std::variant<ExecRecord, ExecContentRecord, ForkRecord, ExitRecord, TtyRecord, HoneylogRecord,
+                                DroppedRecord, UnknownRecord>;
+
+struct Record {
+    Actor actor;
+    RecordBody body;
+};
+
+// Incremental parser: feed() bytes as they arrive, take() complete records.
+class CaptureParser {
+public:
+    // Appends bytes; parses what is complete. After an error, further input
+    // is ignored and error() says what was wrong and at which offset.
+    void feed(std::span<const std::uint8_t> bytes);
+
+    // Records parsed so far and not yet taken.
+    std::vector<Record> take();
+
+    const std::optional<StreamHeader>& header() const { return header_; }
+    const std::string& error() const { return error_; }
+    // Bytes received that do not yet form a whole record (0 at a clean end).
+    std::size_t pending_bytes() const { return buffer_.size() - consumed_; }
+    std::uint64_t stream_offset() const { return offset_; }
+
+private:
+    void parse();
+    bool fail(const std::string& why);
+
+    std::vector<std::uint8_t> buffer_;
+    std::size_t consumed_ = 0;
+    std::uint64_t offset_ = 0;  // stream offset of buffer_[consumed_]
+    std::optional<StreamHeader> header_;
+    std::vector<Record> ready_;
+    std::string error_;
+};
+
+// Device number helpers (Linux new_encode_dev()).
+std::uint32_t dev_major(std::uint32_t dev);
+std::uint32_t dev_minor(std::uint32_t dev);
+// "pts/3" for a pseudo-terminal, "tty4:64" otherwise, "" for 0.
+std::string tty_name(std::uint32_t dev);
+
+}  // namespace oyster::capture

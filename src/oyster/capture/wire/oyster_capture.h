@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Oyster capture channel: the wire format.
+ *
+ * The one definition shared by the patched guest kernel (copied by
+ * kernel/build.sh to arch/um/include/shared/oyster/) and the host decoder
+ * (src/oyster/capture/). docs/capture-format.md describes every field.
+ *
+ * The guest kernel writes a byte stream to a host file descriptor it
+ * inherits: one stream header, then records. All integers are
+ * little-endian (the guest is x86-64). Every record starts with
+ * struct oyster_cap_record, whose size field covers header and payload and
+ * is a multiple of 8; a reader skips record types it does not know. Records
+ * carry a per-boot sequence number starting at 0 and never skipping, so a
+ * gap means loss. The host must treat every byte as hostile: a guest root
+ * who exploits the guest kernel controls this stream.
+ */
+#ifndef OYSTER_CAPTURE_WIRE_H
+#define OYSTER_CAPTURE_WIRE_H
+
+#include <linux/types.h>
+
+#define OYSTER_CAP_MAGIC "OYSTCAP\n"
+#define OYSTER_CAP_MAGIC_LEN 8
+#define OYSTER_CAP_VERSION 1
+
+/* No record is larger; the decoder rejects anything bigger. */
+#define OYSTER_CAP_MAX_RECORD (64 * 1024)
+
+/* Host environment variables the launcher sets for the guest kernel. */
+#define OYSTER_CAP_ENV_FD "OYSTER_CAPTURE_FD"
+#define OYSTER_CAP_ENV_CONTENT_LIMIT "OYSTER_EXEC_CONTENT_LIMIT"
+#define OYSTER_CAP_ENV_HONEYLOG_KEY "OYSTER_HONEYLOG_KEY"
+
+/* The seed's added system call; unused by Linux 6.12 on x86-64. */
+#define OYSTER_HONEYLOG_NR 402
+#define OYSTER_HONEYLOG_MAX 4096
+
+struct oyster_cap_stream_header {
+	char magic[OYSTER_CAP_MAGIC_LEN]; /* OYSTER_CAP_MAGIC */
+	__u32 version;                    /* OYSTER_CAP_VERSION */
+	__u32 header_size;                /* sizeof(this struct) */
+	__u64 boot_realtime_ns;           /* guest CLOCK_REALTIME at start */
+	__u64 exec_content_limit;         /* bytes of each executable kept */
+};
+
+enum oyster_cap_type {
+	OYSTER_CAP_EXEC = 1,         /* struct oyster_cap_exec + strings */
+	OYSTER_CAP_EXEC_CONTENT = 2, /* struct oyster_cap_exec_content + bytes */
+	OYSTER_CAP_FORK = 3,         /* struct oyster_cap_fork */
+	OYSTER_CAP_EXIT = 4,         /* struct oyster_cap_exit */
+	OYSTER_CAP_TTY_IN = 5,       /* struct oyster_cap_tty + bytes typed */
+	OYSTER_CAP_TTY_OUT = 6,      /* struct oyster_cap_tty + bytes shown */
+	OYSTER_CAP_TTY_OPEN = 7,     /* struct oyster_cap_tty, len 0 */
+	OYSTER_CAP_TTY_CLOSE = 8,    /* struct oyster_cap_tty, len 0 */
+	OYSTER_CAP_HONEYLOG = 9,     /* struct oyster_cap_honeylog + bytes */
+	OYSTER_CAP_DROPPED = 10,     /* struct oyster_cap_dropped */
+	OYSTER_CAP_TYPE_MAX = 10,
+};
+
+/* Common header of every record (72 bytes). */
+struct oyster_cap_record {
+	__u32 size;    /* bytes of this record, header included, multiple of 8 */
+	__u16 type;    /* enum oyster_cap_type */
+	__u16 flags;   /* type-specific, see below */
+	__u64 seq;     /* per boot, from 0, +1 per record */
+	__u64 time_ns; /* guest CLOCK_REALTIME */
+	__u32 pid;     /* thread id (guest pid namespace of init) */
+	__u32 tgid;    /* process id */
+	__u32 ppid;    /* parent's process id */
+	__u32 uid;
+	__u32 euid;
+	__u32 gid;
+	__u32 egid;
+	__u32 tty;     /* controlling tty as new_encode_dev(), 0 if none */
+	char comm[16]; /* task name, NUL-padded, not necessarily terminated */
+};
+
+/* OYSTER_CAP_EXEC flags */
+#define OYSTER_CAP_EXEC_ARGV_TRUNCATED 0x1   /* argv did not fit the record */
+#define OYSTER_CAP_EXEC_CONTENT_FOLLOWS 0x2  /* EXEC_CONTENT records follow */
+#define OYSTER_CAP_EXEC_CONTENT_SENT 0x4     /* same file version sent before */
+
+/*
+ * Followed by filename_len bytes of the name as passed to execve, path_len
+ * bytes of the resolved path of the executed file, cwd_len bytes of the
+ * working directory and argv_len bytes of the arguments, each argument
+ * ending with a NUL. No other terminators.
+ */
+struct oyster_cap_exec {
+	__u64 file_size;
+	__u64 ino;
+	__u64 mtime_ns;
+	__u32 dev;          /* new_encode_dev() of the file's filesystem */
+	__u32 mode;
+	__u32 argc;
+	__u32 filename_len;
+	__u32 path_len;
+	__u32 cwd_len;
+	__u32 argv_len;
+	__u32 reserved;
+};
+
+/* OYSTER_CAP_EXEC_CONTENT flags */
+#define OYSTER_CAP_CONTENT_LAST 0x1 /* last chunk of this file */
+
+/* Content of an executed file, in order, chunk by chunk. */
+struct oyster_cap_exec_content {
+	__u64 exec_seq;  /* seq of the OYSTER_CAP_EXEC record */
+	__u64 offset;    /* of this chunk in the file */
+	__u64 total;     /* bytes that will be sent (<= file size, <= limit) */
+	__u32 len;       /* bytes of file content following this struct */
+	__u32 reserved;
+};
+
+struct oyster_cap_fork {
+	__u64 clone_flags;
+	__u32 child_pid;
+	__u32 child_tgid;
+};
+
+struct oyster_cap_exit {
+	__s32 code;      /* as for wait(): exit status << 8 | signal */
+	__u32 thread_group_dead; /* 1 when the whole process has exited */
+};
+
+/*
+ * Terminal traffic, byte-exact. For a pty the capture is on the master side:
+ * TTY_IN is what was written to the master (the keys the remote user sent),
+ * TTY_OUT is what was read from it (what the remote user saw). tty is the
+ * slave's device number (the /dev/pts/N that processes have as controlling
+ * tty). For other terminals TTY_IN is read from it, TTY_OUT written to it.
+ */
+struct oyster_cap_tty {
+	__u32 tty;
+	__u32 len;
+};
+
+/* OYSTER_CAP_HONEYLOG: a message passed to honeylog() with the right key. */
+struct oyster_cap_honeylog {
+	__u32 len;
+	__u32 reserved;
+};
+
+/* Something could not be recorded in full; says what and how much. */
+struct oyster_cap_dropped {
+	__u32 type;      /* record type affected */
+	__u32 reserved;
+	__u64 bytes;     /* bytes not recorded */
+};
+
+#endif /* OYSTER_CAPTURE_WIRE_H */

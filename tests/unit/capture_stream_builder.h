@@ -1,0 +1,100 @@
+// Builds capture streams byte by byte, the way the guest kernel writes them,
+// for the parser and decoder tests.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "oyster/capture/wire/oyster_capture.h"
+}
+
+namespace oyster::capture::testing {
+
+class StreamBuilder {
+public:
+    explicit StreamBuilder(bool with_header = true) {
+        if (!with_header) return;
+        oyster_cap_stream_header h{};
+        std::memcpy(h.magic, OYSTER_CAP_MAGIC, OYSTER_CAP_MAGIC_LEN);
+        h.version = OYSTER_CAP_VERSION;
+        h.header_size = sizeof h;
+        h.boot_realtime_ns = 1764172800000000000ULL;  // 2025-11-26T16:00:00Z
+        h.exec_content_limit = 16 << 20;
+        append(&h, sizeof h);
+    }
+
+    // Appends a record; returns its seq. `size_override` forges the size field.
+    std::uint64_t record(std::uint16_t type, std::uint16_t flags, const std::string& payload, std::uint32_t pid = 100,
+                         std::int64_t size_override = -1) {
+        oyster_cap_record r{};
+        std::size_t used = sizeof r + payload.size();
+        std::size_t size = (used + 7) / 8 * 8;
+        r.size = size_override >= 0 ? static_cast<std::uint32_t>(size_override) : static_cast<std::uint32_t>(size);
+        r.type = type;
+        r.flags = flags;
+        r.seq = next_seq++;
+        r.time_ns = 1764172800000000000ULL + r.seq * 1000000ULL;
+        r.pid = pid;
+        r.tgid = pid;
+        r.ppid = 1;
+        r.uid = r.euid = r.gid = r.egid = 0;
+        r.tty = (136 << 8) | 0;  // pts/0
+        std::memcpy(r.comm, "bash", 4);
+        append(&r, sizeof r);
+        bytes.insert(bytes.end(), payload.begin(), payload.end());
+        bytes.resize(bytes.size() + (size - used), 0);
+        return r.seq;
+    }
+
+    template <typename T>
+    static std::string pod(const T& v) {
+        return std::string(reinterpret_cast<const char*>(&v), sizeof v);
+    }
+
+    std::uint64_t exec(const std::string& filename, const std::vector<std::string>& argv, std::uint64_t file_size,
+                       std::uint16_t flags, std::uint32_t pid = 100) {
+        oyster_cap_exec e{};
+        std::string args;
+        for (const auto& a : argv) args += a + '\0';
+        e.file_size = file_size;
+        e.ino = 42;
+        e.dev = (8 << 8) | 1;
+        e.mode = 0100755;
+        e.argc = static_cast<std::uint32_t>(argv.size());
+        e.filename_len = static_cast<std::uint32_t>(filename.size());
+        e.path_len = static_cast<std::uint32_t>(filename.size());
+        e.cwd_len = 5;
+        e.argv_len = static_cast<std::uint32_t>(args.size());
+        return record(OYSTER_CAP_EXEC, flags, pod(e) + filename + filename + "/root" + args, pid);
+    }
+
+    void content(std::uint64_t exec_seq, std::uint64_t offset, std::uint64_t total, const std::string& data,
+                 bool last) {
+        oyster_cap_exec_content c{};
+        c.exec_seq = exec_seq;
+        c.offset = offset;
+        c.total = total;
+        c.len = static_cast<std::uint32_t>(data.size());
+        record(OYSTER_CAP_EXEC_CONTENT, last ? OYSTER_CAP_CONTENT_LAST : 0, pod(c) + data);
+    }
+
+    void tty(std::uint16_t type, const std::string& data) {
+        oyster_cap_tty t{};
+        t.tty = (136 << 8) | 0;
+        t.len = static_cast<std::uint32_t>(data.size());
+        record(type, 0, pod(t) + data);
+    }
+
+    void append(const void* p, std::size_t n) {
+        const auto* b = static_cast<const std::uint8_t*>(p);
+        bytes.insert(bytes.end(), b, b + n);
+    }
+
+    std::vector<std::uint8_t> bytes;
+    std::uint64_t next_seq = 0;
+};
+
+}  // namespace oyster::capture::testing

@@ -1,0 +1,252 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+
+#include <nlohmann/json.hpp>
+
+#include "capture_stream_builder.h"
+#include "oyster/capture/capture_decoder.h"
+#include "oyster/capture/capture_records.h"
+
+namespace oyster::capture {
+namespace {
+
+using testing::StreamBuilder;
+
+std::vector<Record> parse_all(const std::vector<std::uint8_t>& bytes, std::string* error = nullptr,
+                              std::size_t step = 0) {
+    CaptureParser p;
+    if (step == 0) {
+        p.feed(bytes);
+    } else {
+        for (std::size_t i = 0; i < bytes.size(); i += step)
+            p.feed(std::span(bytes.data() + i, std::min(step, bytes.size() - i)));
+    }
+    if (error != nullptr) *error = p.error();
+    return p.take();
+}
+
+StreamBuilder session_stream() {
+    StreamBuilder s;
+    auto seq = s.exec("/tmp/x", {"/tmp/x", "-v"}, 11, OYSTER_CAP_EXEC_CONTENT_FOLLOWS);
+    s.content(seq, 0, 11, "hello ", false);
+    s.content(seq, 6, 11, "world", true);
+    oyster_cap_fork f{};
+    f.child_pid = f.child_tgid = 101;
+    s.record(OYSTER_CAP_FORK, 0, StreamBuilder::pod(f));
+    oyster_cap_exit x{};
+    x.code = 3 << 8;
+    x.thread_group_dead = 1;
+    s.record(OYSTER_CAP_EXIT, 0, StreamBuilder::pod(x), 101);
+    s.tty(OYSTER_CAP_TTY_OPEN, "");
+    s.tty(OYSTER_CAP_TTY_IN, "ls\r");
+    s.tty(OYSTER_CAP_TTY_OUT, "ls\r\nfile\r\n");
+    s.tty(OYSTER_CAP_TTY_CLOSE, "");
+    oyster_cap_honeylog h{};
+    h.len = 5;
+    s.record(OYSTER_CAP_HONEYLOG, 0, StreamBuilder::pod(h) + "login");
+    return s;
+}
+
+TEST(CaptureParser, ParsesEveryRecordType) {
+    std::string error;
+    auto records = parse_all(session_stream().bytes, &error);
+    EXPECT_EQ(error, "");
+    ASSERT_EQ(records.size(), 10u);
+    const auto& exec = std::get<ExecRecord>(records[0].body);
+    EXPECT_EQ(exec.filename, "/tmp/x");
+    EXPECT_EQ(exec.cwd, "/root");
+    EXPECT_EQ(exec.argv, (std::vector<std::string>{"/tmp/x", "-v"}));
+    EXPECT_TRUE(exec.content_follows);
+    EXPECT_EQ(records[0].actor.comm, "bash");
+    EXPECT_EQ(tty_name(records[0].actor.tty), "pts/0");
+    EXPECT_EQ(std::get<ExecContentRecord>(records[2].body).data.size(), 5u);
+    EXPECT_EQ(std::get<ForkRecord>(records[3].body).child_pid, 101u);
+    EXPECT_EQ(std::get<ExitRecord>(records[4].body).code, 3 << 8);
+    EXPECT_EQ(std::get<TtyRecord>(records[6].body).kind, TtyKind::input);
+    EXPECT_EQ(std::get<HoneylogRecord>(records[9].body).data.size(), 5u);
+}
+
+TEST(CaptureParser, ByteByByteGivesTheSameRecords) {
+    auto bytes = session_stream().bytes;
+    std::string error;
+    auto records = parse_all(bytes, &error, 1);
+    EXPECT_EQ(error, "");
+    EXPECT_EQ(records.size(), 10u);
+}
+
+TEST(CaptureParser, RejectsHostileFraming) {
+    auto expect_error = [](const std::vector<std::uint8_t>& bytes, const std::string& needle) {
+        std::string error;
+        parse_all(bytes, &error);
+        EXPECT_NE(error.find(needle), std::string::npos) << "error was: " << error;
+    };
+    {
+        StreamBuilder s;
+        s.bytes[0] = 'X';
+        expect_error(s.bytes, "bad magic");
+    }
+    {
+        StreamBuilder s;
+        s.record(OYSTER_CAP_FORK, 0, std::string(16, '\0'), 1, 40);
+        expect_error(s.bytes, "record size 40 is invalid");
+    }
+    {
+        StreamBuilder s;
+        s.record(OYSTER_CAP_FORK, 0, std::string(16, '\0'), 1, 90);
+        expect_error(s.bytes, "record size 90 is invalid");
+    }
+    {
+        StreamBuilder s;
+        s.record(OYSTER_CAP_FORK, 0, std::string(16, '\0'), 1, 1 << 20);
+        expect_error(s.bytes, "record size 1048576 is invalid");
+    }
+    {
+        StreamBuilder s;
+        oyster_cap_exec e{};
+        e.argv_len = 0xffffffff;
+        s.record(OYSTER_CAP_EXEC, 0, StreamBuilder::pod(e));
+        expect_error(s.bytes, "exec strings overrun");
+    }
+    {
+        StreamBuilder s;
+        oyster_cap_tty t{};
+        t.len = 1000;
+        s.record(OYSTER_CAP_TTY_IN, 0, StreamBuilder::pod(t) + "short");
+        expect_error(s.bytes, "tty data overruns");
+    }
+    {
+        StreamBuilder s;
+        s.content(0, 10, 5, "", true);
+        expect_error(s.bytes, "past its total");
+    }
+    {
+        StreamBuilder s;
+        oyster_cap_honeylog h{};
+        h.len = OYSTER_HONEYLOG_MAX + 1;
+        s.record(OYSTER_CAP_HONEYLOG, 0, StreamBuilder::pod(h));
+        expect_error(s.bytes, "over the limit");
+    }
+    {
+        StreamBuilder s;
+        oyster_cap_fork f{};
+        s.record(OYSTER_CAP_FORK, 0, StreamBuilder::pod(f) + std::string(8, 'x'));
+        expect_error(s.bytes, "bad fork payload");
+    }
+}
+
+TEST(CaptureParser, UnknownTypesPassThrough) {
+    StreamBuilder s;
+    s.record(999, 0, "12345678");
+    auto records = parse_all(s.bytes);
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(std::get<UnknownRecord>(records[0].body).type, 999);
+}
+
+class DecoderTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/oyster-decoder-test-XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        dir = tmpl;
+    }
+    void TearDown() override { std::filesystem::remove_all(dir); }
+
+    std::vector<nlohmann::json> decode(const std::vector<std::uint8_t>& bytes, std::string* error = nullptr) {
+        auto file = dir / "capture.bin";
+        std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                    static_cast<std::streamsize>(bytes.size()));
+        decode_capture_file(file, dir / "out", error);
+        std::vector<nlohmann::json> events;
+        std::ifstream in(dir / "out" / "events.jsonl");
+        for (std::string line; std::getline(in, line);) events.push_back(nlohmann::json::parse(line));
+        return events;
+    }
+
+    std::string read(const std::filesystem::path& p) {
+        std::ifstream in(p, std::ios::binary);
+        return {std::istreambuf_iterator<char>(in), {}};
+    }
+
+    std::filesystem::path dir;
+};
+
+TEST_F(DecoderTest, WritesEventsReplaysAndContent) {
+    std::string error;
+    auto events = decode(session_stream().bytes, &error);
+    EXPECT_EQ(error, "");
+    ASSERT_GE(events.size(), 10u);
+    EXPECT_EQ(events[0]["type"], "capture_start");
+    EXPECT_EQ(events[1]["type"], "exec");
+    EXPECT_EQ(events[1]["argv"], nlohmann::json::array({"/tmp/x", "-v"}));
+    EXPECT_EQ(events[1]["tty"], "pts/0");
+    EXPECT_EQ(events[2]["type"], "exec_content");
+    // sha256("hello world")
+    const std::string sha = "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9";
+    EXPECT_EQ(events[2]["sha256"], sha);
+    EXPECT_EQ(read(dir / "out" / "files" / sha), "hello world");
+    EXPECT_EQ(events[3]["type"], "fork");
+    EXPECT_EQ(events[4]["exit_status"], 3);
+    EXPECT_EQ(events[6]["type"], "tty_in");
+    EXPECT_EQ(events[6]["data"], "ls\r");
+    EXPECT_EQ(events[9]["message"], "login");
+
+    std::string cast = read(dir / "out" / "tty" / "pts-0-1.cast");
+    auto first_nl = cast.find('\n');
+    auto header = nlohmann::json::parse(cast.substr(0, first_nl));
+    EXPECT_EQ(header["version"], 2);
+    EXPECT_NE(cast.find(R"("i","ls\r"])"), std::string::npos) << cast;
+    EXPECT_NE(cast.find(R"("o","ls\r\nfile\r\n"])"), std::string::npos) << cast;
+
+    // Cowrie's playlog format: 24-byte "<iLiiLL" headers: open, in, out, close.
+    std::string log = read(dir / "out" / "tty" / "pts-0-1.ttylog");
+    ASSERT_EQ(log.size(), 4 * 24 + 3 + 10);
+    std::uint32_t op = 0, len = 0, dir_ = 0;
+    std::memcpy(&op, log.data() + 24, 4);
+    std::memcpy(&len, log.data() + 24 + 8, 4);
+    std::memcpy(&dir_, log.data() + 24 + 12, 4);
+    EXPECT_EQ(op, 3u);
+    EXPECT_EQ(len, 3u);
+    EXPECT_EQ(dir_, 1u);
+    EXPECT_EQ(log.substr(48, 3), "ls\r");
+}
+
+TEST_F(DecoderTest, ReportsGapsAndTruncation) {
+    StreamBuilder s;
+    oyster_cap_fork f{};
+    s.record(OYSTER_CAP_FORK, 0, StreamBuilder::pod(f));
+    s.next_seq = 5;  // records 1..4 lost
+    s.record(OYSTER_CAP_FORK, 0, StreamBuilder::pod(f));
+    s.bytes.resize(s.bytes.size() - 3);  // and the stream ends mid-record
+    std::string error;
+    auto events = decode(s.bytes, &error);
+    EXPECT_NE(error.find("ends inside a record"), std::string::npos);
+    bool error_event = false;
+    for (const auto& e : events) error_event = error_event || e["type"] == "capture_error";
+    EXPECT_TRUE(error_event);
+
+    s.bytes.resize(s.bytes.size() + 3);
+    std::filesystem::remove_all(dir / "out");
+    events = decode(s.bytes, &error);
+    EXPECT_EQ(error, "");
+    ASSERT_EQ(events.size(), 4u);
+    EXPECT_EQ(events[2]["type"], "capture_gap");
+    EXPECT_EQ(events[2]["expected_seq"], 1);
+    EXPECT_EQ(events[2]["seq"], 5);
+}
+
+TEST_F(DecoderTest, LaterExecOfTheSameFileCarriesItsHash) {
+    StreamBuilder s;
+    auto seq = s.exec("/bin/x", {"x"}, 3, OYSTER_CAP_EXEC_CONTENT_FOLLOWS);
+    s.content(seq, 0, 3, "abc", true);
+    s.exec("/bin/x", {"x"}, 3, OYSTER_CAP_EXEC_CONTENT_SENT);
+    auto events = decode(s.bytes);
+    ASSERT_EQ(events.size(), 4u);
+    EXPECT_EQ(events[3]["content"], "sent_before");
+    EXPECT_EQ(events[3]["sha256"], events[2]["sha256"]);
+}
+
+}  // namespace
+}  // namespace oyster::capture
