@@ -156,8 +156,8 @@ protected:
 
     std::vector<nlohmann::json> decode(const std::vector<std::uint8_t>& bytes, std::string* error = nullptr) {
         auto file = dir / "capture.bin";
-        std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                                    static_cast<std::streamsize>(bytes.size()));
+        std::ofstream(file, std::ios::binary)
+            .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
         decode_capture_file(file, dir / "out", error);
         std::vector<nlohmann::json> events;
         std::ifstream in(dir / "out" / "events.jsonl");

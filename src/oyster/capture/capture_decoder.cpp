@@ -30,21 +30,34 @@ std::string iso_time(std::uint64_t ns) {
 
 const char* type_name(std::uint32_t type) {
     switch (type) {
-        case OYSTER_CAP_EXEC: return "exec";
-        case OYSTER_CAP_EXEC_CONTENT: return "exec_content";
-        case OYSTER_CAP_FORK: return "fork";
-        case OYSTER_CAP_EXIT: return "exit";
-        case OYSTER_CAP_TTY_IN: return "tty_in";
-        case OYSTER_CAP_TTY_OUT: return "tty_out";
-        case OYSTER_CAP_TTY_OPEN: return "tty_open";
-        case OYSTER_CAP_TTY_CLOSE: return "tty_close";
-        case OYSTER_CAP_HONEYLOG: return "honeylog";
-        case OYSTER_CAP_DROPPED: return "dropped";
-        default: return "unknown";
+        case OYSTER_CAP_EXEC:
+            return "exec";
+        case OYSTER_CAP_EXEC_CONTENT:
+            return "exec_content";
+        case OYSTER_CAP_FORK:
+            return "fork";
+        case OYSTER_CAP_EXIT:
+            return "exit";
+        case OYSTER_CAP_TTY_IN:
+            return "tty_in";
+        case OYSTER_CAP_TTY_OUT:
+            return "tty_out";
+        case OYSTER_CAP_TTY_OPEN:
+            return "tty_open";
+        case OYSTER_CAP_TTY_CLOSE:
+            return "tty_close";
+        case OYSTER_CAP_HONEYLOG:
+            return "honeylog";
+        case OYSTER_CAP_DROPPED:
+            return "dropped";
+        default:
+            return "unknown";
     }
 }
 
-std::string as_text(const std::vector<std::uint8_t>& data) { return std::string(data.begin(), data.end()); }
+std::string as_text(const std::vector<std::uint8_t>& data) {
+    return std::string(data.begin(), data.end());
+}
 
 std::string file_key(std::uint32_t dev, std::uint64_t ino, std::uint64_t mtime_ns, std::uint64_t size) {
     return fmt::format("{}:{}:{}:{}", dev, ino, mtime_ns, size);
@@ -63,7 +76,9 @@ std::size_t utf8_complete_prefix(const std::string& s) {
     return n;
 }
 
-std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+std::string dump(const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 }  // namespace
 
@@ -122,10 +137,12 @@ CaptureDecoder::~CaptureDecoder() = default;
 
 std::optional<nlohmann::json> CaptureDecoder::event_for(const Record& r) {
     const Actor& a = r.actor;
-    nlohmann::json e = {{"seq", a.seq},       {"time", iso_time(a.time_ns)}, {"time_ns", a.time_ns},
-                        {"pid", a.pid},       {"tgid", a.tgid},              {"ppid", a.ppid},
-                        {"uid", a.uid},       {"euid", a.euid},              {"gid", a.gid},
-                        {"egid", a.egid},     {"comm", a.comm}};
+    nlohmann::json e = {{"seq", a.seq},         {"time", iso_time(a.time_ns)},
+                        {"time_ns", a.time_ns}, {"pid", a.pid},
+                        {"tgid", a.tgid},       {"ppid", a.ppid},
+                        {"uid", a.uid},         {"euid", a.euid},
+                        {"gid", a.gid},         {"egid", a.egid},
+                        {"comm", a.comm}};
     e["tty"] = a.tty ? nlohmann::json(tty_name(a.tty)) : nlohmann::json(nullptr);
     return std::visit(
         [&](const auto& b) -> std::optional<nlohmann::json> {
@@ -267,9 +284,14 @@ void CaptureDecoder::on_content(const Record& r, const ExecContentRecord& c) {
         std::filesystem::rename(p.tmp, dest, ec);
         ++stats_.files_stored;
     }
-    nlohmann::json e = {{"type", "exec_content"},     {"seq", r.actor.seq},      {"time", iso_time(r.actor.time_ns)},
-                        {"exec_seq", p.exec_seq},     {"sha256", hex},           {"size", p.received},
-                        {"complete", p.received == p.total}, {"stored", "files/" + hex}};
+    nlohmann::json e = {{"type", "exec_content"},
+                        {"seq", r.actor.seq},
+                        {"time", iso_time(r.actor.time_ns)},
+                        {"exec_seq", p.exec_seq},
+                        {"sha256", hex},
+                        {"size", p.received},
+                        {"complete", p.received == p.total},
+                        {"stored", "files/" + hex}};
     if (auto k = exec_file_key_.find(p.exec_seq); k != exec_file_key_.end()) {
         known_files_[k->second] = hex;
         exec_file_key_.erase(k);
@@ -301,7 +323,9 @@ void CaptureDecoder::on_record(const Record& r) {
                 close_session(t->tty, r.actor.time_ns);
                 session_for(t->tty, r.actor.time_ns);
                 break;
-            case TtyKind::close: close_session(t->tty, r.actor.time_ns); break;
+            case TtyKind::close:
+                close_session(t->tty, r.actor.time_ns);
+                break;
             case TtyKind::input:
             case TtyKind::output: {
                 bool input = t->kind == TtyKind::input;

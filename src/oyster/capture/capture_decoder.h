@@ -66,8 +66,8 @@ private:
     std::map<std::uint32_t, std::unique_ptr<TtySession>> sessions_;
     std::map<std::uint32_t, unsigned> session_counts_;
     std::map<std::uint64_t, std::unique_ptr<PendingContent>> contents_;  // by exec seq
-    std::map<std::string, std::string> known_files_;  // "dev:ino:mtime:size" -> sha256
-    std::map<std::uint64_t, std::string> exec_file_key_;  // exec seq -> file key
+    std::map<std::string, std::string> known_files_;                     // "dev:ino:mtime:size" -> sha256
+    std::map<std::uint64_t, std::string> exec_file_key_;                 // exec seq -> file key
 };
 
 // Decodes a whole capture file into out_dir; returns the stats. Throws

@@ -91,8 +91,8 @@ std::optional<RecordBody> parse_body(std::uint16_t type, std::uint16_t flags, Pa
             r.mode = e.mode;
             r.argc = e.argc;
             std::string argv;
-            if (!p.string(e.filename_len, r.filename) || !p.string(e.path_len, r.path) ||
-                !p.string(e.cwd_len, r.cwd) || !p.string(e.argv_len, argv)) {
+            if (!p.string(e.filename_len, r.filename) || !p.string(e.path_len, r.path) || !p.string(e.cwd_len, r.cwd) ||
+                !p.string(e.argv_len, argv)) {
                 return why = "exec strings overrun the record", std::nullopt;
             }
             if (!p.only_padding_left()) return why = "exec record has trailing bytes", std::nullopt;
@@ -130,8 +130,8 @@ std::optional<RecordBody> parse_body(std::uint16_t type, std::uint16_t flags, Pa
             oyster_cap_tty t{};
             if (!p.read(t)) return why = "tty payload too short", std::nullopt;
             TtyRecord r;
-            r.kind = type == OYSTER_CAP_TTY_IN    ? TtyKind::input
-                     : type == OYSTER_CAP_TTY_OUT ? TtyKind::output
+            r.kind = type == OYSTER_CAP_TTY_IN     ? TtyKind::input
+                     : type == OYSTER_CAP_TTY_OUT  ? TtyKind::output
                      : type == OYSTER_CAP_TTY_OPEN ? TtyKind::open
                                                    : TtyKind::close;
             r.tty = t.tty;
@@ -173,7 +173,9 @@ void CaptureParser::feed(std::span<const std::uint8_t> bytes) {
     parse();
 }
 
-std::vector<Record> CaptureParser::take() { return std::exchange(ready_, {}); }
+std::vector<Record> CaptureParser::take() {
+    return std::exchange(ready_, {});
+}
 
 bool CaptureParser::fail(const std::string& why) {
     error_ = fmt::format("capture stream offset {}: {}", offset_, why);
@@ -192,8 +194,7 @@ void CaptureParser::parse() {
                 return;
             }
             if (h.version != OYSTER_CAP_VERSION) {
-                fail(fmt::format("capture version {} is not supported (expected {})", h.version,
-                                 OYSTER_CAP_VERSION));
+                fail(fmt::format("capture version {} is not supported (expected {})", h.version, OYSTER_CAP_VERSION));
                 return;
             }
             if (h.header_size != sizeof(oyster_cap_stream_header)) {
@@ -239,8 +240,12 @@ void CaptureParser::parse() {
     }
 }
 
-std::uint32_t dev_major(std::uint32_t dev) { return (dev & 0xfff00) >> 8; }
-std::uint32_t dev_minor(std::uint32_t dev) { return (dev & 0xff) | ((dev >> 12) & 0xfff00); }
+std::uint32_t dev_major(std::uint32_t dev) {
+    return (dev & 0xfff00) >> 8;
+}
+std::uint32_t dev_minor(std::uint32_t dev) {
+    return (dev & 0xff) | ((dev >> 12) & 0xfff00);
+}
 
 std::string tty_name(std::uint32_t dev) {
     if (dev == 0) return "";

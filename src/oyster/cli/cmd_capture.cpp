@@ -19,14 +19,16 @@ void register_capture(CLI::App& app, const ConfigLoader& /*load*/) {
         std::string file, out;
     };
     auto args = std::make_shared<Args>();
-    decode->add_option("file", args->file, "Capture file (a guest's capture.bin)")->required()->check(CLI::ExistingFile);
+    decode->add_option("file", args->file, "Capture file (a guest's capture.bin)")
+        ->required()
+        ->check(CLI::ExistingFile);
     decode->add_option("outdir", args->out, "Output directory (created; events.jsonl is appended to)")->required();
     decode->callback([args]() {
         std::string error;
         auto s = capture::decode_capture_file(args->file, args->out, &error);
         std::cout << fmt::format(
-            "{} records, {} events, {} gaps, {} tty sessions ({} bytes in, {} bytes out), {} files stored\n",
-            s.records, s.events, s.gaps, s.tty_sessions, s.tty_in_bytes, s.tty_out_bytes, s.files_stored);
+            "{} records, {} events, {} gaps, {} tty sessions ({} bytes in, {} bytes out), {} files stored\n", s.records,
+            s.events, s.gaps, s.tty_sessions, s.tty_in_bytes, s.tty_out_bytes, s.files_stored);
         if (!error.empty()) throw Error(args->file + ": " + error);
     });
 }

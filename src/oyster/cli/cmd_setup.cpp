@@ -60,19 +60,23 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
         if (opt->check_only) return;
 
         std::vector<std::string> env = {"OYSTER_CACHE_DIR=" + cfg.paths.cache_dir.string()};
+        Platform p;
+        // Made before the image: the guest's helpers are built with it.
+        p.honeylog_key = ensure_honeylog_key(cfg.paths.cache_dir);
         std::vector<std::string> kargs = {(data_dir() / "kernel" / "build.sh").string()};
         std::vector<std::string> iargs = {(data_dir() / "image" / "build.sh").string(),
                                           "--root-password",
                                           cfg.guest.root_password,
                                           "--hostname",
                                           cfg.guest.hostname,
+                                          "--honeylog-key",
+                                          p.honeylog_key,
                                           "--size",
                                           std::to_string(cfg.guest.image_size_mib)};
         if (opt->rebuild) {
             kargs.push_back("--force");
             iargs.push_back("--force");
         }
-        Platform p;
         p.kernel = run_build_script("guest kernel (kernel/build.sh)", kargs, env);
         p.image = run_build_script("guest image (image/build.sh)", iargs, env);
 
@@ -86,7 +90,6 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
                             p.image.string(), actual, p.image_sha256));
         }
         p.image_fingerprint = fingerprint_file(p.image);
-        p.honeylog_key = ensure_honeylog_key(cfg.paths.cache_dir);
         save_platform(cfg.paths.state_dir, p);
         std::cerr << fmt::format("==> ready\n    kernel {}\n    image  {}\n    sha256 {}\n", p.kernel.string(),
                                  p.image.string(), p.image_sha256);

@@ -37,49 +37,49 @@
 #define OYSTER_HONEYLOG_MAX 4096
 
 struct oyster_cap_stream_header {
-	char magic[OYSTER_CAP_MAGIC_LEN]; /* OYSTER_CAP_MAGIC */
-	__u32 version;                    /* OYSTER_CAP_VERSION */
-	__u32 header_size;                /* sizeof(this struct) */
-	__u64 boot_realtime_ns;           /* guest CLOCK_REALTIME at start */
-	__u64 exec_content_limit;         /* bytes of each executable kept */
+    char magic[OYSTER_CAP_MAGIC_LEN]; /* OYSTER_CAP_MAGIC */
+    __u32 version;                    /* OYSTER_CAP_VERSION */
+    __u32 header_size;                /* sizeof(this struct) */
+    __u64 boot_realtime_ns;           /* guest CLOCK_REALTIME at start */
+    __u64 exec_content_limit;         /* bytes of each executable kept */
 };
 
 enum oyster_cap_type {
-	OYSTER_CAP_EXEC = 1,         /* struct oyster_cap_exec + strings */
-	OYSTER_CAP_EXEC_CONTENT = 2, /* struct oyster_cap_exec_content + bytes */
-	OYSTER_CAP_FORK = 3,         /* struct oyster_cap_fork */
-	OYSTER_CAP_EXIT = 4,         /* struct oyster_cap_exit */
-	OYSTER_CAP_TTY_IN = 5,       /* struct oyster_cap_tty + bytes typed */
-	OYSTER_CAP_TTY_OUT = 6,      /* struct oyster_cap_tty + bytes shown */
-	OYSTER_CAP_TTY_OPEN = 7,     /* struct oyster_cap_tty, len 0 */
-	OYSTER_CAP_TTY_CLOSE = 8,    /* struct oyster_cap_tty, len 0 */
-	OYSTER_CAP_HONEYLOG = 9,     /* struct oyster_cap_honeylog + bytes */
-	OYSTER_CAP_DROPPED = 10,     /* struct oyster_cap_dropped */
-	OYSTER_CAP_TYPE_MAX = 10,
+    OYSTER_CAP_EXEC = 1,         /* struct oyster_cap_exec + strings */
+    OYSTER_CAP_EXEC_CONTENT = 2, /* struct oyster_cap_exec_content + bytes */
+    OYSTER_CAP_FORK = 3,         /* struct oyster_cap_fork */
+    OYSTER_CAP_EXIT = 4,         /* struct oyster_cap_exit */
+    OYSTER_CAP_TTY_IN = 5,       /* struct oyster_cap_tty + bytes typed */
+    OYSTER_CAP_TTY_OUT = 6,      /* struct oyster_cap_tty + bytes shown */
+    OYSTER_CAP_TTY_OPEN = 7,     /* struct oyster_cap_tty, len 0 */
+    OYSTER_CAP_TTY_CLOSE = 8,    /* struct oyster_cap_tty, len 0 */
+    OYSTER_CAP_HONEYLOG = 9,     /* struct oyster_cap_honeylog + bytes */
+    OYSTER_CAP_DROPPED = 10,     /* struct oyster_cap_dropped */
+    OYSTER_CAP_TYPE_MAX = 10,
 };
 
 /* Common header of every record (72 bytes). */
 struct oyster_cap_record {
-	__u32 size;    /* bytes of this record, header included, multiple of 8 */
-	__u16 type;    /* enum oyster_cap_type */
-	__u16 flags;   /* type-specific, see below */
-	__u64 seq;     /* per boot, from 0, +1 per record */
-	__u64 time_ns; /* guest CLOCK_REALTIME */
-	__u32 pid;     /* thread id (guest pid namespace of init) */
-	__u32 tgid;    /* process id */
-	__u32 ppid;    /* parent's process id */
-	__u32 uid;
-	__u32 euid;
-	__u32 gid;
-	__u32 egid;
-	__u32 tty;     /* controlling tty as new_encode_dev(), 0 if none */
-	char comm[16]; /* task name, NUL-padded, not necessarily terminated */
+    __u32 size;    /* bytes of this record, header included, multiple of 8 */
+    __u16 type;    /* enum oyster_cap_type */
+    __u16 flags;   /* type-specific, see below */
+    __u64 seq;     /* per boot, from 0, +1 per record */
+    __u64 time_ns; /* guest CLOCK_REALTIME */
+    __u32 pid;     /* thread id (guest pid namespace of init) */
+    __u32 tgid;    /* process id */
+    __u32 ppid;    /* parent's process id */
+    __u32 uid;
+    __u32 euid;
+    __u32 gid;
+    __u32 egid;
+    __u32 tty;     /* controlling tty as new_encode_dev(), 0 if none */
+    char comm[16]; /* task name, NUL-padded, not necessarily terminated */
 };
 
 /* OYSTER_CAP_EXEC flags */
-#define OYSTER_CAP_EXEC_ARGV_TRUNCATED 0x1   /* argv did not fit the record */
-#define OYSTER_CAP_EXEC_CONTENT_FOLLOWS 0x2  /* EXEC_CONTENT records follow */
-#define OYSTER_CAP_EXEC_CONTENT_SENT 0x4     /* same file version sent before */
+#define OYSTER_CAP_EXEC_ARGV_TRUNCATED 0x1  /* argv did not fit the record */
+#define OYSTER_CAP_EXEC_CONTENT_FOLLOWS 0x2 /* EXEC_CONTENT records follow */
+#define OYSTER_CAP_EXEC_CONTENT_SENT 0x4    /* same file version sent before */
 
 /*
  * Followed by filename_len bytes of the name as passed to execve, path_len
@@ -88,17 +88,17 @@ struct oyster_cap_record {
  * ending with a NUL. No other terminators.
  */
 struct oyster_cap_exec {
-	__u64 file_size;
-	__u64 ino;
-	__u64 mtime_ns;
-	__u32 dev;          /* new_encode_dev() of the file's filesystem */
-	__u32 mode;
-	__u32 argc;
-	__u32 filename_len;
-	__u32 path_len;
-	__u32 cwd_len;
-	__u32 argv_len;
-	__u32 reserved;
+    __u64 file_size;
+    __u64 ino;
+    __u64 mtime_ns;
+    __u32 dev; /* new_encode_dev() of the file's filesystem */
+    __u32 mode;
+    __u32 argc;
+    __u32 filename_len;
+    __u32 path_len;
+    __u32 cwd_len;
+    __u32 argv_len;
+    __u32 reserved;
 };
 
 /* OYSTER_CAP_EXEC_CONTENT flags */
@@ -106,22 +106,22 @@ struct oyster_cap_exec {
 
 /* Content of an executed file, in order, chunk by chunk. */
 struct oyster_cap_exec_content {
-	__u64 exec_seq;  /* seq of the OYSTER_CAP_EXEC record */
-	__u64 offset;    /* of this chunk in the file */
-	__u64 total;     /* bytes that will be sent (<= file size, <= limit) */
-	__u32 len;       /* bytes of file content following this struct */
-	__u32 reserved;
+    __u64 exec_seq; /* seq of the OYSTER_CAP_EXEC record */
+    __u64 offset;   /* of this chunk in the file */
+    __u64 total;    /* bytes that will be sent (<= file size, <= limit) */
+    __u32 len;      /* bytes of file content following this struct */
+    __u32 reserved;
 };
 
 struct oyster_cap_fork {
-	__u64 clone_flags;
-	__u32 child_pid;
-	__u32 child_tgid;
+    __u64 clone_flags;
+    __u32 child_pid;
+    __u32 child_tgid;
 };
 
 struct oyster_cap_exit {
-	__s32 code;      /* as for wait(): exit status << 8 | signal */
-	__u32 thread_group_dead; /* 1 when the whole process has exited */
+    __s32 code;              /* as for wait(): exit status << 8 | signal */
+    __u32 thread_group_dead; /* 1 when the whole process has exited */
 };
 
 /*
@@ -132,21 +132,21 @@ struct oyster_cap_exit {
  * tty). For other terminals TTY_IN is read from it, TTY_OUT written to it.
  */
 struct oyster_cap_tty {
-	__u32 tty;
-	__u32 len;
+    __u32 tty;
+    __u32 len;
 };
 
 /* OYSTER_CAP_HONEYLOG: a message passed to honeylog() with the right key. */
 struct oyster_cap_honeylog {
-	__u32 len;
-	__u32 reserved;
+    __u32 len;
+    __u32 reserved;
 };
 
 /* Something could not be recorded in full; says what and how much. */
 struct oyster_cap_dropped {
-	__u32 type;      /* record type affected */
-	__u32 reserved;
-	__u64 bytes;     /* bytes not recorded */
+    __u32 type; /* record type affected */
+    __u32 reserved;
+    __u64 bytes; /* bytes not recorded */
 };
 
 #endif /* OYSTER_CAPTURE_WIRE_H */

@@ -1,0 +1,98 @@
+#!/bin/bash
+# Out-of-band capture, end to end: an attacker logs in over real SSH with a
+# pty, types commands, uploads a program, runs it and deletes it, forks
+# children and writes a log line. Everything is checked from the host side
+# only, from the capture the guest kernel wrote. Then, as root inside the
+# guest, the channel must not show, and honeylog() with a wrong key must
+# answer like an unassigned system call.
+OYSTER="$(realpath "$1")"
+source "$(dirname "$0")/lib.sh"
+world_up
+
+sensor_oyster guest start --json > "$WORK/g.json"
+id="$(jq -r .id "$WORK/g.json")"
+gip="$(jq -r .guest_ip "$WORK/g.json")"
+marker="oyster-marker-$RANDOM$RANDOM"
+
+# A program only this test has: its hash proves the kernel kept the content.
+printf '#!/bin/sh\necho "%s ran as $(id -u)"\n' "$marker" > "$WORK/payload.sh"
+payload_sha="$(sha256sum "$WORK/payload.sh" | cut -d' ' -f1)"
+attacker_ssh "$gip" 'cat > /tmp/payload.sh' < "$WORK/payload.sh"
+
+log "interactive session"
+{
+	echo 'uname -a; id; cat /etc/passwd | head -3'
+	echo "echo typed-$marker"
+	echo 'chmod +x /tmp/payload.sh; /tmp/payload.sh; rm /tmp/payload.sh'
+	echo 'sh -c "sleep 0.2 & sleep 0.3 & wait"'
+	echo "logger -t oyster-test logline-$marker"
+	echo 'exit'
+} | ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -tt -q \
+	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PubkeyAuthentication=no \
+	"root@$gip" > "$WORK/session.out" 2>&1 || true
+grep -q "$marker ran as 0" "$WORK/session.out" || { cat "$WORK/session.out" >&2; fail "payload did not run"; }
+
+log "tamper checks inside the guest"
+tamper="$(attacker_ssh "$gip" '
+	# The launcher environment and descriptor must not show anywhere.
+	grep -l OYSTER /proc/[0-9]*/environ 2>/dev/null | head -3
+	ls -l /proc/[0-9]*/fd 2>/dev/null | grep -i -e capture -e oyster | head -3
+	dmesg | grep -i -e oyster -e capture | head -3
+	grep -ril oyster /sys/kernel 2>/dev/null | head -3
+	echo TAMPER-END
+	# honeylog with wrong keys, and its unassigned neighbours: all ENOSYS.
+	for nr in 336 401 402 403 423 500; do
+		for key in 0 1 12345 18446744073709551615; do
+			perl -e "\$r = syscall($nr, $key, 0, 0); print qq{$nr \$r \$!\n}"
+		done
+	done')"
+echo "$tamper" | sed 's/^/    guest> /' >&2
+[ "$(echo "$tamper" | sed -n '/TAMPER-END/q;p' | wc -l)" = 0 ] || fail "the capture channel is visible in the guest"
+echo "$tamper" | grep -E '^[0-9]+ ' | grep -v ' -1 Function not implemented$' && fail "a probe did not answer ENOSYS"
+[ "$(echo "$tamper" | grep -c 'Function not implemented')" = 24 ] || fail "syscall probes did not run"
+
+sensor_oyster guest stop "$id"
+cap="$STATE_DIR/guests/$id/capture"
+ev="$cap/events.jsonl"
+[ -s "$ev" ] || fail "no events decoded"
+
+log "checking events"
+jq -e 'select(.type == "capture_gap" or .type == "capture_error")' "$ev" >/dev/null &&
+	fail "capture has gaps or errors: $(jq -c 'select(.type == "capture_gap" or .type == "capture_error")' "$ev")"
+# Sequence numbers: 0..N-1 with none missing.
+seqs="$(jq -r 'select(.seq != null and .type != "capture_start" and .type != "exec_content") | .seq' "$ev" | sort -n)"
+[ "$(echo "$seqs" | head -1)" = 0 ] || fail "first seq is not 0"
+
+jq -e --arg m "$marker" 'select(.type == "exec" and .path == "/tmp/payload.sh" and .uid == 0 and .argv == ["/tmp/payload.sh"])' "$ev" >/dev/null ||
+	fail "no exec event for the payload"
+jq -e --arg s "$payload_sha" 'select(.type == "exec_content" and .sha256 == $s and .complete)' "$ev" >/dev/null ||
+	fail "payload content not captured (sha256 $payload_sha)"
+cmp -s "$cap/files/$payload_sha" "$WORK/payload.sh" || fail "stored payload differs from the served file"
+for cmd in uname id cat rm chmod logger; do
+	jq -e --arg c "$cmd" 'select(.type == "exec" and (.path | endswith("/" + $c)) and .tty != null)' "$ev" >/dev/null ||
+		fail "no exec event for $cmd on a tty"
+done
+
+# Process tree: the two sleeps are children of the sh -c that started them.
+sh_pid="$(jq -r 'select(.type == "exec" and .argv[0] == "sh" and .argv[1] == "-c") | .tgid' "$ev" | head -1)"
+[ -n "$sh_pid" ] || fail "no exec of sh -c"
+[ "$(jq -r --argjson p "$sh_pid" 'select(.type == "exec" and .ppid == $p and (.path | endswith("/sleep"))) | .tgid' "$ev" | wc -l)" = 2 ] ||
+	fail "the sleeps are not children of sh ($sh_pid)"
+jq -e --argjson p "$sh_pid" 'select(.type == "fork" and .tgid == $p)' "$ev" >/dev/null || fail "no fork event from sh"
+
+# Terminal: what was typed and what was shown.
+typed="$(jq -r 'select(.type == "tty_in") | .data' "$ev" | tr -d '\r\n')"
+echo "$typed" | grep -q "uname -a; id; cat /etc/passwd | head -3" || fail "typed command missing from tty input: $typed"
+cast="$(ls "$cap"/tty/pts-*.cast | head -1)"
+[ -n "$cast" ] || fail "no asciicast"
+asciinema cat "$cast" > "$WORK/replay.txt" 2>/dev/null || fail "asciinema cat failed on $cast"
+grep -q "typed-$marker" "$WORK/replay.txt" || fail "replay lacks the echoed marker"
+grep -q "$marker ran as 0" "$WORK/replay.txt" || fail "replay lacks the payload's output"
+[ -s "${cast%.cast}.ttylog" ] || fail "no ttylog"
+
+# honeylog: rsyslog relayed the log line and sshd's login line.
+jq -e --arg m "logline-$marker" 'select(.type == "honeylog" and (.message | contains($m)))' "$ev" >/dev/null ||
+	fail "log line did not arrive over honeylog"
+jq -e 'select(.type == "honeylog" and (.message | test("Accepted password for root from 203.0.113.10")))' "$ev" >/dev/null ||
+	fail "sshd login line did not arrive over honeylog"
+log "PASS ($(wc -l < "$ev") events)"
