@@ -92,7 +92,7 @@ done < "$here/oyster.config"
 [ "$bad" = 0 ] || exit 1
 
 jobs="$(nproc)"
-step "4/5 compiling with $jobs jobs (about 10 minutes on 2 cores)"
+step "4/5 compiling with $jobs jobs (about 4 minutes on 2 cores)"
 n=0
 make -C "$src" ARCH=um -j"$jobs" linux 2>&1 | while IFS= read -r line; do
 	case "$line" in
