@@ -38,7 +38,10 @@ tamper="$(attacker_ssh "$gip" '
 	grep -l OYSTER /proc/[0-9]*/environ 2>/dev/null | head -3
 	ls -l /proc/[0-9]*/fd 2>/dev/null | grep -i -e capture -e oyster | head -3
 	dmesg | grep -i -e oyster -e capture | head -3
-	grep -ril oyster /sys/kernel 2>/dev/null | head -3
+	grep -il -e oyster -e honeylog /proc/kallsyms /proc/modules /proc/devices /proc/misc 2>/dev/null | head -3
+	ss -ap 2>/dev/null | grep -i -e oyster -e capture | head -3
+	ip link | grep -i -e oyster -e capture | head -3
+	ls -la /dev | grep -i -e oyster -e capture | head -3
 	echo TAMPER-END
 	# honeylog with wrong keys, and its unassigned neighbours: all ENOSYS.
 	for nr in 336 401 402 403 423 500; do

@@ -1,0 +1,74 @@
+#!/bin/bash
+# Capture benchmark (issue 3). Prints, in one invocation:
+#   - overhead: the same guest workloads with capture on and off (two guests
+#     booted from the same image, one without a capture descriptor), ratio;
+#   - flood: MIB MiB of random data printed through an SSH pty: bytes the
+#     client received vs bytes captured as terminal output (0 lost), and the
+#     host CPU the decoder used for the whole capture.
+# Usage: bench/capture/run.sh OYSTER_BINARY [LOOPS] [FLOOD_MIB]
+set -euo pipefail
+OYSTER="$(realpath "${1:?usage: bench/capture/run.sh OYSTER_BINARY [LOOPS] [FLOOD_MIB]}")"
+LOOPS="${2:-500}"
+FLOOD_MIB="${3:-100}"
+source "$(dirname "$0")/../../tests/integration/lib.sh"
+world_up
+
+# Workloads, each printing its wall time in ms.
+forkexec='s=$(date +%s%N); i=0; while [ $i -lt '"$LOOPS"' ]; do /bin/true; i=$((i+1)); done; echo $(( ($(date +%s%N)-s)/1000000 ))'
+untar='tar -C /usr -cf /tmp/usr.tar lib/x86_64-linux-gnu share/doc 2>/dev/null; rm -rf /tmp/x; mkdir /tmp/x; s=$(date +%s%N); tar -C /tmp/x -xf /tmp/usr.tar; sync; echo $(( ($(date +%s%N)-s)/1000000 ))'
+shells='s=$(date +%s%N); for i in $(seq 50); do sh -c "ls /usr/bin | sort | uniq | wc -l" >/dev/null; done; echo $(( ($(date +%s%N)-s)/1000000 ))'
+
+run_workloads() {  # guest-ip -> "forkexec untar shells" in ms (best of 3 each)
+	local ip="$1" out=()
+	for w in "$forkexec" "$untar" "$shells"; do
+		attacker_ssh "$ip" "$w" >/dev/null
+		best=999999999
+		for _ in 1 2 3; do
+			t="$(attacker_ssh "$ip" "$w")"
+			[ "$t" -lt "$best" ] && best="$t"
+		done
+		out+=("$best")
+	done
+	echo "${out[@]}"
+}
+
+echo "== overhead: capture on vs off (best of 3, ms)"
+sensor_oyster guest start --json > "$WORK/on.json" 2>/dev/null
+sed -i 's/^\[network\]/[capture]\nenabled = false\n[network]/' "$CONFIG"
+sensor_oyster guest start --json > "$WORK/off.json" 2>/dev/null
+sed -i '/^\[capture\]$/,+1d' "$CONFIG"
+read -r on_fe on_tar on_sh < <(run_workloads "$(jq -r .guest_ip "$WORK/on.json")")
+read -r off_fe off_tar off_sh < <(run_workloads "$(jq -r .guest_ip "$WORK/off.json")")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / (b > 0 ? b : 1)}'; }
+printf '   %-28s %8s %8s %8s\n' workload on off on/off
+printf '   %-28s %8d %8d %8s\n' "fork+exec /bin/true x$LOOPS" "$on_fe" "$off_fe" "$(ratio "$on_fe" "$off_fe")"
+printf '   %-28s %8d %8d %8s\n' "untar (usr libs + docs)" "$on_tar" "$off_tar" "$(ratio "$on_tar" "$off_tar")"
+printf '   %-28s %8d %8d %8s\n' "50 shell pipelines" "$on_sh" "$off_sh" "$(ratio "$on_sh" "$off_sh")"
+sensor_oyster guest stop "$(jq -r .id "$WORK/off.json")" >/dev/null 2>&1
+
+echo "== flood: $FLOOD_MIB MiB of random data through an SSH pty"
+gip="$(jq -r .guest_ip "$WORK/on.json")"
+id="$(jq -r .id "$WORK/on.json")"
+flood_marker="flood-$RANDOM"
+start=$(date +%s%N)
+printf 'echo %s; head -c %dM /dev/urandom; echo; echo %s-end; exit\n' "$flood_marker" "$FLOOD_MIB" "$flood_marker" |
+	ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -tt -q -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o PubkeyAuthentication=no "root@$gip" > "$WORK/flood.out" 2>/dev/null || true
+secs="$(awk -v s="$start" -v e="$(date +%s%N)" 'BEGIN {printf "%.1f", (e - s) / 1e9}')"
+received="$(stat -c %s "$WORK/flood.out")"
+sensor_oyster guest stop "$id" >/dev/null 2>&1
+cap="$STATE_DIR/guests/$id"
+rm -rf "$WORK/decoded"
+/usr/bin/time -f '%U %S %e' -o "$WORK/time" "$OYSTER" capture decode "$cap/capture.bin" "$WORK/decoded" >/dev/null
+read -r du ds de < "$WORK/time"
+# The flood session is the pts session whose ttylog holds the marker.
+ttylog="$(grep -l "$flood_marker-end" "$WORK"/decoded/tty/pts-*.ttylog | head -1)"
+captured_out="$(python3 -c '
+import struct, sys
+data = open(sys.argv[1], "rb").read(); i = 0; out = 0
+while i + 24 <= len(data):
+    op, tty, n, d, s, us = struct.unpack("<iLiiLL", data[i:i+24]); i += 24 + n
+    if op == 3 and d == 2: out += n
+print(out)' "$ttylog")"
+echo "   transfer: $secs s; client received $received bytes; captured output $captured_out bytes; lost $((received - captured_out))"
+echo "   capture file: $(stat -c %s "$cap/capture.bin") bytes; decoder CPU: user ${du}s sys ${ds}s (wall ${de}s)"
