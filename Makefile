@@ -3,7 +3,7 @@
 #              cached under /var/cache/oyster) and starts a guest.
 #   make test  installs what is missing, builds (plain and ASan+UBSan), sets up
 #              and runs every test: unit, integration (real guests), fuzz
-#              smoke, formatting.
+#              smoke, formatting, clang-tidy.
 SHELL := /bin/bash
 BUILD ?= build
 BUILD_ASAN ?= build-asan
@@ -47,7 +47,7 @@ setup: build
 run: setup
 	$(OYSTER) --config $(CONFIG) guest start
 
-test: deps-test build build-asan build-fuzz format-check
+test: deps-test build build-asan build-fuzz format-check tidy
 	$(OYSTER) --config $(CONFIG) setup
 	cd $(BUILD) && ctest --output-on-failure -j 1
 	cd $(BUILD_ASAN) && ctest --output-on-failure -j 1
@@ -77,7 +77,7 @@ format-check: deps-test
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 
 tidy: build
-	clang-tidy -p $(BUILD) $(filter %.cpp,$(FORMAT_FILES))
+	clang-tidy -p $(BUILD) --quiet $(filter src/%.cpp,$(FORMAT_FILES))
 
 bench: setup
 	bench/boot/run.sh $(OYSTER)
