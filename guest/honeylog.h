@@ -20,10 +20,8 @@
 
 /* Returns len on success, -1 with errno set otherwise (ENOSYS: wrong key or
  * no capture channel). */
-static inline long honeylog(const void *buf, size_t len)
-{
-	return syscall(OYSTER_HONEYLOG_NR, (unsigned long)OYSTER_HONEYLOG_KEY,
-		       buf, len);
+static inline long honeylog(const void* buf, size_t len) {
+    return syscall(OYSTER_HONEYLOG_NR, (unsigned long)OYSTER_HONEYLOG_KEY, buf, len);
 }
 
 #endif

@@ -33,15 +33,19 @@ log "interactive session"
 grep -q "$marker ran as 0" "$WORK/session.out" || { cat "$WORK/session.out" >&2; fail "payload did not run"; }
 
 log "tamper checks inside the guest"
+# What names the channel: its environment variables, its file, its code.
+# (The UML command line in /proc/cmdline and dmesg still names host paths;
+# hiding the launcher's arguments is the stealth work of issue 5.)
 tamper="$(attacker_ssh "$gip" '
-	# The launcher environment and descriptor must not show anywhere.
-	grep -l OYSTER /proc/[0-9]*/environ 2>/dev/null | head -3
-	ls -l /proc/[0-9]*/fd 2>/dev/null | grep -i -e capture -e oyster | head -3
-	dmesg | grep -i -e oyster -e capture | head -3
-	grep -il -e oyster -e honeylog /proc/kallsyms /proc/modules /proc/devices /proc/misc 2>/dev/null | head -3
-	ss -ap 2>/dev/null | grep -i -e oyster -e capture | head -3
-	ip link | grep -i -e oyster -e capture | head -3
-	ls -la /dev | grep -i -e oyster -e capture | head -3
+	pat="-e OYSTER_ -e capture.bin -e honeylog -e oyster_cap"
+	grep -l $pat /proc/[0-9]*/environ 2>/dev/null | head -3
+	ls -l /proc/[0-9]*/fd 2>/dev/null | grep -i $pat | head -3
+	dmesg | grep -i $pat | head -3
+	grep -il $pat /proc/kallsyms /proc/modules /proc/devices /proc/misc 2>/dev/null | head -3
+	[ -e /proc/kallsyms ] && echo "/proc/kallsyms exists"
+	ss -ap 2>/dev/null | grep -i $pat | head -3
+	ip link | grep -i $pat | head -3
+	ls -la /dev | grep -i $pat | head -3
 	echo TAMPER-END
 	# honeylog with wrong keys, and its unassigned neighbours: all ENOSYS.
 	for nr in 336 401 402 403 423 500; do
@@ -60,42 +64,46 @@ ev="$cap/events.jsonl"
 [ -s "$ev" ] || fail "no events decoded"
 
 log "checking events"
-jq -e 'select(.type == "capture_gap" or .type == "capture_error")' "$ev" >/dev/null &&
+jq_any 'select(.type == "capture_gap" or .type == "capture_error")' "$ev" >/dev/null &&
 	fail "capture has gaps or errors: $(jq -c 'select(.type == "capture_gap" or .type == "capture_error")' "$ev")"
 # Sequence numbers: 0..N-1 with none missing.
 seqs="$(jq -r 'select(.seq != null and .type != "capture_start" and .type != "exec_content") | .seq' "$ev" | sort -n)"
 [ "$(echo "$seqs" | head -1)" = 0 ] || fail "first seq is not 0"
 
-jq -e --arg m "$marker" 'select(.type == "exec" and .path == "/tmp/payload.sh" and .uid == 0 and .argv == ["/tmp/payload.sh"])' "$ev" >/dev/null ||
-	fail "no exec event for the payload"
-jq -e --arg s "$payload_sha" 'select(.type == "exec_content" and .sha256 == $s and .complete)' "$ev" >/dev/null ||
+# A script's process runs its interpreter, so argv is ["/bin/sh", script].
+payload_exec='select(.type == "exec" and .path == "/tmp/payload.sh" and .filename == "/tmp/payload.sh")'
+jq_any "$payload_exec"' | select(.uid == 0 and .argv[-1] == "/tmp/payload.sh" and .tty == "pts/0")' "$ev" >/dev/null ||
+	fail "no exec event for the payload: $(jq -c 'select(.type == "exec" and (.filename | contains("payload")))' "$ev")"
+jq_any --arg s "$payload_sha" 'select(.type == "exec_content" and .sha256 == $s and .complete)' "$ev" >/dev/null ||
 	fail "payload content not captured (sha256 $payload_sha)"
 cmp -s "$cap/files/$payload_sha" "$WORK/payload.sh" || fail "stored payload differs from the served file"
 for cmd in uname id cat rm chmod logger; do
-	jq -e --arg c "$cmd" 'select(.type == "exec" and (.path | endswith("/" + $c)) and .tty != null)' "$ev" >/dev/null ||
+	jq_any --arg c "$cmd" 'select(.type == "exec" and (.path | endswith("/" + $c)) and .tty != null)' "$ev" >/dev/null ||
 		fail "no exec event for $cmd on a tty"
 done
 
 # Process tree: the two sleeps are children of the sh -c that started them.
-sh_pid="$(jq -r 'select(.type == "exec" and .argv[0] == "sh" and .argv[1] == "-c") | .tgid' "$ev" | head -1)"
+sh_pid="$(jq -r 'select(.type == "exec" and .argv[0] == "sh" and .argv[1] == "-c" and (.argv[2] | startswith("sleep"))) | .tgid' "$ev" | head -1)"
 [ -n "$sh_pid" ] || fail "no exec of sh -c"
 [ "$(jq -r --argjson p "$sh_pid" 'select(.type == "exec" and .ppid == $p and (.path | endswith("/sleep"))) | .tgid' "$ev" | wc -l)" = 2 ] ||
 	fail "the sleeps are not children of sh ($sh_pid)"
-jq -e --argjson p "$sh_pid" 'select(.type == "fork" and .tgid == $p)' "$ev" >/dev/null || fail "no fork event from sh"
+jq_any --argjson p "$sh_pid" 'select(.type == "fork" and .tgid == $p)' "$ev" >/dev/null || fail "no fork event from sh"
 
 # Terminal: what was typed and what was shown.
 typed="$(jq -r 'select(.type == "tty_in") | .data' "$ev" | tr -d '\r\n')"
 echo "$typed" | grep -q "uname -a; id; cat /etc/passwd | head -3" || fail "typed command missing from tty input: $typed"
 cast="$(ls "$cap"/tty/pts-*.cast | head -1)"
 [ -n "$cast" ] || fail "no asciicast"
-asciinema cat "$cast" > "$WORK/replay.txt" 2>/dev/null || fail "asciinema cat failed on $cast"
+# asciinema opens /dev/tty even to cat: give it a pty of its own.
+HOME="$WORK" script -qec "asciinema cat '$cast'" /dev/null < /dev/null > "$WORK/replay.txt" 2>&1 ||
+	fail "asciinema cat failed on $cast: $(tail -3 "$WORK/replay.txt")"
 grep -q "typed-$marker" "$WORK/replay.txt" || fail "replay lacks the echoed marker"
 grep -q "$marker ran as 0" "$WORK/replay.txt" || fail "replay lacks the payload's output"
 [ -s "${cast%.cast}.ttylog" ] || fail "no ttylog"
 
 # honeylog: rsyslog relayed the log line and sshd's login line.
-jq -e --arg m "logline-$marker" 'select(.type == "honeylog" and (.message | contains($m)))' "$ev" >/dev/null ||
+jq_any --arg m "logline-$marker" 'select(.type == "honeylog" and (.message | contains($m)))' "$ev" >/dev/null ||
 	fail "log line did not arrive over honeylog"
-jq -e 'select(.type == "honeylog" and (.message | test("Accepted password for root from 203.0.113.10")))' "$ev" >/dev/null ||
+jq_any 'select(.type == "honeylog" and (.message | test("Accepted password for root from 203.0.113.10")))' "$ev" >/dev/null ||
 	fail "sshd login line did not arrive over honeylog"
 log "PASS ($(wc -l < "$ev") events)"

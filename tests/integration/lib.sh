@@ -39,6 +39,11 @@ world_down() {
 			echo "---- console of $(dirname "$rec") (last 30 lines)" >&2
 			tail -n 30 "$(dirname "$rec")/console.log" >&2
 		fi
+		# Keep the decoded events of a failed test for a look afterwards.
+		if [ $rc != 0 ] && [ -f "$(dirname "$rec")/capture/events.jsonl" ]; then
+			keep="/tmp/oyster-failed-$(basename "$(dirname "$rec")").jsonl"
+			cp "$(dirname "$rec")/capture/events.jsonl" "$keep" && echo "---- events kept in $keep" >&2
+		fi
 	done
 	sleep 0.5
 	ip netns del "$NS_SENSOR" 2>/dev/null
@@ -81,6 +86,12 @@ CFG
 	# The platform is built (and cached) by `make test` before the tests run;
 	# setup here only finds it and records it in this test's state dir.
 	"$OYSTER" --config "$CONFIG" setup >/dev/null 2>"$WORK/setup.log" || { cat "$WORK/setup.log" >&2; fail "oyster setup"; }
+}
+
+# True if FILTER outputs anything for FILE (JSON lines). Not `jq -e`: jq 1.6
+# exits 4 when the *last* input line yields nothing, even after matches.
+jq_any() {  # jq_any [jq options...] FILTER FILE
+	jq -c "$@" | grep -q .
 }
 
 # oyster inside the sensor namespace.
