@@ -9,6 +9,7 @@
 #include "capture_stream_builder.h"
 #include "oyster/capture/capture_decoder.h"
 #include "oyster/capture/capture_records.h"
+#include "temp_dir.h"
 
 namespace oyster::capture {
 namespace {
@@ -145,15 +146,8 @@ TEST(CaptureParser, UnknownTypesPassThrough) {
     EXPECT_EQ(std::get<UnknownRecord>(records[0].body).type, 999);
 }
 
-class DecoderTest : public ::testing::Test {
+class DecoderTest : public oyster::testing::TempDirTest {
 protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/oyster-decoder-test-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir = tmpl;
-    }
-    void TearDown() override { std::filesystem::remove_all(dir); }
-
     std::vector<nlohmann::json> decode(const std::vector<std::uint8_t>& bytes, std::string* error = nullptr) {
         auto file = dir / "capture.bin";
         std::ofstream(file, std::ios::binary)
@@ -169,8 +163,6 @@ protected:
         std::ifstream in(p, std::ios::binary);
         return {std::istreambuf_iterator<char>(in), {}};
     }
-
-    std::filesystem::path dir;
 };
 
 TEST_F(DecoderTest, WritesEventsReplaysAndContent) {

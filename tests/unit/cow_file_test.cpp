@@ -8,6 +8,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "temp_dir.h"
+
 namespace oyster {
 namespace {
 
@@ -20,16 +22,7 @@ std::vector<std::uint8_t> read_bytes(const std::filesystem::path& p) {
 // (header and bitmap) of the COW file UML created over a 1 MiB backing file.
 const std::filesystem::path kKernelCow = OYSTER_TEST_DATA "/kernel-made-1MiB.cow.head";
 
-class TempDir : public ::testing::Test {
-protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/oyster-cow-test-XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir = tmpl;
-    }
-    void TearDown() override { std::filesystem::remove_all(dir); }
-    std::filesystem::path dir;
-};
+using TempDir = oyster::testing::TempDirTest;
 
 TEST(CowFile, ReadsTheHeaderTheKernelWrote) {
     auto bytes = read_bytes(kKernelCow);
