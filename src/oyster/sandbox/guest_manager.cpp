@@ -108,8 +108,9 @@ void remove_containment_if_unused(const std::filesystem::path& state_dir, std::u
 void kill_guest_processes(const GuestRecord& g) {
     // The UML process leads its own session and process group; its helper and
     // guest-userspace host processes are in that group too.
-    if (process_alive(g.pid, g.pid_start_time)) ::kill(-g.pid, SIGKILL);
-    ::kill(-g.pid, SIGKILL);
+    // Also after the leader is gone: its group may outlive it. Never with
+    // pid 0 (nothing was started), which would signal our own group.
+    if (g.pid > 0) ::kill(-g.pid, SIGKILL);
 }
 
 }  // namespace
