@@ -26,6 +26,15 @@ std::vector<char*> to_argv(const std::vector<std::string>& args) {
     return out;
 }
 
+// Our environment plus "NAME=value" entries, built before fork (a child may
+// only make async-signal-safe calls).
+std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
+    std::vector<std::string> env;
+    for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+    env.insert(env.end(), extra.begin(), extra.end());
+    return env;
+}
+
 // After fork, only async-signal-safe calls: report failure by exit code.
 [[noreturn]] void child_fail() {
     _exit(127);
@@ -37,9 +46,7 @@ CommandResult run_capture(const std::vector<std::string>& argv, const std::vecto
     if (argv.empty()) throw Error("run_capture: empty command");
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) throw_errno("pipe");
-    std::vector<std::string> env_store;
-    for (char** e = environ; *e != nullptr; ++e) env_store.emplace_back(*e);
-    for (const auto& e : extra_env) env_store.push_back(e);
+    std::vector<std::string> env_store = environment_with(extra_env);
     auto envp = to_argv(env_store);
     auto args = to_argv(argv);
 
@@ -75,9 +82,7 @@ pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem:
     int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (log < 0) throw_errno("open " + log_file.string());
     auto args = to_argv(argv);
-    std::vector<std::string> env_store;
-    for (char** e = environ; *e != nullptr; ++e) env_store.emplace_back(*e);
-    for (const auto& e : extra_env) env_store.push_back(e);
+    std::vector<std::string> env_store = environment_with(extra_env);
     auto envp = to_argv(env_store);
     pid_t pid = ::fork();
     if (pid < 0) {
