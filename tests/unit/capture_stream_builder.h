@@ -88,6 +88,39 @@ public:
         record(type, 0, pod(t) + data);
     }
 
+    // A connect() to an IPv4 address: remote as passed, local as bound.
+    void connect4(std::int64_t result, const std::uint8_t ip[4], std::uint16_t port) {
+        oyster_cap_socket so{};
+        so.result = result;
+        so.syscall = 42;
+        so.fd = 3;
+        so.family = 2;
+        so.sock_type = 1;
+        so.protocol = 6;
+        std::string remote(16, '\0');
+        remote[0] = 2;
+        remote[2] = static_cast<char>(port >> 8);
+        remote[3] = static_cast<char>(port & 0xff);
+        std::memcpy(remote.data() + 4, ip, 4);
+        std::string local = remote;
+        local[2] = static_cast<char>(0xc0);
+        so.local_len = so.remote_len = 16;
+        record(OYSTER_CAP_SOCKET, 0, pod(so) + local + remote);
+    }
+
+    void file(std::uint32_t op, std::uint32_t syscall, std::int64_t result, const std::string& path,
+              const std::string& path2 = "") {
+        oyster_cap_file f{};
+        f.result = result;
+        f.syscall = syscall;
+        f.op = op;
+        f.mode = 0755;
+        f.owner = f.group = 0xffffffffU;
+        f.path_len = static_cast<std::uint32_t>(path.size());
+        f.path2_len = static_cast<std::uint32_t>(path2.size());
+        record(OYSTER_CAP_FILE, 0, pod(f) + path + path2);
+    }
+
     void append(const void* p, std::size_t n) {
         const auto* b = static_cast<const std::uint8_t*>(p);
         bytes.insert(bytes.end(), b, b + n);

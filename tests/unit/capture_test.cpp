@@ -9,6 +9,7 @@
 #include "capture_stream_builder.h"
 #include "oyster/capture/capture_decoder.h"
 #include "oyster/capture/capture_records.h"
+#include "oyster/capture/socket_address.h"
 #include "temp_dir.h"
 
 namespace oyster::capture {
@@ -238,6 +239,98 @@ TEST_F(DecoderTest, LaterExecOfTheSameFileCarriesItsHash) {
     ASSERT_EQ(events.size(), 4u);
     EXPECT_EQ(events[3]["content"], "sent_before");
     EXPECT_EQ(events[3]["sha256"], events[2]["sha256"]);
+}
+
+TEST_F(DecoderTest, SystemCallRecordsBecomeEvents) {
+    StreamBuilder s;
+    const std::uint8_t web[4] = {198, 51, 100, 80};
+    s.connect4(-115, web, 80);  // EINPROGRESS
+    s.file(OYSTER_CAP_FILE_RENAME, 316, 0, "/etc/nshadow", "/etc/shadow");
+    s.file(OYSTER_CAP_FILE_UNLINK, 263, -2, "/tmp/gone");
+    oyster_cap_cred c{};
+    c.syscall = 105;
+    c.args[0] = 1000;
+    c.before.uid = c.before.euid = 0;
+    c.after.uid = c.after.euid = 1000;
+    s.record(OYSTER_CAP_CRED, 0, StreamBuilder::pod(c));
+    oyster_cap_syscall m{};
+    m.result = -1;  // EPERM
+    m.syscall = 165;
+    m.kind = OYSTER_CAP_SYSCALL_MOUNT;
+    const std::string strings = std::string("/dev/sdb1\0/mnt\0ext4\0", 20);
+    m.strings_len = static_cast<std::uint32_t>(strings.size());
+    s.record(OYSTER_CAP_SYSCALL, 0, StreamBuilder::pod(m) + strings);
+
+    std::string error;
+    auto events = decode(s.bytes, &error);
+    EXPECT_EQ(error, "");
+    ASSERT_EQ(events.size(), 6u);
+    EXPECT_EQ(events[1]["type"], "connect");
+    EXPECT_EQ(events[1]["error"], "EINPROGRESS");
+    EXPECT_EQ(events[1]["remote"], (nlohmann::json{{"family", "inet"}, {"address", "198.51.100.80"}, {"port", 80}}));
+    EXPECT_EQ(events[1]["protocol"], "tcp");
+    EXPECT_EQ(events[2]["op"], "rename");
+    EXPECT_EQ(events[2]["syscall"], "renameat2");
+    EXPECT_EQ(events[2]["new_path"], "/etc/shadow");
+    EXPECT_EQ(events[3]["ok"], false);
+    EXPECT_EQ(events[3]["error"], "ENOENT");
+    EXPECT_EQ(events[4]["type"], "cred");
+    EXPECT_EQ(events[4]["after"]["euid"], 1000);
+    EXPECT_EQ(events[4]["changed"], true);
+    EXPECT_EQ(events[5]["type"], "mount");
+    EXPECT_EQ(events[5]["strings"], nlohmann::json::array({"/dev/sdb1", "/mnt", "ext4"}));
+    EXPECT_EQ(events[5]["error"], "EPERM");
+}
+
+TEST(CaptureParser, RejectsHostileSystemCallRecords) {
+    auto expect_error = [](StreamBuilder& s, const char* what) {
+        std::string error;
+        parse_all(s.bytes, &error);
+        EXPECT_NE(error.find(what), std::string::npos) << error;
+    };
+    {
+        StreamBuilder s;
+        oyster_cap_socket so{};
+        so.local_len = 129;  // longer than any sockaddr
+        s.record(OYSTER_CAP_SOCKET, 0, StreamBuilder::pod(so) + std::string(129, 'a'));
+        expect_error(s, "longer than a sockaddr_storage");
+    }
+    {
+        StreamBuilder s;
+        oyster_cap_file f{};
+        f.op = 1;
+        f.path_len = 0xffffffffU;  // past the record
+        s.record(OYSTER_CAP_FILE, 0, StreamBuilder::pod(f) + "abc");
+        expect_error(s, "overrun");
+    }
+    {
+        StreamBuilder s;
+        oyster_cap_file f{};
+        f.op = 99;
+        s.record(OYSTER_CAP_FILE, 0, StreamBuilder::pod(f));
+        expect_error(s, "file op 99 unknown");
+    }
+    {
+        StreamBuilder s;
+        oyster_cap_syscall m{};
+        m.kind = 0;
+        s.record(OYSTER_CAP_SYSCALL, 0, StreamBuilder::pod(m));
+        expect_error(s, "syscall kind 0 unknown");
+    }
+}
+
+TEST(SocketAddress, RendersOnlyTheBytesGiven) {
+    EXPECT_TRUE(socket_address_json({}).is_null());
+    const std::uint8_t short_inet[] = {2, 0, 0, 80};  // no room for the address
+    EXPECT_EQ(socket_address_json(short_inet)["hex"], "0050");
+    const std::uint8_t unix_unterminated[] = {1, 0, '/', 'd', 'e', 'v'};
+    EXPECT_EQ(socket_address_json(unix_unterminated)["path"], "/dev");
+    const std::uint8_t abstract[] = {1, 0, 0, 'x'};
+    EXPECT_EQ(socket_address_json(abstract)["path"], "@x");
+    std::uint8_t in6[28] = {10, 0, 0, 22};
+    in6[8 + 15] = 1;
+    EXPECT_EQ(socket_address_json(in6)["address"], "::1");
+    EXPECT_EQ(socket_address_json(in6)["port"], 22);
 }
 
 }  // namespace

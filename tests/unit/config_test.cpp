@@ -41,6 +41,14 @@ hostname = "db-prod-3"
 [network]
 guest_pool = "198.51.100.0/24"
 dns = "192.0.2.53"
+[capture]
+enabled = false
+exec_content_limit_mib = 4
+[data_control]
+tcp_connections_per_hour = 5
+udp_flows_per_hour = 6
+icmp_packets_per_hour = 0
+allow_private = ["10.9.0.0/16", "192.168.1.10/32"]
 )",
                             "good.toml");
     EXPECT_EQ(c.paths.cache_dir, "/srv/cache");
@@ -53,6 +61,12 @@ dns = "192.0.2.53"
     EXPECT_EQ(c.guest.hostname, "db-prod-3");
     EXPECT_EQ(c.network.guest_pool, "198.51.100.0/24");
     EXPECT_EQ(c.network.dns, "192.0.2.53");
+    EXPECT_FALSE(c.capture.enabled);
+    EXPECT_EQ(c.capture.exec_content_limit_mib, 4u);
+    EXPECT_EQ(c.data_control.tcp_connections_per_hour, 5u);
+    EXPECT_EQ(c.data_control.udp_flows_per_hour, 6u);
+    EXPECT_EQ(c.data_control.icmp_packets_per_hour, 0u);
+    EXPECT_EQ(c.data_control.allow_private, (std::vector<std::string>{"10.9.0.0/16", "192.168.1.10/32"}));
 }
 
 TEST(Config, ShippedExampleParsesToTheDefaults) {
@@ -68,6 +82,12 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(shipped.guest.hostname, defaults.guest.hostname);
     EXPECT_EQ(shipped.network.guest_pool, defaults.network.guest_pool);
     EXPECT_EQ(shipped.network.dns, defaults.network.dns);
+    EXPECT_EQ(shipped.capture.enabled, defaults.capture.enabled);
+    EXPECT_EQ(shipped.capture.exec_content_limit_mib, defaults.capture.exec_content_limit_mib);
+    EXPECT_EQ(shipped.data_control.tcp_connections_per_hour, defaults.data_control.tcp_connections_per_hour);
+    EXPECT_EQ(shipped.data_control.udp_flows_per_hour, defaults.data_control.udp_flows_per_hour);
+    EXPECT_EQ(shipped.data_control.icmp_packets_per_hour, defaults.data_control.icmp_packets_per_hour);
+    EXPECT_EQ(shipped.data_control.allow_private, defaults.data_control.allow_private);
 }
 
 TEST(Config, UnknownKeyNamesFileLineAndKey) {
@@ -96,6 +116,12 @@ TEST(Config, ValidatesValues) {
     EXPECT_NE(error_of("[paths]\nstate_dir = \"relative/dir\"\n").find("not an absolute path"), std::string::npos);
     EXPECT_NE(error_of("[guest]\nroot_password = \"a:b\"\n").find("guest.root_password"), std::string::npos);
     EXPECT_NE(error_of("[guest]\nhostname = \"bad host\"\n").find("guest.hostname"), std::string::npos);
+    EXPECT_EQ(error_of("[data_control]\nallow_private = [\"10.0.0.0/8\", 7]\n"),
+              "test.toml:2: data_control.allow_private: expected an array of strings, found an integer");
+    EXPECT_NE(error_of("[data_control]\nallow_private = [\"10.0.0.1/8\"]\n").find("data_control.allow_private"),
+              std::string::npos);
+    EXPECT_EQ(error_of("[data_control]\nallow_private = \"10.0.0.0/8\"\n"),
+              "test.toml:2: data_control.allow_private: expected an array of strings, got a string");
 }
 
 TEST(Config, SyntaxErrorNamesFileLineAndColumn) {

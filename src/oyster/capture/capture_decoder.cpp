@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "oyster/capture/socket_address.h"
+#include "oyster/capture/syscall_names.h"
 #include "oyster/common/error.h"
 
 extern "C" {
@@ -50,6 +52,14 @@ const char* type_name(std::uint32_t type) {
             return "honeylog";
         case OYSTER_CAP_DROPPED:
             return "dropped";
+        case OYSTER_CAP_CRED:
+            return "cred";
+        case OYSTER_CAP_SOCKET:
+            return "socket";
+        case OYSTER_CAP_FILE:
+            return "file";
+        case OYSTER_CAP_SYSCALL:
+            return "syscall";
         default:
             return "unknown";
     }
@@ -74,6 +84,24 @@ std::size_t utf8_complete_prefix(const std::string& s) {
         return need > back ? n - back : n;
     }
     return n;
+}
+
+// The fields every system-call event has: which call and how it ended.
+void put_call(nlohmann::json& e, std::uint32_t nr, std::int64_t result) {
+    e["syscall"] = syscall_name(nr);
+    e["result"] = result;
+    e["ok"] = result >= 0;
+    if (auto err = errno_name(result); !err.empty()) e["error"] = err;
+}
+
+nlohmann::json ids_json(const CredIds& c) {
+    return {{"uid", c.uid},   {"euid", c.euid}, {"suid", c.suid}, {"fsuid", c.fsuid},
+            {"gid", c.gid},   {"egid", c.egid}, {"sgid", c.sgid}, {"fsgid", c.fsgid}};
+}
+
+// -1 as passed to chown means "leave unchanged".
+nlohmann::json id_or_null(std::uint32_t id) {
+    return id == 0xffffffffU ? nlohmann::json(nullptr) : nlohmann::json(id);
 }
 
 std::string dump(const nlohmann::json& j) {
@@ -185,6 +213,46 @@ std::optional<nlohmann::json> CaptureDecoder::event_for(const Record& r) {
             } else if constexpr (std::is_same_v<T, HoneylogRecord>) {
                 e["type"] = "honeylog";
                 e["message"] = as_text(b.data);
+            } else if constexpr (std::is_same_v<T, CredRecord>) {
+                e["type"] = "cred";
+                put_call(e, b.syscall, b.result);
+                e["args"] = b.args;
+                e["before"] = ids_json(b.before);
+                e["after"] = ids_json(b.after);
+                e["changed"] = !(b.before == b.after) || b.cap_effective_before != b.cap_effective_after;
+                e["cap_effective_before"] = fmt::format("{:016x}", b.cap_effective_before);
+                e["cap_effective_after"] = fmt::format("{:016x}", b.cap_effective_after);
+            } else if constexpr (std::is_same_v<T, SocketRecord>) {
+                e["type"] = syscall_name(b.syscall) == "accept4" ? "accept" : syscall_name(b.syscall);
+                put_call(e, b.syscall, b.result);
+                e["fd"] = b.fd;
+                e["family"] = address_family_name(b.family);
+                e["sock_type"] = socket_type_name(b.sock_type);
+                e["protocol"] = ip_protocol_name(b.protocol);
+                e["local"] = socket_address_json(b.local);
+                e["remote"] = socket_address_json(b.remote);
+            } else if constexpr (std::is_same_v<T, FileRecord>) {
+                e["type"] = "file";
+                e["op"] = file_op_name(b.op);
+                put_call(e, b.syscall, b.result);
+                e["path"] = b.path;
+                if (b.op == FileOp::rename || b.op == FileOp::link) e["new_path"] = b.path2;
+                if (b.op == FileOp::symlink) e["target"] = b.path2;
+                if (b.op == FileOp::open_write) e["flags"] = fmt::format("{:o}", b.flags);
+                if (b.op == FileOp::open_write || b.op == FileOp::mkdir || b.op == FileOp::mknod ||
+                    b.op == FileOp::chmod) {
+                    e["mode"] = fmt::format("{:o}", b.mode);
+                }
+                if (b.op == FileOp::chown) {
+                    e["owner"] = id_or_null(b.owner);
+                    e["group"] = id_or_null(b.group);
+                }
+                if (b.op == FileOp::truncate) e["length"] = b.length;
+            } else if constexpr (std::is_same_v<T, SyscallRecord>) {
+                e["type"] = syscall_kind_name(b.kind);
+                put_call(e, b.syscall, b.result);
+                e["args"] = b.args;
+                e["strings"] = b.strings;
             } else if constexpr (std::is_same_v<T, DroppedRecord>) {
                 e["type"] = "dropped";
                 e["what"] = type_name(b.type);

@@ -1,6 +1,8 @@
 #include "oyster/capture/capture_records.h"
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <utility>
 
 #include <fmt/format.h>
@@ -14,6 +16,9 @@ namespace {
 
 static_assert(sizeof(oyster_cap_record) == 72, "wire header size changed");
 static_assert(sizeof(oyster_cap_stream_header) == 32, "stream header size changed");
+static_assert(sizeof(oyster_cap_cred) == 120 && sizeof(oyster_cap_socket) == 32 && sizeof(oyster_cap_file) == 48 &&
+                  sizeof(oyster_cap_syscall) == 72,
+              "record payload sizes changed");
 
 template <typename T>
 T load(const std::uint8_t* p) {
@@ -76,6 +81,10 @@ std::vector<std::string> split_argv(const std::string& raw) {
         start = nul + 1;
     }
     return out;
+}
+
+CredIds ids(const oyster_cap_ids& w) {
+    return CredIds{w.uid, w.euid, w.suid, w.fsuid, w.gid, w.egid, w.sgid, w.fsgid};
 }
 
 std::optional<RecordBody> parse_body(std::uint16_t type, std::uint16_t flags, Payload p, std::string& why) {
@@ -152,6 +161,68 @@ std::optional<RecordBody> parse_body(std::uint16_t type, std::uint16_t flags, Pa
             oyster_cap_dropped d{};
             if (!p.read(d) || !p.only_padding_left()) return why = "bad dropped payload", std::nullopt;
             return DroppedRecord{d.type, d.bytes};
+        }
+        case OYSTER_CAP_CRED: {
+            oyster_cap_cred c{};
+            if (!p.read(c) || !p.only_padding_left()) return why = "bad cred payload", std::nullopt;
+            CredRecord r;
+            r.result = c.result;
+            r.syscall = c.syscall;
+            std::copy(std::begin(c.args), std::end(c.args), std::begin(r.args));
+            r.before = ids(c.before);
+            r.after = ids(c.after);
+            r.cap_effective_before = c.cap_effective_before;
+            r.cap_effective_after = c.cap_effective_after;
+            return r;
+        }
+        case OYSTER_CAP_SOCKET: {
+            oyster_cap_socket s{};
+            if (!p.read(s)) return why = "socket payload too short", std::nullopt;
+            if (s.local_len > OYSTER_CAP_SOCKADDR_MAX || s.remote_len > OYSTER_CAP_SOCKADDR_MAX) {
+                return why = "socket address longer than a sockaddr_storage", std::nullopt;
+            }
+            SocketRecord r{s.result, s.syscall, s.fd, s.family, s.sock_type, s.protocol, {}, {}};
+            if (!p.bytes(s.local_len, r.local) || !p.bytes(s.remote_len, r.remote)) {
+                return why = "socket addresses overrun the record", std::nullopt;
+            }
+            if (!p.only_padding_left()) return why = "socket record has trailing bytes", std::nullopt;
+            return r;
+        }
+        case OYSTER_CAP_FILE: {
+            oyster_cap_file f{};
+            if (!p.read(f)) return why = "file payload too short", std::nullopt;
+            if (f.op < 1 || f.op > OYSTER_CAP_FILE_OP_MAX) return why = fmt::format("file op {} unknown", f.op), std::nullopt;
+            FileRecord r;
+            r.result = f.result;
+            r.syscall = f.syscall;
+            r.op = static_cast<FileOp>(f.op);
+            r.flags = f.flags;
+            r.mode = f.mode;
+            r.owner = f.owner;
+            r.group = f.group;
+            r.length = f.length;
+            if (!p.string(f.path_len, r.path) || !p.string(f.path2_len, r.path2)) {
+                return why = "file paths overrun the record", std::nullopt;
+            }
+            if (!p.only_padding_left()) return why = "file record has trailing bytes", std::nullopt;
+            return r;
+        }
+        case OYSTER_CAP_SYSCALL: {
+            oyster_cap_syscall c{};
+            if (!p.read(c)) return why = "syscall payload too short", std::nullopt;
+            if (c.kind < 1 || c.kind > OYSTER_CAP_SYSCALL_CLASS_MAX) {
+                return why = fmt::format("syscall kind {} unknown", c.kind), std::nullopt;
+            }
+            SyscallRecord r;
+            r.result = c.result;
+            r.syscall = c.syscall;
+            r.kind = static_cast<SyscallKind>(c.kind);
+            std::copy(std::begin(c.args), std::end(c.args), std::begin(r.args));
+            std::string strings;
+            if (!p.string(c.strings_len, strings)) return why = "syscall strings overrun the record", std::nullopt;
+            if (!p.only_padding_left()) return why = "syscall record has trailing bytes", std::nullopt;
+            r.strings = split_argv(strings);
+            return r;
         }
         default:
             return UnknownRecord{type, 0};
@@ -238,6 +309,32 @@ void CaptureParser::parse() {
         consumed_ += r.size;
         offset_ += r.size;
     }
+}
+
+const char* file_op_name(FileOp op) {
+    switch (op) {
+        case FileOp::open_write: return "open_write";
+        case FileOp::unlink: return "unlink";
+        case FileOp::rmdir: return "rmdir";
+        case FileOp::rename: return "rename";
+        case FileOp::link: return "link";
+        case FileOp::symlink: return "symlink";
+        case FileOp::mkdir: return "mkdir";
+        case FileOp::mknod: return "mknod";
+        case FileOp::chmod: return "chmod";
+        case FileOp::chown: return "chown";
+        case FileOp::truncate: return "truncate";
+    }
+    return "unknown";
+}
+
+const char* syscall_kind_name(SyscallKind kind) {
+    switch (kind) {
+        case SyscallKind::mount: return "mount";
+        case SyscallKind::module: return "module";
+        case SyscallKind::ptrace: return "ptrace";
+    }
+    return "unknown";
 }
 
 std::uint32_t dev_major(std::uint32_t dev) {

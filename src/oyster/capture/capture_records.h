@@ -76,13 +76,75 @@ struct DroppedRecord {
     std::uint64_t bytes = 0;
 };
 
+// A credential set (see struct oyster_cap_ids).
+struct CredIds {
+    std::uint32_t uid = 0, euid = 0, suid = 0, fsuid = 0;
+    std::uint32_t gid = 0, egid = 0, sgid = 0, fsgid = 0;
+    bool operator==(const CredIds&) const = default;
+};
+
+// A set*id/setgroups/capset call and what it changed.
+struct CredRecord {
+    std::int64_t result = 0;
+    std::uint32_t syscall = 0;
+    std::uint64_t args[3] = {};
+    CredIds before, after;
+    std::uint64_t cap_effective_before = 0, cap_effective_after = 0;
+};
+
+// connect/accept/accept4/bind/listen. Addresses are raw struct sockaddr
+// bytes as the guest sent them (socket_address.h renders them).
+struct SocketRecord {
+    std::int64_t result = 0;
+    std::uint32_t syscall = 0;
+    std::int32_t fd = 0;
+    std::uint16_t family = 0, sock_type = 0, protocol = 0;
+    std::vector<std::uint8_t> local, remote;
+};
+
+enum class FileOp : std::uint32_t {
+    open_write = 1,
+    unlink,
+    rmdir,
+    rename,
+    link,
+    symlink,
+    mkdir,
+    mknod,
+    chmod,
+    chown,
+    truncate,
+};
+const char* file_op_name(FileOp op);
+
+struct FileRecord {
+    std::int64_t result = 0;
+    std::uint32_t syscall = 0;
+    FileOp op = FileOp::open_write;
+    std::uint32_t flags = 0, mode = 0, owner = 0, group = 0;
+    std::uint64_t length = 0;
+    std::string path, path2;
+};
+
+enum class SyscallKind : std::uint32_t { mount = 1, module, ptrace };
+const char* syscall_kind_name(SyscallKind kind);
+
+// mount/module/ptrace family calls: raw arguments and string arguments.
+struct SyscallRecord {
+    std::int64_t result = 0;
+    std::uint32_t syscall = 0;
+    SyscallKind kind = SyscallKind::mount;
+    std::uint64_t args[6] = {};
+    std::vector<std::string> strings;
+};
+
 struct UnknownRecord {
     std::uint16_t type = 0;
     std::uint32_t size = 0;
 };
 
 using RecordBody = std::variant<ExecRecord, ExecContentRecord, ForkRecord, ExitRecord, TtyRecord, HoneylogRecord,
-                                DroppedRecord, UnknownRecord>;
+                                DroppedRecord, CredRecord, SocketRecord, FileRecord, SyscallRecord, UnknownRecord>;
 
 struct Record {
     Actor actor;

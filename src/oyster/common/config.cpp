@@ -60,6 +60,20 @@ public:
         };
     }
 
+    KeyReader string_list(std::vector<std::string>& out, std::function<std::string(const std::string&)> check) {
+        return [this, &out, check = std::move(check)](const toml::node& n, const std::string& key) {
+            const toml::array* a = n.as_array();
+            if (a == nullptr) fail(key, &n, fmt::format("expected an array of strings, got {}", type_name(n)));
+            out.clear();
+            for (const auto& item : *a) {
+                auto v = item.value_exact<std::string>();
+                if (!v) fail(key, &item, fmt::format("expected an array of strings, found {}", type_name(item)));
+                if (std::string problem = check(*v); !problem.empty()) fail(key, &item, problem);
+                out.push_back(*v);
+            }
+        };
+    }
+
     KeyReader path(std::filesystem::path& out) {
         return [this, &out](const toml::node& n, const std::string& key) {
             auto v = n.value_exact<std::string>();
@@ -112,6 +126,11 @@ std::string check_pool(const std::string& s) {
     return {};
 }
 
+std::string check_network(const std::string& s) {
+    if (parse_ipv4_network(s)) return {};
+    return fmt::format("\"{}\" is not an IPv4 network in CIDR form (e.g. 192.168.7.0/24)", s);
+}
+
 std::string check_dns(const std::string& s) {
     if (s.empty() || parse_ipv4(s)) return {};
     return fmt::format("\"{}\" is not an IPv4 address", s);
@@ -148,7 +167,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     }
     ConfigReader r(source_name);
     static const std::map<std::string, bool> tables = {
-        {"paths", true}, {"guest", true}, {"network", true}, {"capture", true}};
+        {"paths", true}, {"guest", true}, {"network", true}, {"capture", true}, {"data_control", true}};
     for (const auto& [k, v] : root) {
         if (!tables.contains(std::string(k.str()))) r.fail(std::string(k.str()), &v, "unknown key");
     }
@@ -167,6 +186,12 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     r.read_table(root, "capture",
                  {{"enabled", r.boolean(cfg.capture.enabled)},
                   {"exec_content_limit_mib", r.u32(cfg.capture.exec_content_limit_mib, 0, 4096)}});
+    auto& dc = cfg.data_control;
+    r.read_table(root, "data_control",
+                 {{"tcp_connections_per_hour", r.u32(dc.tcp_connections_per_hour, 0, 1000000)},
+                  {"udp_flows_per_hour", r.u32(dc.udp_flows_per_hour, 0, 1000000)},
+                  {"icmp_packets_per_hour", r.u32(dc.icmp_packets_per_hour, 0, 1000000)},
+                  {"allow_private", r.string_list(dc.allow_private, check_network)}});
     return cfg;
 }
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "oyster/common/error.h"
 
@@ -52,11 +53,26 @@ struct CaptureConfig {
     std::uint32_t exec_content_limit_mib = 16;
 };
 
+// What a guest may start on its own (the Honeywall's "data control"). Guests
+// always answer connections made to them; these limit the ones they make.
+struct DataControlConfig {
+    // New outbound TCP connections, UDP flows and ICMP packets each guest may
+    // start per hour (a burst of that many, then refilled at that rate);
+    // beyond it they are dropped. 0 forbids them.
+    std::uint32_t tcp_connections_per_hour = 20;
+    std::uint32_t udp_flows_per_hour = 20;
+    std::uint32_t icmp_packets_per_hour = 20;
+    // Private, loopback, link-local, CGNAT, multicast and reserved
+    // destinations are never reachable, except networks listed here.
+    std::vector<std::string> allow_private;
+};
+
 struct Config {
     PathsConfig paths;
     GuestConfig guest;
     NetworkConfig network;
     CaptureConfig capture;
+    DataControlConfig data_control;
     // Where the values came from, for messages ("built-in defaults" or a path).
     std::string source = "built-in defaults";
 };

@@ -223,7 +223,7 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
             create_cow_file(g.cow, platform.image);
         }
         // Containment first: the rules exist before the tap does.
-        install_guest_containment();
+        install_guest_containment(cfg);
         save_guest(g);
         try {
             create_tap(g.tap, 0, *link);

@@ -55,7 +55,11 @@ enum oyster_cap_type {
     OYSTER_CAP_TTY_CLOSE = 8,    /* struct oyster_cap_tty, len 0 */
     OYSTER_CAP_HONEYLOG = 9,     /* struct oyster_cap_honeylog + bytes */
     OYSTER_CAP_DROPPED = 10,     /* struct oyster_cap_dropped */
-    OYSTER_CAP_TYPE_MAX = 10,
+    OYSTER_CAP_CRED = 11,        /* struct oyster_cap_cred */
+    OYSTER_CAP_SOCKET = 12,      /* struct oyster_cap_socket + addresses */
+    OYSTER_CAP_FILE = 13,        /* struct oyster_cap_file + paths */
+    OYSTER_CAP_SYSCALL = 14,     /* struct oyster_cap_syscall + strings */
+    OYSTER_CAP_TYPE_MAX = 14,
 };
 
 /* Common header of every record (72 bytes). */
@@ -147,6 +151,117 @@ struct oyster_cap_dropped {
     __u32 type; /* record type affected */
     __u32 reserved;
     __u64 bytes; /* bytes not recorded */
+};
+
+/*
+ * Records 11..14 are written when a watched system call returns, whatever
+ * its result: an attempt that failed is as telling as one that worked.
+ * syscall is the x86-64 number, result the value returned to the guest
+ * (a negative errno on failure). The common header's ids are those after
+ * the call.
+ */
+
+/* A credential set, ids as seen from the guest's initial namespace. */
+struct oyster_cap_ids {
+    __u32 uid;
+    __u32 euid;
+    __u32 suid;
+    __u32 fsuid;
+    __u32 gid;
+    __u32 egid;
+    __u32 sgid;
+    __u32 fsgid;
+};
+
+/* setuid, setgid, setre[ug]id, setres[ug]id, setfs[ug]id, setgroups, capset. */
+struct oyster_cap_cred {
+    __s64 result;
+    __u32 syscall;
+    __u32 reserved;
+    __u64 args[3]; /* as passed (pointers for setgroups/capset) */
+    struct oyster_cap_ids before;
+    struct oyster_cap_ids after;
+    __u64 cap_effective_before;
+    __u64 cap_effective_after;
+};
+
+/* Largest socket address carried (sizeof(struct sockaddr_storage)). */
+#define OYSTER_CAP_SOCKADDR_MAX 128
+
+/*
+ * connect, accept, accept4, bind, listen. Followed by local_len bytes of the
+ * local address and remote_len bytes of the remote one, each a struct
+ * sockaddr as the guest kernel knows it (sa_family first). connect: remote
+ * as passed, local as bound after the call. bind: local as passed. listen:
+ * local as bound. accept: both ends of the new connection, whose descriptor
+ * is the result.
+ */
+struct oyster_cap_socket {
+    __s64 result;
+    __u32 syscall;
+    __s32 fd;         /* the socket the call was made on */
+    __u16 family;     /* AF_* of that socket, 0 if fd is not a socket */
+    __u16 sock_type;  /* SOCK_STREAM, SOCK_DGRAM, ... */
+    __u16 protocol;   /* IPPROTO_* */
+    __u16 reserved;
+    __u32 local_len;  /* <= OYSTER_CAP_SOCKADDR_MAX */
+    __u32 remote_len; /* <= OYSTER_CAP_SOCKADDR_MAX */
+};
+
+enum oyster_cap_file_op {
+    OYSTER_CAP_FILE_OPEN_WRITE = 1, /* open/openat/openat2/creat for writing */
+    OYSTER_CAP_FILE_UNLINK = 2,
+    OYSTER_CAP_FILE_RMDIR = 3,
+    OYSTER_CAP_FILE_RENAME = 4, /* path -> path2 */
+    OYSTER_CAP_FILE_LINK = 5,   /* hard link path2 to existing path */
+    OYSTER_CAP_FILE_SYMLINK = 6, /* path is the new link, path2 its target text */
+    OYSTER_CAP_FILE_MKDIR = 7,
+    OYSTER_CAP_FILE_MKNOD = 8,
+    OYSTER_CAP_FILE_CHMOD = 9,
+    OYSTER_CAP_FILE_CHOWN = 10,
+    OYSTER_CAP_FILE_TRUNCATE = 11,
+    OYSTER_CAP_FILE_OP_MAX = 11,
+};
+
+/*
+ * Changes to the file tree. Followed by path_len bytes of path and
+ * path2_len bytes of path2, no terminators. Paths are absolute: a relative
+ * name is joined to the working directory or directory descriptor it was
+ * resolved against (not normalised; ".." is kept). A successful open is
+ * named from the file it opened.
+ */
+struct oyster_cap_file {
+    __s64 result;
+    __u32 syscall;
+    __u32 op;     /* enum oyster_cap_file_op */
+    __u32 flags;  /* open flags (O_*) or the *at() flags */
+    __u32 mode;   /* open/mkdir/mknod/chmod mode */
+    __u32 owner;  /* chown: new uid, 0xffffffff = unchanged */
+    __u32 group;  /* chown: new gid, 0xffffffff = unchanged */
+    __u64 length; /* truncate: new length */
+    __u32 path_len;
+    __u32 path2_len;
+};
+
+enum oyster_cap_syscall_class {
+    OYSTER_CAP_SYSCALL_MOUNT = 1,  /* mount, umount2, pivot_root, chroot, fsopen, fsmount, move_mount */
+    OYSTER_CAP_SYSCALL_MODULE = 2, /* init_module, finit_module, delete_module, kexec_* */
+    OYSTER_CAP_SYSCALL_PTRACE = 3, /* ptrace, process_vm_readv/writev */
+    OYSTER_CAP_SYSCALL_CLASS_MAX = 3,
+};
+
+/*
+ * Other calls an intruder uses to take over a machine or hide. Followed by
+ * strings_len bytes: the call's string arguments (paths made absolute),
+ * each ending with a NUL, in argument order (docs/capture-format.md).
+ */
+struct oyster_cap_syscall {
+    __s64 result;
+    __u32 syscall;
+    __u32 kind; /* enum oyster_cap_syscall_class */
+    __u64 args[6];
+    __u32 strings_len;
+    __u32 reserved;
 };
 
 #endif /* OYSTER_CAPTURE_WIRE_H */
