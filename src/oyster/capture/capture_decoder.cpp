@@ -95,8 +95,8 @@ void put_call(nlohmann::json& e, std::uint32_t nr, std::int64_t result) {
 }
 
 nlohmann::json ids_json(const CredIds& c) {
-    return {{"uid", c.uid},   {"euid", c.euid}, {"suid", c.suid}, {"fsuid", c.fsuid},
-            {"gid", c.gid},   {"egid", c.egid}, {"sgid", c.sgid}, {"fsgid", c.fsgid}};
+    return {{"uid", c.uid}, {"euid", c.euid}, {"suid", c.suid}, {"fsuid", c.fsuid},
+            {"gid", c.gid}, {"egid", c.egid}, {"sgid", c.sgid}, {"fsgid", c.fsgid}};
 }
 
 // -1 as passed to chown means "leave unchanged".

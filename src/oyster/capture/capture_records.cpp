@@ -191,7 +191,8 @@ std::optional<RecordBody> parse_body(std::uint16_t type, std::uint16_t flags, Pa
         case OYSTER_CAP_FILE: {
             oyster_cap_file f{};
             if (!p.read(f)) return why = "file payload too short", std::nullopt;
-            if (f.op < 1 || f.op > OYSTER_CAP_FILE_OP_MAX) return why = fmt::format("file op {} unknown", f.op), std::nullopt;
+            if (f.op < 1 || f.op > OYSTER_CAP_FILE_OP_MAX)
+                return why = fmt::format("file op {} unknown", f.op), std::nullopt;
             FileRecord r;
             r.result = f.result;
             r.syscall = f.syscall;
@@ -313,26 +314,40 @@ void CaptureParser::parse() {
 
 const char* file_op_name(FileOp op) {
     switch (op) {
-        case FileOp::open_write: return "open_write";
-        case FileOp::unlink: return "unlink";
-        case FileOp::rmdir: return "rmdir";
-        case FileOp::rename: return "rename";
-        case FileOp::link: return "link";
-        case FileOp::symlink: return "symlink";
-        case FileOp::mkdir: return "mkdir";
-        case FileOp::mknod: return "mknod";
-        case FileOp::chmod: return "chmod";
-        case FileOp::chown: return "chown";
-        case FileOp::truncate: return "truncate";
+        case FileOp::open_write:
+            return "open_write";
+        case FileOp::unlink:
+            return "unlink";
+        case FileOp::rmdir:
+            return "rmdir";
+        case FileOp::rename:
+            return "rename";
+        case FileOp::link:
+            return "link";
+        case FileOp::symlink:
+            return "symlink";
+        case FileOp::mkdir:
+            return "mkdir";
+        case FileOp::mknod:
+            return "mknod";
+        case FileOp::chmod:
+            return "chmod";
+        case FileOp::chown:
+            return "chown";
+        case FileOp::truncate:
+            return "truncate";
     }
     return "unknown";
 }
 
 const char* syscall_kind_name(SyscallKind kind) {
     switch (kind) {
-        case SyscallKind::mount: return "mount";
-        case SyscallKind::module: return "module";
-        case SyscallKind::ptrace: return "ptrace";
+        case SyscallKind::mount:
+            return "mount";
+        case SyscallKind::module:
+            return "module";
+        case SyscallKind::ptrace:
+            return "ptrace";
     }
     return "unknown";
 }

@@ -26,34 +26,52 @@ std::string hex(std::span<const std::uint8_t> b) {
 
 std::string address_family_name(std::uint32_t family) {
     switch (family) {
-        case kAfUnix: return "unix";
-        case kAfInet: return "inet";
-        case kAfInet6: return "inet6";
-        case kAfNetlink: return "netlink";
-        case kAfPacket: return "packet";
-        default: return std::to_string(family);
+        case kAfUnix:
+            return "unix";
+        case kAfInet:
+            return "inet";
+        case kAfInet6:
+            return "inet6";
+        case kAfNetlink:
+            return "netlink";
+        case kAfPacket:
+            return "packet";
+        default:
+            return std::to_string(family);
     }
 }
 
 std::string socket_type_name(std::uint32_t type) {
     switch (type & 0xf) {  // the rest are SOCK_NONBLOCK/SOCK_CLOEXEC bits
-        case 1: return "stream";
-        case 2: return "dgram";
-        case 3: return "raw";
-        case 5: return "seqpacket";
-        default: return std::to_string(type);
+        case 1:
+            return "stream";
+        case 2:
+            return "dgram";
+        case 3:
+            return "raw";
+        case 5:
+            return "seqpacket";
+        default:
+            return std::to_string(type);
     }
 }
 
 std::string ip_protocol_name(std::uint32_t protocol) {
     switch (protocol) {
-        case 0: return "default";
-        case 1: return "icmp";
-        case 6: return "tcp";
-        case 17: return "udp";
-        case 58: return "icmpv6";
-        case 255: return "raw";
-        default: return std::to_string(protocol);
+        case 0:
+            return "default";
+        case 1:
+            return "icmp";
+        case 6:
+            return "tcp";
+        case 17:
+            return "udp";
+        case 58:
+            return "icmpv6";
+        case 255:
+            return "raw";
+        default:
+            return std::to_string(protocol);
     }
 }
 

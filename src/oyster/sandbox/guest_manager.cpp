@@ -187,7 +187,10 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         auto guests_dir = cfg.paths.state_dir / "guests";
         std::set<std::uint32_t> used;
         for (const auto& other : load_all_guests(cfg.paths.state_dir)) {
-            if (guest_alive(other)) used.insert(other.slot);
+            // A guest still booting holds its slot too (two starts at once must
+            // not share an address); one whose starter died long ago does not.
+            bool booting = other.state == "starting" && unix_now() - other.started_at <= cfg.guest.boot_timeout_s + 60;
+            if (guest_alive(other) || booting) used.insert(other.slot);
         }
         std::uint32_t slot = 0;
         while (used.contains(slot)) ++slot;

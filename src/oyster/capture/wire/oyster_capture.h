@@ -199,10 +199,10 @@ struct oyster_cap_cred {
 struct oyster_cap_socket {
     __s64 result;
     __u32 syscall;
-    __s32 fd;         /* the socket the call was made on */
-    __u16 family;     /* AF_* of that socket, 0 if fd is not a socket */
-    __u16 sock_type;  /* SOCK_STREAM, SOCK_DGRAM, ... */
-    __u16 protocol;   /* IPPROTO_* */
+    __s32 fd;        /* the socket the call was made on */
+    __u16 family;    /* AF_* of that socket, 0 if fd is not a socket */
+    __u16 sock_type; /* SOCK_STREAM, SOCK_DGRAM, ... */
+    __u16 protocol;  /* IPPROTO_* */
     __u16 reserved;
     __u32 local_len;  /* <= OYSTER_CAP_SOCKADDR_MAX */
     __u32 remote_len; /* <= OYSTER_CAP_SOCKADDR_MAX */
@@ -212,8 +212,8 @@ enum oyster_cap_file_op {
     OYSTER_CAP_FILE_OPEN_WRITE = 1, /* open/openat/openat2/creat for writing */
     OYSTER_CAP_FILE_UNLINK = 2,
     OYSTER_CAP_FILE_RMDIR = 3,
-    OYSTER_CAP_FILE_RENAME = 4, /* path -> path2 */
-    OYSTER_CAP_FILE_LINK = 5,   /* hard link path2 to existing path */
+    OYSTER_CAP_FILE_RENAME = 4,  /* path -> path2 */
+    OYSTER_CAP_FILE_LINK = 5,    /* hard link path2 to existing path */
     OYSTER_CAP_FILE_SYMLINK = 6, /* path is the new link, path2 its target text */
     OYSTER_CAP_FILE_MKDIR = 7,
     OYSTER_CAP_FILE_MKNOD = 8,
