@@ -282,6 +282,17 @@ TEST_F(DecoderTest, SystemCallRecordsBecomeEvents) {
     EXPECT_EQ(events[5]["error"], "EPERM");
 }
 
+TEST_F(DecoderTest, SocketEventTypeIsNotTheGuestsToChoose) {
+    StreamBuilder s;
+    oyster_cap_socket so{};
+    so.syscall = 59;  // execve: a forged number must not make an "execve" event
+    s.record(OYSTER_CAP_SOCKET, 0, StreamBuilder::pod(so));
+    auto events = decode(s.bytes);
+    ASSERT_EQ(events.size(), 2u);
+    EXPECT_EQ(events[1]["type"], "socket");
+    EXPECT_EQ(events[1]["syscall"], "59");
+}
+
 TEST(CaptureParser, RejectsHostileSystemCallRecords) {
     auto expect_error = [](StreamBuilder& s, const char* what) {
         std::string error;

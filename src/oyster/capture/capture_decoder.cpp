@@ -223,7 +223,11 @@ std::optional<nlohmann::json> CaptureDecoder::event_for(const Record& r) {
                 e["cap_effective_before"] = fmt::format("{:016x}", b.cap_effective_before);
                 e["cap_effective_after"] = fmt::format("{:016x}", b.cap_effective_after);
             } else if constexpr (std::is_same_v<T, SocketRecord>) {
-                e["type"] = syscall_name(b.syscall) == "accept4" ? "accept" : syscall_name(b.syscall);
+                // The type comes from a fixed set: the number is the guest's word.
+                std::string call = syscall_name(b.syscall);
+                e["type"] = call == "accept4"                                                               ? "accept"
+                            : (call == "connect" || call == "accept" || call == "bind" || call == "listen") ? call
+                                                                                                            : "socket";
                 put_call(e, b.syscall, b.result);
                 e["fd"] = b.fd;
                 e["family"] = address_family_name(b.family);
