@@ -53,6 +53,10 @@ world_down() {
 			cp "$(dirname "$rec")/capture/events.jsonl" "$keep" && echo "---- events kept in $keep" >&2
 		fi
 	done
+	# Listeners and servers the test ran inside its namespaces go too.
+	for ns in "$NS_SENSOR" "$NS_ATTACKER" "$NS_INTERNET"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+	done
 	sleep 0.5
 	ip netns del "$NS_SENSOR" 2>/dev/null
 	ip netns del "$NS_ATTACKER" 2>/dev/null
