@@ -312,44 +312,20 @@ void CaptureParser::parse() {
     }
 }
 
+// Indexed by the enum value; the parser admits only values in range.
 const char* file_op_name(FileOp op) {
-    switch (op) {
-        case FileOp::open_write:
-            return "open_write";
-        case FileOp::unlink:
-            return "unlink";
-        case FileOp::rmdir:
-            return "rmdir";
-        case FileOp::rename:
-            return "rename";
-        case FileOp::link:
-            return "link";
-        case FileOp::symlink:
-            return "symlink";
-        case FileOp::mkdir:
-            return "mkdir";
-        case FileOp::mknod:
-            return "mknod";
-        case FileOp::chmod:
-            return "chmod";
-        case FileOp::chown:
-            return "chown";
-        case FileOp::truncate:
-            return "truncate";
-    }
-    return "unknown";
+    static constexpr const char* names[] = {"open_write", "unlink", "rmdir", "rename", "link",    "symlink",
+                                            "mkdir",      "mknod",  "chmod", "chown",  "truncate"};
+    static_assert(std::size(names) == OYSTER_CAP_FILE_OP_MAX, "a file op has no name");
+    auto i = static_cast<std::size_t>(op) - 1;
+    return i < std::size(names) ? names[i] : "unknown";
 }
 
 const char* syscall_kind_name(SyscallKind kind) {
-    switch (kind) {
-        case SyscallKind::mount:
-            return "mount";
-        case SyscallKind::module:
-            return "module";
-        case SyscallKind::ptrace:
-            return "ptrace";
-    }
-    return "unknown";
+    static constexpr const char* names[] = {"mount", "module", "ptrace"};
+    static_assert(std::size(names) == OYSTER_CAP_SYSCALL_CLASS_MAX, "a syscall kind has no name");
+    auto i = static_cast<std::size_t>(kind) - 1;
+    return i < std::size(names) ? names[i] : "unknown";
 }
 
 std::uint32_t dev_major(std::uint32_t dev) {
