@@ -12,11 +12,11 @@ run_pkgs=(
 	# guest kernel and image
 	linux-source-6.12 bc flex bison xz-utils debootstrap e2fsprogs
 	# host networking
-	iproute2 nftables libnftables-dev
+	iproute2 nftables libnftables-dev libpcap-dev
 )
 test_pkgs=(
 	libgtest-dev libgmock-dev clang clang-format clang-tidy libclang-rt-14-dev
-	openssh-client sshpass jq netcat-openbsd asciinema
+	openssh-client sshpass jq netcat-openbsd asciinema tshark swaks
 )
 pkgs=("${run_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")

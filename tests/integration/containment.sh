@@ -50,7 +50,7 @@ out="$(attacker_ssh "$a" "bash -c '$probe' probe $(for _ in $(seq $((TCP_CAP + 1
 echo "$out" | sed 's/^/    guest A> /' >&2
 [ "$(echo "$out" | grep -c REACHED)" = "$TCP_CAP" ] || fail "expected $TCP_CAP connections out, got: $out"
 echo "$out" | tail -1 | grep -q '^blocked' || fail "connection $((TCP_CAP + 1)) went through"
-ip netns exec "$NS_SENSOR" nft list chain inet oyster guest_capped | grep -q 'tcp_new.*counter packets [1-9]' ||
+ip netns exec "$NS_SENSOR" nft list chain inet oyster drop_tcp_cap | grep -q 'counter packets [1-9]' ||
 	fail "the cap's drop counter did not move"
 # The cap is per guest: guest B still has its own.
 attacker_ssh "$b" "bash -c '$probe' probe $WEB_IP:8080" | grep -q REACHED || fail "guest B was capped by guest A's use"

@@ -11,7 +11,6 @@
 #include "oyster/sandbox/guest_manager.h"
 
 namespace oyster::cli {
-namespace {
 
 std::string format_time(std::int64_t t) {
     if (t == 0) return "-";
@@ -22,8 +21,6 @@ std::string format_time(std::int64_t t) {
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
 }
-
-}  // namespace
 
 void register_guest(CLI::App& app, const ConfigLoader& load) {
     auto* guest = app.add_subcommand("guest", "Start, stop and list guests by hand");

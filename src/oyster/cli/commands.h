@@ -2,6 +2,7 @@
 // app and runs with the loaded configuration.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -19,5 +20,10 @@ using ConfigLoader = std::function<Config()>;
 void register_setup(CLI::App& app, const ConfigLoader& load);
 void register_guest(CLI::App& app, const ConfigLoader& load);
 void register_capture(CLI::App& app, const ConfigLoader& load);
+void register_run(CLI::App& app, const ConfigLoader& load);
+void register_intrusion(CLI::App& app, const ConfigLoader& load);
+
+// Unix seconds as "2026-11-26T21:30:00Z"; "-" for 0.
+std::string format_time(std::int64_t t);
 
 }  // namespace oyster::cli

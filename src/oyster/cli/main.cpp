@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
     oyster::cli::register_setup(app, load);
     oyster::cli::register_guest(app, load);
     oyster::cli::register_capture(app, load);
+    oyster::cli::register_run(app, load);
+    oyster::cli::register_intrusion(app, load);
 
     try {
         app.parse(argc, argv);

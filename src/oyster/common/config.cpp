@@ -4,6 +4,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -13,6 +14,9 @@
 
 namespace oyster {
 namespace {
+
+std::string check_port_mapping(const std::string& s);
+PortMapping parse_port_mapping(const std::string& s);
 
 // One key's reader: takes the TOML node, stores the value or throws with a
 // description of what was expected.
@@ -71,6 +75,43 @@ public:
                 if (std::string problem = check(*v); !problem.empty()) fail(key, &item, problem);
                 out.push_back(*v);
             }
+        };
+    }
+
+    KeyReader u16(std::uint16_t& out, std::uint16_t min, std::uint16_t max) {
+        return [this, &out, min, max](const toml::node& n, const std::string& key) {
+            std::uint32_t v = 0;
+            u32(v, min, max)(n, key);
+            out = static_cast<std::uint16_t>(v);
+        };
+    }
+
+    KeyReader ports(std::vector<PortMapping>& out) {
+        return [this, &out](const toml::node& n, const std::string& key) {
+            std::vector<std::string> pairs;
+            string_list(pairs, check_port_mapping)(n, key);
+            if (pairs.empty()) fail(key, &n, "the portal needs at least one port");
+            out.clear();
+            for (const auto& p : pairs) {
+                auto m = parse_port_mapping(p);
+                for (const auto& earlier : out) {
+                    if (earlier.public_port == m.public_port) {
+                        fail(key, &n, fmt::format("public port {} is listed twice", m.public_port));
+                    }
+                }
+                out.push_back(m);
+            }
+        };
+    }
+
+    KeyReader optional_path(std::filesystem::path& out) {
+        return [this, &out](const toml::node& n, const std::string& key) {
+            auto v = n.value_exact<std::string>();
+            if (v && v->empty()) {
+                out.clear();
+                return;
+            }
+            path(out)(n, key);
         };
     }
 
@@ -145,6 +186,36 @@ std::string check_hostname(const std::string& s) {
     return {};
 }
 
+// "public:guest", each a port number 1-65535.
+std::optional<PortMapping> try_port_mapping(const std::string& s) {
+    auto colon = s.find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    auto number = [](std::string_view t) -> std::optional<std::uint16_t> {
+        if (t.empty() || t.size() > 5 || t.find_first_not_of("0123456789") != std::string_view::npos) return {};
+        unsigned long v = std::stoul(std::string(t));
+        if (v == 0 || v > 65535) return {};
+        return static_cast<std::uint16_t>(v);
+    };
+    auto pub = number(std::string_view(s).substr(0, colon));
+    auto guest = number(std::string_view(s).substr(colon + 1));
+    if (!pub || !guest) return std::nullopt;
+    return PortMapping{*pub, *guest};
+}
+
+std::string check_port_mapping(const std::string& s) {
+    if (try_port_mapping(s)) return {};
+    return fmt::format("\"{}\" is not \"public:guest\" with two port numbers 1-65535 (e.g. \"22:22\")", s);
+}
+
+PortMapping parse_port_mapping(const std::string& s) {
+    return *try_port_mapping(s);
+}
+
+std::string check_address(const std::string& s) {
+    if (parse_ipv4(s)) return {};
+    return fmt::format("\"{}\" is not an IPv4 address", s);
+}
+
 std::string check_password(const std::string& s) {
     if (s.empty()) return "must not be empty";
     for (char c : s) {
@@ -167,7 +238,8 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     }
     ConfigReader r(source_name);
     static const std::map<std::string, bool> tables = {
-        {"paths", true}, {"guest", true}, {"network", true}, {"capture", true}, {"data_control", true}};
+        {"paths", true}, {"guest", true}, {"network", true}, {"capture", true}, {"data_control", true},
+        {"sensor", true}};
     for (const auto& [k, v] : root) {
         if (!tables.contains(std::string(k.str()))) r.fail(std::string(k.str()), &v, "unknown key");
     }
@@ -191,7 +263,30 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                  {{"tcp_connections_per_hour", r.u32(dc.tcp_connections_per_hour, 0, 1000000)},
                   {"udp_flows_per_hour", r.u32(dc.udp_flows_per_hour, 0, 1000000)},
                   {"icmp_packets_per_hour", r.u32(dc.icmp_packets_per_hour, 0, 1000000)},
-                  {"allow_private", r.string_list(dc.allow_private, check_network)}});
+                  {"allow_private", r.string_list(dc.allow_private, check_network)},
+                  {"bandwidth_kib_per_second", r.u32(dc.bandwidth_kib_per_second, 1, 10000000)},
+                  {"smtp_sink_port", r.u16(dc.smtp_sink_port, 1, 65535)}});
+    auto& s = cfg.sensor;
+    r.read_table(root, "sensor",
+                 {{"listen_address", r.string(s.listen_address, check_address)},
+                  {"ports", r.ports(s.ports)},
+                  {"pool_size", r.u32(s.pool_size, 0, 1000)},
+                  {"max_guests", r.u32(s.max_guests, 1, 10000)},
+                  {"idle_timeout_s", r.u32(s.idle_timeout_s, 10, 30 * 86400)},
+                  {"max_connections_per_source", r.u32(s.max_connections_per_source, 1, 10000)},
+                  {"disk_budget_mib", r.u32(s.disk_budget_mib, 1, 1U << 30)},
+                  {"pcap_rotate_mib", r.u32(s.pcap_rotate_mib, 1, 1U << 20)},
+                  {"log_file", r.optional_path(s.log_file)}});
+    if (s.pool_size > s.max_guests) {
+        throw ConfigError(fmt::format("{}: sensor.pool_size: {} is more than sensor.max_guests ({})", source_name,
+                                      s.pool_size, s.max_guests));
+    }
+    for (const auto& m : s.ports) {
+        if (m.public_port == dc.smtp_sink_port) {
+            throw ConfigError(fmt::format("{}: sensor.ports: public port {} is data_control.smtp_sink_port",
+                                          source_name, m.public_port));
+        }
+    }
     return cfg;
 }
 

@@ -65,6 +65,43 @@ struct DataControlConfig {
     // Private, loopback, link-local, CGNAT, multicast and reserved
     // destinations are never reachable, except networks listed here.
     std::vector<std::string> allow_private;
+    // What each guest may send out per second, all traffic together (KiB);
+    // beyond it packets are dropped. Downloads into the guest are not capped.
+    std::uint32_t bandwidth_kib_per_second = 256;
+    // Mail a guest sends (TCP 25, 465, 587, any destination) is redirected to
+    // a sink on the sensor that records it and never relays it.
+    std::uint16_t smtp_sink_port = 2525;
+};
+
+// A public port of the portal and the guest port it leads to.
+struct PortMapping {
+    std::uint16_t public_port = 0;
+    std::uint16_t guest_port = 0;
+};
+
+// `oyster run`: the portal that hands each attacker a guest of their own.
+struct SensorConfig {
+    // Address the portal listens on.
+    std::string listen_address = "0.0.0.0";
+    // "public:guest" pairs.
+    std::vector<PortMapping> ports = {{22, 22}, {23, 23}};
+    // Guests booted ahead of time, ready for the next new source address.
+    std::uint32_t pool_size = 2;
+    // Live guests at most (pool included); a new source address beyond it is
+    // refused at TCP level.
+    std::uint32_t max_guests = 8;
+    // A guest with no connection for this long is shut down and its
+    // intrusion closed (seconds).
+    std::uint32_t idle_timeout_s = 1800;
+    // Connections one source address may hold open at once.
+    std::uint32_t max_connections_per_source = 32;
+    // Evidence (COW files, captures, pcaps) of closed intrusions is kept
+    // until this much disk is used, then the oldest are pruned (MiB).
+    std::uint32_t disk_budget_mib = 20480;
+    // Each guest's pcap is rotated into a new file at this size (MiB).
+    std::uint32_t pcap_rotate_mib = 100;
+    // The daemon's log, besides stderr; empty: <state_dir>/sensor/oyster.log.
+    std::filesystem::path log_file;
 };
 
 struct Config {
@@ -73,6 +110,7 @@ struct Config {
     NetworkConfig network;
     CaptureConfig capture;
     DataControlConfig data_control;
+    SensorConfig sensor;
     // Where the values came from, for messages ("built-in defaults" or a path).
     std::string source = "built-in defaults";
 };

@@ -42,7 +42,8 @@ std::vector<std::string> environment_with(const std::vector<std::string>& extra)
 
 }  // namespace
 
-CommandResult run_capture(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env) {
+CommandResult run_capture(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+                          ChildStderr child_stderr) {
     if (argv.empty()) throw Error("run_capture: empty command");
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) throw_errno("pipe");
@@ -53,8 +54,12 @@ CommandResult run_capture(const std::vector<std::string>& argv, const std::vecto
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("fork");
     if (pid == 0) {
-        int devnull = ::open("/dev/null", O_RDONLY);
+        int devnull = ::open("/dev/null", O_RDWR);
         if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(out[1], 1) < 0) child_fail();
+        if (child_stderr == ChildStderr::discard && ::dup2(devnull, 2) < 0) child_fail();
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
         ::execvpe(args[0], args.data(), envp.data());
         child_fail();
     }
@@ -94,10 +99,14 @@ pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem:
         ::setsid();
         int devnull = ::open("/dev/null", O_RDONLY);
         if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(log, 1) < 0 || ::dup2(log, 2) < 0) child_fail();
-        // The guest must not inherit the caller's signal dispositions.
+        // The guest must not inherit the caller's signal dispositions or
+        // mask (the sensor blocks SIGINT/SIGTERM to read them by signalfd).
         ::signal(SIGINT, SIG_DFL);
         ::signal(SIGTERM, SIG_DFL);
         ::signal(SIGPIPE, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
         if (pass_fd >= 0) {
             // dup2 onto itself keeps FD_CLOEXEC, so clear it explicitly.
             if (pass_fd != 3 && ::dup2(pass_fd, 3) < 0) child_fail();

@@ -17,10 +17,14 @@ struct CommandResult {
     std::string stdout_text;  // captured standard output
 };
 
+enum class ChildStderr { inherit, discard };
+
 // Runs argv[0] (searched in PATH) with stdin from /dev/null, stderr inherited
-// (so progress shows) and stdout captured. Extra environment entries are
-// added as "NAME=value". Throws oyster::Error if it cannot be started.
-CommandResult run_capture(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {});
+// (so progress shows) or discarded (probes whose failure is an answer), and
+// stdout captured. Extra environment entries are added as "NAME=value".
+// Throws oyster::Error if it cannot be started.
+CommandResult run_capture(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {},
+                          ChildStderr child_stderr = ChildStderr::inherit);
 
 // Starts argv in a new session (its own process group) with stdin from
 // /dev/null and stdout+stderr appended to `log_file`, the environment plus

@@ -43,4 +43,15 @@ std::string sha256_file(const std::filesystem::path& path) {
     return hex;
 }
 
+std::string sha256_text(std::string_view bytes) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    if (EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr) != 1) {
+        throw Error("sha256: OpenSSL digest failed");
+    }
+    std::string out;
+    for (unsigned i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
+    return out;
+}
+
 }  // namespace oyster

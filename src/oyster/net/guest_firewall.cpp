@@ -3,9 +3,11 @@
 #include <nftables/libnftables.h>
 
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
+#include "oyster/common/sha256.h"
 #include "oyster/net/tap.h"
 
 namespace oyster {
@@ -27,6 +29,12 @@ public:
         }
     }
 
+    // The command's output, or nullopt if it failed.
+    std::optional<std::string> try_output(const std::string& command) {
+        if (nft_run_cmd_from_buffer(ctx_.get(), command.c_str()) != 0) return std::nullopt;
+        return std::string(nft_ctx_get_output_buffer(ctx_.get()));
+    }
+
 private:
     std::unique_ptr<nft_ctx, decltype(&nft_ctx_free)> ctx_;
 };
@@ -38,14 +46,29 @@ constexpr const char* kPrivateRanges =
     "0.0.0.0/8, 10.0.0.0/8, 100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, 172.16.0.0/12, 192.0.0.0/24, "
     "192.168.0.0/16, 198.18.0.0/15, 224.0.0.0/4, 240.0.0.0/4";
 
+// Every drop goes through a chain of its own: a rate-limited log to the
+// NFLOG group the sensor reads (so each reason becomes an event, without a
+// flood turning into an event flood), then a counter and the drop.
+std::string drop_chain(const char* reason) {
+    return fmt::format(
+        "add chain {0} drop_{1}\n"
+        "add rule {0} drop_{1} limit rate {2}/second burst {3} packets log prefix \"{4}{1} \" group {5}\n"
+        "add rule {0} drop_{1} counter drop\n",
+        kTable, reason, kDropLogPerSecond, kDropLogPerSecond * 2, kDropLogPrefix, kDropLogGroup);
+}
+
 // A rule in guest_capped that drops what is over `per_hour` for `match`.
-std::string cap_rule(const char* set, const char* match, std::uint32_t per_hour) {
-    if (per_hour == 0) return fmt::format("add rule {} guest_capped {} counter drop\n", kTable, match);
+std::string cap_rule(const char* set, const char* match, const char* reason, std::uint32_t per_hour) {
+    if (per_hour == 0) return fmt::format("add rule {} guest_capped {} goto drop_{}\n", kTable, match, reason);
     return fmt::format(
         "add set {0} {1} {{ type ipv4_addr; size 65536; flags dynamic,timeout; timeout 1h; }}\n"
         "add rule {0} guest_capped {2} update @{1} {{ ip saddr limit rate over {3}/hour burst {3} packets }} "
-        "counter drop\n",
-        kTable, set, match, per_hour);
+        "goto drop_{4}\n",
+        kTable, set, match, per_hour, reason);
+}
+
+std::string ruleset_tag(const std::string& rules) {
+    return "oyster ruleset " + sha256_text(rules).substr(0, 16);
 }
 
 }  // namespace
@@ -53,43 +76,65 @@ std::string cap_rule(const char* set, const char* match, std::uint32_t per_hour)
 std::string guest_containment_ruleset(const Config& cfg) {
     const auto& dc = cfg.data_control;
     std::string guests = fmt::format("iifname \"{}*\"", kTapPrefix);
-    std::string r = fmt::format("add table {0}\ndelete table {0}\nadd table {0}\n", kTable);
-    // add + delete + add makes the whole replacement one atomic transaction,
-    // whether or not the table existed.
+    std::string r;
+    for (const char* reason : kDropReasons) r += drop_chain(reason);
+
+    // The portal's connections into guests carry the attacker's address as
+    // their source; the mark sends the guest's replies to the portal's socket
+    // (policy routing, see portal_routing.h) instead of forwarding them.
+    r += fmt::format(
+        "add chain {0} portal_mark_out {{ type filter hook output priority mangle; policy accept; }}\n"
+        "add rule {0} portal_mark_out meta mark {1:#x} ct mark set {1:#x}\n"
+        "add chain {0} portal_mark_in {{ type filter hook prerouting priority mangle; policy accept; }}\n"
+        "add rule {0} portal_mark_in {2} ct mark {1:#x} meta mark set {1:#x}\n",
+        kTable, kPortalMark, guests);
+
+    // Mail from a guest, to anywhere, goes to the sensor's sink instead.
+    r += fmt::format(
+        "add chain {0} guest_smtp {{ type nat hook prerouting priority dstnat; }}\n"
+        "add rule {0} guest_smtp {1} tcp dport {{ 25, 465, 587 }} redirect to :{2}\n",
+        kTable, guests, dc.smtp_sink_port);
+
     r += fmt::format(
         "add chain {0} guest_input {{ type filter hook input priority -10; policy accept; }}\n"
         "add rule {0} guest_input {1} ct state established,related accept\n"
-        "add rule {0} guest_input {1} counter drop\n",
-        kTable, guests);
+        "add rule {0} guest_input {1} tcp dport {2} ct status dnat accept\n"
+        "add rule {0} guest_input tcp dport {2} goto drop_sink\n"
+        "add rule {0} guest_input {1} goto drop_host\n",
+        kTable, guests, dc.smtp_sink_port);
 
     r += fmt::format("add chain {} guest_capped\n", kTable);
-    r += cap_rule("tcp_new", "meta l4proto tcp ct state new", dc.tcp_connections_per_hour);
-    r += cap_rule("udp_new", "meta l4proto udp ct state new", dc.udp_flows_per_hour);
-    r += cap_rule("icmp_out", "meta l4proto icmp", dc.icmp_packets_per_hour);
+    r += cap_rule("tcp_new", "meta l4proto tcp ct state new", "tcp_cap", dc.tcp_connections_per_hour);
+    r += cap_rule("udp_new", "meta l4proto udp ct state new", "udp_cap", dc.udp_flows_per_hour);
+    r += cap_rule("icmp_out", "meta l4proto icmp", "icmp_cap", dc.icmp_packets_per_hour);
     r += fmt::format(
         "add rule {0} guest_capped meta l4proto {{ tcp, udp, icmp }} accept\n"
-        "add rule {0} guest_capped counter drop\n",
+        "add rule {0} guest_capped goto drop_protocol\n",
         kTable);
 
+    // The bandwidth cap comes first: it holds for established flows too.
     r += fmt::format(
+        "add set {0} bandwidth {{ type ipv4_addr; size 65536; flags dynamic,timeout; timeout 1h; }}\n"
         "add chain {0} guest_forward {{ type filter hook forward priority -10; policy accept; }}\n"
+        "add rule {0} guest_forward {1} update @bandwidth {{ ip saddr limit rate over {2} kbytes/second burst {2} "
+        "kbytes }} goto drop_bandwidth\n"
         "add rule {0} guest_forward {1} ct state established,related accept\n"
-        "add rule {0} guest_forward {1} meta nfproto ipv6 counter drop\n"
-        "add rule {0} guest_forward {1} ip daddr {2} counter drop\n",
-        kTable, guests, cfg.network.guest_pool);
+        "add rule {0} guest_forward {1} meta nfproto ipv6 goto drop_ipv6\n"
+        "add rule {0} guest_forward {1} ip daddr {3} goto drop_guest\n",
+        kTable, guests, dc.bandwidth_kib_per_second, cfg.network.guest_pool);
     if (!cfg.network.dns.empty()) {
         r += fmt::format("add rule {0} guest_forward {1} ip daddr {2} meta l4proto {{ tcp, udp }} th dport 53 accept\n",
                          kTable, guests, cfg.network.dns);
     }
     r += fmt::format(
-        "add rule {0} guest_forward {1} meta l4proto {{ tcp, udp }} th dport 53 counter drop\n"
-        "add rule {0} guest_forward {1} tcp dport {{ 25, 465, 587 }} counter drop\n",
+        "add rule {0} guest_forward {1} meta l4proto {{ tcp, udp }} th dport 53 goto drop_dns\n"
+        "add rule {0} guest_forward {1} tcp dport {{ 25, 465, 587 }} goto drop_smtp\n",
         kTable, guests);
     for (const auto& net : dc.allow_private) {
         r += fmt::format("add rule {0} guest_forward {1} ip daddr {2} goto guest_capped\n", kTable, guests, net);
     }
     r += fmt::format(
-        "add rule {0} guest_forward {1} ip daddr {{ {2} }} counter drop\n"
+        "add rule {0} guest_forward {1} ip daddr {{ {2} }} goto drop_private\n"
         "add rule {0} guest_forward {1} goto guest_capped\n",
         kTable, guests, kPrivateRanges);
 
@@ -97,11 +142,23 @@ std::string guest_containment_ruleset(const Config& cfg) {
         "add chain {0} guest_nat {{ type nat hook postrouting priority 100; }}\n"
         "add rule {0} guest_nat ip saddr {1} oifname != \"{2}*\" masquerade\n",
         kTable, cfg.network.guest_pool, kTapPrefix);
-    return r;
+    // add + delete + add makes the whole replacement one atomic transaction,
+    // whether or not the table existed. The comment names the ruleset, so an
+    // identical one is not reloaded (which would reset every guest's caps).
+    return fmt::format("add table {0}\ndelete table {0}\nadd table {0} {{ comment \"{1}\"; }}\n", kTable,
+                       ruleset_tag(r)) +
+           r;
 }
 
 void install_guest_containment(const Config& cfg) {
-    NftContext().run(guest_containment_ruleset(cfg), "install table inet oyster");
+    std::string rules = guest_containment_ruleset(cfg);
+    NftContext ctx;
+    auto tag_start = rules.find("comment \"") + 9;
+    std::string tag = rules.substr(tag_start, rules.find('"', tag_start) - tag_start);
+    if (auto current = ctx.try_output(fmt::format("list table {}", kTable)); current && current->find(tag) != std::string::npos) {
+        return;
+    }
+    ctx.run(rules, "install table inet oyster");
 }
 
 void remove_guest_containment() {

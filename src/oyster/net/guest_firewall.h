@@ -12,9 +12,13 @@
 //     (dynamic sets keyed by guest address with `limit rate over`); other
 //     IP protocols dropped;
 //   - what is allowed out is masqueraded behind the host's address.
+//   - outbound bandwidth capped per guest (data_control.bandwidth_kib_per_second);
+//   - mail (TCP 25/465/587) redirected to the sensor's SMTP sink.
 // Matching is on the tap name prefix (kTapPrefix), so rules do not change as
-// guests come and go. Every drop rule has a counter; `nft list table inet
-// oyster` shows what was stopped.
+// guests come and go. Every drop goes through a chain drop_<reason> that
+// counts it and logs it, rate-limited, to NFLOG group kDropLogGroup with the
+// prefix kDropLogPrefix + reason; `nft list table inet oyster` shows the
+// counters.
 #pragma once
 
 #include <string>
@@ -24,8 +28,20 @@
 
 namespace oyster {
 
-// Creates or replaces the table for this config, atomically. Throws
-// oyster::Error with nft's message.
+// Firewall mark of the portal's connections into guests (see portal_routing.h).
+inline constexpr unsigned kPortalMark = 0x4f59;
+
+inline constexpr unsigned kDropLogGroup = 4057;
+inline constexpr unsigned kDropLogPerSecond = 10;
+inline constexpr const char* kDropLogPrefix = "oyster drop ";
+// Why a packet was dropped; each names a chain drop_<reason>.
+inline constexpr const char* kDropReasons[] = {"host",      "sink",    "guest",    "ipv6",     "dns",
+                                               "smtp",      "private", "tcp_cap",  "udp_cap",  "icmp_cap",
+                                               "protocol",  "bandwidth"};
+
+// Creates or replaces the table for this config, atomically; leaves it alone
+// when it already holds exactly this ruleset (reloading would reset every
+// guest's caps). Throws oyster::Error with nft's message.
 void install_guest_containment(const Config& cfg);
 
 // Deletes the table if present.

@@ -212,6 +212,7 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         g.image = platform.image;
         g.netns_inode = current_netns_inode();
         g.started_at = unix_now();
+        g.owner = opts.owner;
         if (opts.reuse_cow) {
             g.cow = std::filesystem::absolute(*opts.reuse_cow);
             CowHeader h = read_cow_file(g.cow);
@@ -257,6 +258,7 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
 
     auto t0 = Clock::now();
     try {
+        if (opts.on_tap_ready) opts.on_tap_ready(g);
         std::vector<std::string> env;
         int capture_fd = -1;
         if (cfg.capture.enabled) {
@@ -355,6 +357,11 @@ GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& l
     decode_guest_capture(g, log);
     log << fmt::format("guest {}: stopped; disk kept at {}\n", g.id, g.cow.string());
     return g;
+}
+
+void release_guest_containment(const Config& cfg) {
+    StateLock lock(cfg.paths.state_dir);
+    remove_containment_if_unused(cfg.paths.state_dir, current_netns_inode());
 }
 
 void decode_guest_capture(const GuestRecord& g, std::ostream& log) {

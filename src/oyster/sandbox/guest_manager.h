@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -23,6 +24,11 @@ struct StartOptions {
     // new one. Its header must name the platform's base image.
     std::optional<std::filesystem::path> reuse_cow;
     bool wait_for_ssh = true;
+    // Recorded in GuestRecord::owner.
+    std::string owner;
+    // Called once the guest's tap exists and before UML starts, so that a
+    // packet capture sees the guest's first packet. May throw to abort.
+    std::function<void(const GuestRecord&)> on_tap_ready;
 };
 
 // Boots a guest and, unless told otherwise, waits until its sshd sends a
@@ -34,6 +40,10 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
 // clean poweroff), then mconsole halt, then SIGKILL of its process group, each
 // after a timeout. Removes its tap; keeps its COW file and console log.
 GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& log);
+
+// Removes the containment table if no guest of this network namespace is
+// running or starting (it is shared by all of them).
+void release_guest_containment(const Config& cfg);
 
 // Decodes a guest's capture file into <guest dir>/capture/ (events.jsonl,
 // tty/, files/), replacing an earlier decode.

@@ -28,7 +28,8 @@ nlohmann::json to_json(const GuestRecord& g) {
             {"netns_inode", g.netns_inode},
             {"started_at", g.started_at},
             {"stopped_at", g.stopped_at},
-            {"boot_ms", g.boot_ms}};
+            {"boot_ms", g.boot_ms},
+            {"owner", g.owner}};
 }
 
 GuestRecord guest_from_json(const nlohmann::json& j) {
@@ -51,6 +52,7 @@ GuestRecord guest_from_json(const nlohmann::json& j) {
     g.started_at = j.at("started_at").get<std::int64_t>();
     g.stopped_at = j.at("stopped_at").get<std::int64_t>();
     g.boot_ms = j.at("boot_ms").get<std::int64_t>();
+    g.owner = j.value("owner", std::string{});
     return g;
 }
 

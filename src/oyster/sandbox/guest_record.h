@@ -30,6 +30,9 @@ struct GuestRecord {
     std::uint64_t netns_inode = 0;                // network namespace the tap lives in
     std::int64_t started_at = 0, stopped_at = 0;  // unix seconds
     std::int64_t boot_ms = 0;                     // UML start to SSH banner
+    // "sensor" for guests `oyster run` owns (it re-adopts them after a
+    // restart); empty for guests started from the command line.
+    std::string owner;
 
     std::filesystem::path console_log() const { return dir / "console.log"; }
     // Raw capture stream the guest kernel writes, and where it is decoded.
@@ -38,6 +41,7 @@ struct GuestRecord {
     std::filesystem::path uml_dir() const { return dir / "uml"; }
     std::filesystem::path mconsole_socket() const { return uml_dir() / id / "mconsole"; }
     std::filesystem::path record_path() const { return dir / "guest.json"; }
+    std::filesystem::path pcap_dir() const { return dir / "pcap"; }
 };
 
 nlohmann::json to_json(const GuestRecord& g);

@@ -1,0 +1,109 @@
+#include "oyster/net/tap_capture.h"
+
+#include <pcap/pcap.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "oyster/common/error.h"
+#include "oyster/net/pcap_wait.h"
+
+namespace oyster {
+namespace {
+
+constexpr int kSnapLen = 262144;
+constexpr int kTimeoutMs = 200;
+
+struct DumpContext {
+    pcap_dumper_t* dumper;
+    std::atomic<std::uint64_t>* packets;
+};
+
+void write_packet(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
+    auto* ctx = reinterpret_cast<DumpContext*>(user);
+    pcap_dump(reinterpret_cast<u_char*>(ctx->dumper), h, bytes);
+    ++*ctx->packets;
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> pcap_files_in(const std::filesystem::path& dir) {
+    std::vector<std::filesystem::path> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+        auto name = e.path().filename().string();
+        if (name.starts_with("tap-") && name.ends_with(".pcap")) out.push_back(e.path());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+TapCapture::TapCapture(const std::string& tap, const std::filesystem::path& dir, std::uint64_t rotate_bytes)
+    : dir_(dir), rotate_bytes_(rotate_bytes) {
+    std::filesystem::create_directories(dir_);
+    for (const auto& f : pcap_files_in(dir_)) {
+        unsigned n = 0;
+        if (std::sscanf(f.filename().c_str(), "tap-%u.pcap", &n) == 1) next_index_ = std::max(next_index_, n + 1);
+    }
+    char err[PCAP_ERRBUF_SIZE] = {};
+    handle_ = pcap_create(tap.c_str(), err);
+    if (handle_ == nullptr) throw Error(fmt::format("pcap: {}: {}", tap, err));
+    pcap_set_snaplen(handle_, kSnapLen);
+    pcap_set_promisc(handle_, 0);
+    pcap_set_timeout(handle_, kTimeoutMs);
+    pcap_set_buffer_size(handle_, 4 << 20);
+    if (int rc = pcap_activate(handle_); rc < 0) {
+        std::string msg = pcap_geterr(handle_);
+        pcap_close(handle_);
+        throw Error(fmt::format("pcap: cannot capture on {}: {} ({})", tap, msg, pcap_statustostr(rc)));
+    }
+    if (pcap_setnonblock(handle_, 1, err) != 0) {
+        pcap_close(handle_);
+        throw Error(fmt::format("pcap: {}: {}", tap, err));
+    }
+    open_next_file();
+    thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+}
+
+TapCapture::~TapCapture() {
+    thread_.request_stop();
+    if (thread_.joinable()) thread_.join();
+    if (dumper_ != nullptr) pcap_dump_close(dumper_);
+    pcap_close(handle_);
+}
+
+std::vector<std::filesystem::path> TapCapture::files() const {
+    std::lock_guard lock(files_mu_);
+    return files_;
+}
+
+void TapCapture::open_next_file() {
+    if (dumper_ != nullptr) pcap_dump_close(dumper_);
+    dumper_ = nullptr;
+    auto path = dir_ / fmt::format("tap-{:04}.pcap", next_index_++);
+    dumper_ = pcap_dump_open(handle_, path.c_str());
+    if (dumper_ == nullptr) throw Error(fmt::format("pcap: cannot write {}: {}", path.string(), pcap_geterr(handle_)));
+    std::lock_guard lock(files_mu_);
+    files_.push_back(path);
+}
+
+void TapCapture::run(std::stop_token stop) {
+    while (!stop.stop_requested()) {
+        if (!wait_readable(handle_, kTimeoutMs)) continue;
+        DumpContext ctx{dumper_, &packets_};
+        int n = pcap_dispatch(handle_, -1, write_packet, reinterpret_cast<u_char*>(&ctx));
+        if (n < 0) break;  // breakloop, or the tap is gone
+        if (n > 0) pcap_dump_flush(dumper_);
+        if (static_cast<std::uint64_t>(pcap_dump_ftell64(dumper_)) >= rotate_bytes_) {
+            try {
+                open_next_file();
+            } catch (const Error&) {
+                break;
+            }
+        }
+    }
+    if (dumper_ != nullptr) pcap_dump_flush(dumper_);
+}
+
+}  // namespace oyster

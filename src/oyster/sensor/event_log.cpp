@@ -1,0 +1,59 @@
+#include "oyster/sensor/event_log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "oyster/common/error.h"
+
+namespace oyster::sensor {
+
+std::string utc_timestamp() {
+    auto now = std::chrono::system_clock::now();
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
+}
+
+EventLog::EventLog(const std::filesystem::path& file) : path_(file) {
+    std::filesystem::create_directories(file.parent_path());
+    fd_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd_ < 0) throw_errno("open event log " + file.string());
+    syncer_ = std::jthread([this](std::stop_token stop) {
+        while (!stop.stop_requested()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            if (dirty_.exchange(false)) ::fdatasync(fd_);
+        }
+    });
+}
+
+EventLog::~EventLog() {
+    syncer_.request_stop();
+    syncer_.join();
+    ::fdatasync(fd_);
+    ::close(fd_);
+}
+
+void EventLog::emit(std::string_view type, nlohmann::json fields) {
+    nlohmann::json e = nlohmann::json::object();
+    e["ts"] = utc_timestamp();
+    e["type"] = type;
+    for (auto& [k, v] : fields.items()) e[k] = std::move(v);
+    // Guest-supplied strings may hold any bytes: replace invalid UTF-8
+    // rather than throw.
+    std::string line = e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::lock_guard lock(mu_);
+    std::size_t off = 0;
+    while (off < line.size()) {
+        ssize_t n = ::write(fd_, line.data() + off, line.size() - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) throw_errno("write event log " + path_.string());
+        off += static_cast<std::size_t>(n);
+    }
+    dirty_ = true;
+}
+
+}  // namespace oyster::sensor

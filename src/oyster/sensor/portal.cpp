@@ -1,0 +1,421 @@
+#include "oyster/sensor/portal.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "oyster/common/error.h"
+#include "oyster/net/guest_firewall.h"
+
+namespace oyster::sensor {
+namespace {
+
+// epoll_event.data.u64: a tag in the top two bits, an index or id below.
+enum Tag : std::uint64_t { kListener = 0, kWatched = 1, kClient = 2, kUpstream = 3 };
+constexpr std::uint64_t kTagShift = 62;
+constexpr std::uint64_t kIdMask = (std::uint64_t{1} << kTagShift) - 1;
+
+std::uint64_t key(Tag tag, std::uint64_t id) {
+    return (std::uint64_t{tag} << kTagShift) | (id & kIdMask);
+}
+
+// Per direction: what one side sent and the other has not taken yet.
+constexpr std::size_t kBufferBytes = 64 * 1024;
+
+sockaddr_in to_sockaddr(Ipv4 ip, std::uint16_t port) {
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(port);
+    sin.sin_addr.s_addr = htonl(ip.value);
+    return sin;
+}
+
+void set_int_option(int fd, int level, int name, int value, const char* what) {
+    if (::setsockopt(fd, level, name, &value, sizeof value) != 0) throw_errno(what);
+}
+
+// Closing with a zero linger sends RST: the client learns at once that it
+// was refused, and no TIME_WAIT is left behind.
+void reset_and_close(int fd) {
+    linger lg{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    ::close(fd);
+}
+
+std::int64_t ms_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+std::string to_string(const PeerAddress& p) {
+    return fmt::format("{}:{}", p.ip.str(), p.port);
+}
+
+Portal::Portal(const SensorConfig& cfg, PortalPolicy& policy) : cfg_(cfg), policy_(policy) {
+    epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_ < 0) throw_errno("epoll_create1");
+    reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+Portal::~Portal() {
+    close_all();
+    stop_listening();
+    if (reserve_fd_ >= 0) ::close(reserve_fd_);
+    ::close(epoll_);
+}
+
+void Portal::listen() {
+    auto addr = parse_ipv4(cfg_.listen_address);
+    if (!addr) throw Error("sensor.listen_address is not an IPv4 address: " + cfg_.listen_address);
+    for (const auto& m : cfg_.ports) {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) throw_errno("socket");
+        set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+        auto sin = to_sockaddr(*addr, m.public_port);
+        if (::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 || ::listen(fd, 1024) != 0) {
+            int err = errno;
+            ::close(fd);
+            throw_errno(fmt::format("portal: listen on {}:{} (sensor.ports)", addr->str(), m.public_port), err);
+        }
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = key(kListener, listeners_.size());
+        if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) throw_errno("epoll_ctl listener");
+        listeners_.push_back({fd, m});
+    }
+}
+
+void Portal::stop_listening() {
+    for (auto& l : listeners_) {
+        if (l.fd >= 0) ::close(l.fd);
+        l.fd = -1;
+    }
+}
+
+void Portal::watch(int fd, std::function<void()> on_readable) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = key(kWatched, watched_.size());
+    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) throw_errno("epoll_ctl watch");
+    watched_.emplace_back(fd, std::move(on_readable));
+}
+
+void Portal::run_once(int timeout_ms) {
+    epoll_event events[256];
+    int n = ::epoll_wait(epoll_, events, 256, timeout_ms);
+    if (n < 0) {
+        if (errno == EINTR) return;
+        throw_errno("epoll_wait");
+    }
+    for (int i = 0; i < n; ++i) {
+        std::uint64_t k = events[i].data.u64;
+        auto tag = static_cast<Tag>(k >> kTagShift);
+        std::uint64_t id = k & kIdMask;
+        switch (tag) {
+            case kListener:
+                if (id < listeners_.size() && listeners_[id].fd >= 0) accept_from(listeners_[id]);
+                break;
+            case kWatched:
+                if (id < watched_.size()) watched_[id].second();
+                break;
+            case kClient:
+            case kUpstream: {
+                // An earlier event of this batch may have closed it.
+                auto it = conns_.find(id);
+                if (it == conns_.end()) break;
+                if (tag == kClient) {
+                    on_client(*it->second, events[i].events);
+                } else {
+                    on_upstream(*it->second, events[i].events);
+                }
+                break;
+            }
+        }
+    }
+}
+
+void Portal::accept_from(const Listener& l) {
+    for (int burst = 0; burst < 64; ++burst) {
+        sockaddr_in sin{};
+        socklen_t len = sizeof sin;
+        int fd = ::accept4(l.fd, reinterpret_cast<sockaddr*>(&sin), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE) {
+                // Out of descriptors: accept and reset the connection with the
+                // reserve descriptor rather than leave it to spin the loop.
+                if (reserve_fd_ >= 0) {
+                    ::close(reserve_fd_);
+                    int victim = ::accept4(l.fd, nullptr, nullptr, SOCK_CLOEXEC);
+                    if (victim >= 0) reset_and_close(victim);
+                    reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+                }
+                continue;
+            }
+            return;  // EAGAIN, or an error for a connection already gone
+        }
+        ++accepted_;
+        PeerAddress peer{Ipv4{ntohl(sin.sin_addr.s_addr)}, ntohs(sin.sin_port)};
+        Decision d = policy_.admit(peer, l.ports.public_port);
+        if (d.kind == Decision::Kind::refuse) {
+            reset_and_close(fd);
+            continue;
+        }
+        auto c = std::make_unique<Connection>();
+        c->id = next_id_++;
+        c->client = fd;
+        c->peer = peer;
+        c->public_port = l.ports.public_port;
+        c->guest_port = l.ports.guest_port;
+        c->guest = d.guest;
+        c->opened = std::chrono::steady_clock::now();
+        set_int_option(fd, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY");
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = key(kClient, c->id);
+        if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            ::close(fd);
+            ConnectionSummary s;
+            s.end = "epoll_ctl failed";
+            policy_.closed(d.guest, peer, s);
+            continue;
+        }
+        Connection& ref = *c;
+        conns_.emplace(c->id, std::move(c));
+        if (d.kind == Decision::Kind::connect) connect_upstream(ref, d.guest_ip);
+    }
+}
+
+void Portal::connect_upstream(Connection& c, Ipv4 guest_ip) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        finish(c, fmt::format("guest unreachable: socket: {}", std::strerror(errno)), true);
+        return;
+    }
+    try {
+        set_int_option(fd, SOL_IP, IP_TRANSPARENT, 1, "IP_TRANSPARENT");
+        set_int_option(fd, SOL_SOCKET, SO_MARK, static_cast<int>(kPortalMark), "SO_MARK");
+        set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+        set_int_option(fd, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY");
+    } catch (const Error& e) {
+        ::close(fd);
+        finish(c, std::string("guest unreachable: ") + e.what(), true);
+        return;
+    }
+    auto src = to_sockaddr(c.peer.ip, c.peer.port);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
+        // The attacker's port may still be held by an earlier connection
+        // (TIME_WAIT); keep the address, let the kernel pick the port.
+        src.sin_port = 0;
+        if (::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
+            int err = errno;
+            ::close(fd);
+            finish(c, fmt::format("guest unreachable: bind {}: {}", c.peer.ip.str(), std::strerror(err)), true);
+            return;
+        }
+    }
+    auto dst = to_sockaddr(guest_ip, c.guest_port);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0 && errno != EINPROGRESS) {
+        int err = errno;
+        ::close(fd);
+        finish(c, fmt::format("guest unreachable: connect {}:{}: {}", guest_ip.str(), c.guest_port, std::strerror(err)),
+               true);
+        return;
+    }
+    c.upstream = fd;
+    c.state = Connection::State::connecting;
+    epoll_event ev{};
+    ev.events = EPOLLOUT;
+    ev.data.u64 = key(kUpstream, c.id);
+    if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        finish(c, "epoll_ctl upstream failed", true);
+        return;
+    }
+    update_interest(c);
+}
+
+void Portal::on_client(Connection& c, std::uint32_t events) {
+    if ((events & (EPOLLERR)) != 0 && c.state != Connection::State::spliced) {
+        finish(c, "reset", true);
+        return;
+    }
+    pump(c);
+}
+
+void Portal::on_upstream(Connection& c, std::uint32_t events) {
+    if (c.state == Connection::State::connecting) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        ::getsockopt(c.upstream, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0) {
+            finish(c, fmt::format("guest unreachable: port {}: {}", c.guest_port, std::strerror(err)), true);
+            return;
+        }
+        if ((events & EPOLLOUT) == 0) return;
+        c.state = Connection::State::spliced;
+        c.summary.reached_guest = true;
+        policy_.spliced(c.guest, c.peer, c.guest_port);
+    }
+    pump(c);
+}
+
+void Portal::pump(Connection& c) {
+    char buf[16384];
+    bool moved = false;
+    auto fail = [&](const char* where) {
+        finish(c, fmt::format("{}: {}", where, std::strerror(errno)), true);
+    };
+    // Client -> buffer (also while waiting for the guest).
+    while (!c.client_eof && c.to_guest.pending() < kBufferBytes) {
+        ssize_t n = ::recv(c.client, buf, std::min(sizeof buf, kBufferBytes - c.to_guest.pending()), 0);
+        if (n > 0) {
+            c.to_guest.data.append(buf, static_cast<std::size_t>(n));
+            c.summary.bytes_from_client += static_cast<std::uint64_t>(n);
+            moved = true;
+        } else if (n == 0) {
+            c.client_eof = true;
+        } else if (errno == EAGAIN || errno == EINTR) {
+            break;
+        } else {
+            return fail("client");
+        }
+    }
+    if (c.state == Connection::State::spliced) {
+        // Guest -> buffer.
+        while (!c.guest_eof && c.to_client.pending() < kBufferBytes) {
+            ssize_t n = ::recv(c.upstream, buf, std::min(sizeof buf, kBufferBytes - c.to_client.pending()), 0);
+            if (n > 0) {
+                c.to_client.data.append(buf, static_cast<std::size_t>(n));
+                moved = true;
+            } else if (n == 0) {
+                c.guest_eof = true;
+            } else if (errno == EAGAIN || errno == EINTR) {
+                break;
+            } else {
+                return fail("guest");
+            }
+        }
+        // Buffers -> sockets.
+        while (c.to_guest.pending() > 0) {
+            ssize_t n = ::send(c.upstream, c.to_guest.data.data() + c.to_guest.off, c.to_guest.pending(), MSG_NOSIGNAL);
+            if (n > 0) {
+                c.to_guest.off += static_cast<std::size_t>(n);
+            } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+                break;
+            } else {
+                return fail("guest");
+            }
+        }
+        while (c.to_client.pending() > 0) {
+            ssize_t n =
+                ::send(c.client, c.to_client.data.data() + c.to_client.off, c.to_client.pending(), MSG_NOSIGNAL);
+            if (n > 0) {
+                c.to_client.off += static_cast<std::size_t>(n);
+                c.summary.bytes_to_client += static_cast<std::uint64_t>(n);
+            } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+                break;
+            } else {
+                return fail("client");
+            }
+        }
+        for (Buffer* b : {&c.to_guest, &c.to_client}) {
+            if (b->pending() == 0) {
+                b->data.clear();
+                b->off = 0;
+            }
+        }
+        // A side that finished sending: pass the end on once its bytes are out.
+        if (c.client_eof && c.to_guest.pending() == 0 && !c.upstream_shut) {
+            ::shutdown(c.upstream, SHUT_WR);
+            c.upstream_shut = true;
+        }
+        if (c.guest_eof && c.to_client.pending() == 0 && !c.client_shut) {
+            ::shutdown(c.client, SHUT_WR);
+            c.client_shut = true;
+        }
+        if (c.upstream_shut && c.client_shut) {
+            finish(c, "closed", false);
+            return;
+        }
+    } else if (c.client_eof) {
+        // Gave up while the guest was still booting or connecting.
+        finish(c, "client left before the guest was reached", false);
+        return;
+    }
+    if (moved) policy_.activity(c.guest);
+    update_interest(c);
+}
+
+void Portal::update_interest(Connection& c) {
+    epoll_event ev{};
+    ev.data.u64 = key(kClient, c.id);
+    ev.events = 0;
+    if (!c.client_eof && c.to_guest.pending() < kBufferBytes) ev.events |= EPOLLIN;
+    if (c.to_client.pending() > 0) ev.events |= EPOLLOUT;
+    ::epoll_ctl(epoll_, EPOLL_CTL_MOD, c.client, &ev);
+    if (c.upstream < 0) return;
+    ev.data.u64 = key(kUpstream, c.id);
+    ev.events = 0;
+    if (c.state == Connection::State::connecting) {
+        ev.events = EPOLLOUT;
+    } else {
+        if (!c.guest_eof && c.to_client.pending() < kBufferBytes) ev.events |= EPOLLIN;
+        if (c.to_guest.pending() > 0) ev.events |= EPOLLOUT;
+    }
+    ::epoll_ctl(epoll_, EPOLL_CTL_MOD, c.upstream, &ev);
+}
+
+void Portal::finish(Connection& c, const std::string& end, bool reset) {
+    // Closing a descriptor removes it from the epoll set.
+    if (reset) {
+        reset_and_close(c.client);
+        if (c.upstream >= 0) reset_and_close(c.upstream);
+    } else {
+        ::close(c.client);
+        if (c.upstream >= 0) ::close(c.upstream);
+    }
+    c.summary.end = end;
+    c.summary.duration_ms = ms_since(c.opened);
+    auto guest = c.guest;
+    auto peer = c.peer;
+    auto summary = c.summary;
+    conns_.erase(c.id);
+    policy_.closed(guest, peer, summary);
+}
+
+void Portal::guest_ready(std::uint64_t guest, Ipv4 guest_ip) {
+    std::vector<std::uint64_t> ids;
+    for (auto& [id, c] : conns_) {
+        if (c->guest == guest && c->state == Connection::State::waiting) ids.push_back(id);
+    }
+    for (auto id : ids) {
+        auto it = conns_.find(id);
+        if (it != conns_.end()) connect_upstream(*it->second, guest_ip);
+    }
+}
+
+void Portal::guest_gone(std::uint64_t guest) {
+    std::vector<std::uint64_t> ids;
+    for (auto& [id, c] : conns_) {
+        if (c->guest == guest) ids.push_back(id);
+    }
+    for (auto id : ids) {
+        auto it = conns_.find(id);
+        if (it != conns_.end()) finish(*it->second, "guest gone", true);
+    }
+}
+
+void Portal::close_all() {
+    while (!conns_.empty()) finish(*conns_.begin()->second, "sensor shutting down", true);
+}
+
+}  // namespace oyster::sensor

@@ -1,0 +1,214 @@
+#!/bin/bash
+# The sensor (`oyster run`) end to end: the portal gives each attacker a
+# guest of their own from a warm pool, sticky per source address, spliced
+# with the attacker's real address; data control from inside a guest (web
+# reachable, management/other guest/LAN/host not, TCP cap with a drop event,
+# mail into the sink and not to the real server); pcap per intrusion; a cold
+# boot when the pool is empty; refusal over the guest cap; a connection
+# flood; kill -9 and restart with the intrusion re-adopted; clean shutdown.
+OYSTER="$(realpath "$1")"
+source "$(dirname "$0")/lib.sh"
+PORTAL=203.0.113.1
+A10=203.0.113.10
+A11=203.0.113.11
+A12=203.0.113.12
+A13=203.0.113.13
+TCP_CAP=3
+EXTRA_CONFIG="[data_control]
+tcp_connections_per_hour = $TCP_CAP
+[sensor]
+listen_address = \"$PORTAL\"
+ports = [\"22:22\", \"23:23\"]
+pool_size = 2
+max_guests = 3
+idle_timeout_s = 20
+max_connections_per_source = 16"
+world_up
+for a in $A11 $A12 $A13; do ip -n "$NS_ATTACKER" addr add "$a/24" dev "${tag}va"; done
+EVENTS="$STATE_DIR/sensor/events.jsonl"
+
+# The internet: a web server with a file to download, and a mail server
+# that must never hear from a guest.
+mkdir -p "$WORK/www"
+head -c 300000 /dev/urandom > "$WORK/www/tool.bin"
+ip netns exec "$NS_INTERNET" python3 -m http.server --bind "$WEB_IP" --directory "$WORK/www" 80 \
+	>"$WORK/web.log" 2>&1 &
+ip netns exec "$NS_INTERNET" nc -lk -s "$SMTP_IP" -p 25 >"$WORK/real-smtp.txt" 2>&1 &
+
+SENSOR_PID=
+start_sensor() {
+	ip netns exec "$NS_SENSOR" "$OYSTER" --config "$CONFIG" run >>"$WORK/sensor.log" 2>&1 &
+	SENSOR_PID=$!
+}
+events() { [ -f "$EVENTS" ] && cat "$EVENTS"; }
+wait_for() {  # seconds jq-filter what
+	local deadline=$((SECONDS + $1))
+	until events | jq_any "$2"; do
+		[ $SECONDS -lt $deadline ] || { tail -n 30 "$WORK/sensor.log" >&2; fail "timed out waiting for $3"; }
+		kill -0 "$SENSOR_PID" 2>/dev/null || { tail -n 30 "$WORK/sensor.log" >&2; fail "sensor died waiting for $3"; }
+		sleep 0.5
+	done
+}
+count_ready() { events | jq -c 'select(.type=="guest_ready")' | wc -l; }
+
+portal_ssh() {  # source-address command...
+	local src="$1"
+	shift
+	ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -q -b "$src" \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=90 \
+		-o PreferredAuthentications=password -o PubkeyAuthentication=no \
+		"root@$PORTAL" "$@"
+}
+# Milliseconds from connect() to the SSH banner, from a source address.
+banner_ms() {
+	ip netns exec "$NS_ATTACKER" python3 - "$1" "$PORTAL" <<'PY'
+import socket, sys, time
+t = time.monotonic()
+s = socket.create_connection((sys.argv[2], 22), timeout=120, source_address=(sys.argv[1], 0))
+b = s.recv(256)
+print(int((time.monotonic() - t) * 1000) if b.startswith(b"SSH-") else -1)
+PY
+}
+
+start_sensor
+log "sensor started (pid $SENSOR_PID); waiting for the pool of 2"
+wait_for 300 'select(.type=="guest_ready")' "the first pool guest"
+deadline=$((SECONDS + 300))
+until [ "$(count_ready)" -ge 2 ]; do
+	[ $SECONDS -lt $deadline ] || fail "pool never reached 2 guests"
+	sleep 1
+done
+ip netns exec "$NS_SENSOR" nft list table inet oyster >/dev/null || fail "no containment table"
+
+# --- warm pool: the first two sources get a banner without a boot.
+ms10=$(banner_ms $A10)
+ms11=$(banner_ms $A11)
+log "warm pool SYN->banner: $A10 ${ms10} ms, $A11 ${ms11} ms"
+[ "$ms10" -ge 0 ] && [ "$ms11" -ge 0 ] || fail "no banner from the pool"
+events | jq_any "select(.type==\"connection\" and .source_ip==\"$A10\" and .waits_for_boot==false)" ||
+	fail "$A10 waited for a boot although the pool was full"
+g10=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A10\") | .guest_id" | head -1)
+g11=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A11\") | .guest_id" | head -1)
+ip10=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A10\") | .guest_ip" | head -1)
+ip11=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A11\") | .guest_ip" | head -1)
+[ -n "$g10" ] && [ -n "$g11" ] && [ "$g10" != "$g11" ] || fail "two sources did not get two guests ($g10, $g11)"
+
+# A long session keeps A10's guest busy (never idle) for the whole test.
+ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -q -b $A10 -o StrictHostKeyChecking=no \
+	-o UserKnownHostsFile=/dev/null -o PreferredAuthentications=password -o PubkeyAuthentication=no \
+	"root@$PORTAL" 'sleep 900' >/dev/null 2>&1 &
+
+# --- the guest sees the attacker's real address.
+out=$(portal_ssh $A10 'echo left-by-10 > /root/mark; ss -tnH state established "( sport = :22 )"; last -i -n 3 root')
+echo "$out" | sed 's/^/    guest10> /' >&2
+echo "$out" | grep -q "$A10:" || fail "ss -tn in the guest does not show $A10"
+echo "$out" | grep -q "$A10" || fail "last does not show $A10"
+portal_ssh $A10 'journalctl -u ssh --no-pager | tail -n 20' | grep -q "Accepted password for root from $A10" ||
+	fail "sshd's log does not show $A10"
+portal_ssh $A11 'cat /root/mark 2>/dev/null || echo none' | grep -qx none || fail "$A11 sees $A10's file"
+portal_ssh $A10 'cat /root/mark' | grep -qx left-by-10 || fail "$A10 came back to another guest"
+
+# --- data control from inside A10's guest.
+probe='for t in "$@"; do if timeout 4 bash -c "exec 3<>/dev/tcp/${t%:*}/${t#*:}" 2>/dev/null; then echo "REACHED $t"; else echo "blocked $t"; fi; done'
+out=$(portal_ssh $A10 "bash -c '$probe' probe $PORTAL:22 198.51.100.1:22 $ip11:22 $LAN_IP:8080")
+echo "$out" | sed 's/^/    guest10> /' >&2
+echo "$out" | grep -q REACHED && fail "the guest reached the sensor, another guest or the LAN"
+[ "$(echo "$out" | grep -c blocked)" = 4 ] || fail "probe did not run: $out"
+out=$(portal_ssh $A10 "wget -q -O /root/tool.bin http://$WEB_IP/tool.bin && sha256sum /root/tool.bin")
+[ "${out%% *}" = "$(sha256sum "$WORK/www/tool.bin" | cut -d' ' -f1)" ] || fail "download from the web failed: $out"
+# The download was connection 1 of TCP_CAP; use up the rest, then one more.
+out=$(portal_ssh $A10 "bash -c '$probe' probe $(for _ in $(seq $TCP_CAP); do printf '%s ' "$WEB_IP:80"; done)")
+echo "$out" | sed 's/^/    guest10> /' >&2
+[ "$(echo "$out" | grep -c REACHED)" = $((TCP_CAP - 1)) ] || fail "expected $((TCP_CAP - 1)) more connections: $out"
+wait_for 10 "select(.type==\"drop\" and .reason==\"tcp_cap\" and .guest_id==\"$g10\" and .cap_hit)" "the cap-hit event"
+wait_for 10 "select(.type==\"drop\" and .reason==\"host\" and .guest_id==\"$g10\")" "the drop event for the host"
+# Mail: goes to the sink, never to the real server.
+portal_ssh $A10 "bash -c 'exec 3<>/dev/tcp/$SMTP_IP/25; read -t 5 l <&3; echo \"\$l\";
+	for c in \"EHLO bot\" \"MAIL FROM:<spam@example.org>\" \"RCPT TO:<victim@example.com>\" DATA; do
+	  printf \"%s\r\n\" \"\$c\" >&3; sleep 0.3; done
+	printf \"Subject: hi\r\n\r\nbuy now\r\n.\r\nQUIT\r\n\" >&3; sleep 1; cat <&3'" >"$WORK/smtp-dialog.txt" || true
+sed 's/^/    smtp> /' "$WORK/smtp-dialog.txt" >&2
+wait_for 10 "select(.type==\"mail\" and .guest_id==\"$g10\" and .rcpt_to==[\"victim@example.com\"])" "the mail event"
+mailfile=$(events | jq -r 'select(.type=="mail") | .file' | head -1)
+grep -q "buy now" "$mailfile" || fail "the sink did not keep the message body"
+[ ! -s "$WORK/real-smtp.txt" ] || fail "the real mail server received something"
+
+# --- pool empty: a third source gets a booting guest and still a banner;
+# a fourth is over the cap (3 guests) and refused; the others are served.
+ms12=$(banner_ms $A12)
+[ "$ms12" -ge 0 ] || fail "$A12 got no banner"
+log "third source (pool refilling) SYN->banner: ${ms12} ms"
+out=$(ip netns exec "$NS_ATTACKER" python3 - $A13 $PORTAL <<'PY'
+import socket, sys
+s = socket.create_connection((sys.argv[2], 22), timeout=10, source_address=(sys.argv[1], 0))
+try:
+    print("banner" if s.recv(10) else "closed")
+except ConnectionResetError:
+    print("reset")
+PY
+) || out=refused
+[ "$out" = reset ] || [ "$out" = refused ] || fail "$A13 over the cap was not refused ($out)"
+wait_for 10 "select(.type==\"connection_refused\" and .source_ip==\"$A13\")" "the refusal event"
+portal_ssh $A11 true || fail "$A11 not served after a refusal"
+
+# --- 1000 concurrent connects: the daemon stays up, caps hold, no fd leak.
+fds_before=$(ls /proc/$SENSOR_PID/fd | wc -l)
+ip netns exec "$NS_ATTACKER" python3 - $A11 $PORTAL <<'PY'
+import socket, sys, time
+socks = []
+for i in range(1000):
+    s = socket.socket()
+    s.setblocking(False)
+    s.bind((sys.argv[1], 0))
+    s.connect_ex((sys.argv[2], 22))
+    socks.append(s)
+time.sleep(3)
+for s in socks:
+    s.close()
+PY
+sleep 3
+kill -0 $SENSOR_PID || fail "the sensor died under 1000 connections"
+fds_after=$(ls /proc/$SENSOR_PID/fd | wc -l)
+log "sensor descriptors: $fds_before before the flood, $fds_after after"
+[ "$fds_after" -le $((fds_before + 2)) ] || fail "descriptor leak: $fds_before -> $fds_after"
+[ "$(events | jq -c "select(.type==\"connection_refused\" and .source_ip==\"$A11\")" | wc -l)" -ge 1 ] ||
+	fail "the per-source connection cap never refused"
+portal_ssh $A10 'cat /root/mark' | grep -qx left-by-10 || fail "$A10 not served after the flood"
+
+# --- kill -9 in the middle of A10's session, restart: nothing lost.
+lines_before=$(wc -l < "$EVENTS")
+cp "$EVENTS" "$WORK/events-before-kill.jsonl"
+kill -9 $SENSOR_PID
+wait $SENSOR_PID 2>/dev/null || true
+head -n "$lines_before" "$EVENTS" | cmp -s - "$WORK/events-before-kill.jsonl" || fail "events changed across kill -9"
+start_sensor
+wait_for 60 "select(.type==\"guest_recovered\" and .source_ip==\"$A10\")" "re-adoption of $A10's guest"
+portal_ssh $A10 'cat /root/mark' | grep -qx left-by-10 || fail "$A10 lost its guest across the restart"
+[ "$(jq -r .state "$STATE_DIR/guests/$g10/intrusion.json")" = open ] || fail "$A10's intrusion not open after restart"
+
+# --- A11 went quiet: its guest is shut down after the idle timeout.
+wait_for 120 "select(.type==\"intrusion_closed\" and .source_ip==\"$A11\" and .reason==\"idle\")" "A11's idle close"
+
+# --- clean shutdown: every guest stopped, intrusions closed, rules gone.
+kill -TERM $SENSOR_PID
+for _ in $(seq 120); do kill -0 $SENSOR_PID 2>/dev/null || break; sleep 1; done
+kill -0 $SENSOR_PID 2>/dev/null && fail "the sensor did not stop within 120 s of SIGTERM"
+[ "$(jq -r .state "$STATE_DIR/guests/$g10/intrusion.json")" = closed ] || fail "$A10's intrusion not closed"
+ip netns exec "$NS_SENSOR" nft list table inet oyster >/dev/null 2>&1 && fail "table left after the sensor stopped"
+ip netns exec "$NS_SENSOR" ip rule show | grep -q fwmark && fail "portal routing rule left behind"
+
+# --- the pcap of A10's intrusion: the SSH handshake and the HTTP download.
+pcaps=$(jq -r '.pcap_files[]' "$STATE_DIR/guests/$g10/intrusion.json")
+[ -n "$pcaps" ] || fail "no pcap files in the intrusion record"
+ssh_pkts=0
+http_gets=0
+for p in $pcaps; do
+	f="$STATE_DIR/guests/$g10/$p"
+	ssh_pkts=$((ssh_pkts + $(tshark -r "$f" -Y "ssh.protocol && ip.addr==$A10" 2>/dev/null | wc -l)))
+	http_gets=$((http_gets + $(tshark -r "$f" -Y 'http.request.uri == "/tool.bin"' 2>/dev/null | wc -l)))
+done
+log "pcap: $ssh_pkts SSH banner packets with $A10, $http_gets HTTP GET /tool.bin"
+[ $ssh_pkts -ge 2 ] || fail "the pcap lacks the SSH handshake with $A10"
+[ $http_gets -ge 1 ] || fail "the pcap lacks the HTTP download"
+[ -f "$STATE_DIR/guests/$g10/capture/events.jsonl" ] || fail "the capture of A10's guest was not decoded"
+log PASS
