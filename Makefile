@@ -1,6 +1,7 @@
 # Oyster: the two commands of the quick start, and their parts.
 #   make run   installs what is missing, builds, sets up (kernel + image,
-#              cached under /var/cache/oyster) and starts a guest.
+#              cached under /var/cache/oyster) and runs the sensor in the
+#              foreground (Ctrl-C stops it and every guest).
 #   make test  installs what is missing, builds (plain and ASan+UBSan), sets up
 #              and runs every test: unit, integration (real guests), fuzz
 #              smoke, formatting, clang-tidy.
@@ -45,7 +46,7 @@ setup: build
 	$(OYSTER) --config $(CONFIG) setup
 
 run: setup
-	$(OYSTER) --config $(CONFIG) guest start
+	$(OYSTER) --config $(CONFIG) run
 
 test: deps-test build build-asan build-fuzz format-check tidy
 	$(OYSTER) --config $(CONFIG) setup

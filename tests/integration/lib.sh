@@ -23,6 +23,8 @@ SMTP_IP=198.51.100.25
 DNS_IP=198.51.100.53
 LAN_IP=10.9.0.1
 WORK="$(mktemp -d /tmp/oyster-it-XXXXXX)"
+# Guests run as unprivileged uids that must pass through to their disks.
+chmod 0711 "$WORK"
 CONFIG="$WORK/oyster.toml"
 STATE_DIR="$WORK/state"
 ATTACKER_IP=203.0.113.10
@@ -53,6 +55,13 @@ world_down() {
 			cp "$(dirname "$rec")/capture/events.jsonl" "$keep" && echo "---- events kept in $keep" >&2
 		fi
 	done
+	# Files a failed test asked to keep (KEEP_ON_FAILURE, paths) for a look.
+	if [ $rc != 0 ]; then
+		for f in ${KEEP_ON_FAILURE:-}; do
+			[ -f "$f" ] && cp "$f" "/tmp/oyster-failed-$tag-$(basename "$f")" &&
+				echo "---- kept /tmp/oyster-failed-$tag-$(basename "$f")" >&2
+		done
+	fi
 	# Listeners and servers the test ran inside its namespaces go too.
 	for ns in "$NS_SENSOR" "$NS_ATTACKER" "$NS_INTERNET"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null

@@ -26,6 +26,7 @@ max_connections_per_source = 16"
 world_up
 for a in $A11 $A12 $A13; do ip -n "$NS_ATTACKER" addr add "$a/24" dev "${tag}va"; done
 EVENTS="$STATE_DIR/sensor/events.jsonl"
+KEEP_ON_FAILURE="$EVENTS $WORK/sensor.log"
 
 # The internet: a web server with a file to download, and a mail server
 # that must never hear from a guest.
@@ -61,7 +62,7 @@ portal_ssh() {  # source-address command...
 }
 # Milliseconds from connect() to the SSH banner, from a source address.
 banner_ms() {
-	ip netns exec "$NS_ATTACKER" python3 - "$1" "$PORTAL" <<'PY'
+	ip netns exec "$NS_ATTACKER" python3 - "$1" "$PORTAL" <<'PY' || echo -1
 import socket, sys, time
 t = time.monotonic()
 s = socket.create_connection((sys.argv[2], 22), timeout=120, source_address=(sys.argv[1], 0))
@@ -93,16 +94,25 @@ ip10=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A10
 ip11=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A11\") | .guest_ip" | head -1)
 [ -n "$g10" ] && [ -n "$g11" ] && [ "$g10" != "$g11" ] || fail "two sources did not get two guests ($g10, $g11)"
 
-# A long session keeps A10's guest busy (never idle) for the whole test.
-ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -q -b $A10 -o StrictHostKeyChecking=no \
-	-o UserKnownHostsFile=/dev/null -o PreferredAuthentications=password -o PubkeyAuthentication=no \
-	"root@$PORTAL" 'sleep 900' >/dev/null 2>&1 &
+# Long interactive sessions (with a pty, so `who` lists them) keep both
+# guests busy, never idle, until the test ends them.
+background_session() {  # source-address
+	# stdin is a pipe that stays open and silent: the session idles, with a
+	# pty, until the test kills it.
+	ip netns exec "$NS_ATTACKER" bash -c "sleep 1000 | sshpass -p '$ROOT_PASSWORD' ssh -q -tt -b $1 \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PreferredAuthentications=password \
+		-o PubkeyAuthentication=no root@$PORTAL 'sleep 900'" >/dev/null 2>&1 &
+}
+background_session $A10
+background_session $A11
+sleep 3
 
 # --- the guest sees the attacker's real address.
-out=$(portal_ssh $A10 'echo left-by-10 > /root/mark; ss -tnH state established "( sport = :22 )"; last -i -n 3 root')
+out=$(portal_ssh $A10 'echo left-by-10 > /root/mark; ss -tnH state established "( sport = :22 )"; echo ---; who; echo ---; last -i -n 3 root')
 echo "$out" | sed 's/^/    guest10> /' >&2
-echo "$out" | grep -q "$A10:" || fail "ss -tn in the guest does not show $A10"
-echo "$out" | grep -q "$A10" || fail "last does not show $A10"
+echo "$out" | sed -n '1,/^---$/p' | grep -q "$A10:" || fail "ss -tn in the guest does not show $A10"
+echo "$out" | sed -n '/^---$/,/^---$/p' | grep -q "($A10)" || fail "who in the guest does not show $A10"
+echo "$out" | sed -n '/^---$/,$p' | tail -n +2 | sed -n '/^---$/,$p' | grep -q "$A10" || fail "last does not show $A10"
 portal_ssh $A10 'journalctl -u ssh --no-pager | tail -n 20' | grep -q "Accepted password for root from $A10" ||
 	fail "sshd's log does not show $A10"
 portal_ssh $A11 'cat /root/mark 2>/dev/null || echo none' | grep -qx none || fail "$A11 sees $A10's file"
@@ -186,7 +196,8 @@ wait_for 60 "select(.type==\"guest_recovered\" and .source_ip==\"$A10\")" "re-ad
 portal_ssh $A10 'cat /root/mark' | grep -qx left-by-10 || fail "$A10 lost its guest across the restart"
 [ "$(jq -r .state "$STATE_DIR/guests/$g10/intrusion.json")" = open ] || fail "$A10's intrusion not open after restart"
 
-# --- A11 went quiet: its guest is shut down after the idle timeout.
+# --- A11 goes quiet: its guest is shut down after the idle timeout.
+pkill -f "ssh -q -tt -b $A11 " || fail "no background session of $A11 to end"
 wait_for 120 "select(.type==\"intrusion_closed\" and .source_ip==\"$A11\" and .reason==\"idle\")" "A11's idle close"
 
 # --- clean shutdown: every guest stopped, intrusions closed, rules gone.

@@ -49,6 +49,18 @@ tcp_connections_per_hour = 5
 udp_flows_per_hour = 6
 icmp_packets_per_hour = 0
 allow_private = ["10.9.0.0/16", "192.168.1.10/32"]
+bandwidth_kib_per_second = 32
+smtp_sink_port = 2600
+[sensor]
+listen_address = "192.0.2.7"
+ports = ["22:22", "2222:22", "23:23"]
+pool_size = 4
+max_guests = 40
+idle_timeout_s = 600
+max_connections_per_source = 8
+disk_budget_mib = 1000
+pcap_rotate_mib = 10
+log_file = "/var/log/oyster.log"
 )",
                             "good.toml");
     EXPECT_EQ(c.paths.cache_dir, "/srv/cache");
@@ -67,6 +79,36 @@ allow_private = ["10.9.0.0/16", "192.168.1.10/32"]
     EXPECT_EQ(c.data_control.udp_flows_per_hour, 6u);
     EXPECT_EQ(c.data_control.icmp_packets_per_hour, 0u);
     EXPECT_EQ(c.data_control.allow_private, (std::vector<std::string>{"10.9.0.0/16", "192.168.1.10/32"}));
+    EXPECT_EQ(c.data_control.bandwidth_kib_per_second, 32u);
+    EXPECT_EQ(c.data_control.smtp_sink_port, 2600u);
+    EXPECT_EQ(c.sensor.listen_address, "192.0.2.7");
+    ASSERT_EQ(c.sensor.ports.size(), 3u);
+    EXPECT_EQ(c.sensor.ports[1].public_port, 2222u);
+    EXPECT_EQ(c.sensor.ports[1].guest_port, 22u);
+    EXPECT_EQ(c.sensor.pool_size, 4u);
+    EXPECT_EQ(c.sensor.max_guests, 40u);
+    EXPECT_EQ(c.sensor.idle_timeout_s, 600u);
+    EXPECT_EQ(c.sensor.max_connections_per_source, 8u);
+    EXPECT_EQ(c.sensor.disk_budget_mib, 1000u);
+    EXPECT_EQ(c.sensor.pcap_rotate_mib, 10u);
+    EXPECT_EQ(c.sensor.log_file, "/var/log/oyster.log");
+}
+
+TEST(Config, SensorValuesAreChecked) {
+    EXPECT_EQ(error_of("[sensor]\nports = [\"22\"]\n"),
+              "test.toml:2: sensor.ports: \"22\" is not \"public:guest\" with two port numbers 1-65535 (e.g. "
+              "\"22:22\")");
+    EXPECT_NE(error_of("[sensor]\nports = [\"22:70000\"]\n").find("sensor.ports"), std::string::npos);
+    EXPECT_NE(error_of("[sensor]\nports = [\"0:22\"]\n").find("sensor.ports"), std::string::npos);
+    EXPECT_NE(error_of("[sensor]\nports = [\"22:22\", \"22:23\"]\n").find("public port 22 is listed twice"),
+              std::string::npos);
+    EXPECT_NE(error_of("[sensor]\nports = []\n").find("at least one port"), std::string::npos);
+    EXPECT_NE(error_of("[sensor]\nlisten_address = \"::\"\n").find("sensor.listen_address"), std::string::npos);
+    EXPECT_EQ(error_of("[sensor]\npool_size = 5\nmax_guests = 4\n"),
+              "test.toml: sensor.pool_size: 5 is more than sensor.max_guests (4)");
+    EXPECT_NE(error_of("[sensor]\nports = [\"2525:25\"]\n").find("data_control.smtp_sink_port"), std::string::npos);
+    EXPECT_NE(error_of("[data_control]\nbandwidth_kib_per_second = 0\n").find("out of range"), std::string::npos);
+    EXPECT_NE(error_of("[sensor]\nlog_file = \"rel.log\"\n").find("not an absolute path"), std::string::npos);
 }
 
 TEST(Config, ShippedExampleParsesToTheDefaults) {
@@ -88,6 +130,21 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(shipped.data_control.udp_flows_per_hour, defaults.data_control.udp_flows_per_hour);
     EXPECT_EQ(shipped.data_control.icmp_packets_per_hour, defaults.data_control.icmp_packets_per_hour);
     EXPECT_EQ(shipped.data_control.allow_private, defaults.data_control.allow_private);
+    EXPECT_EQ(shipped.data_control.bandwidth_kib_per_second, defaults.data_control.bandwidth_kib_per_second);
+    EXPECT_EQ(shipped.data_control.smtp_sink_port, defaults.data_control.smtp_sink_port);
+    EXPECT_EQ(shipped.sensor.listen_address, defaults.sensor.listen_address);
+    ASSERT_EQ(shipped.sensor.ports.size(), defaults.sensor.ports.size());
+    for (std::size_t i = 0; i < shipped.sensor.ports.size(); ++i) {
+        EXPECT_EQ(shipped.sensor.ports[i].public_port, defaults.sensor.ports[i].public_port);
+        EXPECT_EQ(shipped.sensor.ports[i].guest_port, defaults.sensor.ports[i].guest_port);
+    }
+    EXPECT_EQ(shipped.sensor.pool_size, defaults.sensor.pool_size);
+    EXPECT_EQ(shipped.sensor.max_guests, defaults.sensor.max_guests);
+    EXPECT_EQ(shipped.sensor.idle_timeout_s, defaults.sensor.idle_timeout_s);
+    EXPECT_EQ(shipped.sensor.max_connections_per_source, defaults.sensor.max_connections_per_source);
+    EXPECT_EQ(shipped.sensor.disk_budget_mib, defaults.sensor.disk_budget_mib);
+    EXPECT_EQ(shipped.sensor.pcap_rotate_mib, defaults.sensor.pcap_rotate_mib);
+    EXPECT_EQ(shipped.sensor.log_file, defaults.sensor.log_file);
 }
 
 TEST(Config, UnknownKeyNamesFileLineAndKey) {

@@ -90,7 +90,7 @@ TEST(GuestFirewall, BandwidthCapComesBeforeEstablishedFlowsAreAccepted) {
 
 TEST(GuestFirewall, PortalRepliesAreMarkedForLocalDelivery) {
     std::string r = guest_containment_ruleset(Config{});
-    position(r, "portal_mark_out meta mark 0x4f59 ct mark set 0x4f59");
+    position(r, "portal_mark_out meta mark 0x4f5a ct mark set 0x4f59");
     position(r, "portal_mark_in iifname \"oyg*\" ct mark 0x4f59 meta mark set 0x4f59");
 }
 

@@ -2,6 +2,12 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,6 +46,31 @@ std::vector<std::string> environment_with(const std::vector<std::string>& extra)
     _exit(127);
 }
 
+// After fork: only system calls. Order matters: limits and groups while
+// still root, then gid, then uid (after which nothing can be taken back).
+bool enter_jail(const ProcessJail& jail) {
+    if (jail.private_tun) {
+        // Slave: host mounts still appear inside, ours never leak out.
+        if (::unshare(CLONE_NEWNS) != 0) return false;
+        if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) return false;
+        if (::mount("tmpfs", "/dev/net", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=16k") != 0) return false;
+        if (::mknod("/dev/net/tun", S_IFCHR | 0666, makedev(10, 200)) != 0) return false;
+        if (::chmod("/dev/net/tun", 0666) != 0) return false;
+    }
+    for (const auto& [resource, value] : jail.limits) {
+        rlimit rl{value, value};
+        if (::setrlimit(resource, &rl) != 0) return false;
+    }
+    if (jail.uid != 0) {
+        if (::setgroups(0, nullptr) != 0) return false;
+        if (::setresgid(jail.gid, jail.gid, jail.gid) != 0) return false;
+        if (::setresuid(jail.uid, jail.uid, jail.uid) != 0) return false;
+        if (::getuid() != jail.uid || ::geteuid() != jail.uid) return false;
+    }
+    if (jail.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return false;
+    return true;
+}
+
 }  // namespace
 
 CommandResult run_capture(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
@@ -57,6 +88,7 @@ CommandResult run_capture(const std::vector<std::string>& argv, const std::vecto
         int devnull = ::open("/dev/null", O_RDWR);
         if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(out[1], 1) < 0) child_fail();
         if (child_stderr == ChildStderr::discard && ::dup2(devnull, 2) < 0) child_fail();
+        ::close_range(3, ~0U, 0);
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -82,7 +114,7 @@ CommandResult run_capture(const std::vector<std::string>& argv, const std::vecto
 }
 
 pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem::path& log_file,
-                    const std::vector<std::string>& extra_env, int pass_fd) {
+                    const std::vector<std::string>& extra_env, int pass_fd, const ProcessJail* jail) {
     if (argv.empty()) throw Error("spawn_session: empty command");
     int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (log < 0) throw_errno("open " + log_file.string());
@@ -112,6 +144,10 @@ pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem:
             if (pass_fd != 3 && ::dup2(pass_fd, 3) < 0) child_fail();
             if (::fcntl(3, F_SETFD, 0) < 0) child_fail();
         }
+        // Nothing else of ours may leak into the guest's process: libraries
+        // (libpcap, libnftables) open descriptors without O_CLOEXEC.
+        ::close_range(pass_fd >= 0 ? 4 : 3, ~0U, 0);
+        if (jail != nullptr && !enter_jail(*jail)) _exit(126);
         ::execve(args[0], args.data(), envp.data());
         child_fail();
     }

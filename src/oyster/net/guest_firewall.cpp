@@ -84,10 +84,10 @@ std::string guest_containment_ruleset(const Config& cfg) {
     // (policy routing, see portal_routing.h) instead of forwarding them.
     r += fmt::format(
         "add chain {0} portal_mark_out {{ type filter hook output priority mangle; policy accept; }}\n"
-        "add rule {0} portal_mark_out meta mark {1:#x} ct mark set {1:#x}\n"
+        "add rule {0} portal_mark_out meta mark {3:#x} ct mark set {1:#x}\n"
         "add chain {0} portal_mark_in {{ type filter hook prerouting priority mangle; policy accept; }}\n"
         "add rule {0} portal_mark_in {2} ct mark {1:#x} meta mark set {1:#x}\n",
-        kTable, kPortalMark, guests);
+        kTable, kPortalReplyMark, guests, kPortalSocketMark);
 
     // Mail from a guest, to anywhere, goes to the sensor's sink instead.
     r += fmt::format(

@@ -28,8 +28,13 @@
 
 namespace oyster {
 
-// Firewall mark of the portal's connections into guests (see portal_routing.h).
-inline constexpr unsigned kPortalMark = 0x4f59;
+// Marks of the portal's connections into guests (see portal_routing.h): the
+// portal's sockets carry kPortalSocketMark; their connections get the
+// conntrack mark kPortalReplyMark, which the guest's replies take as their
+// packet mark and the routing rule matches. Two marks, because the rule
+// must not catch the portal's own outgoing packets.
+inline constexpr unsigned kPortalSocketMark = 0x4f5a;
+inline constexpr unsigned kPortalReplyMark = 0x4f59;
 
 inline constexpr unsigned kDropLogGroup = 4057;
 inline constexpr unsigned kDropLogPerSecond = 10;

@@ -10,7 +10,7 @@ namespace oyster {
 namespace {
 
 std::string mark() {
-    return fmt::format("{:#x}", kPortalMark);
+    return fmt::format("{:#x}", kPortalReplyMark);
 }
 std::string table() {
     return std::to_string(kPortalRouteTable);

@@ -2,7 +2,7 @@
 // the portal's socket is bound (IP_TRANSPARENT) to the attacker's address and
 // port, so the guest's sshd, `who` and `ss` see the real source. The guest
 // answers to that address; the containment table marks those replies
-// (kPortalMark, carried in the connection's conntrack mark) and the rule made
+// (kPortalReplyMark, from the connection's conntrack mark) and the rule made
 // here sends marked packets to a routing table whose only route is "local",
 // so they reach the portal's socket instead of being forwarded.
 #pragma once

@@ -25,6 +25,7 @@
 #include "oyster/net/ipv4.h"
 #include "oyster/net/tap.h"
 #include "oyster/sandbox/cow_file.h"
+#include "oyster/sandbox/jail.h"
 #include "oyster/sandbox/mconsole.h"
 
 namespace oyster {
@@ -111,6 +112,20 @@ void kill_guest_processes(const GuestRecord& g) {
     // Also after the leader is gone: its group may outlive it. Never with
     // pid 0 (nothing was started), which would signal our own group.
     if (g.pid > 0) ::kill(-g.pid, SIGKILL);
+}
+
+// The jailed UML process opens its kernel, base image and COW file by path,
+// as an unprivileged uid: every directory above them must let others pass.
+void check_reachable_by_others(const std::filesystem::path& file) {
+    for (auto dir = std::filesystem::absolute(file).parent_path(); !dir.empty(); dir = dir.parent_path()) {
+        struct stat st {};
+        if (::stat(dir.c_str(), &st) == 0 && (st.st_mode & S_IXOTH) == 0) {
+            throw Error(fmt::format("the guest's unprivileged uid cannot reach {}: directory {} is not searchable by "
+                                    "others (chmod o+x {})",
+                                    file.string(), dir.string(), dir.string()));
+        }
+        if (dir == dir.root_path()) break;
+    }
 }
 
 }  // namespace
@@ -230,7 +245,7 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         install_guest_containment(cfg);
         save_guest(g);
         try {
-            create_tap(g.tap, 0, *link);
+            create_tap(g.tap, guest_uid(g.slot), *link);
         } catch (const Error&) {
             g.state = "failed";
             save_guest(g);
@@ -259,6 +274,11 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
     auto t0 = Clock::now();
     try {
         if (opts.on_tap_ready) opts.on_tap_ready(g);
+        prepare_guest_files(g);
+        check_reachable_by_others(g.cow);
+        check_reachable_by_others(platform.kernel);
+        check_reachable_by_others(platform.image);
+        ProcessJail jail = guest_jail(cfg, g);
         std::vector<std::string> env;
         int capture_fd = -1;
         if (cfg.capture.enabled) {
@@ -271,7 +291,7 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
                    "OYSTER_HONEYLOG_KEY=" + platform.honeylog_key};
         }
         try {
-            g.pid = spawn_session(uml_command_line(cfg, platform, g), g.console_log(), env, capture_fd);
+            g.pid = spawn_session(uml_command_line(cfg, platform, g), g.console_log(), env, capture_fd, &jail);
         } catch (...) {
             if (capture_fd >= 0) ::close(capture_fd);
             throw;
@@ -347,6 +367,7 @@ GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& l
     delete_tap(g.tap);
     std::error_code ec;
     std::filesystem::remove_all(g.uml_dir(), ec);
+    release_guest_files(g);
     {
         StateLock lock(cfg.paths.state_dir);
         g.state = "stopped";

@@ -41,14 +41,22 @@ LogStream::~LogStream() {
     buf_.pubsync();
 }
 
-int LogStream::Buf::sync() {
-    std::string text = str();
-    std::size_t start = 0;
-    for (std::size_t nl = text.find('\n'); nl != std::string::npos; nl = text.find('\n', start)) {
-        log_.line(prefix_ + text.substr(start, nl - start));
-        start = nl + 1;
+int LogStream::Buf::overflow(int c) {
+    if (c == traits_type::eof()) return 0;
+    if (c == '\n') {
+        log_.line(prefix_ + pending_);
+        pending_.clear();
+    } else {
+        pending_ += static_cast<char>(c);
     }
-    str(text.substr(start));
+    return c;
+}
+
+int LogStream::Buf::sync() {
+    if (!pending_.empty()) {
+        log_.line(prefix_ + pending_);
+        pending_.clear();
+    }
     return 0;
 }
 

@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <mutex>
 #include <ostream>
-#include <sstream>
 #include <string>
 
 namespace oyster::sensor {
@@ -34,14 +33,17 @@ public:
     ~LogStream() override;
 
 private:
-    class Buf : public std::stringbuf {
+    // Hands over each line as soon as its newline is written.
+    class Buf : public std::streambuf {
     public:
         Buf(DaemonLog& log, std::string prefix) : log_(log), prefix_(std::move(prefix)) {}
+        int overflow(int c) override;
         int sync() override;
 
     private:
         DaemonLog& log_;
         std::string prefix_;
+        std::string pending_;
     };
     Buf buf_;
 };

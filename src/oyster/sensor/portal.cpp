@@ -85,7 +85,10 @@ void Portal::listen() {
         if (::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 || ::listen(fd, 1024) != 0) {
             int err = errno;
             ::close(fd);
-            throw_errno(fmt::format("portal: listen on {}:{} (sensor.ports)", addr->str(), m.public_port), err);
+            std::string hint = err == EADDRINUSE ? " (another service, such as the host's own sshd, has this port: "
+                                                   "move it, or change sensor.ports)"
+                                                 : "";
+            throw_errno(fmt::format("portal: listen on {}:{} (sensor.ports){}", addr->str(), m.public_port, hint), err);
         }
         epoll_event ev{};
         ev.events = EPOLLIN;
@@ -203,7 +206,7 @@ void Portal::connect_upstream(Connection& c, Ipv4 guest_ip) {
     }
     try {
         set_int_option(fd, SOL_IP, IP_TRANSPARENT, 1, "IP_TRANSPARENT");
-        set_int_option(fd, SOL_SOCKET, SO_MARK, static_cast<int>(kPortalMark), "SO_MARK");
+        set_int_option(fd, SOL_SOCKET, SO_MARK, static_cast<int>(kPortalSocketMark), "SO_MARK");
         set_int_option(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
         set_int_option(fd, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY");
     } catch (const Error& e) {
