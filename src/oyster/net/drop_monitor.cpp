@@ -30,7 +30,7 @@ DropMonitor::DropMonitor(Callback on_drop) : on_drop_(std::move(on_drop)) {
         pcap_close(handle_);
         throw Error(fmt::format("pcap: {}: {}", device, err));
     }
-    thread_ = std::jthread([this](std::stop_token stop) {
+    thread_ = std::jthread([this](const std::stop_token& stop) {
         while (!stop.stop_requested()) {
             if (!wait_readable(handle_, 200)) continue;
             int n = pcap_dispatch(

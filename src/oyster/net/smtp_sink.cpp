@@ -52,7 +52,7 @@ SmtpSink::SmtpSink(std::uint16_t port, std::string hostname, Mailbox mailbox, On
         ::close(listen_fd_);
         throw_errno(fmt::format("mail sink: listen on port {} (data_control.smtp_sink_port)", port), err);
     }
-    acceptor_ = std::jthread([this](std::stop_token stop) { accept_loop(stop); });
+    acceptor_ = std::jthread([this](const std::stop_token& stop) { accept_loop(stop); });
 }
 
 SmtpSink::~SmtpSink() {
@@ -66,7 +66,7 @@ SmtpSink::~SmtpSink() {
     ::close(listen_fd_);
 }
 
-void SmtpSink::accept_loop(std::stop_token stop) {
+void SmtpSink::accept_loop(const std::stop_token& stop) {
     while (!stop.stop_requested()) {
         pollfd p{listen_fd_, POLLIN, 0};
         if (::poll(&p, 1, 200) <= 0) continue;
@@ -101,7 +101,7 @@ void SmtpSink::accept_loop(std::stop_token stop) {
     }
 }
 
-void SmtpSink::serve(int fd, Ipv4 peer, std::string dst) {
+void SmtpSink::serve(int fd, Ipv4 peer, const std::string& dst) {
     auto mailbox = mailbox_(peer);
     if (!mailbox) {
         send_all(fd, "554 5.7.1 Access denied\r\n");

@@ -45,8 +45,8 @@ public:
     SmtpSink& operator=(const SmtpSink&) = delete;
 
 private:
-    void accept_loop(std::stop_token stop);
-    void serve(int fd, Ipv4 peer, std::string original_destination);
+    void accept_loop(const std::stop_token& stop);
+    void serve(int fd, Ipv4 peer, const std::string& original_destination);
 
     std::string hostname_;
     Mailbox mailbox_;

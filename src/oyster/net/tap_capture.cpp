@@ -63,7 +63,7 @@ TapCapture::TapCapture(const std::string& tap, const std::filesystem::path& dir,
         throw Error(fmt::format("pcap: {}: {}", tap, err));
     }
     open_next_file();
-    thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+    thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
 }
 
 TapCapture::~TapCapture() {
@@ -88,7 +88,7 @@ void TapCapture::open_next_file() {
     files_.push_back(path);
 }
 
-void TapCapture::run(std::stop_token stop) {
+void TapCapture::run(const std::stop_token& stop) {
     while (!stop.stop_requested()) {
         if (!wait_readable(handle_, kTimeoutMs)) continue;
         DumpContext ctx{dumper_, &packets_};

@@ -35,7 +35,7 @@ public:
     std::vector<std::filesystem::path> files() const;
 
 private:
-    void run(std::stop_token stop);
+    void run(const std::stop_token& stop);
     void open_next_file();
 
     std::filesystem::path dir_;

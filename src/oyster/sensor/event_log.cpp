@@ -22,7 +22,7 @@ EventLog::EventLog(const std::filesystem::path& file) : path_(file) {
     std::filesystem::create_directories(file.parent_path());
     fd_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fd_ < 0) throw_errno("open event log " + file.string());
-    syncer_ = std::jthread([this](std::stop_token stop) {
+    syncer_ = std::jthread([this](const std::stop_token& stop) {
         while (!stop.stop_requested()) {
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
             if (dirty_.exchange(false)) ::fdatasync(fd_);

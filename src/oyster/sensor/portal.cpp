@@ -29,7 +29,7 @@ std::uint64_t key(Tag tag, std::uint64_t id) {
 }
 
 // Per direction: what one side sent and the other has not taken yet.
-constexpr std::size_t kBufferBytes = 64 * 1024;
+constexpr std::size_t kBufferBytes = std::size_t{64} * 1024;
 
 sockaddr_in to_sockaddr(Ipv4 ip, std::uint16_t port) {
     sockaddr_in sin{};

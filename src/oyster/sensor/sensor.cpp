@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -245,10 +246,17 @@ void SensorDaemon::recover() {
     for (auto& i : intrusions) {
         if (i.state == "open") open_by_guest.emplace(i.guest_id, i);
     }
+    struct stat ns {};
+    ::stat("/proc/self/ns/net", &ns);
     for (auto& g : load_all_guests(cfg_.paths.state_dir)) {
         if (g.owner != "sensor") continue;
         auto open = open_by_guest.find(g.id);
         bool alive = g.state == "running" && process_alive(g.pid, g.pid_start_time);
+        if (alive && g.netns_inode != ns.st_ino) {
+            // Its tap is in another network namespace: another sensor's.
+            log_.line(fmt::format("guest {}: running in another network namespace, left alone", g.id));
+            continue;
+        }
         if (alive) {
             Slot s;
             s.handle = next_handle_++;
