@@ -59,8 +59,8 @@ TEST(GuestFirewall, EveryDropIsCountedAndLoggedRateLimited) {
     std::string r = guest_containment_ruleset(Config{});
     for (const char* reason : kDropReasons) {
         std::string chain = std::string("drop_") + reason;
-        position(r, "add rule inet oyster " + chain + " limit rate 10/second burst 20 packets log prefix \"oyster drop " +
-                        reason + " \" group 4057");
+        position(r, "add rule inet oyster " + chain +
+                        " limit rate 10/second burst 20 packets log prefix \"oyster drop " + reason + " \" group 4057");
         position(r, "add rule inet oyster " + chain + " counter drop");
     }
     // No drop bypasses the logging chains.

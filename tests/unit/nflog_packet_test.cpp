@@ -29,7 +29,7 @@ std::vector<std::uint8_t> tcp_syn_packet() {
 
 std::vector<std::uint8_t> nflog(const std::string& prefix, const std::vector<std::uint8_t>& payload) {
     std::vector<std::uint8_t> out = {2, 0, 0x0f, 0xd9};  // AF_INET, v0, group 4057
-    tlv(out, 1, {0x08, 0x00, 3, 0});                       // packet header, ignored
+    tlv(out, 1, {0x08, 0x00, 3, 0});                     // packet header, ignored
     std::vector<std::uint8_t> p(prefix.begin(), prefix.end());
     p.push_back(0);
     tlv(out, 10, p);

@@ -17,7 +17,8 @@ void register_run(CLI::App& app, const ConfigLoader& load) {
     run->callback([=]() {
         Config cfg = load();
         Platform platform = load_platform(cfg.paths.state_dir);
-        auto log_file = cfg.sensor.log_file.empty() ? cfg.paths.state_dir / "sensor" / "oyster.log" : cfg.sensor.log_file;
+        auto log_file =
+            cfg.sensor.log_file.empty() ? cfg.paths.state_dir / "sensor" / "oyster.log" : cfg.sensor.log_file;
         sensor::DaemonLog log(log_file);
         log.line("oyster run: config " + cfg.source + ", log " + log_file.string());
         int rc = sensor::run_sensor(cfg, platform, log);

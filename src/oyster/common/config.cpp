@@ -237,9 +237,8 @@ Config parse_config(std::string_view text, const std::string& source_name) {
             fmt::format("{}:{}:{}: {}", source_name, e.source().begin.line, e.source().begin.column, e.description()));
     }
     ConfigReader r(source_name);
-    static const std::map<std::string, bool> tables = {
-        {"paths", true}, {"guest", true}, {"network", true}, {"capture", true}, {"data_control", true},
-        {"sensor", true}};
+    static const std::map<std::string, bool> tables = {{"paths", true},   {"guest", true},        {"network", true},
+                                                       {"capture", true}, {"data_control", true}, {"sensor", true}};
     for (const auto& [k, v] : root) {
         if (!tables.contains(std::string(k.str()))) r.fail(std::string(k.str()), &v, "unknown key");
     }

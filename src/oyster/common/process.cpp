@@ -1,13 +1,13 @@
 #include "oyster/common/process.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <grp.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 

@@ -155,7 +155,8 @@ void install_guest_containment(const Config& cfg) {
     NftContext ctx;
     auto tag_start = rules.find("comment \"") + 9;
     std::string tag = rules.substr(tag_start, rules.find('"', tag_start) - tag_start);
-    if (auto current = ctx.try_output(fmt::format("list table {}", kTable)); current && current->find(tag) != std::string::npos) {
+    if (auto current = ctx.try_output(fmt::format("list table {}", kTable));
+        current && current->find(tag) != std::string::npos) {
         return;
     }
     ctx.run(rules, "install table inet oyster");

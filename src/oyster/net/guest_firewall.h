@@ -40,9 +40,8 @@ inline constexpr unsigned kDropLogGroup = 4057;
 inline constexpr unsigned kDropLogPerSecond = 10;
 inline constexpr const char* kDropLogPrefix = "oyster drop ";
 // Why a packet was dropped; each names a chain drop_<reason>.
-inline constexpr const char* kDropReasons[] = {"host",      "sink",    "guest",    "ipv6",     "dns",
-                                               "smtp",      "private", "tcp_cap",  "udp_cap",  "icmp_cap",
-                                               "protocol",  "bandwidth"};
+inline constexpr const char* kDropReasons[] = {"host",    "sink",    "guest",   "ipv6",     "dns",      "smtp",
+                                               "private", "tcp_cap", "udp_cap", "icmp_cap", "protocol", "bandwidth"};
 
 // Creates or replaces the table for this config, atomically; leaves it alone
 // when it already holds exactly this ruleset (reloading would reset every

@@ -64,8 +64,8 @@ std::optional<LoggedPacket> parse_nflog_packet(const std::uint8_t* data, std::si
         std::size_t value_len = tlv_len - kTlvHeaderLen;
         if (type == kTlvPrefix && !prefix_seen) {
             const void* nul = std::memchr(value, 0, value_len);
-            std::size_t n = nul != nullptr ? static_cast<std::size_t>(static_cast<const std::uint8_t*>(nul) - value)
-                                           : value_len;
+            std::size_t n =
+                nul != nullptr ? static_cast<std::size_t>(static_cast<const std::uint8_t*>(nul) - value) : value_len;
             out.prefix.assign(reinterpret_cast<const char*>(value), n);
             prefix_seen = true;
         } else if (type == kTlvPayload && !out.has_ipv4) {

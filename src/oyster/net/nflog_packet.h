@@ -18,9 +18,9 @@ struct LoggedPacket {
     std::string prefix;       // nft `log prefix`, without the trailing NUL
     bool has_ipv4 = false;    // false: not IPv4, or the payload was cut short
     Ipv4 src, dst;
-    std::uint8_t protocol = 0;              // IPPROTO_*
+    std::uint8_t protocol = 0;                 // IPPROTO_*
     std::uint16_t src_port = 0, dst_port = 0;  // TCP and UDP
-    std::uint8_t icmp_type = 0;             // ICMP
+    std::uint8_t icmp_type = 0;                // ICMP
     std::uint16_t ip_length = 0;
 };
 

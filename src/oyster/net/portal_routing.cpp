@@ -37,7 +37,8 @@ void install_portal_routing() {
 void remove_portal_routing() {
     // A rule may have been added twice by an earlier crash; delete until gone.
     for (int i = 0; i < 16; ++i) {
-        auto shown = run_capture({"ip", "-4", "rule", "show", "fwmark", mark(), "lookup", table()}, {}, ChildStderr::discard);
+        auto shown =
+            run_capture({"ip", "-4", "rule", "show", "fwmark", mark(), "lookup", table()}, {}, ChildStderr::discard);
         if (shown.exit_code != 0 || shown.stdout_text.empty()) break;
         if (ip({"-4", "rule", "del", "fwmark", mark(), "lookup", table()}) != 0) break;
     }

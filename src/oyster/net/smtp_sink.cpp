@@ -132,9 +132,10 @@ void SmtpSink::serve(int fd, Ipv4 peer, const std::string& dst) {
         pending.erase(0, start);
         send_all(fd, replies);
         for (auto& m : session.take_messages()) {
-            auto name = fmt::format("{}-{}.eml", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                     std::chrono::system_clock::now().time_since_epoch())
-                                                     .count(),
+            auto name = fmt::format("{}-{}.eml",
+                                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count(),
                                     ++stored_);
             SinkedMessage sm{peer, dst, *mailbox / name, std::move(m)};
             try {

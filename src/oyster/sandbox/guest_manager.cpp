@@ -120,9 +120,10 @@ void check_reachable_by_others(const std::filesystem::path& file) {
     for (auto dir = std::filesystem::absolute(file).parent_path(); !dir.empty(); dir = dir.parent_path()) {
         struct stat st {};
         if (::stat(dir.c_str(), &st) == 0 && (st.st_mode & S_IXOTH) == 0) {
-            throw Error(fmt::format("the guest's unprivileged uid cannot reach {}: directory {} is not searchable by "
-                                    "others (chmod o+x {})",
-                                    file.string(), dir.string(), dir.string()));
+            throw Error(
+                fmt::format("the guest's unprivileged uid cannot reach {}: directory {} is not searchable by "
+                            "others (chmod o+x {})",
+                            file.string(), dir.string(), dir.string()));
         }
         if (dir == dir.root_path()) break;
     }

@@ -26,8 +26,8 @@ DaemonLog::~DaemonLog() {
 void DaemonLog::line(const std::string& text) {
     auto now = std::chrono::system_clock::now();
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::string out = fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z {}\n", fmt::gmtime(std::chrono::system_clock::to_time_t(now)),
-                                  ms, text);
+    std::string out = fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z {}\n",
+                                  fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms, text);
     std::lock_guard lock(mu_);
     std::cerr << out << std::flush;
     // The file is a convenience copy of stderr; a full disk must not stop

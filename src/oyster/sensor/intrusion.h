@@ -22,9 +22,9 @@ struct Intrusion {
     std::string state;  // "open" or "closed"
     std::string source_ip;
     std::string guest_id;
-    std::filesystem::path dir;  // the guest's directory
+    std::filesystem::path dir;                                        // the guest's directory
     std::int64_t started_at = 0, last_activity_at = 0, ended_at = 0;  // unix seconds
-    std::string end_reason;  // "idle", "guest exited", "sensor stopped", ...
+    std::string end_reason;                                           // "idle", "guest exited", "sensor stopped", ...
     std::uint64_t connections = 0;
     std::vector<std::string> pcap_files;  // relative to dir
     std::uint64_t disk_bytes = 0;         // allocated size of dir when closed

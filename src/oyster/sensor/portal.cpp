@@ -274,9 +274,7 @@ void Portal::on_upstream(Connection& c, std::uint32_t events) {
 void Portal::pump(Connection& c) {
     char buf[16384];
     bool moved = false;
-    auto fail = [&](const char* where) {
-        finish(c, fmt::format("{}: {}", where, std::strerror(errno)), true);
-    };
+    auto fail = [&](const char* where) { finish(c, fmt::format("{}: {}", where, std::strerror(errno)), true); };
     // Client -> buffer (also while waiting for the guest).
     while (!c.client_eof && c.to_guest.pending() < kBufferBytes) {
         ssize_t n = ::recv(c.client, buf, std::min(sizeof buf, kBufferBytes - c.to_guest.pending()), 0);

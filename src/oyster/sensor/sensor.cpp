@@ -263,8 +263,8 @@ void SensorDaemon::recover() {
             s.state = Slot::State::ready;
             s.guest = g;
             try {
-                s.pcap = std::make_unique<TapCapture>(g.tap, g.pcap_dir(), std::uint64_t{cfg_.sensor.pcap_rotate_mib}
-                                                                               << 20);
+                s.pcap =
+                    std::make_unique<TapCapture>(g.tap, g.pcap_dir(), std::uint64_t{cfg_.sensor.pcap_rotate_mib} << 20);
             } catch (const Error& e) {
                 log_.line(fmt::format("guest {}: no packet capture after restart: {}", g.id, e.what()));
             }
@@ -275,9 +275,9 @@ void SensorDaemon::recover() {
             }
             log_.line(fmt::format("guest {}: still running, adopted ({})", g.id,
                                   s.source.empty() ? "back in the pool" : "intrusion of " + s.source));
-            events_.emit("guest_recovered", {{"guest_id", g.id},
-                                             {"source_ip", s.source},
-                                             {"intrusion_id", s.intrusion ? s.intrusion->id : ""}});
+            events_.emit(
+                "guest_recovered",
+                {{"guest_id", g.id}, {"source_ip", s.source}, {"intrusion_id", s.intrusion ? s.intrusion->id : ""}});
             auto [it, _] = slots_.emplace(s.handle, std::move(s));
             publish(it->second);
             continue;
