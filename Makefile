@@ -82,6 +82,7 @@ tidy: build
 
 bench: setup
 	bench/boot/run.sh $(OYSTER)
+	bench/sensor/run.sh $(OYSTER)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
