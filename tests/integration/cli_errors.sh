@@ -7,7 +7,8 @@ work="$(mktemp -d /tmp/oyster-cli-XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-for cmd in "" "setup" "guest" "guest start" "guest stop" "guest list"; do
+for cmd in "" "setup" "run" "guest" "guest start" "guest stop" "guest list" "intrusion" "intrusion list" \
+	"capture" "capture decode"; do
 	# shellcheck disable=SC2086
 	"$OYSTER" $cmd --help | grep -q "^Usage: oyster" || fail "oyster $cmd --help"
 done
@@ -29,4 +30,10 @@ echo "$out" | grep -q "run \`oyster setup\` first" || fail "unclear error: $out"
 out="$("$OYSTER" --config "$work/ok.toml" guest stop abcdef 2>&1)" && fail "stop of unknown guest"
 [ "$out" = "oyster: no such guest 'abcdef'" ] || fail "unclear error: $out"
 [ "$("$OYSTER" --config "$work/ok.toml" guest list --json)" = "[]" ] || fail "empty list is not []"
+[ "$("$OYSTER" --config "$work/ok.toml" intrusion list --json)" = "[]" ] || fail "empty intrusion list is not []"
+out="$("$OYSTER" --config "$work/ok.toml" run 2>&1)" && fail "run without platform"
+echo "$out" | grep -q "run \`oyster setup\` first" || fail "unclear error: $out"
+printf '[sensor]\nports = ["22"]\n' > "$work/bad3.toml"
+out="$("$OYSTER" --config "$work/bad3.toml" run 2>&1)" && fail "bad port mapping accepted"
+echo "$out" | grep -q 'bad3.toml:2: sensor.ports: "22" is not "public:guest"' || fail "unclear error: $out"
 echo PASS

@@ -22,7 +22,8 @@ ports = [\"22:22\", \"23:23\"]
 pool_size = 2
 max_guests = 3
 idle_timeout_s = 20
-max_connections_per_source = 16"
+max_connections_per_source = 16
+pcap_rotate_mib = 1"
 world_up
 for a in $A11 $A12 $A13; do ip -n "$NS_ATTACKER" addr add "$a/24" dev "${tag}va"; done
 EVENTS="$STATE_DIR/sensor/events.jsonl"
@@ -31,7 +32,8 @@ KEEP_ON_FAILURE="$EVENTS $WORK/sensor.log"
 # The internet: a web server with a file to download, and a mail server
 # that must never hear from a guest.
 mkdir -p "$WORK/www"
-head -c 300000 /dev/urandom > "$WORK/www/tool.bin"
+# Big enough that the guest's pcap (rotated at 1 MiB) takes several files.
+head -c 1500000 /dev/urandom > "$WORK/www/tool.bin"
 ip netns exec "$NS_INTERNET" python3 -m http.server --bind "$WEB_IP" --directory "$WORK/www" 80 \
 	>"$WORK/web.log" 2>&1 &
 ip netns exec "$NS_INTERNET" nc -lk -s "$SMTP_IP" -p 25 >"$WORK/real-smtp.txt" 2>&1 &
@@ -210,7 +212,7 @@ ip netns exec "$NS_SENSOR" ip rule show | grep -q fwmark && fail "portal routing
 
 # --- the pcap of A10's intrusion: the SSH handshake and the HTTP download.
 pcaps=$(jq -r '.pcap_files[]' "$STATE_DIR/guests/$g10/intrusion.json")
-[ -n "$pcaps" ] || fail "no pcap files in the intrusion record"
+[ "$(echo "$pcaps" | wc -l)" -ge 2 ] || fail "the pcap was not rotated at 1 MiB: $pcaps"
 ssh_pkts=0
 http_gets=0
 for p in $pcaps; do
