@@ -107,7 +107,13 @@ background_session() {  # source-address
 }
 background_session $A10
 background_session $A11
-sleep 3
+# Wait until both sessions are logged in (their ptys show in `who`).
+for src in $A10 $A11; do
+	for _ in $(seq 30); do
+		portal_ssh $src who | grep -q "($src)" && break
+		sleep 1
+	done
+done
 
 # --- the guest sees the attacker's real address.
 out=$(portal_ssh $A10 'echo left-by-10 > /root/mark; ss -tnH state established "( sport = :22 )"; echo ---; who; echo ---; last -i -n 3 root')

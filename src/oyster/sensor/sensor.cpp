@@ -170,9 +170,23 @@ int SensorDaemon::run() {
     int sig_fd = ::signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sig_fd < 0) throw_errno("signalfd");
 
+    // Whatever way run() ends (a port in use, a signal), the routing rule goes
+    // and the table goes unless guests of this namespace still run.
+    struct NetworkGuard {
+        const Config& cfg;
+        ~NetworkGuard() {
+            try {
+                remove_portal_routing();
+                release_guest_containment(cfg);
+            } catch (const std::exception&) {
+            }
+        }
+    };
     install_guest_containment(cfg_);
+    NetworkGuard network_guard{cfg_};
     install_portal_routing();
     log_.line(fmt::format("containment table and portal routing installed; events in {}", events_.path().string()));
+    portal_.listen();
 
     DropMonitor drops([this](const LoggedPacket& p) { on_drop(p); });
     SmtpSink sink(
@@ -185,7 +199,6 @@ int SensorDaemon::run() {
         [this](const SinkedMessage& m) { on_mail(m); });
 
     recover();
-    portal_.listen();
     portal_.watch(wake_fd_, [this] {
         std::uint64_t v;
         [[maybe_unused]] auto n = ::read(wake_fd_, &v, sizeof v);
@@ -230,8 +243,6 @@ int SensorDaemon::run() {
     workers_.join_all();
     for (const auto& [reason, n] : refused_) log_.line(fmt::format("refused {} connections: {}", n, reason));
     events_.emit("sensor_stopped", {{"connections_accepted", portal_.accepted()}});
-    remove_portal_routing();
-    release_guest_containment(cfg_);
     ::close(sig_fd);
     ::close(wake_fd_);
     log_.line("stopped");
@@ -315,7 +326,10 @@ Decision SensorDaemon::admit(const PeerAddress& peer, std::uint16_t public_port)
         refuse_event(peer, public_port, "sensor stopping");
         return d;
     }
-    if (conns_per_source_[src] >= cfg_.sensor.max_connections_per_source) {
+    // find(), not operator[]: a scan from a million addresses must not leave
+    // a million entries behind.
+    if (auto it = conns_per_source_.find(src);
+        it != conns_per_source_.end() && it->second >= cfg_.sensor.max_connections_per_source) {
         refuse_event(peer, public_port, "too many connections from this source (sensor.max_connections_per_source)");
         return d;
     }
