@@ -16,7 +16,7 @@ run_pkgs=(
 )
 test_pkgs=(
 	libgtest-dev libgmock-dev clang clang-format clang-tidy libclang-rt-14-dev
-	openssh-client sshpass jq netcat-openbsd asciinema tshark swaks
+	openssh-client sshpass jq netcat-openbsd asciinema tshark
 )
 pkgs=("${run_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
