@@ -48,27 +48,30 @@ std::vector<std::string> environment_with(const std::vector<std::string>& extra)
 
 // After fork: only system calls. Order matters: limits and groups while
 // still root, then gid, then uid (after which nothing can be taken back).
-bool enter_jail(const ProcessJail& jail) {
+// Returns the step that failed, or nullptr.
+const char* enter_jail(const ProcessJail& jail) {
     if (jail.private_tun) {
         // Slave: host mounts still appear inside, ours never leak out.
-        if (::unshare(CLONE_NEWNS) != 0) return false;
-        if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) return false;
-        if (::mount("tmpfs", "/dev/net", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=16k") != 0) return false;
-        if (::mknod("/dev/net/tun", S_IFCHR | 0666, makedev(10, 200)) != 0) return false;
-        if (::chmod("/dev/net/tun", 0666) != 0) return false;
+        if (::unshare(CLONE_NEWNS) != 0) return "unshare(CLONE_NEWNS)";
+        if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) return "mount --make-rslave /";
+        if (::mount("tmpfs", "/dev/net", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=16k") != 0) {
+            return "mount tmpfs on /dev/net";
+        }
+        if (::mknod("/dev/net/tun", S_IFCHR | 0666, makedev(10, 200)) != 0) return "mknod /dev/net/tun";
+        if (::chmod("/dev/net/tun", 0666) != 0) return "chmod /dev/net/tun";
     }
     for (const auto& [resource, value] : jail.limits) {
         rlimit rl{value, value};
-        if (::setrlimit(resource, &rl) != 0) return false;
+        if (::setrlimit(resource, &rl) != 0) return "setrlimit";
     }
     if (jail.uid != 0) {
-        if (::setgroups(0, nullptr) != 0) return false;
-        if (::setresgid(jail.gid, jail.gid, jail.gid) != 0) return false;
-        if (::setresuid(jail.uid, jail.uid, jail.uid) != 0) return false;
-        if (::getuid() != jail.uid || ::geteuid() != jail.uid) return false;
+        if (::setgroups(0, nullptr) != 0) return "setgroups";
+        if (::setresgid(jail.gid, jail.gid, jail.gid) != 0) return "setresgid";
+        if (::setresuid(jail.uid, jail.uid, jail.uid) != 0) return "setresuid";
+        if (::getuid() != jail.uid || ::geteuid() != jail.uid) return "uid check";
     }
-    if (jail.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return false;
-    return true;
+    if (jail.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return "no_new_privs";
+    return nullptr;
 }
 
 }  // namespace
@@ -147,7 +150,16 @@ pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem:
         // Nothing else of ours may leak into the guest's process: libraries
         // (libpcap, libnftables) open descriptors without O_CLOEXEC.
         ::close_range(pass_fd >= 0 ? 4 : 3, ~0U, 0);
-        if (jail != nullptr && !enter_jail(*jail)) _exit(126);
+        if (jail != nullptr) {
+            if (const char* failed = enter_jail(*jail)) {
+                // Into the console log, where start_guest's error shows it.
+                const char prefix[] = "oyster: cannot jail the guest process: ";
+                [[maybe_unused]] auto a = ::write(2, prefix, sizeof prefix - 1);
+                [[maybe_unused]] auto b = ::write(2, failed, std::strlen(failed));
+                [[maybe_unused]] auto c = ::write(2, "\n", 1);
+                _exit(126);
+            }
+        }
         ::execve(args[0], args.data(), envp.data());
         child_fail();
     }
