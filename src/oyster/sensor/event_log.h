@@ -3,7 +3,7 @@
 //
 // emit() returns after the line is written with a single write(2) to an
 // O_APPEND file: from then on it survives a crash or kill -9 of the sensor
-// (the kernel has it); a background fdatasync every second covers a crash of
+// (the kernel has it); a background fdatasync within 200 ms covers a crash of
 // the host. A line is never torn by a concurrent writer.
 //
 // Every event has "ts" (RFC 3339 UTC, milliseconds) and "type"; the other
