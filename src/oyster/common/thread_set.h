@@ -50,12 +50,6 @@ public:
         }
     }
 
-    std::size_t running() {
-        reap();
-        std::lock_guard lock(mu_);
-        return threads_.size();
-    }
-
 private:
     struct Entry {
         std::shared_ptr<std::atomic<bool>> done;

@@ -37,12 +37,8 @@ DropMonitor::DropMonitor(Callback on_drop) : on_drop_(std::move(on_drop)) {
                 handle_, -1,
                 [](u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
                     auto* self = reinterpret_cast<DropMonitor*>(user);
-                    auto p = parse_nflog_packet(bytes, h->caplen);
-                    if (!p) {
-                        ++self->malformed_;
-                        return;
-                    }
-                    self->on_drop_(*p);
+                    // A malformed record is not a drop we can name: skip it.
+                    if (auto p = parse_nflog_packet(bytes, h->caplen)) self->on_drop_(*p);
                 },
                 reinterpret_cast<u_char*>(this));
             if (n < 0) break;

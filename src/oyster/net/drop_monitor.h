@@ -25,12 +25,9 @@ public:
     DropMonitor(const DropMonitor&) = delete;
     DropMonitor& operator=(const DropMonitor&) = delete;
 
-    std::uint64_t malformed() const { return malformed_; }
-
 private:
     Callback on_drop_;
     ::pcap* handle_ = nullptr;
-    std::atomic<std::uint64_t> malformed_{0};
     std::jthread thread_;
 };
 

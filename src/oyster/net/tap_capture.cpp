@@ -15,17 +15,6 @@ namespace {
 constexpr int kSnapLen = 262144;
 constexpr int kTimeoutMs = 200;
 
-struct DumpContext {
-    pcap_dumper_t* dumper;
-    std::atomic<std::uint64_t>* packets;
-};
-
-void write_packet(u_char* user, const pcap_pkthdr* h, const u_char* bytes) {
-    auto* ctx = reinterpret_cast<DumpContext*>(user);
-    pcap_dump(reinterpret_cast<u_char*>(ctx->dumper), h, bytes);
-    ++*ctx->packets;
-}
-
 }  // namespace
 
 std::vector<std::filesystem::path> pcap_files_in(const std::filesystem::path& dir) {
@@ -73,26 +62,19 @@ TapCapture::~TapCapture() {
     pcap_close(handle_);
 }
 
-std::vector<std::filesystem::path> TapCapture::files() const {
-    std::lock_guard lock(files_mu_);
-    return files_;
-}
-
 void TapCapture::open_next_file() {
     if (dumper_ != nullptr) pcap_dump_close(dumper_);
     dumper_ = nullptr;
     auto path = dir_ / fmt::format("tap-{:04}.pcap", next_index_++);
     dumper_ = pcap_dump_open(handle_, path.c_str());
     if (dumper_ == nullptr) throw Error(fmt::format("pcap: cannot write {}: {}", path.string(), pcap_geterr(handle_)));
-    std::lock_guard lock(files_mu_);
-    files_.push_back(path);
 }
 
 void TapCapture::run(const std::stop_token& stop) {
     while (!stop.stop_requested()) {
         if (!wait_readable(handle_, kTimeoutMs)) continue;
-        DumpContext ctx{dumper_, &packets_};
-        int n = pcap_dispatch(handle_, -1, write_packet, reinterpret_cast<u_char*>(&ctx));
+        // pcap_dump is libpcap's own callback for writing to a dumper.
+        int n = pcap_dispatch(handle_, -1, pcap_dump, reinterpret_cast<u_char*>(dumper_));
         if (n < 0) break;  // breakloop, or the tap is gone
         if (n > 0) pcap_dump_flush(dumper_);
         if (static_cast<std::uint64_t>(pcap_dump_ftell64(dumper_)) >= rotate_bytes_) {

@@ -10,7 +10,6 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,10 +29,6 @@ public:
     TapCapture(const TapCapture&) = delete;
     TapCapture& operator=(const TapCapture&) = delete;
 
-    std::uint64_t packets() const { return packets_; }
-    // Files written so far, oldest first.
-    std::vector<std::filesystem::path> files() const;
-
 private:
     void run(const std::stop_token& stop);
     void open_next_file();
@@ -43,9 +38,6 @@ private:
     ::pcap* handle_ = nullptr;
     ::pcap_dumper* dumper_ = nullptr;
     unsigned next_index_ = 0;
-    std::atomic<std::uint64_t> packets_{0};
-    mutable std::mutex files_mu_;
-    std::vector<std::filesystem::path> files_;
     std::jthread thread_;
 };
 

@@ -3,13 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <iostream>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
+#include "oyster/sensor/event_log.h"
 
 namespace oyster::sensor {
 
@@ -24,10 +23,7 @@ DaemonLog::~DaemonLog() {
 }
 
 void DaemonLog::line(const std::string& text) {
-    auto now = std::chrono::system_clock::now();
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::string out = fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z {}\n",
-                                  fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms, text);
+    std::string out = utc_timestamp() + " " + text + "\n";
     std::lock_guard lock(mu_);
     std::cerr << out << std::flush;
     // The file is a convenience copy of stderr; a full disk must not stop

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <iostream>
 
@@ -11,6 +12,7 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/paths.h"
+#include "oyster/net/tap_capture.h"
 
 namespace oyster::sensor {
 
@@ -56,6 +58,17 @@ std::string new_intrusion_id(const std::string& guest_id, std::int64_t started_a
 
 void save_intrusion(const Intrusion& i) {
     write_file_atomic(i.record_path(), to_json(i).dump(2) + "\n", 0600);
+}
+
+void close_intrusion(Intrusion& i, const std::string& reason) {
+    i.state = "closed";
+    i.ended_at =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    i.end_reason = reason;
+    i.pcap_files.clear();
+    for (const auto& f : pcap_files_in(i.dir / "pcap")) i.pcap_files.push_back("pcap/" + f.filename().string());
+    i.disk_bytes = allocated_bytes(i.dir);
+    save_intrusion(i);
 }
 
 std::optional<Intrusion> load_intrusion(const std::filesystem::path& guest_dir) {

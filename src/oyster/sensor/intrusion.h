@@ -38,6 +38,10 @@ Intrusion intrusion_from_json(const nlohmann::json& j);
 std::string new_intrusion_id(const std::string& guest_id, std::int64_t started_at);
 
 void save_intrusion(const Intrusion& i);
+
+// Closes an open intrusion now for `reason`: records the end, the pcap files
+// in <dir>/pcap and the disk it takes, and saves it.
+void close_intrusion(Intrusion& i, const std::string& reason);
 // nullopt if the directory holds no intrusion record. Throws oyster::Error
 // for an unreadable one.
 std::optional<Intrusion> load_intrusion(const std::filesystem::path& guest_dir);

@@ -269,74 +269,64 @@ void Portal::on_upstream(Connection& c, std::uint32_t events) {
         if ((events & EPOLLOUT) == 0) return;
         c.state = Connection::State::spliced;
         c.summary.reached_guest = true;
-        policy_.spliced(c.guest, c.peer, c.guest_port);
     }
     pump(c);
 }
 
-void Portal::pump(Connection& c) {
+ssize_t Portal::Buffer::fill_from(int fd, bool& eof) {
     char buf[16384];
-    bool moved = false;
-    auto fail = [&](const char* where) { finish(c, fmt::format("{}: {}", where, std::strerror(errno)), true); };
-    // Client -> buffer (also while waiting for the guest).
-    while (!c.client_eof && c.to_guest.pending() < kBufferBytes) {
-        ssize_t n = ::recv(c.client, buf, std::min(sizeof buf, kBufferBytes - c.to_guest.pending()), 0);
+    ssize_t total = 0;
+    while (!eof && pending() < kBufferBytes) {
+        ssize_t n = ::recv(fd, buf, std::min(sizeof buf, kBufferBytes - pending()), 0);
         if (n > 0) {
-            c.to_guest.data.append(buf, static_cast<std::size_t>(n));
-            c.summary.bytes_from_client += static_cast<std::uint64_t>(n);
-            moved = true;
+            data.append(buf, static_cast<std::size_t>(n));
+            total += n;
         } else if (n == 0) {
-            c.client_eof = true;
+            eof = true;
         } else if (errno == EAGAIN || errno == EINTR) {
             break;
         } else {
-            return fail("client");
+            return -1;
         }
     }
+    return total;
+}
+
+ssize_t Portal::Buffer::drain_to(int fd) {
+    ssize_t total = 0;
+    while (pending() > 0) {
+        ssize_t n = ::send(fd, data.data() + off, pending(), MSG_NOSIGNAL);
+        if (n > 0) {
+            off += static_cast<std::size_t>(n);
+            total += n;
+        } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            break;
+        } else {
+            return -1;
+        }
+    }
+    if (pending() == 0) {
+        data.clear();
+        off = 0;
+    }
+    return total;
+}
+
+void Portal::pump(Connection& c) {
+    auto fail = [&](const char* where) { finish(c, fmt::format("{}: {}", where, std::strerror(errno)), true); };
+    // Client -> buffer, also while waiting for the guest.
+    ssize_t from_client = c.to_guest.fill_from(c.client, c.client_eof);
+    if (from_client < 0) return fail("client");
+    c.summary.bytes_from_client += static_cast<std::uint64_t>(from_client);
+    bool moved = from_client > 0;
     if (c.state == Connection::State::spliced) {
-        // Guest -> buffer.
-        while (!c.guest_eof && c.to_client.pending() < kBufferBytes) {
-            ssize_t n = ::recv(c.upstream, buf, std::min(sizeof buf, kBufferBytes - c.to_client.pending()), 0);
-            if (n > 0) {
-                c.to_client.data.append(buf, static_cast<std::size_t>(n));
-                moved = true;
-            } else if (n == 0) {
-                c.guest_eof = true;
-            } else if (errno == EAGAIN || errno == EINTR) {
-                break;
-            } else {
-                return fail("guest");
-            }
-        }
-        // Buffers -> sockets.
-        while (c.to_guest.pending() > 0) {
-            ssize_t n = ::send(c.upstream, c.to_guest.data.data() + c.to_guest.off, c.to_guest.pending(), MSG_NOSIGNAL);
-            if (n > 0) {
-                c.to_guest.off += static_cast<std::size_t>(n);
-            } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-                break;
-            } else {
-                return fail("guest");
-            }
-        }
-        while (c.to_client.pending() > 0) {
-            ssize_t n =
-                ::send(c.client, c.to_client.data.data() + c.to_client.off, c.to_client.pending(), MSG_NOSIGNAL);
-            if (n > 0) {
-                c.to_client.off += static_cast<std::size_t>(n);
-                c.summary.bytes_to_client += static_cast<std::uint64_t>(n);
-            } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-                break;
-            } else {
-                return fail("client");
-            }
-        }
-        for (Buffer* b : {&c.to_guest, &c.to_client}) {
-            if (b->pending() == 0) {
-                b->data.clear();
-                b->off = 0;
-            }
-        }
+        ssize_t from_guest = c.to_client.fill_from(c.upstream, c.guest_eof);
+        if (from_guest < 0) return fail("guest");
+        moved = moved || from_guest > 0;
+        if (c.to_guest.drain_to(c.upstream) < 0) return fail("guest");
+        ssize_t to_client = c.to_client.drain_to(c.client);
+        if (to_client < 0) return fail("client");
+        c.summary.bytes_to_client += static_cast<std::uint64_t>(to_client);
         // A side that finished sending: pass the end on once its bytes are out.
         if (c.client_eof && c.to_guest.pending() == 0 && !c.upstream_shut) {
             ::shutdown(c.upstream, SHUT_WR);

@@ -55,8 +55,6 @@ public:
     virtual ~PortalPolicy() = default;
     // A new connection from `peer` to `public_port`.
     virtual Decision admit(const PeerAddress& peer, std::uint16_t public_port) = 0;
-    // The connection is spliced into the guest.
-    virtual void spliced(std::uint64_t guest, const PeerAddress& peer, std::uint16_t guest_port) = 0;
     // Bytes moved for a guest's connection (it is not idle).
     virtual void activity(std::uint64_t guest) = 0;
     // Every admitted (connect or wait) connection ends with exactly one call.
@@ -86,7 +84,6 @@ public:
     void guest_gone(std::uint64_t guest);
     void close_all();
 
-    std::size_t connections() const { return conns_.size(); }
     std::uint64_t accepted() const { return accepted_; }
 
 private:
@@ -94,6 +91,12 @@ private:
         std::string data;
         std::size_t off = 0;
         std::size_t pending() const { return data.size() - off; }
+        // Receives from `fd` until it would block, the buffer is full or the
+        // peer ends (sets `eof`). Returns the bytes received, -1 on an error.
+        ssize_t fill_from(int fd, bool& eof);
+        // Sends what is pending until `fd` would block; returns the bytes
+        // sent, -1 on an error.
+        ssize_t drain_to(int fd);
     };
     struct Connection {
         std::uint64_t id = 0;

@@ -84,7 +84,6 @@ public:
     int run();
 
     Decision admit(const PeerAddress& peer, std::uint16_t public_port) override;
-    void spliced(std::uint64_t guest, const PeerAddress& peer, std::uint16_t guest_port) override;
     void activity(std::uint64_t guest) override;
     void closed(std::uint64_t guest, const PeerAddress& peer, const ConnectionSummary& summary) override;
 
@@ -117,6 +116,8 @@ private:
     void tick();
     void refill_pool();
     void open_intrusion(Slot& slot, std::int64_t started_at);
+    // Safe from worker threads: EventLog is.
+    void emit_intrusion_closed(const Intrusion& i);
     void prune_if_over_budget();
     void publish(const Slot& slot);
     void unpublish(const Slot& slot);
@@ -303,16 +304,8 @@ void SensorDaemon::recover() {
         }
         if (open != open_by_guest.end()) {
             Intrusion i = open->second;
-            i.state = "closed";
-            i.ended_at = unix_now();
-            i.end_reason = "guest was gone when the sensor restarted";
-            for (const auto& f : pcap_files_in(g.pcap_dir())) i.pcap_files.push_back("pcap/" + f.filename().string());
-            i.disk_bytes = allocated_bytes(i.dir);
-            save_intrusion(i);
-            events_.emit("intrusion_closed", {{"intrusion_id", i.id},
-                                              {"source_ip", i.source_ip},
-                                              {"guest_id", i.guest_id},
-                                              {"reason", i.end_reason}});
+            close_intrusion(i, "guest was gone when the sensor restarted");
+            emit_intrusion_closed(i);
         }
     }
 }
@@ -391,8 +384,6 @@ Decision SensorDaemon::admit(const PeerAddress& peer, std::uint16_t public_port)
                                 {"waits_for_boot", !ready}});
     return d;
 }
-
-void SensorDaemon::spliced(std::uint64_t, const PeerAddress&, std::uint16_t) {}
 
 void SensorDaemon::activity(std::uint64_t guest) {
     if (auto it = slots_.find(guest); it != slots_.end()) it->second.last_activity = Clock::now();
@@ -489,27 +480,12 @@ void SensorDaemon::begin_stop(Slot& slot, const std::string& reason) {
         // The tap is gone now; the capture thread has ended with it.
         pcap.reset();
         if (intrusion) {
-            intrusion->state = "closed";
-            intrusion->ended_at = unix_now();
-            intrusion->end_reason = reason;
-            intrusion->pcap_files.clear();
-            for (const auto& f : pcap_files_in(guest.pcap_dir())) {
-                intrusion->pcap_files.push_back("pcap/" + f.filename().string());
-            }
-            intrusion->disk_bytes = allocated_bytes(intrusion->dir);
             try {
-                save_intrusion(*intrusion);
+                close_intrusion(*intrusion, reason);
             } catch (const std::exception& e) {
                 log_.line(fmt::format("intrusion {}: cannot save: {}", intrusion->id, e.what()));
             }
-            events_.emit("intrusion_closed", {{"intrusion_id", intrusion->id},
-                                              {"source_ip", intrusion->source_ip},
-                                              {"guest_id", guest.id},
-                                              {"reason", reason},
-                                              {"connections", intrusion->connections},
-                                              {"pcap_files", intrusion->pcap_files},
-                                              {"disk_bytes", intrusion->disk_bytes},
-                                              {"dir", intrusion->dir.string()}});
+            emit_intrusion_closed(*intrusion);
         }
         post(std::move(c));
     });
@@ -556,6 +532,17 @@ void SensorDaemon::drain_completions() {
                 break;
         }
     }
+}
+
+void SensorDaemon::emit_intrusion_closed(const Intrusion& i) {
+    events_.emit("intrusion_closed", {{"intrusion_id", i.id},
+                                      {"source_ip", i.source_ip},
+                                      {"guest_id", i.guest_id},
+                                      {"reason", i.end_reason},
+                                      {"connections", i.connections},
+                                      {"pcap_files", i.pcap_files},
+                                      {"disk_bytes", i.disk_bytes},
+                                      {"dir", i.dir.string()}});
 }
 
 void SensorDaemon::open_intrusion(Slot& s, std::int64_t started_at) {
@@ -636,32 +623,32 @@ void SensorDaemon::tick() {
 
 void SensorDaemon::prune_if_over_budget() {
     std::uint64_t budget = std::uint64_t{cfg_.sensor.disk_budget_mib} << 20;
-    auto intrusions = load_all_intrusions(cfg_.paths.state_dir);
+    // One walk per guest directory: the sizes found here decide what goes.
+    std::map<std::filesystem::path, std::uint64_t> bytes;
     std::uint64_t used = 0;
-    std::vector<std::pair<Intrusion, std::uint64_t>> closed;
     for (const auto& g : load_all_guests(cfg_.paths.state_dir)) {
-        if (g.owner == "sensor") used += allocated_bytes(g.dir);
+        if (g.owner != "sensor") continue;
+        used += bytes[g.dir] = allocated_bytes(g.dir);
     }
     if (used <= budget) return;
-    for (auto& i : intrusions) {
-        if (i.state == "closed") closed.emplace_back(i, allocated_bytes(i.dir));
-    }
-    // Oldest first (ids sort by start time).
-    for (auto& [i, bytes] : closed) {
+    // Oldest first (ids sort by start time); open intrusions are never pruned.
+    for (const auto& i : load_all_intrusions(cfg_.paths.state_dir)) {
         if (used <= budget) break;
+        if (i.state != "closed") continue;
+        std::uint64_t freed = bytes.contains(i.dir) ? bytes[i.dir] : allocated_bytes(i.dir);
         std::error_code ec;
         std::filesystem::remove_all(i.dir, ec);
         if (ec) {
             log_.line(fmt::format("intrusion {}: cannot prune {}: {}", i.id, i.dir.string(), ec.message()));
             continue;
         }
-        used -= std::min(used, bytes);
+        used -= std::min(used, freed);
         events_.emit("intrusion_pruned", {{"intrusion_id", i.id},
                                           {"source_ip", i.source_ip},
-                                          {"bytes", bytes},
+                                          {"bytes", freed},
                                           {"disk_used_after", used},
                                           {"disk_budget", budget}});
-        log_.line(fmt::format("intrusion {}: pruned ({} bytes) to stay within sensor.disk_budget_mib", i.id, bytes));
+        log_.line(fmt::format("intrusion {}: pruned ({} bytes) to stay within sensor.disk_budget_mib", i.id, freed));
     }
 }
 
