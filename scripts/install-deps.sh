@@ -12,7 +12,7 @@ run_pkgs=(
 	# guest kernel and image
 	linux-source-6.12 bc flex bison xz-utils debootstrap e2fsprogs
 	# host networking
-	iproute2 nftables libnftables-dev libpcap-dev
+	iproute2 nftables libnftables-dev libpcap-dev libseccomp-dev
 )
 test_pkgs=(
 	libgtest-dev libgmock-dev clang clang-format clang-tidy libclang-rt-14-dev

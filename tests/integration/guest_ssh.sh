@@ -18,6 +18,31 @@ log "guest $id at $gip booted in $(jq -r .boot_ms "$WORK/start.json") ms"
 [ "$(sensor_oyster guest list --json | jq -r ".[] | select(.id == \"$id\") | .state")" = running ] ||
 	fail "guest list does not show $id running"
 
+log "checking the jail of the UML process"
+pid="$(jq -r .pid "$STATE_DIR/guests/$id/guest.json")"
+status="$(cat "/proc/$pid/status")"
+echo "$status" | grep -Eq '^Uid:\s+4057[0-9]{3}\s+4057[0-9]{3}\s+4057[0-9]{3}\s+4057[0-9]{3}$' ||
+	fail "UML does not run as a guest uid: $(echo "$status" | grep ^Uid)"
+echo "$status" | grep -Eq '^Groups:\s*$' || fail "UML has supplementary groups"
+echo "$status" | grep -Eq '^NoNewPrivs:\s+1$' || fail "no_new_privs not set"
+echo "$status" | grep -Eq '^Seccomp:\s+2$' || fail "no seccomp filter on UML"
+echo "$status" | grep -Eq "^NSpid:\s+$pid\s+1$" || fail "UML is not pid 1 of its own pid namespace"
+root_view="$(cd "/proc/$pid/root" && find . -mindepth 1 | sort)"
+for unwanted in ./etc ./home ./root ./proc/self ./sys ./run ./usr/bin ".$STATE_DIR/platform.json" \
+	".$STATE_DIR/guests/$id/console.log" ".$STATE_DIR/guests/$id/capture.bin"; do
+	echo "$root_view" | grep -qxF "$unwanted" && fail "the jail shows $unwanted"
+done
+for wanted in ".$(jq -r .kernel "$STATE_DIR/platform.json")" ".$image" ".$cow" ./dev/net/tun ./proc/cpuinfo; do
+	echo "$root_view" | grep -qxF "$wanted" || fail "the jail lacks $wanted: $root_view"
+done
+touch "/proc/$pid/root/dev/x" 2>/dev/null && fail "the jail's root is writable"
+if [ -d /sys/fs/cgroup/memory/oyster ]; then
+	grep -q ":memory:/oyster/$id\$" "/proc/$pid/cgroup" || fail "UML is not in its memory cgroup"
+	grep -q ":pids:/oyster/$id\$" "/proc/$pid/cgroup" || fail "UML is not in its pids cgroup"
+	limit="$(cat "/sys/fs/cgroup/memory/oyster/$id/memory.limit_in_bytes")"
+	log "memory cgroup: limit $((limit >> 20)) MiB, in use $(($(cat "/sys/fs/cgroup/memory/oyster/$id/memory.usage_in_bytes") >> 20)) MiB"
+fi
+
 log "logging in over SSH from $ATTACKER_IP"
 out="$(attacker_ssh "$gip" 'cat /etc/debian_version; id -un; echo "$SSH_CONNECTION"; ps -e | wc -l;
 	echo oyster-was-here > /root/marker; sync')"
@@ -32,6 +57,7 @@ sensor_oyster guest stop "$id"
 [ "$(jq -r .state "$STATE_DIR/guests/$id/guest.json")" = stopped ] || fail "record not stopped"
 ip -n "$NS_SENSOR" link show "oyg$id" >/dev/null 2>&1 && fail "tap oyg$id left behind"
 pgrep -f "umid=$id" >/dev/null && fail "UML processes of $id left behind"
+for c in memory pids cpu; do [ -d "/sys/fs/cgroup/$c/oyster/$id" ] && fail "cgroup $c/oyster/$id left behind"; done
 
 log "checking base image checksum"
 [ "$(sha256sum "$image" | cut -d' ' -f1)" = "$base_sum_before" ] || fail "base image changed"

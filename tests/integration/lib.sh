@@ -131,7 +131,10 @@ jq_any() {  # jq_any [jq options...] FILTER FILE
 }
 
 # oyster inside the sensor namespace.
-sensor_oyster() { ip netns exec "$NS_SENSOR" "$OYSTER" --config "$CONFIG" "$@"; }
+# nsenter, not `ip netns exec`: that mounts a fresh /sys, hiding the host's
+# cgroup hierarchies the guests' limits live in (production runs the sensor
+# in the host's namespaces, with /sys as it is).
+sensor_oyster() { nsenter --net="/run/netns/$NS_SENSOR" "$OYSTER" --config "$CONFIG" "$@"; }
 
 # Runs a shell command in a guest over real OpenSSH, from the attacker host.
 attacker_ssh() {

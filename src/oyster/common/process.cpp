@@ -2,19 +2,24 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include "oyster/common/error.h"
@@ -46,19 +51,153 @@ std::vector<std::string> environment_with(const std::vector<std::string>& extra)
     _exit(127);
 }
 
-// After fork: only system calls. Order matters: limits and groups while
-// still root, then gid, then uid (after which nothing can be taken back).
-// Returns the step that failed, or nullptr.
-const char* enter_jail(const ProcessJail& jail) {
-    if (jail.private_tun) {
-        // Slave: host mounts still appear inside, ours never leak out.
-        if (::unshare(CLONE_NEWNS) != 0) return "unshare(CLONE_NEWNS)";
-        if (::mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) return "mount --make-rslave /";
-        if (::mount("tmpfs", "/dev/net", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=16k") != 0) {
-            return "mount tmpfs on /dev/net";
+// A jail's root, resolved before fork (the child may not allocate): every
+// path as the host sees it while the new root is assembled on the staging
+// directory, parents first.
+struct PreparedRoot {
+    struct Step {
+        const JailEntry* entry;
+        std::string host_target;  // staging + target
+        std::string host_parent;  // staging + dirname(target), for tun_device
+        bool source_is_directory = false;
+    };
+    std::vector<std::string> directories;  // staging + each parent directory, in order
+    std::vector<Step> steps;
+};
+
+PreparedRoot prepare_root(const ProcessJail& jail) {
+    PreparedRoot out;
+    std::vector<std::string> seen;
+    auto add_parents = [&](const std::filesystem::path& target) {
+        std::filesystem::path walk;
+        for (const auto& part : target.parent_path().relative_path()) {
+            walk /= part;
+            std::string host = jail.root_staging + "/" + walk.string();
+            if (std::find(seen.begin(), seen.end(), host) == seen.end()) {
+                seen.push_back(host);
+                out.directories.push_back(host);
+            }
         }
-        if (::mknod("/dev/net/tun", S_IFCHR | 0666, makedev(10, 200)) != 0) return "mknod /dev/net/tun";
-        if (::chmod("/dev/net/tun", 0666) != 0) return "chmod /dev/net/tun";
+    };
+    for (const auto& e : jail.root) {
+        std::filesystem::path target(e.target);
+        if (!target.is_absolute() || target.lexically_normal() != target || target == "/") {
+            throw Error("jail: target must be a normalized absolute path: " + e.target);
+        }
+        add_parents(target);
+        PreparedRoot::Step step{&e, jail.root_staging + e.target, jail.root_staging + target.parent_path().string()};
+        if (e.kind == JailEntry::Kind::bind_read_only || e.kind == JailEntry::Kind::bind_writable ||
+            e.kind == JailEntry::Kind::bind_device) {
+            std::error_code ec;
+            step.source_is_directory = std::filesystem::is_directory(e.source, ec);
+            if (!std::filesystem::exists(e.source, ec)) throw Error("jail: no such file to bind: " + e.source);
+        }
+        out.steps.push_back(std::move(step));
+    }
+    return out;
+}
+
+// After fork, as root, in a fresh mount namespace: assembles the new root on
+// the staging directory and pivots into it. Returns the failed step or nullptr.
+const char* enter_root(const ProcessJail& jail, const PreparedRoot& root) {
+    // Private: nothing mounted here shows on the host, nor the other way.
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return "mount --make-rprivate /";
+    const char* staging = jail.root_staging.c_str();
+    if (::mount("tmpfs", staging, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4m") != 0) {
+        return "mount the jail's root tmpfs";
+    }
+    for (const auto& dir : root.directories) {
+        if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return "mkdir in the jail's root";
+    }
+    for (const auto& step : root.steps) {
+        const JailEntry& e = *step.entry;
+        const char* target = step.host_target.c_str();
+        switch (e.kind) {
+            case JailEntry::Kind::bind_read_only:
+            case JailEntry::Kind::bind_writable:
+            case JailEntry::Kind::bind_device: {
+                if (step.source_is_directory) {
+                    if (::mkdir(target, 0755) != 0 && errno != EEXIST) return "mkdir a bind target";
+                } else {
+                    int fd = ::open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+                    if (fd < 0) return "create a bind target";
+                    ::close(fd);
+                }
+                if (::mount(e.source.c_str(), target, nullptr, MS_BIND, nullptr) != 0) return "bind mount";
+                unsigned long flags = MS_BIND | MS_REMOUNT | MS_NOSUID;
+                if (e.kind != JailEntry::Kind::bind_device) flags |= MS_NODEV;
+                if (e.kind != JailEntry::Kind::bind_writable) flags |= MS_RDONLY;
+                if (!e.exec) flags |= MS_NOEXEC;
+                if (::mount(nullptr, target, nullptr, flags, nullptr) != 0) return "remount a bind mount";
+                break;
+            }
+            case JailEntry::Kind::tmpfs: {
+                if (::mkdir(target, 0755) != 0 && errno != EEXIST) return "mkdir a tmpfs mount point";
+                unsigned long flags = MS_NOSUID | MS_NODEV | (e.exec ? 0 : MS_NOEXEC);
+                if (::mount("tmpfs", target, "tmpfs", flags, e.source.c_str()) != 0) return "mount tmpfs";
+                break;
+            }
+            case JailEntry::Kind::tun_device: {
+                // Its own small tmpfs: the root is nodev, a tun node needs dev.
+                const char* dir = step.host_parent.c_str();
+                if (::mkdir(dir, 0755) != 0 && errno != EEXIST) return "mkdir for /dev/net/tun";
+                if (::mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=16k") != 0) {
+                    return "mount tmpfs for /dev/net/tun";
+                }
+                if (::mknod(target, S_IFCHR | 0666, makedev(10, 200)) != 0) return "mknod /dev/net/tun";
+                if (::chmod(target, 0666) != 0) return "chmod /dev/net/tun";
+                if (::mount(nullptr, dir, nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, nullptr) != 0) {
+                    return "remount /dev/net read-only";
+                }
+                break;
+            }
+            case JailEntry::Kind::text_file: {
+                int fd = ::open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+                if (fd < 0) return "create a file in the jail";
+                std::size_t done = 0;
+                while (done < e.source.size()) {
+                    ssize_t n = ::write(fd, e.source.data() + done, e.source.size() - done);
+                    if (n < 0 && errno == EINTR) continue;
+                    if (n <= 0) {
+                        ::close(fd);
+                        return "write a file in the jail";
+                    }
+                    done += static_cast<std::size_t>(n);
+                }
+                ::close(fd);
+                break;
+            }
+        }
+    }
+    // pivot_root(".", ".") stacks the old root on top of the new one; the
+    // detach below then drops every host mount from this namespace.
+    if (::chdir(staging) != 0) return "chdir to the jail's root";
+    if (::syscall(SYS_pivot_root, ".", ".") != 0) return "pivot_root";
+    if (::umount2(".", MNT_DETACH) != 0) return "detach the host's root";
+    if (::chdir("/") != 0) return "chdir /";
+    if (::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+        return "remount the jail's root read-only";
+    }
+    return nullptr;
+}
+
+// After fork: only system calls. Order matters: cgroups and mounts while
+// still root, then limits, groups, gid, uid (after which nothing can be
+// taken back), then the seccomp filter, which must come last because it
+// forbids what came before.
+// Returns the step that failed, or nullptr.
+const char* enter_jail(const ProcessJail& jail, const PreparedRoot& root) {
+    for (const auto& procs : jail.cgroup_procs) {
+        // "0" is the writer itself, whatever pid namespace it is in.
+        int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0) return "open cgroup.procs";
+        bool ok = ::write(fd, "0", 1) == 1;
+        ::close(fd);
+        if (!ok) return "join cgroup";
+    }
+    if (!jail.root_staging.empty()) {
+        if (!jail.new_pid_namespace && ::unshare(CLONE_NEWNS) != 0) return "unshare(CLONE_NEWNS)";
+        if (const char* failed = enter_root(jail, root)) return failed;
     }
     for (const auto& [resource, value] : jail.limits) {
         rlimit rl{value, value};
@@ -70,8 +209,23 @@ const char* enter_jail(const ProcessJail& jail) {
         if (::setresuid(jail.uid, jail.uid, jail.uid) != 0) return "setresuid";
         if (::getuid() != jail.uid || ::geteuid() != jail.uid) return "uid check";
     }
-    if (jail.no_new_privs && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return "no_new_privs";
+    if ((jail.no_new_privs || !jail.seccomp_program.empty()) && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        return "no_new_privs";
+    }
+    if (!jail.seccomp_program.empty()) {
+        sock_fprog prog{static_cast<unsigned short>(jail.seccomp_program.size()),
+                        const_cast<sock_filter*>(jail.seccomp_program.data())};
+        if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) return "seccomp";
+    }
     return nullptr;
+}
+
+// fork(), or a clone into new pid and mount namespaces (the child is pid 1
+// there). Raw clone: the child only makes system calls before execve.
+pid_t fork_for(const ProcessJail* jail) {
+    if (jail == nullptr || !jail->new_pid_namespace) return ::fork();
+    unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
+    return static_cast<pid_t>(::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0UL));
 }
 
 }  // namespace
@@ -122,9 +276,23 @@ pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem:
     int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (log < 0) throw_errno("open " + log_file.string());
     auto args = to_argv(argv);
-    std::vector<std::string> env_store = environment_with(extra_env);
+    std::vector<std::string> env_store =
+        (jail != nullptr && jail->clean_environment) ? extra_env : environment_with(extra_env);
     auto envp = to_argv(env_store);
-    pid_t pid = ::fork();
+    PreparedRoot root;
+    if (jail != nullptr && !jail->root_staging.empty()) {
+        try {
+            root = prepare_root(*jail);
+        } catch (...) {
+            ::close(log);
+            throw;
+        }
+    }
+    if (jail != nullptr && jail->seccomp_program.size() > 0xffff) {
+        ::close(log);
+        throw Error("jail: seccomp program too long");
+    }
+    pid_t pid = fork_for(jail);
     if (pid < 0) {
         int err = errno;
         ::close(log);
@@ -151,7 +319,7 @@ pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem:
         // (libpcap, libnftables) open descriptors without O_CLOEXEC.
         ::close_range(pass_fd >= 0 ? 4 : 3, ~0U, 0);
         if (jail != nullptr) {
-            if (const char* failed = enter_jail(*jail)) {
+            if (const char* failed = enter_jail(*jail, root)) {
                 // Into the console log, where start_guest's error shows it.
                 const char prefix[] = "oyster: cannot jail the guest process: ";
                 [[maybe_unused]] auto a = ::write(2, prefix, sizeof prefix - 1);
@@ -195,6 +363,31 @@ bool process_alive(pid_t pid, std::optional<std::uint64_t> start_time) {
     auto st = process_start_time(pid);
     if (!st) return false;
     return !start_time || *st == *start_time;
+}
+
+std::vector<std::string> shared_libraries_of(const std::string& binary) {
+    static std::mutex mutex;
+    static std::map<std::string, std::vector<std::string>> cache;
+    std::lock_guard lock(mutex);
+    if (auto it = cache.find(binary); it != cache.end()) return it->second;
+    auto result = run_capture({"ldd", binary}, {}, ChildStderr::discard);
+    std::vector<std::string> libs;
+    if (result.exit_code == 0) {
+        std::istringstream lines(result.stdout_text);
+        for (std::string line; std::getline(lines, line);) {
+            // "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" or
+            // "/lib64/ld-linux-x86-64.so.2 (0x...)"; the vDSO has no path.
+            std::istringstream words(line);
+            for (std::string w; words >> w;) {
+                if (w.starts_with('/')) {
+                    libs.push_back(w);
+                    break;
+                }
+            }
+        }
+    }
+    cache[binary] = libs;
+    return libs;
 }
 
 std::filesystem::path find_in_path(const std::string& name) {

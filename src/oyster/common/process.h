@@ -2,6 +2,7 @@
 // long-lived guest processes that outlive the command that started them.
 #pragma once
 
+#include <linux/filter.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -28,26 +29,56 @@ enum class ChildStderr { inherit, discard };
 CommandResult run_capture(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {},
                           ChildStderr child_stderr = ChildStderr::inherit);
 
-// What a spawned process gives up before it runs (see sandbox/jail.h): its
-// uid and gid (no supplementary groups), resource limits, and the ability to
-// gain privileges again (no_new_privs). A uid of 0 keeps root.
+// One thing the jailed process's filesystem holds (see ProcessJail::root).
+// `target` is the absolute path inside the jail; its parent directories are
+// made as needed (root-owned, 0755).
+struct JailEntry {
+    enum class Kind {
+        bind_read_only,  // `source` (a host file or directory), read-only, nosuid, nodev, noexec unless exec
+        bind_writable,   // `source`, writable, nosuid, nodev
+        bind_device,     // `source` (a host device node such as /dev/null), read-only mount
+        tmpfs,           // a fresh tmpfs; `source` holds its mount options ("size=...,mode=...")
+        tun_device,      // a tmpfs at `target`'s directory holding a 0666 /dev/net/tun node
+        text_file,       // a read-only file whose contents are `source`
+    };
+    Kind kind = Kind::bind_read_only;
+    std::string target;
+    std::string source;
+    bool exec = false;  // bind_read_only/tmpfs: programs may be run or mapped executable from it
+};
+
+// What a spawned process gives up before it runs (see sandbox/jail.h). Each
+// part is optional; all that are given are applied, or the process does not
+// run at all.
 struct ProcessJail {
-    uid_t uid = 0;
+    uid_t uid = 0;  // 0 keeps root
     gid_t gid = 0;
     std::vector<std::pair<int, rlim_t>> limits;  // RLIMIT_*, soft = hard
     bool no_new_privs = false;
-    // A mount namespace of its own in which /dev/net/tun is a fresh node
-    // usable by the jailed uid (the host's may be root-only); the kernel
-    // still lets that uid attach only to taps it owns.
-    bool private_tun = false;
+    // Its own pid namespace: it is pid 1 there, sees and signals only its
+    // own descendants, and all of them die with it.
+    bool new_pid_namespace = false;
+    // When not empty: a private mount namespace whose root is a fresh
+    // read-only tmpfs holding only `root` (entered with pivot_root; the
+    // host's filesystem is not reachable from it). `root_staging` is an empty
+    // host directory the new root is assembled on.
+    std::string root_staging;
+    std::vector<JailEntry> root;
+    // cgroup.procs files the process joins before anything else.
+    std::vector<std::string> cgroup_procs;
+    // A seccomp filter installed just before execve (see sandbox/seccomp_policy.h).
+    std::vector<sock_filter> seccomp_program;
+    // The environment is `extra_env` only, not the caller's (which may hold
+    // secrets).
+    bool clean_environment = false;
 };
-
 // Starts argv in a new session (its own process group) with stdin from
 // /dev/null, stdout+stderr appended to `log_file`, the environment plus
 // `extra_env` ("NAME=value"), `pass_fd` (when >= 0) as descriptor 3 and no
 // other descriptor of ours, and `jail` (when given) applied before exec; a
-// jail that cannot be applied makes the child exit 126 rather than run
-// unjailed. Returns the pid.
+// jail that cannot be applied makes the child write the failed step to
+// `log_file` and exit 126 rather than run unjailed. Returns the pid (as the
+// caller's pid namespace sees it).
 pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem::path& log_file,
                     const std::vector<std::string>& extra_env = {}, int pass_fd = -1,
                     const ProcessJail* jail = nullptr);
@@ -58,6 +89,11 @@ std::optional<std::uint64_t> process_start_time(pid_t pid);
 
 // True if `pid` exists, is not a zombie, and (when given) started at `start_time`.
 bool process_alive(pid_t pid, std::optional<std::uint64_t> start_time = std::nullopt);
+
+// The shared libraries `binary` loads, its interpreter included, as ldd
+// lists them (what a jail's root must hold to run it); empty for a static
+// binary. Cached per path.
+std::vector<std::string> shared_libraries_of(const std::string& binary);
 
 // Path of the program `name` in PATH, or empty.
 std::filesystem::path find_in_path(const std::string& name);

@@ -114,21 +114,6 @@ void kill_guest_processes(const GuestRecord& g) {
     if (g.pid > 0) ::kill(-g.pid, SIGKILL);
 }
 
-// The jailed UML process opens its kernel, base image and COW file by path,
-// as an unprivileged uid: every directory above them must let others pass.
-void check_reachable_by_others(const std::filesystem::path& file) {
-    for (auto dir = std::filesystem::absolute(file).parent_path(); !dir.empty(); dir = dir.parent_path()) {
-        struct stat st {};
-        if (::stat(dir.c_str(), &st) == 0 && (st.st_mode & S_IXOTH) == 0) {
-            throw Error(
-                fmt::format("the guest's unprivileged uid cannot reach {}: directory {} is not searchable by "
-                            "others (chmod o+x {})",
-                            file.string(), dir.string(), dir.string()));
-        }
-        if (dir == dir.root_path()) break;
-    }
-}
-
 }  // namespace
 
 std::vector<std::string> uml_command_line(const Config& cfg, const Platform& platform, const GuestRecord& g) {
@@ -256,6 +241,8 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
 
     auto cleanup_failed = [&](const std::string& why) -> Error {
         kill_guest_processes(g);
+        wait_exit(g, std::chrono::seconds(5));
+        release_guest_files(g);
         try {
             delete_tap(g.tap);
         } catch (const Error&) {
@@ -276,10 +263,10 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
     try {
         if (opts.on_tap_ready) opts.on_tap_ready(g);
         prepare_guest_files(g);
-        check_reachable_by_others(g.cow);
-        check_reachable_by_others(platform.kernel);
-        check_reachable_by_others(platform.image);
-        ProcessJail jail = guest_jail(cfg, g);
+        std::vector<std::string> jail_notes;
+        ProcessJail jail = guest_jail(cfg, g, jail_notes);
+        for (const auto& note : jail_notes) log << fmt::format("guest {}: {}\n", g.id, note);
+        // No TMPDIR: UML then puts its memory file in the jail's /dev/shm.
         std::vector<std::string> env;
         int capture_fd = -1;
         if (cfg.capture.enabled) {
@@ -287,9 +274,10 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
             // host even if every Oyster process dies.
             capture_fd = ::open(g.capture_file().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
             if (capture_fd < 0) throw_errno("create " + g.capture_file().string());
-            env = {"OYSTER_CAPTURE_FD=3",
-                   fmt::format("OYSTER_EXEC_CONTENT_LIMIT={}", std::uint64_t{cfg.capture.exec_content_limit_mib} << 20),
-                   "OYSTER_HONEYLOG_KEY=" + platform.honeylog_key};
+            env.insert(env.end(), {fmt::format("OYSTER_CAPTURE_FD={}", kCaptureFd),
+                                   fmt::format("OYSTER_EXEC_CONTENT_LIMIT={}",
+                                               std::uint64_t{cfg.capture.exec_content_limit_mib} << 20),
+                                   "OYSTER_HONEYLOG_KEY=" + platform.honeylog_key});
         }
         try {
             g.pid = spawn_session(uml_command_line(cfg, platform, g), g.console_log(), env, capture_fd, &jail);

@@ -4,7 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
+#include <fmt/format.h>
+
 #include "oyster/common/error.h"
+#include "oyster/common/paths.h"
+#include "oyster/sandbox/guest_cgroup.h"
+#include "oyster/sandbox/seccomp_policy.h"
 
 namespace oyster {
 namespace {
@@ -13,9 +20,19 @@ namespace {
 // process): an idle Debian guest has about 45.
 constexpr rlim_t kMaxProcesses = 2048;
 constexpr rlim_t kMaxOpenFiles = 1024;
+// Host memory a guest needs beyond its RAM: UML's own text and data, page
+// tables and stub pages of each guest process (measured: docs/threat-model.md).
+constexpr std::uint64_t kMemoryHeadroomMib = 256;
 
 void chown_path(const std::filesystem::path& p, uid_t uid, gid_t gid) {
     if (::lchown(p.c_str(), uid, gid) != 0) throw_errno("chown " + p.string());
+}
+
+SeccompViolation seccomp_mode() {
+    // Diagnostics only (docs/threat-model.md): log instead of kill, to find
+    // a call a new kernel version makes.
+    const char* v = std::getenv("OYSTER_SECCOMP_LOG");
+    return v != nullptr && std::string(v) == "1" ? SeccompViolation::log : SeccompViolation::kill;
 }
 
 }  // namespace
@@ -24,27 +41,61 @@ uid_t guest_uid(std::uint32_t slot) {
     return kGuestUidBase + slot;
 }
 
-ProcessJail guest_jail(const Config& cfg, const GuestRecord& g) {
+ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std::string>& notes) {
     ProcessJail j;
     j.uid = guest_uid(g.slot);
     j.gid = guest_uid(g.slot);
     j.no_new_privs = true;
-    j.private_tun = true;
+    j.new_pid_namespace = true;
+    j.clean_environment = true;
     // UML's kernel process maps the guest's memory and a few MiB of its own;
     // its children map parts of that memory. Twice the memory plus 1 GiB
     // leaves room without letting one guest reserve the host's.
     rlim_t as = (rlim_t{cfg.guest.memory_mib} * 2 + 1024) << 20;
     j.limits = {{RLIMIT_AS, as}, {RLIMIT_NOFILE, kMaxOpenFiles}, {RLIMIT_NPROC, kMaxProcesses}, {RLIMIT_CORE, 0}};
+
+    using Kind = JailEntry::Kind;
+    j.root_staging = (g.dir / "jail").string();
+    j.root.push_back({Kind::bind_read_only, g.kernel.string(), g.kernel.string(), true});
+    for (const auto& lib : shared_libraries_of(g.kernel.string()))
+        j.root.push_back({Kind::bind_read_only, lib, lib, true});
+    j.root.push_back({Kind::bind_read_only, g.image.string(), g.image.string()});
+    j.root.push_back({Kind::bind_writable, g.cow.string(), g.cow.string()});
+    j.root.push_back({Kind::bind_writable, g.uml_dir().string(), g.uml_dir().string()});
+    for (const char* dev : {"/dev/null", "/dev/random", "/dev/urandom"})
+        j.root.push_back({Kind::bind_device, dev, dev});
+    j.root.push_back({Kind::tun_device, "/dev/net/tun", ""});
+    // UML's memory file: the guest's RAM, mapped executable. /dev/shm is
+    // UML's own first choice, and not a place a state directory is bound.
+    j.root.push_back({Kind::tmpfs, "/dev/shm",
+                      fmt::format("mode=0700,uid={},gid={},size={}m", j.uid, j.gid, cfg.guest.memory_mib + 64), true});
+    j.root.push_back({Kind::text_file, "/proc/cpuinfo", read_file("/proc/cpuinfo")});
+
+    GuestCgroupLimits limits;
+    limits.memory_bytes = (std::uint64_t{cfg.guest.memory_mib} + kMemoryHeadroomMib) << 20;
+    limits.max_processes = kMaxProcesses;
+    limits.cpu_percent = 100;
+    GuestCgroup cgroup = create_guest_cgroup(g.id, limits);
+    j.cgroup_procs = cgroup.procs_files;
+    notes = cgroup.notes;
+
+    j.seccomp_program = uml_seccomp_program(kCaptureFd, seccomp_mode());
     return j;
 }
 
 void prepare_guest_files(const GuestRecord& g) {
     uid_t uid = guest_uid(g.slot);
     std::filesystem::create_directories(g.uml_dir());
+    // A runtime directory left by an earlier run of this guest holds a pid
+    // file UML would take for a live instance.
+    std::error_code ec;
+    std::filesystem::remove_all(g.uml_dir() / g.id, ec);
     chown_path(g.uml_dir(), uid, uid);
     ::chmod(g.uml_dir().c_str(), 0700);
     chown_path(g.cow, uid, uid);
     ::chmod(g.cow.c_str(), 0600);
+    std::filesystem::create_directories(g.dir / "jail");
+    ::chmod((g.dir / "jail").c_str(), 0700);
     // Traversable (UML opens its COW file and runtime directory by path),
     // not listable or writable.
     chown_path(g.dir, 0, 0);
@@ -61,6 +112,7 @@ void release_guest_files(const GuestRecord& g) {
         }
         ::lchown(g.uml_dir().c_str(), 0, 0);
     }
+    remove_guest_cgroup(g.id);
     // The directory stays traversable (0711): its files are root's again, and
     // a later guest may boot from this COW file (`guest start --cow`).
 }

@@ -4,21 +4,32 @@
 //   - its own unprivileged uid and gid, kGuestUidBase + the guest's slot:
 //     no two live guests share one, and none is root;
 //   - no supplementary groups, no_new_privs (setuid programs give nothing);
-//   - a mount namespace of its own, where /dev/net/tun is a private node it
-//     may open (it can still attach only to the tap made for it);
+//   - its own pid namespace: it sees and can signal only its own processes,
+//     and they all die with it;
+//   - its own mount namespace whose root is a read-only tmpfs holding only
+//     the kernel binary and the libraries it loads, the base image
+//     (read-only), its COW file and runtime directory, /dev/null, random,
+//     a private /dev/net/tun (it can attach only to the tap made for it),
+//     a private /dev/shm for UML's memory file, and a copy of the host's
+//     /proc/cpuinfo (UML reads the host CPU's features from it). No other
+//     host file, no /proc, no /sys;
+//   - a seccomp allowlist (sandbox/seccomp_policy.h);
+//   - cgroup limits when the host has them (sandbox/guest_cgroup.h);
 //   - rlimits: address space (guest memory + headroom), open files,
 //     processes per uid (a fork bomb in the guest stops there: each guest
-//     process is a host process), no core dumps.
-// Files: the guest directory stays root's (mode 0711), so the jailed uid
-// cannot unlink or rename the evidence in it (capture, console, records);
-// only the COW disk and UML's runtime directory (mconsole socket) are the
-// uid's. When the guest stops they are given back to root, so a later guest
-// on the same slot (same uid) cannot read them.
+//     process is a host process), no core dumps;
+//   - an environment of its own (not the sensor's).
+// Files: the guest directory stays root's (mode 0711); only the COW disk and
+// UML's runtime directory (mconsole socket) are the uid's, and only they are
+// in its view. When the guest stops they are given back to root, so a later
+// guest on the same slot (same uid) cannot read them.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "oyster/common/config.h"
 #include "oyster/common/process.h"
@@ -28,16 +39,23 @@ namespace oyster {
 
 inline constexpr uid_t kGuestUidBase = 4057000;
 
+// The descriptor the guest kernel writes its capture stream to.
+inline constexpr int kCaptureFd = 3;
+
 uid_t guest_uid(std::uint32_t slot);
 
-// The restrictions for the UML process of guest `g`.
-ProcessJail guest_jail(const Config& cfg, const GuestRecord& g);
+// The restrictions for the UML process of guest `g`, and the environment
+// it runs with (`extra_env` plus what UML needs). `notes` gets what could
+// not be applied on this host (missing cgroup controllers). Throws
+// oyster::Error.
+ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std::string>& notes);
 
-// Hands the COW file and the UML runtime directory to the guest's uid and
-// closes the guest directory to everyone else. Throws oyster::Error.
+// Hands the COW file and the UML runtime directory to the guest's uid, makes
+// the jail's staging directory and closes the guest directory to everyone
+// else. Throws oyster::Error.
 void prepare_guest_files(const GuestRecord& g);
 
-// Gives them back to root after the guest has stopped.
+// Gives them back to root after the guest has stopped, and removes its cgroups.
 void release_guest_files(const GuestRecord& g);
 
 }  // namespace oyster

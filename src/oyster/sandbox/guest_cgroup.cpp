@@ -1,0 +1,132 @@
+#include "oyster/sandbox/guest_cgroup.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "oyster/common/error.h"
+
+namespace oyster {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint64_t kCpuPeriodUs = 100000;
+
+void write_file(const fs::path& file, const std::string& value) {
+    std::ofstream out(file);
+    out << value;
+    out.flush();
+    if (!out) throw Error("cannot set " + file.string() + " to " + value);
+}
+
+bool is_v2(const fs::path& root) {
+    std::error_code ec;
+    return fs::exists(root / "cgroup.controllers", ec);
+}
+
+// cgroup v1: one hierarchy per controller, mounted at <root>/<name>.
+bool v1_has(const fs::path& root, const char* controller) {
+    std::error_code ec;
+    return fs::exists(root / controller / "tasks", ec);
+}
+
+std::vector<std::string> v2_controllers(const fs::path& root) {
+    std::ifstream in(root / "cgroup.controllers");
+    std::vector<std::string> out;
+    for (std::string c; in >> c;) out.push_back(c);
+    return out;
+}
+
+std::uint64_t cpu_quota_us(const GuestCgroupLimits& limits) {
+    return kCpuPeriodUs * limits.cpu_percent / 100;
+}
+
+fs::path make_group(const fs::path& base, const std::string& guest_id) {
+    fs::path dir = base / "oyster" / guest_id;
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw Error("cannot create cgroup " + dir.string() + ": " + ec.message());
+    return dir;
+}
+
+}  // namespace
+
+GuestCgroup create_guest_cgroup(const std::string& guest_id, const GuestCgroupLimits& limits,
+                                const std::string& cgroup_root) {
+    GuestCgroup out;
+    fs::path root(cgroup_root);
+    if (is_v2(root)) {
+        auto available = v2_controllers(root);
+        auto has = [&](const std::string& c) {
+            return std::find(available.begin(), available.end(), c) != available.end();
+        };
+        std::string enable;
+        for (const char* c : {"memory", "pids", "cpu"}) {
+            if (has(c)) {
+                enable += std::string(enable.empty() ? "" : " ") + "+" + c;
+            } else {
+                out.notes.push_back(std::string("cgroup v2 controller '") + c + "' is not available");
+            }
+        }
+        fs::path dir = make_group(root, guest_id);
+        if (!enable.empty()) {
+            write_file(root / "cgroup.subtree_control", enable);
+            write_file(root / "oyster" / "cgroup.subtree_control", enable);
+        }
+        if (has("memory")) {
+            write_file(dir / "memory.max", std::to_string(limits.memory_bytes));
+            std::error_code ec;
+            if (fs::exists(dir / "memory.swap.max", ec)) write_file(dir / "memory.swap.max", "0");
+        }
+        if (has("pids")) write_file(dir / "pids.max", std::to_string(limits.max_processes));
+        if (has("cpu") && limits.cpu_percent > 0) {
+            write_file(dir / "cpu.max", std::to_string(cpu_quota_us(limits)) + " " + std::to_string(kCpuPeriodUs));
+        }
+        out.procs_files.push_back((dir / "cgroup.procs").string());
+        return out;
+    }
+    if (v1_has(root, "memory")) {
+        fs::path dir = make_group(root / "memory", guest_id);
+        write_file(dir / "memory.limit_in_bytes", std::to_string(limits.memory_bytes));
+        std::error_code ec;
+        // Memory plus swap no larger than memory: the guest does not swap.
+        if (fs::exists(dir / "memory.memsw.limit_in_bytes", ec)) {
+            write_file(dir / "memory.memsw.limit_in_bytes", std::to_string(limits.memory_bytes));
+        }
+        out.procs_files.push_back((dir / "cgroup.procs").string());
+    } else {
+        out.notes.push_back("cgroup v1 controller 'memory' is not mounted");
+    }
+    if (v1_has(root, "pids")) {
+        fs::path dir = make_group(root / "pids", guest_id);
+        write_file(dir / "pids.max", std::to_string(limits.max_processes));
+        out.procs_files.push_back((dir / "cgroup.procs").string());
+    } else {
+        out.notes.push_back("cgroup v1 controller 'pids' is not mounted");
+    }
+    if (v1_has(root, "cpu") && limits.cpu_percent > 0) {
+        fs::path dir = make_group(root / "cpu", guest_id);
+        write_file(dir / "cpu.cfs_period_us", std::to_string(kCpuPeriodUs));
+        write_file(dir / "cpu.cfs_quota_us", std::to_string(cpu_quota_us(limits)));
+        out.procs_files.push_back((dir / "cgroup.procs").string());
+    } else if (limits.cpu_percent > 0) {
+        out.notes.push_back("cgroup v1 controller 'cpu' is not mounted");
+    }
+    return out;
+}
+
+void remove_guest_cgroup(const std::string& guest_id, const std::string& cgroup_root) {
+    fs::path root(cgroup_root);
+    if (guest_id.empty() || guest_id.find('/') != std::string::npos || guest_id.find("..") != std::string::npos) return;
+    // rmdir, not remove_all: a cgroup directory's files cannot be unlinked.
+    if (is_v2(root)) {
+        ::rmdir((root / "oyster" / guest_id).c_str());
+        return;
+    }
+    for (const char* c : {"memory", "pids", "cpu"}) ::rmdir((root / c / "oyster" / guest_id).c_str());
+}
+
+}  // namespace oyster

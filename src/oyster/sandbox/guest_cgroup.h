@@ -1,0 +1,40 @@
+// Host cgroup limits for one guest's UML process and everything it starts:
+// memory (the guest's RAM plus what UML and its per-guest-process host
+// processes need), number of processes, and at most one CPU, so one guest
+// can neither exhaust the host nor starve the sensor and the other guests.
+//
+// Where: /sys/fs/cgroup/<controller>/oyster/<guest id> on a cgroup v1 host,
+// /sys/fs/cgroup/oyster/<guest id> on a cgroup v2 host (the `oyster` group
+// has no processes of its own, so it may delegate controllers). A controller
+// the host does not offer is skipped and named in the returned notes; with
+// none at all, the guest runs with rlimits only (see sandbox/jail.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace oyster {
+
+struct GuestCgroupLimits {
+    std::uint64_t memory_bytes = 0;
+    std::uint64_t max_processes = 0;
+    std::uint32_t cpu_percent = 100;  // of one CPU
+};
+
+struct GuestCgroup {
+    std::vector<std::string> procs_files;  // the cgroup.procs to join, one per hierarchy
+    std::vector<std::string> notes;        // controllers that were not available
+};
+
+// Creates (or resets) the guest's cgroups with `limits`. `cgroup_root` is
+// /sys/fs/cgroup except in tests. Throws oyster::Error naming the file when
+// an available controller refuses a limit.
+GuestCgroup create_guest_cgroup(const std::string& guest_id, const GuestCgroupLimits& limits,
+                                const std::string& cgroup_root = "/sys/fs/cgroup");
+
+// Removes them once their processes are gone; best effort (a cgroup that
+// still holds a process stays, and is reused by the next start).
+void remove_guest_cgroup(const std::string& guest_id, const std::string& cgroup_root = "/sys/fs/cgroup");
+
+}  // namespace oyster

@@ -1,0 +1,230 @@
+#include "oyster/sandbox/seccomp_policy.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "oyster/common/error.h"
+
+namespace oyster {
+namespace {
+
+// Plain calls UML (kernel, helpers, stubs) and glibc make while it runs,
+// measured by running guests under SeccompViolation::log through boot,
+// logins, disk and network load and shutdown. Calls that are harmless
+// (time, identity, memory of the process itself) are allowed even where
+// not seen, so an unusual path in UML does not kill a guest.
+constexpr const char* kAllowed[] = {
+    // files and descriptors (only what the jail's root holds is reachable)
+    "read",
+    "write",
+    "readv",
+    "writev",
+    "pread64",
+    "pwrite64",
+    "preadv",
+    "pwritev",
+    "preadv2",
+    "pwritev2",
+    "lseek",
+    "close",
+    "open",
+    "openat",
+    "fstat",
+    "stat",
+    "lstat",
+    "newfstatat",
+    "statx",
+    "statfs",
+    "fstatfs",
+    "access",
+    "faccessat",
+    "faccessat2",
+    "readlink",
+    "readlinkat",
+    "getdents64",
+    "mkdir",
+    "mkdirat",
+    "rmdir",
+    "unlink",
+    "unlinkat",
+    "fchmod",
+    "fsync",
+    "fdatasync",
+    "flock",
+    "ioctl",
+    "pipe",
+    "pipe2",
+    "poll",
+    "ppoll",
+    "select",
+    "pselect6",
+    "epoll_create",
+    "epoll_create1",
+    "epoll_ctl",
+    "epoll_wait",
+    "epoll_pwait",
+    "eventfd2",
+    "umask",
+    "getcwd",
+    "chdir",
+    // memory of the process itself
+    "mmap",
+    "munmap",
+    "mprotect",
+    "mremap",
+    "madvise",
+    "brk",
+    "msync",
+    "mincore",
+    // signals and processes within the jail's pid namespace
+    "rt_sigaction",
+    "rt_sigprocmask",
+    "rt_sigreturn",
+    "rt_sigsuspend",
+    "rt_sigtimedwait",
+    "rt_sigpending",
+    "sigaltstack",
+    "kill",
+    "tgkill",
+    "tkill",
+    "pause",
+    "ptrace",
+    "wait4",
+    "waitid",
+    "exit",
+    "exit_group",
+    "execve",
+    "vfork",
+    "fork",
+    "prctl",
+    "arch_prctl",
+    "set_tid_address",
+    "set_robust_list",
+    "get_robust_list",
+    "rseq",
+    "futex",
+    "sched_yield",
+    "sched_getaffinity",
+    "restart_syscall",
+    // identity and limits (read, or lowered)
+    "getpid",
+    "getppid",
+    "gettid",
+    "getuid",
+    "geteuid",
+    "getgid",
+    "getegid",
+    "getresuid",
+    "getresgid",
+    "getgroups",
+    "getpgrp",
+    "getpgid",
+    "getsid",
+    "setsid",
+    "getrlimit",
+    "prlimit64",
+    "getrusage",
+    "sysinfo",
+    "uname",
+    "times",
+    "getrandom",
+    // time
+    "clock_gettime",
+    "clock_getres",
+    "clock_nanosleep",
+    "nanosleep",
+    "gettimeofday",
+    "time",
+    "timer_create",
+    "timer_settime",
+    "timer_gettime",
+    "timer_getoverrun",
+    "timer_delete",
+    "setitimer",
+    "getitimer",
+    "alarm",
+    // the mconsole's datagram socket (AF_UNIX only, below): no connect,
+    // listen or accept
+    "bind",
+    "recvfrom",
+    "recvmsg",
+    "sendto",
+    "sendmsg",
+    "getsockname",
+    "getsockopt",
+    "setsockopt",
+    "shutdown",
+};
+
+// Namespace flags clone() may not use: a user namespace would hand the
+// attacker a root-in-namespace view of much more kernel code.
+constexpr unsigned long kNamespaceFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
+                                          CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME;
+
+struct ContextDeleter {
+    void operator()(void* ctx) const { seccomp_release(ctx); }
+};
+
+void check(int rc, const char* what) {
+    if (rc < 0) throw Error(std::string("seccomp: ") + what + ": " + std::strerror(-rc));
+}
+
+}  // namespace
+
+std::vector<sock_filter> uml_seccomp_program(int protected_fd, SeccompViolation on_violation) {
+    std::uint32_t deny = on_violation == SeccompViolation::log ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS;
+    std::unique_ptr<void, ContextDeleter> holder(seccomp_init(deny));
+    if (!holder) throw Error("seccomp: cannot create a filter context");
+    scmp_filter_ctx ctx = holder.get();
+    auto allow = [&](const char* name, unsigned count = 0, const scmp_arg_cmp* args = nullptr) {
+        int nr = seccomp_syscall_resolve_name(name);
+        if (nr == __NR_SCMP_ERROR) throw Error(std::string("seccomp: unknown system call ") + name);
+        check(seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, count, args), name);
+    };
+    for (const char* name : kAllowed) allow(name);
+
+    auto fd = static_cast<scmp_datum_t>(protected_fd);
+    // The evidence descriptor: any operation on other descriptors.
+    const scmp_arg_cmp not_protected[] = {SCMP_A0(SCMP_CMP_NE, fd)};
+    for (const char* name : {"ftruncate", "fallocate", "dup", "dup2", "dup3"}) allow(name, 1, not_protected);
+    allow("fcntl", 1, not_protected);
+    // ... and on it, only reading its flags or setting close-on-exec.
+    for (int cmd : {F_GETFL, F_GETFD, F_SETFD}) {
+        const scmp_arg_cmp on_protected[] = {SCMP_A0(SCMP_CMP_EQ, fd),
+                                             SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(cmd))};
+        allow("fcntl", 2, on_protected);
+    }
+    const scmp_arg_cmp unix_only[] = {SCMP_A0(SCMP_CMP_EQ, AF_UNIX)};
+    allow("socket", 1, unix_only);
+    allow("socketpair", 1, unix_only);
+    const scmp_arg_cmp no_namespaces[] = {SCMP_A0(SCMP_CMP_MASKED_EQ, kNamespaceFlags, 0)};
+    allow("clone", 1, no_namespaces);
+    // clone3 passes its flags in memory, which a filter cannot read: ENOSYS
+    // makes glibc fall back to clone().
+    check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0), "clone3");
+
+    // Export to memory: the child installs it with one prctl and may not
+    // allocate after fork.
+    int memfd = ::memfd_create("oyster-seccomp", MFD_CLOEXEC);
+    if (memfd < 0) throw_errno("memfd_create");
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{memfd};
+    check(seccomp_export_bpf(ctx, memfd), "export");
+    off_t size = ::lseek(memfd, 0, SEEK_END);
+    if (size <= 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0) throw Error("seccomp: bad program size");
+    std::vector<sock_filter> program(static_cast<std::size_t>(size) / sizeof(sock_filter));
+    if (::pread(memfd, program.data(), static_cast<std::size_t>(size), 0) != size) throw_errno("read seccomp program");
+    return program;
+}
+
+}  // namespace oyster

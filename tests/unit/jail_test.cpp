@@ -1,0 +1,238 @@
+// The jail's parts on their own: the seccomp policy kills what it must and
+// lets through what UML needs; a jailed process sees only its own root and
+// pid namespace; cgroup limits land in the files each cgroup version reads.
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/seccomp.h>
+
+#include <fstream>
+#include <functional>
+#include <string>
+
+#include "oyster/common/paths.h"
+#include "oyster/common/process.h"
+#include "oyster/sandbox/guest_cgroup.h"
+#include "oyster/sandbox/seccomp_policy.h"
+#include "temp_dir.h"
+
+namespace oyster {
+namespace {
+
+using testing::TempDirTest;
+
+constexpr int kProtectedFd = 3;
+
+// Runs `body` in a child under the UML filter and returns its wait status.
+// The child makes raw system calls only (no sanitizer interceptors).
+int run_filtered(const std::function<int()>& body) {
+    auto program = uml_seccomp_program(kProtectedFd, SeccompViolation::kill);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        int fd = static_cast<int>(::syscall(SYS_memfd_create, "evidence", 0));
+        if (fd < 0 || ::syscall(SYS_dup2, fd, kProtectedFd) < 0) ::_exit(90);
+        if (::syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::_exit(91);
+        sock_fprog prog{static_cast<unsigned short>(program.size()), program.data()};
+        if (::syscall(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) ::_exit(92);
+        ::syscall(SYS_exit_group, body());
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return status;
+}
+
+bool killed_by_seccomp(int status) {
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS;
+}
+
+bool exited_ok(int status) {
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+TEST(SeccompPolicy, AllowsWhatUmlNeeds) {
+    int status = run_filtered([] {
+        long s = ::syscall(SYS_socket, AF_UNIX, SOCK_DGRAM, 0);
+        if (s < 0) return 1;
+        if (::syscall(SYS_write, kProtectedFd, "x", 1) != 1) return 2;
+        // Another descriptor may be truncated (stdin is not a file: EINVAL,
+        // but not killed).
+        ::syscall(SYS_ftruncate, 0, 4096);
+        if (::syscall(SYS_fcntl, kProtectedFd, F_GETFL) < 0) return 4;
+        if (::syscall(SYS_getpid) <= 0) return 5;
+        return 0;
+    });
+    EXPECT_TRUE(exited_ok(status)) << "wait status " << status;
+}
+
+TEST(SeccompPolicy, KillsInternetSockets) {
+    EXPECT_TRUE(killed_by_seccomp(
+        run_filtered([] { return static_cast<int>(::syscall(SYS_socket, AF_INET, SOCK_STREAM, 0)); })));
+    EXPECT_TRUE(killed_by_seccomp(
+        run_filtered([] { return static_cast<int>(::syscall(SYS_socket, AF_NETLINK, SOCK_RAW, 0)); })));
+    EXPECT_TRUE(killed_by_seccomp(
+        run_filtered([] { return static_cast<int>(::syscall(SYS_socket, AF_PACKET, SOCK_RAW, 0)); })));
+}
+
+TEST(SeccompPolicy, KillsConnect) {
+    EXPECT_TRUE(killed_by_seccomp(run_filtered([] {
+        long s = ::syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        return static_cast<int>(::syscall(SYS_connect, s, &addr, sizeof(sa_family_t) + 1));
+    })));
+}
+
+TEST(SeccompPolicy, EvidenceDescriptorCannotBeTruncatedOrCopied) {
+    EXPECT_TRUE(
+        killed_by_seccomp(run_filtered([] { return static_cast<int>(::syscall(SYS_ftruncate, kProtectedFd, 0)); })));
+    EXPECT_TRUE(killed_by_seccomp(run_filtered([] { return static_cast<int>(::syscall(SYS_dup, kProtectedFd)); })));
+    EXPECT_TRUE(killed_by_seccomp(run_filtered([] { return static_cast<int>(::syscall(SYS_dup2, kProtectedFd, 9)); })));
+    EXPECT_TRUE(killed_by_seccomp(
+        run_filtered([] { return static_cast<int>(::syscall(SYS_fcntl, kProtectedFd, F_DUPFD, 10)); })));
+    EXPECT_TRUE(killed_by_seccomp(
+        run_filtered([] { return static_cast<int>(::syscall(SYS_fcntl, kProtectedFd, F_SETFL, 0)); })));
+    EXPECT_TRUE(killed_by_seccomp(
+        run_filtered([] { return static_cast<int>(::syscall(SYS_fallocate, kProtectedFd, 0x02 | 0x01, 0, 4096)); })));
+}
+
+TEST(SeccompPolicy, KillsNamespacesMountsAndKernelInterfaces) {
+    EXPECT_TRUE(
+        killed_by_seccomp(run_filtered([] { return static_cast<int>(::syscall(SYS_unshare, CLONE_NEWUSER)); })));
+    EXPECT_TRUE(killed_by_seccomp(run_filtered(
+        [] { return static_cast<int>(::syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, nullptr, nullptr, nullptr, 0)); })));
+    EXPECT_TRUE(killed_by_seccomp(
+        run_filtered([] { return static_cast<int>(::syscall(SYS_mount, "none", "/tmp", "tmpfs", 0, nullptr)); })));
+    EXPECT_TRUE(killed_by_seccomp(run_filtered([] { return static_cast<int>(::syscall(SYS_bpf, 0, nullptr, 0)); })));
+    EXPECT_TRUE(
+        killed_by_seccomp(run_filtered([] { return static_cast<int>(::syscall(SYS_io_uring_setup, 1, nullptr)); })));
+    EXPECT_TRUE(killed_by_seccomp(run_filtered([] { return static_cast<int>(::syscall(SYS_userfaultfd, 0)); })));
+}
+
+TEST(SeccompPolicy, Clone3FallsBackToClone) {
+    EXPECT_TRUE(exited_ok(run_filtered([] {
+        long r = ::syscall(SYS_clone3, nullptr, 0);
+        return r == -1 && errno == ENOSYS ? 0 : 1;
+    })));
+}
+
+class JailedProcessTest : public TempDirTest {};
+
+// A jailed shell sees its own root (the files it was given and nothing else),
+// is pid 1 of its own pid namespace, cannot write its root, and runs as the
+// given uid with the caller's environment gone.
+TEST_F(JailedProcessTest, SeesOnlyItsRootAndPidNamespace) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (mount and pid namespaces)";
+    std::filesystem::create_directories(dir / "staging");
+    ::setenv("OYSTER_TEST_SECRET", "leaked", 1);
+    ProcessJail jail;
+    jail.uid = 4057999;
+    jail.gid = 4057999;
+    jail.no_new_privs = true;
+    jail.new_pid_namespace = true;
+    jail.clean_environment = true;
+    jail.root_staging = (dir / "staging").string();
+    using Kind = JailEntry::Kind;
+    jail.root.push_back({Kind::bind_read_only, "/bin/sh", "/bin/sh", true});
+    for (const auto& lib : shared_libraries_of("/bin/sh")) jail.root.push_back({Kind::bind_read_only, lib, lib, true});
+    jail.root.push_back({Kind::bind_device, "/dev/null", "/dev/null"});
+    jail.root.push_back({Kind::text_file, "/proc/cpuinfo", "model name : test\n"});
+    jail.root.push_back({Kind::tmpfs, "/dev/shm", "mode=0777,size=1m"});
+    auto log = dir / "out.log";
+    const char* script =
+        "echo pid=$$; read line < /proc/cpuinfo; echo cpu=$line; "
+        "test -e /etc/passwd && echo etc=visible || echo etc=hidden; "
+        "test -e /proc/self && echo proc=visible || echo proc=hidden; "
+        "(: > /written) 2>/dev/null && echo root=writable || echo root=read-only; "
+        "(: > /dev/shm/x) 2>/dev/null && echo shm=writable || echo shm=read-only; "
+        "echo secret=${OYSTER_TEST_SECRET:-none}; echo env=$OYSTER_GIVEN; echo done > /dev/null; echo end";
+    pid_t pid = spawn_session({"/bin/sh", "-c", script}, log, {"OYSTER_GIVEN=yes"}, -1, &jail);
+    ::unsetenv("OYSTER_TEST_SECRET");
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    std::string out = read_file(log);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+    EXPECT_NE(out.find("pid=1\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("cpu=model name : test\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("etc=hidden\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("proc=hidden\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("root=read-only\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("shm=writable\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("secret=none\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("env=yes\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("end\n"), std::string::npos) << out;
+    // Nothing of the jail's mounts shows on the host.
+    EXPECT_TRUE(std::filesystem::is_empty(dir / "staging"));
+}
+
+TEST_F(JailedProcessTest, UnjailableProcessDoesNotRun) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+    ProcessJail jail;
+    jail.uid = 4057999;
+    jail.gid = 4057999;
+    jail.root_staging = (dir / "does-not-exist").string();
+    jail.root.push_back({JailEntry::Kind::text_file, "/x", "x"});
+    auto log = dir / "out.log";
+    pid_t pid = spawn_session({"/bin/true"}, log, {}, -1, &jail);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 126);
+    EXPECT_NE(read_file(log).find("cannot jail"), std::string::npos);
+}
+
+class GuestCgroupTest : public TempDirTest {
+protected:
+    std::string contents(const std::filesystem::path& p) {
+        std::ifstream in(p);
+        std::string s;
+        std::getline(in, s);
+        return s;
+    }
+    GuestCgroupLimits limits{512ull << 20, 2048, 100};
+};
+
+TEST_F(GuestCgroupTest, Version1OneHierarchyPerController) {
+    for (const char* c : {"memory", "pids", "cpu"}) {
+        std::filesystem::create_directories(dir / c);
+        std::ofstream(dir / c / "tasks").put('\n');
+    }
+    std::ofstream(dir / "memory" / "oyster-probe");  // unrelated file: ignored
+    auto cg = create_guest_cgroup("abc123", limits, dir.string());
+    EXPECT_TRUE(cg.notes.empty());
+    ASSERT_EQ(cg.procs_files.size(), 3u);
+    EXPECT_EQ(contents(dir / "memory/oyster/abc123/memory.limit_in_bytes"), std::to_string(512ull << 20));
+    EXPECT_EQ(contents(dir / "pids/oyster/abc123/pids.max"), "2048");
+    EXPECT_EQ(contents(dir / "cpu/oyster/abc123/cpu.cfs_quota_us"), "100000");
+    EXPECT_EQ(cg.procs_files[0], (dir / "memory/oyster/abc123/cgroup.procs").string());
+}
+
+TEST_F(GuestCgroupTest, Version2OneGroupAndDelegation) {
+    std::ofstream(dir / "cgroup.controllers") << "cpuset cpu io memory pids\n";
+    auto cg = create_guest_cgroup("abc123", limits, dir.string());
+    EXPECT_TRUE(cg.notes.empty());
+    ASSERT_EQ(cg.procs_files.size(), 1u);
+    EXPECT_EQ(contents(dir / "oyster/abc123/memory.max"), std::to_string(512ull << 20));
+    EXPECT_EQ(contents(dir / "oyster/abc123/pids.max"), "2048");
+    EXPECT_EQ(contents(dir / "oyster/abc123/cpu.max"), "100000 100000");
+    EXPECT_EQ(contents(dir / "oyster/cgroup.subtree_control"), "+memory +pids +cpu");
+}
+
+TEST_F(GuestCgroupTest, MissingControllersAreNamed) {
+    std::filesystem::create_directories(dir / "pids");
+    std::ofstream(dir / "pids" / "tasks").put('\n');
+    auto cg = create_guest_cgroup("abc123", limits, dir.string());
+    ASSERT_EQ(cg.procs_files.size(), 1u);
+    ASSERT_EQ(cg.notes.size(), 2u);
+    EXPECT_NE(cg.notes[0].find("memory"), std::string::npos);
+    EXPECT_NE(cg.notes[1].find("cpu"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace oyster
