@@ -12,11 +12,15 @@
 #     DENSITY_MAX is reached; boot time and PSS per guest as it goes.
 # Runs in its own network namespaces on documentation addresses, like the
 # integration tests, and removes everything it made.
+# The density run needs more guest addresses than the test world's
+# 192.0.2.0/24 (64 guests): with DENSITY_MAX > 60 the guests come from the
+# benchmarking range 198.18.0.0/22 (RFC 2544; 256 guests) instead.
 # Usage: bench/sensor/run.sh OYSTER_BINARY [POOL] [DENSITY_MAX]
 set -euo pipefail
 OYSTER="$(realpath "${1:?usage: bench/sensor/run.sh OYSTER_BINARY [POOL] [DENSITY_MAX]}")"
 POOL="${2:-8}"
 DENSITY_MAX="${3:-0}"
+[ "$DENSITY_MAX" -le 60 ] || GUEST_POOL=198.18.0.0/22
 source "$(dirname "$0")/../../tests/integration/lib.sh"
 PORTAL=203.0.113.1
 EXTRA_CONFIG="[sensor]
@@ -29,7 +33,7 @@ world_up
 for i in $(seq 0 $POOL); do ip -n "$NS_ATTACKER" addr add "203.0.113.$((100 + i))/24" dev "${tag}va"; done
 EVENTS="$STATE_DIR/sensor/events.jsonl"
 
-ip netns exec "$NS_SENSOR" "$OYSTER" --config "$CONFIG" run >"$WORK/sensor.log" 2>&1 &
+nsenter --net="/run/netns/$NS_SENSOR" "$OYSTER" --config "$CONFIG" run >"$WORK/sensor.log" 2>&1 &
 SENSOR_PID=$!
 echo "== filling a pool of $POOL guests"
 t0=$SECONDS

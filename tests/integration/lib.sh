@@ -67,6 +67,14 @@ world_down() {
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 	done
 	sleep 0.5
+	# The cgroups of guests killed above (a stopped guest removed its own).
+	for rec in "$STATE_DIR"/guests/*/guest.json; do
+		[ -f "$rec" ] || continue
+		id=$(jq -r .id "$rec")
+		for d in /sys/fs/cgroup/{memory,pids,cpu}/oyster/"$id" /sys/fs/cgroup/oyster/"$id"; do
+			[ -d "$d" ] && rmdir "$d" 2>/dev/null
+		done
+	done
 	ip netns del "$NS_SENSOR" 2>/dev/null
 	ip netns del "$NS_ATTACKER" 2>/dev/null
 	ip netns del "$NS_INTERNET" 2>/dev/null
@@ -116,7 +124,7 @@ state_dir = "$STATE_DIR"
 root_password = "$ROOT_PASSWORD"
 boot_timeout_s = 120
 [network]
-guest_pool = "192.0.2.0/24"
+guest_pool = "${GUEST_POOL:-192.0.2.0/24}"
 ${EXTRA_CONFIG:-}
 CFG
 	# The platform is built (and cached) by `make test` before the tests run;

@@ -134,6 +134,20 @@ echo "$out" | grep -q REACHED && fail "the guest reached the sensor, another gue
 [ "$(echo "$out" | grep -c blocked)" = 4 ] || fail "probe did not run: $out"
 out=$(portal_ssh $A10 "wget -q -O /root/tool.bin http://$WEB_IP/tool.bin && sha256sum /root/tool.bin")
 [ "${out%% *}" = "$(sha256sum "$WORK/www/tool.bin" | cut -d' ' -f1)" ] || fail "download from the web failed: $out"
+# Live capture: the download is on the sensor's bus while the guest runs,
+# with the attacker's address, its exec and its connection to the web server.
+for _ in $(seq 20); do
+	jq_any "select(.type == \"capture\" and .source_ip == \"$A10\" and .event.type == \"connect\"
+		and (.event.remote | tostring | contains(\"$WEB_IP\")))" "$EVENTS" && break
+	sleep 0.5
+done
+jq_any "select(.type == \"capture\" and .source_ip == \"$A10\" and .event.type == \"exec\"
+	and .event.argv[0] == \"wget\")" "$EVENTS" || fail "no live capture event for the wget exec"
+jq_any "select(.type == \"capture\" and .source_ip == \"$A10\" and .event.type == \"connect\"
+	and (.event.remote | tostring | contains(\"$WEB_IP\")))" "$EVENTS" || fail "no live capture event for the connect"
+jq_any "select(.type == \"capture\" and .event.type == \"exec\" and (.event.argv[0] | test(\"systemd-journald|cron\")))" \
+	"$EVENTS" && fail "the pool guest's boot was reported live"
+log "live capture: $(jq -c 'select(.type == "capture")' "$EVENTS" | wc -l) events so far"
 # The download was connection 1 of TCP_CAP; use up the rest, then one more.
 out=$(portal_ssh $A10 "bash -c '$probe' probe $(for _ in $(seq $TCP_CAP); do printf '%s ' "$WEB_IP:80"; done)")
 echo "$out" | sed 's/^/    guest10> /' >&2

@@ -113,6 +113,7 @@ void release_guest_files(const GuestRecord& g) {
         ::lchown(g.uml_dir().c_str(), 0, 0);
     }
     remove_guest_cgroup(g.id);
+    ::rmdir((g.dir / "jail").c_str());  // empty on the host: the jail's mounts were never here
     // The directory stays traversable (0711): its files are root's again, and
     // a later guest may boot from this COW file (`guest start --cow`).
 }

@@ -26,6 +26,7 @@
 #include "oyster/net/smtp_sink.h"
 #include "oyster/net/tap_capture.h"
 #include "oyster/sandbox/guest_manager.h"
+#include "oyster/sensor/capture_follower.h"
 #include "oyster/sensor/event_log.h"
 #include "oyster/sensor/intrusion.h"
 #include "oyster/sensor/portal.h"
@@ -98,6 +99,7 @@ private:
         unsigned connections = 0;
         Clock::time_point last_activity = Clock::now();
         std::unique_ptr<TapCapture> pcap;
+        std::unique_ptr<CaptureFollower> follower;  // while an intrusion is open
         bool intrusion_dirty = false;
     };
     struct Completion {
@@ -116,6 +118,7 @@ private:
     void tick();
     void refill_pool();
     void open_intrusion(Slot& slot, std::int64_t started_at);
+    void follow_capture(Slot& slot);
     // Safe from worker threads: EventLog is.
     void emit_intrusion_closed(const Intrusion& i);
     void prune_if_over_budget();
@@ -284,6 +287,9 @@ void SensorDaemon::recover() {
                 s.intrusion = open->second;
                 s.source = open->second.source_ip;
                 by_source_[s.source] = s.handle;
+                // From now on: what happened while no sensor ran is in the
+                // full decode at stop.
+                follow_capture(s);
             }
             log_.line(fmt::format("guest {}: still running, adopted ({})", g.id,
                                   s.source.empty() ? "back in the pool" : "intrusion of " + s.source));
@@ -464,6 +470,10 @@ void SensorDaemon::begin_stop(Slot& slot, const std::string& reason) {
     portal_.guest_gone(slot.handle);
     unpublish(slot);
     log_.line(fmt::format("guest {}: stopping ({})", guest_name(slot), reason));
+    if (slot.follower) {
+        slot.follower->poll();
+        slot.follower.reset();
+    }
     auto guest = *slot.guest;
     auto intrusion = slot.intrusion;
     std::shared_ptr<TapCapture> pcap = std::move(slot.pcap);
@@ -563,6 +573,19 @@ void SensorDaemon::open_intrusion(Slot& s, std::int64_t started_at) {
                                       {"dir", i.dir.string()}});
     log_.line(fmt::format("intrusion {}: {} gets guest {} ({})", i.id, i.source_ip, i.guest_id, s.guest->guest_ip));
     publish(s);
+    follow_capture(s);
+}
+
+void SensorDaemon::follow_capture(Slot& s) {
+    if (!cfg_.capture.enabled || !s.guest || !s.intrusion) return;
+    auto sink = [this, guest_id = s.guest->id, intrusion_id = s.intrusion->id, source = s.source](
+                    const std::string& type, nlohmann::json fields) {
+        fields["guest_id"] = guest_id;
+        fields["intrusion_id"] = intrusion_id;
+        fields["source_ip"] = source;
+        events_.emit(type, std::move(fields));
+    };
+    s.follower = std::make_unique<CaptureFollower>(s.guest->capture_file(), sink);
 }
 
 std::size_t SensorDaemon::pooled_count() const {
@@ -596,6 +619,7 @@ void SensorDaemon::tick() {
     if (save) last_save_ = now;
     for (auto& [h, s] : slots_) {
         if (s.state != Slot::State::ready) continue;
+        if (s.follower) s.follower->poll();
         if (check_liveness && !process_alive(s.guest->pid, s.guest->pid_start_time)) {
             begin_stop(s, "guest exited");
             continue;

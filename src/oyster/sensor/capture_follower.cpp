@@ -1,0 +1,92 @@
+#include "oyster/sensor/capture_follower.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+
+#include "oyster/capture/capture_decoder.h"
+
+namespace oyster::sensor {
+namespace {
+
+// Per poll: a burst larger than this is read on the next tick.
+constexpr std::size_t kMaxReadPerPoll = 4u << 20;
+
+}  // namespace
+
+CaptureFollower::CaptureFollower(std::filesystem::path capture_file, Sink sink)
+    : file_(std::move(capture_file)), sink_(std::move(sink)) {
+    read_new(false);
+}
+
+CaptureFollower::~CaptureFollower() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+bool CaptureFollower::is_live_type(const std::string& type) {
+    // Everything but fork/exit (every exec has them), tty bytes (the tty
+    // session is in the full decode) and exec content chunks.
+    for (const char* t : {"fork", "exit", "tty_in", "tty_out", "exec_content"}) {
+        if (type == t) return false;
+    }
+    return true;
+}
+
+void CaptureFollower::poll() {
+    read_new(true);
+}
+
+void CaptureFollower::read_new(bool report_records) {
+    if (failed_) return;
+    if (fd_ < 0) {
+        fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd_ < 0) return;  // not created yet: capture off, or too early
+    }
+    std::array<std::uint8_t, 64 * 1024> buf{};
+    std::size_t total = 0;
+    while (total < kMaxReadPerPoll) {
+        ssize_t n = ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(offset_));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        offset_ += static_cast<std::uint64_t>(n);
+        total += static_cast<std::size_t>(n);
+        parser_.feed(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
+        for (const auto& r : parser_.take()) {
+            if (!report_records) continue;
+            if (auto e = capture::CaptureDecoder::event_for(r)) {
+                if (e->contains("type") && is_live_type((*e)["type"].get<std::string>())) report(std::move(*e));
+            }
+        }
+        if (!parser_.error().empty()) {
+            failed_ = true;
+            sink_("capture_error", {{"error", parser_.error()}});
+            return;
+        }
+    }
+    if (report_records && suppressed_ > 0 &&
+        std::chrono::steady_clock::now() - window_start_ >= std::chrono::seconds(1)) {
+        sink_("capture_suppressed", {{"events", suppressed_}});
+        suppressed_ = 0;
+    }
+}
+
+void CaptureFollower::report(nlohmann::json event) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - window_start_ >= std::chrono::seconds(1)) {
+        if (suppressed_ > 0) sink_("capture_suppressed", {{"events", suppressed_}});
+        suppressed_ = 0;
+        window_start_ = now;
+        window_count_ = 0;
+    }
+    if (window_count_ >= kMaxEventsPerSecond) {
+        ++suppressed_;
+        return;
+    }
+    ++window_count_;
+    ++reported_;
+    sink_("capture", {{"event", std::move(event)}});
+}
+
+}  // namespace oyster::sensor

@@ -1,0 +1,65 @@
+// Live capture events for the sensor's event log: follows one guest's
+// capture file (written by its kernel) while an intrusion is open, and turns
+// what the attacker does into `capture` events as it happens, so an operator
+// watching events.jsonl sees commands, connections and credential changes
+// without waiting for the guest to stop. The complete decode (every record,
+// tty sessions, executed files) is still made at stop, into the guest's
+// capture/ directory; this is the live subset.
+//
+// What came before the intrusion (the pool guest's boot) is read but not
+// reported. Records are hostile input: they go through the same
+// CaptureParser as the full decode, and a malformed stream ends the
+// following with one `capture_error` event. At most kMaxEventsPerSecond
+// events per guest per second are reported; the rest are counted in a
+// `capture_suppressed` event (an attacker's exec loop cannot flood the log).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "oyster/capture/capture_records.h"
+
+namespace oyster::sensor {
+
+class CaptureFollower {
+public:
+    static constexpr unsigned kMaxEventsPerSecond = 200;
+    using Sink = std::function<void(const std::string& type, nlohmann::json fields)>;
+
+    // Starts at the beginning of `capture_file` (which may not exist yet) and
+    // skips everything already in it.
+    CaptureFollower(std::filesystem::path capture_file, Sink sink);
+    ~CaptureFollower();
+    CaptureFollower(const CaptureFollower&) = delete;
+    CaptureFollower& operator=(const CaptureFollower&) = delete;
+
+    // Reads what was appended since the last call and reports it.
+    void poll();
+
+    std::uint64_t reported() const { return reported_; }
+
+    // The event types reported live (the decoder's names).
+    static bool is_live_type(const std::string& type);
+
+private:
+    void read_new(bool report);
+    void report(nlohmann::json event);
+
+    std::filesystem::path file_;
+    Sink sink_;
+    int fd_ = -1;
+    std::uint64_t offset_ = 0;
+    capture::CaptureParser parser_;
+    bool failed_ = false;
+    std::uint64_t reported_ = 0;
+    std::chrono::steady_clock::time_point window_start_{};
+    unsigned window_count_ = 0;
+    std::uint64_t suppressed_ = 0;
+};
+
+}  // namespace oyster::sensor

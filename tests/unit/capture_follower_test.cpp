@@ -1,0 +1,96 @@
+// The sensor's live capture events: only what comes after the follower
+// starts, only the live types, byte-by-byte arrival, a rate cap, and one
+// error for a malformed stream.
+#include "oyster/sensor/capture_follower.h"
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "capture_stream_builder.h"
+#include "temp_dir.h"
+
+namespace oyster::sensor {
+namespace {
+
+using capture::testing::StreamBuilder;
+
+class CaptureFollowerTest : public oyster::testing::TempDirTest {
+protected:
+    void append(const std::vector<std::uint8_t>& bytes, std::size_t from, std::size_t to) {
+        std::ofstream out(dir / "capture.bin", std::ios::binary | std::ios::app);
+        out.write(reinterpret_cast<const char*>(bytes.data() + from), static_cast<std::streamsize>(to - from));
+    }
+    CaptureFollower::Sink sink() {
+        return [this](const std::string& type, nlohmann::json fields) {
+            fields["type"] = type;
+            got.push_back(std::move(fields));
+        };
+    }
+    std::vector<nlohmann::json> got;
+};
+
+TEST_F(CaptureFollowerTest, ReportsOnlyWhatComesAfterItStarts) {
+    StreamBuilder b;
+    b.exec("/usr/sbin/cron", {"cron"}, 1000, 0);  // the pool guest's boot
+    std::size_t boot_end = b.bytes.size();
+    append(b.bytes, 0, boot_end);
+    CaptureFollower f(dir / "capture.bin", sink());
+    f.poll();
+    EXPECT_TRUE(got.empty());
+
+    b.exec("/usr/bin/wget", {"wget", "http://198.51.100.80/x"}, 1000, 0);
+    b.record(OYSTER_CAP_FORK, 0, std::string(16, '\0'));
+    b.tty(OYSTER_CAP_TTY_IN, "ls\r");
+    // Arrives a byte at a time: nothing is reported twice or torn.
+    for (std::size_t i = boot_end; i < b.bytes.size(); ++i) {
+        append(b.bytes, i, i + 1);
+        f.poll();
+    }
+    ASSERT_EQ(got.size(), 1u) << nlohmann::json(got).dump();
+    EXPECT_EQ(got[0]["type"], "capture");
+    EXPECT_EQ(got[0]["event"]["type"], "exec");
+    EXPECT_EQ(got[0]["event"]["argv"], nlohmann::json({"wget", "http://198.51.100.80/x"}));
+    EXPECT_EQ(f.reported(), 1u);
+}
+
+TEST_F(CaptureFollowerTest, CapsTheRateAndCountsTheRest) {
+    StreamBuilder b;
+    append(b.bytes, 0, b.bytes.size());
+    CaptureFollower f(dir / "capture.bin", sink());
+    std::size_t start = b.bytes.size();
+    for (unsigned i = 0; i < CaptureFollower::kMaxEventsPerSecond + 50; ++i) b.exec("/bin/true", {"true"}, 10, 0);
+    append(b.bytes, start, b.bytes.size());
+    f.poll();
+    EXPECT_EQ(f.reported(), CaptureFollower::kMaxEventsPerSecond);
+    EXPECT_EQ(got.size(), CaptureFollower::kMaxEventsPerSecond);
+}
+
+TEST_F(CaptureFollowerTest, MalformedStreamEndsWithOneError) {
+    StreamBuilder b;
+    append(b.bytes, 0, b.bytes.size());
+    CaptureFollower f(dir / "capture.bin", sink());
+    std::size_t start = b.bytes.size();
+    b.record(OYSTER_CAP_EXEC, 0, "short", 100, 4);  // size smaller than a header
+    b.exec("/bin/true", {"true"}, 10, 0);
+    append(b.bytes, start, b.bytes.size());
+    f.poll();
+    f.poll();
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0]["type"], "capture_error");
+}
+
+TEST_F(CaptureFollowerTest, WaitsForTheFileToAppear) {
+    CaptureFollower f(dir / "capture.bin", sink());
+    f.poll();
+    StreamBuilder b;
+    b.exec("/bin/sh", {"sh"}, 10, 0);
+    append(b.bytes, 0, b.bytes.size());
+    f.poll();
+    // The file appeared after the follower started: all of it is new.
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0]["event"]["type"], "exec");
+}
+
+}  // namespace
+}  // namespace oyster::sensor
