@@ -44,7 +44,7 @@ void CaptureFollower::read_new(bool report_records) {
         fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd_ < 0) return;  // not created yet: capture off, or too early
     }
-    std::array<std::uint8_t, 64 * 1024> buf{};
+    std::array<std::uint8_t, std::size_t{64} << 10> buf{};
     std::size_t total = 0;
     while (total < kMaxReadPerPoll) {
         ssize_t n = ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(offset_));
