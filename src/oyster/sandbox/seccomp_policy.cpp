@@ -173,6 +173,16 @@ struct ContextDeleter {
     void operator()(void* ctx) const { seccomp_release(ctx); }
 };
 
+// libseccomp's SCMP_A* macros are C compound literals; this is the same in C++.
+scmp_arg_cmp arg(unsigned index, scmp_compare op, scmp_datum_t a, scmp_datum_t b = 0) {
+    scmp_arg_cmp c{};
+    c.arg = index;
+    c.op = op;
+    c.datum_a = a;
+    c.datum_b = b;
+    return c;
+}
+
 void check(int rc, const char* what) {
     if (rc < 0) throw Error(std::string("seccomp: ") + what + ": " + std::strerror(-rc));
 }
@@ -193,19 +203,19 @@ std::vector<sock_filter> uml_seccomp_program(int protected_fd, SeccompViolation 
 
     auto fd = static_cast<scmp_datum_t>(protected_fd);
     // The evidence descriptor: any operation on other descriptors.
-    const scmp_arg_cmp not_protected[] = {SCMP_A0(SCMP_CMP_NE, fd)};
+    const scmp_arg_cmp not_protected[] = {arg(0, SCMP_CMP_NE, fd)};
     for (const char* name : {"ftruncate", "fallocate", "dup", "dup2", "dup3"}) allow(name, 1, not_protected);
     allow("fcntl", 1, not_protected);
     // ... and on it, only reading its flags or setting close-on-exec.
     for (int cmd : {F_GETFL, F_GETFD, F_SETFD}) {
-        const scmp_arg_cmp on_protected[] = {SCMP_A0(SCMP_CMP_EQ, fd),
-                                             SCMP_A1(SCMP_CMP_EQ, static_cast<scmp_datum_t>(cmd))};
+        const scmp_arg_cmp on_protected[] = {arg(0, SCMP_CMP_EQ, fd),
+                                             arg(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(cmd))};
         allow("fcntl", 2, on_protected);
     }
-    const scmp_arg_cmp unix_only[] = {SCMP_A0(SCMP_CMP_EQ, AF_UNIX)};
+    const scmp_arg_cmp unix_only[] = {arg(0, SCMP_CMP_EQ, AF_UNIX)};
     allow("socket", 1, unix_only);
     allow("socketpair", 1, unix_only);
-    const scmp_arg_cmp no_namespaces[] = {SCMP_A0(SCMP_CMP_MASKED_EQ, kNamespaceFlags, 0)};
+    const scmp_arg_cmp no_namespaces[] = {arg(0, SCMP_CMP_MASKED_EQ, kNamespaceFlags, 0)};
     allow("clone", 1, no_namespaces);
     // clone3 passes its flags in memory, which a filter cannot read: ENOSYS
     // makes glibc fall back to clone().
