@@ -50,8 +50,12 @@ out="$(attacker_ssh "$a" "bash -c '$probe' probe $(for _ in $(seq $((TCP_CAP + 1
 echo "$out" | sed 's/^/    guest A> /' >&2
 [ "$(echo "$out" | grep -c REACHED)" = "$TCP_CAP" ] || fail "expected $TCP_CAP connections out, got: $out"
 echo "$out" | tail -1 | grep -q '^blocked' || fail "connection $((TCP_CAP + 1)) went through"
-ip netns exec "$NS_SENSOR" nft list chain inet oyster drop_tcp_cap | grep -q 'counter packets [1-9]' ||
+if ! ip netns exec "$NS_SENSOR" nft list chain inet oyster drop_tcp_cap | grep -q 'counter packets [1-9]'; then
+	# Which rule did stop it, if any: every counter and the cap's set.
+	ip netns exec "$NS_SENSOR" nft list table inet oyster | grep -E 'chain|counter|elements|limit' >&2
+	ip netns exec "$NS_SENSOR" conntrack -L 2>/dev/null | grep "$WEB_IP" >&2
 	fail "the cap's drop counter did not move"
+fi
 # The cap is per guest: guest B still has its own.
 attacker_ssh "$b" "bash -c '$probe' probe $WEB_IP:8080" | grep -q REACHED || fail "guest B was capped by guest A's use"
 

@@ -101,6 +101,8 @@ TEST(SeccompPolicy, EvidenceDescriptorCannotBeTruncatedOrCopied) {
         run_filtered([] { return static_cast<int>(::syscall(SYS_fcntl, kProtectedFd, F_SETFL, 0)); })));
     EXPECT_TRUE(killed_by_seccomp(
         run_filtered([] { return static_cast<int>(::syscall(SYS_fallocate, kProtectedFd, 0x02 | 0x01, 0, 4096)); })));
+    EXPECT_TRUE(
+        killed_by_seccomp(run_filtered([] { return static_cast<int>(::syscall(SYS_ioctl, kProtectedFd, 0, 0)); })));
 }
 
 TEST(SeccompPolicy, KillsNamespacesMountsAndKernelInterfaces) {
@@ -222,6 +224,19 @@ TEST_F(GuestCgroupTest, Version2OneGroupAndDelegation) {
     EXPECT_EQ(contents(dir / "oyster/abc123/pids.max"), "2048");
     EXPECT_EQ(contents(dir / "oyster/abc123/cpu.max"), "100000 100000");
     EXPECT_EQ(contents(dir / "oyster/cgroup.subtree_control"), "+memory +pids +cpu");
+}
+
+TEST_F(GuestCgroupTest, UnwritableHierarchyIsNotAvailableNotAnError) {
+    for (const char* c : {"memory", "pids", "cpu"}) {
+        std::filesystem::create_directories(dir / c);
+        std::ofstream(dir / c / "tasks").put('\n');
+    }
+    // "oyster" as a file: the group cannot be made (as on a read-only tree).
+    std::ofstream(dir / "memory" / "oyster").put('\n');
+    auto cg = create_guest_cgroup("abc123", limits, dir.string());
+    EXPECT_EQ(cg.procs_files.size(), 2u);
+    ASSERT_EQ(cg.notes.size(), 1u);
+    EXPECT_NE(cg.notes[0].find("memory/oyster/abc123"), std::string::npos) << cg.notes[0];
 }
 
 TEST_F(GuestCgroupTest, MissingControllersAreNamed) {

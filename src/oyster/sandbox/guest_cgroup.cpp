@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "oyster/common/error.h"
 
@@ -44,11 +45,17 @@ std::uint64_t cpu_quota_us(const GuestCgroupLimits& limits) {
     return kCpuPeriodUs * limits.cpu_percent / 100;
 }
 
-fs::path make_group(const fs::path& base, const std::string& guest_id) {
+// The guest's group under `base`, or nullopt (with a note) when the
+// hierarchy exists but is not ours to write (a read-only /sys/fs/cgroup in
+// a container): that is "not available", not an error.
+std::optional<fs::path> make_group(const fs::path& base, const std::string& guest_id, std::vector<std::string>& notes) {
     fs::path dir = base / "oyster" / guest_id;
     std::error_code ec;
     fs::create_directories(dir, ec);
-    if (ec) throw Error("cannot create cgroup " + dir.string() + ": " + ec.message());
+    if (ec) {
+        notes.push_back("cannot create cgroup " + dir.string() + ": " + ec.message());
+        return std::nullopt;
+    }
     return dir;
 }
 
@@ -71,7 +78,9 @@ GuestCgroup create_guest_cgroup(const std::string& guest_id, const GuestCgroupLi
                 out.notes.push_back(std::string("cgroup v2 controller '") + c + "' is not available");
             }
         }
-        fs::path dir = make_group(root, guest_id);
+        auto made = make_group(root, guest_id, out.notes);
+        if (!made) return out;
+        fs::path dir = *made;
         if (!enable.empty()) {
             write_file(root / "cgroup.subtree_control", enable);
             write_file(root / "oyster" / "cgroup.subtree_control", enable);
@@ -88,31 +97,29 @@ GuestCgroup create_guest_cgroup(const std::string& guest_id, const GuestCgroupLi
         out.procs_files.push_back((dir / "cgroup.procs").string());
         return out;
     }
-    if (v1_has(root, "memory")) {
-        fs::path dir = make_group(root / "memory", guest_id);
-        write_file(dir / "memory.limit_in_bytes", std::to_string(limits.memory_bytes));
+    std::optional<fs::path> dir;
+    if (v1_has(root, "memory") && (dir = make_group(root / "memory", guest_id, out.notes))) {
+        write_file(*dir / "memory.limit_in_bytes", std::to_string(limits.memory_bytes));
         std::error_code ec;
         // Memory plus swap no larger than memory: the guest does not swap.
-        if (fs::exists(dir / "memory.memsw.limit_in_bytes", ec)) {
-            write_file(dir / "memory.memsw.limit_in_bytes", std::to_string(limits.memory_bytes));
+        if (fs::exists(*dir / "memory.memsw.limit_in_bytes", ec)) {
+            write_file(*dir / "memory.memsw.limit_in_bytes", std::to_string(limits.memory_bytes));
         }
-        out.procs_files.push_back((dir / "cgroup.procs").string());
-    } else {
+        out.procs_files.push_back((*dir / "cgroup.procs").string());
+    } else if (!v1_has(root, "memory")) {
         out.notes.push_back("cgroup v1 controller 'memory' is not mounted");
     }
-    if (v1_has(root, "pids")) {
-        fs::path dir = make_group(root / "pids", guest_id);
-        write_file(dir / "pids.max", std::to_string(limits.max_processes));
-        out.procs_files.push_back((dir / "cgroup.procs").string());
-    } else {
+    if (v1_has(root, "pids") && (dir = make_group(root / "pids", guest_id, out.notes))) {
+        write_file(*dir / "pids.max", std::to_string(limits.max_processes));
+        out.procs_files.push_back((*dir / "cgroup.procs").string());
+    } else if (!v1_has(root, "pids")) {
         out.notes.push_back("cgroup v1 controller 'pids' is not mounted");
     }
-    if (v1_has(root, "cpu") && limits.cpu_percent > 0) {
-        fs::path dir = make_group(root / "cpu", guest_id);
-        write_file(dir / "cpu.cfs_period_us", std::to_string(kCpuPeriodUs));
-        write_file(dir / "cpu.cfs_quota_us", std::to_string(cpu_quota_us(limits)));
-        out.procs_files.push_back((dir / "cgroup.procs").string());
-    } else if (limits.cpu_percent > 0) {
+    if (limits.cpu_percent > 0 && v1_has(root, "cpu") && (dir = make_group(root / "cpu", guest_id, out.notes))) {
+        write_file(*dir / "cpu.cfs_period_us", std::to_string(kCpuPeriodUs));
+        write_file(*dir / "cpu.cfs_quota_us", std::to_string(cpu_quota_us(limits)));
+        out.procs_files.push_back((*dir / "cgroup.procs").string());
+    } else if (limits.cpu_percent > 0 && !v1_has(root, "cpu")) {
         out.notes.push_back("cgroup v1 controller 'cpu' is not mounted");
     }
     return out;

@@ -6,8 +6,9 @@
 // Where: /sys/fs/cgroup/<controller>/oyster/<guest id> on a cgroup v1 host,
 // /sys/fs/cgroup/oyster/<guest id> on a cgroup v2 host (the `oyster` group
 // has no processes of its own, so it may delegate controllers). A controller
-// the host does not offer is skipped and named in the returned notes; with
-// none at all, the guest runs with rlimits only (see sandbox/jail.h).
+// the host does not offer, or a hierarchy we may not write (a read-only
+// /sys/fs/cgroup), is skipped and named in the returned notes; with none at
+// all, the guest runs with rlimits only (see sandbox/jail.h).
 #pragma once
 
 #include <cstdint>

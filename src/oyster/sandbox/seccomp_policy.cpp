@@ -59,7 +59,6 @@ constexpr const char* kAllowed[] = {
     "fsync",
     "fdatasync",
     "flock",
-    "ioctl",
     "pipe",
     "pipe2",
     "poll",
@@ -204,7 +203,7 @@ std::vector<sock_filter> uml_seccomp_program(int protected_fd, SeccompViolation 
     auto fd = static_cast<scmp_datum_t>(protected_fd);
     // The evidence descriptor: any operation on other descriptors.
     const scmp_arg_cmp not_protected[] = {arg(0, SCMP_CMP_NE, fd)};
-    for (const char* name : {"ftruncate", "fallocate", "dup", "dup2", "dup3"}) allow(name, 1, not_protected);
+    for (const char* name : {"ftruncate", "fallocate", "dup", "dup2", "dup3", "ioctl"}) allow(name, 1, not_protected);
     allow("fcntl", 1, not_protected);
     // ... and on it, only reading its flags or setting close-on-exec.
     for (int cmd : {F_GETFL, F_GETFD, F_SETFD}) {

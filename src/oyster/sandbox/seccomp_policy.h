@@ -9,7 +9,7 @@
 // with PTRACE_SYSEMU, which skips them on the host before seccomp runs.
 //
 // The capture descriptor (`protected_fd`) is append-only evidence: it may be
-// written, never truncated, hole-punched, duplicated or have its flags
+// written, never truncated, hole-punched, ioctl()ed, duplicated or have its flags
 // changed, so a takeover cannot erase what was already recorded.
 #pragma once
 
