@@ -33,8 +33,8 @@ constexpr int kProtectedFd = 3;
 
 // Runs `body` in a child under the UML filter and returns its wait status.
 // The child makes raw system calls only (no sanitizer interceptors).
-int run_filtered(const std::function<int()>& body) {
-    auto program = uml_seccomp_program(kProtectedFd, SeccompViolation::kill);
+int run_filtered(const std::function<int()>& body, int protected_fd = kProtectedFd) {
+    auto program = uml_seccomp_program(protected_fd, SeccompViolation::kill);
     pid_t pid = ::fork();
     if (pid == 0) {
         int fd = static_cast<int>(::syscall(SYS_memfd_create, "evidence", 0));
@@ -103,6 +103,18 @@ TEST(SeccompPolicy, EvidenceDescriptorCannotBeTruncatedOrCopied) {
         run_filtered([] { return static_cast<int>(::syscall(SYS_fallocate, kProtectedFd, 0x02 | 0x01, 0, 4096)); })));
     EXPECT_TRUE(
         killed_by_seccomp(run_filtered([] { return static_cast<int>(::syscall(SYS_ioctl, kProtectedFd, 0, 0)); })));
+}
+
+// With capture off, descriptor 3 is UML's own (its tun device, say).
+TEST(SeccompPolicy, WithoutCaptureDescriptorThreeIsOrdinary) {
+    int status = run_filtered(
+        [] {
+            ::syscall(SYS_ioctl, kProtectedFd, 0, 0);
+            ::syscall(SYS_ftruncate, kProtectedFd, 0);
+            return ::syscall(SYS_fcntl, kProtectedFd, F_SETFL, 0) == 0 ? 0 : 1;
+        },
+        -1);
+    EXPECT_TRUE(exited_ok(status)) << "wait status " << status;
 }
 
 TEST(SeccompPolicy, KillsNamespacesMountsAndKernelInterfaces) {

@@ -79,7 +79,7 @@ ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std:
     j.cgroup_procs = cgroup.procs_files;
     notes = cgroup.notes;
 
-    j.seccomp_program = uml_seccomp_program(kCaptureFd, seccomp_mode());
+    j.seccomp_program = uml_seccomp_program(cfg.capture.enabled ? kCaptureFd : -1, seccomp_mode());
     return j;
 }
 

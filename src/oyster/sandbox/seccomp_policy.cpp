@@ -200,16 +200,22 @@ std::vector<sock_filter> uml_seccomp_program(int protected_fd, SeccompViolation 
     };
     for (const char* name : kAllowed) allow(name);
 
-    auto fd = static_cast<scmp_datum_t>(protected_fd);
-    // The evidence descriptor: any operation on other descriptors.
-    const scmp_arg_cmp not_protected[] = {arg(0, SCMP_CMP_NE, fd)};
-    for (const char* name : {"ftruncate", "fallocate", "dup", "dup2", "dup3", "ioctl"}) allow(name, 1, not_protected);
-    allow("fcntl", 1, not_protected);
-    // ... and on it, only reading its flags or setting close-on-exec.
-    for (int cmd : {F_GETFL, F_GETFD, F_SETFD}) {
-        const scmp_arg_cmp on_protected[] = {arg(0, SCMP_CMP_EQ, fd),
-                                             arg(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(cmd))};
-        allow("fcntl", 2, on_protected);
+    if (protected_fd < 0) {
+        for (const char* name : {"ftruncate", "fallocate", "dup", "dup2", "dup3", "ioctl", "fcntl"}) allow(name);
+    } else {
+        auto fd = static_cast<scmp_datum_t>(protected_fd);
+        // The evidence descriptor: any operation on other descriptors.
+        const scmp_arg_cmp not_protected[] = {arg(0, SCMP_CMP_NE, fd)};
+        for (const char* name : {"ftruncate", "fallocate", "dup", "dup2", "dup3", "ioctl"}) {
+            allow(name, 1, not_protected);
+        }
+        allow("fcntl", 1, not_protected);
+        // ... and on it, only reading its flags or setting close-on-exec.
+        for (int cmd : {F_GETFL, F_GETFD, F_SETFD}) {
+            const scmp_arg_cmp on_protected[] = {arg(0, SCMP_CMP_EQ, fd),
+                                                 arg(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(cmd))};
+            allow("fcntl", 2, on_protected);
+        }
     }
     const scmp_arg_cmp unix_only[] = {arg(0, SCMP_CMP_EQ, AF_UNIX)};
     allow("socket", 1, unix_only);

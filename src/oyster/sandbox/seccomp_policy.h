@@ -25,7 +25,9 @@ enum class SeccompViolation {
            // finding a missing call after a kernel upgrade
 };
 
-// Throws oyster::Error if libseccomp cannot build the program.
+// `protected_fd` < 0: no descriptor is protected (capture is off, and UML's
+// own first descriptor may be 3). Throws oyster::Error if libseccomp cannot
+// build the program.
 std::vector<sock_filter> uml_seccomp_program(int protected_fd, SeccompViolation on_violation);
 
 }  // namespace oyster
