@@ -96,8 +96,8 @@ void prepare_guest_files(const GuestRecord& g) {
     ::chmod(g.cow.c_str(), 0600);
     std::filesystem::create_directories(g.dir / "jail");
     ::chmod((g.dir / "jail").c_str(), 0700);
-    // Traversable (UML opens its COW file and runtime directory by path),
-    // not listable or writable.
+    // Not listable or writable by anyone else (UML itself reaches its COW
+    // file and runtime directory through the jail's bind mounts).
     chown_path(g.dir, 0, 0);
     if (::chmod(g.dir.c_str(), 0711) != 0) throw_errno("chmod " + g.dir.string());
 }
