@@ -123,17 +123,29 @@ if [ "$DENSITY_MAX" -gt 0 ]; then
 		# Baseline: the median of the first three boots.
 		boots+=("$ms")
 		if [ ${#boots[@]} -eq 3 ]; then first=$(printf '%s\n' "${boots[@]}" | sort -n | sed -n 2p); fi
-		pss_kib=0
+		# The guest's memory cgroup charge, every step (one read per guest);
+		# PSS every 10 guests and at a stop: walking smaps of every process
+		# of every guest grows with n^2 and would load the machine it measures.
+		cg_kib=0
 		for rec in "$STATE_DIR"/guests/*/guest.json; do
-			[ "$(jq -r .state "$rec")" = running ] || continue
-			pgid=$(jq -r .pid "$rec")
-			for p in $(pgrep -g "$pgid"); do
-				v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
-				pss_kib=$((pss_kib + ${v:-0}))
-			done
+			f="/sys/fs/cgroup/memory/oyster/$(jq -r .id "$rec")/memory.usage_in_bytes"
+			[ -f "$f" ] && cg_kib=$((cg_kib + $(cat "$f") / 1024))
 		done
-		printf '   guests %3d: boot %6d ms, PSS total %6d MiB (%d MiB/guest), MemAvailable %d MiB\n' \
-			"$n" "$ms" $((pss_kib / 1024)) $((pss_kib / 1024 / n)) "$avail_mib"
+		pss=""
+		if [ $((n % 10)) -eq 0 ] || [ "$n" -eq 1 ] || { [ "$first" -gt 0 ] && [ "$ms" -gt $((first * 2)) ]; }; then
+			pss_kib=0
+			for rec in "$STATE_DIR"/guests/*/guest.json; do
+				[ "$(jq -r .state "$rec")" = running ] || continue
+				pgid=$(jq -r .pid "$rec")
+				for p in $(pgrep -g "$pgid"); do
+					v=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+					pss_kib=$((pss_kib + ${v:-0}))
+				done
+			done
+			pss=$(printf ', PSS %d MiB (%d MiB/guest)' $((pss_kib / 1024)) $((pss_kib / 1024 / n)))
+		fi
+		printf '   guests %3d: boot %6d ms, cgroup charge %d MiB/guest%s, MemAvailable %d MiB, load %s\n' \
+			"$n" "$ms" $((cg_kib / 1024 / n)) "$pss" "$avail_mib" "$(cut -d' ' -f1 /proc/loadavg)"
 		[ "$first" -eq 0 ] || [ "$ms" -le $((first * 2)) ] ||
 			{ echo "   stop: boot time doubled (${first} -> ${ms} ms)"; break; }
 	done
