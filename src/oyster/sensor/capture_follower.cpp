@@ -46,7 +46,10 @@ void CaptureFollower::read_new(bool report_records) {
     }
     std::array<std::uint8_t, std::size_t{64} << 10> buf{};
     std::size_t total = 0;
-    while (total < kMaxReadPerPoll) {
+    // The catch-up at the start reads to the end however much the boot
+    // wrote (executed files' content makes it several MiB): what is left
+    // unread would be reported as the attacker's.
+    while (!report_records || total < kMaxReadPerPoll) {
         ssize_t n = ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(offset_));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
