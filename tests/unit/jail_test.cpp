@@ -209,14 +209,18 @@ protected:
         std::getline(in, s);
         return s;
     }
+    // A cgroup v1 layout: one hierarchy per controller, each with its tasks file.
+    void mount_v1(std::initializer_list<const char*> controllers) {
+        for (const char* c : controllers) {
+            std::filesystem::create_directories(dir / c);
+            std::ofstream(dir / c / "tasks").put('\n');
+        }
+    }
     GuestCgroupLimits limits{512ull << 20, 2048, 100};
 };
 
 TEST_F(GuestCgroupTest, Version1OneHierarchyPerController) {
-    for (const char* c : {"memory", "pids", "cpu"}) {
-        std::filesystem::create_directories(dir / c);
-        std::ofstream(dir / c / "tasks").put('\n');
-    }
+    mount_v1({"memory", "pids", "cpu"});
     std::ofstream(dir / "memory" / "oyster-probe");  // unrelated file: ignored
     auto cg = create_guest_cgroup("abc123", limits, dir.string());
     EXPECT_TRUE(cg.notes.empty());
@@ -239,10 +243,7 @@ TEST_F(GuestCgroupTest, Version2OneGroupAndDelegation) {
 }
 
 TEST_F(GuestCgroupTest, UnwritableHierarchyIsNotAvailableNotAnError) {
-    for (const char* c : {"memory", "pids", "cpu"}) {
-        std::filesystem::create_directories(dir / c);
-        std::ofstream(dir / c / "tasks").put('\n');
-    }
+    mount_v1({"memory", "pids", "cpu"});
     // "oyster" as a file: the group cannot be made (as on a read-only tree).
     std::ofstream(dir / "memory" / "oyster").put('\n');
     auto cg = create_guest_cgroup("abc123", limits, dir.string());
@@ -252,8 +253,7 @@ TEST_F(GuestCgroupTest, UnwritableHierarchyIsNotAvailableNotAnError) {
 }
 
 TEST_F(GuestCgroupTest, MissingControllersAreNamed) {
-    std::filesystem::create_directories(dir / "pids");
-    std::ofstream(dir / "pids" / "tasks").put('\n');
+    mount_v1({"pids"});
     auto cg = create_guest_cgroup("abc123", limits, dir.string());
     ASSERT_EQ(cg.procs_files.size(), 1u);
     ASSERT_EQ(cg.notes.size(), 2u);

@@ -67,16 +67,13 @@ struct PreparedRoot {
 
 PreparedRoot prepare_root(const ProcessJail& jail) {
     PreparedRoot out;
-    std::vector<std::string> seen;
     auto add_parents = [&](const std::filesystem::path& target) {
         std::filesystem::path walk;
         for (const auto& part : target.parent_path().relative_path()) {
             walk /= part;
             std::string host = jail.root_staging + "/" + walk.string();
-            if (std::find(seen.begin(), seen.end(), host) == seen.end()) {
-                seen.push_back(host);
-                out.directories.push_back(host);
-            }
+            auto& dirs = out.directories;
+            if (std::find(dirs.begin(), dirs.end(), host) == dirs.end()) dirs.push_back(host);
         }
     };
     for (const auto& e : jail.root) {

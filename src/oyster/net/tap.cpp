@@ -16,21 +16,10 @@
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
+#include "oyster/common/fd_guard.h"
 
 namespace oyster {
 namespace {
-
-class FdGuard {
-public:
-    explicit FdGuard(int fd) : fd_(fd) {}
-    ~FdGuard() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 ifreq make_ifreq(const std::string& name) {
     if (name.empty() || name.size() > kMaxIfNameLen) throw Error("bad interface name '" + name + "'");

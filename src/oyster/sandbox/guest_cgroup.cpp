@@ -97,30 +97,31 @@ GuestCgroup create_guest_cgroup(const std::string& guest_id, const GuestCgroupLi
         out.procs_files.push_back((dir / "cgroup.procs").string());
         return out;
     }
-    std::optional<fs::path> dir;
-    if (v1_has(root, "memory") && (dir = make_group(root / "memory", guest_id, out.notes))) {
+    // cgroup v1: the guest's group in `controller`'s own hierarchy, joined
+    // by the process; nullopt (with a note) when there is none.
+    auto v1_group = [&](const char* controller) -> std::optional<fs::path> {
+        if (!v1_has(root, controller)) {
+            out.notes.push_back(std::string("cgroup v1 controller '") + controller + "' is not mounted");
+            return std::nullopt;
+        }
+        auto dir = make_group(root / controller, guest_id, out.notes);
+        if (dir) out.procs_files.push_back((*dir / "cgroup.procs").string());
+        return dir;
+    };
+    if (auto dir = v1_group("memory")) {
         write_file(*dir / "memory.limit_in_bytes", std::to_string(limits.memory_bytes));
         std::error_code ec;
         // Memory plus swap no larger than memory: the guest does not swap.
         if (fs::exists(*dir / "memory.memsw.limit_in_bytes", ec)) {
             write_file(*dir / "memory.memsw.limit_in_bytes", std::to_string(limits.memory_bytes));
         }
-        out.procs_files.push_back((*dir / "cgroup.procs").string());
-    } else if (!v1_has(root, "memory")) {
-        out.notes.push_back("cgroup v1 controller 'memory' is not mounted");
     }
-    if (v1_has(root, "pids") && (dir = make_group(root / "pids", guest_id, out.notes))) {
-        write_file(*dir / "pids.max", std::to_string(limits.max_processes));
-        out.procs_files.push_back((*dir / "cgroup.procs").string());
-    } else if (!v1_has(root, "pids")) {
-        out.notes.push_back("cgroup v1 controller 'pids' is not mounted");
-    }
-    if (limits.cpu_percent > 0 && v1_has(root, "cpu") && (dir = make_group(root / "cpu", guest_id, out.notes))) {
-        write_file(*dir / "cpu.cfs_period_us", std::to_string(kCpuPeriodUs));
-        write_file(*dir / "cpu.cfs_quota_us", std::to_string(cpu_quota_us(limits)));
-        out.procs_files.push_back((*dir / "cgroup.procs").string());
-    } else if (limits.cpu_percent > 0 && !v1_has(root, "cpu")) {
-        out.notes.push_back("cgroup v1 controller 'cpu' is not mounted");
+    if (auto dir = v1_group("pids")) write_file(*dir / "pids.max", std::to_string(limits.max_processes));
+    if (limits.cpu_percent > 0) {
+        if (auto dir = v1_group("cpu")) {
+            write_file(*dir / "cpu.cfs_period_us", std::to_string(kCpuPeriodUs));
+            write_file(*dir / "cpu.cfs_quota_us", std::to_string(cpu_quota_us(limits)));
+        }
     }
     return out;
 }

@@ -21,6 +21,7 @@
 
 #include "oyster/capture/capture_decoder.h"
 #include "oyster/common/process.h"
+#include "oyster/common/unix_time.h"
 #include "oyster/net/guest_firewall.h"
 #include "oyster/net/ipv4.h"
 #include "oyster/net/tap.h"
@@ -32,11 +33,6 @@ namespace oyster {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::uint64_t current_netns_inode() {
     struct stat st {};
@@ -274,10 +270,9 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
             // host even if every Oyster process dies.
             capture_fd = ::open(g.capture_file().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
             if (capture_fd < 0) throw_errno("create " + g.capture_file().string());
-            env.insert(env.end(), {fmt::format("OYSTER_CAPTURE_FD={}", kCaptureFd),
-                                   fmt::format("OYSTER_EXEC_CONTENT_LIMIT={}",
-                                               std::uint64_t{cfg.capture.exec_content_limit_mib} << 20),
-                                   "OYSTER_HONEYLOG_KEY=" + platform.honeylog_key});
+            env = {fmt::format("OYSTER_CAPTURE_FD={}", kCaptureFd),
+                   fmt::format("OYSTER_EXEC_CONTENT_LIMIT={}", std::uint64_t{cfg.capture.exec_content_limit_mib} << 20),
+                   "OYSTER_HONEYLOG_KEY=" + platform.honeylog_key};
         }
         try {
             g.pid = spawn_session(uml_command_line(cfg, platform, g), g.console_log(), env, capture_fd, &jail);

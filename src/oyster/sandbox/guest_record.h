@@ -39,6 +39,9 @@ struct GuestRecord {
     std::filesystem::path capture_file() const { return dir / "capture.bin"; }
     std::filesystem::path capture_dir() const { return dir / "capture"; }
     std::filesystem::path uml_dir() const { return dir / "uml"; }
+    // Empty on the host: the UML process's jail root is assembled on it in
+    // the process's own mount namespace (sandbox/jail.h).
+    std::filesystem::path jail_dir() const { return dir / "jail"; }
     std::filesystem::path mconsole_socket() const { return uml_dir() / id / "mconsole"; }
     std::filesystem::path record_path() const { return dir / "guest.json"; }
     std::filesystem::path pcap_dir() const { return dir / "pcap"; }

@@ -55,7 +55,7 @@ ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std:
     j.limits = {{RLIMIT_AS, as}, {RLIMIT_NOFILE, kMaxOpenFiles}, {RLIMIT_NPROC, kMaxProcesses}, {RLIMIT_CORE, 0}};
 
     using Kind = JailEntry::Kind;
-    j.root_staging = (g.dir / "jail").string();
+    j.root_staging = g.jail_dir().string();
     j.root.push_back({Kind::bind_read_only, g.kernel.string(), g.kernel.string(), true});
     for (const auto& lib : shared_libraries_of(g.kernel.string()))
         j.root.push_back({Kind::bind_read_only, lib, lib, true});
@@ -94,8 +94,8 @@ void prepare_guest_files(const GuestRecord& g) {
     ::chmod(g.uml_dir().c_str(), 0700);
     chown_path(g.cow, uid, uid);
     ::chmod(g.cow.c_str(), 0600);
-    std::filesystem::create_directories(g.dir / "jail");
-    ::chmod((g.dir / "jail").c_str(), 0700);
+    std::filesystem::create_directories(g.jail_dir());
+    ::chmod(g.jail_dir().c_str(), 0700);
     // Not listable or writable by anyone else (UML itself reaches its COW
     // file and runtime directory through the jail's bind mounts).
     chown_path(g.dir, 0, 0);
@@ -113,7 +113,7 @@ void release_guest_files(const GuestRecord& g) {
         ::lchown(g.uml_dir().c_str(), 0, 0);
     }
     remove_guest_cgroup(g.id);
-    ::rmdir((g.dir / "jail").c_str());  // empty on the host: the jail's mounts were never here
+    ::rmdir(g.jail_dir().c_str());
     // The directory stays traversable (0711): its files are root's again, and
     // a later guest may boot from this COW file (`guest start --cow`).
 }

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
+#include "oyster/common/fd_guard.h"
 
 namespace oyster {
 namespace {
@@ -54,10 +55,7 @@ MconsoleReply mconsole_command(const std::filesystem::path& socket_path, const s
 
     int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw_errno("mconsole socket");
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
+    FdGuard guard(fd);
     // Autobind to an abstract address so the kernel has somewhere to reply.
     sockaddr_un self{};
     self.sun_family = AF_UNIX;

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "oyster/common/error.h"
+#include "oyster/common/fd_guard.h"
 
 namespace oyster {
 namespace {
@@ -200,17 +201,19 @@ std::vector<sock_filter> uml_seccomp_program(int protected_fd, SeccompViolation 
     };
     for (const char* name : kAllowed) allow(name);
 
-    if (protected_fd < 0) {
-        for (const char* name : {"ftruncate", "fallocate", "dup", "dup2", "dup3", "ioctl", "fcntl"}) allow(name);
-    } else {
-        auto fd = static_cast<scmp_datum_t>(protected_fd);
-        // The evidence descriptor: any operation on other descriptors.
-        const scmp_arg_cmp not_protected[] = {arg(0, SCMP_CMP_NE, fd)};
-        for (const char* name : {"ftruncate", "fallocate", "dup", "dup2", "dup3", "ioctl"}) {
+    // Calls that could erase or reopen what a descriptor wrote: on any
+    // descriptor but the evidence one.
+    const scmp_arg_cmp not_protected[] = {arg(0, SCMP_CMP_NE, static_cast<scmp_datum_t>(protected_fd))};
+    for (const char* name : {"ftruncate", "fallocate", "dup", "dup2", "dup3", "ioctl", "fcntl"}) {
+        if (protected_fd < 0) {
+            allow(name);
+        } else {
             allow(name, 1, not_protected);
         }
-        allow("fcntl", 1, not_protected);
-        // ... and on it, only reading its flags or setting close-on-exec.
+    }
+    if (protected_fd >= 0) {
+        auto fd = static_cast<scmp_datum_t>(protected_fd);
+        // On the evidence descriptor, only reading its flags or setting close-on-exec.
         for (int cmd : {F_GETFL, F_GETFD, F_SETFD}) {
             const scmp_arg_cmp on_protected[] = {arg(0, SCMP_CMP_EQ, fd),
                                                  arg(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(cmd))};
@@ -230,10 +233,7 @@ std::vector<sock_filter> uml_seccomp_program(int protected_fd, SeccompViolation 
     // allocate after fork.
     int memfd = ::memfd_create("oyster-seccomp", MFD_CLOEXEC);
     if (memfd < 0) throw_errno("memfd_create");
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{memfd};
+    FdGuard guard(memfd);
     check(seccomp_export_bpf(ctx, memfd), "export");
     off_t size = ::lseek(memfd, 0, SEEK_END);
     if (size <= 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0) throw Error("seccomp: bad program size");

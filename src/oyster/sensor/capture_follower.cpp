@@ -68,21 +68,21 @@ void CaptureFollower::read_new(bool report_records) {
             return;
         }
     }
-    if (report_records && suppressed_ > 0 &&
-        std::chrono::steady_clock::now() - window_start_ >= std::chrono::seconds(1)) {
-        sink_("capture_suppressed", {{"events", suppressed_}});
-        suppressed_ = 0;
-    }
+    // A quiet guest still gets its count of what the last burst left out.
+    if (report_records) roll_window();
+}
+
+void CaptureFollower::roll_window() {
+    auto now = std::chrono::steady_clock::now();
+    if (now - window_start_ < std::chrono::seconds(1)) return;
+    if (suppressed_ > 0) sink_("capture_suppressed", {{"events", suppressed_}});
+    suppressed_ = 0;
+    window_start_ = now;
+    window_count_ = 0;
 }
 
 void CaptureFollower::report(nlohmann::json event) {
-    auto now = std::chrono::steady_clock::now();
-    if (now - window_start_ >= std::chrono::seconds(1)) {
-        if (suppressed_ > 0) sink_("capture_suppressed", {{"events", suppressed_}});
-        suppressed_ = 0;
-        window_start_ = now;
-        window_count_ = 0;
-    }
+    roll_window();
     if (window_count_ >= kMaxEventsPerSecond) {
         ++suppressed_;
         return;

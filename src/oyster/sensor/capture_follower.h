@@ -49,6 +49,9 @@ public:
 private:
     void read_new(bool report);
     void report(nlohmann::json event);
+    // Starts a new one-second rate window once the last is over, reporting
+    // what the last one suppressed.
+    void roll_window();
 
     std::filesystem::path file_;
     Sink sink_;

@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <chrono>
 #include <ctime>
 #include <iostream>
 
@@ -12,6 +11,7 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/paths.h"
+#include "oyster/common/unix_time.h"
 #include "oyster/net/tap_capture.h"
 
 namespace oyster::sensor {
@@ -62,8 +62,7 @@ void save_intrusion(const Intrusion& i) {
 
 void close_intrusion(Intrusion& i, const std::string& reason) {
     i.state = "closed";
-    i.ended_at =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    i.ended_at = unix_now();
     i.end_reason = reason;
     i.pcap_files.clear();
     for (const auto& f : pcap_files_in(i.dir / "pcap")) i.pcap_files.push_back("pcap/" + f.filename().string());

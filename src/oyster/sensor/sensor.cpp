@@ -20,6 +20,7 @@
 #include "oyster/common/error.h"
 #include "oyster/common/process.h"
 #include "oyster/common/thread_set.h"
+#include "oyster/common/unix_time.h"
 #include "oyster/net/drop_monitor.h"
 #include "oyster/net/guest_firewall.h"
 #include "oyster/net/portal_routing.h"
@@ -36,11 +37,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
-
-std::int64_t unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // At most one event per second per key; the next one says how many were
 // left out in between.
@@ -140,7 +136,7 @@ private:
     std::map<std::string, unsigned> conns_per_source_;
     std::uint64_t next_handle_ = 1;
     bool stopping_ = false;
-    Clock::time_point last_prune_{}, last_liveness_{}, last_save_{};
+    Clock::time_point last_prune_{}, last_liveness_{}, last_save_{}, last_follow_{};
     EventThrottle throttle_;
     std::map<std::string, std::uint64_t> refused_;
 
@@ -617,9 +613,13 @@ void SensorDaemon::tick() {
     if (check_liveness) last_liveness_ = now;
     bool save = now - last_save_ >= std::chrono::seconds(5);
     if (save) last_save_ = now;
+    // tick() runs after every portal wakeup; under a flood of connections
+    // that is far more often than the live capture needs reading.
+    bool follow = now - last_follow_ >= std::chrono::milliseconds(250);
+    if (follow) last_follow_ = now;
     for (auto& [h, s] : slots_) {
         if (s.state != Slot::State::ready) continue;
-        if (s.follower) s.follower->poll();
+        if (follow && s.follower) s.follower->poll();
         if (check_liveness && !process_alive(s.guest->pid, s.guest->pid_start_time)) {
             begin_stop(s, "guest exited");
             continue;
