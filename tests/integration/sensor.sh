@@ -78,7 +78,7 @@ log "sensor started (pid $SENSOR_PID); waiting for the pool of 2"
 wait_for 300 'select(.type=="guest_ready")' "the first pool guest"
 deadline=$((SECONDS + 300))
 until [ "$(count_ready)" -ge 2 ]; do
-	[ $SECONDS -lt $deadline ] || fail "pool never reached 2 guests"
+	[ $SECONDS -lt $deadline ] || { tail -n 30 "$WORK/sensor.log" >&2; fail "pool never reached 2 guests"; }
 	sleep 1
 done
 ip netns exec "$NS_SENSOR" nft list table inet oyster >/dev/null || fail "no containment table"

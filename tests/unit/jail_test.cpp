@@ -14,9 +14,12 @@
 
 #include <linux/seccomp.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <functional>
 #include <string>
+#include <thread>
 
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
@@ -199,6 +202,44 @@ TEST_F(JailedProcessTest, UnjailableProcessDoesNotRun) {
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 126);
     EXPECT_NE(read_file(log).find("cannot jail"), std::string::npos);
+}
+
+// The sensor spawns guests from a worker thread while its other threads come
+// and go. The raw clone copies the parent's thread list as it was; a thread
+// created but not yet running there once made the child's uid change wait
+// for it forever (glibc's setxid broadcast), and the guest hung before exec.
+TEST_F(JailedProcessTest, SpawnsWhileOtherThreadsAreCreated) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (pid namespace)";
+    std::atomic<bool> stop{false};
+    std::thread churn([&] {
+        while (!stop) std::thread([] {}).join();
+    });
+    ProcessJail jail;
+    jail.uid = 4057999;
+    jail.gid = 4057999;
+    jail.no_new_privs = true;
+    jail.new_pid_namespace = true;
+    int hung = 0;
+    for (int i = 0; i < 200 && hung == 0; ++i) {
+        pid_t pid = spawn_session({"/bin/true"}, dir / "out.log", {}, -1, &jail);
+        int status = 0;
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (::waitpid(pid, &status, WNOHANG) == 0) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                ++hung;
+                ::kill(pid, SIGKILL);
+                ::waitpid(pid, &status, 0);
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        if (hung == 0) {
+            EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "run " << i << ": " << status;
+        }
+    }
+    stop = true;
+    churn.join();
+    EXPECT_EQ(hung, 0) << read_file(dir / "out.log");
 }
 
 class GuestCgroupTest : public TempDirTest {

@@ -1,7 +1,6 @@
 #include "oyster/common/process.h"
 
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
@@ -46,8 +45,25 @@ std::vector<std::string> environment_with(const std::vector<std::string>& extra)
     return env;
 }
 
-// After fork, only async-signal-safe calls: report failure by exit code.
-[[noreturn]] void child_fail() {
+// After fork, only async-signal-safe calls: "<what>: <step> (errno N)" to
+// stderr (the caller's log, when it is set up yet), without allocating.
+void write_child_failure(const char* what, const char* step, int err) {
+    char num[16];
+    char* p = num + sizeof num;
+    unsigned n = err < 0 ? 0U : static_cast<unsigned>(err);
+    do {
+        *--p = static_cast<char>('0' + n % 10);
+        n /= 10;
+    } while (n != 0 && p > num);
+    for (const char* part : {what, ": ", step, " (errno "}) {
+        [[maybe_unused]] auto w = ::write(2, part, std::strlen(part));
+    }
+    [[maybe_unused]] auto w = ::write(2, p, static_cast<std::size_t>(num + sizeof num - p));
+    [[maybe_unused]] auto e = ::write(2, ")\n", 2);
+}
+
+[[noreturn]] void child_fail(const char* step) {
+    write_child_failure("oyster: cannot start the process", step, errno);
     _exit(127);
 }
 
@@ -201,9 +217,13 @@ const char* enter_jail(const ProcessJail& jail, const PreparedRoot& root) {
         if (::setrlimit(resource, &rl) != 0) return "setrlimit";
     }
     if (jail.uid != 0) {
-        if (::setgroups(0, nullptr) != 0) return "setgroups";
-        if (::setresgid(jail.gid, jail.gid, jail.gid) != 0) return "setresgid";
-        if (::setresuid(jail.uid, jail.uid, jail.uid) != 0) return "setresuid";
+        // Raw system calls, not glibc's wrappers: those ask every thread of
+        // the parent to change ids too, and after a raw clone the child still
+        // has the parent's thread list; one created but not yet running is
+        // waited for forever.
+        if (::syscall(SYS_setgroups, 0, nullptr) != 0) return "setgroups";
+        if (::syscall(SYS_setresgid, jail.gid, jail.gid, jail.gid) != 0) return "setresgid";
+        if (::syscall(SYS_setresuid, jail.uid, jail.uid, jail.uid) != 0) return "setresuid";
         if (::getuid() != jail.uid || ::geteuid() != jail.uid) return "uid check";
     }
     if ((jail.no_new_privs || !jail.seccomp_program.empty()) && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
@@ -240,14 +260,14 @@ CommandResult run_capture(const std::vector<std::string>& argv, const std::vecto
     if (pid < 0) throw_errno("fork");
     if (pid == 0) {
         int devnull = ::open("/dev/null", O_RDWR);
-        if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(out[1], 1) < 0) child_fail();
-        if (child_stderr == ChildStderr::discard && ::dup2(devnull, 2) < 0) child_fail();
+        if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(out[1], 1) < 0) child_fail("redirect stdio");
+        if (child_stderr == ChildStderr::discard && ::dup2(devnull, 2) < 0) child_fail("redirect stderr");
         ::close_range(3, ~0U, 0);
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         ::execvpe(args[0], args.data(), envp.data());
-        child_fail();
+        child_fail("execve");
     }
     ::close(out[1]);
     CommandResult result;
@@ -298,7 +318,9 @@ pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem:
     if (pid == 0) {
         ::setsid();
         int devnull = ::open("/dev/null", O_RDONLY);
-        if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(log, 1) < 0 || ::dup2(log, 2) < 0) child_fail();
+        if (devnull < 0 || ::dup2(devnull, 0) < 0 || ::dup2(log, 1) < 0 || ::dup2(log, 2) < 0) {
+            child_fail("redirect stdio");
+        }
         // The guest must not inherit the caller's signal dispositions or
         // mask (the sensor blocks SIGINT/SIGTERM to read them by signalfd).
         ::signal(SIGINT, SIG_DFL);
@@ -309,8 +331,8 @@ pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem:
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         if (pass_fd >= 0) {
             // dup2 onto itself keeps FD_CLOEXEC, so clear it explicitly.
-            if (pass_fd != 3 && ::dup2(pass_fd, 3) < 0) child_fail();
-            if (::fcntl(3, F_SETFD, 0) < 0) child_fail();
+            if (pass_fd != 3 && ::dup2(pass_fd, 3) < 0) child_fail("pass descriptor 3");
+            if (::fcntl(3, F_SETFD, 0) < 0) child_fail("pass descriptor 3");
         }
         // Nothing else of ours may leak into the guest's process: libraries
         // (libpcap, libnftables) open descriptors without O_CLOEXEC.
@@ -318,15 +340,12 @@ pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem:
         if (jail != nullptr) {
             if (const char* failed = enter_jail(*jail, root)) {
                 // Into the console log, where start_guest's error shows it.
-                const char prefix[] = "oyster: cannot jail the guest process: ";
-                [[maybe_unused]] auto a = ::write(2, prefix, sizeof prefix - 1);
-                [[maybe_unused]] auto b = ::write(2, failed, std::strlen(failed));
-                [[maybe_unused]] auto c = ::write(2, "\n", 1);
+                write_child_failure("oyster: cannot jail the guest process", failed, errno);
                 _exit(126);
             }
         }
         ::execve(args[0], args.data(), envp.data());
-        child_fail();
+        child_fail("execve");
     }
     ::close(log);
     return pid;

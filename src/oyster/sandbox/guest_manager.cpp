@@ -8,6 +8,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -86,7 +87,11 @@ std::string console_tail(const GuestRecord& g, std::size_t lines) {
 
 bool wait_exit(const GuestRecord& g, std::chrono::milliseconds timeout) {
     auto deadline = Clock::now() + timeout;
-    while (process_alive(g.pid, g.pid_start_time)) {
+    for (;;) {
+        // The sensor's guests are its children: reap, or each stays a zombie
+        // for the sensor's lifetime (any other caller gets ECHILD).
+        if (g.pid > 0) ::waitpid(g.pid, nullptr, WNOHANG);
+        if (!process_alive(g.pid, g.pid_start_time)) break;
         if (Clock::now() >= deadline) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
