@@ -3,16 +3,17 @@
 # (the seed's installer: to add or drop a step, add or drop a file) and caches
 # the finished ext4 image by a hash of the tasks and their inputs.
 #
-# Usage: image/build.sh [--cache-dir DIR] [--root-password PW] [--hostname NAME]
-#                       [--honeylog-key HEX16] [--size MIB] [--force]
+# Usage: image/build.sh --spec FILE --honeylog-key HEX16 [--cache-dir DIR]
+#                       [--size MIB] [--force]
+# The spec (JSON, written by `oyster setup`) holds the persona, the login
+# policy and root's password; tasks read it with jq.
 # Prints the path of the finished image as the last line on stdout; progress
 # goes to stderr. Needs root (debootstrap). Called by `oyster setup`.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache_dir="${OYSTER_CACHE_DIR:-/var/cache/oyster}"
-root_password="${OYSTER_ROOT_PASSWORD:-123456}"
-hostname="${OYSTER_HOSTNAME:-srv01}"
+spec=""
 honeylog_key="${OYSTER_HONEYLOG_KEY:-}"
 size_mib=2048
 force=0
@@ -21,8 +22,7 @@ usage() { sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--cache-dir) cache_dir="$2"; shift 2 ;;
-	--root-password) root_password="$2"; shift 2 ;;
-	--hostname) hostname="$2"; shift 2 ;;
+	--spec) spec="$2"; shift 2 ;;
 	--honeylog-key) honeylog_key="$2"; shift 2 ;;
 	--size) size_mib="$2"; shift 2 ;;
 	--force) force=1; shift ;;
@@ -31,13 +31,17 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$honeylog_key" ] || { echo "image/build.sh: --honeylog-key is required (oyster setup passes it)" >&2; exit 2; }
+[ -n "$spec" ] || { echo "image/build.sh: --spec is required (oyster setup writes it)" >&2; exit 2; }
+jq -e '.persona.hostname and .login and .root_password' "$spec" >/dev/null ||
+	{ echo "image/build.sh: $spec is not an image spec (persona, login, root_password)" >&2; exit 2; }
 case "$size_mib" in ''|*[!0-9]*) echo "image/build.sh: --size must be a number of MiB, got '$size_mib'" >&2; exit 2 ;; esac
 [ "$(id -u)" = 0 ] || { echo "image/build.sh: must run as root (debootstrap needs it)" >&2; exit 1; }
 
 shopt -s nullglob
 tasks=("$here"/tasks/[0-9][0-9]-*.sh)
-key="$( { echo "size=$size_mib"; printf 'pw=%s\nhost=%s\nkey=%s\n' "$root_password" "$hostname" "$honeylog_key";
-	cat "$here"/../guest/*.c "$here"/../guest/*.h "$here"/../guest/Makefile "$here"/../src/oyster/capture/wire/*.h; cat "$here/build.sh";
+key="$( { echo "size=$size_mib"; printf 'key=%s\n' "$honeylog_key"; jq -S . "$spec";
+	cat "$here"/../guest/*.c "$here"/../guest/*.h "$here"/../guest/Makefile "$here"/../src/oyster/capture/wire/*.h \
+		"$here"/../src/oyster/capture/login_report.h; cat "$here/build.sh";
 	for t in "${tasks[@]}"; do basename "$t"; cat "$t"; done;
 	if [ -d "$here/files" ]; then find "$here/files" -type f -print0 | sort -z | xargs -0 -r cat; fi; } |
 	sha256sum | cut -c1-16)"
@@ -64,8 +68,8 @@ export OYSTER_IMAGE_ROOTFS="$work/rootfs"
 export OYSTER_IMAGE_FILE="$work/rootfs.ext4"
 export OYSTER_IMAGE_SIZE_MIB="$size_mib"
 export OYSTER_IMAGE_FILES="$here/files"
-export OYSTER_ROOT_PASSWORD="$root_password"
-export OYSTER_HOSTNAME="$hostname"
+cp "$spec" "$work/spec.json"
+export OYSTER_IMAGE_SPEC="$work/spec.json"
 export OYSTER_HONEYLOG_KEY="$honeylog_key"
 export OYSTER_SOURCE_DIR="$(cd "$here/.." && pwd)"
 export OYSTER_DEB_CACHE="$cache_dir/debs"

@@ -2,6 +2,11 @@
 # gateway and resolver at boot (kernel ip=), the kernel configures eth0 before
 # init and writes the resolver to /proc/net/pnp.
 r="$OYSTER_IMAGE_ROOTFS"
+host=$(jq -r .persona.hostname "$OYSTER_IMAGE_SPEC")
+domain=$(jq -r .persona.domain "$OYSTER_IMAGE_SPEC")
+# Debian's installer writes "127.0.1.1 fqdn host" when a domain was given.
+names="$host"
+[ -n "$domain" ] && names="$host.$domain $host"
 cat > "$r/etc/network/interfaces" 2>/dev/null <<'IF' || true
 # interfaces(5) file used by ifup(8) and ifdown(8)
 auto lo
@@ -12,10 +17,10 @@ IF
 ln -sfn /proc/net/pnp "$r/etc/resolv.conf"
 cat > "$r/etc/hosts" <<H
 127.0.0.1	localhost
-127.0.1.1	$OYSTER_HOSTNAME
+127.0.1.1	$names
 
 ::1		localhost ip6-localhost ip6-loopback
 ff02::1		ip6-allnodes
 ff02::2		ip6-allrouters
 H
-echo "$OYSTER_HOSTNAME" > "$r/etc/hostname"
+echo "$host" > "$r/etc/hostname"

@@ -15,5 +15,3 @@ for u in modprobe@.service systemd-modules-load.service apt-daily.timer apt-dail
 	ln -sfn /dev/null "$r/etc/systemd/system/$u"
 done
 chroot "$r" systemctl set-default multi-user.target >/dev/null
-ln -sfn /usr/share/zoneinfo/Etc/UTC "$r/etc/localtime"
-echo Etc/UTC > "$r/etc/timezone"

@@ -17,3 +17,33 @@ module(load="omprog")
 *.* action(type="omprog" binary="/usr/lib/x86_64-linux-gnu/rsyslog/honeylog-relay"
            template="RSYSLOG_TraditionalFileFormat" confirmMessages="off")
 CONF
+
+# The login hook (guest/pam_login_policy.c): decides SSH and telnet password
+# logins by the sensor's policy and reports every attempt. Built with the
+# policy in it, so no policy file lies in the guest; docs/personas.md says
+# what a guest root can see.
+spec="$OYSTER_IMAGE_SPEC"
+hex() { od -An -v -tx1 | tr -d ' \n'; }
+accounts=""
+n=$(jq -r '.login.accounts | length' "$spec")
+for ((i = 0; i < n; i++)); do
+	u=$(jq -j ".login.accounts[$i].user" "$spec" | hex)
+	p=$(jq -j ".login.accounts[$i].password" "$spec" | hex)
+	accounts+="${accounts:+ }$u:$p"
+done
+root_after=$(jq -r '.login.root_after_failures' "$spec")
+case "$root_after" in '' | *[!0-9]*) echo "spec: login.root_after_failures is not a number" >&2; exit 1 ;; esac
+security="$r/usr/lib/x86_64-linux-gnu/security"
+module=pam_unix_auth.so
+make -s -C "$OYSTER_SOURCE_DIR/guest" KEY="0x$OYSTER_HONEYLOG_KEY" ACCOUNTS="$accounts" ROOT_AFTER="$root_after" \
+	PAM_MODULE="$module" OUT="$security" pam
+chown root:root "$security/$module"
+chmod 0600 "$security/$module"
+# First in common-auth, and the only line that decides: success skips
+# Debian's three (pam_unix, pam_deny, pam_permit), anything else fails.
+if ! grep -q "$module" "$r/etc/pam.d/common-auth"; then
+	sed -i "0,/^auth/s//auth\t[success=3 default=die]\t$module\nauth/" "$r/etc/pam.d/common-auth"
+fi
+next3=$(grep '^auth' "$r/etc/pam.d/common-auth" | sed -n 2,4p | grep -o 'pam_[a-z0-9_]*\.so' | tr '\n' ' ')
+[ "$next3" = "pam_unix.so pam_deny.so pam_permit.so " ] ||
+	{ echo "common-auth: the hook is not followed by Debian's pam_unix, pam_deny, pam_permit:" >&2; cat "$r/etc/pam.d/common-auth" >&2; exit 1; }

@@ -37,7 +37,10 @@ root_password = "hunter2"
 image_size_mib = 4096
 boot_timeout_s = 90
 stop_timeout_s = 5
-hostname = "db-prod-3"
+persona = "/etc/oyster/personas/db.toml"
+[login]
+accounts = ["root:hunter2", "admin:pass:with:colons"]
+root_after_failures = 4
 [network]
 guest_pool = "198.51.100.0/24"
 dns = "192.0.2.53"
@@ -70,7 +73,11 @@ log_file = "/var/log/oyster.log"
     EXPECT_EQ(c.guest.image_size_mib, 4096u);
     EXPECT_EQ(c.guest.boot_timeout_s, 90u);
     EXPECT_EQ(c.guest.stop_timeout_s, 5u);
-    EXPECT_EQ(c.guest.hostname, "db-prod-3");
+    EXPECT_EQ(c.guest.persona, "/etc/oyster/personas/db.toml");
+    ASSERT_EQ(c.login.accounts.size(), 2u);
+    EXPECT_EQ(c.login.accounts[1].user, "admin");
+    EXPECT_EQ(c.login.accounts[1].password, "pass:with:colons");
+    EXPECT_EQ(c.login.root_after_failures, 4u);
     EXPECT_EQ(c.network.guest_pool, "198.51.100.0/24");
     EXPECT_EQ(c.network.dns, "192.0.2.53");
     EXPECT_FALSE(c.capture.enabled);
@@ -121,7 +128,11 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(shipped.guest.image_size_mib, defaults.guest.image_size_mib);
     EXPECT_EQ(shipped.guest.boot_timeout_s, defaults.guest.boot_timeout_s);
     EXPECT_EQ(shipped.guest.stop_timeout_s, defaults.guest.stop_timeout_s);
-    EXPECT_EQ(shipped.guest.hostname, defaults.guest.hostname);
+    EXPECT_EQ(shipped.guest.persona, defaults.guest.persona);
+    ASSERT_EQ(shipped.login.accounts.size(), defaults.login.accounts.size());
+    EXPECT_EQ(shipped.login.accounts[0].user, defaults.login.accounts[0].user);
+    EXPECT_EQ(shipped.login.accounts[0].password, defaults.login.accounts[0].password);
+    EXPECT_EQ(shipped.login.root_after_failures, defaults.login.root_after_failures);
     EXPECT_EQ(shipped.network.guest_pool, defaults.network.guest_pool);
     EXPECT_EQ(shipped.network.dns, defaults.network.dns);
     EXPECT_EQ(shipped.capture.enabled, defaults.capture.enabled);
@@ -172,7 +183,13 @@ TEST(Config, ValidatesValues) {
     EXPECT_NE(error_of("[network]\ndns = \"8.8.8\"\n").find("network.dns"), std::string::npos);
     EXPECT_NE(error_of("[paths]\nstate_dir = \"relative/dir\"\n").find("not an absolute path"), std::string::npos);
     EXPECT_NE(error_of("[guest]\nroot_password = \"a:b\"\n").find("guest.root_password"), std::string::npos);
-    EXPECT_NE(error_of("[guest]\nhostname = \"bad host\"\n").find("guest.hostname"), std::string::npos);
+    EXPECT_NE(error_of("[guest]\npersona = \"../x\"\n").find("guest.persona"), std::string::npos);
+    EXPECT_EQ(error_of("[login]\naccounts = [\"root\"]\n"),
+              "test.toml:2: login.accounts: \"root\" is not \"user:password\"");
+    EXPECT_NE(error_of("[login]\naccounts = [\"Root:x\"]\n").find("login.accounts"), std::string::npos);
+    EXPECT_NE(error_of("[login]\nroot_after_failures = -1\n").find("login.root_after_failures"), std::string::npos);
+    // The user must pick: an empty list rejects every password.
+    EXPECT_TRUE(parse_config("[login]\naccounts = []\n", "t.toml").login.accounts.empty());
     EXPECT_EQ(error_of("[data_control]\nallow_private = [\"10.0.0.0/8\", 7]\n"),
               "test.toml:2: data_control.allow_private: expected an array of strings, found an integer");
     EXPECT_NE(error_of("[data_control]\nallow_private = [\"10.0.0.1/8\"]\n").find("data_control.allow_private"),

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "oyster/capture/login_attempt.h"
 #include "oyster/capture/socket_address.h"
 #include "oyster/capture/syscall_names.h"
 #include "oyster/common/error.h"
@@ -211,8 +212,19 @@ std::optional<nlohmann::json> CaptureDecoder::event_for(const Record& r) {
                 // Keystrokes are small and telling; output is in the replay files.
                 if (b.kind == TtyKind::input) e["data"] = as_text(b.data);
             } else if constexpr (std::is_same_v<T, HoneylogRecord>) {
-                e["type"] = "honeylog";
-                e["message"] = as_text(b.data);
+                if (auto login = parse_login_report(b.data)) {
+                    e["type"] = "login";
+                    e["service"] = login->service;
+                    e["user"] = login->user;
+                    e["password"] = login->password;
+                    e["remote_ip"] = login->remote_ip;
+                    e["remote_port"] = login->remote_port;
+                    e["success"] = login->accepted;
+                    e["reason"] = login->reason;
+                } else {
+                    e["type"] = "honeylog";
+                    e["message"] = as_text(b.data);
+                }
             } else if constexpr (std::is_same_v<T, CredRecord>) {
                 e["type"] = "cred";
                 put_call(e, b.syscall, b.result);

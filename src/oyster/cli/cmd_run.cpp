@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "oyster/cli/commands.h"
+#include "oyster/sandbox/image_spec.h"
 #include "oyster/sandbox/platform.h"
 #include "oyster/sensor/daemon_log.h"
 #include "oyster/sensor/sensor.h"
@@ -17,6 +18,9 @@ void register_run(CLI::App& app, const ConfigLoader& load) {
     run->callback([=]() {
         Config cfg = load();
         Platform platform = load_platform(cfg.paths.state_dir);
+        // Before any guest boots: a stale image is a setup problem, not a
+        // stream of failed boots.
+        check_image_spec(cfg, platform);
         auto log_file =
             cfg.sensor.log_file.empty() ? cfg.paths.state_dir / "sensor" / "oyster.log" : cfg.sensor.log_file;
         sensor::DaemonLog log(log_file);

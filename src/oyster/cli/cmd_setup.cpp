@@ -12,6 +12,7 @@
 #include "oyster/common/process.h"
 #include "oyster/common/sha256.h"
 #include "oyster/sandbox/host_checks.h"
+#include "oyster/sandbox/image_spec.h"
 #include "oyster/sandbox/platform.h"
 
 namespace oyster::cli {
@@ -63,12 +64,25 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
         Platform p;
         // Made before the image: the guest's helpers are built with it.
         p.honeylog_key = ensure_honeylog_key(cfg.paths.cache_dir);
+        // The persona is read (and its errors shown) before any long build.
+        nlohmann::json spec = image_spec(cfg);
+        p.hostname = spec["persona"]["hostname"].get<std::string>();
+        p.image_spec_sha256 = image_spec_sha256(spec);
+        std::filesystem::create_directories(cfg.paths.cache_dir);
+        // Holds passwords: root-only, and gone when setup ends.
+        auto spec_file = cfg.paths.cache_dir / fmt::format(".image-spec-{}.json", ::getpid());
+        write_file_atomic(spec_file, spec.dump(2) + "\n", 0600);
+        struct RemoveOnExit {
+            std::filesystem::path path;
+            ~RemoveOnExit() {
+                std::error_code ec;
+                std::filesystem::remove(path, ec);
+            }
+        } remove_spec{spec_file};
         std::vector<std::string> kargs = {(data_dir() / "kernel" / "build.sh").string()};
         std::vector<std::string> iargs = {(data_dir() / "image" / "build.sh").string(),
-                                          "--root-password",
-                                          cfg.guest.root_password,
-                                          "--hostname",
-                                          cfg.guest.hostname,
+                                          "--spec",
+                                          spec_file.string(),
                                           "--honeylog-key",
                                           p.honeylog_key,
                                           "--size",

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "oyster/common/toml_reader.h"
 #include "oyster/net/ipv4.h"
 
 namespace oyster {
@@ -18,147 +19,24 @@ namespace {
 std::string check_port_mapping(const std::string& s);
 PortMapping parse_port_mapping(const std::string& s);
 
-// One key's reader: takes the TOML node, stores the value or throws with a
-// description of what was expected.
-using KeyReader = std::function<void(const toml::node&, const std::string& where)>;
-
-class ConfigReader {
-public:
-    ConfigReader(std::string source) : source_(std::move(source)) {}
-
-    [[noreturn]] void fail(const std::string& key, const toml::node* node, const std::string& problem) const {
-        std::string where = source_;
-        if (node != nullptr && node->source().begin.line > 0) {
-            where += fmt::format(":{}", node->source().begin.line);
-        }
-        throw ConfigError(fmt::format("{}: {}: {}", where, key, problem));
-    }
-
-    KeyReader u32(std::uint32_t& out, std::uint32_t min, std::uint32_t max) {
-        return [this, &out, min, max](const toml::node& n, const std::string& key) {
-            auto v = n.value_exact<std::int64_t>();
-            if (!v) fail(key, &n, fmt::format("expected an integer, got {}", type_name(n)));
-            if (*v < min || *v > max) {
-                fail(key, &n, fmt::format("{} is out of range (allowed {} to {})", *v, min, max));
-            }
-            out = static_cast<std::uint32_t>(*v);
-        };
-    }
-
-    KeyReader boolean(bool& out) {
-        return [this, &out](const toml::node& n, const std::string& key) {
-            auto v = n.value_exact<bool>();
-            if (!v) fail(key, &n, fmt::format("expected true or false, got {}", type_name(n)));
-            out = *v;
-        };
-    }
-
-    KeyReader string(std::string& out, std::function<std::string(const std::string&)> check = {}) {
-        return [this, &out, check = std::move(check)](const toml::node& n, const std::string& key) {
-            auto v = n.value_exact<std::string>();
-            if (!v) fail(key, &n, fmt::format("expected a string, got {}", type_name(n)));
-            if (check) {
-                if (std::string problem = check(*v); !problem.empty()) fail(key, &n, problem);
-            }
-            out = *v;
-        };
-    }
-
-    KeyReader string_list(std::vector<std::string>& out, std::function<std::string(const std::string&)> check) {
-        return [this, &out, check = std::move(check)](const toml::node& n, const std::string& key) {
-            const toml::array* a = n.as_array();
-            if (a == nullptr) fail(key, &n, fmt::format("expected an array of strings, got {}", type_name(n)));
-            out.clear();
-            for (const auto& item : *a) {
-                auto v = item.value_exact<std::string>();
-                if (!v) fail(key, &item, fmt::format("expected an array of strings, found {}", type_name(item)));
-                if (std::string problem = check(*v); !problem.empty()) fail(key, &item, problem);
-                out.push_back(*v);
-            }
-        };
-    }
-
-    KeyReader u16(std::uint16_t& out, std::uint16_t min, std::uint16_t max) {
-        return [this, &out, min, max](const toml::node& n, const std::string& key) {
-            std::uint32_t v = 0;
-            u32(v, min, max)(n, key);
-            out = static_cast<std::uint16_t>(v);
-        };
-    }
-
-    KeyReader ports(std::vector<PortMapping>& out) {
-        return [this, &out](const toml::node& n, const std::string& key) {
-            std::vector<std::string> pairs;
-            string_list(pairs, check_port_mapping)(n, key);
-            if (pairs.empty()) fail(key, &n, "the portal needs at least one port");
-            out.clear();
-            for (const auto& p : pairs) {
-                auto m = parse_port_mapping(p);
-                for (const auto& earlier : out) {
-                    if (earlier.public_port == m.public_port) {
-                        fail(key, &n, fmt::format("public port {} is listed twice", m.public_port));
-                    }
+// "public:guest" pairs, each public port once.
+KeyReader ports_reader(TomlReader& r, std::vector<PortMapping>& out) {
+    return [&r, &out](const toml::node& n, const std::string& key) {
+        std::vector<std::string> pairs;
+        r.string_list(pairs, check_port_mapping)(n, key);
+        if (pairs.empty()) r.fail(key, &n, "the portal needs at least one port");
+        out.clear();
+        for (const auto& p : pairs) {
+            auto m = parse_port_mapping(p);
+            for (const auto& earlier : out) {
+                if (earlier.public_port == m.public_port) {
+                    r.fail(key, &n, fmt::format("public port {} is listed twice", m.public_port));
                 }
-                out.push_back(m);
             }
-        };
-    }
-
-    KeyReader optional_path(std::filesystem::path& out) {
-        return [this, &out](const toml::node& n, const std::string& key) {
-            auto v = n.value_exact<std::string>();
-            if (v && v->empty()) {
-                out.clear();
-                return;
-            }
-            path(out)(n, key);
-        };
-    }
-
-    KeyReader path(std::filesystem::path& out) {
-        return [this, &out](const toml::node& n, const std::string& key) {
-            auto v = n.value_exact<std::string>();
-            if (!v) fail(key, &n, fmt::format("expected a path string, got {}", type_name(n)));
-            if (v->empty() || (*v)[0] != '/') fail(key, &n, fmt::format("\"{}\" is not an absolute path", *v));
-            out = *v;
-        };
-    }
-
-    void read_table(const toml::table& root, const std::string& name, const std::map<std::string, KeyReader>& keys) {
-        const toml::node* node = root.get(name);
-        if (node == nullptr) return;
-        const toml::table* table = node->as_table();
-        if (table == nullptr) fail(name, node, fmt::format("expected a table, got {}", type_name(*node)));
-        for (const auto& [k, v] : *table) {
-            std::string key = name + "." + std::string(k.str());
-            auto it = keys.find(std::string(k.str()));
-            if (it == keys.end()) fail(key, &v, "unknown key");
-            it->second(v, key);
+            out.push_back(m);
         }
-    }
-
-    static std::string type_name(const toml::node& n) {
-        switch (n.type()) {
-            case toml::node_type::string:
-                return "a string";
-            case toml::node_type::integer:
-                return "an integer";
-            case toml::node_type::floating_point:
-                return "a float";
-            case toml::node_type::boolean:
-                return "a boolean";
-            case toml::node_type::array:
-                return "an array";
-            case toml::node_type::table:
-                return "a table";
-            default:
-                return "a date/time";
-        }
-    }
-
-private:
-    std::string source_;
-};
+    };
+}
 
 std::string check_pool(const std::string& s) {
     auto net = parse_ipv4_network(s);
@@ -177,12 +55,29 @@ std::string check_dns(const std::string& s) {
     return fmt::format("\"{}\" is not an IPv4 address", s);
 }
 
-std::string check_hostname(const std::string& s) {
-    if (s.empty() || s.size() > 63) return "a hostname is 1 to 63 characters";
+std::string check_persona(const std::string& s) {
+    if (s.empty()) return "must not be empty";
+    if (s[0] == '/') return {};
     for (char c : s) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-        if (!ok) return fmt::format("\"{}\" is not a valid hostname (letters, digits and '-')", s);
+        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        if (!ok) return fmt::format("\"{}\" is neither a persona name (a-z, 0-9, '-', '_') nor an absolute path", s);
     }
+    return {};
+}
+
+// "user:password"; the password may hold ':' but not NUL or line breaks
+// (it travels through PAM and a C string).
+std::string check_account(const std::string& s) {
+    auto colon = s.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) {
+        return fmt::format("\"{}\" is not \"user:password\"", s);
+    }
+    for (char c : s.substr(0, colon)) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+        if (!ok) return fmt::format("\"{}\": a user name is a-z, 0-9, '-', '_', '.'", s);
+    }
+    if (s.find_first_of(std::string("\n\r\0", 3)) != std::string::npos) return "must not contain line breaks or NUL";
+    if (s.size() - colon - 1 > 256) return "a password is at most 256 bytes";
     return {};
 }
 
@@ -236,9 +131,10 @@ Config parse_config(std::string_view text, const std::string& source_name) {
         throw ConfigError(
             fmt::format("{}:{}:{}: {}", source_name, e.source().begin.line, e.source().begin.column, e.description()));
     }
-    ConfigReader r(source_name);
-    static const std::map<std::string, bool> tables = {{"paths", true},   {"guest", true},        {"network", true},
-                                                       {"capture", true}, {"data_control", true}, {"sensor", true}};
+    TomlReader r(source_name);
+    static const std::map<std::string, bool> tables = {
+        {"paths", true},   {"guest", true},        {"login", true}, {"network", true},
+        {"capture", true}, {"data_control", true}, {"sensor", true}};
     for (const auto& [k, v] : root) {
         if (!tables.contains(std::string(k.str()))) r.fail(std::string(k.str()), &v, "unknown key");
     }
@@ -250,7 +146,23 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                   {"image_size_mib", r.u32(cfg.guest.image_size_mib, 1024, 1048576)},
                   {"boot_timeout_s", r.u32(cfg.guest.boot_timeout_s, 5, 3600)},
                   {"stop_timeout_s", r.u32(cfg.guest.stop_timeout_s, 1, 3600)},
-                  {"hostname", r.string(cfg.guest.hostname, check_hostname)}});
+                  {"persona", r.string(cfg.guest.persona, check_persona)}});
+    std::vector<std::string> accounts;
+    bool accounts_given = false;
+    r.read_table(root, "login",
+                 {{"accounts",
+                   [&](const toml::node& n, const std::string& key) {
+                       r.string_list(accounts, check_account)(n, key);
+                       accounts_given = true;
+                   }},
+                  {"root_after_failures", r.u32(cfg.login.root_after_failures, 0, 1000)}});
+    if (accounts_given) {
+        cfg.login.accounts.clear();
+        for (const auto& a : accounts) {
+            auto colon = a.find(':');
+            cfg.login.accounts.push_back({a.substr(0, colon), a.substr(colon + 1)});
+        }
+    }
     r.read_table(
         root, "network",
         {{"guest_pool", r.string(cfg.network.guest_pool, check_pool)}, {"dns", r.string(cfg.network.dns, check_dns)}});
@@ -268,7 +180,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     auto& s = cfg.sensor;
     r.read_table(root, "sensor",
                  {{"listen_address", r.string(s.listen_address, check_address)},
-                  {"ports", r.ports(s.ports)},
+                  {"ports", ports_reader(r, s.ports)},
                   {"pool_size", r.u32(s.pool_size, 0, 1000)},
                   {"max_guests", r.u32(s.max_guests, 1, 10000)},
                   {"idle_timeout_s", r.u32(s.idle_timeout_s, 10, 30 * 86400)},

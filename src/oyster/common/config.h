@@ -35,7 +35,25 @@ struct GuestConfig {
     std::uint32_t image_size_mib = 2048;
     std::uint32_t boot_timeout_s = 60;
     std::uint32_t stop_timeout_s = 20;
-    std::string hostname = "srv01";
+    // The persona the image is built as: a name from image/personas/ or a
+    // path to a persona file (see docs/personas.md).
+    std::string persona = "default";
+};
+
+// Who may log in over SSH and telnet. Applied inside the guest by its PAM
+// hook, which also reports every attempt; built into the image, so a change
+// takes `oyster setup`.
+struct LoginConfig {
+    struct Account {
+        std::string user;
+        std::string password;
+    };
+    // User and password pairs that log in (the user must exist in the guest:
+    // root, or a persona user).
+    std::vector<Account> accounts = {{"root", "123456"}};
+    // After this many failed attempts from one source address, root logs in
+    // with any password; 0 never.
+    std::uint32_t root_after_failures = 0;
 };
 
 struct NetworkConfig {
@@ -107,6 +125,7 @@ struct SensorConfig {
 struct Config {
     PathsConfig paths;
     GuestConfig guest;
+    LoginConfig login;
     NetworkConfig network;
     CaptureConfig capture;
     DataControlConfig data_control;

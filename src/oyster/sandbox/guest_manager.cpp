@@ -27,6 +27,7 @@
 #include "oyster/net/ipv4.h"
 #include "oyster/net/tap.h"
 #include "oyster/sandbox/cow_file.h"
+#include "oyster/sandbox/image_spec.h"
 #include "oyster/sandbox/jail.h"
 #include "oyster/sandbox/mconsole.h"
 
@@ -120,7 +121,7 @@ void kill_guest_processes(const GuestRecord& g) {
 std::vector<std::string> uml_command_line(const Config& cfg, const Platform& platform, const GuestRecord& g) {
     auto link_mask = Ipv4{g.prefix_len == 0 ? 0 : ~std::uint32_t{0} << (32 - g.prefix_len)};
     std::string ip =
-        fmt::format("ip={}::{}:{}:{}:eth0:off", g.guest_ip, g.host_ip, link_mask.str(), cfg.guest.hostname);
+        fmt::format("ip={}::{}:{}:{}:eth0:off", g.guest_ip, g.host_ip, link_mask.str(), platform.hostname);
     if (!cfg.network.dns.empty()) ip += ":" + cfg.network.dns;
     return {
         platform.kernel.string(),
@@ -180,6 +181,7 @@ std::optional<std::string> wait_for_ssh_banner(const std::string& ip, int timeou
 
 GuestRecord start_guest(const Config& cfg, const Platform& platform, const StartOptions& opts, std::ostream& log) {
     verify_base_image(platform);
+    check_image_spec(cfg, platform);
     auto pool = parse_ipv4_network(cfg.network.guest_pool);
     if (!pool) throw Error("network.guest_pool is not a network: " + cfg.network.guest_pool);
 

@@ -40,6 +40,8 @@ Platform load_platform(const std::filesystem::path& state_dir) {
         p.image_fingerprint = {f.at("size").get<std::uint64_t>(), f.at("inode").get<std::uint64_t>(),
                                f.at("mtime_ns").get<std::int64_t>(), f.at("ctime_ns").get<std::int64_t>()};
         p.honeylog_key = j.at("honeylog_key").get<std::string>();
+        p.hostname = j.at("hostname").get<std::string>();
+        p.image_spec_sha256 = j.at("image_spec_sha256").get<std::string>();
         return p;
     } catch (const nlohmann::json::exception& e) {
         throw Error(
@@ -56,7 +58,9 @@ void save_platform(const std::filesystem::path& state_dir, const Platform& p) {
                           {"inode", p.image_fingerprint.inode},
                           {"mtime_ns", p.image_fingerprint.mtime_ns},
                           {"ctime_ns", p.image_fingerprint.ctime_ns}}},
-                        {"honeylog_key", p.honeylog_key}};
+                        {"honeylog_key", p.honeylog_key},
+                        {"hostname", p.hostname},
+                        {"image_spec_sha256", p.image_spec_sha256}};
     std::filesystem::create_directories(state_dir);
     write_file_atomic(platform_record_path(state_dir), j.dump(2) + "\n");
 }

@@ -31,6 +31,11 @@ struct Platform {
     // Key of the honeylog() system call for guests of this platform (16 hex
     // digits); made once per cache directory by `oyster setup`.
     std::string honeylog_key;
+    // The persona's hostname (the image has it; the kernel is told at boot).
+    std::string hostname;
+    // SHA-256 of the image spec (image_spec.h) the image was built from: a
+    // changed persona or login policy needs `oyster setup`.
+    std::string image_spec_sha256;
 };
 
 // Reads <cache_dir>/honeylog.key, creating it (random, mode 0600) if absent.

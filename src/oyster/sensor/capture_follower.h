@@ -12,6 +12,8 @@
 // following with one `capture_error` event. At most kMaxEventsPerSecond
 // events per guest per second are reported; the rest are counted in a
 // `capture_suppressed` event (an attacker's exec loop cannot flood the log).
+// Login attempts reported by the guest's PAM hook become `login` events of
+// their own, outside that cap.
 #pragma once
 
 #include <chrono>

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The guest's PAM hook for SSH and telnet logins. It decides every password
+ * login by the sensor's policy ([login] in oyster.toml, built in by the image
+ * build) and reports each attempt to the host over honeylog(): service, user,
+ * password, source address and port, result and the rule that decided.
+ *
+ * It is the first line of common-auth and the only one that decides: a
+ * policy says who gets in, not /etc/shadow (that still serves su and sudo).
+ * What a guest root can see of it is in docs/personas.md.
+ *
+ * The policy:
+ *   OYSTER_LOGIN_ACCOUNTS        "hex(user):hex(password) ..." pairs that log in
+ *   OYSTER_ROOT_AFTER_FAILURES   after this many failures from one address,
+ *                                root logs in with any password (0: never)
+ * Failures per address are kept in a small root-only file under /run (gone at
+ * reboot), locked while read and rewritten.
+ */
+#define PAM_SM_AUTH
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "honeylog.h"
+#include "../src/oyster/capture/login_report.h"
+
+#ifndef OYSTER_LOGIN_ACCOUNTS
+#error "build with -DOYSTER_LOGIN_ACCOUNTS=\"hexuser:hexpassword ...\""
+#endif
+#ifndef OYSTER_ROOT_AFTER_FAILURES
+#error "build with -DOYSTER_ROOT_AFTER_FAILURES=N"
+#endif
+
+#define TALLY_DIR "/run/faillock"
+#define TALLY_FILE TALLY_DIR "/.tally"
+#define TALLY_MAX 65536
+/* What OpenSSH passes instead of the password for a user that does not exist. */
+#define OPENSSH_BAD_PASSWORD "\b\n\r\177INCORRECT"
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decodes n hex digits into out (cap bytes, NUL added); -1 if malformed. */
+static int unhex(const char *hex, size_t n, char *out, size_t cap)
+{
+	size_t i;
+
+	if (n % 2 || n / 2 >= cap)
+		return -1;
+	for (i = 0; i < n; i += 2) {
+		int hi = hex_digit(hex[i]), lo = hex_digit(hex[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i / 2] = (char)(hi << 4 | lo);
+	}
+	out[n / 2] = '\0';
+	return 0;
+}
+
+static int listed(const char *user, const char *password)
+{
+	const char *p = OYSTER_LOGIN_ACCOUNTS;
+	char u[512], pw[1024];
+
+	while (*p) {
+		const char *colon = strchr(p, ':');
+		const char *end;
+
+		if (!colon)
+			return 0;
+		end = colon + strcspn(colon, " ");
+		if (unhex(p, (size_t)(colon - p), u, sizeof(u)) == 0 &&
+		    unhex(colon + 1, (size_t)(end - colon - 1), pw, sizeof(pw)) == 0 &&
+		    strcmp(u, user) == 0 && strcmp(pw, password) == 0)
+			return 1;
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/*
+ * Failures recorded for host so far; with add, one more is recorded first.
+ * The file holds "address count" lines; it is bounded, and the oldest lines
+ * go when it is full.
+ */
+static unsigned long tally(const char *host, int add)
+{
+	static char buf[TALLY_MAX + 1], out[TALLY_MAX + 128];
+	unsigned long count = 0;
+	size_t used = 0, len = 0;
+	char *line, *save;
+	ssize_t n;
+	int fd;
+
+	mkdir(TALLY_DIR, 0755);
+	fd = open(TALLY_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return 0;
+	if (flock(fd, LOCK_EX) != 0)
+		goto out;
+	while (len < TALLY_MAX &&
+	       (n = read(fd, buf + len, TALLY_MAX - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *space = strrchr(line, ' ');
+
+		if (!space)
+			continue;
+		*space = '\0';
+		if (strcmp(line, host) == 0) {
+			count = strtoul(space + 1, NULL, 10);
+			continue;
+		}
+		if (used + strlen(line) + 24 < sizeof(out) - 128)
+			used += (size_t)snprintf(out + used, sizeof(out) - used,
+						 "%s %s\n", line, space + 1);
+	}
+	if (add) {
+		count++;
+		/* Full: keep the newest half. */
+		if (used > TALLY_MAX / 2) {
+			char *cut = strchr(out + used - TALLY_MAX / 2, '\n');
+
+			if (cut) {
+				used -= (size_t)(cut + 1 - out);
+				memmove(out, cut + 1, used);
+			}
+		}
+		used += (size_t)snprintf(out + used, sizeof(out) - used,
+					 "%.64s %lu\n", host, count);
+		if (ftruncate(fd, 0) == 0)
+			n = pwrite(fd, out, used, 0);
+	}
+out:
+	close(fd);
+	return count;
+}
+
+/* The peer port of our connection to host, if we hold it (sshd does). */
+static unsigned peer_port(const char *host)
+{
+	struct sockaddr_storage ss;
+	char addr[INET6_ADDRSTRLEN];
+	int fd;
+
+	for (fd = 0; fd < 256; fd++) {
+		socklen_t sl = sizeof(ss);
+
+		if (getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
+			continue;
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+
+			if (inet_ntop(AF_INET, &in->sin_addr, addr, sizeof(addr)) &&
+			    strcmp(addr, host) == 0)
+				return ntohs(in->sin_port);
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+
+			if (inet_ntop(AF_INET6, &in6->sin6_addr, addr, sizeof(addr)) &&
+			    strcmp(addr, host) == 0)
+				return ntohs(in6->sin6_port);
+		}
+	}
+	return 0;
+}
+
+static size_t put(char *msg, size_t used, size_t cap, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	if (used + n + 1 > cap)
+		return used;
+	memcpy(msg + used, s, n);
+	msg[used + n] = '\0';
+	return used + n + 1;
+}
+
+static void report(const char *service, const char *user, const char *password,
+		   const char *host, unsigned port, int accepted,
+		   const char *reason)
+{
+	char msg[OYSTER_HONEYLOG_MAX];
+	char port_text[8];
+	size_t used = 0;
+
+	snprintf(port_text, sizeof(port_text), "%u", port);
+	used = put(msg, used, sizeof(msg), OYSTER_LOGIN_REPORT_MAGIC, 16);
+	used = put(msg, used, sizeof(msg), service, 32);
+	used = put(msg, used, sizeof(msg), user, 256);
+	used = put(msg, used, sizeof(msg), password, 1024);
+	used = put(msg, used, sizeof(msg), host, 64);
+	used = put(msg, used, sizeof(msg), port_text, 8);
+	used = put(msg, used, sizeof(msg), accepted ? "accepted" : "rejected", 16);
+	used = put(msg, used, sizeof(msg), reason, 64);
+	honeylog(msg, used);
+}
+
+PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
+				   const char **argv)
+{
+	const char *user = NULL, *password = NULL, *service = NULL;
+	const void *item = NULL;
+	const char *host = "", *reason;
+	int accepted = 0, known;
+
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user)
+		return PAM_AUTH_ERR;
+	if (pam_get_item(pamh, PAM_SERVICE, &item) == PAM_SUCCESS && item)
+		service = item;
+	if (pam_get_item(pamh, PAM_RHOST, &item) == PAM_SUCCESS && item)
+		host = item;
+	if (pam_get_authtok(pamh, PAM_AUTHTOK, &password, NULL) != PAM_SUCCESS ||
+	    !password)
+		password = "";
+	known = getpwnam(user) != NULL;
+	if (!known) {
+		reason = "no such user";
+		/* OpenSSH never shows PAM the password of an unknown user. */
+		if (strcmp(password, OPENSSH_BAD_PASSWORD) == 0) {
+			password = "";
+			reason = "no such user (password withheld by sshd)";
+		}
+	} else if (listed(user, password)) {
+		accepted = 1;
+		reason = "listed account";
+	} else if (OYSTER_ROOT_AFTER_FAILURES > 0 && strcmp(user, "root") == 0 &&
+		   /* "+ 1 >": no always-true warning when built with 0 */
+		   tally(host, 0) + 1 > (unsigned long)OYSTER_ROOT_AFTER_FAILURES) {
+		accepted = 1;
+		reason = "root after failures";
+	} else {
+		reason = "not in policy";
+	}
+	if (!accepted && OYSTER_ROOT_AFTER_FAILURES > 0)
+		tally(host, 1);
+	report(service ? service : "", user, password, host, peer_port(host),
+	       accepted, reason);
+	return accepted ? PAM_SUCCESS : PAM_AUTH_ERR;
+}
+
+PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc,
+			      const char **argv)
+{
+	(void)pamh;
+	(void)flags;
+	(void)argc;
+	(void)argv;
+	return PAM_SUCCESS;
+}

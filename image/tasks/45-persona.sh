@@ -1,0 +1,50 @@
+# The persona (docs/personas.md): timezone, MOTD, users with their groups,
+# home directories and shell history, and the persona's files. Hostname and
+# domain are 20-network.sh's, packages 10-debootstrap.sh's. The spec was
+# checked by `oyster setup`; what only the rootfs can tell (does the zone
+# exist) is checked here.
+r="$OYSTER_IMAGE_ROOTFS"
+spec="$OYSTER_IMAGE_SPEC"
+q() { jq -r "$@" "$spec"; }
+
+tz=$(q .persona.timezone)
+[ -e "$r/usr/share/zoneinfo/$tz" ] || { echo "persona: timezone '$tz' does not exist in the guest's tzdata" >&2; exit 1; }
+ln -sfn "/usr/share/zoneinfo/$tz" "$r/etc/localtime"
+echo "$tz" > "$r/etc/timezone"
+
+if [ "$(q '.persona.motd | length')" -gt 0 ]; then
+	jq -j .persona.motd "$spec" > "$r/etc/motd"
+fi
+
+n=$(q '.persona.users | length')
+for ((i = 0; i < n; i++)); do
+	u() { q ".persona.users[$i].$1"; }
+	name=$(u name)
+	groups=$(q ".persona.users[$i].groups | join(\",\")")
+	for g in $(q ".persona.users[$i].groups[]"); do
+		chroot "$r" getent group "$g" >/dev/null || chroot "$r" groupadd "$g"
+	done
+	if ! chroot "$r" getent passwd "$name" >/dev/null; then
+		chroot "$r" useradd --create-home --uid "$(u uid)" --user-group --comment "$(u full_name)" \
+			--shell "$(u shell)" ${groups:+--groups "$groups"} "$name"
+	fi
+	if [ "$(q ".persona.users[$i].password | length")" -gt 0 ]; then
+		jq -j ".persona.users[$i] | .name + \":\" + .password + \"\\n\"" "$spec" | chroot "$r" chpasswd
+	fi
+	home="$r/home/$name"
+	if [ "$(q ".persona.users[$i].history | length")" -gt 0 ]; then
+		q ".persona.users[$i].history[]" > "$home/.bash_history"
+		chroot "$r" chown "$name:$name" "/home/$name/.bash_history"
+		chmod 600 "$home/.bash_history"
+	fi
+done
+
+n=$(q '.persona.files | length')
+for ((i = 0; i < n; i++)); do
+	path=$(q ".persona.files[$i].path")
+	mkdir -p "$r$(dirname "$path")"
+	jq -j ".persona.files[$i].content" "$spec" > "$r$path"
+	chmod "$(q ".persona.files[$i].mode")" "$r$path"
+	chroot "$r" chown "$(q ".persona.files[$i].owner")" "$path"
+done
+echo "persona: $(q .persona.hostname), $(q '.persona.users | length') users, $(q '.persona.files | length') files, timezone $tz"

@@ -1,0 +1,29 @@
+#include "oyster/sandbox/image_spec.h"
+
+#include <fmt/format.h>
+
+#include "oyster/common/sha256.h"
+
+namespace oyster {
+
+nlohmann::json image_spec(const Config& cfg) {
+    Persona persona = load_persona(persona_path(cfg.guest.persona));
+    nlohmann::json accounts = nlohmann::json::array();
+    for (const auto& a : cfg.login.accounts) accounts.push_back({{"user", a.user}, {"password", a.password}});
+    return {{"persona", persona_json(persona)},
+            {"login", {{"accounts", accounts}, {"root_after_failures", cfg.login.root_after_failures}}},
+            {"root_password", cfg.guest.root_password}};
+}
+
+std::string image_spec_sha256(const nlohmann::json& spec) {
+    return sha256_text(spec.dump());
+}
+
+void check_image_spec(const Config& cfg, const Platform& platform) {
+    if (image_spec_sha256(image_spec(cfg)) == platform.image_spec_sha256) return;
+    throw Error(fmt::format("the guest image was built for another persona or login policy than {} now gives "
+                            "(guest.persona, [login], guest.root_password): run `oyster setup`",
+                            cfg.source));
+}
+
+}  // namespace oyster

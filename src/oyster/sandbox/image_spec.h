@@ -1,0 +1,25 @@
+// The image spec: what of oyster.toml goes into the guest image (the persona,
+// the login policy, root's password), as the JSON image/build.sh and its
+// tasks read. `oyster setup` builds the image from it and records its hash;
+// booting a guest checks the configuration still yields the same spec, so a
+// changed persona or policy is never silently ignored.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "oyster/common/config.h"
+#include "oyster/common/persona.h"
+#include "oyster/sandbox/platform.h"
+
+namespace oyster {
+
+// Loads the configured persona; throws ConfigError naming its file.
+nlohmann::json image_spec(const Config& cfg);
+
+std::string image_spec_sha256(const nlohmann::json& spec);
+
+// Throws Error telling the operator to run `oyster setup` when the
+// configuration's spec is not the one the platform's image was built from.
+void check_image_spec(const Config& cfg, const Platform& platform);
+
+}  // namespace oyster

@@ -1,0 +1,108 @@
+// Personas: the shipped ones load and avoid known honeypot defaults; every
+// key is read; mistakes are errors naming the file, the key and the problem.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "oyster/common/config.h"
+#include "oyster/common/persona.h"
+
+namespace oyster {
+namespace {
+
+std::string error_of(const std::string& toml) {
+    try {
+        parse_persona(toml, "p.toml");
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+TEST(Persona, ReadsEveryKey) {
+    Persona p = parse_persona(R"(
+hostname = "db-3"
+domain = "corp.example.net"
+timezone = "America/Chicago"
+motd = "Welcome\n"
+packages = ["postgresql", "telnetd"]
+[[users]]
+name = "alice"
+uid = 1000
+full_name = "Alice Smith,,,"
+shell = "/bin/zsh"
+groups = ["sudo"]
+password = "s3cret"
+history = ["ls", "sudo -i"]
+[[files]]
+path = "/srv/notes.txt"
+content = "hello"
+mode = "0600"
+owner = "alice:alice"
+)",
+                              "p.toml");
+    EXPECT_EQ(p.hostname, "db-3");
+    EXPECT_EQ(p.domain, "corp.example.net");
+    EXPECT_EQ(p.timezone, "America/Chicago");
+    EXPECT_EQ(p.motd, "Welcome\n");
+    EXPECT_EQ(p.packages, (std::vector<std::string>{"postgresql", "telnetd"}));
+    ASSERT_EQ(p.users.size(), 1u);
+    EXPECT_EQ(p.users[0].name, "alice");
+    EXPECT_EQ(p.users[0].uid, 1000u);
+    EXPECT_EQ(p.users[0].shell, "/bin/zsh");
+    EXPECT_EQ(p.users[0].groups, (std::vector<std::string>{"sudo"}));
+    EXPECT_EQ(p.users[0].password, "s3cret");
+    EXPECT_EQ(p.users[0].history.size(), 2u);
+    ASSERT_EQ(p.files.size(), 1u);
+    EXPECT_EQ(p.files[0].mode, 0600u);
+    EXPECT_EQ(p.files[0].owner, "alice:alice");
+    auto j = persona_json(p);
+    EXPECT_EQ(j["files"][0]["mode"], "0600");
+    EXPECT_EQ(j["users"][0]["history"][1], "sudo -i");
+}
+
+TEST(Persona, MistakesNameTheKey) {
+    EXPECT_EQ(error_of("domain = \"x.net\"\n"), "p.toml: hostname: is required");
+    EXPECT_EQ(error_of("hostname = \"a\"\ncolour = \"red\"\n"), "p.toml:2: colour: unknown key");
+    EXPECT_NE(error_of("hostname = \"bad host\"\n").find("hostname"), std::string::npos);
+    EXPECT_NE(error_of("hostname = \"a\"\ndomain = \"x..net\"\n").find("domain"), std::string::npos);
+    EXPECT_NE(error_of("hostname = \"a\"\ntimezone = \"../../etc/passwd\"\n").find("timezone"), std::string::npos);
+    EXPECT_NE(error_of("hostname = \"a\"\npackages = [\"Bad Pkg\"]\n").find("packages"), std::string::npos);
+    EXPECT_EQ(error_of("hostname = \"a\"\n[[users]]\nname = \"bob\"\n"), "p.toml:2: users[0].uid: is required");
+    EXPECT_NE(error_of("hostname = \"a\"\n[[users]]\nname = \"root\"\nuid = 1000\n").find("users[0].name"),
+              std::string::npos);
+    EXPECT_NE(error_of("hostname = \"a\"\n[[users]]\nname = \"bob\"\nuid = 0\n").find("users[0].uid"),
+              std::string::npos);
+    EXPECT_NE(error_of("hostname = \"a\"\n[[users]]\nname = \"b\"\nuid = 1000\n[[users]]\nname = \"c\"\nuid = 1000\n")
+                  .find("uid 1000 is listed twice"),
+              std::string::npos);
+    EXPECT_NE(error_of("hostname = \"a\"\n[[users]]\nname = \"b\"\nuid = 1000\npassword = \"a:b\"\n")
+                  .find("users[0].password"),
+              std::string::npos);
+    EXPECT_NE(error_of("hostname = \"a\"\n[[files]]\npath = \"/proc/cpuinfo\"\ncontent = \"\"\n").find("files[0].path"),
+              std::string::npos);
+    EXPECT_NE(error_of("hostname = \"a\"\n[[files]]\npath = \"/etc/../x\"\ncontent = \"\"\n").find("files[0].path"),
+              std::string::npos);
+    EXPECT_NE(error_of("hostname = \"a\"\n[[files]]\npath = \"/x\"\ncontent = \"\"\nmode = \"999\"\n")
+                  .find("files[0].mode"),
+              std::string::npos);
+    EXPECT_NE(error_of("hostname = \"a\"\n[[files]]\npath = \"/x\"\n").find("files[0].content"), std::string::npos);
+    EXPECT_NE(error_of("hostname = \"a\"\nusers = 3\n").find("users"), std::string::npos);
+}
+
+// ZHtrap and similar botnets match Cowrie's defaults (hostname svr04, users
+// phil and richard); the shipped persona must not look like any of them.
+TEST(Persona, ShippedDefaultIsNoKnownHoneypot) {
+    Persona p = load_persona(OYSTER_TEST_DATA "/../../../image/personas/default.toml");
+    for (const char* bad : {"svr04", "srv04", "localhost", "honeypot", "ubuntu"}) EXPECT_NE(p.hostname, bad);
+    for (const auto& u : p.users) {
+        for (const char* bad : {"phil", "richard", "cowrie", "kippo", "admin", "user", "test"}) {
+            EXPECT_NE(u.name, bad);
+        }
+    }
+    EXPECT_FALSE(p.users.empty());
+    EXPECT_TRUE(std::any_of(p.packages.begin(), p.packages.end(), [](const auto& s) { return s == "telnetd"; }));
+}
+
+}  // namespace
+}  // namespace oyster
