@@ -226,6 +226,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	(void)flags;
 	(void)argc;
 	(void)argv;
+	/* A failure takes as long as pam_unix makes it (about 2 s). */
+	pam_fail_delay(pamh, 2000000);
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user)
 		return PAM_AUTH_ERR;
 	if (pam_get_item(pamh, PAM_SERVICE, &item) == PAM_SUCCESS && item)

@@ -10,9 +10,5 @@ mirror="${mirror:-http://deb.debian.org/debian}"
 packages=systemd,systemd-sysv,dbus,openssh-server,iproute2,iputils-ping,procps,psmisc,
 packages+=ca-certificates,wget,curl,less,nano,vim-tiny,netcat-openbsd,cron,sudo,file,lsof,
 packages+=bash-completion,libpam-systemd,logrotate,rsyslog,net-tools,bzip2,xz-utils,unzip,tzdata
-# The persona's services (nginx, telnetd, ...): installed here, with their
-# dependencies, from the same mirror and cache.
-extra=$(jq -r '.persona.packages | join(",")' "$OYSTER_IMAGE_SPEC")
-[ -n "$extra" ] && packages+=",$extra"
 debootstrap --variant=minbase --include="$packages" --cache-dir="$OYSTER_DEB_CACHE" \
 	bookworm "$OYSTER_IMAGE_ROOTFS" "$mirror"

@@ -126,6 +126,29 @@ portal_ssh $A10 'journalctl -u ssh --no-pager | tail -n 20' | grep -q "Accepted 
 portal_ssh $A11 'cat /root/mark 2>/dev/null || echo none' | grep -qx none || fail "$A11 sees $A10's file"
 portal_ssh $A10 'cat /root/mark' | grep -qx left-by-10 || fail "$A10 came back to another guest"
 
+# --- login policy, applied in the guest by its PAM hook ([login] defaults:
+# root:123456 listed, root admitted after 3 failures from one address).
+# Every attempt is a login event with the address the guest saw.
+try_login() {  # source password
+	ip netns exec "$NS_ATTACKER" sshpass -p "$2" ssh -q -b "$1" -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o ConnectTimeout=90 -o PreferredAuthentications=password \
+		-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 "root@$PORTAL" true 2>/dev/null
+}
+for pw in wrong-1 'wrong 2' "wr'ong\"3"; do
+	try_login $A11 "$pw" && fail "root logged in from $A11 with a wrong password ($pw)"
+done
+try_login $A11 anything-now || fail "root was not admitted after 3 failures from $A11"
+wait_for 30 "select(.type==\"login\" and .remote_ip==\"$A11\" and .password==\"anything-now\" and .success
+	and .reason==\"root after failures\")" "the login event of the policy's admission"
+for pw in wrong-1 'wrong 2' "wr'ong\"3"; do
+	events | jq_any --arg pw "$pw" "select(.type==\"login\" and .remote_ip==\"$A11\" and .password==\$pw
+		and .user==\"root\" and .service==\"sshd\" and (.success|not) and .remote_port > 1023)" ||
+		fail "no rejected login event for password '$pw' from $A11"
+done
+events | jq_any "select(.type==\"login\" and .remote_ip==\"$A10\" and .password==\"$ROOT_PASSWORD\" and .success
+	and .reason==\"listed account\")" || fail "no accepted login event for $A10"
+log "login policy: 3 wrong passwords rejected, then admitted; all attempts recorded"
+
 # --- data control from inside A10's guest.
 probe='for t in "$@"; do if timeout 4 bash -c "exec 3<>/dev/tcp/${t%:*}/${t#*:}" 2>/dev/null; then echo "REACHED $t"; else echo "blocked $t"; fi; done'
 out=$(portal_ssh $A10 "bash -c '$probe' probe $PORTAL:22 198.51.100.1:22 $ip11:22 $LAN_IP:8080")

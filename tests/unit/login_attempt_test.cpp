@@ -21,7 +21,8 @@ std::vector<std::uint8_t> report(std::initializer_list<std::string> fields) {
 }
 
 TEST(LoginReport, ReadsAnExactReport) {
-    auto a = parse_login_report(report({"sshd", "root", "p@ss word", "203.0.113.10", "40022", "rejected", "not in policy"}));
+    auto a =
+        parse_login_report(report({"sshd", "root", "p@ss word", "203.0.113.10", "40022", "rejected", "not in policy"}));
     ASSERT_TRUE(a);
     EXPECT_EQ(a->service, "sshd");
     EXPECT_EQ(a->user, "root");

@@ -83,9 +83,9 @@ TEST(Persona, MistakesNameTheKey) {
               std::string::npos);
     EXPECT_NE(error_of("hostname = \"a\"\n[[files]]\npath = \"/etc/../x\"\ncontent = \"\"\n").find("files[0].path"),
               std::string::npos);
-    EXPECT_NE(error_of("hostname = \"a\"\n[[files]]\npath = \"/x\"\ncontent = \"\"\nmode = \"999\"\n")
-                  .find("files[0].mode"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of("hostname = \"a\"\n[[files]]\npath = \"/x\"\ncontent = \"\"\nmode = \"999\"\n").find("files[0].mode"),
+        std::string::npos);
     EXPECT_NE(error_of("hostname = \"a\"\n[[files]]\npath = \"/x\"\n").find("files[0].content"), std::string::npos);
     EXPECT_NE(error_of("hostname = \"a\"\nusers = 3\n").find("users"), std::string::npos);
 }

@@ -132,9 +132,9 @@ Config parse_config(std::string_view text, const std::string& source_name) {
             fmt::format("{}:{}:{}: {}", source_name, e.source().begin.line, e.source().begin.column, e.description()));
     }
     TomlReader r(source_name);
-    static const std::map<std::string, bool> tables = {
-        {"paths", true},   {"guest", true},        {"login", true}, {"network", true},
-        {"capture", true}, {"data_control", true}, {"sensor", true}};
+    static const std::map<std::string, bool> tables = {{"paths", true},   {"guest", true},   {"login", true},
+                                                       {"network", true}, {"capture", true}, {"data_control", true},
+                                                       {"sensor", true}};
     for (const auto& [k, v] : root) {
         if (!tables.contains(std::string(k.str()))) r.fail(std::string(k.str()), &v, "unknown key");
     }

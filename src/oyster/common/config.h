@@ -53,7 +53,7 @@ struct LoginConfig {
     std::vector<Account> accounts = {{"root", "123456"}};
     // After this many failed attempts from one source address, root logs in
     // with any password; 0 never.
-    std::uint32_t root_after_failures = 0;
+    std::uint32_t root_after_failures = 3;
 };
 
 struct NetworkConfig {

@@ -48,8 +48,8 @@ std::string check_timezone(const std::string& s) {
         return fmt::format("\"{}\" is not a zone name such as \"Europe/Berlin\"", s);
     }
     for (char c : s) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' ||
-                  c == '_' || c == '-' || c == '+';
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' || c == '_' ||
+                  c == '-' || c == '+';
         if (!ok) return fmt::format("\"{}\" is not a zone name such as \"Europe/Berlin\"", s);
     }
     return {};
@@ -75,7 +75,8 @@ std::string check_line(const std::string& s) {
 }
 
 std::string check_shadow_password(const std::string& s) {
-    if (s.find_first_of(std::string(":\n\r\0", 4)) != std::string::npos) return "must not contain ':', line breaks or NUL";
+    if (s.find_first_of(std::string(":\n\r\0", 4)) != std::string::npos)
+        return "must not contain ':', line breaks or NUL";
     return {};
 }
 
@@ -234,10 +235,11 @@ nlohmann::json persona_json(const Persona& p) {
     }
     nlohmann::json files = nlohmann::json::array();
     for (const auto& f : p.files) {
-        files.push_back({{"path", f.path}, {"content", f.content}, {"mode", fmt::format("{:04o}", f.mode)}, {"owner", f.owner}});
+        files.push_back(
+            {{"path", f.path}, {"content", f.content}, {"mode", fmt::format("{:04o}", f.mode)}, {"owner", f.owner}});
     }
-    return {{"hostname", p.hostname}, {"domain", p.domain},     {"timezone", p.timezone}, {"motd", p.motd},
-            {"packages", p.packages}, {"users", users},         {"files", files}};
+    return {{"hostname", p.hostname}, {"domain", p.domain}, {"timezone", p.timezone}, {"motd", p.motd},
+            {"packages", p.packages}, {"users", users},     {"files", files}};
 }
 
 }  // namespace oyster

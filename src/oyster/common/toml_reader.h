@@ -139,7 +139,8 @@ public:
         const toml::node* node = root.get(name);
         if (node == nullptr) return;
         const toml::array* a = node->as_array();
-        if (a == nullptr) fail(name, node, fmt::format("expected an array of tables ([[{}]]), got {}", name, type_name(*node)));
+        if (a == nullptr)
+            fail(name, node, fmt::format("expected an array of tables ([[{}]]), got {}", name, type_name(*node)));
         std::size_t i = 0;
         for (const auto& item : *a) {
             std::string where = fmt::format("{}[{}]", name, i++);
@@ -148,7 +149,6 @@ public:
             each(*t, where);
         }
     }
-
 
     static std::string type_name(const toml::node& n) {
         switch (n.type()) {

@@ -21,9 +21,10 @@ std::string image_spec_sha256(const nlohmann::json& spec) {
 
 void check_image_spec(const Config& cfg, const Platform& platform) {
     if (image_spec_sha256(image_spec(cfg)) == platform.image_spec_sha256) return;
-    throw Error(fmt::format("the guest image was built for another persona or login policy than {} now gives "
-                            "(guest.persona, [login], guest.root_password): run `oyster setup`",
-                            cfg.source));
+    throw Error(
+        fmt::format("the guest image was built for another persona or login policy than {} now gives "
+                    "(guest.persona, [login], guest.root_password): run `oyster setup`",
+                    cfg.source));
 }
 
 }  // namespace oyster
