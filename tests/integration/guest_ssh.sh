@@ -52,6 +52,22 @@ echo "$out" | sed -n 1p | grep -Eq '^12\.' || fail "guest is not Debian 12: $out
 echo "$out" | sed -n 3p | grep -q "^$ATTACKER_IP " || fail "guest does not see the attacker's address"
 attacker_ssh "$gip" 'uname -m' | grep -qx x86_64 || fail "uname -m"
 
+# Stealth: what a bot reads first says nothing of UML (ZHtrap runs
+# `ls /home; ps aux; cat /proc/cpuinfo`), and the CPU is the host's, in the
+# layout x86 uses, as the one CPU of the guest.
+out=$(attacker_ssh "$gip" 'cat /proc/cpuinfo')
+for marker in 'User Mode Linux' 'UML' 'skas' 'host		:'; do
+	echo "$out" | grep -qF "$marker" && fail "the guest's /proc/cpuinfo says '$marker': $out"
+done
+host_model=$(grep -m1 '^model name' /proc/cpuinfo)
+echo "$out" | grep -qxF "$host_model" || fail "the guest's /proc/cpuinfo lacks the host's '$host_model': $out"
+[ "$(echo "$out" | grep -c '^processor')" = 1 ] || fail "the guest shows more than its one processor"
+echo "$out" | grep -q '^flags.* sse2 ' || fail "no x86 flags in the guest's /proc/cpuinfo"
+echo "$out" | grep -qw hypervisor && fail "the guest's /proc/cpuinfo has the hypervisor flag"
+attacker_ssh "$gip" 'ls /home' | grep -qx mhartmann || fail "the default persona's users are not in /home"
+attacker_ssh "$gip" 'hostname; cat /etc/timezone' | tr '\n' ' ' | grep -qx 'web-prod-02 Europe/Berlin ' ||
+	fail "the default persona's hostname and timezone are not the guest's"
+
 log "stopping guest $id"
 sensor_oyster guest stop "$id"
 [ "$(jq -r .state "$STATE_DIR/guests/$id/guest.json")" = stopped ] || fail "record not stopped"

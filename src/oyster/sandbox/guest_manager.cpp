@@ -120,8 +120,7 @@ void kill_guest_processes(const GuestRecord& g) {
 
 std::vector<std::string> uml_command_line(const Config& cfg, const Platform& platform, const GuestRecord& g) {
     auto link_mask = Ipv4{g.prefix_len == 0 ? 0 : ~std::uint32_t{0} << (32 - g.prefix_len)};
-    std::string ip =
-        fmt::format("ip={}::{}:{}:{}:eth0:off", g.guest_ip, g.host_ip, link_mask.str(), platform.hostname);
+    std::string ip = fmt::format("ip={}::{}:{}:{}:eth0:off", g.guest_ip, g.host_ip, link_mask.str(), platform.hostname);
     if (!cfg.network.dns.empty()) ip += ":" + cfg.network.dns;
     return {
         platform.kernel.string(),

@@ -11,6 +11,7 @@
 #include "oyster/common/error.h"
 #include "oyster/common/paths.h"
 #include "oyster/sandbox/guest_cgroup.h"
+#include "oyster/sandbox/guest_cpuinfo.h"
 #include "oyster/sandbox/seccomp_policy.h"
 
 namespace oyster {
@@ -69,7 +70,9 @@ ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std:
     // UML's own first choice, and not a place a state directory is bound.
     j.root.push_back({Kind::tmpfs, "/dev/shm",
                       fmt::format("mode=0700,uid={},gid={},size={}m", j.uid, j.gid, cfg.guest.memory_mib + 64), true});
-    j.root.push_back({Kind::text_file, "/proc/cpuinfo", read_file("/proc/cpuinfo")});
+    // What the guest kernel reads for host CPU features, and shows as the
+    // guest's /proc/cpuinfo (kernel patch 0005).
+    j.root.push_back({Kind::text_file, "/proc/cpuinfo", guest_cpuinfo(read_file("/proc/cpuinfo"))});
 
     GuestCgroupLimits limits;
     limits.memory_bytes = (std::uint64_t{cfg.guest.memory_mib} + kMemoryHeadroomMib) << 20;
