@@ -5,7 +5,10 @@
 #include <algorithm>
 
 #include "oyster/common/config.h"
+#include "oyster/common/paths.h"
 #include "oyster/common/persona.h"
+#include "oyster/sandbox/image_spec.h"
+#include "temp_dir.h"
 
 namespace oyster {
 namespace {
@@ -102,6 +105,37 @@ TEST(Persona, ShippedDefaultIsNoKnownHoneypot) {
     }
     EXPECT_FALSE(p.users.empty());
     EXPECT_TRUE(std::any_of(p.packages.begin(), p.packages.end(), [](const auto& s) { return s == "telnetd"; }));
+}
+
+class ImageSpecTest : public testing::TempDirTest {};
+
+// What the image is built from: persona, login policy and root's password.
+// A change in any of them is a different image, and booting the old one is
+// refused with a message that says what to do.
+TEST_F(ImageSpecTest, ChangesWithPersonaAndPolicy) {
+    write_file_atomic(dir / "p.toml", "hostname = \"box\"\n");
+    Config cfg;
+    cfg.guest.persona = (dir / "p.toml").string();
+    auto spec = image_spec(cfg);
+    EXPECT_EQ(spec["persona"]["hostname"], "box");
+    EXPECT_EQ(spec["login"]["accounts"][0]["user"], "root");
+    EXPECT_EQ(spec["login"]["root_after_failures"], 3);
+    Platform platform;
+    platform.image_spec_sha256 = image_spec_sha256(spec);
+    EXPECT_NO_THROW(check_image_spec(cfg, platform));
+
+    cfg.login.root_after_failures = 0;
+    EXPECT_THROW(check_image_spec(cfg, platform), Error);
+    cfg.login.root_after_failures = 3;
+    write_file_atomic(dir / "p.toml", "hostname = \"box2\"\n");
+    try {
+        check_image_spec(cfg, platform);
+        ADD_FAILURE() << "a changed persona was accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("oyster setup"), std::string::npos) << e.what();
+    }
+    cfg.guest.persona = (dir / "missing.toml").string();
+    EXPECT_THROW(image_spec(cfg), ConfigError);
 }
 
 }  // namespace
