@@ -5,8 +5,9 @@
  * build) and reports each attempt to the host over honeylog(): service, user,
  * password, source address and port, result and the rule that decided.
  *
- * It is the first line of common-auth and the only one that decides: a
- * policy says who gets in, not /etc/shadow (that still serves su and sudo).
+ * It is the first line of common-auth and, for sshd and login (telnet), the
+ * only one that decides: the policy says who gets in from outside, not
+ * /etc/shadow. Other services (su, sudo) get PAM_IGNORE and pam_unix.
  * What a guest root can see of it is in docs/personas.md.
  *
  * The policy:
@@ -226,12 +227,19 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	(void)flags;
 	(void)argc;
 	(void)argv;
+	/*
+	 * Only logins from outside follow the policy. su, sudo and the rest
+	 * fall through to pam_unix and the shadow passwords, as on any box.
+	 */
+	if (pam_get_item(pamh, PAM_SERVICE, &item) != PAM_SUCCESS || !item)
+		return PAM_IGNORE;
+	service = item;
+	if (strcmp(service, "sshd") != 0 && strcmp(service, "login") != 0)
+		return PAM_IGNORE;
 	/* A failure takes as long as pam_unix makes it (about 2 s). */
 	pam_fail_delay(pamh, 2000000);
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || !user)
 		return PAM_AUTH_ERR;
-	if (pam_get_item(pamh, PAM_SERVICE, &item) == PAM_SUCCESS && item)
-		service = item;
 	if (pam_get_item(pamh, PAM_RHOST, &item) == PAM_SUCCESS && item)
 		host = item;
 	if (pam_get_authtok(pamh, PAM_AUTHTOK, &password, NULL) != PAM_SUCCESS ||
@@ -258,7 +266,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	}
 	if (!accepted && OYSTER_ROOT_AFTER_FAILURES > 0)
 		tally(host, 1);
-	report(service ? service : "", user, password, host, peer_port(host),
+	report(service, user, password, host, peer_port(host),
 	       accepted, reason);
 	return accepted ? PAM_SUCCESS : PAM_AUTH_ERR;
 }

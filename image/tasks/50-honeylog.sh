@@ -39,11 +39,13 @@ make -s -C "$OYSTER_SOURCE_DIR/guest" KEY="0x$OYSTER_HONEYLOG_KEY" ACCOUNTS="$ac
 	PAM_MODULE="$module" OUT="$security" pam
 chown root:root "$security/$module"
 chmod 0600 "$security/$module"
-# First in common-auth, and the only line that decides: success jumps over
-# Debian's pam_unix and pam_deny onto its pam_permit (a jump alone leaves the
-# stack undecided, which PAM counts as failure), anything else fails.
+# First in common-auth. For sshd and login it is the only line that decides:
+# success jumps over Debian's pam_unix and pam_deny onto its pam_permit (a
+# jump alone leaves the stack undecided, which PAM counts as failure), a
+# failure ends the stack. For other services (su, sudo) it answers "ignore"
+# and Debian's lines decide as usual.
 if ! grep -q "$module" "$r/etc/pam.d/common-auth"; then
-	sed -i "0,/^auth/s//auth\t[success=2 default=die]\t$module\nauth/" "$r/etc/pam.d/common-auth"
+	sed -i "0,/^auth/s//auth\t[success=2 ignore=ignore default=die]\t$module\nauth/" "$r/etc/pam.d/common-auth"
 fi
 next3=$(grep '^auth' "$r/etc/pam.d/common-auth" | sed -n 2,4p | grep -o 'pam_[a-z0-9_]*\.so' | tr '\n' ' ')
 [ "$next3" = "pam_unix.so pam_deny.so pam_permit.so " ] ||

@@ -13,7 +13,7 @@
 // events per guest per second are reported; the rest are counted in a
 // `capture_suppressed` event (an attacker's exec loop cannot flood the log).
 // Login attempts reported by the guest's PAM hook become `login` events of
-// their own, outside that cap.
+// their own (within the same cap: a guest root can forge them).
 #pragma once
 
 #include <chrono>
