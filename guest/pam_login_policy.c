@@ -101,14 +101,22 @@ static int listed(const char *user, const char *password)
  * The file holds "address count" lines; it is bounded, and the oldest lines
  * go when it is full.
  */
-static unsigned long tally(const char *host, int add)
+static unsigned long tally(const char *rhost, int add)
 {
 	static char buf[TALLY_MAX + 1], out[TALLY_MAX + 128];
 	unsigned long count = 0;
-	size_t used = 0, len = 0;
-	char *line, *save;
+	size_t used = 0, len = 0, i;
+	char *line, *save, host[65];
 	ssize_t n;
 	int fd;
+
+	/*
+	 * The line's key: at most 64 bytes, no spaces or control characters
+	 * (telnetd passes login a name that may come from a hostile PTR record).
+	 */
+	for (i = 0; rhost[i] && i < sizeof(host) - 1; i++)
+		host[i] = (rhost[i] > ' ' && rhost[i] < 0x7f) ? rhost[i] : '_';
+	host[i] = '\0';
 
 	mkdir(TALLY_DIR, 0755);
 	fd = open(TALLY_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -147,7 +155,7 @@ static unsigned long tally(const char *host, int add)
 			}
 		}
 		used += (size_t)snprintf(out + used, sizeof(out) - used,
-					 "%.64s %lu\n", host, count);
+					 "%s %lu\n", host, count);
 		if (ftruncate(fd, 0) == 0)
 			n = pwrite(fd, out, used, 0);
 	}
