@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -124,19 +125,12 @@ std::string check_password(const std::string& s) {
 Config parse_config(std::string_view text, const std::string& source_name) {
     Config cfg;
     cfg.source = source_name;
-    toml::table root;
-    try {
-        root = toml::parse(text, source_name);
-    } catch (const toml::parse_error& e) {
-        throw ConfigError(
-            fmt::format("{}:{}:{}: {}", source_name, e.source().begin.line, e.source().begin.column, e.description()));
-    }
+    toml::table root = parse_toml(text, source_name);
     TomlReader r(source_name);
-    static const std::map<std::string, bool> tables = {{"paths", true},   {"guest", true},   {"login", true},
-                                                       {"network", true}, {"capture", true}, {"data_control", true},
-                                                       {"sensor", true}};
     for (const auto& [k, v] : root) {
-        if (!tables.contains(std::string(k.str()))) r.fail(std::string(k.str()), &v, "unknown key");
+        static const std::set<std::string, std::less<>> tables = {"paths",   "guest",        "login", "network",
+                                                                  "capture", "data_control", "sensor"};
+        if (!tables.contains(k.str())) r.fail(std::string(k.str()), &v, "unknown key");
     }
     r.read_table(root, "paths",
                  {{"cache_dir", r.path(cfg.paths.cache_dir)}, {"state_dir", r.path(cfg.paths.state_dir)}});
@@ -202,11 +196,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
 }
 
 Config load_config_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(fmt::format("{}: cannot read config file", path.string()));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return parse_config(ss.str(), path.string());
+    return parse_config(read_toml_file(path, "config file"), path.string());
 }
 
 std::filesystem::path default_config_path() {

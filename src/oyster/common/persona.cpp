@@ -1,8 +1,6 @@
 #include "oyster/common/persona.h"
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "oyster/common/paths.h"
 #include "oyster/common/toml_reader.h"
@@ -74,12 +72,6 @@ std::string check_line(const std::string& s) {
     return {};
 }
 
-std::string check_shadow_password(const std::string& s) {
-    if (s.find_first_of(std::string(":\n\r\0", 4)) != std::string::npos)
-        return "must not contain ':', line breaks or NUL";
-    return {};
-}
-
 std::string check_shell(const std::string& s) {
     if (s.empty() || s[0] != '/' || s.find_first_of(std::string(" :\n\r\0", 5)) != std::string::npos) {
         return fmt::format("\"{}\" is not an absolute path to a shell", s);
@@ -115,53 +107,45 @@ std::string check_owner(const std::string& s) {
     return ok ? std::string() : fmt::format("\"{}\" is not \"user\" or \"user:group\"", s);
 }
 
+// GECOS fields and passwords sit between ':' in passwd and shadow.
+std::string check_passwd_field(const std::string& s) {
+    if (s.find_first_of(std::string(":\n\r\0", 4)) != std::string::npos) {
+        return "must not contain ':', line breaks or NUL";
+    }
+    return {};
+}
+
 PersonaUser read_user(TomlReader& r, const toml::table& t, const std::string& where) {
     PersonaUser u;
-    bool has_name = false;
-    bool has_uid = false;
     r.read_keys(t, where,
                 {{"name",
                   [&](const toml::node& n, const std::string& key) {
                       r.string(u.name, check_user_name)(n, key);
                       if (u.name == "root") r.fail(key, &n, "root is always there; list other users");
-                      has_name = true;
                   }},
-                 {"uid",
-                  [&](const toml::node& n, const std::string& key) {
-                      r.u32(u.uid, 1000, 59999)(n, key);
-                      has_uid = true;
-                  }},
-                 {"full_name", r.string(u.full_name, check_shadow_password)},
+                 {"uid", r.u32(u.uid, 1000, 59999)},
+                 {"full_name", r.string(u.full_name, check_passwd_field)},
                  {"shell", r.string(u.shell, check_shell)},
                  {"groups", r.string_list(u.groups, check_user_name)},
-                 {"password", r.string(u.password, check_shadow_password)},
+                 {"password", r.string(u.password, check_passwd_field)},
                  {"history", r.string_list(u.history, check_line)}});
-    if (!has_name) r.fail(where + ".name", &t, "is required");
-    if (!has_uid) r.fail(where + ".uid", &t, "is required");
+    r.require(t, where, {"name", "uid"});
     return u;
 }
 
 PersonaFile read_file_entry(TomlReader& r, const toml::table& t, const std::string& where) {
     PersonaFile f;
     std::string mode = "0644";
-    bool has_path = false;
-    bool has_content = false;
     r.read_keys(t, where,
-                {{"path",
-                  [&](const toml::node& n, const std::string& key) {
-                      r.string(f.path, check_file_path)(n, key);
-                      has_path = true;
-                  }},
+                {{"path", r.string(f.path, check_file_path)},
                  {"content",
                   [&](const toml::node& n, const std::string& key) {
                       r.string(f.content)(n, key);
                       if (f.content.size() > (1U << 20)) r.fail(key, &n, "a persona file is at most 1 MiB");
-                      has_content = true;
                   }},
                  {"mode", r.string(mode, check_mode)},
                  {"owner", r.string(f.owner, check_owner)}});
-    if (!has_path) r.fail(where + ".path", &t, "is required");
-    if (!has_content) r.fail(where + ".content", &t, "is required");
+    r.require(t, where, {"path", "content"});
     f.mode = static_cast<std::uint32_t>(std::stoul(mode, nullptr, 8));
     return f;
 }
@@ -171,13 +155,7 @@ PersonaFile read_file_entry(TomlReader& r, const toml::table& t, const std::stri
 Persona parse_persona(std::string_view text, const std::string& source_name) {
     Persona p;
     p.source = source_name;
-    toml::table root;
-    try {
-        root = toml::parse(text, source_name);
-    } catch (const toml::parse_error& e) {
-        throw ConfigError(
-            fmt::format("{}:{}:{}: {}", source_name, e.source().begin.line, e.source().begin.column, e.description()));
-    }
+    toml::table root = parse_toml(text, source_name);
     TomlReader r(source_name);
     std::map<std::string, KeyReader> keys = {{"hostname", r.string(p.hostname, check_hostname)},
                                              {"domain", r.string(p.domain, check_domain)},
@@ -210,11 +188,7 @@ Persona parse_persona(std::string_view text, const std::string& source_name) {
 }
 
 Persona load_persona(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(fmt::format("{}: cannot read persona file", path.string()));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return parse_persona(ss.str(), path.string());
+    return parse_persona(read_toml_file(path, "persona file"), path.string());
 }
 
 std::filesystem::path persona_path(const std::string& name_or_path) {

@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -18,6 +20,12 @@
 #include "oyster/common/config.h"
 
 namespace oyster {
+
+// Parses TOML text; a syntax error is a ConfigError "source:line:column: ...".
+toml::table parse_toml(std::string_view text, const std::string& source_name);
+
+// The whole file, or a ConfigError "path: cannot read <what>".
+std::string read_toml_file(const std::filesystem::path& path, const std::string& what);
 
 // One key's reader: takes the TOML node, stores the value or throws with a
 // description of what was expected.
@@ -115,11 +123,11 @@ public:
         read_keys(*table, name, keys);
     }
 
-    // Rejects top-level keys that are not in `known`.
-    void only_keys(const toml::table& t, const std::string& prefix, const std::vector<std::string>& known) const {
-        for (const auto& [k, v] : t) {
-            std::string key(k.str());
-            if (std::find(known.begin(), known.end(), key) == known.end()) fail(prefix + key, &v, "unknown key");
+    // Fails "is required" for the first of `keys` that `table` (named
+    // `where`) lacks.
+    void require(const toml::table& table, const std::string& where, std::initializer_list<const char*> keys) const {
+        for (const char* k : keys) {
+            if (!table.contains(k)) fail(where + "." + k, &table, "is required");
         }
     }
 
