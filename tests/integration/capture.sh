@@ -93,7 +93,7 @@ jq_any 'select(.type == "capture_gap" or .type == "capture_error")' "$ev" >/dev/
 	fail "capture has gaps or errors: $(jq -c 'select(.type == "capture_gap" or .type == "capture_error")' "$ev")"
 # Sequence numbers: 0..N-1 with none missing.
 seqs="$(jq -r 'select(.seq != null and .type != "capture_start" and .type != "exec_content") | .seq' "$ev" | sort -n)"
-[ "$(echo "$seqs" | head -1)" = 0 ] || fail "first seq is not 0"
+[ "$(echo "$seqs" | first_line)" = 0 ] || fail "first seq is not 0"
 
 
 payload_exec='select(.type == "exec" and .path == "/tmp/payload" and .filename == "/tmp/payload")'
@@ -108,7 +108,7 @@ for cmd in uname id cat rm chmod wget crontab useradd passwd su mount perl logge
 done
 
 # Process tree: the two sleeps are children of the sh -c that started them.
-sh_pid="$(jq -r 'select(.type == "exec" and .argv[0] == "sh" and .argv[1] == "-c" and (.argv[2] | startswith("sleep"))) | .tgid' "$ev" | head -1)"
+sh_pid="$(jq -r 'select(.type == "exec" and .argv[0] == "sh" and .argv[1] == "-c" and (.argv[2] | startswith("sleep"))) | .tgid' "$ev" | first_line)"
 [ -n "$sh_pid" ] || fail "no exec of sh -c"
 [ "$(jq -r --argjson p "$sh_pid" 'select(.type == "exec" and .ppid == $p and (.path | endswith("/sleep"))) | .tgid' "$ev" | wc -l)" = 2 ] ||
 	fail "the sleeps are not children of sh ($sh_pid)"
@@ -148,8 +148,8 @@ jq_any 'select(.type == "ptrace" and .syscall == "ptrace" and .args[0] == 16 and
 
 # Terminal: what was typed and what was shown.
 typed="$(jq -r 'select(.type == "tty_in") | .data' "$ev" | tr -d '\r\n')"
-echo "$typed" | grep -q "uname -a; id; cat /etc/passwd | head -3" || fail "typed command missing from tty input: $typed"
-cast="$(ls "$cap"/tty/pts-*.cast | head -1)"
+echo "$typed" | matches "uname -a; id; cat /etc/passwd | head -3" || fail "typed command missing from tty input: $typed"
+cast="$(ls "$cap"/tty/pts-*.cast | first_line)"
 [ -n "$cast" ] || fail "no asciicast"
 # asciinema opens /dev/tty even to cat: give it a pty of its own.
 HOME="$WORK" script -qec "asciinema cat '$cast'" /dev/null < /dev/null > "$WORK/replay.txt" 2>&1 ||

@@ -40,7 +40,7 @@ ip netns exec "$NS_SENSOR" nft list table inet oyster >/dev/null || fail "no con
 probe='for t in "$@"; do if timeout 4 bash -c "exec 3<>/dev/tcp/${t%:*}/${t#*:}" 2>/dev/null; then echo "REACHED $t"; else echo "blocked $t"; fi; done'
 out="$(attacker_ssh "$a" "bash -c '$probe' probe $host:8081 $host:22 203.0.113.1:8080 $b:22 $LAN_IP:8080 $SMTP_IP:25 $DNS_IP:53")"
 echo "$out" | sed 's/^/    guest A> /' >&2
-echo "$out" | grep -q REACHED && fail "guest A reached something it must not"
+echo "$out" | matches REACHED && fail "guest A reached something it must not"
 [ "$(echo "$out" | grep -c blocked)" = 7 ] || fail "probe did not run: $out"
 # Guest B is still reachable from the outside, so the block above was the rules.
 attacker_ssh "$b" true || fail "guest B unreachable from outside"
@@ -49,15 +49,15 @@ attacker_ssh "$b" true || fail "guest B unreachable from outside"
 out="$(attacker_ssh "$a" "bash -c '$probe' probe $(for _ in $(seq $((TCP_CAP + 1))); do printf '%s ' "$WEB_IP:8080"; done)")"
 echo "$out" | sed 's/^/    guest A> /' >&2
 [ "$(echo "$out" | grep -c REACHED)" = "$TCP_CAP" ] || fail "expected $TCP_CAP connections out, got: $out"
-echo "$out" | tail -1 | grep -q '^blocked' || fail "connection $((TCP_CAP + 1)) went through"
-if ! ip netns exec "$NS_SENSOR" nft list chain inet oyster drop_tcp_cap | grep -q 'counter packets [1-9]'; then
+echo "$out" | tail -1 | matches '^blocked' || fail "connection $((TCP_CAP + 1)) went through"
+if ! ip netns exec "$NS_SENSOR" nft list chain inet oyster drop_tcp_cap | matches 'counter packets [1-9]'; then
 	# Which rule did stop it, if any: every counter and the cap's set.
 	ip netns exec "$NS_SENSOR" nft list table inet oyster | grep -E 'chain|counter|elements|limit' >&2
 	ip netns exec "$NS_SENSOR" conntrack -L 2>/dev/null | grep "$WEB_IP" >&2
 	fail "the cap's drop counter did not move"
 fi
 # The cap is per guest: guest B still has its own.
-attacker_ssh "$b" "bash -c '$probe' probe $WEB_IP:8080" | grep -q REACHED || fail "guest B was capped by guest A's use"
+attacker_ssh "$b" "bash -c '$probe' probe $WEB_IP:8080" | matches REACHED || fail "guest B was capped by guest A's use"
 
 sensor_oyster guest stop "$(jq -r .id "$WORK/a.json")"
 ip netns exec "$NS_SENSOR" nft list table inet oyster >/dev/null || fail "table removed while guest B runs"

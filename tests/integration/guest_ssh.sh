@@ -30,10 +30,10 @@ echo "$status" | grep -Eq "^NSpid:\s+$pid\s+1$" || fail "UML is not pid 1 of its
 root_view="$(cd "/proc/$pid/root" && find . -mindepth 1 | sort)"
 for unwanted in ./etc ./home ./root ./proc/self ./sys ./run ./usr/bin ".$STATE_DIR/platform.json" \
 	".$STATE_DIR/guests/$id/console.log" ".$STATE_DIR/guests/$id/capture.bin"; do
-	echo "$root_view" | grep -qxF "$unwanted" && fail "the jail shows $unwanted"
+	echo "$root_view" | matches -xF "$unwanted" && fail "the jail shows $unwanted"
 done
 for wanted in ".$(jq -r .kernel "$STATE_DIR/platform.json")" ".$image" ".$cow" ./dev/net/tun ./proc/cpuinfo; do
-	echo "$root_view" | grep -qxF "$wanted" || fail "the jail lacks $wanted: $root_view"
+	echo "$root_view" | matches -xF "$wanted" || fail "the jail lacks $wanted: $root_view"
 done
 touch "/proc/$pid/root/dev/x" 2>/dev/null && fail "the jail's root is writable"
 if [ -d /sys/fs/cgroup/memory/oyster ]; then
@@ -49,23 +49,23 @@ out="$(attacker_ssh "$gip" 'cat /etc/debian_version; id -un; echo "$SSH_CONNECTI
 echo "$out" | sed 's/^/    guest> /' >&2
 echo "$out" | sed -n 1p | grep -Eq '^12\.' || fail "guest is not Debian 12: $out"
 [ "$(echo "$out" | sed -n 2p)" = root ] || fail "not logged in as root"
-echo "$out" | sed -n 3p | grep -q "^$ATTACKER_IP " || fail "guest does not see the attacker's address"
-attacker_ssh "$gip" 'uname -m' | grep -qx x86_64 || fail "uname -m"
+echo "$out" | sed -n 3p | matches "^$ATTACKER_IP " || fail "guest does not see the attacker's address"
+attacker_ssh "$gip" 'uname -m' | matches -x x86_64 || fail "uname -m"
 
 # Stealth: what a bot reads first says nothing of UML (ZHtrap runs
 # `ls /home; ps aux; cat /proc/cpuinfo`), and the CPU is the host's, in the
 # layout x86 uses, as the one CPU of the guest.
 out=$(attacker_ssh "$gip" 'cat /proc/cpuinfo')
 for marker in 'User Mode Linux' 'UML' 'skas' 'host		:'; do
-	echo "$out" | grep -qF "$marker" && fail "the guest's /proc/cpuinfo says '$marker': $out"
+	echo "$out" | matches -F "$marker" && fail "the guest's /proc/cpuinfo says '$marker': $out"
 done
 host_model=$(grep -m1 '^model name' /proc/cpuinfo)
-echo "$out" | grep -qxF "$host_model" || fail "the guest's /proc/cpuinfo lacks the host's '$host_model': $out"
+echo "$out" | matches -xF "$host_model" || fail "the guest's /proc/cpuinfo lacks the host's '$host_model': $out"
 [ "$(echo "$out" | grep -c '^processor')" = 1 ] || fail "the guest shows more than its one processor"
-echo "$out" | grep -q '^flags.* sse2 ' || fail "no x86 flags in the guest's /proc/cpuinfo"
-echo "$out" | grep -qw hypervisor && fail "the guest's /proc/cpuinfo has the hypervisor flag"
-attacker_ssh "$gip" 'ls /home' | grep -qx mhartmann || fail "the default persona's users are not in /home"
-attacker_ssh "$gip" 'hostname; cat /etc/timezone' | tr '\n' ' ' | grep -qx 'web-prod-02 Europe/Berlin ' ||
+echo "$out" | matches '^flags.* sse2 ' || fail "no x86 flags in the guest's /proc/cpuinfo"
+echo "$out" | matches -w hypervisor && fail "the guest's /proc/cpuinfo has the hypervisor flag"
+attacker_ssh "$gip" 'ls /home' | matches -x mhartmann || fail "the default persona's users are not in /home"
+attacker_ssh "$gip" 'hostname; cat /etc/timezone' | tr '\n' ' ' | matches -x 'web-prod-02 Europe/Berlin ' ||
 	fail "the default persona's hostname and timezone are not the guest's"
 
 log "stopping guest $id"

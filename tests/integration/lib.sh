@@ -80,7 +80,7 @@ world_down() {
 	ip netns del "$NS_INTERNET" 2>/dev/null
 	rm -rf "$WORK"
 	# Nothing of ours may be left in the host's namespace.
-	if ip -o link show | grep -q "$tag"; then
+	if ip -o link show | matches "$tag"; then
 		echo "FAIL: interfaces named $tag left behind" >&2
 		rc=1
 	fi
@@ -132,10 +132,22 @@ CFG
 	"$OYSTER" --config "$CONFIG" setup >/dev/null 2>"$WORK/setup.log" || { cat "$WORK/setup.log" >&2; fail "oyster setup"; }
 }
 
+# Every pipe here runs under pipefail, and `grep -q` quits at its first match.
+# A writer still writing (nft, ip, jq and ssh write in pieces) then dies of
+# SIGPIPE and the pipe reads as failed: CI once saw the containment test fail
+# this way with the very counter it checked showing 4 packets. These read all
+# of their input before they answer.
+matches() {  # cmd | matches [grep options...] PATTERN
+	grep -q "$@" <<<"$(cat)"
+}
+first_line() {  # cmd | first_line
+	sed -n 1p
+}
+
 # True if FILTER outputs anything for FILE (JSON lines). Not `jq -e`: jq 1.6
 # exits 4 when the *last* input line yields nothing, even after matches.
 jq_any() {  # jq_any [jq options...] FILTER FILE
-	jq -c "$@" | grep -q .
+	jq -c "$@" | matches .
 }
 
 # oyster inside the sensor namespace.

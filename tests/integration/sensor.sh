@@ -90,10 +90,10 @@ log "warm pool SYN->banner: $A10 ${ms10} ms, $A11 ${ms11} ms"
 [ "$ms10" -ge 0 ] && [ "$ms11" -ge 0 ] || fail "no banner from the pool"
 events | jq_any "select(.type==\"connection\" and .source_ip==\"$A10\" and .waits_for_boot==false)" ||
 	fail "$A10 waited for a boot although the pool was full"
-g10=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A10\") | .guest_id" | head -1)
-g11=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A11\") | .guest_id" | head -1)
-ip10=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A10\") | .guest_ip" | head -1)
-ip11=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A11\") | .guest_ip" | head -1)
+g10=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A10\") | .guest_id" | first_line)
+g11=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A11\") | .guest_id" | first_line)
+ip10=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A10\") | .guest_ip" | first_line)
+ip11=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A11\") | .guest_ip" | first_line)
 [ -n "$g10" ] && [ -n "$g11" ] && [ "$g10" != "$g11" ] || fail "two sources did not get two guests ($g10, $g11)"
 
 # Long interactive sessions (with a pty, so `who` lists them) keep both
@@ -110,7 +110,7 @@ background_session $A11
 # Wait until both sessions are logged in (their ptys show in `who`).
 for src in $A10 $A11; do
 	for _ in $(seq 30); do
-		portal_ssh $src who | grep -q "($src)" && break
+		portal_ssh $src who | matches "($src)" && break
 		sleep 1
 	done
 done
@@ -118,13 +118,13 @@ done
 # --- the guest sees the attacker's real address.
 out=$(portal_ssh $A10 'echo left-by-10 > /root/mark; ss -tnH state established "( sport = :22 )"; echo ---; who; echo ---; last -i -n 3 root')
 echo "$out" | sed 's/^/    guest10> /' >&2
-echo "$out" | sed -n '1,/^---$/p' | grep -q "$A10:" || fail "ss -tn in the guest does not show $A10"
-echo "$out" | sed -n '/^---$/,/^---$/p' | grep -q "($A10)" || fail "who in the guest does not show $A10"
-echo "$out" | sed -n '/^---$/,$p' | tail -n +2 | sed -n '/^---$/,$p' | grep -q "$A10" || fail "last does not show $A10"
-portal_ssh $A10 'journalctl -u ssh --no-pager | tail -n 20' | grep -q "Accepted password for root from $A10" ||
+echo "$out" | sed -n '1,/^---$/p' | matches "$A10:" || fail "ss -tn in the guest does not show $A10"
+echo "$out" | sed -n '/^---$/,/^---$/p' | matches "($A10)" || fail "who in the guest does not show $A10"
+echo "$out" | sed -n '/^---$/,$p' | tail -n +2 | sed -n '/^---$/,$p' | matches "$A10" || fail "last does not show $A10"
+portal_ssh $A10 'journalctl -u ssh --no-pager | tail -n 20' | matches "Accepted password for root from $A10" ||
 	fail "sshd's log does not show $A10"
-portal_ssh $A11 'cat /root/mark 2>/dev/null || echo none' | grep -qx none || fail "$A11 sees $A10's file"
-portal_ssh $A10 'cat /root/mark' | grep -qx left-by-10 || fail "$A10 came back to another guest"
+portal_ssh $A11 'cat /root/mark 2>/dev/null || echo none' | matches -x none || fail "$A11 sees $A10's file"
+portal_ssh $A10 'cat /root/mark' | matches -x left-by-10 || fail "$A10 came back to another guest"
 
 # --- login policy, applied in the guest by its PAM hook ([login] defaults:
 # root:123456 listed, root admitted after 3 failures from one address).
@@ -153,7 +153,7 @@ log "login policy: 3 wrong passwords rejected, then admitted; all attempts recor
 probe='for t in "$@"; do if timeout 4 bash -c "exec 3<>/dev/tcp/${t%:*}/${t#*:}" 2>/dev/null; then echo "REACHED $t"; else echo "blocked $t"; fi; done'
 out=$(portal_ssh $A10 "bash -c '$probe' probe $PORTAL:22 198.51.100.1:22 $ip11:22 $LAN_IP:8080")
 echo "$out" | sed 's/^/    guest10> /' >&2
-echo "$out" | grep -q REACHED && fail "the guest reached the sensor, another guest or the LAN"
+echo "$out" | matches REACHED && fail "the guest reached the sensor, another guest or the LAN"
 [ "$(echo "$out" | grep -c blocked)" = 4 ] || fail "probe did not run: $out"
 out=$(portal_ssh $A10 "wget -q -O /root/tool.bin http://$WEB_IP/tool.bin && sha256sum /root/tool.bin")
 [ "${out%% *}" = "$(sha256sum "$WORK/www/tool.bin" | cut -d' ' -f1)" ] || fail "download from the web failed: $out"
@@ -184,7 +184,7 @@ portal_ssh $A10 "bash -c 'exec 3<>/dev/tcp/$SMTP_IP/25; read -t 5 l <&3; echo \"
 	printf \"Subject: hi\r\n\r\nbuy now\r\n.\r\nQUIT\r\n\" >&3; sleep 1; cat <&3'" >"$WORK/smtp-dialog.txt" || true
 sed 's/^/    smtp> /' "$WORK/smtp-dialog.txt" >&2
 wait_for 10 "select(.type==\"mail\" and .guest_id==\"$g10\" and .rcpt_to==[\"victim@example.com\"])" "the mail event"
-mailfile=$(events | jq -r 'select(.type=="mail") | .file' | head -1)
+mailfile=$(events | jq -r 'select(.type=="mail") | .file' | first_line)
 grep -q "buy now" "$mailfile" || fail "the sink did not keep the message body"
 [ ! -s "$WORK/real-smtp.txt" ] || fail "the real mail server received something"
 
@@ -228,7 +228,7 @@ log "sensor descriptors: $fds_before before the flood, $fds_after after"
 [ "$fds_after" -le $((fds_before + 2)) ] || fail "descriptor leak: $fds_before -> $fds_after"
 [ "$(events | jq -c "select(.type==\"connection_refused\" and .source_ip==\"$A11\")" | wc -l)" -ge 1 ] ||
 	fail "the per-source connection cap never refused"
-portal_ssh $A10 'cat /root/mark' | grep -qx left-by-10 || fail "$A10 not served after the flood"
+portal_ssh $A10 'cat /root/mark' | matches -x left-by-10 || fail "$A10 not served after the flood"
 
 # --- kill -9 in the middle of A10's session, restart: nothing lost.
 lines_before=$(wc -l < "$EVENTS")
@@ -238,7 +238,7 @@ wait $SENSOR_PID 2>/dev/null || true
 head -n "$lines_before" "$EVENTS" | cmp -s - "$WORK/events-before-kill.jsonl" || fail "events changed across kill -9"
 start_sensor
 wait_for 60 "select(.type==\"guest_recovered\" and .source_ip==\"$A10\")" "re-adoption of $A10's guest"
-portal_ssh $A10 'cat /root/mark' | grep -qx left-by-10 || fail "$A10 lost its guest across the restart"
+portal_ssh $A10 'cat /root/mark' | matches -x left-by-10 || fail "$A10 lost its guest across the restart"
 [ "$(jq -r .state "$STATE_DIR/guests/$g10/intrusion.json")" = open ] || fail "$A10's intrusion not open after restart"
 
 # --- A11 goes quiet: its guest is shut down after the idle timeout.
@@ -251,7 +251,7 @@ for _ in $(seq 120); do kill -0 $SENSOR_PID 2>/dev/null || break; sleep 1; done
 kill -0 $SENSOR_PID 2>/dev/null && fail "the sensor did not stop within 120 s of SIGTERM"
 [ "$(jq -r .state "$STATE_DIR/guests/$g10/intrusion.json")" = closed ] || fail "$A10's intrusion not closed"
 ip netns exec "$NS_SENSOR" nft list table inet oyster >/dev/null 2>&1 && fail "table left after the sensor stopped"
-ip netns exec "$NS_SENSOR" ip rule show | grep -q fwmark && fail "portal routing rule left behind"
+ip netns exec "$NS_SENSOR" ip rule show | matches fwmark && fail "portal routing rule left behind"
 
 # --- the pcap of A10's intrusion: the SSH handshake and the HTTP download.
 pcaps=$(jq -r '.pcap_files[]' "$STATE_DIR/guests/$g10/intrusion.json")
