@@ -47,9 +47,10 @@ key="$( { echo "size=$size_mib"; printf 'key=%s\n' "$honeylog_key"; jq -S . "$sp
 	sha256sum | cut -c1-16)"
 out_dir="$cache_dir/image/$key"
 
-if [ "$force" = 0 ] && [ -f "$out_dir/rootfs.ext4" ] && [ -f "$out_dir/rootfs.ext4.sha256" ]; then
+if [ "$force" = 0 ] && [ -f "$out_dir/disk.img" ] && [ -f "$out_dir/disk.img.sha256" ] &&
+	[ -f "$out_dir/identity.json" ]; then
 	printf '[image] cached: %s\n' "$out_dir" >&2
-	echo "$out_dir/rootfs.ext4"
+	echo "$out_dir/disk.img"
 	exit 0
 fi
 
@@ -65,9 +66,12 @@ trap cleanup EXIT
 
 # The contract between the runner and its tasks.
 export OYSTER_IMAGE_ROOTFS="$work/rootfs"
-export OYSTER_IMAGE_FILE="$work/rootfs.ext4"
+export OYSTER_IMAGE_FILE="$work/disk.img"
 export OYSTER_IMAGE_SIZE_MIB="$size_mib"
 export OYSTER_IMAGE_FILES="$here/files"
+# The guest's kernel identity and root UUID (tasks 16, 40 and 90; read by
+# `oyster setup`, see src/oyster/sandbox/guest_identity.h).
+export OYSTER_IMAGE_IDENTITY="$work/identity.json"
 cp "$spec" "$work/spec.json"
 export OYSTER_IMAGE_SPEC="$work/spec.json"
 export OYSTER_HONEYLOG_KEY="$honeylog_key"
@@ -91,11 +95,12 @@ done
 tmp_out="$cache_dir/image/.tmp-$key-$$"
 rm -rf "$tmp_out"
 mkdir -p "$tmp_out"
-mv "$OYSTER_IMAGE_FILE" "$tmp_out/rootfs.ext4"
-mv "$OYSTER_IMAGE_FILE.sha256" "$tmp_out/rootfs.ext4.sha256"
+mv "$OYSTER_IMAGE_FILE" "$tmp_out/disk.img"
+mv "$OYSTER_IMAGE_FILE.sha256" "$tmp_out/disk.img.sha256"
+mv "$OYSTER_IMAGE_IDENTITY" "$tmp_out/identity.json"
 # Guests only read the base image; make that true for the file too.
-chmod 444 "$tmp_out/rootfs.ext4"
+chmod 444 "$tmp_out/disk.img"
 rm -rf "$out_dir"
 mv "$tmp_out" "$out_dir"
-printf '[image] done: %s\n' "$out_dir/rootfs.ext4" >&2
-echo "$out_dir/rootfs.ext4"
+printf '[image] done: %s\n' "$out_dir/disk.img" >&2
+echo "$out_dir/disk.img"

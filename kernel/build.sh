@@ -71,10 +71,17 @@ for h in "${shared_headers[@]}"; do
 	install -D -m 644 "$h" "$src/arch/um/include/shared/oyster/$(basename "$h")"
 done
 
+# The build's identity shows in the guest's /proc/version and dmesg, next
+# to the release and version the persona gives (patch 0007): make it the one
+# Debian's own kernel builds carry ("debian-kernel@lists.debian.org",
+# "gcc-12 (Debian ...)").
+export KBUILD_BUILD_USER=debian-kernel KBUILD_BUILD_HOST=lists.debian.org
+kmake() { make -C "$src" ARCH=um CC=gcc-12 "$@"; }
+
 step "3/5 configuring (defconfig + kernel/oyster.config)"
-make -C "$src" -s ARCH=um defconfig >&2
+kmake -s defconfig >&2
 (cd "$src" && ARCH=um scripts/kconfig/merge_config.sh -m .config "$here/oyster.config" >/dev/null)
-make -C "$src" -s ARCH=um olddefconfig >&2
+kmake -s olddefconfig >&2
 # merge_config only warns when Kconfig overrides a request: make it fatal.
 bad=0
 while IFS= read -r line; do
@@ -94,7 +101,7 @@ done < "$here/oyster.config"
 jobs="$(nproc)"
 step "4/5 compiling with $jobs jobs (about 4 minutes on 2 cores)"
 n=0
-make -C "$src" ARCH=um -j"$jobs" linux 2>&1 | while IFS= read -r line; do
+kmake -j"$jobs" linux 2>&1 | while IFS= read -r line; do
 	case "$line" in
 	*" CC "*|*" AS "*|*" LD "*|*" AR "*)
 		n=$((n + 1))

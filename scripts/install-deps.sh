@@ -10,7 +10,7 @@ run_pkgs=(
 	build-essential cmake ninja-build pkg-config
 	libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev libssl-dev
 	# guest kernel and image
-	linux-source-6.12 bc flex bison xz-utils debootstrap e2fsprogs jq libpam0g-dev
+	linux-source-6.12 bc flex bison xz-utils debootstrap e2fsprogs fdisk jq libpam0g-dev
 	# host networking
 	iproute2 nftables libnftables-dev libpcap-dev libseccomp-dev
 )

@@ -1,6 +1,22 @@
 # Boot and shutdown behaviour of the guest under UML.
 r="$OYSTER_IMAGE_ROOTFS"
-echo '/dev/ubda / ext4 defaults,errors=remount-ro 0 1' > "$r/etc/fstab"
+# As the Debian installer writes it: the root by UUID (task 16 chose it; the
+# guest sees the disk as vda, partitioned by task 90).
+uuid="$(jq -r .root_uuid "$OYSTER_IMAGE_IDENTITY")"
+cat > "$r/etc/fstab" <<FSTAB
+# /etc/fstab: static file system information.
+#
+# Use 'blkid' to print the universally unique identifier for a
+# device; this may be used with UUID= as a more robust way to name devices
+# that works even if disks are added and removed. See fstab(5).
+#
+# systemd generates mount units based on this file, see systemd.mount(5).
+# Please run 'systemctl daemon-reload' after making changes here.
+#
+# <file system> <mount point>   <type>  <options>       <dump>  <pass>
+# / was on /dev/vda1 during installation
+UUID=$uuid /               ext4    errors=remount-ro 0       1
+FSTAB
 # The host asks for a clean shutdown with ctrl-alt-del (mconsole "cad").
 ln -sfn /lib/systemd/system/poweroff.target "$r/etc/systemd/system/ctrl-alt-del.target"
 # There is no console to log in on; sshd is the way in.

@@ -14,6 +14,7 @@
 #include "oyster/sandbox/host_checks.h"
 #include "oyster/sandbox/image_spec.h"
 #include "oyster/sandbox/platform.h"
+#include "oyster/selftest/tool_packages.h"
 
 namespace oyster::cli {
 namespace {
@@ -104,9 +105,19 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
                             p.image.string(), actual, p.image_sha256));
         }
         p.image_fingerprint = fingerprint_file(p.image);
+        p.identity = read_guest_identity(p.image);
+        // Only `oyster selftest stealth` needs them, and it may run where
+        // there is no way out: fetched here, in the host's namespace.
+        std::cerr << "==> packages for `oyster selftest stealth`\n";
+        try {
+            fetch_selftest_packages(cfg.paths.cache_dir);
+        } catch (const Error& e) {
+            std::cerr << fmt::format("    warning: {}; the stealth selftest will report the tools missing\n", e.what());
+        }
         save_platform(cfg.paths.state_dir, p);
-        std::cerr << fmt::format("==> ready\n    kernel {}\n    image  {}\n    sha256 {}\n", p.kernel.string(),
-                                 p.image.string(), p.image_sha256);
+        std::cerr << fmt::format("==> ready\n    kernel {}\n    image  {}\n    sha256 {}\n    shown  Linux {} {}\n",
+                                 p.kernel.string(), p.image.string(), p.image_sha256, p.identity.kernel_release,
+                                 p.identity.kernel_version);
     });
 }
 

@@ -126,7 +126,8 @@ std::vector<std::string> uml_command_line(const Config& cfg, const Platform& pla
         platform.kernel.string(),
         fmt::format("mem={}M", cfg.guest.memory_mib),
         fmt::format("ubd0={},{}", g.cow.string(), platform.image.string()),
-        "root=/dev/ubda",
+        // The disk is shown as a virtio disk, partitioned (patch 0008, image/tasks/90-disk.sh).
+        "root=/dev/vda1",
         "rw",
         fmt::format("eth0=tuntap,{},{}", g.tap, g.mac),
         ip,
@@ -270,15 +271,18 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         for (const auto& note : jail_notes) log << fmt::format("guest {}: {}\n", g.id, note);
         // No TMPDIR: UML then puts its memory file in the jail's /dev/shm.
         std::vector<std::string> env;
+        if (opts.disguise) env = shown_identity_env(platform.identity);
         int capture_fd = -1;
         if (cfg.capture.enabled) {
             // The guest kernel writes here directly: what it wrote is on the
             // host even if every Oyster process dies.
             capture_fd = ::open(g.capture_file().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
             if (capture_fd < 0) throw_errno("create " + g.capture_file().string());
-            env = {fmt::format("OYSTER_CAPTURE_FD={}", kCaptureFd),
-                   fmt::format("OYSTER_EXEC_CONTENT_LIMIT={}", std::uint64_t{cfg.capture.exec_content_limit_mib} << 20),
-                   "OYSTER_HONEYLOG_KEY=" + platform.honeylog_key};
+            env.insert(env.end(),
+                       {fmt::format("OYSTER_CAPTURE_FD={}", kCaptureFd),
+                        fmt::format("OYSTER_EXEC_CONTENT_LIMIT={}", std::uint64_t{cfg.capture.exec_content_limit_mib}
+                                                                        << 20),
+                        "OYSTER_HONEYLOG_KEY=" + platform.honeylog_key});
         }
         try {
             g.pid = spawn_session(uml_command_line(cfg, platform, g), g.console_log(), env, capture_fd, &jail);

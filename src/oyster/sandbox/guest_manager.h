@@ -26,6 +26,9 @@ struct StartOptions {
     bool wait_for_ssh = true;
     // Recorded in GuestRecord::owner.
     std::string owner;
+    // Show the image's Debian kernel identity (guest_identity.h). Off only
+    // to prove the stealth battery finds what the disguise hides.
+    bool disguise = true;
     // Called once the guest's tap exists and before UML starts, so that a
     // packet capture sees the guest's first packet. May throw to abort.
     std::function<void(const GuestRecord&)> on_tap_ready;

@@ -42,6 +42,7 @@ Platform load_platform(const std::filesystem::path& state_dir) {
         p.honeylog_key = j.at("honeylog_key").get<std::string>();
         p.hostname = j.at("hostname").get<std::string>();
         p.image_spec_sha256 = j.at("image_spec_sha256").get<std::string>();
+        p.identity = parse_guest_identity(j.at("identity").dump(), path.string() + " (identity)");
         return p;
     } catch (const nlohmann::json::exception& e) {
         throw Error(
@@ -60,7 +61,11 @@ void save_platform(const std::filesystem::path& state_dir, const Platform& p) {
                           {"ctime_ns", p.image_fingerprint.ctime_ns}}},
                         {"honeylog_key", p.honeylog_key},
                         {"hostname", p.hostname},
-                        {"image_spec_sha256", p.image_spec_sha256}};
+                        {"image_spec_sha256", p.image_spec_sha256},
+                        {"identity",
+                         {{"kernel_release", p.identity.kernel_release},
+                          {"kernel_version", p.identity.kernel_version},
+                          {"root_uuid", p.identity.root_uuid}}}};
     std::filesystem::create_directories(state_dir);
     write_file_atomic(platform_record_path(state_dir), j.dump(2) + "\n");
 }

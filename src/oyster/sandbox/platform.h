@@ -12,6 +12,7 @@
 #include <string>
 
 #include "oyster/common/error.h"
+#include "oyster/sandbox/guest_identity.h"
 
 namespace oyster {
 
@@ -36,6 +37,8 @@ struct Platform {
     // SHA-256 of the image spec (image_spec.h) the image was built from: a
     // changed persona or login policy needs `oyster setup`.
     std::string image_spec_sha256;
+    // The kernel the guest is shown (the image's Debian kernel package).
+    GuestIdentity identity;
 };
 
 // Reads <cache_dir>/honeylog.key, creating it (random, mode 0600) if absent.

@@ -13,7 +13,7 @@ cp --sparse=always "$image" "$dir/root.img"
 # The guest panics as soon as init exits; by then the kernel has opened ubd1
 # and written its COW file.
 timeout 60 "$kernel" mem=128M ubd0="$dir/root.img" ubd1="$dir/backing.cow,$dir/backing.img" \
-	root=/dev/ubda ro init=/bin/true umid=cowfixture uml_dir="$dir" con=null ssl=null >/dev/null 2>&1 || true
+	root=/dev/vda1 ro init=/bin/true umid=cowfixture uml_dir="$dir" con=null ssl=null >/dev/null 2>&1 || true
 head -c 8192 "$dir/backing.cow" > "$(dirname "$0")/kernel-made-1MiB.cow.head"
 rm -rf "$dir"
 echo "wrote $(dirname "$0")/kernel-made-1MiB.cow.head"

@@ -1,0 +1,22 @@
+# The guest's disk, laid out as a Debian install's: an MBR partition table
+# and the root filesystem in partition 1 from 1 MiB (the guest sees vda and
+# vda1, kernel patch 0008). The ext4 filesystem is filled from the rootfs
+# directory without mounting anything (mke2fs -d), then copied into place;
+# no loop device is needed.
+command -v mkfs.ext4 >/dev/null || apt-get install -y -q e2fsprogs
+command -v sfdisk >/dev/null || apt-get install -y -q fdisk
+used_mib=$(( $(du -sm "$OYSTER_IMAGE_ROOTFS" | cut -f1) ))
+if [ "$OYSTER_IMAGE_SIZE_MIB" -lt $((used_mib * 3 / 2)) ]; then
+	echo "image size ${OYSTER_IMAGE_SIZE_MIB} MiB is too small for ${used_mib} MiB of files" >&2
+	exit 1
+fi
+uuid="$(jq -r .root_uuid "$OYSTER_IMAGE_IDENTITY")"
+fs="$OYSTER_IMAGE_FILE.part1"
+rm -f "$OYSTER_IMAGE_FILE" "$fs"
+truncate -s "$((OYSTER_IMAGE_SIZE_MIB - 1))M" "$fs"
+mkfs.ext4 -q -F -U "$uuid" -d "$OYSTER_IMAGE_ROOTFS" "$fs"
+truncate -s "${OYSTER_IMAGE_SIZE_MIB}M" "$OYSTER_IMAGE_FILE"
+printf 'label: dos\nstart=2048, type=83, bootable\n' | sfdisk -q "$OYSTER_IMAGE_FILE"
+dd if="$fs" of="$OYSTER_IMAGE_FILE" bs=1M seek=1 conv=notrunc,sparse status=none
+rm -f "$fs"
+sfdisk -l "$OYSTER_IMAGE_FILE"

@@ -1,0 +1,59 @@
+#!/bin/bash
+# Runs inside a guest, as root, for `oyster selftest stealth`: what an
+# intruder or a fingerprinting script would look at, one section each.
+# Prints "=== <nonce> <name>" before each section (the nonce comes from the
+# host, so nothing a section prints can start another) and "=== <nonce> end".
+# The host judges the output (src/oyster/selftest/stealth_checks.h); this
+# script only collects it. Bash only: it must not need what it looks for.
+nonce="$1"
+section() { printf '=== %s %s\n' "$nonce" "$1"; }
+# One probe: its output and its exit status, never more than 256 KiB.
+probe() {  # probe NAME COMMAND...
+	section "$1"
+	shift
+	timeout 30 "$@" 2>&1 | head -c 262144
+	local rc=${PIPESTATUS[0]}
+	printf '\n=== %s status %s\n' "$nonce" "$rc"
+}
+sh_probe() { local name="$1"; shift; probe "$name" bash -c "$*"; }
+
+for f in cpuinfo cmdline version partitions devices interrupts iomem ioports modules filesystems mounts swaps meminfo; do
+	probe "proc_$f" cat "/proc/$f"
+done
+sh_probe proc_stat_btime 'grep "^btime" /proc/stat'
+sh_probe proc_entries 'ls -1 /proc | grep -v "^[0-9]*$"'
+probe uname uname -a
+probe uname_r uname -r
+sh_probe lib_modules 'ls -1 /lib/modules'
+sh_probe boot 'ls -1 /boot'
+sh_probe hostname 'hostname; cat /etc/hostname'
+probe ps_aux ps aux
+probe uptime uptime
+sh_probe dmesg 'dmesg 2>&1'
+sh_probe sys_block 'ls -1 /sys/block'
+sh_probe sys_class_net 'for n in /sys/class/net/*; do echo "$(basename "$n") driver=$(basename "$(readlink -f "$n/device/driver" 2>/dev/null)" 2>/dev/null) address=$(cat "$n/address")"; done'
+sh_probe sys_platform 'ls -1 /sys/devices/platform'
+sh_probe sys_dmi 'for f in sys_vendor product_name board_vendor bios_vendor; do echo "$f=$(cat /sys/class/dmi/id/$f 2>&1)"; done'
+sh_probe sys_clocksource 'cat /sys/devices/system/clocksource/clocksource0/available_clocksource'
+sh_probe dev 'ls -1 /dev'
+sh_probe home 'ls /home'
+sh_probe passwd 'cut -d: -f1 /etc/passwd'
+# The check botnets such as ZHtrap run, as one command.
+sh_probe zhtrap 'ls /home; ps aux; cat /proc/cpuinfo'
+sh_probe honeypot_files 'ls -d /home/cowrie /opt/cowrie /usr/share/cowrie /home/kippo /opt/kippo /etc/kippo /usr/lib/uml /usr/bin/uml_* 2>/dev/null'
+probe systemd_detect_virt systemd-detect-virt
+probe systemd_detect_virt_container systemd-detect-virt --container
+probe lscpu lscpu
+probe virt_what virt-what
+probe imvirt imvirt
+probe dmidecode dmidecode -t system
+probe ethtool_i ethtool -i eth0
+# Every readable file of /proc (the pid directories aside) and /sys that
+# names UML, its drivers or the host: "file:match" lines. grep -r does not
+# follow the symbolic links /sys is full of; kmsg would block.
+words='user.mode.linux|\buml\b|uml[-_]|skas|hostfs|\bubd|mconsole|umid|uml_dir|/var/cache/oyster|oyster'
+sh_probe grep_proc_sys "
+grep -aioE '$words' -s -d skip --exclude=kmsg /proc/* | sort -u
+timeout 120 grep -raioE '$words' -s --exclude-dir=debug --exclude-dir=tracing --exclude-dir=cgroup /proc/sys /proc/net /sys | sort -u | head -n 200
+true"
+section end

@@ -1,0 +1,62 @@
+// `oyster selftest stealth`: does a guest pass for a real server? Prints
+// each check, what it looks for and PASS/FAIL, then the total; exits 1 when
+// any check failed.
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "oyster/cli/commands.h"
+#include "oyster/selftest/stealth_selftest.h"
+
+namespace oyster::cli {
+
+void register_selftest(CLI::App& app, const ConfigLoader& load) {
+    auto* selftest = app.add_subcommand("selftest", "Check a running platform the way an intruder would");
+    selftest->require_subcommand(1);
+    auto* stealth = selftest->add_subcommand(
+        "stealth",
+        "Boot a guest and look for what gives it away: UML, virtualization, honeypot defaults, the SSH greeting");
+    struct Args {
+        bool json = false;
+        bool disguise_off = false;
+        bool keep_guest = false;
+    };
+    auto args = std::make_shared<Args>();
+    stealth->add_flag("--json", args->json, "Print the results as JSON");
+    stealth->add_flag("--disguise-off", args->disguise_off,
+                      "Boot the guest without its kernel identity, to see the checks find the giveaways");
+    stealth->add_flag("--keep-guest", args->keep_guest, "Keep the guest's directory (console log, disk) afterwards");
+    stealth->callback([=]() {
+        Config cfg = load();
+        Platform platform = load_platform(cfg.paths.state_dir);
+        StealthRunOptions opts;
+        opts.disguise = !args->disguise_off;
+        opts.keep_guest = args->keep_guest;
+        auto report = run_stealth_selftest(cfg, platform, opts, std::cerr);
+        if (args->json) {
+            nlohmann::json checks = nlohmann::json::array();
+            for (const auto& c : report.checks) {
+                checks.push_back(
+                    {{"name", c.name}, {"looks_for", c.looks_for}, {"pass", c.pass}, {"detail", c.detail}});
+            }
+            nlohmann::json j = {{"guest_id", report.guest_id},
+                                {"disguise", opts.disguise},
+                                {"checks", checks},
+                                {"total", report.checks.size()},
+                                {"failed", report.failed()}};
+            std::cout << j.dump(2) << "\n";
+        } else {
+            for (const auto& c : report.checks) {
+                std::cout << fmt::format("[{}] {:<20} {}\n       {}\n", c.pass ? "PASS" : "FAIL", c.name, c.looks_for,
+                                         c.detail);
+            }
+            std::cout << fmt::format("stealth: {} checks, {} passed, {} failed\n", report.checks.size(),
+                                     report.checks.size() - report.failed(), report.failed());
+        }
+        if (report.failed() > 0) throw Error(fmt::format("{} stealth check(s) failed", report.failed()));
+    });
+}
+
+}  // namespace oyster::cli

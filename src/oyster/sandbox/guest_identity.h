@@ -1,0 +1,41 @@
+// What a guest is shown as its kernel. The image carries a real Debian
+// kernel package (the persona's `kernel_package`), so /boot, /lib/modules
+// and dpkg agree with it; image/tasks/47-kernel-identity.sh reads that
+// kernel's release and version from its vmlinuz and records them, with the
+// root filesystem's UUID, in <image dir>/identity.json. The guest kernel
+// shows them in uname, /proc/version, /proc/cmdline and dmesg (kernel patch
+// 0007), taking them from its environment, which nothing inside the guest
+// can read.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oyster {
+
+struct GuestIdentity {
+    std::string kernel_release;  // e.g. "6.1.0-41-amd64"
+    std::string kernel_version;  // e.g. "#1 SMP PREEMPT_DYNAMIC Debian 6.1.158-1 (2025-11-09)"
+    std::string root_uuid;       // the root filesystem's UUID, lower-case
+};
+
+// Parses identity.json text; `source` names it in errors. Every value is
+// checked (lengths the kernel can hold, printable, no spaces in the release,
+// a canonical UUID): it ends up on a command line and in utsname. Throws
+// oyster::Error naming the source and the key.
+GuestIdentity parse_guest_identity(std::string_view json_text, const std::string& source);
+
+// Reads and parses <image dir>/identity.json. Throws oyster::Error.
+GuestIdentity read_guest_identity(const std::filesystem::path& image);
+
+// The command line a Debian install boots its kernel with (GRUB's
+// BOOT_IMAGE, the root by UUID, quiet).
+std::string shown_command_line(const GuestIdentity& id);
+
+// UML_SHOWN_RELEASE, UML_SHOWN_VERSION and UML_SHOWN_CMDLINE, as
+// "NAME=value" entries for the UML process's environment.
+std::vector<std::string> shown_identity_env(const GuestIdentity& id);
+
+}  // namespace oyster

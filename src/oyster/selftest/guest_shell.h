@@ -1,0 +1,31 @@
+// Root's shell in a guest, over real OpenSSH from the host (ssh and scp,
+// password from oyster.toml's guest.root_password through sshpass): how
+// `oyster selftest` works inside a guest the way an intruder would.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "oyster/common/process.h"
+
+namespace oyster {
+
+class GuestShell {
+public:
+    GuestShell(std::string ip, std::string root_password);
+
+    // Runs `command` as root in the guest; its stdout. Throws oyster::Error
+    // when ssh itself fails (exit 255); the command's own status is returned.
+    CommandResult run(const std::string& command) const;
+
+    // Copies host files into the guest's `dir` (created). Throws oyster::Error.
+    void copy_in(const std::vector<std::filesystem::path>& files, const std::string& dir) const;
+
+private:
+    std::vector<std::string> ssh_options() const;
+    std::string ip_;
+    std::string password_;
+};
+
+}  // namespace oyster

@@ -1,0 +1,377 @@
+#include "oyster/selftest/stealth_checks.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace oyster {
+
+namespace {
+
+char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+bool alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+// Case-insensitive search for `word` starting at a word start. With
+// `whole`, the match must also end at a word end.
+std::size_t find_word(std::string_view text, std::string_view word, bool whole) {
+    if (word.empty() || text.size() < word.size()) return std::string_view::npos;
+    for (std::size_t i = 0; i + word.size() <= text.size(); ++i) {
+        if (i > 0 && alnum(text[i - 1])) continue;
+        bool same = true;
+        for (std::size_t k = 0; k < word.size() && same; ++k) same = lower(text[i + k]) == lower(word[k]);
+        if (!same) continue;
+        std::size_t after = i + word.size();
+        if (whole && after < text.size() && std::isalpha(static_cast<unsigned char>(text[after])) != 0) continue;
+        return i;
+    }
+    return std::string_view::npos;
+}
+
+bool has_word(std::string_view text, std::string_view word, bool whole = true) {
+    return find_word(text, word, whole) != std::string_view::npos;
+}
+
+// The line of `text` around offset `at`, cut to 160 bytes.
+std::string line_at(std::string_view text, std::size_t at) {
+    std::size_t start = text.rfind('\n', at);
+    start = start == std::string_view::npos ? 0 : start + 1;
+    std::size_t end = text.find('\n', at);
+    std::string line(text.substr(start, (end == std::string_view::npos ? text.size() : end) - start));
+    if (line.size() > 160) line = line.substr(0, 157) + "...";
+    return line;
+}
+
+std::string first_line(std::string_view text) {
+    auto nl = text.find('\n');
+    return std::string(text.substr(0, nl));
+}
+
+std::vector<std::string_view> lines_of(std::string_view text) {
+    std::vector<std::string_view> out;
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        std::size_t nl = text.find('\n', pos);
+        std::size_t end = nl == std::string_view::npos ? text.size() : nl;
+        out.push_back(text.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    return out;
+}
+
+struct Giveaway {
+    std::string_view word;
+    bool whole;
+};
+
+// Words that name User-Mode Linux, its drivers and options, or the host.
+constexpr std::array kGiveaways = {
+    Giveaway{"user mode linux", true}, Giveaway{"user-mode linux", true}, Giveaway{"uml", true},
+    Giveaway{"uml-", false},           Giveaway{"uml_", false},           Giveaway{"skas", false},
+    Giveaway{"hostfs", true},          Giveaway{"ubd", false},            Giveaway{"mconsole", true},
+    Giveaway{"umid", true},            Giveaway{"sigio", true},           Giveaway{"sigalrm", true},
+    Giveaway{"tun/tap backend", true}, Giveaway{"oyster", false},
+};
+
+// The first giveaway in `text` with its line, or "".
+std::string giveaway_line(std::string_view text) {
+    for (const auto& g : kGiveaways) {
+        if (auto at = find_word(text, g.word, g.whole); at != std::string_view::npos) {
+            return fmt::format("'{}' in: {}", g.word, line_at(text, at));
+        }
+    }
+    return {};
+}
+
+class Judge {
+public:
+    Judge(const ProbeOutput& probe, const StealthExpectations& expect) : probe_(probe), expect_(expect) {}
+
+    std::vector<CheckResult> results;
+
+    void add(std::string name, std::string looks_for, bool pass, std::string detail) {
+        results.push_back({std::move(name), std::move(looks_for), pass, std::move(detail)});
+    }
+
+    // Passes when no section in `names` has a giveaway; a missing section fails.
+    void no_giveaways(std::string name, std::string looks_for, std::initializer_list<std::string_view> names) {
+        for (auto section : names) {
+            if (!probe_.sections.contains(section)) {
+                add(name, looks_for, false, fmt::format("no '{}' output", section));
+                return;
+            }
+            if (auto hit = giveaway_line(probe_.text(section)); !hit.empty()) {
+                add(name, looks_for, false, fmt::format("{}: {}", section, hit));
+                return;
+            }
+        }
+        add(std::move(name), std::move(looks_for), true, "none found");
+    }
+
+    // A tool's output: fails when the tool did not run (missing, crashed).
+    bool tool_ran(const std::string& name, const std::string& looks_for, std::string_view section,
+                  std::initializer_list<int> ok_statuses = {0}) {
+        auto status = probe_.status(section);
+        if (!status) {
+            add(name, looks_for, false, fmt::format("'{}' did not report", section));
+            return false;
+        }
+        if (*status == 127 || *status == 126) {
+            add(name, looks_for, false, fmt::format("'{}' is not installed in the guest", section));
+            return false;
+        }
+        if (std::find(ok_statuses.begin(), ok_statuses.end(), *status) == ok_statuses.end()) {
+            add(name, looks_for, false,
+                fmt::format("'{}' exited {}: {}", section, *status, first_line(probe_.text(section))));
+            return false;
+        }
+        return true;
+    }
+
+    void run();
+
+private:
+    const ProbeOutput& probe_;
+    const StealthExpectations& expect_;
+
+    std::string_view t(std::string_view section) const { return probe_.text(section); }
+
+    void cpuinfo();
+    void kernel_identity();
+    void disks();
+    void hardware_tables();
+    void processes();
+    void network_device();
+    void virtualization_tools();
+    void honeypot_defaults();
+};
+
+void Judge::cpuinfo() {
+    const std::string looks_for =
+        "/proc/cpuinfo names a real x86 vendor, no 'User Mode Linux', 'UML' or 'skas', no 'host:' line";
+    auto text = t("proc_cpuinfo");
+    bool vendor = has_word(text, "GenuineIntel") || has_word(text, "AuthenticAMD");
+    std::string bad = giveaway_line(text);
+    for (auto line : lines_of(text)) {
+        if (bad.empty() && line.starts_with("host")) bad = "a 'host' line: " + std::string(line);
+    }
+    if (!vendor && bad.empty()) bad = "no GenuineIntel or AuthenticAMD vendor_id";
+    add("cpuinfo", looks_for, bad.empty(), bad.empty() ? "x86 vendor, nothing of UML" : bad);
+}
+
+void Judge::kernel_identity() {
+    auto cmdline = first_line(t("proc_cmdline"));
+    std::string bad = giveaway_line(cmdline);
+    for (auto option : {"ubd0=", "umid=", "uml_dir=", "eth0=", "con=", "con0=", "ssl=", "mem="}) {
+        if (bad.empty() && has_word(cmdline, option, false)) bad = fmt::format("UML option '{}'", option);
+    }
+    if (bad.empty() && !cmdline.starts_with("BOOT_IMAGE=")) bad = "no BOOT_IMAGE= (a GRUB boot has it): " + cmdline;
+    add("cmdline", "/proc/cmdline is a GRUB boot line (BOOT_IMAGE=, root=) with no UML option or host path",
+        bad.empty(), bad.empty() ? cmdline : bad);
+
+    auto release = first_line(t("uname_r"));
+    auto modules = lines_of(t("lib_modules"));
+    auto boot = lines_of(t("boot"));
+    bool in_modules = std::find(modules.begin(), modules.end(), release) != modules.end();
+    bool in_boot = std::find(boot.begin(), boot.end(), "vmlinuz-" + release) != boot.end();
+    bool ok = !release.empty() && in_modules && in_boot;
+    add("kernel_release", "uname -r names a kernel the disk has: /lib/modules/<release> and /boot/vmlinuz-<release>",
+        ok,
+        ok ? release
+           : fmt::format("uname -r '{}'; /lib/modules has {}; /boot has vmlinuz-{}: {}", release,
+                         in_modules ? "it" : "not it", release, in_boot ? "yes" : "no"));
+
+    auto version = first_line(t("proc_version"));
+    bool same = !release.empty() && version.starts_with("Linux version " + release + " ");
+    bool debian = version.find("(debian-kernel@lists.debian.org)") != std::string::npos;
+    add("proc_version", "/proc/version names the same release, built by Debian (debian-kernel@lists.debian.org)",
+        same && debian, version);
+    no_giveaways("dmesg", "the kernel log names no UML, UML driver or host path", {"dmesg"});
+}
+
+void Judge::disks() {
+    no_giveaways("disks", "disks are not ubd: /proc/partitions, /proc/devices, /proc/mounts, /sys/block, /dev",
+                 {"proc_partitions", "proc_devices", "proc_mounts", "sys_block", "dev"});
+    bool partitioned = false;
+    for (auto line : lines_of(t("proc_partitions"))) {
+        auto name = line.substr(line.find_last_of(' ') == std::string_view::npos ? 0 : line.find_last_of(' ') + 1);
+        if ((name.starts_with("vd") || name.starts_with("sd") || name.starts_with("xvd")) && !name.empty() &&
+            std::isdigit(static_cast<unsigned char>(name.back())) != 0) {
+            partitioned = true;
+        }
+    }
+    add("partitions", "the disk is partitioned as an installed system's (vda1 or sda1 in /proc/partitions)",
+        partitioned, partitioned ? "partition found" : "no partition: " + std::string(t("proc_partitions")));
+    no_giveaways("filesystems", "no hostfs in /proc/filesystems", {"proc_filesystems"});
+}
+
+void Judge::hardware_tables() {
+    no_giveaways("interrupts", "/proc/interrupts names no host signal (SIGIO, SIGALRM) or UML driver",
+                 {"proc_interrupts"});
+    bool filled = !t("proc_iomem").empty() && !t("proc_ioports").empty();
+    add("iomem_ioports", "/proc/iomem and /proc/ioports list memory and I/O ranges, as on any x86 machine", filled,
+        filled ? "both filled" : "empty: a PC always has them");
+    bool modules = probe_.status("proc_modules") == 0;
+    add("modules", "/proc/modules exists (lsmod works), as with Debian's modular kernel", modules,
+        modules ? "present" : first_line(t("proc_modules")));
+    auto entries = lines_of(t("proc_entries"));
+    std::string extra;
+    for (auto name : {"exitcode", "mconsole", "sysemu"}) {
+        if (std::find(entries.begin(), entries.end(), name) != entries.end()) extra = std::string("/proc/") + name;
+    }
+    add("proc_entries", "no /proc entry only UML has (exitcode, mconsole, sysemu)", extra.empty() && !entries.empty(),
+        extra.empty() ? (entries.empty() ? "no listing" : "none") : extra);
+    no_giveaways("platform_devices", "/sys/devices/platform names no UML device", {"sys_platform"});
+    auto dmi = t("sys_dmi");
+    bool has_vendor = false;
+    for (auto line : lines_of(dmi)) {
+        if (line.starts_with("sys_vendor=") && line.size() > 11 && line.find("No such file") == std::string::npos) {
+            has_vendor = true;
+        }
+    }
+    add("dmi", "/sys/class/dmi/id names the system's vendor and product", has_vendor, first_line(dmi));
+    if (tool_ran("dmidecode", "dmidecode reads an SMBIOS table naming the system's manufacturer", "dmidecode")) {
+        bool ok = t("dmidecode").find("Manufacturer:") != std::string_view::npos;
+        add("dmidecode", "dmidecode reads an SMBIOS table naming the system's manufacturer", ok,
+            ok ? "System Information found" : first_line(t("dmidecode")));
+    }
+    // Every clock source a PC (or a VM on one) offers has one of these names.
+    auto clocks = first_line(t("sys_clocksource"));
+    std::string odd;
+    std::size_t pos = 0;
+    while (pos < clocks.size()) {
+        auto sp = clocks.find(' ', pos);
+        auto name = clocks.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos);
+        pos = sp == std::string::npos ? clocks.size() : sp + 1;
+        if (name.empty()) continue;
+        if (name != "tsc" && name != "kvm-clock" && name != "hpet" && name != "acpi_pm" && name != "xen" &&
+            name != "hyperv_clocksource_tsc_page" && name != "refined-jiffies" && name != "jiffies") {
+            odd = name;
+        }
+    }
+    add("clocksource", "the clock sources are a PC's (tsc, kvm-clock, hpet, acpi_pm, ...)", !clocks.empty() && odd.empty(),
+        odd.empty() ? clocks : "'" + odd + "' in: " + clocks);
+    no_giveaways("proc_sys_grep", "no readable file of /proc or /sys names UML, its drivers or the host's paths",
+                 {"grep_proc_sys"});
+}
+
+void Judge::processes() {
+    auto ps = t("ps_aux");
+    bool ps_ok = probe_.status("ps_aux") == 0 && ps.find("Unable to get system boot time") == std::string_view::npos &&
+                 ps.starts_with("USER");
+    add("ps_aux", "ps aux works (no 'Unable to get system boot time')", ps_ok, first_line(ps));
+    bool btime = t("proc_stat_btime").starts_with("btime ");
+    add("btime", "/proc/stat has the boot time", btime, first_line(t("proc_stat_btime")));
+    bool up = probe_.status("uptime") == 0 && t("uptime").find(" up ") != std::string_view::npos;
+    add("uptime", "uptime reports an uptime", up, first_line(t("uptime")));
+}
+
+void Judge::network_device() {
+    const std::string looks_for =
+        "eth0's driver is a real NIC driver (not uml-netdev) and its MAC no VM or UML default (52:54:00, 00:16:3e, "
+        "00:0c:29, 00:50:56, 08:00:27, fe:fd:)";
+    auto net = t("sys_class_net");
+    std::string bad = giveaway_line(net);
+    for (auto line : lines_of(net)) {
+        if (!line.starts_with("eth0 ")) continue;
+        auto at = line.find("address=");
+        std::string mac = at == std::string_view::npos ? "" : std::string(line.substr(at + 8));
+        for (auto prefix : {"52:54:00", "00:16:3e", "00:0c:29", "00:50:56", "08:00:27", "fe:fd:"}) {
+            if (bad.empty() && mac.starts_with(prefix)) bad = "MAC " + mac + " is a VM vendor's";
+        }
+        if (bad.empty() && line.find("driver= ") != std::string_view::npos) bad = "no driver: " + std::string(line);
+    }
+    std::string eth0;
+    for (auto line : lines_of(net)) {
+        if (line.starts_with("eth0 ")) eth0 = line;
+    }
+    if (bad.empty() && eth0.empty()) bad = "no eth0";
+    add("nic", looks_for, bad.empty(), bad.empty() ? eth0 : bad);
+    if (tool_ran("ethtool", "ethtool -i eth0 names a real driver", "ethtool_i")) {
+        auto out = t("ethtool_i");
+        std::string hit = giveaway_line(out);
+        add("ethtool", "ethtool -i eth0 names a real driver", hit.empty(), hit.empty() ? first_line(out) : hit);
+    }
+}
+
+void Judge::virtualization_tools() {
+    auto virt = first_line(t("systemd_detect_virt"));
+    bool same = !virt.empty() && virt == expect_.host_virtualization;
+    add("systemd_detect_virt",
+        fmt::format("systemd-detect-virt says what the host's processor says ('{}'), never 'uml'",
+                    expect_.host_virtualization),
+        same, virt.empty() ? "no answer" : virt);
+    auto container = first_line(t("systemd_detect_virt_container"));
+    add("container", "systemd-detect-virt --container says 'none'", container == "none", container);
+    if (tool_ran("virt_what", "virt-what reports no UML", "virt_what")) {
+        auto out = t("virt_what");
+        bool ok = !has_word(out, "uml");
+        add("virt_what", "virt-what reports no UML", ok, out.empty() ? "(nothing: bare metal)" : first_line(out));
+    }
+    if (tool_ran("imvirt", "imvirt reports no UML", "imvirt")) {
+        auto out = t("imvirt");
+        bool ok = !has_word(out, "uml") && !has_word(out, "user mode linux");
+        add("imvirt", "imvirt reports no UML", ok, first_line(out));
+    }
+    if (tool_ran("lscpu", "lscpu shows no UML vendor or model", "lscpu")) {
+        auto hit = giveaway_line(t("lscpu"));
+        add("lscpu", "lscpu shows no UML vendor or model", hit.empty(), hit.empty() ? "clean" : hit);
+    }
+}
+
+void Judge::honeypot_defaults() {
+    auto hostname = first_line(t("hostname"));
+    bool default_name = hostname.empty() || hostname == "svr04" || hostname == "svr03" || hostname == "localhost";
+    add("hostname", "the hostname is no honeypot default (svr03, svr04) and not empty", !default_name, hostname);
+    auto users = lines_of(t("passwd"));
+    std::string default_user;
+    for (auto u : {"phil", "richard", "cowrie", "kippo"}) {
+        if (std::find(users.begin(), users.end(), u) != users.end()) default_user = u;
+    }
+    bool homes = !t("home").empty();
+    add("users", "no honeypot default user (phil, richard, cowrie, kippo) and people in /home",
+        default_user.empty() && homes && !users.empty(),
+        !default_user.empty() ? "user " + default_user : (homes ? "ok" : "/home is empty"));
+    auto files = t("honeypot_files");
+    add("honeypot_files", "no Cowrie, Kippo or UML files on disk", files.empty() && probe_.sections.contains("honeypot_files"),
+        files.empty() ? "none" : first_line(files));
+    // ZHtrap's probe is one command; its markers are the honeypot defaults above
+    // and UML's /proc/cpuinfo.
+    auto zh = t("zhtrap");
+    std::string hit;
+    for (auto marker : {"svr04", "phil", "richard", "User Mode Linux", "UML"}) {
+        if (hit.empty() && has_word(zh, marker)) hit = marker;
+    }
+    add("zhtrap", "'ls /home; ps aux; cat /proc/cpuinfo' shows none of ZHtrap's markers (svr04, phil, richard, UML)",
+        hit.empty() && !zh.empty(), hit.empty() ? (zh.empty() ? "no output" : "none") : "marker '" + hit + "'");
+}
+
+void Judge::run() {
+    if (!probe_.complete) add("probe", "the probe script ran to its end", false, "its output was cut off");
+    cpuinfo();
+    kernel_identity();
+    disks();
+    hardware_tables();
+    processes();
+    network_device();
+    virtualization_tools();
+    honeypot_defaults();
+}
+
+}  // namespace
+
+std::string find_giveaway(std::string_view text) {
+    for (const auto& g : kGiveaways) {
+        if (find_word(text, g.word, g.whole) != std::string_view::npos) return std::string(g.word);
+    }
+    return {};
+}
+
+std::vector<CheckResult> judge_stealth(const ProbeOutput& probe, const StealthExpectations& expect) {
+    Judge judge(probe, expect);
+    judge.run();
+    return std::move(judge.results);
+}
+
+}  // namespace oyster

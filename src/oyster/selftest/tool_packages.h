@@ -1,0 +1,37 @@
+// The tools the stealth battery runs inside a guest (virt-what, imvirt,
+// dmidecode, ethtool) are not in the shipped image, and the stock sshd it
+// compares the guest's with is not installed on the host: `oyster setup`
+// fetches their packages (with everything they depend on) from the host's
+// apt sources (Debian bookworm, like the guest) into
+// <cache_dir>/selftest/debs, in the host's network namespace; the selftest,
+// which may run where there is no way out, only uses that cache. In the
+// guest, the packages it lacks are installed for the run and purged after.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oyster {
+
+inline const std::vector<std::string> kStealthTools = {"virt-what", "imvirt", "dmidecode", "ethtool"};
+// The package whose sshd is the stock one (reference_sshd.h).
+inline constexpr const char* kStockSshPackage = "openssh-server";
+
+// The names `apt-cache depends --recurse` printed for the roots (its
+// unindented lines), without virtual packages ("<perl:any>").
+std::vector<std::string> parse_depends_closure(std::string_view apt_cache_output);
+
+std::filesystem::path selftest_debs_dir(const std::filesystem::path& cache_dir);
+
+// Downloads (apt-get download) the packages of the tools' dependency
+// closure and the stock sshd's that the cache lacks. Throws oyster::Error
+// naming what failed.
+void fetch_selftest_packages(const std::filesystem::path& cache_dir);
+
+// The cached .deb files, by package name ("name_version_arch.deb").
+std::map<std::string, std::filesystem::path> cached_selftest_packages(const std::filesystem::path& cache_dir);
+
+}  // namespace oyster

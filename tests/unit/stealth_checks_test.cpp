@@ -1,0 +1,183 @@
+// The stealth battery's judgement, on probe outputs of the two kinds it must
+// tell apart: a stock UML guest (as measured on a stock 6.12 UML, and on an
+// Oyster guest before its disguise) and a disguised one.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "oyster/selftest/probe_output.h"
+#include "oyster/selftest/stealth_checks.h"
+#include "oyster/selftest/tool_packages.h"
+
+namespace oyster {
+namespace {
+
+std::string probe_text(const std::map<std::string, std::pair<std::string, int>>& sections) {
+    std::string out = "noise before the first section\n";
+    for (const auto& [name, body] : sections) {
+        out += "=== N0NCE " + name + "\n" + body.first + "\n=== N0NCE status " + std::to_string(body.second) + "\n";
+    }
+    return out + "=== N0NCE end\n";
+}
+
+std::map<std::string, std::pair<std::string, int>> disguised() {
+    return {
+        {"proc_cpuinfo", {"processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse2", 0}},
+        {"proc_cmdline", {"BOOT_IMAGE=/boot/vmlinuz-6.1.0-56-amd64 root=UUID=0b6f5c1e-8a54-4c8e-9a49-0d5e4b1f2a77 ro quiet", 0}},
+        {"proc_version",
+         {"Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0, "
+          "GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-10-30)",
+          0}},
+        {"uname_r", {"6.1.0-56-amd64", 0}},
+        {"lib_modules", {"6.1.0-56-amd64", 0}},
+        {"boot", {"System.map-6.1.0-56-amd64\nconfig-6.1.0-56-amd64\ninitrd.img-6.1.0-56-amd64\nvmlinuz-6.1.0-56-amd64", 0}},
+        {"dmesg", {"[    0.000000] Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org)\n[    0.150000] EXT4-fs (vda1): mounted filesystem", 0}},
+        {"proc_partitions", {"major minor  #blocks  name\n\n 254        0    2097152 vda\n 254        1    2096128 vda1", 0}},
+        {"proc_devices", {"Character devices:\n  1 mem\n\nBlock devices:\n254 virtblk\n259 blkext", 0}},
+        {"proc_mounts", {"/dev/root / ext4 rw,relatime 0 0\nproc /proc proc rw 0 0", 0}},
+        {"sys_block", {"vda", 0}},
+        {"dev", {"console\nnull\nvda\nvda1\nzero", 0}},
+        {"proc_filesystems", {"nodev\tsysfs\n\text4", 0}},
+        {"proc_interrupts", {"           CPU0\n  0:       1205   IO-APIC      timer\n  2:        871   IO-APIC      virtio0-req.0", 0}},
+        {"proc_iomem", {"00000000-00000fff : Reserved", 0}},
+        {"proc_ioports", {"0000-0cf7 : PCI Bus 0000:00", 0}},
+        {"proc_modules", {"virtio_net 65536 0 - Live 0x0000000000000000", 0}},
+        {"proc_entries", {"cmdline\ncpuinfo\nversion", 0}},
+        {"sys_platform", {"power\nuevent\nvirtio_blk.0\nvirtio_net.0", 0}},
+        {"sys_dmi", {"sys_vendor=Dell Inc.\nproduct_name=PowerEdge R640", 0}},
+        {"dmidecode", {"System Information\n\tManufacturer: Dell Inc.", 0}},
+        {"sys_clocksource", {"tsc", 0}},
+        {"grep_proc_sys", {"", 0}},
+        {"ps_aux", {"USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND\nroot 1 ...", 0}},
+        {"proc_stat_btime", {"btime 1795769014", 0}},
+        {"uptime", {" 09:43:46 up 41 days,  0 user,  load average: 0.31, 0.07, 0.02", 0}},
+        {"sys_class_net", {"eth0 driver=virtio_net address=00:1b:21:f2:19:aa\nlo driver= address=00:00:00:00:00:00", 0}},
+        {"ethtool_i", {"driver: virtio_net\nversion: 1.0.0", 0}},
+        {"systemd_detect_virt", {"kvm", 0}},
+        {"systemd_detect_virt_container", {"none", 1}},
+        {"virt_what", {"kvm", 0}},
+        {"imvirt", {"KVM", 0}},
+        {"lscpu", {"Architecture: x86_64\nVendor ID: AuthenticAMD", 0}},
+        {"hostname", {"web-prod-02\nweb-prod-02", 0}},
+        {"passwd", {"root\nmhartmann\njwolff", 0}},
+        {"home", {"jwolff  mhartmann", 0}},
+        {"honeypot_files", {"", 2}},
+        {"zhtrap", {"jwolff  mhartmann\nUSER PID\nvendor_id : AuthenticAMD", 0}},
+    };
+}
+
+std::map<std::string, bool> verdicts(const std::string& text) {
+    std::map<std::string, bool> out;
+    for (const auto& c : judge_stealth(parse_probe_output(text, "N0NCE"), {"kvm"})) out[c.name] = c.pass;
+    return out;
+}
+
+TEST(StealthChecks, ADisguisedGuestPassesEveryCheck) {
+    auto results = judge_stealth(parse_probe_output(probe_text(disguised()), "N0NCE"), {"kvm"});
+    EXPECT_GE(results.size(), 30u);
+    for (const auto& c : results) EXPECT_TRUE(c.pass) << c.name << ": " << c.detail;
+}
+
+// What stock UML shows (measured, see docs/stealth.md): each check that
+// looks at it must fail.
+TEST(StealthChecks, StockUmlFailsWhereItShows) {
+    auto s = disguised();
+    s["proc_cpuinfo"] = {"processor\t: 0\nvendor_id\t: User Mode Linux\nmodel name\t: UML\nmode\t\t: skas\nhost\t\t: Linux h 6.1", 0};
+    s["proc_cmdline"] = {"mem=256M ubd0=/tmp/oyster-it-KJ/disk.cow,/var/cache/oyster/image/x/rootfs.ext4 root=/dev/ubda "
+                         "rw eth0=tuntap,oyg66e466,00:1b:21:f2:19:aa umid=66e466 con=null",
+                         0};
+    s["proc_version"] = {"Linux version 6.12.117 (root@vm) (gcc (Debian 12.2.0-14+deb12u1) 12.2.0) #1 Fri Nov 27 2026", 0};
+    s["uname_r"] = {"6.12.117", 0};
+    s["dmesg"] = {"[    0.100000] mconsole (version 2) initialized on /tmp/oyster-it/uml/mconsole", 0};
+    s["proc_partitions"] = {"major minor  #blocks  name\n\n  98        0    2097152 ubda", 0};
+    s["proc_interrupts"] = {"  0:       1205   SIGALRM      hr timer\n  2:        871     SIGIO      ubd", 0};
+    s["proc_iomem"] = {"", 0};
+    s["proc_modules"] = {"cat: /proc/modules: No such file or directory", 1};
+    s["proc_entries"] = {"cmdline\nexitcode\nversion", 0};
+    s["sys_platform"] = {"power\numl-blkdev.0\numl-netdev.0", 0};
+    s["sys_dmi"] = {"sys_vendor=cat: /sys/class/dmi/id/sys_vendor: No such file or directory", 0};
+    s["dmidecode"] = {"# No SMBIOS nor DMI entry point found, sorry.", 0};
+    s["sys_clocksource"] = {"timer", 0};
+    s["grep_proc_sys"] = {"/proc/cmdline:ubd", 0};
+    s["ps_aux"] = {"Error, do this: mount -t proc proc /proc\nUnable to get system boot time", 1};
+    s["proc_stat_btime"] = {"", 1};
+    s["sys_class_net"] = {"eth0 driver=uml-netdev address=fe:fd:c0:a8:00:02", 0};
+    s["ethtool_i"] = {"driver: uml-netdev", 0};
+    s["systemd_detect_virt"] = {"uml", 0};
+    s["virt_what"] = {"uml", 0};
+    s["imvirt"] = {"UML", 0};
+    s["lscpu"] = {"Vendor ID: User Mode Linux", 0};
+    s["hostname"] = {"svr04", 0};
+    s["passwd"] = {"root\nphil\nrichard", 0};
+    s["honeypot_files"] = {"/home/cowrie", 0};
+    s["zhtrap"] = {"phil richard\nvendor_id : User Mode Linux", 0};
+    auto v = verdicts(probe_text(s));
+    for (const auto& name :
+         {"cpuinfo", "cmdline", "kernel_release", "proc_version", "dmesg", "disks", "partitions", "interrupts",
+          "iomem_ioports", "modules", "proc_entries", "platform_devices", "dmi", "dmidecode", "clocksource",
+          "proc_sys_grep", "ps_aux", "btime", "nic", "ethtool", "systemd_detect_virt", "virt_what", "imvirt", "lscpu",
+          "hostname", "users", "honeypot_files", "zhtrap"}) {
+        ASSERT_TRUE(v.contains(name)) << name;
+        EXPECT_FALSE(v[name]) << name;
+    }
+}
+
+// A check that cannot look fails: missing tools, missing sections, a cut-off run.
+TEST(StealthChecks, WhatCannotBeCheckedFails) {
+    auto s = disguised();
+    s["virt_what"] = {"bash: virt-what: command not found", 127};
+    s.erase("dmesg");
+    auto text = probe_text(s);
+    text.resize(text.rfind("=== N0NCE end"));
+    auto v = verdicts(text);
+    EXPECT_FALSE(v["virt_what"]);
+    EXPECT_FALSE(v["dmesg"]);
+    EXPECT_FALSE(v["probe"]);
+    EXPECT_FALSE(verdicts("")["cpuinfo"]);
+}
+
+TEST(StealthChecks, GiveawaysAreFoundAtWordStartsOnly) {
+    EXPECT_EQ(find_giveaway("vendor_id : User Mode Linux"), "user mode linux");
+    EXPECT_EQ(find_giveaway("EXT4-fs (ubda): mounted"), "ubd");
+    EXPECT_EQ(find_giveaway("driver: uml-netdev"), "uml");
+    EXPECT_EQ(find_giveaway("[mc-1] umid=abc"), "umid");
+    EXPECT_EQ(find_giveaway("/tmp/oyster-it-x"), "oyster");
+    EXPECT_EQ(find_giveaway("schumlaut dubdub tubda"), "");
+    EXPECT_EQ(find_giveaway("IO-APIC timer virtio0-req.0"), "");
+}
+
+TEST(ProbeOutput, OnlyThisRunsMarkersCount) {
+    std::string text =
+        "=== N0NCE a\nline 1\n=== OTHER b\nstill a\n=== N0NCE status 0\n"
+        "=== N0NCE a\nrepeated, dropped\n=== N0NCE status 3\n"
+        "=== N0NCE Bad-Name\nx\n=== N0NCE status 0\n"
+        "=== N0NCE c\nno status\n";
+    auto p = parse_probe_output(text, "N0NCE");
+    EXPECT_FALSE(p.complete);
+    EXPECT_EQ(p.text("a"), "line 1\n=== OTHER b\nstill a");
+    EXPECT_EQ(p.status("a"), 0);
+    EXPECT_FALSE(p.sections.contains("Bad-Name"));
+    EXPECT_EQ(p.text("c"), "no status\n");
+    EXPECT_FALSE(p.status("c"));
+    EXPECT_TRUE(parse_probe_output(text, "").sections.empty());
+}
+
+TEST(ProbeOutput, SizesAreBounded) {
+    std::string text;
+    for (int i = 0; i < 400; ++i) text += "=== N " + std::string("s") + std::to_string(i) + "\n";
+    EXPECT_EQ(parse_probe_output(text, "N").sections.size(), kMaxProbeSections);
+    std::string big = "=== N big\n" + std::string(3u << 20, 'x') + "\n";
+    for (int i = 0; i < 10; ++i) big += std::string(200000, 'y') + "\n";
+    EXPECT_LE(parse_probe_output(big, "N").text("big").size(), kMaxProbeSectionBytes);
+}
+
+TEST(ToolPackages, ClosureIsTheUnindentedRealPackages) {
+    std::string out =
+        "virt-what\n  Depends: dmidecode\n  Depends: libc6\ndmidecode\n  Depends: libc6\n<perl:any>\n"
+        "  Depends: perl\nlibc6\nperl\n";
+    EXPECT_EQ(parse_depends_closure(out), (std::vector<std::string>{"dmidecode", "libc6", "perl", "virt-what"}));
+    EXPECT_TRUE(parse_depends_closure("").empty());
+}
+
+}  // namespace
+}  // namespace oyster
