@@ -13,6 +13,8 @@ run_pkgs=(
 	linux-source-6.12 bc flex bison xz-utils debootstrap e2fsprogs fdisk jq libpam0g-dev
 	# host networking
 	iproute2 nftables libnftables-dev libpcap-dev libseccomp-dev
+	# `oyster selftest stealth`: root's shell in a guest, the stock sshd it unpacks
+	openssh-client sshpass libwrap0
 )
 test_pkgs=(
 	libgtest-dev libgmock-dev clang clang-format clang-tidy libclang-rt-14-dev

@@ -141,8 +141,9 @@ jq_any 'select(.type == "honeylog" and (.message | test("password changed for al
 jq_any 'select(.type == "mount" and .syscall == "mount" and .ok and .strings == ["none", "/mnt", "tmpfs"])' "$ev" >/dev/null ||
 	fail "no mount event: $(jq -c 'select(.type == "mount")' "$ev")"
 jq_any 'select(.type == "mount" and .syscall == "umount2" and .strings == ["/mnt"])' "$ev" >/dev/null || fail "no umount event"
-jq_any 'select(.type == "module" and .syscall == "init_module" and .error == "ENOSYS")' "$ev" >/dev/null ||
-	fail "no init_module attempt recorded"
+# Loading is off for good (kernel.modules_disabled = 1): EPERM.
+jq_any 'select(.type == "module" and .syscall == "init_module" and .error == "EPERM")' "$ev" >/dev/null ||
+	fail "no refused init_module attempt recorded: $(jq -c 'select(.type == "module")' "$ev")"
 jq_any 'select(.type == "ptrace" and .syscall == "ptrace" and .args[0] == 16 and .args[1] == 99999 and .error == "ESRCH")' "$ev" >/dev/null ||
 	fail "no ptrace attempt recorded"
 

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 # Checks that fail today, for want of kernel work still to do (see
 # docs/stealth.md, "Open"). Each must still fail: when one passes, it leaves
 # this list.
-STILL_OPEN="iomem_ioports modules dmi dmidecode"
+STILL_OPEN="dmi dmidecode"
 world_up
 
 log "stealth battery on a disguised guest"

@@ -40,7 +40,8 @@ TEST(GuestIdentity, RejectsWhatTheKernelCouldNotShow) {
     EXPECT_EQ(error_of("[]"), "img/identity.json: not a JSON object");
     EXPECT_EQ(error_of("{"), "img/identity.json: not a JSON object");
     EXPECT_NE(error_of("{" + version + "," + uuid + "}").find("img/identity.json: kernel_release"), std::string::npos);
-    for (const char* bad : {"", "6.1 amd64", "../x", "6.1.0\\n", "1234567890123456789012345678901234567890123456789012345678901234x"}) {
+    for (const char* bad :
+         {"", "6.1 amd64", "../x", "6.1.0\\n", "1234567890123456789012345678901234567890123456789012345678901234x"}) {
         auto text = std::string(R"({"kernel_release": ")") + bad + "\"," + version + "," + uuid + "}";
         EXPECT_NE(error_of(text).find("kernel_release"), std::string::npos) << bad;
     }

@@ -22,23 +22,31 @@ std::string probe_text(const std::map<std::string, std::pair<std::string, int>>&
 
 std::map<std::string, std::pair<std::string, int>> disguised() {
     return {
-        {"proc_cpuinfo", {"processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse2", 0}},
-        {"proc_cmdline", {"BOOT_IMAGE=/boot/vmlinuz-6.1.0-56-amd64 root=UUID=0b6f5c1e-8a54-4c8e-9a49-0d5e4b1f2a77 ro quiet", 0}},
+        {"proc_cpuinfo",
+         {"processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse2", 0}},
+        {"proc_cmdline",
+         {"BOOT_IMAGE=/boot/vmlinuz-6.1.0-56-amd64 root=UUID=0b6f5c1e-8a54-4c8e-9a49-0d5e4b1f2a77 ro quiet", 0}},
         {"proc_version",
          {"Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0, "
           "GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-10-30)",
           0}},
         {"uname_r", {"6.1.0-56-amd64", 0}},
         {"lib_modules", {"6.1.0-56-amd64", 0}},
-        {"boot", {"System.map-6.1.0-56-amd64\nconfig-6.1.0-56-amd64\ninitrd.img-6.1.0-56-amd64\nvmlinuz-6.1.0-56-amd64", 0}},
-        {"dmesg", {"[    0.000000] Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org)\n[    0.150000] EXT4-fs (vda1): mounted filesystem", 0}},
-        {"proc_partitions", {"major minor  #blocks  name\n\n 254        0    2097152 vda\n 254        1    2096128 vda1", 0}},
+        {"boot",
+         {"System.map-6.1.0-56-amd64\nconfig-6.1.0-56-amd64\ninitrd.img-6.1.0-56-amd64\nvmlinuz-6.1.0-56-amd64", 0}},
+        {"dmesg",
+         {"[    0.000000] Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org)\n[    0.150000] EXT4-fs "
+          "(vda1): mounted filesystem",
+          0}},
+        {"proc_partitions",
+         {"major minor  #blocks  name\n\n 254        0    2097152 vda\n 254        1    2096128 vda1", 0}},
         {"proc_devices", {"Character devices:\n  1 mem\n\nBlock devices:\n254 virtblk\n259 blkext", 0}},
         {"proc_mounts", {"/dev/root / ext4 rw,relatime 0 0\nproc /proc proc rw 0 0", 0}},
         {"sys_block", {"vda", 0}},
         {"dev", {"console\nnull\nvda\nvda1\nzero", 0}},
         {"proc_filesystems", {"nodev\tsysfs\n\text4", 0}},
-        {"proc_interrupts", {"           CPU0\n  0:       1205   IO-APIC      timer\n  2:        871   IO-APIC      virtio0-req.0", 0}},
+        {"proc_interrupts",
+         {"           CPU0\n  0:       1205   IO-APIC      timer\n  2:        871   IO-APIC      virtio0-req.0", 0}},
         {"proc_iomem", {"00000000-00000fff : Reserved", 0}},
         {"proc_ioports", {"0000-0cf7 : PCI Bus 0000:00", 0}},
         {"proc_modules", {"virtio_net 65536 0 - Live 0x0000000000000000", 0}},
@@ -51,7 +59,8 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
         {"ps_aux", {"USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND\nroot 1 ...", 0}},
         {"proc_stat_btime", {"btime 1795769014", 0}},
         {"uptime", {" 09:43:46 up 41 days,  0 user,  load average: 0.31, 0.07, 0.02", 0}},
-        {"sys_class_net", {"eth0 driver=virtio_net address=00:1b:21:f2:19:aa\nlo driver= address=00:00:00:00:00:00", 0}},
+        {"sys_class_net",
+         {"eth0 driver=virtio_net address=00:1b:21:f2:19:aa\nlo driver= address=00:00:00:00:00:00", 0}},
         {"ethtool_i", {"driver: virtio_net\nversion: 1.0.0", 0}},
         {"systemd_detect_virt", {"kvm", 0}},
         {"systemd_detect_virt_container", {"none", 1}},
@@ -82,11 +91,14 @@ TEST(StealthChecks, ADisguisedGuestPassesEveryCheck) {
 // looks at it must fail.
 TEST(StealthChecks, StockUmlFailsWhereItShows) {
     auto s = disguised();
-    s["proc_cpuinfo"] = {"processor\t: 0\nvendor_id\t: User Mode Linux\nmodel name\t: UML\nmode\t\t: skas\nhost\t\t: Linux h 6.1", 0};
-    s["proc_cmdline"] = {"mem=256M ubd0=/tmp/oyster-it-KJ/disk.cow,/var/cache/oyster/image/x/rootfs.ext4 root=/dev/ubda "
-                         "rw eth0=tuntap,oyg66e466,00:1b:21:f2:19:aa umid=66e466 con=null",
+    s["proc_cpuinfo"] = {
+        "processor\t: 0\nvendor_id\t: User Mode Linux\nmodel name\t: UML\nmode\t\t: skas\nhost\t\t: Linux h 6.1", 0};
+    s["proc_cmdline"] = {
+        "mem=256M ubd0=/tmp/oyster-it-KJ/disk.cow,/var/cache/oyster/image/x/rootfs.ext4 root=/dev/ubda "
+        "rw eth0=tuntap,oyg66e466,00:1b:21:f2:19:aa umid=66e466 con=null",
+        0};
+    s["proc_version"] = {"Linux version 6.12.117 (root@vm) (gcc (Debian 12.2.0-14+deb12u1) 12.2.0) #1 Fri Nov 27 2026",
                          0};
-    s["proc_version"] = {"Linux version 6.12.117 (root@vm) (gcc (Debian 12.2.0-14+deb12u1) 12.2.0) #1 Fri Nov 27 2026", 0};
     s["uname_r"] = {"6.12.117", 0};
     s["dmesg"] = {"[    0.100000] mconsole (version 2) initialized on /tmp/oyster-it/uml/mconsole", 0};
     s["proc_partitions"] = {"major minor  #blocks  name\n\n  98        0    2097152 ubda", 0};
@@ -113,10 +125,11 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
     s["zhtrap"] = {"phil richard\nvendor_id : User Mode Linux", 0};
     auto v = verdicts(probe_text(s));
     for (const auto& name :
-         {"cpuinfo", "cmdline", "kernel_release", "proc_version", "dmesg", "disks", "partitions", "interrupts",
-          "iomem_ioports", "modules", "proc_entries", "platform_devices", "dmi", "dmidecode", "clocksource",
-          "proc_sys_grep", "ps_aux", "btime", "nic", "ethtool", "systemd_detect_virt", "virt_what", "imvirt", "lscpu",
-          "hostname", "users", "honeypot_files", "zhtrap"}) {
+         {"cpuinfo",    "cmdline",    "kernel_release",      "proc_version",  "dmesg",        "disks",
+          "partitions", "interrupts", "iomem_ioports",       "modules",       "proc_entries", "platform_devices",
+          "dmi",        "dmidecode",  "clocksource",         "proc_sys_grep", "ps_aux",       "btime",
+          "nic",        "ethtool",    "systemd_detect_virt", "virt_what",     "imvirt",       "lscpu",
+          "hostname",   "users",      "honeypot_files",      "zhtrap"}) {
         ASSERT_TRUE(v.contains(name)) << name;
         EXPECT_FALSE(v[name]) << name;
     }

@@ -47,9 +47,10 @@ GuestIdentity parse_guest_identity(std::string_view json_text, const std::string
     const auto& r = id.kernel_release;
     if (r.empty() || r.size() > kUtsLength || !printable(r) || r.find(' ') != std::string::npos ||
         r.find('/') != std::string::npos) {
-        throw Error(fmt::format("{}: kernel_release: \"{}\" is not a kernel release (1-64 printable bytes, no "
-                                "space or '/')",
-                                source, r));
+        throw Error(
+            fmt::format("{}: kernel_release: \"{}\" is not a kernel release (1-64 printable bytes, no "
+                        "space or '/')",
+                        source, r));
     }
     if (id.kernel_version.empty() || id.kernel_version.size() > kUtsLength || !printable(id.kernel_version)) {
         throw Error(fmt::format("{}: kernel_version: not 1-64 printable bytes", source));

@@ -278,11 +278,10 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
             // host even if every Oyster process dies.
             capture_fd = ::open(g.capture_file().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
             if (capture_fd < 0) throw_errno("create " + g.capture_file().string());
-            env.insert(env.end(),
-                       {fmt::format("OYSTER_CAPTURE_FD={}", kCaptureFd),
-                        fmt::format("OYSTER_EXEC_CONTENT_LIMIT={}", std::uint64_t{cfg.capture.exec_content_limit_mib}
-                                                                        << 20),
-                        "OYSTER_HONEYLOG_KEY=" + platform.honeylog_key});
+            env.insert(env.end(), {fmt::format("OYSTER_CAPTURE_FD={}", kCaptureFd),
+                                   fmt::format("OYSTER_EXEC_CONTENT_LIMIT={}",
+                                               std::uint64_t{cfg.capture.exec_content_limit_mib} << 20),
+                                   "OYSTER_HONEYLOG_KEY=" + platform.honeylog_key});
         }
         try {
             g.pid = spawn_session(uml_command_line(cfg, platform, g), g.console_log(), env, capture_fd, &jail);

@@ -12,11 +12,16 @@ GuestShell::GuestShell(std::string ip, std::string root_password)
 std::vector<std::string> GuestShell::ssh_options() const {
     // The guest's host key is new each image; nothing is kept.
     return {"-q",
-            "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "ConnectTimeout=20",
-            "-o", "PreferredAuthentications=password",
-            "-o", "PubkeyAuthentication=no"};
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "ConnectTimeout=20",
+            "-o",
+            "PreferredAuthentications=password",
+            "-o",
+            "PubkeyAuthentication=no"};
 }
 
 CommandResult GuestShell::run(const std::string& command) const {

@@ -45,15 +45,13 @@ ProbeOutput parse_probe_output(std::string_view text, std::string_view nonce) {
                 int value = 0;
                 auto digits = rest.substr(7);
                 auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-                if (current != nullptr && ec == std::errc{} && p == digits.data() + digits.size() &&
-                    !current->status) {
+                if (current != nullptr && ec == std::errc{} && p == digits.data() + digits.size() && !current->status) {
                     current->status = value;
                     // The script ends each section's text with a newline of its own.
                     if (!current->text.empty() && current->text.back() == '\n') current->text.pop_back();
                 }
                 current = nullptr;
-            } else if (plain_name(rest) && out.sections.size() < kMaxProbeSections &&
-                       !out.sections.contains(rest)) {
+            } else if (plain_name(rest) && out.sections.size() < kMaxProbeSections && !out.sections.contains(rest)) {
                 current = &out.sections[std::string(rest)];
             } else {
                 // A repeated, malformed or surplus section: its text is dropped.

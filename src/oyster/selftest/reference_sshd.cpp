@@ -59,9 +59,9 @@ ReferenceSshd::ReferenceSshd(const std::filesystem::path& cache_dir, const std::
                  fmt::format("ssh-keygen -t {}", type));
     }
     port_ = free_loopback_port();
-    pid_ = spawn_session({(data_dir() / "selftest" / "reference-sshd.sh").string(), work_dir.string(),
-                          std::to_string(port_)},
-                         work_dir / "sshd.log");
+    pid_ = spawn_session(
+        {(data_dir() / "selftest" / "reference-sshd.sh").string(), work_dir.string(), std::to_string(port_)},
+        work_dir / "sshd.log");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (true) {
         try {

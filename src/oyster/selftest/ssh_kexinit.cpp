@@ -17,10 +17,11 @@
 
 namespace oyster {
 
-const std::array<const char*, 10> kKexInitListNames = {
-    "kex_algorithms",      "server_host_key_algorithms", "ciphers_c2s",      "ciphers_s2c",
-    "macs_c2s",            "macs_s2c",                   "compression_c2s",  "compression_s2c",
-    "languages_c2s",       "languages_s2c"};
+const std::array<const char*, 10> kKexInitListNames = {"kex_algorithms",  "server_host_key_algorithms",
+                                                       "ciphers_c2s",     "ciphers_s2c",
+                                                       "macs_c2s",        "macs_s2c",
+                                                       "compression_c2s", "compression_s2c",
+                                                       "languages_c2s",   "languages_s2c"};
 
 namespace {
 
@@ -100,7 +101,7 @@ SshServerHello fetch_ssh_hello(const std::string& ip, std::uint16_t port, int ti
     auto where = fmt::format("{}:{}", ip, port);
     FdGuard fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (fd.get() < 0) throw_errno("socket");
-    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    timeval tv{timeout_ms / 1000, static_cast<suseconds_t>(timeout_ms % 1000) * 1000};
     ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     sockaddr_in sin{};

@@ -10,8 +10,12 @@ namespace oyster {
 
 namespace {
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-bool alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+char lower(char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+bool alnum(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
 
 // Case-insensitive search for `word` starting at a word start. With
 // `whole`, the match must also end at a word end.
@@ -67,11 +71,20 @@ struct Giveaway {
 
 // Words that name User-Mode Linux, its drivers and options, or the host.
 constexpr std::array kGiveaways = {
-    Giveaway{"user mode linux", true}, Giveaway{"user-mode linux", true}, Giveaway{"uml", true},
-    Giveaway{"uml-", false},           Giveaway{"uml_", false},           Giveaway{"skas", false},
-    Giveaway{"hostfs", true},          Giveaway{"ubd", false},            Giveaway{"mconsole", true},
-    Giveaway{"umid", true},            Giveaway{"sigio", true},           Giveaway{"sigalrm", true},
-    Giveaway{"tun/tap backend", true}, Giveaway{"oyster", false},
+    Giveaway{"user mode linux", true},
+    Giveaway{"user-mode linux", true},
+    Giveaway{"uml", true},
+    Giveaway{"uml-", false},
+    Giveaway{"uml_", false},
+    Giveaway{"skas", false},
+    Giveaway{"hostfs", true},
+    Giveaway{"ubd", false},
+    Giveaway{"mconsole", true},
+    Giveaway{"umid", true},
+    Giveaway{"sigio", true},
+    Giveaway{"sigalrm", true},
+    Giveaway{"tun/tap backend", true},
+    Giveaway{"oyster", false},
 };
 
 // The first giveaway in `text` with its line, or "".
@@ -250,8 +263,8 @@ void Judge::hardware_tables() {
             odd = name;
         }
     }
-    add("clocksource", "the clock sources are a PC's (tsc, kvm-clock, hpet, acpi_pm, ...)", !clocks.empty() && odd.empty(),
-        odd.empty() ? clocks : "'" + odd + "' in: " + clocks);
+    add("clocksource", "the clock sources are a PC's (tsc, kvm-clock, hpet, acpi_pm, ...)",
+        !clocks.empty() && odd.empty(), odd.empty() ? clocks : "'" + odd + "' in: " + clocks);
     no_giveaways("proc_sys_grep", "no readable file of /proc or /sys names UML, its drivers or the host's paths",
                  {"grep_proc_sys"});
 }
@@ -334,8 +347,8 @@ void Judge::honeypot_defaults() {
         default_user.empty() && homes && !users.empty(),
         !default_user.empty() ? "user " + default_user : (homes ? "ok" : "/home is empty"));
     auto files = t("honeypot_files");
-    add("honeypot_files", "no Cowrie, Kippo or UML files on disk", files.empty() && probe_.sections.contains("honeypot_files"),
-        files.empty() ? "none" : first_line(files));
+    add("honeypot_files", "no Cowrie, Kippo or UML files on disk",
+        files.empty() && probe_.sections.contains("honeypot_files"), files.empty() ? "none" : first_line(files));
     // ZHtrap's probe is one command; its markers are the honeypot defaults above
     // and UML's /proc/cpuinfo.
     auto zh = t("zhtrap");

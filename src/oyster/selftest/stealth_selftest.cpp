@@ -71,18 +71,19 @@ ProbeOutput probe_guest(const Config& cfg, const GuestShell& shell, std::vector<
     }
     bool have_tools = true;
     for (const auto& tool : kStealthTools) have_tools = have_tools && cached.contains(tool);
-    checks.push_back({"tools_fetched", "the fingerprinting tools and what the guest lacks for them are in the cache",
-                      have_tools,
-                      have_tools ? fmt::format("{} packages: {}", bring.size(), fmt::join(bring, " "))
-                                 : fmt::format("not in {}: `oyster setup` fetches them",
-                                               selftest_debs_dir(cfg.paths.cache_dir).string())});
+    checks.push_back(
+        {"tools_fetched", "the fingerprinting tools and what the guest lacks for them are in the cache", have_tools,
+         have_tools
+             ? fmt::format("{} packages: {}", bring.size(), fmt::join(bring, " "))
+             : fmt::format("not in {}: `oyster setup` fetches them", selftest_debs_dir(cfg.paths.cache_dir).string())});
     files.push_back(data_dir() / "selftest" / "stealth-probe.sh");
     log << fmt::format("selftest: copying {} files into the guest\n", files.size());
     shell.copy_in(files, kGuestDir);
     if (files.size() > 1) {
-        auto r = shell.run(fmt::format("cd {} && DEBIAN_FRONTEND=noninteractive dpkg -i *.deb 2>&1 | tail -n 5", kGuestDir));
-        checks.push_back({"tools_installed", "the tools install in the guest (dpkg -i)", r.exit_code == 0,
-                          trimmed(r.stdout_text)});
+        auto r =
+            shell.run(fmt::format("cd {} && DEBIAN_FRONTEND=noninteractive dpkg -i *.deb 2>&1 | tail -n 5", kGuestDir));
+        checks.push_back(
+            {"tools_installed", "the tools install in the guest (dpkg -i)", r.exit_code == 0, trimmed(r.stdout_text)});
     }
     auto nonce = random_nonce();
     log << "selftest: running the probe as root in the guest\n";
@@ -96,10 +97,11 @@ ProbeOutput probe_guest(const Config& cfg, const GuestShell& shell, std::vector<
     shell.run(purge);
     std::string left;
     if (!bring.empty()) {
-        auto still = shell.run(fmt::format(
-            "for p in {}; do dpkg-query -W -f='${{Status}}\\n' \"$p\" 2>/dev/null | grep -q ' installed$' && echo \"$p\"; "
-            "done; ls -d {} 2>/dev/null; true",
-            fmt::join(bring, " "), kGuestDir));
+        auto still =
+            shell.run(fmt::format("for p in {}; do dpkg-query -W -f='${{Status}}\\n' \"$p\" 2>/dev/null | grep -q ' "
+                                  "installed$' && echo \"$p\"; "
+                                  "done; ls -d {} 2>/dev/null; true",
+                                  fmt::join(bring, " "), kGuestDir));
         left = trimmed(still.stdout_text);
     }
     checks.push_back({"tools_removed", "the tools and the probe are gone from the guest after the run", left.empty(),
@@ -128,10 +130,11 @@ std::vector<CheckResult> compare_ssh_hello(const SshServerHello& guest, const Ss
                                fmt::join(s, ","));
         }
     }
-    out.push_back({"ssh_kexinit",
-                   "the key-exchange offer (algorithms, host key types, ciphers, MACs, compression) is the stock sshd's",
-                   diff.empty(), diff.empty() ? fmt::format("{} kex algorithms, same order", guest.kexinit.lists[0].size())
-                                              : diff});
+    out.push_back(
+        {"ssh_kexinit",
+         "the key-exchange offer (algorithms, host key types, ciphers, MACs, compression) is the stock sshd's",
+         diff.empty(),
+         diff.empty() ? fmt::format("{} kex algorithms, same order", guest.kexinit.lists[0].size()) : diff});
     return out;
 }
 

@@ -41,9 +41,9 @@ std::map<std::string, std::filesystem::path> cached_selftest_packages(const std:
 }
 
 void fetch_selftest_packages(const std::filesystem::path& cache_dir) {
-    std::vector<std::string> argv = {"apt-cache",     "depends",        "--recurse",   "--no-recommends",
-                                     "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces",
-                                     "--no-enhances"};
+    std::vector<std::string> argv = {"apt-cache",       "depends",       "--recurse",
+                                     "--no-recommends", "--no-suggests", "--no-conflicts",
+                                     "--no-breaks",     "--no-replaces", "--no-enhances"};
     argv.insert(argv.end(), kStealthTools.begin(), kStealthTools.end());
     auto r = run_capture(argv, {}, ChildStderr::discard);
     if (r.exit_code != 0) {
