@@ -8,9 +8,10 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 for cmd in "" "setup" "run" "guest" "guest start" "guest stop" "guest list" "intrusion" "intrusion list" \
-	"capture" "capture decode"; do
+	"capture" "capture decode" "selftest" "selftest stealth"; do
 	# shellcheck disable=SC2086
-	"$OYSTER" $cmd --help | matches "^Usage: oyster" || fail "oyster $cmd --help"
+	help="$("$OYSTER" $cmd --help)"
+	grep -q "^Usage: oyster" <<<"$help" || fail "oyster $cmd --help"
 done
 
 printf '[guest]\nmemory_mb = 512\n' > "$work/bad.toml"
@@ -19,21 +20,21 @@ if out="$("$OYSTER" --config "$work/bad.toml" guest list 2>&1)"; then fail "bad 
 
 printf '[network]\nguest_pool = "10.0.0.0/33"\n' > "$work/bad2.toml"
 out="$("$OYSTER" --config "$work/bad2.toml" guest list 2>&1)" && fail "bad pool accepted"
-echo "$out" | matches "bad2.toml:2: network.guest_pool" || fail "unclear error: $out"
+grep -q "bad2.toml:2: network.guest_pool" <<<"$out" || fail "unclear error: $out"
 
 out="$("$OYSTER" --config /nonexistent.toml guest list 2>&1)" && fail "missing config accepted"
 [ "$out" = "oyster: /nonexistent.toml: cannot read config file" ] || fail "unclear error: $out"
 
 printf '[paths]\nstate_dir = "%s/state"\n' "$work" > "$work/ok.toml"
 out="$("$OYSTER" --config "$work/ok.toml" guest start 2>&1)" && fail "start without platform"
-echo "$out" | matches "run \`oyster setup\` first" || fail "unclear error: $out"
+grep -q "run \`oyster setup\` first" <<<"$out" || fail "unclear error: $out"
 out="$("$OYSTER" --config "$work/ok.toml" guest stop abcdef 2>&1)" && fail "stop of unknown guest"
 [ "$out" = "oyster: no such guest 'abcdef'" ] || fail "unclear error: $out"
 [ "$("$OYSTER" --config "$work/ok.toml" guest list --json)" = "[]" ] || fail "empty list is not []"
 [ "$("$OYSTER" --config "$work/ok.toml" intrusion list --json)" = "[]" ] || fail "empty intrusion list is not []"
 out="$("$OYSTER" --config "$work/ok.toml" run 2>&1)" && fail "run without platform"
-echo "$out" | matches "run \`oyster setup\` first" || fail "unclear error: $out"
+grep -q "run \`oyster setup\` first" <<<"$out" || fail "unclear error: $out"
 printf '[sensor]\nports = ["22"]\n' > "$work/bad3.toml"
 out="$("$OYSTER" --config "$work/bad3.toml" run 2>&1)" && fail "bad port mapping accepted"
-echo "$out" | matches 'bad3.toml:2: sensor.ports: "22" is not "public:guest"' || fail "unclear error: $out"
+grep -q 'bad3.toml:2: sensor.ports: "22" is not "public:guest"' <<<"$out" || fail "unclear error: $out"
 echo PASS

@@ -63,7 +63,12 @@ host_model=$(grep -m1 '^model name' /proc/cpuinfo)
 echo "$out" | matches -xF "$host_model" || fail "the guest's /proc/cpuinfo lacks the host's '$host_model': $out"
 [ "$(echo "$out" | grep -c '^processor')" = 1 ] || fail "the guest shows more than its one processor"
 echo "$out" | matches '^flags.* sse2 ' || fail "no x86 flags in the guest's /proc/cpuinfo"
-echo "$out" | matches -w hypervisor && fail "the guest's /proc/cpuinfo has the hypervisor flag"
+# CPUID in the guest reports the host's hypervisor, if any; the flag agrees.
+if grep -qw hypervisor /proc/cpuinfo; then
+	echo "$out" | matches -w hypervisor || fail "the host has the hypervisor flag and the guest's /proc/cpuinfo hides it"
+else
+	echo "$out" | matches -w hypervisor && fail "the guest's /proc/cpuinfo has a hypervisor flag the host lacks"
+fi
 attacker_ssh "$gip" 'ls /home' | matches -x mhartmann || fail "the default persona's users are not in /home"
 attacker_ssh "$gip" 'hostname; cat /etc/timezone' | tr '\n' ' ' | matches -x 'web-prod-02 Europe/Berlin ' ||
 	fail "the default persona's hostname and timezone are not the guest's"

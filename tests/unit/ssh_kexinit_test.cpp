@@ -1,5 +1,7 @@
 #include "oyster/selftest/ssh_kexinit.h"
 
+#include "oyster/selftest/stealth_selftest.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -87,6 +89,24 @@ TEST(SshKexInit, MalformedInputIsRefused) {
     auto control = kLists;
     control[2] = "aes128-ctr\n";
     EXPECT_FALSE(parse_kexinit_payload(kexinit_payload(control)));
+}
+
+// The guest's greeting against the stock sshd's: same banner and lists in
+// the same order pass; any difference names the list and both offers.
+TEST(SshKexInit, GuestGreetingIsComparedListByList) {
+    SshServerHello stock{"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10", *parse_kexinit_payload(kexinit_payload(kLists))};
+    auto results = compare_ssh_hello(stock, stock);
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_TRUE(results[0].pass);
+    EXPECT_TRUE(results[1].pass);
+
+    auto guest = stock;
+    guest.banner = "SSH-2.0-OpenSSH_7.4";
+    std::swap(guest.kexinit.lists[2][0], guest.kexinit.lists[2][1]);
+    results = compare_ssh_hello(guest, stock);
+    EXPECT_FALSE(results[0].pass);
+    EXPECT_FALSE(results[1].pass);
+    EXPECT_NE(results[1].detail.find("ciphers_c2s"), std::string::npos) << results[1].detail;
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ std::string probe_text(const std::map<std::string, std::pair<std::string, int>>&
 std::map<std::string, std::pair<std::string, int>> disguised() {
     return {
         {"proc_cpuinfo",
-         {"processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse2", 0}},
+         {"processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu sse2 hypervisor", 0}},
         {"proc_cmdline",
          {"BOOT_IMAGE=/boot/vmlinuz-6.1.0-56-amd64 root=UUID=0b6f5c1e-8a54-4c8e-9a49-0d5e4b1f2a77 ro quiet", 0}},
         {"proc_version",
@@ -124,12 +124,35 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
     s["honeypot_files"] = {"/home/cowrie", 0};
     s["zhtrap"] = {"phil richard\nvendor_id : User Mode Linux", 0};
     auto v = verdicts(probe_text(s));
-    for (const auto& name :
-         {"cpuinfo",    "cmdline",    "kernel_release",      "proc_version",  "dmesg",        "disks",
-          "partitions", "interrupts", "iomem_ioports",       "modules",       "proc_entries", "platform_devices",
-          "dmi",        "dmidecode",  "clocksource",         "proc_sys_grep", "ps_aux",       "btime",
-          "nic",        "ethtool",    "systemd_detect_virt", "virt_what",     "imvirt",       "lscpu",
-          "hostname",   "users",      "honeypot_files",      "zhtrap"}) {
+    for (const auto& name : {"cpuinfo",
+                             "cmdline",
+                             "kernel_release",
+                             "proc_version",
+                             "dmesg",
+                             "disks",
+                             "partitions",
+                             "interrupts",
+                             "iomem_ioports",
+                             "modules",
+                             "proc_entries",
+                             "platform_devices",
+                             "dmi",
+                             "dmidecode",
+                             "clocksource",
+                             "proc_sys_grep",
+                             "ps_aux",
+                             "btime",
+                             "nic",
+                             "ethtool",
+                             "systemd_detect_virt",
+                             "virt_what",
+                             "imvirt",
+                             "lscpu",
+                             "hostname",
+                             "users",
+                             "honeypot_files",
+                             "zhtrap",
+                             "cpuinfo_hypervisor"}) {
         ASSERT_TRUE(v.contains(name)) << name;
         EXPECT_FALSE(v[name]) << name;
     }

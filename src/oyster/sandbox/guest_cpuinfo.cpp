@@ -1,7 +1,6 @@
 #include "oyster/sandbox/guest_cpuinfo.h"
 
 #include <map>
-#include <sstream>
 
 namespace oyster {
 namespace {
@@ -31,15 +30,6 @@ std::string guest_cpuinfo(std::string_view host_cpuinfo) {
         if (colon != std::string_view::npos) {
             if (auto it = topology.find(key); it != topology.end()) {
                 out.append(line.substr(0, colon + 1)).append(" ").append(it->second).append("\n");
-                continue;
-            }
-            if (key == "flags") {
-                out.append(line.substr(0, colon + 1));
-                std::istringstream words{std::string(line.substr(colon + 1))};
-                for (std::string w; words >> w;) {
-                    if (w != "hypervisor") out.append(" ").append(w);
-                }
-                out.append("\n");
                 continue;
             }
         }

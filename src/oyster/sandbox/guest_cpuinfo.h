@@ -2,10 +2,10 @@
 // so the host's own entry is the truthful one: the guest kernel (patch 0005)
 // prints the entry the jail gives it as its /proc/cpuinfo, renumbered. This
 // prepares that entry from the host's file: the first processor only, with
-// the topology of the one-CPU machine the guest is, and without the
-// `hypervisor` flag the host's own virtualization would add (the guest
-// claims to be the machine, not a VM on it; CPUID executed in the guest
-// still tells the truth, see docs/personas.md).
+// the topology of the one-CPU machine the guest is. The `hypervisor` flag
+// stays as the host has it: CPUID executed in the guest reports the host's
+// hypervisor, which cannot be hidden without CPUID faulting, so on a VM host
+// the guest passes for a VM, consistently (docs/stealth.md).
 #pragma once
 
 #include <string>

@@ -315,6 +315,15 @@ void Judge::virtualization_tools() {
         fmt::format("systemd-detect-virt says what the host's processor says ('{}'), never 'uml'",
                     expect_.host_virtualization),
         same, virt.empty() ? "no answer" : virt);
+    // The flag in /proc/cpuinfo must agree with what CPUID tells systemd.
+    bool flag = false;
+    for (auto line : lines_of(t("proc_cpuinfo"))) {
+        if (line.starts_with("flags") && has_word(line, "hypervisor")) flag = true;
+    }
+    bool virtualized = !virt.empty() && virt != "none";
+    add("cpuinfo_hypervisor", "the hypervisor flag in /proc/cpuinfo agrees with CPUID (systemd-detect-virt)",
+        !virt.empty() && flag == virtualized,
+        fmt::format("flag {}, systemd-detect-virt '{}'", flag ? "present" : "absent", virt));
     auto container = first_line(t("systemd_detect_virt_container"));
     add("container", "systemd-detect-virt --container says 'none'", container == "none", container);
     if (tool_ran("virt_what", "virt-what reports no UML", "virt_what")) {

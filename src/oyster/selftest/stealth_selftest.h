@@ -12,6 +12,7 @@
 
 #include "oyster/common/config.h"
 #include "oyster/sandbox/platform.h"
+#include "oyster/selftest/ssh_kexinit.h"
 #include "oyster/selftest/stealth_checks.h"
 
 namespace oyster {
@@ -35,6 +36,6 @@ StealthReport run_stealth_selftest(const Config& cfg, const Platform& platform, 
                                    std::ostream& log);
 
 // The banner and KEXINIT checks: a guest's against the stock sshd's.
-std::vector<CheckResult> compare_ssh_hello(const struct SshServerHello& guest, const struct SshServerHello& stock);
+std::vector<CheckResult> compare_ssh_hello(const SshServerHello& guest, const SshServerHello& stock);
 
 }  // namespace oyster
