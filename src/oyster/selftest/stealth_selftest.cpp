@@ -80,8 +80,11 @@ ProbeOutput probe_guest(const Config& cfg, const GuestShell& shell, std::vector<
     log << fmt::format("selftest: copying {} files into the guest\n", files.size());
     shell.copy_in(files, kGuestDir);
     if (files.size() > 1) {
+        // dpkg's status, not tail's: the output is cut, the verdict is not.
         auto r =
-            shell.run(fmt::format("cd {} && DEBIAN_FRONTEND=noninteractive dpkg -i *.deb 2>&1 | tail -n 5", kGuestDir));
+            shell.run(fmt::format("cd {} && out=$(DEBIAN_FRONTEND=noninteractive dpkg -i *.deb 2>&1); rc=$?; "
+                                  "printf '%s\\n' \"$out\" | tail -n 5; exit $rc",
+                                  kGuestDir));
         checks.push_back(
             {"tools_installed", "the tools install in the guest (dpkg -i)", r.exit_code == 0, trimmed(r.stdout_text)});
     }
@@ -95,15 +98,12 @@ ProbeOutput probe_guest(const Config& cfg, const GuestShell& shell, std::vector<
     std::string purge = fmt::format("rm -rf {}", kGuestDir);
     if (!bring.empty()) purge = fmt::format("dpkg --purge {} >/dev/null 2>&1; {}", fmt::join(bring, " "), purge);
     shell.run(purge);
-    std::string left;
-    if (!bring.empty()) {
-        auto still =
-            shell.run(fmt::format("for p in {}; do dpkg-query -W -f='${{Status}}\\n' \"$p\" 2>/dev/null | grep -q ' "
-                                  "installed$' && echo \"$p\"; "
-                                  "done; ls -d {} 2>/dev/null; true",
-                                  fmt::join(bring, " "), kGuestDir));
-        left = trimmed(still.stdout_text);
-    }
+    auto still =
+        shell.run(fmt::format("for p in {}; do dpkg-query -W -f='${{Status}}\\n' \"$p\" 2>/dev/null | grep -q ' "
+                              "installed$' && echo \"$p\"; "
+                              "done; ls -d {} 2>/dev/null; true",
+                              fmt::join(bring, " "), kGuestDir));
+    std::string left = trimmed(still.stdout_text);
     checks.push_back({"tools_removed", "the tools and the probe are gone from the guest after the run", left.empty(),
                       left.empty() ? "purged" : "left: " + left});
     return probe;
