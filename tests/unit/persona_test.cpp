@@ -118,6 +118,8 @@ TEST_F(ImageSpecTest, ChangesWithPersonaAndPolicy) {
     cfg.guest.persona = (dir / "p.toml").string();
     auto spec = image_spec(cfg);
     EXPECT_EQ(spec["persona"]["hostname"], "box");
+    // A persona that names no kernel package gets Debian's.
+    EXPECT_EQ(spec["persona"]["packages"], nlohmann::json::array({"linux-image-amd64"}));
     EXPECT_EQ(spec["login"]["accounts"][0]["user"], "root");
     EXPECT_EQ(spec["login"]["root_after_failures"], 3);
     Platform platform;
@@ -136,6 +138,11 @@ TEST_F(ImageSpecTest, ChangesWithPersonaAndPolicy) {
     }
     cfg.guest.persona = (dir / "missing.toml").string();
     EXPECT_THROW(image_spec(cfg), ConfigError);
+
+    // One it names is kept, and nothing is added.
+    write_file_atomic(dir / "k.toml", "hostname = \"box\"\npackages = [\"nginx\", \"linux-image-cloud-amd64\"]\n");
+    cfg.guest.persona = (dir / "k.toml").string();
+    EXPECT_EQ(image_spec(cfg)["persona"]["packages"], nlohmann::json::array({"nginx", "linux-image-cloud-amd64"}));
 }
 
 }  // namespace

@@ -2,12 +2,19 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "oyster/common/sha256.h"
 
 namespace oyster {
 
 nlohmann::json image_spec(const Config& cfg) {
     Persona persona = load_persona(persona_path(cfg.guest.persona));
+    // Every guest is shown the release of a Debian kernel on its disk
+    // (sandbox/guest_identity.h): a persona that names none gets Debian's own.
+    bool has_kernel = std::any_of(persona.packages.begin(), persona.packages.end(),
+                                  [](const std::string& p) { return p.starts_with("linux-image-"); });
+    if (!has_kernel) persona.packages.insert(persona.packages.begin(), std::string(kDefaultKernelPackage));
     nlohmann::json accounts = nlohmann::json::array();
     for (const auto& a : cfg.login.accounts) accounts.push_back({{"user", a.user}, {"password", a.password}});
     return {{"persona", persona_json(persona)},

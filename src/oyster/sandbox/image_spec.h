@@ -13,6 +13,9 @@
 
 namespace oyster {
 
+// Added to a persona's packages when it names no linux-image-* package.
+inline constexpr const char* kDefaultKernelPackage = "linux-image-amd64";
+
 // Loads the configured persona; throws ConfigError naming its file.
 nlohmann::json image_spec(const Config& cfg);
 
