@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "oyster/common/text_lines.h"
 #include "oyster/selftest/probe_output.h"
 #include "oyster/selftest/stealth_checks.h"
 #include "oyster/selftest/tool_packages.h"
@@ -205,6 +206,12 @@ TEST(ProbeOutput, SizesAreBounded) {
     std::string big = "=== N big\n" + std::string(3u << 20, 'x') + "\n";
     for (int i = 0; i < 10; ++i) big += std::string(200000, 'y') + "\n";
     EXPECT_LE(parse_probe_output(big, "N").text("big").size(), kMaxProbeSectionBytes);
+}
+
+TEST(TextLines, SplitsOnNewlinesOnly) {
+    EXPECT_TRUE(split_lines("").empty());
+    EXPECT_EQ(split_lines("a\n\nb c"), (std::vector<std::string_view>{"a", "", "b c"}));
+    EXPECT_EQ(split_lines("a\n"), (std::vector<std::string_view>{"a"}));
 }
 
 TEST(ToolPackages, ClosureIsTheUnindentedRealPackages) {

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
+
+#include "oyster/common/text_lines.h"
 
 namespace oyster {
 
@@ -52,18 +55,6 @@ std::string first_line(std::string_view text) {
     return std::string(text.substr(0, nl));
 }
 
-std::vector<std::string_view> lines_of(std::string_view text) {
-    std::vector<std::string_view> out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        std::size_t nl = text.find('\n', pos);
-        std::size_t end = nl == std::string_view::npos ? text.size() : nl;
-        out.push_back(text.substr(pos, end - pos));
-        pos = end + 1;
-    }
-    return out;
-}
-
 struct Giveaway {
     std::string_view word;
     bool whole;
@@ -87,14 +78,23 @@ constexpr std::array kGiveaways = {
     Giveaway{"oyster", false},
 };
 
+struct GiveawayHit {
+    std::string_view word;
+    std::size_t at;
+};
+
+// The first giveaway word (in kGiveaways' order) found in `text`.
+std::optional<GiveawayHit> first_giveaway(std::string_view text) {
+    for (const auto& g : kGiveaways) {
+        if (auto at = find_word(text, g.word, g.whole); at != std::string_view::npos) return GiveawayHit{g.word, at};
+    }
+    return std::nullopt;
+}
+
 // The first giveaway in `text` with its line, or "".
 std::string giveaway_line(std::string_view text) {
-    for (const auto& g : kGiveaways) {
-        if (auto at = find_word(text, g.word, g.whole); at != std::string_view::npos) {
-            return fmt::format("'{}' in: {}", g.word, line_at(text, at));
-        }
-    }
-    return {};
+    auto hit = first_giveaway(text);
+    return hit ? fmt::format("'{}' in: {}", hit->word, line_at(text, hit->at)) : std::string{};
 }
 
 class Judge {
@@ -166,7 +166,7 @@ void Judge::cpuinfo() {
     auto text = t("proc_cpuinfo");
     bool vendor = has_word(text, "GenuineIntel") || has_word(text, "AuthenticAMD");
     std::string bad = giveaway_line(text);
-    for (auto line : lines_of(text)) {
+    for (auto line : split_lines(text)) {
         if (bad.empty() && line.starts_with("host")) bad = "a 'host' line: " + std::string(line);
     }
     if (!vendor && bad.empty()) bad = "no GenuineIntel or AuthenticAMD vendor_id";
@@ -184,8 +184,8 @@ void Judge::kernel_identity() {
         bad.empty(), bad.empty() ? cmdline : bad);
 
     auto release = first_line(t("uname_r"));
-    auto modules = lines_of(t("lib_modules"));
-    auto boot = lines_of(t("boot"));
+    auto modules = split_lines(t("lib_modules"));
+    auto boot = split_lines(t("boot"));
     bool in_modules = std::find(modules.begin(), modules.end(), release) != modules.end();
     bool in_boot = std::find(boot.begin(), boot.end(), "vmlinuz-" + release) != boot.end();
     bool ok = !release.empty() && in_modules && in_boot;
@@ -207,7 +207,7 @@ void Judge::disks() {
     no_giveaways("disks", "disks are not ubd: /proc/partitions, /proc/devices, /proc/mounts, /sys/block, /dev",
                  {"proc_partitions", "proc_devices", "proc_mounts", "sys_block", "dev"});
     bool partitioned = false;
-    for (auto line : lines_of(t("proc_partitions"))) {
+    for (auto line : split_lines(t("proc_partitions"))) {
         auto name = line.substr(line.find_last_of(' ') == std::string_view::npos ? 0 : line.find_last_of(' ') + 1);
         if ((name.starts_with("vd") || name.starts_with("sd") || name.starts_with("xvd")) && !name.empty() &&
             std::isdigit(static_cast<unsigned char>(name.back())) != 0) {
@@ -228,7 +228,7 @@ void Judge::hardware_tables() {
     bool modules = probe_.status("proc_modules") == 0;
     add("modules", "/proc/modules exists (lsmod works), as with Debian's modular kernel", modules,
         modules ? "present" : first_line(t("proc_modules")));
-    auto entries = lines_of(t("proc_entries"));
+    auto entries = split_lines(t("proc_entries"));
     std::string extra;
     for (auto name : {"exitcode", "mconsole", "sysemu"}) {
         if (std::find(entries.begin(), entries.end(), name) != entries.end()) extra = std::string("/proc/") + name;
@@ -238,7 +238,7 @@ void Judge::hardware_tables() {
     no_giveaways("platform_devices", "/sys/devices/platform names no UML device", {"sys_platform"});
     auto dmi = t("sys_dmi");
     bool has_vendor = false;
-    for (auto line : lines_of(dmi)) {
+    for (auto line : split_lines(dmi)) {
         if (line.starts_with("sys_vendor=") && line.size() > 11 && line.find("No such file") == std::string::npos) {
             has_vendor = true;
         }
@@ -286,7 +286,7 @@ void Judge::network_device() {
         "00:0c:29, 00:50:56, 08:00:27, fe:fd:)";
     auto net = t("sys_class_net");
     std::string bad = giveaway_line(net);
-    for (auto line : lines_of(net)) {
+    for (auto line : split_lines(net)) {
         if (!line.starts_with("eth0 ")) continue;
         auto at = line.find("address=");
         std::string mac = at == std::string_view::npos ? "" : std::string(line.substr(at + 8));
@@ -296,7 +296,7 @@ void Judge::network_device() {
         if (bad.empty() && line.find("driver= ") != std::string_view::npos) bad = "no driver: " + std::string(line);
     }
     std::string eth0;
-    for (auto line : lines_of(net)) {
+    for (auto line : split_lines(net)) {
         if (line.starts_with("eth0 ")) eth0 = line;
     }
     if (bad.empty() && eth0.empty()) bad = "no eth0";
@@ -317,7 +317,7 @@ void Judge::virtualization_tools() {
         same, virt.empty() ? "no answer" : virt);
     // The flag in /proc/cpuinfo must agree with what CPUID tells systemd.
     bool flag = false;
-    for (auto line : lines_of(t("proc_cpuinfo"))) {
+    for (auto line : split_lines(t("proc_cpuinfo"))) {
         if (line.starts_with("flags") && has_word(line, "hypervisor")) flag = true;
     }
     bool virtualized = !virt.empty() && virt != "none";
@@ -346,7 +346,7 @@ void Judge::honeypot_defaults() {
     auto hostname = first_line(t("hostname"));
     bool default_name = hostname.empty() || hostname == "svr04" || hostname == "svr03" || hostname == "localhost";
     add("hostname", "the hostname is no honeypot default (svr03, svr04) and not empty", !default_name, hostname);
-    auto users = lines_of(t("passwd"));
+    auto users = split_lines(t("passwd"));
     std::string default_user;
     for (auto u : {"phil", "richard", "cowrie", "kippo"}) {
         if (std::find(users.begin(), users.end(), u) != users.end()) default_user = u;
@@ -384,10 +384,8 @@ void Judge::run() {
 }  // namespace
 
 std::string find_giveaway(std::string_view text) {
-    for (const auto& g : kGiveaways) {
-        if (find_word(text, g.word, g.whole) != std::string_view::npos) return std::string(g.word);
-    }
-    return {};
+    auto hit = first_giveaway(text);
+    return hit ? std::string(hit->word) : std::string{};
 }
 
 std::vector<CheckResult> judge_stealth(const ProbeOutput& probe, const StealthExpectations& expect) {

@@ -8,6 +8,7 @@
 #include "oyster/common/error.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
+#include "oyster/common/text_lines.h"
 #include "oyster/sandbox/guest_manager.h"
 #include "oyster/selftest/guest_shell.h"
 #include "oyster/selftest/probe_output.h"
@@ -44,23 +45,13 @@ std::string host_virtualization() {
     }
 }
 
-std::set<std::string> lines_set(const std::string& text) {
-    std::set<std::string> out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        auto nl = text.find('\n', pos);
-        auto end = nl == std::string::npos ? text.size() : nl;
-        if (end > pos) out.emplace(text.substr(pos, end - pos));
-        pos = end + 1;
-    }
-    return out;
-}
-
 // The tools in, the probe run, the tools out: the probe's output and the
 // checks about the tools themselves.
 ProbeOutput probe_guest(const Config& cfg, const GuestShell& shell, std::vector<CheckResult>& checks,
                         std::ostream& log) {
-    auto installed = lines_set(shell.run("dpkg-query -W -f='${Package}\\n'").stdout_text);
+    auto listing = shell.run("dpkg-query -W -f='${Package}\\n'").stdout_text;
+    std::set<std::string, std::less<>> installed;
+    for (auto name : split_lines(listing)) installed.emplace(name);
     std::vector<std::string> bring;
     std::vector<std::filesystem::path> files;
     auto cached = cached_selftest_packages(cfg.paths.cache_dir);

@@ -7,17 +7,13 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/process.h"
+#include "oyster/common/text_lines.h"
 
 namespace oyster {
 
 std::vector<std::string> parse_depends_closure(std::string_view apt_cache_output) {
     std::set<std::string> names;
-    std::size_t pos = 0;
-    while (pos < apt_cache_output.size()) {
-        std::size_t nl = apt_cache_output.find('\n', pos);
-        std::size_t end = nl == std::string_view::npos ? apt_cache_output.size() : nl;
-        std::string_view line = apt_cache_output.substr(pos, end - pos);
-        pos = end + 1;
+    for (auto line : split_lines(apt_cache_output)) {
         if (line.empty() || line.front() == ' ' || line.front() == '<') continue;
         if (line.find_first_of(" \t/") != std::string_view::npos) continue;
         names.emplace(line);
