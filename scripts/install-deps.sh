@@ -19,6 +19,8 @@ run_pkgs=(
 test_pkgs=(
 	libgtest-dev libgmock-dev clang clang-format clang-tidy libclang-rt-14-dev
 	openssh-client sshpass jq netcat-openbsd asciinema tshark
+	# the SMBIOS table builder is checked by a stock dmidecode (--from-dump)
+	dmidecode
 )
 pkgs=("${run_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -33,7 +33,7 @@ sh_probe dmesg 'dmesg 2>&1'
 sh_probe sys_block 'ls -1 /sys/block'
 sh_probe sys_class_net 'for n in /sys/class/net/*; do echo "$(basename "$n") driver=$(basename "$(readlink -f "$n/device/driver" 2>/dev/null)" 2>/dev/null) address=$(cat "$n/address")"; done'
 sh_probe sys_platform 'ls -1 /sys/devices/platform'
-sh_probe sys_dmi 'for f in sys_vendor product_name board_vendor bios_vendor; do echo "$f=$(cat /sys/class/dmi/id/$f 2>&1)"; done'
+sh_probe sys_dmi 'for f in sys_vendor product_name product_version board_vendor bios_vendor; do echo "$f=$(cat /sys/class/dmi/id/$f 2>/dev/null)"; done'
 sh_probe sys_clocksource 'cat /sys/devices/system/clocksource/clocksource0/available_clocksource'
 sh_probe dev 'ls -1 /dev'
 sh_probe home 'ls /home'
@@ -46,7 +46,7 @@ probe systemd_detect_virt_container systemd-detect-virt --container
 probe lscpu lscpu
 probe virt_what virt-what
 probe imvirt imvirt
-probe dmidecode dmidecode -t system
+probe dmidecode dmidecode
 probe ethtool_i ethtool -i eth0
 # Every readable file of /proc (the pid directories aside) and /sys that
 # names UML, its drivers or the host: "file:match" lines. grep -r does not

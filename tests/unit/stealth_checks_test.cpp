@@ -53,8 +53,14 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
         {"proc_modules", {"virtio_net 65536 0 - Live 0x0000000000000000", 0}},
         {"proc_entries", {"cmdline\ncpuinfo\nversion", 0}},
         {"sys_platform", {"power\nuevent\nvirtio_blk.0\nvirtio_net.0", 0}},
-        {"sys_dmi", {"sys_vendor=Dell Inc.\nproduct_name=PowerEdge R640", 0}},
-        {"dmidecode", {"System Information\n\tManufacturer: Dell Inc.", 0}},
+        {"sys_dmi",
+         {"sys_vendor=QEMU\nproduct_name=Standard PC (i440FX + PIIX, 1996)\nproduct_version=pc-i440fx-8.2\n"
+          "board_vendor=\nbios_vendor=SeaBIOS",
+          0}},
+        {"dmidecode",
+         {"# dmidecode 3.4\nGetting SMBIOS data from sysfs.\nSMBIOS 2.8 present.\n\nHandle 0x0100, DMI type 1, 27 "
+          "bytes\nSystem Information\n\tManufacturer: QEMU\n\tProduct Name: Standard PC (i440FX + PIIX, 1996)",
+          0}},
         {"sys_clocksource", {"tsc", 0}},
         {"grep_proc_sys", {"", 0}},
         {"ps_aux", {"USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND\nroot 1 ...", 0}},
@@ -88,6 +94,20 @@ TEST(StealthChecks, ADisguisedGuestPassesEveryCheck) {
     for (const auto& c : results) EXPECT_TRUE(c.pass) << c.name << ": " << c.detail;
 }
 
+// Hardware firmware on a processor that says it is virtual, and a table
+// dmidecode reads differently from sysfs, are contradictions.
+TEST(StealthChecks, FirmwareMustAgreeWithTheProcessorAndItself) {
+    auto s = disguised();
+    s["sys_dmi"] = {"sys_vendor=Dell Inc.\nproduct_name=PowerEdge R640\nbios_vendor=Dell Inc.", 0};
+    auto v = verdicts(probe_text(s));
+    EXPECT_TRUE(v["dmi"]);
+    EXPECT_FALSE(v["dmi_agrees_with_cpu"]);
+    EXPECT_FALSE(v["dmidecode"]);  // the table still says QEMU
+    s = disguised();
+    s["dmidecode"] = {"SMBIOS 2.8 present.\nSystem Information\n\tManufacturer: QEMU\n\tUUID: <OUT OF SPEC>", 0};
+    EXPECT_FALSE(verdicts(probe_text(s))["dmidecode"]);
+}
+
 // What stock UML shows (measured, see docs/stealth.md): each check that
 // looks at it must fail.
 TEST(StealthChecks, StockUmlFailsWhereItShows) {
@@ -108,12 +128,13 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
     s["proc_modules"] = {"cat: /proc/modules: No such file or directory", 1};
     s["proc_entries"] = {"cmdline\nexitcode\nversion", 0};
     s["sys_platform"] = {"power\numl-blkdev.0\numl-netdev.0", 0};
-    s["sys_dmi"] = {"sys_vendor=cat: /sys/class/dmi/id/sys_vendor: No such file or directory", 0};
+    s["sys_dmi"] = {"sys_vendor=\nproduct_name=\nproduct_version=\nboard_vendor=\nbios_vendor=", 0};
     s["dmidecode"] = {"# No SMBIOS nor DMI entry point found, sorry.", 0};
     s["sys_clocksource"] = {"timer", 0};
     s["grep_proc_sys"] = {"/proc/cmdline:ubd", 0};
     s["ps_aux"] = {"Error, do this: mount -t proc proc /proc\nUnable to get system boot time", 1};
     s["proc_stat_btime"] = {"", 1};
+    s["uptime"] = {" 12:41:07 up 2 min,  1 user,  load average: 0.52, 0.18, 0.06", 0};
     s["sys_class_net"] = {"eth0 driver=uml-netdev address=fe:fd:c0:a8:00:02", 0};
     s["ethtool_i"] = {"driver: uml-netdev", 0};
     s["systemd_detect_virt"] = {"uml", 0};
@@ -153,7 +174,9 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "users",
                              "honeypot_files",
                              "zhtrap",
-                             "cpuinfo_hypervisor"}) {
+                             "cpuinfo_hypervisor",
+                             "dmi_agrees_with_cpu",
+                             "uptime_long"}) {
         ASSERT_TRUE(v.contains(name)) << name;
         EXPECT_FALSE(v[name]) << name;
     }

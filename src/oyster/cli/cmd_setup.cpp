@@ -9,8 +9,10 @@
 
 #include "oyster/cli/commands.h"
 #include "oyster/common/paths.h"
+#include "oyster/common/persona.h"
 #include "oyster/common/process.h"
 #include "oyster/common/sha256.h"
+#include "oyster/common/unix_time.h"
 #include "oyster/sandbox/host_checks.h"
 #include "oyster/sandbox/image_spec.h"
 #include "oyster/sandbox/platform.h"
@@ -69,6 +71,14 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
         nlohmann::json spec = image_spec(cfg);
         p.hostname = spec["persona"]["hostname"].get<std::string>();
         p.image_spec_sha256 = image_spec_sha256(spec);
+        // The firmware the guest is shown follows the host's (CPUID cannot be
+        // hidden) unless the persona says otherwise; serials are derived
+        // from the installation's secret, so they are stable and its own.
+        Persona persona = load_persona(persona_path(cfg.guest.persona));
+        DmiHost dmi_host = read_dmi_host();
+        p.dmi = guest_dmi(dmi_host, persona.hardware, p.honeylog_key + "\n" + p.hostname);
+        std::cerr << fmt::format("==> guest firmware: {} {} ({})\n", p.dmi["sys_vendor"], p.dmi["product_name"],
+                                 dmi_source(dmi_host));
         std::filesystem::create_directories(cfg.paths.cache_dir);
         // Holds passwords: root-only, and gone when setup ends.
         auto spec_file = cfg.paths.cache_dir / fmt::format(".image-spec-{}.json", ::getpid());
@@ -106,6 +116,14 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
         }
         p.image_fingerprint = fingerprint_file(p.image);
         p.identity = read_guest_identity(p.image);
+        std::optional<ShownBoot> previous;
+        try {
+            previous = load_platform(cfg.paths.state_dir).shown_boot;
+        } catch (const Error&) {
+            // None yet, or from an older Oyster: a new boot moment.
+        }
+        p.shown_boot = shown_boot(persona.uptime_days, unix_now(), p.identity.kernel_version,
+                                  p.honeylog_key + "\n" + p.hostname, previous);
         // Only `oyster selftest stealth` needs them, and it may run where
         // there is no way out: fetched here, in the host's namespace.
         std::cerr << "==> packages for `oyster selftest stealth`\n";
@@ -118,6 +136,10 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
         std::cerr << fmt::format("==> ready\n    kernel {}\n    image  {}\n    sha256 {}\n    shown  Linux {} {}\n",
                                  p.kernel.string(), p.image.string(), p.image_sha256, p.identity.kernel_release,
                                  p.identity.kernel_version);
+        if (p.shown_boot.boot_time > 0) {
+            std::cerr << fmt::format("    booted {} days ago (the persona's uptime; guests show the time since)\n",
+                                     (unix_now() - p.shown_boot.boot_time) / 86400);
+        }
     });
 }
 

@@ -157,19 +157,33 @@ Persona parse_persona(std::string_view text, const std::string& source_name) {
     p.source = source_name;
     toml::table root = parse_toml(text, source_name);
     TomlReader r(source_name);
-    std::map<std::string, KeyReader> keys = {{"hostname", r.string(p.hostname, check_hostname)},
-                                             {"domain", r.string(p.domain, check_domain)},
-                                             {"timezone", r.string(p.timezone, check_timezone)},
-                                             {"motd", r.string(p.motd)},
-                                             {"packages", r.string_list(p.packages, check_package)}};
+    std::map<std::string, KeyReader> keys = {
+        {"hostname", r.string(p.hostname, check_hostname)},     {"domain", r.string(p.domain, check_domain)},
+        {"timezone", r.string(p.timezone, check_timezone)},     {"motd", r.string(p.motd)},
+        {"packages", r.string_list(p.packages, check_package)}, {"uptime_days", r.u32(p.uptime_days, 0, 3650)}};
     for (const auto& [k, v] : root) {
         std::string key(k.str());
-        if (key == "users" || key == "files") continue;
+        if (key == "users" || key == "files" || key == "hardware") continue;
         auto it = keys.find(key);
         if (it == keys.end()) r.fail(key, &v, "unknown key");
         it->second(v, key);
     }
     if (p.hostname.empty()) r.fail("hostname", nullptr, "is required");
+    std::map<std::string, KeyReader> hardware;
+    for (auto k : kDmiKeys) {
+        std::string key(k);
+        hardware[key] = [&r, &p, key](const toml::node& n, const std::string& where) {
+            std::string value;
+            if (key == "chassis_type" && n.is_integer()) {
+                value = std::to_string(n.value_exact<std::int64_t>().value_or(0));
+            } else {
+                r.string(value)(n, where);
+            }
+            if (auto problem = check_dmi_value(key, value); !problem.empty()) r.fail(where, &n, problem);
+            p.hardware[key] = value;
+        };
+    }
+    r.read_table(root, "hardware", hardware);
     std::set<std::string> names;
     std::set<std::uint32_t> uids;
     r.read_table_array(root, "users", [&](const toml::table& t, const std::string& where) {

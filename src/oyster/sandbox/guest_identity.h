@@ -1,6 +1,6 @@
 // What a guest is shown as its kernel. The image carries a real Debian
-// kernel package (the persona's `kernel_package`), so /boot, /lib/modules
-// and dpkg agree with it; image/tasks/47-kernel-identity.sh reads that
+// kernel package (a persona's linux-image-*), so /boot, /lib/modules
+// and dpkg agree with it; image/tasks/16-kernel-identity.sh reads that
 // kernel's release and version from its vmlinuz and records them, with the
 // root filesystem's UUID, in <image dir>/identity.json. The guest kernel
 // shows them in uname, /proc/version, /proc/cmdline and dmesg (kernel patch

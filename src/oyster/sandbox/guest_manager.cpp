@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "oyster/capture/capture_decoder.h"
+#include "oyster/common/paths.h"
 #include "oyster/common/process.h"
 #include "oyster/common/unix_time.h"
 #include "oyster/net/guest_firewall.h"
@@ -30,6 +31,7 @@
 #include "oyster/sandbox/image_spec.h"
 #include "oyster/sandbox/jail.h"
 #include "oyster/sandbox/mconsole.h"
+#include "oyster/sandbox/smbios_table.h"
 
 namespace oyster {
 namespace {
@@ -271,7 +273,16 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         for (const auto& note : jail_notes) log << fmt::format("guest {}: {}\n", g.id, note);
         // No TMPDIR: UML then puts its memory file in the jail's /dev/shm.
         std::vector<std::string> env;
-        if (opts.disguise) env = shown_identity_env(platform.identity);
+        if (opts.disguise) {
+            env = shown_identity_env(platform.identity);
+            // The firmware's SMBIOS table, where the guest kernel looks for
+            // it (patch 0014): in the jail, never in the guest.
+            jail.root.push_back({JailEntry::Kind::text_file, kBiosAreaFile,
+                                 smbios_bios_area(platform.dmi, host_smbios_processor(read_file("/proc/cpuinfo")),
+                                                  cfg.guest.memory_mib)});
+            env.push_back(fmt::format("UML_SMBIOS={}", kBiosAreaFile));
+            for (auto& e : shown_uptime_env(platform.shown_boot, unix_now())) env.push_back(std::move(e));
+        }
         int capture_fd = -1;
         if (cfg.capture.enabled) {
             // The guest kernel writes here directly: what it wrote is on the

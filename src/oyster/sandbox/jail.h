@@ -42,6 +42,10 @@ inline constexpr uid_t kGuestUidBase = 4057000;
 // The descriptor the guest kernel writes its capture stream to.
 inline constexpr int kCaptureFd = 3;
 
+// Where, in the jail, the guest kernel finds its firmware's SMBIOS table
+// (sandbox/smbios_table.h; the launcher adds the file).
+inline constexpr const char* kBiosAreaFile = "/bios.rom";
+
 uid_t guest_uid(std::uint32_t slot);
 
 // The restrictions for the UML process of guest `g`, and the environment

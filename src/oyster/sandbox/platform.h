@@ -12,7 +12,9 @@
 #include <string>
 
 #include "oyster/common/error.h"
+#include "oyster/sandbox/guest_dmi.h"
 #include "oyster/sandbox/guest_identity.h"
+#include "oyster/sandbox/shown_uptime.h"
 
 namespace oyster {
 
@@ -39,6 +41,12 @@ struct Platform {
     std::string image_spec_sha256;
     // The kernel the guest is shown (the image's Debian kernel package).
     GuestIdentity identity;
+    // The firmware identity the guest is shown (guest_dmi.h), decided at
+    // setup from the host and the persona's [hardware].
+    DmiStrings dmi;
+    // When the persona's machine "booted" (shown_uptime.h); kept across
+    // setups while the persona's uptime_days stays the same.
+    ShownBoot shown_boot;
 };
 
 // Reads <cache_dir>/honeylog.key, creating it (random, mode 0600) if absent.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
 #include <optional>
 
 #include "oyster/common/text_lines.h"
@@ -95,6 +96,51 @@ std::optional<GiveawayHit> first_giveaway(std::string_view text) {
 std::string giveaway_line(std::string_view text) {
     auto hit = first_giveaway(text);
     return hit ? fmt::format("'{}' in: {}", hit->word, line_at(text, hit->at)) : std::string{};
+}
+
+// The sys_dmi section's "key=value" lines; a file that could not be read
+// is an empty value.
+std::map<std::string, std::string, std::less<>> dmi_values(std::string_view section) {
+    std::map<std::string, std::string, std::less<>> out;
+    for (auto line : split_lines(section)) {
+        auto eq = line.find('=');
+        if (eq == std::string_view::npos || eq == 0) continue;
+        out[std::string(line.substr(0, eq))] = std::string(line.substr(eq + 1));
+    }
+    return out;
+}
+
+// Whether the DMI strings are a hypervisor's: the vendor prefixes
+// systemd-detect-virt matches (src/basic/virt.c), Hyper-V by its product.
+bool is_vm_firmware(const std::map<std::string, std::string, std::less<>>& dmi) {
+    static const char* const kVendors[] = {"KVM",
+                                           "OpenStack",
+                                           "KubeVirt",
+                                           "Amazon EC2",
+                                           "QEMU",
+                                           "VMware",
+                                           "VMW",
+                                           "innotek GmbH",
+                                           "VirtualBox",
+                                           "Oracle Corporation",
+                                           "Xen",
+                                           "Bochs",
+                                           "Parallels",
+                                           "BHYVE",
+                                           "Hyper-V",
+                                           "Apple Virtualization",
+                                           "Google Compute Engine"};
+    for (const char* key : {"sys_vendor", "product_name", "product_version", "board_vendor", "bios_vendor"}) {
+        auto it = dmi.find(key);
+        if (it == dmi.end()) continue;
+        for (const char* vendor : kVendors) {
+            if (it->second.starts_with(vendor)) return true;
+        }
+    }
+    auto vendor = dmi.find("sys_vendor");
+    auto product = dmi.find("product_name");
+    return vendor != dmi.end() && product != dmi.end() && vendor->second == "Microsoft Corporation" &&
+           product->second == "Virtual Machine";
 }
 
 class Judge {
@@ -236,18 +282,31 @@ void Judge::hardware_tables() {
     add("proc_entries", "no /proc entry only UML has (exitcode, mconsole, sysemu)", extra.empty() && !entries.empty(),
         extra.empty() ? (entries.empty() ? "no listing" : "none") : extra);
     no_giveaways("platform_devices", "/sys/devices/platform names no UML device", {"sys_platform"});
-    auto dmi = t("sys_dmi");
-    bool has_vendor = false;
-    for (auto line : split_lines(dmi)) {
-        if (line.starts_with("sys_vendor=") && line.size() > 11 && line.find("No such file") == std::string::npos) {
-            has_vendor = true;
+    auto dmi = dmi_values(t("sys_dmi"));
+    bool has_vendor = !dmi["sys_vendor"].empty() && !dmi["product_name"].empty();
+    add("dmi", "/sys/class/dmi/id names the system's vendor and product", has_vendor,
+        has_vendor ? dmi["sys_vendor"] + " " + dmi["product_name"] : first_line(t("sys_dmi")));
+    // The table itself, read by a stock dmidecode, says what sysfs says.
+    if (tool_ran("dmidecode", "dmidecode reads an SMBIOS table naming the same manufacturer as sysfs", "dmidecode")) {
+        auto out = t("dmidecode");
+        std::string manufacturer;
+        bool in_system = false;
+        for (auto line : split_lines(out)) {
+            if (line == "System Information")
+                in_system = true;
+            else if (in_system && line.starts_with("\tManufacturer: ")) {
+                manufacturer = std::string(line.substr(15));
+                break;
+            }
         }
-    }
-    add("dmi", "/sys/class/dmi/id names the system's vendor and product", has_vendor, first_line(dmi));
-    if (tool_ran("dmidecode", "dmidecode reads an SMBIOS table naming the system's manufacturer", "dmidecode")) {
-        bool ok = t("dmidecode").find("Manufacturer:") != std::string_view::npos;
-        add("dmidecode", "dmidecode reads an SMBIOS table naming the system's manufacturer", ok,
-            ok ? "System Information found" : first_line(t("dmidecode")));
+        bool present = out.find("SMBIOS ") != std::string_view::npos && out.find(" present.") != std::string_view::npos;
+        bool malformed = out.find("<OUT OF SPEC>") != std::string_view::npos ||
+                         out.find("Invalid entry length") != std::string_view::npos;
+        bool ok = present && !malformed && !manufacturer.empty() && manufacturer == dmi["sys_vendor"];
+        add("dmidecode", "dmidecode reads an SMBIOS table naming the same manufacturer as sysfs", ok,
+            ok ? "Manufacturer: " + manufacturer
+               : (malformed ? "malformed table"
+                            : (manufacturer.empty() ? first_line(out) : "Manufacturer: " + manufacturer)));
     }
     // Every clock source a PC (or a VM on one) offers has one of these names.
     auto clocks = first_line(t("sys_clocksource"));
@@ -278,6 +337,20 @@ void Judge::processes() {
     add("btime", "/proc/stat has the boot time", btime, first_line(t("proc_stat_btime")));
     bool up = probe_.status("uptime") == 0 && t("uptime").find(" up ") != std::string_view::npos;
     add("uptime", "uptime reports an uptime", up, first_line(t("uptime")));
+    // A server found freshly booted was started for whoever found it.
+    auto line = first_line(t("uptime"));
+    auto at = line.find(" up ");
+    std::size_t days = 0;
+    bool has_days = false;
+    if (at != std::string::npos) {
+        std::size_t i = at + 4;
+        for (; i < line.size() && line[i] >= '0' && line[i] <= '9' && days < 100000; ++i) {
+            days = days * 10 + static_cast<std::size_t>(line[i] - '0');
+        }
+        has_days = line.compare(i, 4, " day") == 0;
+    }
+    add("uptime_long", "the machine has been up for days, not freshly booted", has_days && days >= 1,
+        up ? line : "no uptime");
 }
 
 void Judge::network_device() {
@@ -324,6 +397,16 @@ void Judge::virtualization_tools() {
     add("cpuinfo_hypervisor", "the hypervisor flag in /proc/cpuinfo agrees with CPUID (systemd-detect-virt)",
         !virt.empty() && flag == virtualized,
         fmt::format("flag {}, systemd-detect-virt '{}'", flag ? "present" : "absent", virt));
+    // Firmware that says "virtual machine" on a processor that does not (or
+    // the reverse) is a contradiction no real machine shows.
+    auto dmi = dmi_values(t("sys_dmi"));
+    bool has_dmi = !dmi["sys_vendor"].empty();
+    bool vm_firmware = is_vm_firmware(dmi);
+    add("dmi_agrees_with_cpu", "the DMI vendor is a hypervisor's exactly when the processor's hypervisor flag is set",
+        !virt.empty() && has_dmi && vm_firmware == flag,
+        has_dmi ? fmt::format("DMI of {} ({}), hypervisor flag {}", vm_firmware ? "a hypervisor" : "hardware",
+                              dmi["sys_vendor"], flag ? "present" : "absent")
+                : "no DMI");
     auto container = first_line(t("systemd_detect_virt_container"));
     add("container", "systemd-detect-virt --container says 'none'", container == "none", container);
     if (tool_ran("virt_what", "virt-what reports no UML", "virt_what")) {

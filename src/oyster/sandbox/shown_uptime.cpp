@@ -1,0 +1,59 @@
+#include "oyster/sandbox/shown_uptime.h"
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "oyster/common/sha256.h"
+
+namespace oyster {
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+
+// The unix time of "(YYYY-MM-DD)" at the end of a Debian kernel version, or 0.
+std::int64_t kernel_build_date(std::string_view version) {
+    if (version.size() < 12 || version.back() != ')') return 0;
+    std::string_view d = version.substr(version.size() - 11, 10);
+    if (version[version.size() - 12] != '(' || d[4] != '-' || d[7] != '-') return 0;
+    int parts[3] = {0, 0, 0};
+    std::size_t lens[3] = {4, 2, 2}, at = 0;
+    for (int i = 0; i < 3; ++i) {
+        for (std::size_t k = 0; k < lens[i]; ++k, ++at) {
+            char c = d[at];
+            if (c < '0' || c > '9') return 0;
+            parts[i] = parts[i] * 10 + (c - '0');
+        }
+        ++at;  // '-'
+    }
+    std::tm tm{};
+    tm.tm_year = parts[0] - 1900;
+    tm.tm_mon = parts[1] - 1;
+    tm.tm_mday = parts[2];
+    return static_cast<std::int64_t>(::timegm(&tm));
+}
+
+}  // namespace
+
+ShownBoot shown_boot(std::uint32_t uptime_days, std::int64_t now, std::string_view kernel_version,
+                     std::string_view seed, const std::optional<ShownBoot>& previous) {
+    if (uptime_days == 0) return {};
+    if (previous && previous->uptime_days == uptime_days && previous->boot_time > 0) return *previous;
+    // Hours and minutes of their own, so that no two installations boot
+    // on the same round figure.
+    auto jitter = static_cast<std::int64_t>(
+        std::stoull(sha256_text(fmt::format("oyster-boot\n{}", seed)).substr(0, 8), nullptr, 16) %
+        static_cast<std::uint64_t>(kDay));
+    std::int64_t boot = now - static_cast<std::int64_t>(uptime_days) * kDay - jitter;
+    if (std::int64_t built = kernel_build_date(kernel_version); built > 0 && boot < built + kDay) {
+        boot = std::min(now, built + kDay + jitter);
+    }
+    return {boot, uptime_days};
+}
+
+std::vector<std::string> shown_uptime_env(const ShownBoot& boot, std::int64_t now) {
+    if (boot.boot_time <= 0 || now <= boot.boot_time) return {};
+    return {fmt::format("UML_SHOWN_UPTIME={}", now - boot.boot_time)};
+}
+
+}  // namespace oyster

@@ -1,0 +1,36 @@
+// The uptime a guest shows. Every intrusion gets a freshly booted guest;
+// a server that is always up for two minutes is one that was started for
+// whoever looks. So the persona's machine has a boot moment of its own,
+// `uptime_days` before the platform was first set up, and each guest shows
+// the time since then as its uptime (kernel patch 0015: the boot and
+// monotonic clocks start that far along, so uptime, /proc/stat's btime and
+// ps's start times agree). An intruder who comes back a week later finds
+// it a week older.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace oyster {
+
+struct ShownBoot {
+    std::int64_t boot_time = 0;     // unix seconds; 0: the guest's own uptime
+    std::uint32_t uptime_days = 0;  // the persona's setting it was made from
+};
+
+// The boot moment for a persona asking `uptime_days`: `previous` as it is
+// when made from the same setting, else `now` less the days and a part of a
+// day derived from `seed`. Never earlier than a day after the date the
+// shown kernel was built (the "(YYYY-MM-DD)" ending `kernel_version`): a
+// machine cannot have booted a kernel before it existed.
+ShownBoot shown_boot(std::uint32_t uptime_days, std::int64_t now, std::string_view kernel_version,
+                     std::string_view seed, const std::optional<ShownBoot>& previous);
+
+// "UML_SHOWN_UPTIME=<seconds>" for a guest starting at `now`; none when
+// `boot.boot_time` is 0.
+std::vector<std::string> shown_uptime_env(const ShownBoot& boot, std::int64_t now);
+
+}  // namespace oyster

@@ -1,0 +1,47 @@
+#include "oyster/sandbox/shown_uptime.h"
+
+#include <gtest/gtest.h>
+
+namespace oyster {
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+// 2026-11-27T00:00:00Z
+constexpr std::int64_t kNow = 1795737600;
+constexpr const char* kVersion = "#1 SMP PREEMPT_DYNAMIC Debian 6.1.176-1 (2026-07-02)";
+
+TEST(ShownUptime, ZeroDaysShowsTheGuestsOwn) {
+    auto boot = shown_boot(0, kNow, kVersion, "seed", std::nullopt);
+    EXPECT_EQ(boot.boot_time, 0);
+    EXPECT_TRUE(shown_uptime_env(boot, kNow + 100).empty());
+}
+
+TEST(ShownUptime, BootsThatManyDaysAgoPlusPartOfADay) {
+    auto boot = shown_boot(41, kNow, kVersion, "seed", std::nullopt);
+    EXPECT_LE(boot.boot_time, kNow - 41 * kDay);
+    EXPECT_GT(boot.boot_time, kNow - 42 * kDay);
+    EXPECT_EQ(boot.uptime_days, 41U);
+    // Another installation boots at another hour.
+    EXPECT_NE(shown_boot(41, kNow, kVersion, "other", std::nullopt).boot_time, boot.boot_time);
+    auto env = shown_uptime_env(boot, kNow + 7 * kDay);
+    ASSERT_EQ(env.size(), 1U);
+    EXPECT_EQ(env[0], "UML_SHOWN_UPTIME=" + std::to_string(kNow + 7 * kDay - boot.boot_time));
+}
+
+TEST(ShownUptime, KeptAcrossSetupsWhileTheSettingStays) {
+    ShownBoot earlier{kNow - 60 * kDay, 41};
+    EXPECT_EQ(shown_boot(41, kNow, kVersion, "seed", earlier).boot_time, earlier.boot_time);
+    EXPECT_NE(shown_boot(10, kNow, kVersion, "seed", earlier).boot_time, earlier.boot_time);
+}
+
+TEST(ShownUptime, NeverBeforeTheKernelWasBuilt) {
+    // 2026-07-02 is 148 days before kNow: 400 days would predate it.
+    auto boot = shown_boot(400, kNow, kVersion, "seed", std::nullopt);
+    EXPECT_GE(boot.boot_time, 1782950400 + kDay);  // 2026-07-02 + 1 day
+    EXPECT_LT(boot.boot_time, kNow);
+    // A version without a date is not clamped.
+    EXPECT_LT(shown_boot(400, kNow, "#1 SMP", "seed", std::nullopt).boot_time, kNow - 400 * kDay);
+}
+
+}  // namespace
+}  // namespace oyster
