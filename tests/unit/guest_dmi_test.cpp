@@ -73,8 +73,10 @@ TEST(GuestDmi, HostileHostStringsAreCleaned) {
     DmiHost host;
     host.sysfs = {{"sys_vendor", std::string("Ev\x01il\xff", 6)},
                   {"product_name", std::string(200, 'x')},
-                  {"chassis_type", "99"}};
+                  {"chassis_type", "99"},
+                  {"bios_date", "2021-10-17"}};
     auto dmi = guest_dmi(host, {}, "s");
+    EXPECT_EQ(dmi["bios_date"], "");
     EXPECT_EQ(dmi["sys_vendor"], "Ev?il?");
     EXPECT_EQ(dmi["product_name"].size(), 64U);
     EXPECT_EQ(dmi["chassis_type"], "1");

@@ -77,8 +77,9 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
         Persona persona = load_persona(persona_path(cfg.guest.persona));
         DmiHost dmi_host = read_dmi_host();
         p.dmi = guest_dmi(dmi_host, persona.hardware, p.honeylog_key + "\n" + p.hostname);
-        std::cerr << fmt::format("==> guest firmware: {} {} ({})\n", p.dmi["sys_vendor"], p.dmi["product_name"],
-                                 dmi_source(dmi_host));
+        std::cerr << fmt::format(
+            "==> guest firmware: {} {}, {}{}\n", p.dmi["sys_vendor"], p.dmi["product_name"], dmi_source(dmi_host),
+            persona.hardware.empty() ? "" : fmt::format("; {} string(s) from the persona", persona.hardware.size()));
         std::filesystem::create_directories(cfg.paths.cache_dir);
         // Holds passwords: root-only, and gone when setup ends.
         auto spec_file = cfg.paths.cache_dir / fmt::format(".image-spec-{}.json", ::getpid());

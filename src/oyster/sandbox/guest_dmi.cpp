@@ -3,7 +3,6 @@
 #include <cpuid.h>
 
 #include <fstream>
-#include <set>
 
 #include <fmt/format.h>
 
@@ -158,9 +157,9 @@ std::string derived_bytes(std::string_view seed, std::string_view purpose, std::
 }
 
 // A serial number of the same shape as `sample`: each digit and letter
-// replaced by one of its class, the rest kept. Placeholders ("None", "To be
-// filled by O.E.M.", "0123456789" is not one: it has the digits of a real
-// BIOS's) stay: a value without a digit, or with a space, is no serial.
+// replaced by one of its class, the rest kept. A value without a digit, or
+// with a space, is a placeholder ("None", "To be filled by O.E.M.") and
+// stays as it is.
 std::string reshaped_serial(std::string_view sample, std::string_view seed, std::string_view key) {
     bool has_digit = sample.find_first_of("0123456789") != std::string_view::npos;
     if (!has_digit || sample.find(' ') != std::string_view::npos) return std::string(sample);
@@ -239,12 +238,13 @@ DmiHost read_dmi_host(const std::filesystem::path& dmi_dir) {
 }
 
 std::string dmi_source(const DmiHost& host) {
-    if (host.sysfs.contains("sys_vendor")) return "the host's own DMI";
+    if (host.sysfs.contains("sys_vendor")) return "as the host's own firmware";
     const Profile& p = profile_for(host.hypervisor);
-    if (p.signature.empty())
-        return host.hypervisor.empty() ? "a rack server's (no hypervisor, no host DMI)"
-                                       : "a rack server's (unknown hypervisor)";
-    return fmt::format("{}'s (the hypervisor CPUID names)", p.name);
+    if (p.signature.empty()) {
+        return host.hypervisor.empty() ? "as a rack server's firmware (no hypervisor, no host DMI)"
+                                       : "as a rack server's firmware (a hypervisor Oyster does not know)";
+    }
+    return fmt::format("as {}'s firmware (the hypervisor CPUID names)", p.name);
 }
 
 DmiStrings guest_dmi(const DmiHost& host, const DmiStrings& overrides, std::string_view seed) {
@@ -267,12 +267,16 @@ DmiStrings guest_dmi(const DmiHost& host, const DmiStrings& overrides, std::stri
         dmi["product_serial"] = vmware_serial(dmi["product_uuid"]);
     }
     for (auto& [key, value] : dmi) {
-        // The host's own strings may be anything its firmware wrote.
-        if (!overrides.contains(key) && !check_dmi_value(key, value).empty() && key != "product_uuid" &&
-            key != "chassis_type" && key != "bios_date") {
-            std::string clean;
-            for (char c : value.substr(0, 64)) clean += (c >= 0x20 && c <= 0x7e) ? c : '?';
-            value = clean;
+        // The host's own strings may be anything its firmware wrote: they
+        // are made to fit, never a reason for setup to fail.
+        if (!overrides.contains(key) && !check_dmi_value(key, value).empty()) {
+            if (key == "bios_date") {
+                value.clear();
+            } else if (key != "product_uuid" && key != "chassis_type") {
+                std::string clean;
+                for (char c : value.substr(0, 64)) clean += (c >= 0x20 && c <= 0x7e) ? c : '?';
+                value = clean;
+            }
         }
         if (auto problem = check_dmi_value(key, value); !problem.empty()) {
             throw Error(fmt::format("DMI {}: {}", key, problem));

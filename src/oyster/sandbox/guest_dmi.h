@@ -42,8 +42,8 @@ DmiHost read_dmi_host(const std::filesystem::path& dmi_dir = "/sys/class/dmi/id"
 // The hypervisor's signature from CPUID, or "" when there is none.
 std::string cpuid_hypervisor_signature();
 
-// Why the defaults are what they are, for setup's report: "the host's own
-// DMI", "bhyve's (CPUID)", ...
+// Where the defaults come from, for setup's report: "as the host's own
+// firmware", "as bhyve's firmware (the hypervisor CPUID names)", ...
 std::string dmi_source(const DmiHost& host);
 
 // The identity: defaults from `host`, then `overrides` (a persona's

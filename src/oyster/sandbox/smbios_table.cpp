@@ -142,10 +142,9 @@ std::string smbios_bios_area(const DmiStrings& dmi, const SmbiosProcessor& cpu, 
     system.str(at(dmi, "product_family"));
     table.push_back(std::move(system));
 
-    std::uint16_t chassis_handle = 0;
     bool has_board = !at(dmi, "board_vendor").empty() || !at(dmi, "board_name").empty();
     std::uint16_t board_handle = has_board ? handle++ : 0;
-    chassis_handle = handle++;
+    std::uint16_t chassis_handle = handle++;
     if (has_board) {
         Structure board(2, board_handle);
         board.str(at(dmi, "board_vendor"));
