@@ -83,6 +83,7 @@ tidy: build
 bench: setup
 	bench/boot/run.sh $(OYSTER)
 	bench/sensor/run.sh $(OYSTER)
+	bench/store/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

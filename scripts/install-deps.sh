@@ -13,6 +13,8 @@ run_pkgs=(
 	linux-source-6.12 bc flex bison xz-utils debootstrap e2fsprogs fdisk jq libpam0g-dev
 	# host networking
 	iproute2 nftables libnftables-dev libpcap-dev libseccomp-dev
+	# the analyst's store
+	libsqlite3-dev sqlite3
 	# `oyster selftest stealth`: root's shell in a guest, the stock sshd it unpacks
 	openssh-client sshpass libwrap0
 )

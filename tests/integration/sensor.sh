@@ -253,6 +253,22 @@ kill -0 $SENSOR_PID 2>/dev/null && fail "the sensor did not stop within 120 s of
 ip netns exec "$NS_SENSOR" nft list table inet oyster >/dev/null 2>&1 && fail "table left after the sensor stopped"
 ip netns exec "$NS_SENSOR" ip rule show | matches fwmark && fail "portal routing rule left behind"
 
+# --- the analyst's store, fed by the sensor itself: every logged event
+# once, across the kill -9 above, with the logins and intrusions in their
+# tables; a sync afterwards has nothing left to add.
+DB="$STATE_DIR/store.sqlite"
+[ -f "$DB" ] || fail "the sensor kept no store"
+n_log=$(wc -l < "$EVENTS")
+n_db=$(sqlite3 "$DB" "SELECT COUNT(*) FROM events")
+[ "$n_db" = "$n_log" ] || fail "the store holds $n_db events, the log $n_log"
+[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM credentials WHERE source_ip = '$A11' AND password = 'anything-now' AND success = 1")" = 1 ] ||
+	fail "the store lacks A11's admitted login"
+[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM intrusions WHERE source_ip = '$A10' AND closed IS NOT NULL")" -ge 1 ] ||
+	fail "the store lacks A10's closed intrusion"
+sensor_oyster store sync --json > "$WORK/sync.json" || fail "oyster store sync failed"
+jq -e '.added == 0 and .skipped == 0' "$WORK/sync.json" >/dev/null || fail "sync after the sensor: $(cat "$WORK/sync.json")"
+log "store: $n_db events, $(sqlite3 "$DB" "SELECT COUNT(*) FROM credentials") credentials, $(sqlite3 "$DB" "SELECT COUNT(*) FROM commands") commands"
+
 # --- the pcap of A10's intrusion: the SSH handshake and the HTTP download.
 pcaps=$(jq -r '.pcap_files[]' "$STATE_DIR/guests/$g10/intrusion.json")
 [ "$(echo "$pcaps" | wc -l)" -ge 2 ] || fail "the pcap was not rotated at 1 MiB: $pcaps"

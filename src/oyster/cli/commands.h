@@ -23,6 +23,7 @@ void register_capture(CLI::App& app, const ConfigLoader& load);
 void register_run(CLI::App& app, const ConfigLoader& load);
 void register_intrusion(CLI::App& app, const ConfigLoader& load);
 void register_selftest(CLI::App& app, const ConfigLoader& load);
+void register_store(CLI::App& app, const ConfigLoader& load);
 
 // Unix seconds as "2026-11-26T21:30:00Z"; "-" for 0.
 std::string format_time(std::int64_t t);

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     oyster::cli::register_run(app, load);
     oyster::cli::register_intrusion(app, load);
     oyster::cli::register_selftest(app, load);
+    oyster::cli::register_store(app, load);
 
     try {
         app.parse(argc, argv);

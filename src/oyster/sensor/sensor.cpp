@@ -31,6 +31,8 @@
 #include "oyster/sensor/event_log.h"
 #include "oyster/sensor/intrusion.h"
 #include "oyster/sensor/portal.h"
+#include "oyster/store/store_feeder.h"
+#include "oyster/store/store_paths.h"
 
 namespace oyster::sensor {
 namespace {
@@ -75,7 +77,9 @@ public:
         : cfg_(cfg),
           platform_(platform),
           log_(log),
-          events_(cfg.paths.state_dir / "sensor" / "events.jsonl"),
+          events_(store::sensor_events_file(cfg.paths.state_dir)),
+          feeder_(store::store_file(cfg.paths.state_dir), events_.path(),
+                  [&log](const std::string& line) { log.line(line); }),
           portal_(cfg.sensor, *this) {}
 
     int run();
@@ -131,6 +135,8 @@ private:
     const Platform& platform_;
     DaemonLog& log_;
     EventLog events_;
+    // After events_: stopped (with a last sync) before the log closes.
+    store::StoreFeeder feeder_;
     std::map<std::uint64_t, Slot> slots_;
     std::map<std::string, std::uint64_t> by_source_;
     std::map<std::string, unsigned> conns_per_source_;

@@ -1,0 +1,46 @@
+// `oyster store sync`: brings the analyst's store (store/event_store.h) up
+// to date with the sensor's event log.
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "oyster/cli/commands.h"
+#include "oyster/store/event_store.h"
+#include "oyster/store/store_paths.h"
+
+namespace oyster::cli {
+
+void register_store(CLI::App& app, const ConfigLoader& load) {
+    auto* store = app.add_subcommand("store", "The analyst's event store (SQLite, <state_dir>/store.sqlite)");
+    store->require_subcommand(1);
+    auto* sync = store->add_subcommand(
+        "sync", "Add the sensor's events logged since the last sync to the store (safe to run while it runs)");
+    auto json = std::make_shared<bool>(false);
+    sync->add_flag("--json", *json, "Print what was added as a JSON object");
+    sync->callback([=]() {
+        Config cfg = load();
+        store::EventStore db(store::store_file(cfg.paths.state_dir));
+        auto r = db.ingest_jsonl(store::sensor_events_file(cfg.paths.state_dir));
+        nlohmann::json out = {{"store", store::store_file(cfg.paths.state_dir).string()},
+                              {"added", r.events},
+                              {"skipped", r.skipped},
+                              {"bytes", r.bytes},
+                              {"events", db.count("events")},
+                              {"intrusions", db.count("intrusions")},
+                              {"credentials", db.count("credentials")},
+                              {"commands", db.count("commands")}};
+        if (*json) {
+            std::cout << out.dump(2) << "\n";
+            return;
+        }
+        std::cout << fmt::format(
+            "added {} events ({} lines skipped, {} bytes read); the store holds {} events, {} intrusions, {} "
+            "credentials, {} commands\n",
+            r.events, r.skipped, r.bytes, out["events"].get<std::uint64_t>(), out["intrusions"].get<std::uint64_t>(),
+            out["credentials"].get<std::uint64_t>(), out["commands"].get<std::uint64_t>());
+    });
+}
+
+}  // namespace oyster::cli

