@@ -87,6 +87,12 @@ world_down() {
 	exit $rc
 }
 trap world_down EXIT
+# A test stopped by a signal (ctest interrupted, a CI job cancelled) cleans
+# up too: bash runs the EXIT trap only when it exits, not when a signal it
+# does not handle kills it.
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
 
 world_up() {
 	[ "$(id -u)" = 0 ] || fail "integration tests need root"

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <mutex>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -122,6 +124,28 @@ TEST_F(EventStoreTest, AMissingLogAddsNothing) {
     EventStore store(dir / "store.sqlite");
     auto r = store.ingest_jsonl(dir / "none.jsonl");
     EXPECT_EQ(r.events + r.skipped + r.bytes, 0U);
+}
+
+// The sensor's feeder and `oyster store sync` may open a new store at once.
+TEST_F(EventStoreTest, TwoProcessesCreatingTheStoreAtOnceBothSucceed) {
+    for (int round = 0; round < 20; ++round) {
+        auto file = dir / fmt::format("race-{}.sqlite", round);
+        std::string errors;
+        std::mutex mu;
+        auto open = [&] {
+            try {
+                EventStore store(file);
+            } catch (const std::exception& e) {
+                std::lock_guard lock(mu);
+                errors += e.what();
+            }
+        };
+        std::thread a(open), b(open);
+        a.join();
+        b.join();
+        EXPECT_EQ(errors, "");
+        EXPECT_EQ(SqliteDb(file).query_int("PRAGMA user_version"), store_schema_version());
+    }
 }
 
 TEST_F(EventStoreTest, MigratesAnEmptyDatabaseAndRefusesANewerOne) {

@@ -85,16 +85,20 @@ int store_schema_version() {
 }
 
 void migrate_store(SqliteDb& db) {
-    auto at = db.query_int("PRAGMA user_version");
-    if (at > store_schema_version()) {
-        throw Error(
-            fmt::format("{}: the store is at schema version {}, newer than this Oyster's {}: use a newer oyster",
-                        db.file().string(), at, store_schema_version()));
-    }
-    for (auto v = at; v < store_schema_version(); ++v) {
+    // The version is read under the write lock: two processes opening a new
+    // store at once (the sensor and `oyster store sync`) must not both run
+    // the same migration.
+    for (;;) {
         Transaction t(db);
-        db.exec(kMigrations[static_cast<std::size_t>(v)]);
-        db.exec(fmt::format("PRAGMA user_version = {}", v + 1));
+        auto at = db.query_int("PRAGMA user_version");
+        if (at > store_schema_version()) {
+            throw Error(
+                fmt::format("{}: the store is at schema version {}, newer than this Oyster's {}: use a newer oyster",
+                            db.file().string(), at, store_schema_version()));
+        }
+        if (at == store_schema_version()) return;  // nothing written: the rollback is free
+        db.exec(kMigrations[static_cast<std::size_t>(at)]);
+        db.exec(fmt::format("PRAGMA user_version = {}", at + 1));
         t.commit();
     }
 }
