@@ -1,5 +1,8 @@
 #include "oyster/store/sqlite_db.h"
 
+#include <chrono>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
@@ -17,7 +20,20 @@ SqliteDb::SqliteDb(const std::filesystem::path& file) : file_(file) {
     }
     // A second process (the CLI while the sensor writes) waits, not fails.
     sqlite3_busy_timeout(db_, 5000);
-    exec("PRAGMA journal_mode=WAL");
+    // Switching a new database to WAL needs it to itself, and SQLite answers
+    // SQLITE_BUSY at once rather than wait (another process may be
+    // creating the same store): retry for as long as the busy timeout.
+    for (int tries = 0;; ++tries) {
+        int wal = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+        if (wal == SQLITE_OK) break;
+        if ((wal != SQLITE_BUSY && wal != SQLITE_LOCKED) || tries >= 500) {
+            std::string why = sqlite3_errmsg(db_);
+            sqlite3_close(db_);
+            db_ = nullptr;
+            throw Error(fmt::format("{}: cannot switch the store to WAL mode: {}", file.string(), why));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     exec("PRAGMA synchronous=NORMAL");
     exec("PRAGMA foreign_keys=ON");
 }
