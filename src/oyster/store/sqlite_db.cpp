@@ -34,8 +34,15 @@ SqliteDb::SqliteDb(const std::filesystem::path& file) : file_(file) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    exec("PRAGMA synchronous=NORMAL");
-    exec("PRAGMA foreign_keys=ON");
+    try {
+        exec("PRAGMA synchronous=NORMAL");
+        exec("PRAGMA foreign_keys=ON");
+    } catch (...) {
+        // No destructor runs for a constructor that throws.
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw;
+    }
 }
 
 SqliteDb::~SqliteDb() {
