@@ -68,13 +68,13 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
         // Made before the image: the guest's helpers are built with it.
         p.honeylog_key = ensure_honeylog_key(cfg.paths.cache_dir);
         // The persona is read (and its errors shown) before any long build.
-        nlohmann::json spec = image_spec(cfg);
-        p.hostname = spec["persona"]["hostname"].get<std::string>();
+        Persona persona = load_persona(persona_path(cfg.guest.persona));
+        nlohmann::json spec = image_spec(cfg, persona);
+        p.hostname = persona.hostname;
         p.image_spec_sha256 = image_spec_sha256(spec);
         // The firmware the guest is shown follows the host's (CPUID cannot be
         // hidden) unless the persona says otherwise; serials are derived
         // from the installation's secret, so they are stable and its own.
-        Persona persona = load_persona(persona_path(cfg.guest.persona));
         DmiHost dmi_host = read_dmi_host();
         p.dmi = guest_dmi(dmi_host, persona.hardware, p.honeylog_key + "\n" + p.hostname);
         std::cerr << fmt::format(

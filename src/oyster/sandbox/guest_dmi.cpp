@@ -12,9 +12,12 @@
 namespace oyster {
 namespace {
 
-// What each hypervisor's own firmware writes (as of its 2024 releases). The
-// serial numbers are format samples: guest_dmi replaces their digits and
-// letters.
+// Modelled on what each hypervisor's firmware writes; representative values,
+// not pinned to one release (bhyve's older releases, for one, write BIOS
+// "1.00" of 03/14/2014 and a blank manufacturer). What matters is that the
+// vendor strings are the ones detection tools match, so they agree with
+// CPUID. The serial numbers are format samples: guest_dmi replaces their
+// digits and letters.
 struct Profile {
     std::string_view signature;  // CPUID's, or "" for bare metal
     std::string_view name;

@@ -9,7 +9,10 @@
 namespace oyster {
 
 nlohmann::json image_spec(const Config& cfg) {
-    Persona persona = load_persona(persona_path(cfg.guest.persona));
+    return image_spec(cfg, load_persona(persona_path(cfg.guest.persona)));
+}
+
+nlohmann::json image_spec(const Config& cfg, Persona persona) {
     // Every guest is shown the release of a Debian kernel on its disk
     // (sandbox/guest_identity.h): a persona that names none gets Debian's own.
     bool has_kernel = std::any_of(persona.packages.begin(), persona.packages.end(),

@@ -18,6 +18,9 @@ inline constexpr const char* kDefaultKernelPackage = "linux-image-amd64";
 
 // Loads the configured persona; throws ConfigError naming its file.
 nlohmann::json image_spec(const Config& cfg);
+// The same, for a persona already loaded (setup also needs its hardware
+// and uptime, which are not part of the image).
+nlohmann::json image_spec(const Config& cfg, Persona persona);
 
 std::string image_spec_sha256(const nlohmann::json& spec);
 

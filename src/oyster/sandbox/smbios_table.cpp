@@ -10,6 +10,11 @@
 #include "oyster/common/text_lines.h"
 
 namespace oyster {
+
+// The DMI scanner looks for the anchor at 16-byte steps of the BIOS area.
+static_assert((kSmbiosEntryPoint - kBiosAreaStart) % 16 == 0);
+static_assert(kSmbiosEntryPoint >= kBiosAreaStart && kSmbiosEntryPoint - kBiosAreaStart < kBiosAreaSize);
+
 namespace {
 
 // One structure: the formatted area, then its strings, each NUL-ended, then

@@ -15,10 +15,10 @@ StoreFeeder::StoreFeeder(std::filesystem::path store_file, std::filesystem::path
       interval_(interval),
       thread_([this](const std::stop_token& stop) { run(stop); }) {}
 
-StoreFeeder::~StoreFeeder() {
-    thread_.request_stop();
-    wake_.notify_all();
-}
+// thread_'s destructor requests the stop, which ends the wait at once
+// (condition_variable_any waits on the stop token), and joins after the
+// last sync.
+StoreFeeder::~StoreFeeder() = default;
 
 void StoreFeeder::run(const std::stop_token& stop) {
     std::unique_ptr<EventStore> store;
