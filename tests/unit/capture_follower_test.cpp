@@ -40,18 +40,30 @@ TEST_F(CaptureFollowerTest, ReportsOnlyWhatComesAfterItStarts) {
     EXPECT_TRUE(got.empty());
 
     b.exec("/usr/bin/wget", {"wget", "http://198.51.100.80/x"}, 1000, 0);
-    b.record(OYSTER_CAP_FORK, 0, std::string(16, '\0'));
+    // A process fork is reported (the store follows the process tree); a
+    // thread's creation is not.
+    auto fork = [&](std::uint64_t flags, std::uint32_t child) {
+        oyster_cap_fork rec{};
+        rec.clone_flags = flags;
+        rec.child_pid = child;
+        rec.child_tgid = flags & 0x00010000U ? 100 : child;
+        b.record(OYSTER_CAP_FORK, 0, std::string(reinterpret_cast<const char*>(&rec), sizeof rec));
+    };
+    fork(0x00010000U, 101);  // CLONE_THREAD
+    fork(0, 102);
     b.tty(OYSTER_CAP_TTY_IN, "ls\r");
     // Arrives a byte at a time: nothing is reported twice or torn.
     for (std::size_t i = boot_end; i < b.bytes.size(); ++i) {
         append(b.bytes, i, i + 1);
         f.poll();
     }
-    ASSERT_EQ(got.size(), 1u) << nlohmann::json(got).dump();
+    ASSERT_EQ(got.size(), 2u) << nlohmann::json(got).dump();
     EXPECT_EQ(got[0]["type"], "capture");
     EXPECT_EQ(got[0]["event"]["type"], "exec");
     EXPECT_EQ(got[0]["event"]["argv"], nlohmann::json({"wget", "http://198.51.100.80/x"}));
-    EXPECT_EQ(f.reported(), 1u);
+    EXPECT_EQ(got[1]["event"]["type"], "fork");
+    EXPECT_EQ(got[1]["event"]["child_tgid"], 102);
+    EXPECT_EQ(f.reported(), 2u);
 }
 
 TEST_F(CaptureFollowerTest, SkipsABootLargerThanOneRead) {

@@ -8,6 +8,7 @@
 
 #include "capture_stream_builder.h"
 #include "oyster/capture/capture_decoder.h"
+#include "oyster/capture/tty_replay.h"
 #include "oyster/capture/capture_records.h"
 #include "oyster/capture/socket_address.h"
 #include "temp_dir.h"
@@ -192,6 +193,11 @@ TEST_F(DecoderTest, WritesEventsReplaysAndContent) {
     EXPECT_EQ(header["version"], 2);
     EXPECT_NE(cast.find(R"("i","ls\r"])"), std::string::npos) << cast;
     EXPECT_NE(cast.find(R"("o","ls\r\nfile\r\n"])"), std::string::npos) << cast;
+    // The index names the replay by the record that opened the terminal,
+    // the seq the live tty_open event carries.
+    ASSERT_EQ(events[5]["type"], "tty_open");
+    EXPECT_EQ(find_tty_recording(dir / "out", events[5]["seq"].get<std::uint64_t>()),
+              dir / "out" / "tty" / "pts-0-1.cast");
 
     // Cowrie's playlog format: 24-byte "<iLiiLL" headers: open, in, out, close.
     std::string log = read(dir / "out" / "tty" / "pts-0-1.ttylog");

@@ -159,6 +159,7 @@ CaptureDecoder::CaptureDecoder(std::filesystem::path out_dir) : out_(std::move(o
     std::filesystem::create_directories(out_ / "tty");
     std::filesystem::create_directories(out_ / "files");
     events_.open(out_ / "events.jsonl", std::ios::app);
+    tty_index_.open(out_ / "tty" / "sessions.jsonl", std::ios::app);
     if (!events_) throw Error("cannot write " + (out_ / "events.jsonl").string());
 }
 
@@ -296,7 +297,7 @@ void CaptureDecoder::on_header(const StreamHeader& h) {
                  {"exec_content_limit", h.exec_content_limit}});
 }
 
-CaptureDecoder::TtySession& CaptureDecoder::session_for(std::uint32_t tty, std::uint64_t time_ns) {
+CaptureDecoder::TtySession& CaptureDecoder::session_for(std::uint32_t tty, std::uint64_t seq, std::uint64_t time_ns) {
     auto& slot = sessions_[tty];
     if (!slot) {
         auto s = std::make_unique<TtySession>();
@@ -316,6 +317,10 @@ CaptureDecoder::TtySession& CaptureDecoder::session_for(std::uint32_t tty, std::
                                  {"title", fmt::format("{} session {}", tty_name(tty), n)}};
         s->cast << dump(header) << "\n";
         s->ttylog_record(1, 0, time_ns, nullptr, 0);
+        // The live events name a session by its tty_open record's seq (the
+        // sensor reports it); this is how the store finds its replay.
+        tty_index_ << dump({{"name", s->name}, {"tty", tty_name(tty)}, {"seq", seq}, {"time_ns", time_ns}}) << "\n";
+        tty_index_.flush();
         ++stats_.tty_sessions;
         slot = std::move(s);
     }
@@ -405,7 +410,7 @@ void CaptureDecoder::on_record(const Record& r) {
         switch (t->kind) {
             case TtyKind::open:
                 close_session(t->tty, r.actor.time_ns);
-                session_for(t->tty, r.actor.time_ns);
+                session_for(t->tty, r.actor.seq, r.actor.time_ns);
                 break;
             case TtyKind::close:
                 close_session(t->tty, r.actor.time_ns);
@@ -413,7 +418,7 @@ void CaptureDecoder::on_record(const Record& r) {
             case TtyKind::input:
             case TtyKind::output: {
                 bool input = t->kind == TtyKind::input;
-                TtySession& s = session_for(t->tty, r.actor.time_ns);
+                TtySession& s = session_for(t->tty, r.actor.seq, r.actor.time_ns);
                 s.cast_event(r.actor.time_ns, input, t->data);
                 s.ttylog_record(3, input ? 1 : 2, r.actor.time_ns, t->data.data(),
                                 static_cast<std::uint32_t>(t->data.size()));

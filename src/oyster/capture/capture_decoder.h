@@ -55,12 +55,13 @@ private:
     struct PendingContent;
 
     void write_event(const nlohmann::json& e);
-    TtySession& session_for(std::uint32_t tty, std::uint64_t time_ns);
+    TtySession& session_for(std::uint32_t tty, std::uint64_t seq, std::uint64_t time_ns);
     void close_session(std::uint32_t tty, std::uint64_t time_ns);
     void on_content(const Record& r, const ExecContentRecord& c);
 
     std::filesystem::path out_;
     std::ofstream events_;
+    std::ofstream tty_index_;  // tty/sessions.jsonl: which record opened which replay
     DecodeStats stats_;
     std::optional<std::uint64_t> next_seq_;
     std::map<std::uint32_t, std::unique_ptr<TtySession>> sessions_;

@@ -12,6 +12,12 @@
 
 namespace oyster::cli {
 
+std::unique_ptr<store::EventStore> open_synced_store(const Config& cfg) {
+    auto db = std::make_unique<store::EventStore>(store::store_file(cfg.paths.state_dir));
+    db->ingest_jsonl(store::sensor_events_file(cfg.paths.state_dir));
+    return db;
+}
+
 void register_store(CLI::App& app, const ConfigLoader& load) {
     auto* store = app.add_subcommand("store", "The analyst's event store (SQLite, <state_dir>/store.sqlite)");
     store->require_subcommand(1);
@@ -30,16 +36,18 @@ void register_store(CLI::App& app, const ConfigLoader& load) {
                               {"events", db.count("events")},
                               {"intrusions", db.count("intrusions")},
                               {"credentials", db.count("credentials")},
-                              {"commands", db.count("commands")}};
+                              {"commands", db.count("commands")},
+                              {"sessions", db.count("sessions")}};
         if (*json) {
             std::cout << out.dump(2) << "\n";
             return;
         }
         std::cout << fmt::format(
             "added {} events ({} lines skipped, {} bytes read); the store holds {} events, {} intrusions, {} "
-            "credentials, {} commands\n",
+            "credentials, {} commands, {} sessions\n",
             r.events, r.skipped, r.bytes, out["events"].get<std::uint64_t>(), out["intrusions"].get<std::uint64_t>(),
-            out["credentials"].get<std::uint64_t>(), out["commands"].get<std::uint64_t>());
+            out["credentials"].get<std::uint64_t>(), out["commands"].get<std::uint64_t>(),
+            out["sessions"].get<std::uint64_t>());
     });
 }
 

@@ -4,11 +4,16 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "oyster/common/config.h"
+
+namespace oyster::store {
+class EventStore;
+}
 
 namespace oyster::cli {
 
@@ -24,6 +29,12 @@ void register_run(CLI::App& app, const ConfigLoader& load);
 void register_intrusion(CLI::App& app, const ConfigLoader& load);
 void register_selftest(CLI::App& app, const ConfigLoader& load);
 void register_store(CLI::App& app, const ConfigLoader& load);
+void register_analyst_listings(CLI::App& app, const ConfigLoader& load);
+void register_session_views(CLI::App& app, const ConfigLoader& load);
+
+// The analyst's store, brought up to date with the sensor's event log
+// first (so a listing is current also when no sensor is running).
+std::unique_ptr<store::EventStore> open_synced_store(const Config& cfg);
 
 // Unix seconds as "2026-11-26T21:30:00Z"; "-" for 0.
 std::string format_time(std::int64_t t);

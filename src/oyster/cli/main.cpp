@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
     oyster::cli::register_intrusion(app, load);
     oyster::cli::register_selftest(app, load);
     oyster::cli::register_store(app, load);
+    oyster::cli::register_analyst_listings(app, load);
+    oyster::cli::register_session_views(app, load);
 
     try {
         app.parse(argc, argv);

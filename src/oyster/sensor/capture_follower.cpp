@@ -26,9 +26,11 @@ CaptureFollower::~CaptureFollower() {
 }
 
 bool CaptureFollower::is_live_type(const std::string& type) {
-    // Everything but fork/exit (every exec has them), tty bytes (the tty
-    // session is in the full decode) and exec content chunks.
-    for (const char* t : {"fork", "exit", "tty_in", "tty_out", "exec_content"}) {
+    // Everything but exits, tty bytes (the tty session is in the full
+    // decode) and exec content chunks. Process forks are reported (thread
+    // creations are not): the store follows them to tell which connection
+    // a command was run from.
+    for (const char* t : {"exit", "tty_in", "tty_out", "exec_content"}) {
         if (type == t) return false;
     }
     return true;
@@ -59,7 +61,9 @@ void CaptureFollower::read_new(bool report_records) {
         for (const auto& r : parser_.take()) {
             if (!report_records) continue;
             if (auto e = capture::CaptureDecoder::event_for(r)) {
-                if (e->contains("type") && is_live_type((*e)["type"].get<std::string>())) report(std::move(*e));
+                bool thread = e->value("thread", false);
+                if (e->contains("type") && is_live_type((*e)["type"].get<std::string>()) && !thread)
+                    report(std::move(*e));
             }
         }
         if (!parser_.error().empty()) {

@@ -8,20 +8,11 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/fd_guard.h"
+#include "oyster/store/json_fields.h"
 #include "oyster/store/store_schema.h"
 
 namespace oyster::store {
 namespace {
-
-std::string field(const nlohmann::json& j, const char* key) {
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-std::int64_t int_field(const nlohmann::json& j, const char* key) {
-    auto it = j.find(key);
-    return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-}
 
 // Reads up to `n` bytes at `offset`; fewer at the end of the file.
 std::string read_at(int fd, std::uint64_t offset, std::size_t n, const std::filesystem::path& path) {
@@ -43,7 +34,9 @@ std::string read_at(int fd, std::uint64_t offset, std::size_t n, const std::file
 struct EventStore::Statements {
     explicit Statements(SqliteDb& db)
         : insert_event(
-              db, "INSERT INTO events (ts, type, intrusion_id, guest_id, source_ip, body) VALUES (?, ?, ?, ?, ?, ?)"),
+              db,
+              "INSERT INTO events (ts, type, intrusion_id, guest_id, source_ip, session_id, body) VALUES (?, ?, ?, ?, "
+              "?, ?, ?)"),
           intrusion_opened(db,
                            "INSERT INTO intrusions (id, source_ip, guest_id, opened, dir) VALUES (?, ?, ?, ?, ?) "
                            "ON CONFLICT (id) DO UPDATE SET opened = excluded.opened, guest_id = excluded.guest_id, "
@@ -55,10 +48,10 @@ struct EventStore::Statements {
                            "excluded.connections, disk_bytes = excluded.disk_bytes"),
           insert_credential(db,
                             "INSERT INTO credentials (event_id, ts, intrusion_id, source_ip, service, username, "
-                            "password, success, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                            "password, success, reason, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
           insert_command(db,
                          "INSERT INTO commands (event_id, ts, intrusion_id, source_ip, pid, path, cwd, argv, "
-                         "command_line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                         "command_line, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
           get_position(db, "SELECT inode, offset FROM ingest_positions WHERE source = ?"),
           set_position(db,
                        "INSERT INTO ingest_positions (source, inode, offset) VALUES (?, ?, ?) ON CONFLICT (source) "
@@ -71,6 +64,7 @@ struct EventStore::Statements {
 EventStore::EventStore(const std::filesystem::path& db_file) : db_(db_file) {
     migrate_store(db_);
     st_ = std::make_unique<Statements>(db_);
+    sessions_ = std::make_unique<SessionTracker>(db_);
 }
 
 EventStore::~EventStore() = default;
@@ -78,34 +72,37 @@ EventStore::~EventStore() = default;
 bool EventStore::add_line(std::string_view line) {
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return false;
-    std::string ts = field(j, "ts"), type = field(j, "type");
+    std::string ts = str_field(j, "ts"), type = str_field(j, "type");
     if (ts.empty() || type.empty()) return false;
-    std::string intrusion = field(j, "intrusion_id"), source = field(j, "source_ip");
+    std::string intrusion = str_field(j, "intrusion_id"), source = str_field(j, "source_ip");
+    auto session = sessions_->apply(j);
+    auto bind_session = [&](Statement& s, int index) -> Statement& {
+        return session ? s.bind(index, *session) : s.bind_null(index);
+    };
     st_->insert_event.bind(1, ts)
         .bind(2, type)
         .bind_or_null(3, intrusion)
-        .bind_or_null(4, field(j, "guest_id"))
-        .bind_or_null(5, source)
-        .bind(6, line)
-        .run();
+        .bind_or_null(4, str_field(j, "guest_id"))
+        .bind_or_null(5, source);
+    bind_session(st_->insert_event, 6).bind(7, line).run();
     std::int64_t event_id = sqlite3_last_insert_rowid(db_.handle());
 
     if (type == "intrusion_opened" && !intrusion.empty()) {
         st_->intrusion_opened.bind(1, intrusion)
             .bind(2, source)
-            .bind_or_null(3, field(j, "guest_id"))
+            .bind_or_null(3, str_field(j, "guest_id"))
             .bind(4, ts)
-            .bind_or_null(5, field(j, "dir"))
+            .bind_or_null(5, str_field(j, "dir"))
             .run();
     } else if (type == "intrusion_closed" && !intrusion.empty()) {
         st_->intrusion_closed.bind(1, intrusion)
             .bind(2, source)
-            .bind_or_null(3, field(j, "guest_id"))
+            .bind_or_null(3, str_field(j, "guest_id"))
             .bind(4, ts)
-            .bind_or_null(5, field(j, "reason"))
+            .bind_or_null(5, str_field(j, "reason"))
             .bind(6, int_field(j, "connections"))
             .bind(7, int_field(j, "disk_bytes"))
-            .bind_or_null(8, field(j, "dir"))
+            .bind_or_null(8, str_field(j, "dir"))
             .run();
     } else if (type == "login") {
         auto success = j.find("success");
@@ -113,15 +110,15 @@ bool EventStore::add_line(std::string_view line) {
             .bind(2, ts)
             .bind_or_null(3, intrusion)
             .bind_or_null(4, source)
-            .bind_or_null(5, field(j, "service"))
-            .bind(6, field(j, "user"))
-            .bind(7, field(j, "password"))
+            .bind_or_null(5, str_field(j, "service"))
+            .bind(6, str_field(j, "user"))
+            .bind(7, str_field(j, "password"))
             .bind(8, success != j.end() && success->is_boolean() && success->get<bool>() ? 1 : 0)
-            .bind_or_null(9, field(j, "reason"))
-            .run();
+            .bind_or_null(9, str_field(j, "reason"));
+        bind_session(st_->insert_credential, 10).run();
     } else if (type == "capture") {
         auto inner = j.find("event");
-        if (inner != j.end() && inner->is_object() && field(*inner, "type") == "exec") {
+        if (inner != j.end() && inner->is_object() && str_field(*inner, "type") == "exec") {
             nlohmann::json argv = nlohmann::json::array();
             std::string command_line;
             auto a = inner->find("argv");
@@ -138,11 +135,11 @@ bool EventStore::add_line(std::string_view line) {
                 .bind_or_null(3, intrusion)
                 .bind_or_null(4, source)
                 .bind(5, int_field(*inner, "pid"))
-                .bind_or_null(6, field(*inner, "path"))
-                .bind_or_null(7, field(*inner, "cwd"))
+                .bind_or_null(6, str_field(*inner, "path"))
+                .bind_or_null(7, str_field(*inner, "cwd"))
                 .bind(8, argv.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
-                .bind(9, command_line)
-                .run();
+                .bind(9, command_line);
+            bind_session(st_->insert_command, 10).run();
         }
     }
     return true;
@@ -235,7 +232,7 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl) {
 }
 
 std::uint64_t EventStore::count(std::string_view table) {
-    for (const char* known : {"events", "intrusions", "credentials", "commands"}) {
+    for (const char* known : {"events", "intrusions", "credentials", "commands", "sessions"}) {
         if (table == known)
             return static_cast<std::uint64_t>(db_.query_int(fmt::format("SELECT COUNT(*) FROM {}", known)));
     }

@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oyster/store/session_tracker.h"
 #include "oyster/store/sqlite_db.h"
 
 namespace oyster::store {
@@ -55,7 +56,7 @@ public:
     IngestResult ingest_text(std::string_view text);
 
     // Rows in one of the store's tables ("events", "intrusions",
-    // "credentials", "commands").
+    // "credentials", "commands", "sessions").
     std::uint64_t count(std::string_view table);
 
     // An intrusion's events, oldest first, as the sensor wrote them.
@@ -70,6 +71,7 @@ private:
 
     SqliteDb db_;
     std::unique_ptr<Statements> st_;
+    std::unique_ptr<SessionTracker> sessions_;
 };
 
 }  // namespace oyster::store

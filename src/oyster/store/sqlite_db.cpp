@@ -149,4 +149,26 @@ void Transaction::commit() {
     done_ = true;
 }
 
+nlohmann::json Statement::row_object() const {
+    nlohmann::json row = nlohmann::json::object();
+    int n = sqlite3_column_count(stmt_);
+    for (int i = 0; i < n; ++i) {
+        const char* name = sqlite3_column_name(stmt_, i);
+        switch (sqlite3_column_type(stmt_, i)) {
+            case SQLITE_INTEGER:
+                row[name] = sqlite3_column_int64(stmt_, i);
+                break;
+            case SQLITE_FLOAT:
+                row[name] = sqlite3_column_double(stmt_, i);
+                break;
+            case SQLITE_NULL:
+                row[name] = nullptr;
+                break;
+            default:
+                row[name] = text(i);
+        }
+    }
+    return row;
+}
+
 }  // namespace oyster::store

@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 namespace oyster::store {
 
 class SqliteDb;
@@ -41,6 +43,10 @@ public:
     std::int64_t int64(int column) const;
     std::string text(int column) const;
     bool is_null(int column) const;
+    // The current row as {column name: value}: integers as numbers, text
+    // as strings (invalid UTF-8 kept as the bytes; dump() must replace),
+    // NULL as null.
+    nlohmann::json row_object() const;
 
 private:
     SqliteDb& db_;

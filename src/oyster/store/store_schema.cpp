@@ -5,16 +5,25 @@
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
+#include "oyster/store/session_tracker.h"
 
 namespace oyster::store {
 namespace {
 
 // Migration N takes a database from version N to N + 1. Append only: a
 // released step is never edited.
-constexpr std::array<const char*, 1> kMigrations = {
+struct Migration {
+    const char* sql;
+    // Derives the new tables' rows from the events already stored, in the
+    // migration's transaction (the store is derived data: a new table is
+    // filled as if it had always been there).
+    void (*backfill)(SqliteDb&);
+};
+
+constexpr std::array<Migration, 2> kMigrations = {{
     // 0 -> 1: events, the intrusions, credentials and commands they
     // describe, and how far each source file has been read.
-    R"sql(
+    {R"sql(
 CREATE TABLE events (
     id           INTEGER PRIMARY KEY,
     ts           TEXT NOT NULL,
@@ -76,7 +85,61 @@ CREATE TABLE ingest_positions (
     offset       INTEGER NOT NULL
 );
 )sql",
-};
+     nullptr},
+    // 1 -> 2: sessions (one per TCP connection) and which session each
+    // event, credential and command belongs to.
+    {R"sql(
+CREATE TABLE sessions (
+    id                INTEGER PRIMARY KEY,
+    intrusion_id      TEXT,
+    guest_id          TEXT,
+    source_ip         TEXT NOT NULL,
+    source_port       INTEGER NOT NULL,
+    port              INTEGER,
+    started           TEXT NOT NULL,
+    ended             TEXT,
+    duration_ms       INTEGER,
+    bytes_from_client INTEGER,
+    bytes_to_client   INTEGER,
+    end_reason        TEXT,
+    login_attempts    INTEGER NOT NULL DEFAULT 0,
+    logged_in         INTEGER NOT NULL DEFAULT 0,
+    username          TEXT,
+    password          TEXT,
+    tty               TEXT,
+    tty_open_seq      INTEGER,
+    commands          INTEGER NOT NULL DEFAULT 0,
+    downloads         INTEGER NOT NULL DEFAULT 0,
+    connections_out   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX sessions_by_started ON sessions (started);
+CREATE INDEX sessions_by_source ON sessions (source_ip, source_port, started);
+CREATE INDEX sessions_by_username ON sessions (username, started);
+CREATE INDEX sessions_by_intrusion ON sessions (intrusion_id, id);
+CREATE INDEX sessions_with_downloads ON sessions (started) WHERE downloads > 0;
+
+CREATE TABLE session_processes (
+    guest_id     TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    session_id   INTEGER NOT NULL,
+    PRIMARY KEY (guest_id, pid)
+) WITHOUT ROWID;
+
+CREATE TABLE session_accepts (
+    guest_id     TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    session_id   INTEGER NOT NULL,
+    PRIMARY KEY (guest_id, pid)
+) WITHOUT ROWID;
+
+ALTER TABLE events ADD COLUMN session_id INTEGER;
+CREATE INDEX events_by_session ON events (session_id, id) WHERE session_id IS NOT NULL;
+ALTER TABLE credentials ADD COLUMN session_id INTEGER;
+ALTER TABLE commands ADD COLUMN session_id INTEGER;
+CREATE INDEX commands_by_session ON commands (session_id, id) WHERE session_id IS NOT NULL;
+)sql",
+     backfill_sessions},
+}};
 
 }  // namespace
 
@@ -85,6 +148,10 @@ int store_schema_version() {
 }
 
 void migrate_store(SqliteDb& db) {
+    migrate_store(db, store_schema_version());
+}
+
+void migrate_store(SqliteDb& db, int target) {
     // The version is read under the write lock: two processes opening a new
     // store at once (the sensor and `oyster store sync`) must not both run
     // the same migration.
@@ -96,8 +163,10 @@ void migrate_store(SqliteDb& db) {
                 fmt::format("{}: the store is at schema version {}, newer than this Oyster's {}: use a newer oyster",
                             db.file().string(), at, store_schema_version()));
         }
-        if (at == store_schema_version()) return;  // nothing written: the rollback is free
-        db.exec(kMigrations[static_cast<std::size_t>(at)]);
+        if (at >= target) return;  // nothing written: the rollback is free
+        const Migration& m = kMigrations[static_cast<std::size_t>(at)];
+        db.exec(m.sql);
+        if (m.backfill != nullptr) m.backfill(db);
         db.exec(fmt::format("PRAGMA user_version = {}", at + 1));
         t.commit();
     }

@@ -16,4 +16,8 @@ int store_schema_version();
 // must not write into a newer schema).
 void migrate_store(SqliteDb& db);
 
+// Brings `db` up to version `target` only (tests of a migration start
+// from the version before it).
+void migrate_store(SqliteDb& db, int target);
+
 }  // namespace oyster::store

@@ -1,0 +1,105 @@
+#include "oyster/capture/tty_replay.h"
+
+#include <chrono>
+#include <fstream>
+#include <istream>
+#include <ostream>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "oyster/common/error.h"
+
+namespace oyster::capture {
+namespace {
+
+// No line of the index comes near this; a longer one is not ours.
+constexpr std::size_t kMaxIndexLine = 4096;
+// An output event of a recording holds one tty read (a few KiB).
+constexpr std::size_t kMaxCastLine = 1U << 20;
+
+bool getline_bounded(std::istream& in, std::string& line, std::size_t max) {
+    line.clear();
+    char c = 0;
+    bool any = false;
+    while (in.get(c)) {
+        any = true;
+        if (c == '\n') return true;
+        if (line.size() < max + 1) line.push_back(c);
+    }
+    return any;
+}
+
+bool safe_name(const std::string& name) {
+    if (name.empty() || name.size() > 64 || name[0] == '.') return false;
+    for (char c : name) {
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::optional<std::filesystem::path> find_tty_recording(const std::filesystem::path& decoded_dir, std::uint64_t seq) {
+    std::ifstream index(decoded_dir / "tty" / "sessions.jsonl");
+    if (!index) return std::nullopt;
+    std::string line;
+    while (getline_bounded(index, line, kMaxIndexLine)) {
+        if (line.size() > kMaxIndexLine) continue;
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_object()) continue;
+        auto s = j.find("seq");
+        auto n = j.find("name");
+        if (s == j.end() || !s->is_number_unsigned() || s->get<std::uint64_t>() != seq) continue;
+        if (n == j.end() || !n->is_string() || !safe_name(n->get<std::string>())) continue;
+        auto cast = decoded_dir / "tty" / (n->get<std::string>() + ".cast");
+        if (std::filesystem::is_regular_file(cast)) return cast;
+    }
+    return std::nullopt;
+}
+
+ReplayStats play_asciicast(std::istream& in, std::ostream& out, const ReplayOptions& options, const std::string& name) {
+    std::string line;
+    if (!getline_bounded(in, line, kMaxIndexLine) || line.size() > kMaxIndexLine) {
+        throw Error(name + ": empty, or not an asciicast recording");
+    }
+    auto header = nlohmann::json::parse(line, nullptr, false);
+    if (!header.is_object() || header.value("version", 0) != 2) {
+        throw Error(name + ": not an asciicast v2 recording (its first line is not a version 2 header)");
+    }
+    double speed = options.speed > 0 ? options.speed : 1.0;
+    ReplayStats stats;
+    double last = 0.0;
+    auto start = std::chrono::steady_clock::now();
+    double played = 0.0;  // seconds of (scaled, capped) time played so far
+    while (getline_bounded(in, line, kMaxCastLine)) {
+        if (line.size() > kMaxCastLine) continue;
+        auto ev = nlohmann::json::parse(line, nullptr, false);
+        if (!ev.is_array() || ev.size() != 3 || !ev[0].is_number() || !ev[1].is_string() || !ev[2].is_string()) {
+            continue;
+        }
+        double t = ev[0].get<double>();
+        if (t < last) t = last;
+        double pause = (t - last) / speed;
+        if (options.idle_limit > 0 && pause > options.idle_limit) pause = options.idle_limit;
+        last = t;
+        stats.duration = t;
+        if (ev[1].get<std::string>() != "o") continue;
+        played += pause;
+        if (!options.instant) {
+            // Against the clock, not pause by pause: many small events
+            // would otherwise drift behind real time.
+            std::this_thread::sleep_until(start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                      std::chrono::duration<double>(played)));
+        }
+        const auto& data = ev[2].get_ref<const std::string&>();
+        out.write(data.data(), static_cast<std::streamsize>(data.size()));
+        out.flush();
+        ++stats.output_events;
+        stats.output_bytes += data.size();
+    }
+    return stats;
+}
+
+}  // namespace oyster::capture

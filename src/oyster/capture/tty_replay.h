@@ -1,0 +1,39 @@
+// Playing back a terminal session the decoder recorded (asciicast v2,
+// docs/capture-format.md) and finding the recording of a session.
+//
+// The live `tty_open` event a session carries (its `seq`) names the
+// capture record that opened the terminal; the decoder's index
+// tty/sessions.jsonl maps that record to its replay file. Both files sit
+// in an evidence directory a guest's kernel fed, so they are read as
+// untrusted: bounded lines, names that cannot leave tty/.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <optional>
+
+namespace oyster::capture {
+
+// The asciicast of the terminal session whose tty_open record had `seq`,
+// in a decoded capture directory, or nullopt when it has none.
+std::optional<std::filesystem::path> find_tty_recording(const std::filesystem::path& decoded_dir, std::uint64_t seq);
+
+struct ReplayOptions {
+    double speed = 1.0;       // > 0; 2 plays twice as fast
+    double idle_limit = 0.0;  // > 0: no pause longer than this many seconds
+    bool instant = false;     // no pauses at all (scripts, tests)
+};
+
+struct ReplayStats {
+    std::uint64_t output_events = 0;
+    std::uint64_t output_bytes = 0;
+    double duration = 0.0;  // seconds of the recording
+};
+
+// Writes the recording's output ("o" events) to `out` with its timing.
+// Throws oyster::Error naming `name` when the header is not asciicast v2;
+// malformed event lines are skipped.
+ReplayStats play_asciicast(std::istream& in, std::ostream& out, const ReplayOptions& options, const std::string& name);
+
+}  // namespace oyster::capture

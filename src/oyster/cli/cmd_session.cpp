@@ -1,0 +1,222 @@
+// `oyster show SESSION` (its timeline: connection, logins, commands,
+// connections out, files, terminal) and `oyster replay SESSION` (its
+// terminal, as the attacker saw it).
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "oyster/capture/capture_decoder.h"
+#include "oyster/capture/tty_replay.h"
+#include "oyster/cli/commands.h"
+#include "oyster/common/error.h"
+#include "oyster/common/terminal_text.h"
+#include "oyster/store/analyst_queries.h"
+#include "oyster/store/event_store.h"
+#include "oyster/store/json_fields.h"
+
+namespace oyster::cli {
+namespace {
+
+using store::int_field;
+using store::str_field;
+
+nlohmann::json load_session(store::EventStore& db, std::int64_t id) {
+    auto s = store::find_session(db.db(), id);
+    if (!s) throw Error(fmt::format("no session {} in the store (see oyster sessions)", id));
+    return *s;
+}
+
+std::string safe(const nlohmann::json& j, const char* key) {
+    return terminal_safe(str_field(j, key));
+}
+
+std::string address(const nlohmann::json& j, const char* key) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_object()) return "?";
+    if (it->contains("port")) return fmt::format("{}:{}", safe(*it, "address"), int_field(*it, "port"));
+    if (it->contains("path")) return safe(*it, "path");
+    return safe(*it, "family");
+}
+
+// One line of the timeline, or "" for events not worth a line.
+std::string describe(const nlohmann::json& e) {
+    std::string type = str_field(e, "type");
+    if (type == "connection") return fmt::format("connected from {}:{} to port {}", safe(e, "source_ip"),
+                                                 int_field(e, "source_port"), int_field(e, "port"));
+    if (type == "connection_closed") {
+        return fmt::format("disconnected ({}): {} bytes from the attacker, {} to them", safe(e, "end"),
+                           int_field(e, "bytes_from_client"), int_field(e, "bytes_to_client"));
+    }
+    if (type == "login") {
+        return fmt::format("login {} {} / {}: {} ({})", safe(e, "service"), safe(e, "user"), safe(e, "password"),
+                           store::bool_field(e, "success") ? "accepted" : "rejected", safe(e, "reason"));
+    }
+    if (type != "capture") return terminal_safe(type);
+    auto inner = e.find("event");
+    if (inner == e.end() || !inner->is_object()) return "";
+    const auto& c = *inner;
+    std::string kind = str_field(c, "type");
+    std::string who = fmt::format("{}[{}] uid {}", safe(c, "comm"), int_field(c, "pid"), int_field(c, "uid"));
+    if (kind == "exec") {
+        std::string line;
+        if (auto a = c.find("argv"); a != c.end() && a->is_array()) {
+            for (const auto& arg : *a) {
+                if (!arg.is_string()) continue;
+                line += (line.empty() ? "" : " ") + terminal_safe(arg.get<std::string>());
+            }
+        }
+        return fmt::format("exec {}  (uid {}, in {}, pid {})", line, int_field(c, "uid"), safe(c, "cwd"),
+                           int_field(c, "pid"));
+    }
+    if (kind == "accept") return fmt::format("accepted by {}", who);
+    if (kind == "connect") {
+        return fmt::format("connect to {}: {} ({})", address(c, "remote"),
+                           store::bool_field(c, "ok") ? "ok" : safe(c, "error"), who);
+    }
+    if (kind == "file") {
+        std::string what = fmt::format("file {} {}", safe(c, "op"), safe(c, "path"));
+        if (c.contains("new_path")) what += " -> " + safe(c, "new_path");
+        if (c.contains("target")) what += " -> " + safe(c, "target");
+        if (!store::bool_field(c, "ok")) what += fmt::format(" (failed: {})", safe(c, "error"));
+        return what + fmt::format(" ({})", who);
+    }
+    if (kind == "tty_open") return fmt::format("terminal {} opened", safe(c, "session_tty"));
+    if (kind == "tty_close") return fmt::format("terminal {} closed", safe(c, "session_tty"));
+    if (kind == "bind" || kind == "listen") return fmt::format("{} {} ({})", kind, address(c, "local"), who);
+    if (kind == "cred") return fmt::format("{} ({})", safe(c, "syscall"), who);
+    if (kind == "socket") return "";
+    return fmt::format("{} {} ({})", terminal_safe(kind), safe(c, "syscall"), who);
+}
+
+// "2026-11-27T10:30:00.123Z" -> "10:30:00.123".
+std::string clock_time(const std::string& ts) {
+    return ts.size() >= 23 ? ts.substr(11, 12) : terminal_safe(ts);
+}
+
+// The decoded capture directory holding the session's terminal, decoding
+// the guest's capture file afresh (into `scratch`) when the intrusion is
+// still open or was decoded before the index existed.
+std::filesystem::path recording_for(const nlohmann::json& session, const nlohmann::json& intrusion,
+                                    const std::filesystem::path& scratch) {
+    auto seq = session.find("tty_open_seq");
+    if (seq == session.end() || !seq->is_number_integer()) {
+        throw Error(fmt::format("session {} had no terminal (a command run without a tty, or no login); see oyster "
+                                "show {}",
+                                session["id"].dump(), session["id"].dump()));
+    }
+    std::filesystem::path dir = str_field(intrusion, "dir");
+    if (dir.empty()) throw Error("the session's intrusion has no evidence directory on record");
+    auto want = seq->get<std::uint64_t>();
+    if (auto cast = capture::find_tty_recording(dir / "capture", want)) return *cast;
+    if (!std::filesystem::exists(dir / "capture.bin")) {
+        throw Error(fmt::format("{}: the guest's capture is gone (the intrusion was pruned?)", dir.string()));
+    }
+    std::string error;
+    capture::decode_capture_file(dir / "capture.bin", scratch, &error);
+    if (auto cast = capture::find_tty_recording(scratch, want)) return *cast;
+    throw Error(fmt::format("{}: no terminal recording for the session's terminal (capture record {}){}",
+                            (dir / "capture.bin").string(), want, error.empty() ? "" : ": " + error));
+}
+
+struct ScratchDir {
+    std::filesystem::path path;
+    ScratchDir() {
+        std::string tmpl = (std::filesystem::temp_directory_path() / "oyster-replay-XXXXXX").string();
+        if (::mkdtemp(tmpl.data()) == nullptr) throw_errno("mkdtemp " + tmpl);
+        path = tmpl;
+    }
+    ~ScratchDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+};
+
+}  // namespace
+
+void register_session_views(CLI::App& app, const ConfigLoader& load) {
+    // ---- oyster show SESSION
+    auto* show = app.add_subcommand("show", "Show one session: who, how they logged in, and what they did, in order");
+    auto show_id = std::make_shared<std::int64_t>(0);
+    auto show_json = std::make_shared<bool>(false);
+    show->add_option("session", *show_id, "Session id (see oyster sessions)")->required();
+    show->add_flag("--json", *show_json, "Print {\"session\", \"timeline\": [...]} as JSON");
+    show->callback([=]() {
+        Config cfg = load();
+        auto db = open_synced_store(cfg);
+        auto session = load_session(*db, *show_id);
+        auto timeline = store::session_timeline(db->db(), *show_id);
+        if (*show_json) {
+            nlohmann::json out = {{"session", session}, {"timeline", timeline}};
+            std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+            return;
+        }
+        std::cout << fmt::format("session {}: {}:{} to port {}, intrusion {}, guest {}\n", *show_id,
+                                 safe(session, "source_ip"), int_field(session, "source_port"),
+                                 int_field(session, "port"), safe(session, "intrusion_id"), safe(session, "guest_id"));
+        std::cout << fmt::format("  {} to {}; {} login attempt(s), {}; {} command(s), {} transfer(s), {} connection(s) "
+                                 "out{}\n",
+                                 safe(session, "started"),
+                                 session["ended"].is_string() ? safe(session, "ended") : std::string("(open)"),
+                                 int_field(session, "login_attempts"),
+                                 int_field(session, "logged_in") == 1
+                                     ? fmt::format("logged in as {}", safe(session, "username"))
+                                     : std::string("not logged in"),
+                                 int_field(session, "commands"), int_field(session, "downloads"),
+                                 int_field(session, "connections_out"),
+                                 session["tty"].is_string()
+                                     ? fmt::format("; terminal {} (oyster replay {})", safe(session, "tty"), *show_id)
+                                     : "");
+        for (const auto& row : timeline) {
+            std::string line = describe(row["event"]);
+            if (line.empty()) continue;
+            std::cout << fmt::format("  {}  {}\n", clock_time(row["ts"].get<std::string>()), line);
+        }
+    });
+
+    // ---- oyster replay SESSION
+    auto* replay = app.add_subcommand(
+        "replay", "Play a session's terminal as the attacker saw it (also while the intrusion is still open)");
+    auto replay_id = std::make_shared<std::int64_t>(0);
+    auto options = std::make_shared<capture::ReplayOptions>();
+    auto print_path = std::make_shared<bool>(false);
+    replay->add_option("session", *replay_id, "Session id (see oyster sessions)")->required();
+    replay->add_option("--speed", options->speed, "Play this many times faster than real time")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    replay->add_option("--idle-limit", options->idle_limit, "Shorten every pause to at most this many seconds")
+        ->check(CLI::NonNegativeNumber);
+    replay->add_flag("--instant", options->instant, "No pauses: print the whole output at once");
+    replay->add_flag("--print-path", *print_path,
+                     "Print the asciicast file's path instead of playing it (closed intrusions)");
+    replay->callback([=]() {
+        Config cfg = load();
+        auto db = open_synced_store(cfg);
+        auto session = load_session(*db, *replay_id);
+        auto intrusion = store::find_intrusion(db->db(), str_field(session, "intrusion_id"));
+        if (!intrusion) throw Error(fmt::format("session {} belongs to no intrusion in the store", *replay_id));
+        ScratchDir scratch;
+        auto cast = recording_for(session, *intrusion, scratch.path);
+        if (*print_path) {
+            if (cast.string().rfind(scratch.path.string(), 0) == 0) {
+                throw Error("the intrusion is still open: its terminal is decoded when its guest stops");
+            }
+            std::cout << cast.string() << "\n";
+            return;
+        }
+        std::ifstream in(cast, std::ios::binary);
+        if (!in) throw Error("cannot read " + cast.string());
+        auto stats = capture::play_asciicast(in, std::cout, *options, cast.string());
+        std::cerr << fmt::format("\n[oyster] replayed {} bytes of output, {:.1f} s of session, from {}\n",
+                                 stats.output_bytes, stats.duration, cast.string());
+    });
+}
+
+}  // namespace oyster::cli

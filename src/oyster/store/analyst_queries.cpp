@@ -1,0 +1,139 @@
+#include "oyster/store/analyst_queries.h"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace oyster::store {
+namespace {
+
+// A WHERE clause built from optional conditions, with its parameters.
+struct Where {
+    std::vector<std::string> terms;
+    std::vector<std::string> params;
+
+    void add(const std::string& term, const std::string& param) {
+        terms.push_back(term);
+        params.push_back(param);
+    }
+    std::string sql() const {
+        if (terms.empty()) return "";
+        std::string out = " WHERE ";
+        for (std::size_t i = 0; i < terms.size(); ++i) out += (i ? " AND " : "") + terms[i];
+        return out;
+    }
+    void bind(Statement& s) const {
+        for (std::size_t i = 0; i < params.size(); ++i) s.bind(static_cast<int>(i + 1), params[i]);
+    }
+};
+
+std::int64_t page_limit(std::int64_t limit) {
+    return std::clamp<std::int64_t>(limit, 1, 1000);
+}
+
+constexpr const char* kSessionColumns =
+    "id, intrusion_id, guest_id, source_ip, source_port, port, started, ended, duration_ms, bytes_from_client, "
+    "bytes_to_client, end_reason, login_attempts, logged_in, username, password, tty, tty_open_seq, commands, "
+    "downloads, connections_out";
+
+constexpr const char* kIntrusionSelect =
+    "SELECT i.id, i.source_ip, i.guest_id, i.opened, i.closed, i.close_reason, i.connections, i.disk_bytes, i.dir, "
+    "(SELECT COUNT(*) FROM sessions s WHERE s.intrusion_id = i.id) AS sessions, "
+    "(SELECT COUNT(*) FROM credentials c WHERE c.intrusion_id = i.id) AS logins, "
+    "(SELECT COUNT(*) FROM credentials c WHERE c.intrusion_id = i.id AND c.success = 1) AS logins_accepted, "
+    "(SELECT COUNT(*) FROM commands m WHERE m.intrusion_id = i.id) AS commands FROM intrusions i";
+
+}  // namespace
+
+std::optional<std::string> parse_time_bound(const std::string& text) {
+    // YYYY-MM-DD, then optionally THH:MM, :SS, .fff, and a final Z.
+    static constexpr const char* kShape = "dddd-dd-ddTdd:dd:dd.ddd";
+    std::string t = text;
+    if (!t.empty() && (t.back() == 'Z' || t.back() == 'z')) t.pop_back();
+    if (t.size() > 10 && t[10] == ' ') t[10] = 'T';
+    if (t.size() != 10 && t.size() != 16 && t.size() != 19 && t.size() != 23) return std::nullopt;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        char want = kShape[i];
+        if (want == 'd' ? !std::isdigit(static_cast<unsigned char>(t[i])) : t[i] != want) return std::nullopt;
+    }
+    return t;
+}
+
+nlohmann::json list_sessions(SqliteDb& db, const SessionFilter& f) {
+    Where w;
+    if (!f.source_ip.empty()) w.add("source_ip = ?", f.source_ip);
+    if (!f.username.empty()) w.add("username = ?", f.username);
+    if (!f.intrusion_id.empty()) w.add("intrusion_id = ?", f.intrusion_id);
+    if (!f.since.empty()) w.add("started >= ?", f.since);
+    if (!f.until.empty()) w.add("started < ?", f.until);
+    if (f.has_download) w.terms.emplace_back("downloads > 0");
+    if (f.logged_in) w.terms.emplace_back("logged_in = 1");
+
+    nlohmann::json out = nlohmann::json::object();
+    Statement count(db, "SELECT COUNT(*) FROM sessions" + w.sql());
+    w.bind(count);
+    count.step();
+    out["total"] = count.int64(0);
+
+    Statement page(db, fmt::format("SELECT {} FROM sessions{} ORDER BY id DESC LIMIT {} OFFSET {}", kSessionColumns,
+                                   w.sql(), page_limit(f.limit), std::max<std::int64_t>(f.offset, 0)));
+    w.bind(page);
+    out["sessions"] = nlohmann::json::array();
+    while (page.step()) out["sessions"].push_back(page.row_object());
+    return out;
+}
+
+std::optional<nlohmann::json> find_session(SqliteDb& db, std::int64_t id) {
+    Statement q(db, fmt::format("SELECT {} FROM sessions WHERE id = ?", kSessionColumns));
+    q.bind(1, id);
+    if (!q.step()) return std::nullopt;
+    return q.row_object();
+}
+
+nlohmann::json session_timeline(SqliteDb& db, std::int64_t id) {
+    // Forks are how the session's processes are found, not something an
+    // analyst reads; the execs they lead to are.
+    Statement q(db,
+                "SELECT id, ts, type, body FROM events WHERE session_id = ? AND NOT (type = 'capture' AND body LIKE "
+                "'%\"type\":\"fork\"%') ORDER BY id");
+    q.bind(1, id);
+    nlohmann::json out = nlohmann::json::array();
+    while (q.step()) {
+        auto body = nlohmann::json::parse(q.text(3), nullptr, false);
+        if (body.is_discarded()) continue;
+        out.push_back({{"id", q.int64(0)}, {"ts", q.text(1)}, {"type", q.text(2)}, {"event", std::move(body)}});
+    }
+    return out;
+}
+
+nlohmann::json list_intrusions(SqliteDb& db, const IntrusionFilter& f) {
+    Where w;
+    if (!f.source_ip.empty()) w.add("i.source_ip = ?", f.source_ip);
+    if (!f.since.empty()) w.add("i.opened >= ?", f.since);
+    if (!f.until.empty()) w.add("i.opened < ?", f.until);
+    if (f.open_only) w.terms.emplace_back("i.closed IS NULL");
+
+    nlohmann::json out = nlohmann::json::object();
+    Statement count(db, "SELECT COUNT(*) FROM intrusions i" + w.sql());
+    w.bind(count);
+    count.step();
+    out["total"] = count.int64(0);
+
+    Statement page(db, fmt::format("{}{} ORDER BY i.opened DESC, i.id DESC LIMIT {} OFFSET {}", kIntrusionSelect,
+                                   w.sql(), page_limit(f.limit), std::max<std::int64_t>(f.offset, 0)));
+    w.bind(page);
+    out["intrusions"] = nlohmann::json::array();
+    while (page.step()) out["intrusions"].push_back(page.row_object());
+    return out;
+}
+
+std::optional<nlohmann::json> find_intrusion(SqliteDb& db, const std::string& id) {
+    Statement q(db, std::string(kIntrusionSelect) + " WHERE i.id = ?");
+    q.bind(1, id);
+    if (!q.step()) return std::nullopt;
+    return q.row_object();
+}
+
+}  // namespace oyster::store

@@ -1,0 +1,62 @@
+// The questions an analyst asks of the store, answered as JSON: the CLI's
+// listings (`oyster intrusions`, `oyster sessions`, `oyster show`) print
+// these objects, and the HTTP API serves the same ones. Field names are
+// the tables' columns (docs/store.md). Strings are as the attacker typed
+// them: whoever displays them must treat them as text.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "oyster/store/sqlite_db.h"
+
+namespace oyster::store {
+
+// A time bound as given on a command line or in a query string: a UTC date
+// or date-time (2026-11-27, 2026-11-27T10:30, 2026-11-27T10:30:00Z, ...).
+// Returns the prefix that compares as a string with the store's RFC 3339
+// timestamps, or nullopt when `text` is not such a time.
+std::optional<std::string> parse_time_bound(const std::string& text);
+
+struct SessionFilter {
+    std::string source_ip;     // exact
+    std::string username;      // exact (the logged-in user, or the last tried)
+    std::string intrusion_id;  // exact
+    std::string since;         // started >= (parse_time_bound form)
+    std::string until;         // started < (parse_time_bound form)
+    bool has_download = false;
+    bool logged_in = false;
+    std::int64_t limit = 50;   // 1..1000
+    std::int64_t offset = 0;
+};
+
+// Newest first: {"total": n, "sessions": [session objects]}.
+nlohmann::json list_sessions(SqliteDb& db, const SessionFilter& f);
+
+// One session, or nullopt.
+std::optional<nlohmann::json> find_session(SqliteDb& db, std::int64_t id);
+
+// The session's events, oldest first, without process forks:
+// [{"id", "ts", "type", "event": the sensor's event}].
+nlohmann::json session_timeline(SqliteDb& db, std::int64_t id);
+
+struct IntrusionFilter {
+    std::string source_ip;
+    std::string since;  // opened >=
+    std::string until;  // opened <
+    bool open_only = false;
+    std::int64_t limit = 50;
+    std::int64_t offset = 0;
+};
+
+// Newest first: {"total": n, "intrusions": [intrusion objects with
+// "sessions", "logins", "commands" counts]}.
+nlohmann::json list_intrusions(SqliteDb& db, const IntrusionFilter& f);
+
+// One intrusion (same object), or nullopt.
+std::optional<nlohmann::json> find_intrusion(SqliteDb& db, const std::string& id);
+
+}  // namespace oyster::store

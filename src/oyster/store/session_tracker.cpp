@@ -1,0 +1,241 @@
+#include "oyster/store/session_tracker.h"
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "oyster/store/json_fields.h"
+
+namespace oyster::store {
+namespace {
+
+std::string_view basename_of(std::string_view path) {
+    auto slash = path.rfind('/');
+    return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+bool is_transfer_program(const nlohmann::json& exec_event) {
+    static constexpr std::array<std::string_view, 12> kPrograms = {
+        "wget", "curl", "tftp", "ftp", "ftpget", "lftp", "aria2c", "axel", "scp", "sftp-server", "rsync", "fetch"};
+    std::string path = str_field(exec_event, "path");
+    std::string argv0;
+    if (auto a = exec_event.find("argv"); a != exec_event.end() && a->is_array() && !a->empty() &&
+                                          a->front().is_string()) {
+        argv0 = a->front().get<std::string>();
+    }
+    for (auto p : kPrograms) {
+        if (basename_of(path) == p || basename_of(argv0) == p) return true;
+    }
+    return false;
+}
+
+struct SessionTracker::Statements {
+    explicit Statements(SqliteDb& db)
+        : open(db,
+               "INSERT INTO sessions (intrusion_id, guest_id, source_ip, source_port, port, started) "
+               "VALUES (?, ?, ?, ?, ?, ?)"),
+          by_peer(db, "SELECT id FROM sessions WHERE source_ip = ? AND source_port = ? ORDER BY id DESC LIMIT 1"),
+          open_by_peer(db,
+                       "SELECT id FROM sessions WHERE source_ip = ? AND source_port = ? AND ended IS NULL "
+                       "ORDER BY id DESC LIMIT 1"),
+          close(db,
+                "UPDATE sessions SET ended = ?, duration_ms = ?, bytes_from_client = ?, bytes_to_client = ?, "
+                "end_reason = ? WHERE id = ?"),
+          adopt(db,
+                "UPDATE sessions SET intrusion_id = coalesce(intrusion_id, ?), guest_id = coalesce(guest_id, ?) "
+                "WHERE id = ?"),
+          adopt_source(db,
+                       "UPDATE sessions SET intrusion_id = ?, guest_id = coalesce(guest_id, ?) "
+                       "WHERE source_ip = ? AND intrusion_id IS NULL AND ended IS NULL"),
+          login(db,
+                "UPDATE sessions SET login_attempts = login_attempts + 1, "
+                "username = CASE WHEN logged_in = 1 THEN username ELSE ? END, "
+                "password = CASE WHEN logged_in = 1 THEN password ELSE ? END, "
+                "logged_in = max(logged_in, ?) WHERE id = ?"),
+          process(db, "SELECT session_id FROM session_processes WHERE guest_id = ? AND pid = ?"),
+          set_process(db, "INSERT OR REPLACE INTO session_processes (guest_id, pid, session_id) VALUES (?, ?, ?)"),
+          forget_process(db, "DELETE FROM session_processes WHERE guest_id = ? AND pid = ?"),
+          accept_of(db, "SELECT session_id FROM session_accepts WHERE guest_id = ? AND pid = ?"),
+          set_accept(db, "INSERT OR REPLACE INTO session_accepts (guest_id, pid, session_id) VALUES (?, ?, ?)"),
+          forget_accept(db, "DELETE FROM session_accepts WHERE guest_id = ? AND pid = ?"),
+          command(db,
+                  "UPDATE sessions SET commands = commands + 1, downloads = downloads + ? WHERE id = ?"),
+          tty(db, "UPDATE sessions SET tty = ?, tty_open_seq = ? WHERE id = ? AND tty IS NULL"),
+          connect_out(db, "UPDATE sessions SET connections_out = connections_out + 1 WHERE id = ?") {}
+
+    Statement open, by_peer, open_by_peer, close, adopt, adopt_source, login, process, set_process, forget_process,
+        accept_of, set_accept, forget_accept, command, tty, connect_out;
+};
+
+SessionTracker::SessionTracker(SqliteDb& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
+
+SessionTracker::~SessionTracker() = default;
+
+std::optional<std::int64_t> SessionTracker::session_by_peer(const std::string& ip, std::int64_t port,
+                                                            bool open_only) {
+    if (ip.empty() || port <= 0) return std::nullopt;
+    Statement& q = open_only ? st_->open_by_peer : st_->by_peer;
+    q.bind(1, ip).bind(2, port);
+    std::optional<std::int64_t> id;
+    if (q.step()) id = q.int64(0);
+    q.reset();
+    return id;
+}
+
+// A connection that arrived while its guest was booting has no intrusion
+// yet; the guest's first word about it supplies it.
+void SessionTracker::adopt(std::int64_t session, const nlohmann::json& event) {
+    std::string intrusion = str_field(event, "intrusion_id"), guest = str_field(event, "guest_id");
+    if (intrusion.empty() && guest.empty()) return;
+    st_->adopt.bind_or_null(1, intrusion).bind_or_null(2, guest).bind(3, session).run();
+}
+
+std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
+    std::string type = str_field(event, "type");
+    std::string ts = str_field(event, "ts");
+    if (type == "connection") {
+        std::int64_t port = int_field(event, "source_port");
+        std::string ip = str_field(event, "source_ip");
+        if (ip.empty() || port <= 0) return std::nullopt;
+        st_->open.bind_or_null(1, str_field(event, "intrusion_id"))
+            .bind_or_null(2, str_field(event, "guest_id"))
+            .bind(3, ip)
+            .bind(4, port)
+            .bind(5, int_field(event, "port"))
+            .bind(6, ts)
+            .run();
+        return sqlite3_last_insert_rowid(db_.handle());
+    }
+    if (type == "connection_closed") {
+        auto id = session_by_peer(str_field(event, "source_ip"), int_field(event, "source_port"), true);
+        if (!id) return std::nullopt;
+        st_->close.bind(1, ts)
+            .bind(2, int_field(event, "duration_ms"))
+            .bind(3, int_field(event, "bytes_from_client"))
+            .bind(4, int_field(event, "bytes_to_client"))
+            .bind_or_null(5, str_field(event, "end"))
+            .bind(6, *id)
+            .run();
+        return id;
+    }
+    if (type == "intrusion_opened") {
+        std::string intrusion = str_field(event, "intrusion_id"), ip = str_field(event, "source_ip");
+        if (!intrusion.empty() && !ip.empty()) {
+            st_->adopt_source.bind(1, intrusion).bind_or_null(2, str_field(event, "guest_id")).bind(3, ip).run();
+        }
+        return std::nullopt;
+    }
+    if (type == "login") {
+        // Reported live some 250 ms after it happened: the connection may
+        // be closed by then (a rejected client hangs up), so not open_only.
+        auto id = session_by_peer(str_field(event, "remote_ip"), int_field(event, "remote_port"), false);
+        if (!id) return std::nullopt;
+        bool success = bool_field(event, "success");
+        st_->login.bind(1, str_field(event, "user"))
+            .bind(2, str_field(event, "password"))
+            .bind(3, success ? 1 : 0)
+            .bind(4, *id)
+            .run();
+        adopt(*id, event);
+        // The process that authenticated is the session's, even when its
+        // accept and fork were not seen (a sensor restart in between).
+        std::string guest = str_field(event, "guest_id");
+        std::int64_t tgid = int_field(event, "tgid", int_field(event, "pid", -1));
+        if (success && !guest.empty() && tgid > 0) {
+            st_->set_process.bind(1, guest).bind(2, tgid).bind(3, *id).run();
+        }
+        return id;
+    }
+    if (type == "capture") {
+        auto inner = event.find("event");
+        if (inner == event.end() || !inner->is_object()) return std::nullopt;
+        return apply_capture(event, *inner);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> SessionTracker::apply_capture(const nlohmann::json& event, const nlohmann::json& inner) {
+    std::string guest = str_field(event, "guest_id");
+    std::int64_t tgid = int_field(inner, "tgid", int_field(inner, "pid", -1));
+    if (guest.empty() || tgid <= 0) return std::nullopt;
+    std::string type = str_field(inner, "type");
+
+    auto lookup = [&](Statement& q) {
+        q.bind(1, guest).bind(2, tgid);
+        std::optional<std::int64_t> id;
+        if (q.step()) id = q.int64(0);
+        q.reset();
+        return id;
+    };
+
+    if (type == "accept" && int_field(inner, "result", -1) >= 0) {
+        auto remote = inner.find("remote");
+        if (remote == inner.end()) return std::nullopt;
+        auto id = session_by_peer(str_field(*remote, "address"), int_field(*remote, "port"), false);
+        if (!id) return std::nullopt;
+        // The server's next fork is the connection's handler.
+        st_->set_accept.bind(1, guest).bind(2, tgid).bind(3, *id).run();
+        adopt(*id, event);
+        return id;
+    }
+    if (type == "fork") {
+        std::int64_t child = int_field(inner, "child_tgid", -1);
+        if (child <= 0) return std::nullopt;
+        auto id = lookup(st_->accept_of);
+        if (id) {
+            st_->forget_accept.bind(1, guest).bind(2, tgid).run();
+        } else {
+            id = lookup(st_->process);
+        }
+        if (id) {
+            st_->set_process.bind(1, guest).bind(2, child).bind(3, *id).run();
+        } else {
+            // A reused pid must not inherit an old process's session.
+            st_->forget_process.bind(1, guest).bind(2, child).run();
+        }
+        return id;
+    }
+
+    auto id = lookup(st_->process);
+    if (!id) return std::nullopt;
+    if (type == "exec") {
+        st_->command.bind(1, is_transfer_program(inner) ? 1 : 0).bind(2, *id).run();
+    } else if (type == "tty_open") {
+        st_->tty.bind_or_null(1, str_field(inner, "session_tty"))
+            .bind(2, int_field(inner, "seq"))
+            .bind(3, *id)
+            .run();
+    } else if (type == "connect") {
+        // Attempts, not only successes: a non-blocking connect reports
+        // EINPROGRESS, and a refused one is telling too.
+        auto remote = inner.find("remote");
+        std::string family = remote != inner.end() ? str_field(*remote, "family") : "";
+        if (family == "inet" || family == "inet6") st_->connect_out.bind(1, *id).run();
+    }
+    return id;
+}
+
+void backfill_sessions(SqliteDb& db) {
+    SessionTracker tracker(db);
+    Statement events(db, "SELECT id, body FROM events ORDER BY id");
+    // Marked after the scan: rows are not rewritten under a cursor reading them.
+    std::vector<std::pair<std::int64_t, std::int64_t>> marks;  // event id, session id
+    while (events.step()) {
+        auto j = nlohmann::json::parse(events.text(1), nullptr, false);
+        if (j.is_discarded() || !j.is_object()) continue;
+        if (auto session = tracker.apply(j)) marks.emplace_back(events.int64(0), *session);
+    }
+    events.reset();
+    Statement mark_event(db, "UPDATE events SET session_id = ? WHERE id = ?");
+    Statement mark_credential(db, "UPDATE credentials SET session_id = ? WHERE event_id = ?");
+    Statement mark_command(db, "UPDATE commands SET session_id = ? WHERE event_id = ?");
+    for (auto [event_id, session] : marks) {
+        for (Statement* s : {&mark_event, &mark_credential, &mark_command}) s->bind(1, session).bind(2, event_id).run();
+    }
+}
+
+}  // namespace oyster::store

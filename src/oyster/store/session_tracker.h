@@ -1,0 +1,63 @@
+// Sessions: one per TCP connection an attacker made to a guest, and which
+// session each event belongs to (docs/store.md, "Sessions").
+//
+// A session starts with the sensor's `connection` event and ends with its
+// `connection_closed`; both name the attacker's address and source port.
+// The portal connects to the guest *as* the attacker, so the guest's own
+// records name that same address and port: its login attempts
+// (`remote_ip`, `remote_port`) and the `accept` of the server that took
+// the connection. From that accept on, the tracker follows the process
+// tree: the process that accepted hands the session to the next process
+// it forks (sshd and inetd fork one child per connection), and every
+// process forked from a session's process belongs to the session. So a
+// command is attributed to the connection it was run from, also when
+// several connections of one attacker are open at once, with or without
+// a terminal.
+//
+// All state is in the database (session_processes, session_accepts), in
+// the caller's transaction: the attribution survives a restart, and
+// rebuilding the store from events.jsonl gives the same sessions.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "oyster/store/sqlite_db.h"
+
+namespace oyster::store {
+
+class SessionTracker {
+public:
+    explicit SessionTracker(SqliteDb& db);
+    ~SessionTracker();
+    SessionTracker(const SessionTracker&) = delete;
+    SessionTracker& operator=(const SessionTracker&) = delete;
+
+    // Updates the sessions for one sensor event (any type; the event is
+    // untrusted: missing or mistyped fields make it belong to no session)
+    // and returns the session it belongs to, if any.
+    std::optional<std::int64_t> apply(const nlohmann::json& event);
+
+private:
+    struct Statements;
+    std::optional<std::int64_t> apply_capture(const nlohmann::json& event, const nlohmann::json& inner);
+    std::optional<std::int64_t> session_by_peer(const std::string& ip, std::int64_t port, bool open_only);
+    void adopt(std::int64_t session, const nlohmann::json& event);
+
+    SqliteDb& db_;
+    std::unique_ptr<Statements> st_;
+};
+
+// True for a program that transfers files (wget, curl, tftp, scp, ...),
+// judged from the executed path and argv[0] (busybox applets).
+bool is_transfer_program(const nlohmann::json& exec_event);
+
+// Migration 2's backfill: derives the sessions of the events already
+// stored, in id order, and marks each event, credential and command with
+// its session.
+void backfill_sessions(SqliteDb& db);
+
+}  // namespace oyster::store
