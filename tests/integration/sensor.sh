@@ -171,6 +171,44 @@ jq_any "select(.type == \"capture\" and .source_ip == \"$A10\" and .event.type =
 jq_any "select(.type == \"capture\" and .event.type == \"exec\" and (.event.argv[0] | test(\"systemd-journald|cron\")))" \
 	"$EVENTS" && fail "the pool guest's boot was reported live"
 log "live capture: $(jq -c 'select(.type == "capture")' "$EVENTS" | wc -l) events so far"
+
+# --- sessions in the store while the intrusion is open: the wget ran in a
+# connection of its own (no terminal), apart from the idle background
+# session; a session typed at a terminal replays what the attacker saw.
+printf '%s\n' 'id -un; /bin/echo oyster-replay-check' exit |
+	ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -q -tt -b $A10 \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PreferredAuthentications=password \
+		-o PubkeyAuthentication=no "root@$PORTAL" >"$WORK/typed-session.txt" 2>&1 || true
+matches oyster-replay-check <"$WORK/typed-session.txt" || fail "the typed session did not run: $(cat "$WORK/typed-session.txt")"
+typed_sid=""
+for _ in $(seq 20); do
+	sensor_oyster store sync >/dev/null
+	typed_sid=$(sqlite3 "$STATE_DIR/store.sqlite" \
+		"SELECT session_id FROM commands WHERE command_line = '/bin/echo oyster-replay-check' AND session_id IS NOT NULL")
+	[ -n "$typed_sid" ] && break
+	sleep 0.5
+done
+[ -n "$typed_sid" ] || fail "the typed command belongs to no session"
+sensor_oyster sessions --ip $A10 --has-download --json >"$WORK/dl-sessions.json" || fail "oyster sessions failed"
+wget_sid=$(sqlite3 "$STATE_DIR/store.sqlite" "SELECT session_id FROM commands WHERE command_line LIKE 'wget -q -O /root/tool.bin %'")
+[ -n "$wget_sid" ] || fail "the wget belongs to no session"
+jq -e --argjson id "$wget_sid" '[.sessions[] | select(.id == $id and .downloads >= 1 and .tty == null
+	and .logged_in == 1 and .username == "root")] | length == 1' "$WORK/dl-sessions.json" >/dev/null ||
+	fail "oyster sessions --has-download lacks the wget's session $wget_sid: $(cat "$WORK/dl-sessions.json")"
+[ "$wget_sid" != "$typed_sid" ] || fail "the wget and the typed commands were put in one session"
+sensor_oyster show "$wget_sid" --json >"$WORK/wget-show.json" || fail "oyster show failed"
+jq -e '[.timeline[] | select(.type == "capture" and .event.event.type == "exec" and .event.event.argv[0] == "wget")]
+	| length == 1' "$WORK/wget-show.json" >/dev/null || fail "the wget session's timeline lacks the wget"
+jq -e '[.timeline[] | select(.type == "capture" and .event.event.type == "connect")] | length >= 1' \
+	"$WORK/wget-show.json" >/dev/null || fail "the wget session's timeline lacks its connection out"
+sensor_oyster show "$typed_sid" >"$WORK/typed-show.txt" || fail "oyster show failed"
+matches -F '/bin/echo oyster-replay-check' <"$WORK/typed-show.txt" || fail "oyster show lacks the typed command"
+matches -F "login sshd root / $ROOT_PASSWORD: accepted" <"$WORK/typed-show.txt" || fail "oyster show lacks the login"
+sed 's/^/    show> /' "$WORK/typed-show.txt" >&2
+# The intrusion is open: replay decodes the guest's capture as it stands.
+sensor_oyster replay "$typed_sid" --instant >"$WORK/replay-live.txt" 2>/dev/null || fail "live replay failed"
+matches oyster-replay-check <"$WORK/replay-live.txt" || fail "the live replay lacks the session's output"
+log "sessions: wget in session $wget_sid, typed commands in session $typed_sid (replayed live)"
 # The download was connection 1 of TCP_CAP; use up the rest, then one more.
 out=$(portal_ssh $A10 "bash -c '$probe' probe $(for _ in $(seq $TCP_CAP); do printf '%s ' "$WEB_IP:80"; done)")
 echo "$out" | sed 's/^/    guest10> /' >&2
@@ -268,6 +306,13 @@ n_db=$(sqlite3 "$DB" "SELECT COUNT(*) FROM events")
 sensor_oyster store sync --json > "$WORK/sync.json" || fail "oyster store sync failed"
 jq -e '.added == 0 and .skipped == 0' "$WORK/sync.json" >/dev/null || fail "sync after the sensor: $(cat "$WORK/sync.json")"
 log "store: $n_db events, $(sqlite3 "$DB" "SELECT COUNT(*) FROM credentials") credentials, $(sqlite3 "$DB" "SELECT COUNT(*) FROM commands") commands"
+# The intrusion is closed and decoded: replay reads its recording.
+replay_path=$(sensor_oyster replay "$typed_sid" --print-path) || fail "replay --print-path failed"
+case "$replay_path" in "$STATE_DIR/guests/$g10/capture/tty/"*.cast) ;; *) fail "replay path: $replay_path" ;; esac
+sensor_oyster replay "$typed_sid" --speed 50 --idle-limit 0.1 2>/dev/null | matches oyster-replay-check ||
+	fail "the replay of the decoded session lacks its output"
+[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM sessions WHERE source_ip = '$A10' AND ended IS NULL")" = 0 ] ||
+	fail "sessions of $A10 left open after the sensor stopped"
 
 # --- the pcap of A10's intrusion: the SSH handshake and the HTTP download.
 pcaps=$(jq -r '.pcap_files[]' "$STATE_DIR/guests/$g10/intrusion.json")

@@ -155,6 +155,21 @@ TEST_F(SessionTrackerTest, AReusedPidDoesNotInheritAnOldSession) {
     EXPECT_TRUE(q.is_null(0));
 }
 
+TEST_F(SessionTrackerTest, ConnectionsCutByASensorCrashOrAClosedIntrusionEnd) {
+    Log l;
+    l.connection(40001);
+    l.add({{"type", "sensor_started"}, {"pid", 1}});  // after a kill -9: no connection_closed came
+    l.connection(40002);
+    l.add({{"type", "intrusion_closed"}, {"intrusion_id", "i1"}, {"source_ip", kIp}, {"reason", "idle"}});
+    EventStore store(dir / "store.sqlite");
+    store.ingest_text(l.text);
+    auto a = find_session(store.db(), 1);
+    auto b = find_session(store.db(), 2);
+    EXPECT_EQ((*a)["end_reason"], "sensor restarted");
+    EXPECT_EQ((*a)["ended"], ts(1));
+    EXPECT_EQ((*b)["end_reason"], "intrusion closed");
+}
+
 TEST_F(SessionTrackerTest, ALoginNamesTheSessionsProcessWhenItsAcceptWasNotSeen) {
     Log l;
     l.connection(40001);

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <initializer_list>
 #include <iostream>
 #include <memory>
 
@@ -19,6 +20,7 @@
 #include "oyster/store/analyst_queries.h"
 #include "oyster/store/event_store.h"
 #include "oyster/store/json_fields.h"
+#include "oyster/store/session_tracker.h"
 
 namespace oyster::cli {
 namespace {
@@ -94,6 +96,47 @@ std::string describe(const nlohmann::json& e) {
     return fmt::format("{} {} ({})", terminal_safe(kind), safe(c, "syscall"), who);
 }
 
+bool starts_with_any(const std::string& s, std::initializer_list<const char*> prefixes) {
+    for (const char* p : prefixes) {
+        if (s.starts_with(p)) return true;
+    }
+    return false;
+}
+
+// Records of the session's processes that say nothing about the attacker:
+// sshd's and the C library's bookkeeping. Only the human timeline leaves
+// them out (--all and --json keep everything); a name like "sshd" is the
+// guest's word, so nothing hidden here is hidden from the store.
+bool is_bookkeeping(const nlohmann::json& e) {
+    if (str_field(e, "type") != "capture") return false;
+    auto inner = e.find("event");
+    if (inner == e.end() || !inner->is_object()) return false;
+    const auto& c = *inner;
+    std::string kind = str_field(c, "type"), comm = str_field(c, "comm"), path = str_field(c, "path");
+    if (kind == "connect") return !store::is_outbound_connect(c);
+    if (kind == "bind" || kind == "listen") {
+        auto local = c.find("local");
+        std::string family = local != c.end() ? str_field(*local, "family") : "";
+        return family != "inet" && family != "inet6";
+    }
+    if (kind == "cred") {
+        // Shown: a process that became root.
+        auto before = c.find("before"), after = c.find("after");
+        bool to_root = before != c.end() && after != c.end() && int_field(*before, "euid", 0) != 0 &&
+                       int_field(*after, "euid", -1) == 0;
+        return !to_root;
+    }
+    if (kind == "file") {
+        if (!store::bool_field(c, "ok")) return true;
+        std::string op = str_field(c, "op");
+        if (op == "open_write" && starts_with_any(path, {"/dev/", "/proc/"})) return true;
+        return comm == "sshd" &&
+               starts_with_any(path, {"/run/utmp", "/var/log/wtmp", "/var/log/lastlog", "/run/motd.dynamic"});
+    }
+    if (kind == "mount") return comm == "sshd" && str_field(c, "syscall") == "chroot";
+    return kind == "socket";
+}
+
 // "2026-11-27T10:30:00.123Z" -> "10:30:00.123".
 std::string clock_time(const std::string& ts) {
     return ts.size() >= 23 ? ts.substr(11, 12) : terminal_safe(ts);
@@ -146,7 +189,9 @@ void register_session_views(CLI::App& app, const ConfigLoader& load) {
     auto* show = app.add_subcommand("show", "Show one session: who, how they logged in, and what they did, in order");
     auto show_id = std::make_shared<std::int64_t>(0);
     auto show_json = std::make_shared<bool>(false);
+    auto show_all = std::make_shared<bool>(false);
     show->add_option("session", *show_id, "Session id (see oyster sessions)")->required();
+    show->add_flag("--all", *show_all, "Also show sshd's and the system's bookkeeping (privilege drops, local sockets)");
     show->add_flag("--json", *show_json, "Print {\"session\", \"timeline\": [...]} as JSON");
     show->callback([=]() {
         Config cfg = load();
@@ -174,11 +219,17 @@ void register_session_views(CLI::App& app, const ConfigLoader& load) {
                                  session["tty"].is_string()
                                      ? fmt::format("; terminal {} (oyster replay {})", safe(session, "tty"), *show_id)
                                      : "");
+        std::size_t hidden = 0;
         for (const auto& row : timeline) {
+            if (!*show_all && is_bookkeeping(row["event"])) {
+                ++hidden;
+                continue;
+            }
             std::string line = describe(row["event"]);
             if (line.empty()) continue;
-            std::cout << fmt::format("  {}  {}\n", clock_time(row["ts"].get<std::string>()), line);
+            std::cout << fmt::format("  {}  {}\n", clock_time(row["time"].get<std::string>()), line);
         }
+        if (hidden > 0) std::cout << fmt::format("  ({} bookkeeping records not shown: --all)\n", hidden);
     });
 
     // ---- oyster replay SESSION

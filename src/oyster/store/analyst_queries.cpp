@@ -45,6 +45,21 @@ constexpr const char* kIntrusionSelect =
     "(SELECT COUNT(*) FROM credentials c WHERE c.intrusion_id = i.id AND c.success = 1) AS logins_accepted, "
     "(SELECT COUNT(*) FROM commands m WHERE m.intrusion_id = i.id) AS commands FROM intrusions i";
 
+// When an event happened, as "YYYY-MM-DDTHH:MM:SS.mmmZ": a guest record's
+// own time (the kernel's clock, to the nanosecond), else the sensor's ts.
+// (A login carries the capture fields at its top level.)
+std::string happened_at(const std::string& ts, const nlohmann::json& body) {
+    if (!body.is_object()) return ts;
+    const nlohmann::json* record = &body;
+    if (auto inner = body.find("event"); inner != body.end() && inner->is_object()) record = &*inner;
+    auto t = record->find("time");
+    if (t != record->end() && t->is_string()) {
+        const auto& s = t->get_ref<const std::string&>();
+        if (s.size() >= 24 && s[4] == '-' && s[10] == 'T' && s[19] == '.') return s.substr(0, 23) + "Z";
+    }
+    return ts;
+}
+
 }  // namespace
 
 std::optional<std::string> parse_time_bound(const std::string& text) {
@@ -99,13 +114,24 @@ nlohmann::json session_timeline(SqliteDb& db, std::int64_t id) {
                 "SELECT id, ts, type, body FROM events WHERE session_id = ? AND NOT (type = 'capture' AND body LIKE "
                 "'%\"type\":\"fork\"%') ORDER BY id");
     q.bind(1, id);
-    nlohmann::json out = nlohmann::json::array();
+    std::vector<nlohmann::json> rows;
     while (q.step()) {
         auto body = nlohmann::json::parse(q.text(3), nullptr, false);
         if (body.is_discarded()) continue;
-        out.push_back({{"id", q.int64(0)}, {"ts", q.text(1)}, {"type", q.text(2)}, {"event", std::move(body)}});
+        std::string ts = q.text(1);
+        rows.push_back({{"id", q.int64(0)},
+                        {"ts", ts},
+                        {"time", happened_at(ts, body)},
+                        {"type", q.text(2)},
+                        {"event", std::move(body)}});
     }
-    return out;
+    // The guest's records reach the log up to a poll later than the
+    // sensor's own events: in the order things happened, a disconnect
+    // comes after the commands that preceded it.
+    std::stable_sort(rows.begin(), rows.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
+        return a["time"].get_ref<const std::string&>() < b["time"].get_ref<const std::string&>();
+    });
+    return nlohmann::json(std::move(rows));
 }
 
 nlohmann::json list_intrusions(SqliteDb& db, const IntrusionFilter& f) {

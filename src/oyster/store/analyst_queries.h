@@ -39,8 +39,9 @@ nlohmann::json list_sessions(SqliteDb& db, const SessionFilter& f);
 // One session, or nullopt.
 std::optional<nlohmann::json> find_session(SqliteDb& db, std::int64_t id);
 
-// The session's events, oldest first, without process forks:
-// [{"id", "ts", "type", "event": the sensor's event}].
+// The session's events in the order they happened, without process
+// forks: [{"id", "ts" (logged), "time" (happened: a guest record's own
+// time), "type", "event": the sensor's event}].
 nlohmann::json session_timeline(SqliteDb& db, std::int64_t id);
 
 struct IntrusionFilter {

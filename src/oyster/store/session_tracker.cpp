@@ -33,6 +33,20 @@ bool is_transfer_program(const nlohmann::json& exec_event) {
     return false;
 }
 
+bool is_outbound_connect(const nlohmann::json& capture_event) {
+    // Attempts, not only successes: a non-blocking connect reports
+    // EINPROGRESS, and a refused one is telling too.
+    if (str_field(capture_event, "type") != "connect") return false;
+    auto remote = capture_event.find("remote");
+    if (remote == capture_event.end()) return false;
+    std::string family = str_field(*remote, "family"), address = str_field(*remote, "address");
+    if ((family != "inet" && family != "inet6") || int_field(*remote, "port") <= 0) return false;
+    // getaddrinfo() probes which address families work by connecting UDP
+    // sockets to the wildcard or loopback: nothing leaves the machine.
+    return !(address.empty() || address == "0.0.0.0" || address == "::" || address == "::1" ||
+             address.starts_with("127.") || address.starts_with("::ffff:127."));
+}
+
 struct SessionTracker::Statements {
     explicit Statements(SqliteDb& db)
         : open(db,
@@ -65,10 +79,13 @@ struct SessionTracker::Statements {
           command(db,
                   "UPDATE sessions SET commands = commands + 1, downloads = downloads + ? WHERE id = ?"),
           tty(db, "UPDATE sessions SET tty = ?, tty_open_seq = ? WHERE id = ? AND tty IS NULL"),
-          connect_out(db, "UPDATE sessions SET connections_out = connections_out + 1 WHERE id = ?") {}
+          connect_out(db, "UPDATE sessions SET connections_out = connections_out + 1 WHERE id = ?"),
+          end_all(db, "UPDATE sessions SET ended = ?, end_reason = ? WHERE ended IS NULL"),
+          end_intrusion(db,
+                        "UPDATE sessions SET ended = ?, end_reason = ? WHERE intrusion_id = ? AND ended IS NULL") {}
 
     Statement open, by_peer, open_by_peer, close, adopt, adopt_source, login, process, set_process, forget_process,
-        accept_of, set_accept, forget_accept, command, tty, connect_out;
+        accept_of, set_accept, forget_accept, command, tty, connect_out, end_all, end_intrusion;
 };
 
 SessionTracker::SessionTracker(SqliteDb& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
@@ -121,6 +138,17 @@ std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
             .bind(6, *id)
             .run();
         return id;
+    }
+    if (type == "sensor_started") {
+        // A connection open when the last sensor died (kill -9) died with
+        // it, and no connection_closed will come.
+        st_->end_all.bind(1, ts).bind(2, "sensor restarted").run();
+        return std::nullopt;
+    }
+    if (type == "intrusion_closed") {
+        std::string intrusion = str_field(event, "intrusion_id");
+        if (!intrusion.empty()) st_->end_intrusion.bind(1, ts).bind(2, "intrusion closed").bind(3, intrusion).run();
+        return std::nullopt;
     }
     if (type == "intrusion_opened") {
         std::string intrusion = str_field(event, "intrusion_id"), ip = str_field(event, "source_ip");
@@ -209,12 +237,8 @@ std::optional<std::int64_t> SessionTracker::apply_capture(const nlohmann::json& 
             .bind(2, int_field(inner, "seq"))
             .bind(3, *id)
             .run();
-    } else if (type == "connect") {
-        // Attempts, not only successes: a non-blocking connect reports
-        // EINPROGRESS, and a refused one is telling too.
-        auto remote = inner.find("remote");
-        std::string family = remote != inner.end() ? str_field(*remote, "family") : "";
-        if (family == "inet" || family == "inet6") st_->connect_out.bind(1, *id).run();
+    } else if (is_outbound_connect(inner)) {
+        st_->connect_out.bind(1, *id).run();
     }
     return id;
 }

@@ -55,6 +55,10 @@ private:
 // judged from the executed path and argv[0] (busybox applets).
 bool is_transfer_program(const nlohmann::json& exec_event);
 
+// True for a capture `connect` event towards another machine (IPv4 or
+// IPv6, not the wildcard or loopback).
+bool is_outbound_connect(const nlohmann::json& capture_event);
+
 // Migration 2's backfill: derives the sessions of the events already
 // stored, in id order, and marks each event, credential and command with
 // its session.

@@ -1,41 +1,29 @@
 // Keeps the analyst's store (event_store.h) up to date with the sensor's
-// event log while the sensor runs: a thread of its own syncs once a second
-// and once more when stopped. It only reads the log, on its own SQLite
-// connection, so a slow or failing store never holds up the sensor or its
-// log; a failure is reported (at most once a minute) and retried at the
-// next sync, which resumes where the last committed one ended.
+// event log while the sensor runs: a thread of its own (PeriodicSync)
+// syncs once a second and once more when stopped. It only reads the log,
+// on its own SQLite connection, so a slow or failing store never holds up
+// the sensor or its log; a failure is reported and retried at the next
+// sync, which resumes where the last committed one ended.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
-#include <functional>
-#include <mutex>
-#include <string>
-#include <thread>
+#include <memory>
+
+#include "oyster/common/periodic_sync.h"
+#include "oyster/store/event_store.h"
 
 namespace oyster::store {
 
 class StoreFeeder {
 public:
-    using Report = std::function<void(const std::string&)>;
-
-    StoreFeeder(std::filesystem::path store_file, std::filesystem::path events_file, Report report,
+    StoreFeeder(std::filesystem::path store_file, std::filesystem::path events_file, PeriodicSync::Report report,
                 std::chrono::milliseconds interval = std::chrono::seconds(1));
-    // Syncs a last time, then stops the thread.
-    ~StoreFeeder();
-    StoreFeeder(const StoreFeeder&) = delete;
-    StoreFeeder& operator=(const StoreFeeder&) = delete;
 
 private:
-    void run(const std::stop_token& stop);
-
     std::filesystem::path store_file_, events_file_;
-    Report report_;
-    std::chrono::milliseconds interval_;
-    std::mutex mu_;
-    std::condition_variable_any wake_;
-    std::jthread thread_;
+    std::unique_ptr<EventStore> store_;  // the sync thread's alone; opened anew after a failure
+    PeriodicSync sync_;                  // last: its thread uses the members above
 };
 
 }  // namespace oyster::store
