@@ -23,6 +23,8 @@ test_pkgs=(
 	openssh-client sshpass jq netcat-openbsd asciinema tshark
 	# the SMBIOS table builder is checked by a stock dmidecode (--from-dump)
 	dmidecode
+	# the syslog output is checked against a real collector
+	rsyslog
 )
 pkgs=("${run_pkgs[@]}")
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
     oyster::cli::register_store(app, load);
     oyster::cli::register_analyst_listings(app, load);
     oyster::cli::register_session_views(app, load);
+    oyster::cli::register_outputs(app, load);
 
     try {
         app.parse(argc, argv);

@@ -1,5 +1,7 @@
 #include "oyster/common/config.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -54,6 +56,17 @@ std::string check_network(const std::string& s) {
 std::string check_dns(const std::string& s) {
     if (s.empty() || parse_ipv4(s)) return {};
     return fmt::format("\"{}\" is not an IPv4 address", s);
+}
+
+const std::set<std::string, std::less<>> kFacilities = {
+    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
+    "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
+
+std::string check_facility(const std::string& s) {
+    if (kFacilities.contains(s)) return {};
+    return fmt::format("\"{}\" is not a syslog facility (kern, user, mail, daemon, auth, syslog, lpr, news, uucp, "
+                       "cron, authpriv, ftp, local0 to local7)",
+                       s);
 }
 
 std::string check_persona(const std::string& s) {
@@ -122,6 +135,44 @@ std::string check_password(const std::string& s) {
 
 }  // namespace
 
+std::string parse_syslog_target(const std::string& url, SyslogTarget& out) {
+    if (url.empty()) {
+        out = {};
+        return {};
+    }
+    auto scheme_end = url.find("://");
+    std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
+    if (scheme != "udp" && scheme != "tcp") {
+        return fmt::format("\"{}\" is not udp://HOST:PORT or tcp://HOST:PORT", url);
+    }
+    std::string rest = url.substr(scheme_end + 3), host, port;
+    if (!rest.empty() && rest[0] == '[') {
+        auto close = rest.find(']');
+        if (close == std::string::npos || close + 1 >= rest.size() || rest[close + 1] != ':') {
+            return fmt::format("\"{}\": an IPv6 address goes in brackets, then :PORT", url);
+        }
+        host = rest.substr(1, close - 1);
+        port = rest.substr(close + 2);
+    } else {
+        auto colon = rest.rfind(':');
+        if (colon == std::string::npos) return fmt::format("\"{}\" has no :PORT", url);
+        host = rest.substr(0, colon);
+        port = rest.substr(colon + 1);
+    }
+    if (host.empty() || host.size() > 253) return fmt::format("\"{}\" has no host", url);
+    for (char c : host) {
+        bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '_';
+        if (!ok) return fmt::format("\"{}\": the host may hold letters, digits, '.', '-', '_' and ':' only", url);
+    }
+    unsigned long n = 0;
+    bool digits = !port.empty() && port.size() <= 5 &&
+                  std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (digits) n = std::stoul(port);
+    if (!digits || n == 0 || n > 65535) return fmt::format("\"{}\": the port must be 1 to 65535", url);
+    out = {scheme == "tcp", host, static_cast<std::uint16_t>(n), url};
+    return {};
+}
+
 Config parse_config(std::string_view text, const std::string& source_name) {
     Config cfg;
     cfg.source = source_name;
@@ -129,7 +180,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     TomlReader r(source_name);
     for (const auto& [k, v] : root) {
         static const std::set<std::string, std::less<>> tables = {"paths",   "guest",        "login", "network",
-                                                                  "capture", "data_control", "sensor"};
+                                                                  "capture", "data_control", "sensor", "outputs"};
         if (!tables.contains(k.str())) r.fail(std::string(k.str()), &v, "unknown key");
     }
     r.read_table(root, "paths",
@@ -182,6 +233,18 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                   {"disk_budget_mib", r.u32(s.disk_budget_mib, 1, 1U << 30)},
                   {"pcap_rotate_mib", r.u32(s.pcap_rotate_mib, 1, 1U << 20)},
                   {"log_file", r.optional_path(s.log_file)}});
+    auto& o = cfg.outputs;
+    r.read_table(root, "outputs",
+                 {{"jsonl_file", r.optional_path(o.jsonl_file)},
+                  {"syslog",
+                   [&](const toml::node& n, const std::string& key) {
+                       std::string url;
+                       r.string(url)(n, key);
+                       if (auto problem = parse_syslog_target(url, o.syslog); !problem.empty()) r.fail(key, &n, problem);
+                   }},
+                  {"syslog_facility", r.string(o.syslog_facility, check_facility)},
+                  {"syslog_max_bytes", r.u32(o.syslog_max_bytes, 480, 1U << 20)},
+                  {"backlog_mib", r.u32(o.backlog_mib, 1, 1U << 20)}});
     if (s.pool_size > s.max_guests) {
         throw ConfigError(fmt::format("{}: sensor.pool_size: {} is more than sensor.max_guests ({})", source_name,
                                       s.pool_size, s.max_guests));

@@ -122,6 +122,36 @@ struct SensorConfig {
     std::filesystem::path log_file;
 };
 
+// Where syslog messages go: "udp://HOST:PORT" or "tcp://HOST:PORT".
+struct SyslogTarget {
+    bool tcp = false;
+    std::string host;  // a name or an address (IPv6 in brackets in the URL)
+    std::uint16_t port = 0;
+    std::string url;   // as configured; empty: no syslog output
+};
+
+// Parses a syslog URL; returns the problem, or "" (then `out` is set).
+std::string parse_syslog_target(const std::string& url, SyslogTarget& out);
+
+// Copies of every event for other systems (docs/outputs.md), besides
+// <state_dir>/sensor/events.jsonl and the store. Each runs on its own
+// thread from its own place in the log: a slow or failing one holds up
+// neither the sensor nor the others.
+struct OutputsConfig {
+    // A JSON-lines file, one event per line (docs/sensor.md); empty: none.
+    std::filesystem::path jsonl_file;
+    // A syslog collector (RFC 5424; over TCP with octet counting, RFC 6587).
+    SyslogTarget syslog;
+    // kern, user, mail, daemon, auth, syslog, lpr, news, uucp, cron,
+    // authpriv, ftp, local0 ... local7.
+    std::string syslog_facility = "local0";
+    // Longer messages are cut (rsyslog's default maximum is 8 KiB).
+    std::uint32_t syslog_max_bytes = 8192;
+    // An output further behind the log than this skips ahead to it, and
+    // says how much it skipped (MiB).
+    std::uint32_t backlog_mib = 64;
+};
+
 struct Config {
     PathsConfig paths;
     GuestConfig guest;
@@ -130,6 +160,7 @@ struct Config {
     CaptureConfig capture;
     DataControlConfig data_control;
     SensorConfig sensor;
+    OutputsConfig outputs;
     // Where the values came from, for messages ("built-in defaults" or a path).
     std::string source = "built-in defaults";
 };

@@ -7,6 +7,7 @@ namespace oyster {
 
 class FdGuard {
 public:
+    FdGuard() = default;
     explicit FdGuard(int fd) : fd_(fd) {}
     ~FdGuard() {
         if (fd_ >= 0) ::close(fd_);
@@ -14,9 +15,21 @@ public:
     FdGuard(const FdGuard&) = delete;
     FdGuard& operator=(const FdGuard&) = delete;
     int get() const { return fd_; }
+    // Closes the descriptor held, then holds `fd`.
+    void reset(int fd = -1) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = fd;
+    }
+
+    // Gives the descriptor up without closing it.
+    int release() {
+        int fd = fd_;
+        fd_ = -1;
+        return fd;
+    }
 
 private:
-    int fd_;
+    int fd_ = -1;
 };
 
 }  // namespace oyster

@@ -31,6 +31,7 @@
 #include "oyster/sensor/event_log.h"
 #include "oyster/sensor/intrusion.h"
 #include "oyster/sensor/portal.h"
+#include "oyster/outputs/event_outputs.h"
 #include "oyster/store/store_feeder.h"
 #include "oyster/store/store_paths.h"
 
@@ -80,6 +81,7 @@ public:
           events_(store::sensor_events_file(cfg.paths.state_dir)),
           feeder_(store::store_file(cfg.paths.state_dir), events_.path(),
                   [&log](const std::string& line) { log.line(line); }),
+          outputs_(cfg, events_.path(), [&log](const std::string& line) { log.line(line); }),
           portal_(cfg.sensor, *this) {}
 
     int run();
@@ -137,6 +139,7 @@ private:
     EventLog events_;
     // After events_: stopped (with a last sync) before the log closes.
     store::StoreFeeder feeder_;
+    outputs::OutputRunner outputs_;
     std::map<std::uint64_t, Slot> slots_;
     std::map<std::string, std::uint64_t> by_source_;
     std::map<std::string, unsigned> conns_per_source_;

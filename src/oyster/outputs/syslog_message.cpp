@@ -1,0 +1,97 @@
+#include "oyster/outputs/syslog_message.h"
+
+#include <array>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace oyster::outputs {
+namespace {
+
+// PRINTUSASCII (33-126) only, at most `max` characters; "-" when empty.
+std::string header_field(std::string_view s, std::size_t max) {
+    std::string out;
+    for (char c : s) {
+        if (out.size() == max) break;
+        auto b = static_cast<unsigned char>(c);
+        out.push_back(b >= 33 && b <= 126 ? c : '_');
+    }
+    return out.empty() ? "-" : out;
+}
+
+// The event's ts when it has the RFC 3339 shape the sensor writes.
+std::string timestamp(const nlohmann::json& event) {
+    auto it = event.find("ts");
+    if (it == event.end() || !it->is_string()) return "-";
+    const auto& ts = it->get_ref<const std::string&>();
+    if (ts.size() < 20 || ts.size() > 32 || ts[4] != '-' || ts[10] != 'T' || ts.back() != 'Z') return "-";
+    for (char c : ts) {
+        if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == ':' || c == '.' || c == 'T' ||
+              c == 'Z')) {
+            return "-";
+        }
+    }
+    return ts;
+}
+
+// Bytes of `s` up to `max`, not ending inside a UTF-8 sequence.
+std::size_t utf8_cut(std::string_view s, std::size_t max) {
+    if (s.size() <= max) return s.size();
+    std::size_t n = max;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xc0) == 0x80) --n;
+    return n;
+}
+
+}  // namespace
+
+std::optional<int> syslog_facility_code(std::string_view name) {
+    static constexpr std::array<std::pair<std::string_view, int>, 20> kCodes = {{
+        {"kern", 0},    {"user", 1},    {"mail", 2},    {"daemon", 3},  {"auth", 4},    {"syslog", 5},  {"lpr", 6},
+        {"news", 7},    {"uucp", 8},    {"cron", 9},    {"authpriv", 10}, {"ftp", 11},  {"local0", 16}, {"local1", 17},
+        {"local2", 18}, {"local3", 19}, {"local4", 20}, {"local5", 21}, {"local6", 22}, {"local7", 23},
+    }};
+    for (auto [n, code] : kCodes) {
+        if (n == name) return code;
+    }
+    return std::nullopt;
+}
+
+int event_severity(const nlohmann::json& event) {
+    if (!event.is_object()) return 6;
+    auto type_it = event.find("type");
+    if (type_it == event.end() || !type_it->is_string()) return 6;
+    const auto& type = type_it->get_ref<const std::string&>();
+    if (type == "capture_error" || type == "guest_boot_failed") return 3;
+    if (type == "intrusion_opened" || type == "alert" || type == "mail") return 5;
+    if (type == "login") {
+        auto ok = event.find("success");
+        return ok != event.end() && ok->is_boolean() && ok->get<bool>() ? 5 : 6;
+    }
+    if (type == "drop") {
+        auto cap = event.find("cap_hit");
+        return cap != event.end() && cap->is_boolean() && cap->get<bool>() ? 5 : 6;
+    }
+    return 6;
+}
+
+std::string syslog_hostname(std::string_view name) {
+    return header_field(name, 255);
+}
+
+std::string syslog_message(std::string_view line, const SyslogFormat& format) {
+    auto event = nlohmann::json::parse(line, nullptr, false);
+    bool object = !event.is_discarded() && event.is_object();
+    std::string msgid = "-";
+    if (object) {
+        if (auto t = event.find("type"); t != event.end() && t->is_string()) msgid = header_field(t->get<std::string>(), 32);
+    }
+    int pri = format.facility * 8 + (object ? event_severity(event) : 6);
+    std::string out = fmt::format("<{}>1 {} {} {} {} {} - \xEF\xBB\xBF", pri, object ? timestamp(event) : "-",
+                                  header_field(format.hostname, 255), header_field(format.app_name, 48),
+                                  header_field(format.procid, 128), msgid);
+    std::size_t room = format.max_bytes > out.size() ? format.max_bytes - out.size() : 0;
+    out.append(line.substr(0, utf8_cut(line, room)));
+    return out;
+}
+
+}  // namespace oyster::outputs

@@ -1,0 +1,154 @@
+// Event outputs: RFC 5424 messages, an output's place in the log across
+// restarts, batches that fail and are resent, the backlog limit, and the
+// runner the sensor owns delivering everything by the time it stops.
+#include "oyster/outputs/event_outputs.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "oyster/outputs/syslog_message.h"
+#include "temp_dir.h"
+
+namespace oyster::outputs {
+namespace {
+
+std::string read(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+TEST(SyslogMessage, IsRfc5424WithTheEventAsMessage) {
+    SyslogFormat f;
+    f.hostname = "sensor-1";
+    std::string line = R"({"ts":"2026-11-27T10:00:01.250Z","type":"login","user":"root","success":true})";
+    EXPECT_EQ(syslog_message(line, f), "<133>1 2026-11-27T10:00:01.250Z sensor-1 oyster - login - \xEF\xBB\xBF" + line);
+    std::string failed = R"({"ts":"2026-11-27T10:00:01.250Z","type":"login","success":false})";
+    EXPECT_TRUE(syslog_message(failed, f).starts_with("<134>1 "));
+    f.facility = *syslog_facility_code("auth");
+    EXPECT_TRUE(syslog_message(R"({"type":"capture_error"})", f).starts_with("<35>1 - sensor-1 oyster - capture_error"));
+}
+
+TEST(SyslogMessage, HeaderFieldsCannotBeForgedAndLongMessagesAreCutOnACharacter) {
+    SyslogFormat f;
+    f.hostname = "a b";
+    // A type with spaces cannot add header fields; a ts of another shape is "-".
+    auto m = syslog_message(R"({"ts":"yesterday 5pm","type":"x y\nz"})", f);
+    EXPECT_TRUE(m.starts_with("<134>1 - a_b oyster - x_y_z - ")) << m;
+    EXPECT_TRUE(syslog_message("not json", f).starts_with("<134>1 - a_b oyster - - - \xEF\xBB\xBFnot json"));
+    f.max_bytes = 600;
+    std::string line = R"({"type":"x","v":")" + std::string(1000, '\xC3') + "\"}";
+    for (std::size_t i = 17; i + 1 < line.size() - 2; i += 2) line[i + 1] = '\xA9';  // "é" repeated
+    m = syslog_message(line, f);
+    EXPECT_LE(m.size(), 600U);
+    EXPECT_NE(static_cast<unsigned char>(m.back()), 0xC3U);  // not cut inside "é"
+    EXPECT_FALSE(syslog_facility_code("local8"));
+}
+
+class LogCursorTest : public testing::TempDirTest {
+protected:
+    std::filesystem::path log() { return dir / "events.jsonl"; }
+    void append(const std::string& s) { std::ofstream(log(), std::ios::app | std::ios::binary) << s; }
+    LogCursor cursor(std::uint64_t backlog = 1U << 20) {
+        return LogCursor(log(), dir / "state" / "c.json", "target", backlog);
+    }
+};
+
+TEST_F(LogCursorTest, ResumesAfterTheLastCommitAndWaitsForAWholeLine) {
+    append("a\nb\nc");
+    {
+        auto c = cursor();
+        auto b = c.next(1 << 20);
+        EXPECT_EQ(b.lines, (std::vector<std::string>{"a", "b"}));
+        // Not committed: a new cursor (a restart) gets the same batch again.
+    }
+    {
+        auto c = cursor();
+        auto b = c.next(1 << 20);
+        ASSERT_EQ(b.lines.size(), 2U);
+        c.commit(b);
+    }
+    append("\nd\n");
+    auto c = cursor();
+    auto b = c.next(1 << 20);
+    EXPECT_EQ(b.lines, (std::vector<std::string>{"c", "d"}));
+    c.commit(b);
+    EXPECT_EQ(c.state().delivered, 4U);
+    EXPECT_TRUE(c.next(1 << 20).lines.empty());
+}
+
+TEST_F(LogCursorTest, AReplacedLogIsReadFromItsStart) {
+    append("a\nb\n");
+    auto c = cursor();
+    c.commit(c.next(1 << 20));
+    std::filesystem::remove(log());
+    append("new\n");
+    EXPECT_EQ(c.next(1 << 20).lines, (std::vector<std::string>{"new"}));
+}
+
+TEST_F(LogCursorTest, FarBehindItSkipsToTheBacklogLimitAndCountsWhatItSkipped) {
+    std::string line(99, 'x');
+    for (int i = 0; i < 100; ++i) append(line + "\n");  // 10,000 bytes
+    auto c = cursor(1000);
+    LogCursor::Skip skip;
+    auto b = c.next(1 << 20, &skip);
+    EXPECT_EQ(skip.lines, 90U);
+    EXPECT_EQ(skip.bytes, 9000U);
+    EXPECT_EQ(b.lines.size(), 10U);
+    EXPECT_EQ(c.state().skipped_lines, 90U);
+}
+
+TEST_F(LogCursorTest, ADamagedStateFileStartsOver) {
+    append("a\n");
+    std::filesystem::create_directories(dir / "state");
+    std::ofstream(dir / "state" / "c.json") << "{not json";
+    auto c = cursor();
+    EXPECT_EQ(c.next(1 << 20).lines, (std::vector<std::string>{"a"}));
+}
+
+// Fails the first `failures` deliveries, then records.
+class FlakySink : public EventSink {
+public:
+    explicit FlakySink(int failures) : failures_(failures) {}
+    void deliver(const std::vector<std::string>& lines) override {
+        if (failures_-- > 0) throw Error("target down");
+        got.insert(got.end(), lines.begin(), lines.end());
+    }
+    std::vector<std::string> got;
+
+private:
+    int failures_;
+};
+
+TEST_F(LogCursorTest, AFailedBatchIsDeliveredAgainAndNothingIsLost) {
+    append("a\nb\n");
+    auto sink = std::make_unique<FlakySink>(1);
+    auto* flaky = sink.get();
+    Output o{"test", "t", std::move(sink), std::make_unique<LogCursor>(cursor())};
+    auto r = forward(o);
+    EXPECT_EQ(r.error, "target down");
+    EXPECT_EQ(r.delivered, 0U);
+    append("c\n");
+    r = forward(o);
+    EXPECT_EQ(r.error, "");
+    EXPECT_EQ(flaky->got, (std::vector<std::string>{"a", "b", "c"}));
+}
+
+TEST_F(LogCursorTest, TheSensorsRunnerDeliversEverythingByTheTimeItStops) {
+    Config cfg;
+    cfg.paths.state_dir = dir;
+    cfg.outputs.jsonl_file = dir / "copy.jsonl";
+    std::string all;
+    for (int i = 0; i < 500; ++i) all += R"({"ts":"2026-11-27T10:00:00.000Z","type":"x","n":)" + std::to_string(i) + "}\n";
+    std::vector<std::string> reports;
+    {
+        OutputRunner runner(cfg, log(), [&](const std::string& r) { reports.push_back(r); });
+        append(all);
+    }
+    EXPECT_EQ(read(dir / "copy.jsonl"), all);
+    EXPECT_TRUE(reports.empty());
+}
+
+}  // namespace
+}  // namespace oyster::outputs
