@@ -1,6 +1,7 @@
 // The analyst's store reads events.jsonl, whose lines carry attacker-typed
 // strings: any bytes must be stored or skipped, never crash the ingester
-// or leave the store without its tables.
+// or leave the store without its tables; sessions are derived from the
+// same lines (the guest's accept, forks and logins name them).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -12,12 +13,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static unsigned runs = 0;
     if (++runs % 4096 == 0) {
         // Bounded memory over a long run.
-        store.db().exec("DELETE FROM commands; DELETE FROM credentials; DELETE FROM intrusions; DELETE FROM events");
+        store.db().exec(
+            "DELETE FROM commands; DELETE FROM credentials; DELETE FROM intrusions; DELETE FROM events; "
+            "DELETE FROM sessions; DELETE FROM session_processes; DELETE FROM session_accepts");
     }
     auto r = store.ingest_text(std::string_view(reinterpret_cast<const char*>(data), size));
     if (r.bytes != size) __builtin_trap();
     // Every derived row points at a stored event.
     if (store.db().query_int("SELECT COUNT(*) FROM credentials WHERE event_id NOT IN (SELECT id FROM events)") != 0)
+        __builtin_trap();
+    // A process belongs to a session that exists.
+    if (store.db().query_int(
+            "SELECT COUNT(*) FROM session_processes WHERE session_id NOT IN (SELECT id FROM sessions)") != 0)
         __builtin_trap();
     return 0;
 }

@@ -8,9 +8,9 @@
 
 #include "capture_stream_builder.h"
 #include "oyster/capture/capture_decoder.h"
-#include "oyster/capture/tty_replay.h"
 #include "oyster/capture/capture_records.h"
 #include "oyster/capture/socket_address.h"
+#include "oyster/capture/tty_replay.h"
 #include "temp_dir.h"
 
 namespace oyster::capture {

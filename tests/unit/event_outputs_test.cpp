@@ -27,7 +27,8 @@ TEST(SyslogMessage, IsRfc5424WithTheEventAsMessage) {
     std::string failed = R"({"ts":"2026-11-27T10:00:01.250Z","type":"login","success":false})";
     EXPECT_TRUE(syslog_message(failed, f).starts_with("<134>1 "));
     f.facility = *syslog_facility_code("auth");
-    EXPECT_TRUE(syslog_message(R"({"type":"capture_error"})", f).starts_with("<35>1 - sensor-1 oyster - capture_error"));
+    EXPECT_TRUE(
+        syslog_message(R"({"type":"capture_error"})", f).starts_with("<35>1 - sensor-1 oyster - capture_error"));
 }
 
 TEST(SyslogMessage, HeaderFieldsCannotBeForgedAndLongMessagesAreCutOnACharacter) {
@@ -140,7 +141,8 @@ TEST_F(LogCursorTest, TheSensorsRunnerDeliversEverythingByTheTimeItStops) {
     cfg.paths.state_dir = dir;
     cfg.outputs.jsonl_file = dir / "copy.jsonl";
     std::string all;
-    for (int i = 0; i < 500; ++i) all += R"({"ts":"2026-11-27T10:00:00.000Z","type":"x","n":)" + std::to_string(i) + "}\n";
+    for (int i = 0; i < 500; ++i)
+        all += R"({"ts":"2026-11-27T10:00:00.000Z","type":"x","n":)" + std::to_string(i) + "}\n";
     std::vector<std::string> reports;
     {
         OutputRunner runner(cfg, log(), [&](const std::string& r) { reports.push_back(r); });

@@ -40,7 +40,8 @@ TEST(PeriodicSync, ReportsAFailureOnceRetriesAndSaysWhenItWorksAgain) {
 TEST(PeriodicSync, RunsALastStepWhenStopped) {
     std::atomic<int> steps = 0;
     {
-        PeriodicSync sync("x", [&] { ++steps; }, nullptr, [](const std::string&) {}, std::chrono::hours(1));
+        PeriodicSync sync(
+            "x", [&] { ++steps; }, nullptr, [](const std::string&) {}, std::chrono::hours(1));
         while (steps < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     EXPECT_EQ(steps, 2);

@@ -32,12 +32,23 @@ struct Log {
         text += j.dump() + "\n";
     }
     void connection(int port) {
-        add({{"type", "connection"}, {"source_ip", kIp}, {"source_port", port}, {"port", 22}, {"guest_id", "g1"},
-             {"intrusion_id", "i1"}, {"waits_for_boot", false}});
+        add({{"type", "connection"},
+             {"source_ip", kIp},
+             {"source_port", port},
+             {"port", 22},
+             {"guest_id", "g1"},
+             {"intrusion_id", "i1"},
+             {"waits_for_boot", false}});
     }
     void closed(int port) {
-        add({{"type", "connection_closed"}, {"source_ip", kIp}, {"source_port", port}, {"guest_id", "g1"},
-             {"bytes_from_client", 100}, {"bytes_to_client", 200}, {"duration_ms", 1500}, {"end", "client closed"}});
+        add({{"type", "connection_closed"},
+             {"source_ip", kIp},
+             {"source_port", port},
+             {"guest_id", "g1"},
+             {"bytes_from_client", 100},
+             {"bytes_to_client", 200},
+             {"duration_ms", 1500},
+             {"end", "client closed"}});
     }
     void capture(nlohmann::json e, int pid) {
         e["pid"] = pid;
@@ -47,7 +58,9 @@ struct Log {
         add({{"type", "capture"}, {"guest_id", "g1"}, {"intrusion_id", "i1"}, {"source_ip", kIp}, {"event", e}});
     }
     void accept(int server, int port) {
-        capture({{"type", "accept"}, {"result", 4}, {"ok", true},
+        capture({{"type", "accept"},
+                 {"result", 4},
+                 {"ok", true},
                  {"remote", {{"family", "inet"}, {"address", kIp}, {"port", port}}}},
                 server);
     }
@@ -58,13 +71,21 @@ struct Log {
         capture({{"type", "exec"}, {"path", "/usr/bin/" + argv[0]}, {"cwd", "/root"}, {"argv", argv}}, pid);
     }
     void login(int pid, int port, const std::string& password, bool success) {
-        add({{"type", "login"}, {"guest_id", "g1"}, {"intrusion_id", "i1"}, {"source_ip", kIp}, {"service", "sshd"},
-             {"user", "root"}, {"password", password}, {"remote_ip", kIp}, {"remote_port", port},
-             {"success", success}, {"reason", success ? "listed account" : "no rule"}, {"pid", pid}, {"tgid", pid}});
+        add({{"type", "login"},
+             {"guest_id", "g1"},
+             {"intrusion_id", "i1"},
+             {"source_ip", kIp},
+             {"service", "sshd"},
+             {"user", "root"},
+             {"password", password},
+             {"remote_ip", kIp},
+             {"remote_port", port},
+             {"success", success},
+             {"reason", success ? "listed account" : "no rule"},
+             {"pid", pid},
+             {"tgid", pid}});
     }
-    void tty_open(int pid, int seq) {
-        capture({{"type", "tty_open"}, {"session_tty", "pts/0"}, {"seq", seq}}, pid);
-    }
+    void tty_open(int pid, int seq) { capture({{"type", "tty_open"}, {"session_tty", "pts/0"}, {"seq", seq}}, pid); }
 };
 
 // Two connections of one attacker, open at once: an interactive one
@@ -185,8 +206,13 @@ TEST_F(SessionTrackerTest, ALoginNamesTheSessionsProcessWhenItsAcceptWasNotSeen)
 
 TEST_F(SessionTrackerTest, AConnectionThatWaitedForABootGetsItsIntrusion) {
     Log l;
-    l.add({{"type", "connection"}, {"source_ip", kIp}, {"source_port", 40001}, {"port", 22}, {"guest_id", ""},
-           {"intrusion_id", ""}, {"waits_for_boot", true}});
+    l.add({{"type", "connection"},
+           {"source_ip", kIp},
+           {"source_port", 40001},
+           {"port", 22},
+           {"guest_id", ""},
+           {"intrusion_id", ""},
+           {"waits_for_boot", true}});
     l.add({{"type", "intrusion_opened"}, {"intrusion_id", "i9"}, {"source_ip", kIp}, {"guest_id", "g9"}});
     EventStore store(dir / "store.sqlite");
     store.ingest_text(l.text);
@@ -217,8 +243,8 @@ TEST_F(SessionTrackerTest, MigratingAStoreOfThePreviousSchemaDerivesItsSessions)
         migrate_store(db, 1);
         ASSERT_EQ(db.query_int("PRAGMA user_version"), 1);
         Statement ins(db, "INSERT INTO events (ts, type, body) VALUES (?, ?, ?)");
-        Statement cmd(db,
-                      "INSERT INTO commands (event_id, ts, argv, command_line) VALUES (last_insert_rowid(), ?, '[]', ?)");
+        Statement cmd(
+            db, "INSERT INTO commands (event_id, ts, argv, command_line) VALUES (last_insert_rowid(), ?, '[]', ?)");
         std::size_t start = 0;
         while (start < l.text.size()) {
             auto nl = l.text.find('\n', start);

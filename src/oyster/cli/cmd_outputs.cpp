@@ -57,16 +57,16 @@ void register_outputs(CLI::App& app, const ConfigLoader& load) {
             if (!r.error.empty()) ++failed;
             arr.push_back(j);
             if (!*flush_json) {
-                std::cout << fmt::format("{:<7} {}: delivered {} events{}{}\n", o.name, o.target, r.delivered,
-                                         r.skipped.lines ? fmt::format(", skipped {} (over the backlog limit)",
-                                                                       r.skipped.lines)
-                                                         : "",
-                                         r.error.empty() ? "" : "; failed: " + r.error);
+                std::cout << fmt::format(
+                    "{:<7} {}: delivered {} events{}{}\n", o.name, o.target, r.delivered,
+                    r.skipped.lines ? fmt::format(", skipped {} (over the backlog limit)", r.skipped.lines) : "",
+                    r.error.empty() ? "" : "; failed: " + r.error);
             }
         }
         if (*flush_json) std::cout << arr.dump(2) << "\n";
-        if (failed > 0) throw Error(fmt::format("{} of {} outputs failed (they retry from where they stopped)", failed,
-                                                all.size()));
+        if (failed > 0)
+            throw Error(
+                fmt::format("{} of {} outputs failed (they retry from where they stopped)", failed, all.size()));
     });
 }
 

@@ -49,8 +49,9 @@ std::string address(const nlohmann::json& j, const char* key) {
 // One line of the timeline, or "" for events not worth a line.
 std::string describe(const nlohmann::json& e) {
     std::string type = str_field(e, "type");
-    if (type == "connection") return fmt::format("connected from {}:{} to port {}", safe(e, "source_ip"),
-                                                 int_field(e, "source_port"), int_field(e, "port"));
+    if (type == "connection")
+        return fmt::format("connected from {}:{} to port {}", safe(e, "source_ip"), int_field(e, "source_port"),
+                           int_field(e, "port"));
     if (type == "connection_closed") {
         return fmt::format("disconnected ({}): {} bytes from the attacker, {} to them", safe(e, "end"),
                            int_field(e, "bytes_from_client"), int_field(e, "bytes_to_client"));
@@ -149,9 +150,10 @@ std::filesystem::path recording_for(const nlohmann::json& session, const nlohman
                                     const std::filesystem::path& scratch) {
     auto seq = session.find("tty_open_seq");
     if (seq == session.end() || !seq->is_number_integer()) {
-        throw Error(fmt::format("session {} had no terminal (a command run without a tty, or no login); see oyster "
-                                "show {}",
-                                session["id"].dump(), session["id"].dump()));
+        throw Error(
+            fmt::format("session {} had no terminal (a command run without a tty, or no login); see oyster "
+                        "show {}",
+                        session["id"].dump(), session["id"].dump()));
     }
     std::filesystem::path dir = str_field(intrusion, "dir");
     if (dir.empty()) throw Error("the session's intrusion has no evidence directory on record");
@@ -191,7 +193,8 @@ void register_session_views(CLI::App& app, const ConfigLoader& load) {
     auto show_json = std::make_shared<bool>(false);
     auto show_all = std::make_shared<bool>(false);
     show->add_option("session", *show_id, "Session id (see oyster sessions)")->required();
-    show->add_flag("--all", *show_all, "Also show sshd's and the system's bookkeeping (privilege drops, local sockets)");
+    show->add_flag("--all", *show_all,
+                   "Also show sshd's and the system's bookkeeping (privilege drops, local sockets)");
     show->add_flag("--json", *show_json, "Print {\"session\", \"timeline\": [...]} as JSON");
     show->callback([=]() {
         Config cfg = load();
@@ -206,19 +209,16 @@ void register_session_views(CLI::App& app, const ConfigLoader& load) {
         std::cout << fmt::format("session {}: {}:{} to port {}, intrusion {}, guest {}\n", *show_id,
                                  safe(session, "source_ip"), int_field(session, "source_port"),
                                  int_field(session, "port"), safe(session, "intrusion_id"), safe(session, "guest_id"));
-        std::cout << fmt::format("  {} to {}; {} login attempt(s), {}; {} command(s), {} transfer(s), {} connection(s) "
-                                 "out{}\n",
-                                 safe(session, "started"),
-                                 session["ended"].is_string() ? safe(session, "ended") : std::string("(open)"),
-                                 int_field(session, "login_attempts"),
-                                 int_field(session, "logged_in") == 1
-                                     ? fmt::format("logged in as {}", safe(session, "username"))
-                                     : std::string("not logged in"),
-                                 int_field(session, "commands"), int_field(session, "downloads"),
-                                 int_field(session, "connections_out"),
-                                 session["tty"].is_string()
-                                     ? fmt::format("; terminal {} (oyster replay {})", safe(session, "tty"), *show_id)
-                                     : "");
+        std::cout << fmt::format(
+            "  {} to {}; {} login attempt(s), {}; {} command(s), {} transfer(s), {} connection(s) "
+            "out{}\n",
+            safe(session, "started"), session["ended"].is_string() ? safe(session, "ended") : std::string("(open)"),
+            int_field(session, "login_attempts"),
+            int_field(session, "logged_in") == 1 ? fmt::format("logged in as {}", safe(session, "username"))
+                                                 : std::string("not logged in"),
+            int_field(session, "commands"), int_field(session, "downloads"), int_field(session, "connections_out"),
+            session["tty"].is_string() ? fmt::format("; terminal {} (oyster replay {})", safe(session, "tty"), *show_id)
+                                       : "");
         std::size_t hidden = 0;
         for (const auto& row : timeline) {
             if (!*show_all && is_bookkeeping(row["event"])) {

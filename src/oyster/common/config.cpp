@@ -59,14 +59,15 @@ std::string check_dns(const std::string& s) {
 }
 
 const std::set<std::string, std::less<>> kFacilities = {
-    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
-    "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
+    "kern",     "user", "mail",   "daemon", "auth",   "syslog", "lpr",    "news",   "uucp",   "cron",
+    "authpriv", "ftp",  "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
 
 std::string check_facility(const std::string& s) {
     if (kFacilities.contains(s)) return {};
-    return fmt::format("\"{}\" is not a syslog facility (kern, user, mail, daemon, auth, syslog, lpr, news, uucp, "
-                       "cron, authpriv, ftp, local0 to local7)",
-                       s);
+    return fmt::format(
+        "\"{}\" is not a syslog facility (kern, user, mail, daemon, auth, syslog, lpr, news, uucp, "
+        "cron, authpriv, ftp, local0 to local7)",
+        s);
 }
 
 std::string check_persona(const std::string& s) {
@@ -179,7 +180,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     toml::table root = parse_toml(text, source_name);
     TomlReader r(source_name);
     for (const auto& [k, v] : root) {
-        static const std::set<std::string, std::less<>> tables = {"paths",   "guest",        "login", "network",
+        static const std::set<std::string, std::less<>> tables = {"paths",   "guest",        "login",  "network",
                                                                   "capture", "data_control", "sensor", "outputs"};
         if (!tables.contains(k.str())) r.fail(std::string(k.str()), &v, "unknown key");
     }
@@ -240,7 +241,8 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                    [&](const toml::node& n, const std::string& key) {
                        std::string url;
                        r.string(url)(n, key);
-                       if (auto problem = parse_syslog_target(url, o.syslog); !problem.empty()) r.fail(key, &n, problem);
+                       if (auto problem = parse_syslog_target(url, o.syslog); !problem.empty())
+                           r.fail(key, &n, problem);
                    }},
                   {"syslog_facility", r.string(o.syslog_facility, check_facility)},
                   {"syslog_max_bytes", r.u32(o.syslog_max_bytes, 480, 1U << 20)},

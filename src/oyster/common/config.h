@@ -127,7 +127,7 @@ struct SyslogTarget {
     bool tcp = false;
     std::string host;  // a name or an address (IPv6 in brackets in the URL)
     std::uint16_t port = 0;
-    std::string url;   // as configured; empty: no syslog output
+    std::string url;  // as configured; empty: no syslog output
 };
 
 // Parses a syslog URL; returns the problem, or "" (then `out` is set).

@@ -44,11 +44,20 @@ std::string terminal_safe(std::string_view text) {
         }
         if (n == 0 || b < 0x20 || b == 0x7f) {
             switch (b) {
-                case '\n': out += "\\n"; break;
-                case '\t': out += "\\t"; break;
-                case '\r': out += "\\r"; break;
-                case 0x1b: out += "\\e"; break;
-                default: out += fmt::format("\\x{:02x}", b);
+                case '\n':
+                    out += "\\n";
+                    break;
+                case '\t':
+                    out += "\\t";
+                    break;
+                case '\r':
+                    out += "\\r";
+                    break;
+                case 0x1b:
+                    out += "\\e";
+                    break;
+                default:
+                    out += fmt::format("\\x{:02x}", b);
             }
             ++i;
             continue;

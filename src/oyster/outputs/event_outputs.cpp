@@ -27,9 +27,9 @@ std::vector<Output> configured_outputs(const Config& cfg, const std::filesystem:
     std::uint64_t backlog = std::uint64_t{cfg.outputs.backlog_mib} << 20;
     if (!cfg.outputs.jsonl_file.empty()) {
         std::string target = cfg.outputs.jsonl_file.string();
-        out.push_back({"jsonl", target, std::make_unique<JsonlFileSink>(cfg.outputs.jsonl_file),
-                       std::make_unique<LogCursor>(events_file, cursor_state_file(state_dir, "jsonl", target), target,
-                                                   backlog)});
+        out.push_back(
+            {"jsonl", target, std::make_unique<JsonlFileSink>(cfg.outputs.jsonl_file),
+             std::make_unique<LogCursor>(events_file, cursor_state_file(state_dir, "jsonl", target), target, backlog)});
     }
     if (!cfg.outputs.syslog.url.empty()) {
         SyslogFormat format;
@@ -72,7 +72,8 @@ nlohmann::json output_status(const Output& output) {
     return j;
 }
 
-OutputRunner::OutputRunner(const Config& cfg, const std::filesystem::path& events_file, PeriodicSync::Report report)
+OutputRunner::OutputRunner(const Config& cfg, const std::filesystem::path& events_file,
+                           const PeriodicSync::Report& report)
     : outputs_(configured_outputs(cfg, events_file)) {
     for (auto& o : outputs_) {
         Output* out = &o;

@@ -34,9 +34,9 @@ struct Output {
 std::vector<Output> configured_outputs(const Config& cfg, const std::filesystem::path& events_file);
 
 struct ForwardResult {
-    std::uint64_t delivered = 0;        // lines this call
-    LogCursor::Skip skipped;            // over the backlog limit, this call
-    std::string error;                  // empty: caught up
+    std::uint64_t delivered = 0;  // lines this call
+    LogCursor::Skip skipped;      // over the backlog limit, this call
+    std::string error;            // empty: caught up
 };
 
 // Delivers what the output has not yet delivered, batch by batch; stops
@@ -51,7 +51,7 @@ nlohmann::json output_status(const Output& output);
 // The outputs while the sensor runs, each on its own PeriodicSync.
 class OutputRunner {
 public:
-    OutputRunner(const Config& cfg, const std::filesystem::path& events_file, PeriodicSync::Report report);
+    OutputRunner(const Config& cfg, const std::filesystem::path& events_file, const PeriodicSync::Report& report);
     // Each output forwards a last time, then stops.
     ~OutputRunner();
     OutputRunner(const OutputRunner&) = delete;

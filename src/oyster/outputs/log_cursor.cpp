@@ -43,9 +43,13 @@ std::uint64_t u64(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 nlohmann::json to_json(const CursorState& s) {
-    return {{"output", s.output},       {"inode", s.inode},   {"head", s.head},
-            {"offset", s.offset},       {"delivered", s.delivered},
-            {"skipped_bytes", s.skipped_bytes}, {"skipped_lines", s.skipped_lines}};
+    return {{"output", s.output},
+            {"inode", s.inode},
+            {"head", s.head},
+            {"offset", s.offset},
+            {"delivered", s.delivered},
+            {"skipped_bytes", s.skipped_bytes},
+            {"skipped_lines", s.skipped_lines}};
 }
 
 std::filesystem::path cursor_state_file(const std::filesystem::path& dir, const std::string& kind,
@@ -56,13 +60,13 @@ std::filesystem::path cursor_state_file(const std::filesystem::path& dir, const 
 LogCursor::LogCursor(std::filesystem::path log, std::filesystem::path state_file, std::string output,
                      std::uint64_t backlog_bytes)
     : log_(std::move(log)), state_file_(std::move(state_file)), backlog_bytes_(backlog_bytes) {
-    state_.output = output;
+    state_.output = std::move(output);
     std::ifstream in(state_file_);
     if (in) {
         // Our own file, but a damaged one must not stop the output: it
         // starts over (at most the backlog limit is resent).
         auto j = nlohmann::json::parse(in, nullptr, false);
-        if (j.is_object() && j.value("output", "") == output) {
+        if (j.is_object() && j.value("output", "") == state_.output) {
             state_.inode = u64(j, "inode");
             if (auto h = j.find("head"); h != j.end() && h->is_string()) state_.head = h->get<std::string>();
             state_.offset = u64(j, "offset");
@@ -124,7 +128,8 @@ LogCursor::Batch LogCursor::next(std::size_t max_bytes, Skip* skipped) {
         std::uint64_t line_start = at;
         constexpr std::size_t kRead = 1U << 20;
         while (at < size) {
-            std::string chunk = read_at(fd.get(), at, static_cast<std::size_t>(std::min<std::uint64_t>(kRead, size - at)), log_);
+            std::string chunk =
+                read_at(fd.get(), at, static_cast<std::size_t>(std::min<std::uint64_t>(kRead, size - at)), log_);
             if (chunk.empty()) break;
             bool done = false;
             for (std::size_t i = 0; i < chunk.size(); ++i) {
@@ -151,7 +156,8 @@ LogCursor::Batch LogCursor::next(std::size_t max_bytes, Skip* skipped) {
     std::uint64_t offset = state_.offset;
     const std::uint64_t budget_end = offset + max_bytes;
     while (offset < size && offset < budget_end) {
-        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(std::max<std::size_t>(max_bytes, 64U << 10), size - offset));
+        auto want = static_cast<std::size_t>(
+            std::min<std::uint64_t>(std::max<std::size_t>(max_bytes, 64U << 10), size - offset));
         std::string chunk = read_at(fd.get(), offset, want, log_);
         auto last_nl = chunk.rfind('\n');
         if (last_nl == std::string::npos) {
@@ -160,7 +166,8 @@ LogCursor::Batch LogCursor::next(std::size_t max_bytes, Skip* skipped) {
             std::uint64_t at = offset + chunk.size();
             bool found = false;
             while (at < size && !found) {
-                std::string more = read_at(fd.get(), at, static_cast<std::size_t>(std::min<std::uint64_t>(1U << 20, size - at)), log_);
+                std::string more =
+                    read_at(fd.get(), at, static_cast<std::size_t>(std::min<std::uint64_t>(1U << 20, size - at)), log_);
                 auto end = more.find('\n');
                 found = end != std::string::npos;
                 at += found ? end + 1 : more.size();

@@ -21,8 +21,8 @@ struct CursorState {
     // The log's first bytes (up to 64, hex): a log removed and created
     // again may get the same inode number back, but not the same start.
     std::string head;
-    std::uint64_t offset = 0;  // bytes of the log delivered (or skipped)
-    std::uint64_t delivered = 0;  // lines delivered
+    std::uint64_t offset = 0;         // bytes of the log delivered (or skipped)
+    std::uint64_t delivered = 0;      // lines delivered
     std::uint64_t skipped_bytes = 0;  // over the backlog limit, since the state began
     std::uint64_t skipped_lines = 0;  // over the backlog limit, or longer than a line may be
 };
@@ -41,7 +41,7 @@ public:
         std::vector<std::string> lines;
         std::uint64_t end = 0;  // offset after the batch
         std::uint64_t inode = 0;
-        std::string head;  // the log's first bytes, hex
+        std::string head;                 // the log's first bytes, hex
         std::uint64_t skipped_lines = 0;  // too long, passed over within the batch
     };
 

@@ -46,9 +46,10 @@ std::size_t utf8_cut(std::string_view s, std::size_t max) {
 
 std::optional<int> syslog_facility_code(std::string_view name) {
     static constexpr std::array<std::pair<std::string_view, int>, 20> kCodes = {{
-        {"kern", 0},    {"user", 1},    {"mail", 2},    {"daemon", 3},  {"auth", 4},    {"syslog", 5},  {"lpr", 6},
-        {"news", 7},    {"uucp", 8},    {"cron", 9},    {"authpriv", 10}, {"ftp", 11},  {"local0", 16}, {"local1", 17},
-        {"local2", 18}, {"local3", 19}, {"local4", 20}, {"local5", 21}, {"local6", 22}, {"local7", 23},
+        {"kern", 0},      {"user", 1},    {"mail", 2},    {"daemon", 3},  {"auth", 4},
+        {"syslog", 5},    {"lpr", 6},     {"news", 7},    {"uucp", 8},    {"cron", 9},
+        {"authpriv", 10}, {"ftp", 11},    {"local0", 16}, {"local1", 17}, {"local2", 18},
+        {"local3", 19},   {"local4", 20}, {"local5", 21}, {"local6", 22}, {"local7", 23},
     }};
     for (auto [n, code] : kCodes) {
         if (n == name) return code;
@@ -83,7 +84,8 @@ std::string syslog_message(std::string_view line, const SyslogFormat& format) {
     bool object = !event.is_discarded() && event.is_object();
     std::string msgid = "-";
     if (object) {
-        if (auto t = event.find("type"); t != event.end() && t->is_string()) msgid = header_field(t->get<std::string>(), 32);
+        if (auto t = event.find("type"); t != event.end() && t->is_string())
+            msgid = header_field(t->get<std::string>(), 32);
     }
     int pri = format.facility * 8 + (object ? event_severity(event) : 6);
     std::string out = fmt::format("<{}>1 {} {} {} {} {} - \xEF\xBB\xBF", pri, object ? timestamp(event) : "-",

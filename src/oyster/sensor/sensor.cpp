@@ -26,12 +26,12 @@
 #include "oyster/net/portal_routing.h"
 #include "oyster/net/smtp_sink.h"
 #include "oyster/net/tap_capture.h"
+#include "oyster/outputs/event_outputs.h"
 #include "oyster/sandbox/guest_manager.h"
 #include "oyster/sensor/capture_follower.h"
 #include "oyster/sensor/event_log.h"
 #include "oyster/sensor/intrusion.h"
 #include "oyster/sensor/portal.h"
-#include "oyster/outputs/event_outputs.h"
 #include "oyster/store/store_feeder.h"
 #include "oyster/store/store_paths.h"
 

@@ -29,7 +29,7 @@ struct SessionFilter {
     std::string until;         // started < (parse_time_bound form)
     bool has_download = false;
     bool logged_in = false;
-    std::int64_t limit = 50;   // 1..1000
+    std::int64_t limit = 50;  // 1..1000
     std::int64_t offset = 0;
 };
 

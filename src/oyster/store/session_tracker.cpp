@@ -23,8 +23,8 @@ bool is_transfer_program(const nlohmann::json& exec_event) {
         "wget", "curl", "tftp", "ftp", "ftpget", "lftp", "aria2c", "axel", "scp", "sftp-server", "rsync", "fetch"};
     std::string path = str_field(exec_event, "path");
     std::string argv0;
-    if (auto a = exec_event.find("argv"); a != exec_event.end() && a->is_array() && !a->empty() &&
-                                          a->front().is_string()) {
+    if (auto a = exec_event.find("argv");
+        a != exec_event.end() && a->is_array() && !a->empty() && a->front().is_string()) {
         argv0 = a->front().get<std::string>();
     }
     for (auto p : kPrograms) {
@@ -76,13 +76,11 @@ struct SessionTracker::Statements {
           accept_of(db, "SELECT session_id FROM session_accepts WHERE guest_id = ? AND pid = ?"),
           set_accept(db, "INSERT OR REPLACE INTO session_accepts (guest_id, pid, session_id) VALUES (?, ?, ?)"),
           forget_accept(db, "DELETE FROM session_accepts WHERE guest_id = ? AND pid = ?"),
-          command(db,
-                  "UPDATE sessions SET commands = commands + 1, downloads = downloads + ? WHERE id = ?"),
+          command(db, "UPDATE sessions SET commands = commands + 1, downloads = downloads + ? WHERE id = ?"),
           tty(db, "UPDATE sessions SET tty = ?, tty_open_seq = ? WHERE id = ? AND tty IS NULL"),
           connect_out(db, "UPDATE sessions SET connections_out = connections_out + 1 WHERE id = ?"),
           end_all(db, "UPDATE sessions SET ended = ?, end_reason = ? WHERE ended IS NULL"),
-          end_intrusion(db,
-                        "UPDATE sessions SET ended = ?, end_reason = ? WHERE intrusion_id = ? AND ended IS NULL") {}
+          end_intrusion(db, "UPDATE sessions SET ended = ?, end_reason = ? WHERE intrusion_id = ? AND ended IS NULL") {}
 
     Statement open, by_peer, open_by_peer, close, adopt, adopt_source, login, process, set_process, forget_process,
         accept_of, set_accept, forget_accept, command, tty, connect_out, end_all, end_intrusion;
@@ -92,8 +90,7 @@ SessionTracker::SessionTracker(SqliteDb& db) : db_(db), st_(std::make_unique<Sta
 
 SessionTracker::~SessionTracker() = default;
 
-std::optional<std::int64_t> SessionTracker::session_by_peer(const std::string& ip, std::int64_t port,
-                                                            bool open_only) {
+std::optional<std::int64_t> SessionTracker::session_by_peer(const std::string& ip, std::int64_t port, bool open_only) {
     if (ip.empty() || port <= 0) return std::nullopt;
     Statement& q = open_only ? st_->open_by_peer : st_->by_peer;
     q.bind(1, ip).bind(2, port);
@@ -233,10 +230,7 @@ std::optional<std::int64_t> SessionTracker::apply_capture(const nlohmann::json& 
     if (type == "exec") {
         st_->command.bind(1, is_transfer_program(inner) ? 1 : 0).bind(2, *id).run();
     } else if (type == "tty_open") {
-        st_->tty.bind_or_null(1, str_field(inner, "session_tty"))
-            .bind(2, int_field(inner, "seq"))
-            .bind(3, *id)
-            .run();
+        st_->tty.bind_or_null(1, str_field(inner, "session_tty")).bind(2, int_field(inner, "seq")).bind(3, *id).run();
     } else if (is_outbound_connect(inner)) {
         st_->connect_out.bind(1, *id).run();
     }

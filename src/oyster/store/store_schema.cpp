@@ -113,9 +113,11 @@ CREATE TABLE sessions (
     connections_out   INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX sessions_by_started ON sessions (started);
-CREATE INDEX sessions_by_source ON sessions (source_ip, source_port, started);
-CREATE INDEX sessions_by_username ON sessions (username, started);
-CREATE INDEX sessions_by_intrusion ON sessions (intrusion_id, id);
+-- An index ends with the rowid: (username, logged_in) counts a user's
+-- logins from the index alone and pages them newest first without a sort.
+CREATE INDEX sessions_by_source ON sessions (source_ip, source_port);
+CREATE INDEX sessions_by_username ON sessions (username, logged_in);
+CREATE INDEX sessions_by_intrusion ON sessions (intrusion_id);
 CREATE INDEX sessions_with_downloads ON sessions (started) WHERE downloads > 0;
 
 CREATE TABLE session_processes (

@@ -1,0 +1,131 @@
+// bench/store: how fast the analyst's pages answer from a big store: the
+// sessions page (newest first, and filtered by address, by user, by
+// download, deep in the list) and one session's timeline. Each query runs
+// against the big store and against a baseline store a hundredth its
+// size, built in the same run: the ratio says how the answer time grows
+// with the store. Usage: oyster_store_query_bench [EVENTS] (default
+// 1000000; 10000000 makes the 100,000 sessions of docs/performance.md).
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "event_log_gen.h"
+#include "oyster/store/analyst_queries.h"
+#include "oyster/store/event_store.h"
+
+namespace {
+
+using oyster::store::EventStore;
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+struct Built {
+    std::unique_ptr<EventStore> store;
+    std::size_t sessions = 0;
+    double seconds = 0;
+};
+
+Built build(const std::filesystem::path& dir, const std::string& name, std::size_t events) {
+    auto log = dir / (name + ".jsonl");
+    Built b;
+    {
+        std::ofstream out(log, std::ios::binary);
+        b.sessions = oyster::bench::write_event_log(out, events);
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    b.store = std::make_unique<EventStore>(dir / (name + ".sqlite"));
+    b.store->ingest_jsonl(log);
+    b.seconds = seconds_since(t0);
+    std::filesystem::remove(log);
+    return b;
+}
+
+// Median milliseconds of `runs` calls (the first, cold, not counted).
+double median_ms(const std::function<void()>& query, int runs = 15) {
+    query();
+    std::vector<double> ms;
+    for (int i = 0; i < runs; ++i) {
+        auto t0 = std::chrono::steady_clock::now();
+        query();
+        ms.push_back(seconds_since(t0) * 1000);
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms[ms.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::size_t events = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
+    char tmpl[] = "/var/tmp/oyster-query-bench-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr) return 1;
+    std::filesystem::path dir = tmpl;
+    auto small = build(dir, "baseline", std::max<std::size_t>(events / 100, 1000));
+    auto big = build(dir, "big", events);
+    std::printf("big store: %zu events, %zu sessions, built in %.1f s (%.0f events/s), %.1f MB\n", events, big.sessions,
+                big.seconds, static_cast<double>(events) / big.seconds,
+                static_cast<double>(std::filesystem::file_size(dir / "big.sqlite")) / 1e6);
+    std::printf("baseline store: %zu sessions\n", small.sessions);
+
+    struct Query {
+        const char* name;
+        std::function<void(EventStore&, std::size_t sessions)> run;
+    };
+    std::vector<Query> queries = {
+        {"sessions page 1 (50 newest, total)",
+         [](EventStore& s, std::size_t) { oyster::store::list_sessions(s.db(), {}); }},
+        {"sessions page, by source address",
+         [](EventStore& s, std::size_t) {
+             oyster::store::SessionFilter f;
+             f.source_ip = "198.51.7.100";
+             oyster::store::list_sessions(s.db(), f);
+         }},
+        {"sessions page, by user, logged in",
+         [](EventStore& s, std::size_t) {
+             oyster::store::SessionFilter f;
+             f.username = "root";
+             f.logged_in = true;
+             oyster::store::list_sessions(s.db(), f);
+         }},
+        {"sessions page, with a download",
+         [](EventStore& s, std::size_t) {
+             oyster::store::SessionFilter f;
+             f.has_download = true;
+             oyster::store::list_sessions(s.db(), f);
+         }},
+        {"sessions page 100 (offset 4950)",
+         [](EventStore& s, std::size_t) {
+             oyster::store::SessionFilter f;
+             f.offset = 4950;
+             oyster::store::list_sessions(s.db(), f);
+         }},
+        {"one session's timeline",
+         [](EventStore& s, std::size_t sessions) {
+             static std::size_t i = 0;
+             auto id = static_cast<std::int64_t>(1 + (i++ * 7919) % sessions);
+             if (oyster::store::session_timeline(s.db(), id).empty()) std::abort();
+         }},
+    };
+    bool ok = true;
+    std::printf("%-40s %10s %10s %7s\n", "query", "big ms", "base ms", "ratio");
+    for (const auto& q : queries) {
+        double base = median_ms([&] { q.run(*small.store, small.sessions); });
+        double ms = median_ms([&] { q.run(*big.store, big.sessions); });
+        std::printf("%-40s %10.2f %10.2f %7.1f%s\n", q.name, ms, base, ms / base, ms > 200 ? "  OVER 200 ms" : "");
+        ok = ok && ms <= 200;
+    }
+    small.store.reset();
+    big.store.reset();
+    std::filesystem::remove_all(dir);
+    return ok ? 0 : 1;
+}
