@@ -313,6 +313,23 @@ sensor_oyster replay "$typed_sid" --speed 50 --idle-limit 0.1 2>/dev/null | matc
 	fail "the replay of the decoded session lacks its output"
 [ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM sessions WHERE source_ip = '$A10' AND ended IS NULL")" = 0 ] ||
 	fail "sessions of $A10 left open after the sensor stopped"
+# The intrusion's evidence in one archive, every member as its manifest says.
+i10=$(sqlite3 "$DB" "SELECT id FROM intrusions WHERE source_ip = '$A10' AND closed IS NOT NULL LIMIT 1")
+sensor_oyster export "$i10" -o "$WORK/i10.tar.gz" --json >"$WORK/export.json" || fail "oyster export failed"
+mkdir "$WORK/export" && tar -xzf "$WORK/i10.tar.gz" -C "$WORK/export" || fail "the export is not a tar.gz"
+ex="$WORK/export/$i10"
+jq -r '.members[] | "\(.sha256)  \(.path)"' "$ex/MANIFEST.json" | (cd "$WORK/export" && sha256sum -c --quiet) ||
+	fail "export members differ from their manifest"
+[ "$(wc -l <"$ex/events.jsonl")" = "$(sqlite3 "$DB" "SELECT COUNT(*) FROM events WHERE intrusion_id = '$i10'")" ] ||
+	fail "the export's events.jsonl is not the intrusion's events"
+for f in capture.bin intrusion.json capture/events.jsonl capture/tty/sessions.jsonl; do
+	[ -s "$ex/$f" ] || fail "the export lacks $f"
+done
+ls "$ex"/pcap/tap-*.pcap >/dev/null 2>&1 || fail "the export lacks the pcaps"
+grep -l oyster-replay-check "$ex"/capture/tty/*.cast >/dev/null || fail "the export lacks the typed session's recording"
+jq -e --argjson id "$typed_sid" '[.sessions[] | select(.id == $id)] | length == 1' "$ex/MANIFEST.json" >/dev/null ||
+	fail "the manifest lacks the intrusion's sessions"
+log "export: $(jq .members "$WORK/export.json") files, $(jq .bytes "$WORK/export.json") bytes, all matching MANIFEST.json"
 
 # --- the pcap of A10's intrusion: the SSH handshake and the HTTP download.
 pcaps=$(jq -r '.pcap_files[]' "$STATE_DIR/guests/$g10/intrusion.json")

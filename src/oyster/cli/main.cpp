@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
     oyster::cli::register_analyst_listings(app, load);
     oyster::cli::register_session_views(app, load);
     oyster::cli::register_outputs(app, load);
+    oyster::cli::register_export(app, load);
 
     try {
         app.parse(argc, argv);
