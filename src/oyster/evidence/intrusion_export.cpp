@@ -14,43 +14,16 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include "oyster/capture/capture_decoder.h"
 #include "oyster/common/error.h"
 #include "oyster/common/fd_guard.h"
+#include "oyster/common/sha256.h"
 #include "oyster/store/analyst_queries.h"
 #include "oyster/store/json_fields.h"
 
 namespace oyster::evidence {
 namespace {
-
-std::string hex(const unsigned char* p, unsigned n) {
-    std::string out;
-    for (unsigned i = 0; i < n; ++i) out += fmt::format("{:02x}", p[i]);
-    return out;
-}
-
-// Feeds SHA-256 as the member is written.
-class Sha256 {
-public:
-    Sha256() : ctx_(EVP_MD_CTX_new()) {
-        if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) throw Error("SHA-256 init failed");
-    }
-    ~Sha256() { EVP_MD_CTX_free(ctx_); }
-    Sha256(const Sha256&) = delete;
-    Sha256& operator=(const Sha256&) = delete;
-    void update(const void* p, std::size_t n) { EVP_DigestUpdate(ctx_, p, n); }
-    std::string hex_digest() {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned n = 0;
-        EVP_DigestFinal_ex(ctx_, md, &n);
-        return hex(md, n);
-    }
-
-private:
-    EVP_MD_CTX* ctx_;
-};
 
 class TarWriter {
 public:
@@ -69,7 +42,7 @@ public:
     // A member from memory.
     void add(const std::string& name, const std::string& data) {
         header(name, data.size(), std::time(nullptr));
-        Sha256 sha;
+        Sha256Stream sha;
         sha.update(data.data(), data.size());
         write(data.data(), data.size());
         listed(name, data.size(), sha.hex_digest());
@@ -89,7 +62,7 @@ public:
         if (!S_ISREG(st.st_mode)) return;
         auto size = static_cast<std::uint64_t>(st.st_size);
         header(name, size, st.st_mtime);
-        Sha256 sha;
+        Sha256Stream sha;
         std::vector<char> buf(1U << 16);
         std::uint64_t done = 0;
         while (done < size) {

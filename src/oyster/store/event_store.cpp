@@ -8,28 +8,11 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/fd_guard.h"
+#include "oyster/common/read_at.h"
 #include "oyster/store/json_fields.h"
 #include "oyster/store/store_schema.h"
 
 namespace oyster::store {
-namespace {
-
-// Reads up to `n` bytes at `offset`; fewer at the end of the file.
-std::string read_at(int fd, std::uint64_t offset, std::size_t n, const std::filesystem::path& path) {
-    std::string buf(n, '\0');
-    std::size_t got = 0;
-    while (got < n) {
-        ssize_t r = ::pread(fd, buf.data() + got, n - got, static_cast<off_t>(offset + got));
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) throw_errno("read " + path.string());
-        if (r == 0) break;
-        got += static_cast<std::size_t>(r);
-    }
-    buf.resize(got);
-    return buf;
-}
-
-}  // namespace
 
 struct EventStore::Statements {
     explicit Statements(SqliteDb& db)
