@@ -15,8 +15,8 @@ run_pkgs=(
 	iproute2 nftables libnftables-dev libpcap-dev libseccomp-dev
 	# the analyst's store
 	libsqlite3-dev sqlite3
-	# evidence export (tar)
-	libarchive-dev
+	# evidence export (tar); reading guests' filesystems without mounting them
+	libarchive-dev libext2fs-dev
 	# `oyster selftest stealth`: root's shell in a guest, the stock sshd it unpacks
 	openssh-client sshpass libwrap0
 )

@@ -155,6 +155,11 @@ out=$(portal_ssh $A10 "bash -c '$probe' probe $PORTAL:22 198.51.100.1:22 $ip11:2
 echo "$out" | sed 's/^/    guest10> /' >&2
 echo "$out" | matches REACHED && fail "the guest reached the sensor, another guest or the LAN"
 [ "$(echo "$out" | grep -c blocked)" = 4 ] || fail "probe did not run: $out"
+# What an intruder leaves on disk, for the file forensics at the end: a new
+# account line, a deleted file, SSH key persistence.
+portal_ssh $A10 'echo "toor:x:0:0::/root:/bin/bash" >> /etc/passwd; rm /etc/motd; mkdir -p /root/.ssh;
+	echo "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOyster attacker@example" > /root/.ssh/authorized_keys; sync' ||
+	fail "the intruder's changes did not run"
 out=$(portal_ssh $A10 "wget -q -O /root/tool.bin http://$WEB_IP/tool.bin && sha256sum /root/tool.bin")
 [ "${out%% *}" = "$(sha256sum "$WORK/www/tool.bin" | cut -d' ' -f1)" ] || fail "download from the web failed: $out"
 # Live capture: the download is on the sensor's bus while the guest runs,
@@ -330,6 +335,18 @@ grep -l oyster-replay-check "$ex"/capture/tty/*.cast >/dev/null || fail "the exp
 jq -e --argjson id "$typed_sid" '[.sessions[] | select(.id == $id)] | length == 1' "$ex/MANIFEST.json" >/dev/null ||
 	fail "the manifest lacks the intrusion's sessions"
 log "export: $(jq .members "$WORK/export.json") files, $(jq .bytes "$WORK/export.json") bytes, all matching MANIFEST.json"
+# File forensics: base image + COW, read without mounting; the intruder's
+# changes are listed with the right hashes, and nothing else but noise.
+sensor_oyster files "$i10" --json >"$WORK/files.json" || fail "oyster files failed"
+jq -r '.[] | select(.noise == null) | "\(.kind) \(.path)"' "$WORK/files.json" | sed 's/^/    files> /' >&2
+for want in "changed /etc/passwd" "deleted /etc/motd" "added /root/.ssh/authorized_keys" "added /root/tool.bin" \
+	"added /root/mark"; do
+	jq -r '.[] | "\(.kind) \(.path)"' "$WORK/files.json" | matches -x "$want" || fail "oyster files lacks: $want"
+done
+[ "$(jq -r '.[] | select(.path == "/root/tool.bin") | .sha256' "$WORK/files.json")" = \
+	"$(sha256sum "$WORK/www/tool.bin" | cut -d' ' -f1)" ] || fail "the downloaded file's hash is wrong"
+jq -e '.[] | select(.path == "/etc/passwd") | .what | index("content")' "$WORK/files.json" >/dev/null ||
+	fail "the /etc/passwd change is not a content change"
 
 # --- the pcap of A10's intrusion: the SSH handshake and the HTTP download.
 pcaps=$(jq -r '.pcap_files[]' "$STATE_DIR/guests/$g10/intrusion.json")

@@ -33,6 +33,7 @@ void register_analyst_listings(CLI::App& app, const ConfigLoader& load);
 void register_session_views(CLI::App& app, const ConfigLoader& load);
 void register_outputs(CLI::App& app, const ConfigLoader& load);
 void register_export(CLI::App& app, const ConfigLoader& load);
+void register_files(CLI::App& app, const ConfigLoader& load);
 
 // The analyst's store, brought up to date with the sensor's event log
 // first (so a listing is current also when no sensor is running).

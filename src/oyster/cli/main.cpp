@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
     oyster::cli::register_session_views(app, load);
     oyster::cli::register_outputs(app, load);
     oyster::cli::register_export(app, load);
+    oyster::cli::register_files(app, load);
 
     try {
         app.parse(argc, argv);

@@ -1,0 +1,156 @@
+// File forensics against real ext4 images: mke2fs builds a base disk,
+// debugfs makes an intruder's changes to a copy, and the sectors that
+// differ become a COW file as the UML block driver writes them. Read
+// through the overlay, the diff must list exactly those changes, an edit
+// that kept size and mtime included.
+#include "oyster/forensics/fs_diff.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "oyster/common/process.h"
+#include "oyster/common/sha256.h"
+#include "oyster/sandbox/cow_file.h"
+#include "temp_dir.h"
+
+namespace oyster::forensics {
+namespace {
+
+constexpr std::uint64_t kPartitionStart = 1U << 20;
+
+void write_file(const std::filesystem::path& p, const std::string& data) {
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << data;
+}
+
+std::string read_all(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void run(const std::vector<std::string>& argv) {
+    auto r = run_capture(argv, {}, ChildStderr::discard);
+    ASSERT_EQ(r.exit_code, 0) << argv[0] << ": " << r.stdout_text;
+}
+
+// An MBR with one Linux partition at 1 MiB, then the filesystem.
+std::string disk_of(const std::string& fs) {
+    std::string disk(kPartitionStart, '\0');
+    auto* e = reinterpret_cast<unsigned char*>(disk.data()) + 446;
+    e[4] = 0x83;
+    std::uint32_t start = kPartitionStart / 512, sectors = static_cast<std::uint32_t>(fs.size() / 512);
+    std::memcpy(e + 8, &start, 4);
+    std::memcpy(e + 12, &sectors, 4);
+    disk[510] = static_cast<char>(0x55);
+    disk[511] = static_cast<char>(0xaa);
+    return disk + fs;
+}
+
+// A COW file over `base` holding every sector where `changed` differs.
+void make_cow(const std::filesystem::path& cow, const std::filesystem::path& base, const std::string& changed) {
+    CowHeader h = create_cow_file(cow, base);
+    std::string original = read_all(base);
+    std::fstream f(cow, std::ios::in | std::ios::out | std::ios::binary);
+    std::vector<unsigned char> bitmap(h.bitmap_len());
+    for (std::uint64_t s = 0; s < original.size() / 512; ++s) {
+        if (original.compare(s * 512, 512, changed, s * 512, 512) == 0) continue;
+        bitmap[s / 8] |= static_cast<unsigned char>(1U << (s % 8));
+        f.seekp(static_cast<std::streamoff>(h.data_offset() + s * 512));
+        f.write(changed.data() + s * 512, 512);
+    }
+    f.seekp(static_cast<std::streamoff>(h.bitmap_offset()));
+    f.write(reinterpret_cast<const char*>(bitmap.data()), static_cast<std::streamsize>(bitmap.size()));
+}
+
+class FsDiffTest : public testing::TempDirTest {};
+
+TEST_F(FsDiffTest, ListsExactlyWhatTheIntruderChanged) {
+    auto root = dir / "root";
+    write_file(root / "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
+    write_file(root / "etc/hosts", "127.0.0.1 localhost\n");
+    write_file(root / "usr/bin/tool", std::string(5000, 't'));
+    write_file(root / "home/web/old-report.txt", "quarterly numbers\n");
+    write_file(root / "var/log/syslog", "boot\n");
+    std::filesystem::create_directories(root / "root");
+    run({"mke2fs", "-q", "-F", "-t", "ext4", "-b", "1024", "-d", root.string(), (dir / "fs.img").string(), "16M"});
+
+    // The intruder, as debugfs: a download, a new user line, a deletion,
+    // SSH key persistence, a setuid bit, a log line.
+    write_file(dir / "in/tool.bin", "\x7f" "ELF payload " + std::string(3000, 'x'));
+    write_file(dir / "in/passwd", "root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/bash\n");
+    write_file(dir / "in/keys", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ attacker@example\n");
+    write_file(dir / "in/syslog", "boot\nsshd: Accepted password for root\n");
+    std::filesystem::copy_file(dir / "fs.img", dir / "fs-after.img");
+    write_file(dir / "script", fmt::format("write {0}/in/tool.bin /root/tool.bin\n"
+                                           "rm /etc/passwd\n"
+                                           "write {0}/in/passwd /etc/passwd\n"
+                                           "rm /home/web/old-report.txt\n"
+                                           "mkdir /root/.ssh\n"
+                                           "write {0}/in/keys /root/.ssh/authorized_keys\n"
+                                           "sif /usr/bin/tool mode 0104755\n"
+                                           "rm /var/log/syslog\n"
+                                           "write {0}/in/syslog /var/log/syslog\n",
+                                           dir.string()));
+    run({"debugfs", "-w", "-f", (dir / "script").string(), (dir / "fs-after.img").string()});
+    // And an edit that keeps size, mtime and inode: only the data block.
+    auto blocks = run_capture({"debugfs", "-R", "blocks /etc/hosts", (dir / "fs-after.img").string()}, {},
+                              ChildStderr::discard);
+    std::uint64_t block = std::stoull(blocks.stdout_text.substr(blocks.stdout_text.find_first_of("0123456789")));
+    std::string after_fs = read_all(dir / "fs-after.img");
+    std::string hosts = "6.6.6.6   localhost\n";
+    ASSERT_EQ(hosts.size(), std::string("127.0.0.1 localhost\n").size());
+    after_fs.replace(block * 1024, hosts.size(), hosts);  // 1 KiB blocks (mke2fs -b 1024)
+
+    write_file(dir / "disk.img", disk_of(read_all(dir / "fs.img")));
+    make_cow(dir / "disk.cow", dir / "disk.img", disk_of(after_fs));
+
+    DiskView base_disk(dir / "disk.img");
+    DiskView guest_disk(dir / "disk.img", dir / "disk.cow");
+    std::vector<std::uint8_t> mbr(512);
+    base_disk.read(0, mbr);
+    auto part = first_linux_partition(mbr, base_disk.size());
+    ASSERT_TRUE(part);
+    EXPECT_EQ(part->offset, kPartitionStart);
+    ExtFs before(base_disk, *part), now(guest_disk, *part);
+
+    std::map<std::string, FileChange> changes;
+    for (auto& c : diff_filesystems(before, now)) changes.emplace(c.path, std::move(c));
+    std::map<std::string, std::string> kinds;
+    for (const auto& [path, c] : changes) kinds[path] = kind_name(c.kind);
+    EXPECT_EQ(kinds, (std::map<std::string, std::string>{{"/etc/hosts", "changed"},
+                                                         {"/etc/passwd", "changed"},
+                                                         {"/home/web/old-report.txt", "deleted"},
+                                                         {"/root/.ssh", "added"},
+                                                         {"/root/.ssh/authorized_keys", "added"},
+                                                         {"/root/tool.bin", "added"},
+                                                         {"/usr/bin/tool", "changed"},
+                                                         {"/var/log/syslog", "changed"}}));
+    EXPECT_EQ(changes["/root/tool.bin"].sha256, sha256_file(dir / "in/tool.bin"));
+    EXPECT_EQ(changes["/etc/passwd"].sha256, sha256_file(dir / "in/passwd"));
+    EXPECT_EQ(changes["/etc/hosts"].what, std::vector<std::string>{"content"});
+    EXPECT_EQ(changes["/etc/hosts"].sha256, sha256_text(hosts));
+    EXPECT_EQ(changes["/usr/bin/tool"].what, std::vector<std::string>{"mode"});
+    EXPECT_EQ(changes["/usr/bin/tool"].after->mode & 07777, 04755);
+    EXPECT_EQ(changes["/home/web/old-report.txt"].sha256_before, sha256_text("quarterly numbers\n"));
+    EXPECT_EQ(changes["/var/log/syslog"].noise, "/var/log/*");
+    EXPECT_EQ(changes["/root/.ssh/authorized_keys"].noise, "");
+}
+
+TEST_F(FsDiffTest, AForeignOrCutDiskIsRefused) {
+    write_file(dir / "junk.img", std::string(4U << 20, 'j'));
+    DiskView junk(dir / "junk.img");
+    std::vector<std::uint8_t> s0(512);
+    junk.read(0, s0);
+    EXPECT_FALSE(first_linux_partition(s0, junk.size()));
+    EXPECT_THROW(ExtFs(junk, Partition{0, junk.size()}), Error);
+    std::vector<std::uint8_t> past(16);
+    EXPECT_THROW(junk.read(junk.size() - 8, past), Error);
+}
+
+}  // namespace
+}  // namespace oyster::forensics
