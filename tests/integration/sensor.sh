@@ -337,12 +337,19 @@ jq -e --argjson id "$typed_sid" '[.sessions[] | select(.id == $id)] | length == 
 log "export: $(jq .members "$WORK/export.json") files, $(jq .bytes "$WORK/export.json") bytes, all matching MANIFEST.json"
 # File forensics: base image + COW, read without mounting; the intruder's
 # changes are listed with the right hashes, and nothing else but noise.
+files_t0=$(date +%s%N)
 sensor_oyster files "$i10" --json >"$WORK/files.json" || fail "oyster files failed"
+log "oyster files: $(jq length "$WORK/files.json") changes (noise included) in $((($(date +%s%N) - files_t0) / 1000000)) ms"
 jq -r '.[] | select(.noise == null) | "\(.kind) \(.path)"' "$WORK/files.json" | sed 's/^/    files> /' >&2
 for want in "changed /etc/passwd" "deleted /etc/motd" "added /root/.ssh/authorized_keys" "added /root/tool.bin" \
 	"added /root/mark"; do
 	jq -r '.[] | "\(.kind) \(.path)"' "$WORK/files.json" | matches -x "$want" || fail "oyster files lacks: $want"
 done
+# Nothing else, but for the noise rules and the typed session's history.
+extra=$(jq -r '.[] | select(.noise == null) | "\(.kind) \(.path)"' "$WORK/files.json" |
+	grep -vx -e "changed /etc/passwd" -e "deleted /etc/motd" -e "added /root/.ssh" -e "added /root/.ssh/authorized_keys" \
+		-e "added /root/tool.bin" -e "added /root/mark" -e "added /root/.bash_history" || true)
+[ -z "$extra" ] || fail "oyster files lists changes nobody made: $extra"
 [ "$(jq -r '.[] | select(.path == "/root/tool.bin") | .sha256' "$WORK/files.json")" = \
 	"$(sha256sum "$WORK/www/tool.bin" | cut -d' ' -f1)" ] || fail "the downloaded file's hash is wrong"
 jq -e '.[] | select(.path == "/etc/passwd") | .what | index("content")' "$WORK/files.json" >/dev/null ||

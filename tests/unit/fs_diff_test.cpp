@@ -81,7 +81,10 @@ TEST_F(FsDiffTest, ListsExactlyWhatTheIntruderChanged) {
 
     // The intruder, as debugfs: a download, a new user line, a deletion,
     // SSH key persistence, a setuid bit, a log line.
-    write_file(dir / "in/tool.bin", "\x7f" "ELF payload " + std::string(3000, 'x'));
+    write_file(dir / "in/tool.bin",
+               "\x7f"
+               "ELF payload " +
+                   std::string(3000, 'x'));
     write_file(dir / "in/passwd", "root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/bash\n");
     write_file(dir / "in/keys", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ attacker@example\n");
     write_file(dir / "in/syslog", "boot\nsshd: Accepted password for root\n");
@@ -98,8 +101,8 @@ TEST_F(FsDiffTest, ListsExactlyWhatTheIntruderChanged) {
                                            dir.string()));
     run({"debugfs", "-w", "-f", (dir / "script").string(), (dir / "fs-after.img").string()});
     // And an edit that keeps size, mtime and inode: only the data block.
-    auto blocks = run_capture({"debugfs", "-R", "blocks /etc/hosts", (dir / "fs-after.img").string()}, {},
-                              ChildStderr::discard);
+    auto blocks =
+        run_capture({"debugfs", "-R", "blocks /etc/hosts", (dir / "fs-after.img").string()}, {}, ChildStderr::discard);
     std::uint64_t block = std::stoull(blocks.stdout_text.substr(blocks.stdout_text.find_first_of("0123456789")));
     std::string after_fs = read_all(dir / "fs-after.img");
     std::string hosts = "6.6.6.6   localhost\n";

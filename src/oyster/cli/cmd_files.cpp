@@ -21,12 +21,9 @@ namespace {
 
 nlohmann::json entry_json(const std::optional<forensics::FsEntry>& e) {
     if (!e) return nullptr;
-    return {{"ino", e->ino},
-            {"mode", fmt::format("{:o}", e->mode)},
-            {"uid", e->uid},
-            {"gid", e->gid},
-            {"size", e->size},
-            {"mtime", e->mtime},
+    return {{"ino", e->ino},    {"mode", fmt::format("{:o}", e->mode)},
+            {"uid", e->uid},    {"gid", e->gid},
+            {"size", e->size},  {"mtime", e->mtime},
             {"links", e->links}};
 }
 
@@ -48,7 +45,8 @@ void register_files(CLI::App& app, const ConfigLoader& load) {
         Config cfg = load();
         auto db = open_synced_store(cfg);
         auto intrusion = store::find_intrusion(db->db(), args->intrusion);
-        if (!intrusion) throw Error(fmt::format("no intrusion {} in the store (see oyster intrusions)", args->intrusion));
+        if (!intrusion)
+            throw Error(fmt::format("no intrusion {} in the store (see oyster intrusions)", args->intrusion));
         std::filesystem::path dir = store::str_field(*intrusion, "dir");
         if (dir.empty() || !std::filesystem::exists(dir / "guest.json")) {
             throw Error(fmt::format("{}: the intrusion's guest record is gone (pruned?)", dir.string()));

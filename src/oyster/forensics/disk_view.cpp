@@ -26,8 +26,8 @@ DiskView::DiskView(const std::filesystem::path& image, const std::filesystem::pa
                                    header_.size, image.string(), size_));
     }
     if (header_.sectorsize != kSector) {
-        throw CowError(fmt::format("{}: sector size {} (the guest's disks use {})", cow.string(), header_.sectorsize,
-                                   kSector));
+        throw CowError(
+            fmt::format("{}: sector size {} (the guest's disks use {})", cow.string(), header_.sectorsize, kSector));
     }
     cow_.reset(::open(cow.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (cow_.get() < 0) throw_errno("open " + cow.string());

@@ -1,6 +1,9 @@
 #include "oyster/forensics/ext_fs.h"
 
+// com_err's header declares C functions without extern "C".
+extern "C" {
 #include <et/com_err.h>
+}
 #include <ext2fs/ext2fs.h>
 
 #include <algorithm>
@@ -132,8 +135,8 @@ ExtFs::ExtFs(const DiskView& disk, Partition partition)
         std::lock_guard lock(g_sources_mu);
         g_sources[name] = Source{&disk_, partition.offset, partition.size};
     }
-    errcode_t rc = ext2fs_open2(name.c_str(), nullptr, EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP, 0, 0, &g_manager,
-                                &impl_->fs);
+    errcode_t rc =
+        ext2fs_open2(name.c_str(), nullptr, EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP, 0, 0, &g_manager, &impl_->fs);
     {
         std::lock_guard lock(g_sources_mu);
         g_sources.erase(name);

@@ -36,11 +36,28 @@ const char* kind_name(FileChange::Kind k) {
 std::string noise_rule(const std::string& path) {
     // What a Debian server writes by itself while it runs, attacker or not.
     static constexpr std::array<std::string_view, 12> kPrefixes = {
-        "/var/log/",           "/var/lib/systemd/", "/var/cache/",     "/var/lib/apt/",
-        "/var/lib/dhcp/",      "/var/lib/logrotate/", "/var/tmp/systemd-private-", "/var/lib/private/",
-        "/var/spool/postfix/", "/var/lib/sudo/",    "/var/mail/",      "/var/lib/dpkg/triggers/",
+        "/var/log/",
+        "/var/lib/systemd/",
+        "/var/cache/",
+        "/var/lib/apt/",
+        "/var/lib/dhcp/",
+        "/var/lib/logrotate/",
+        "/var/tmp/systemd-private-",
+        "/var/lib/private/",
+        "/var/spool/postfix/",
+        "/var/lib/sudo/",
+        "/var/mail/",
+        "/var/lib/dpkg/triggers/",
     };
     for (auto p : kPrefixes) {
+        if (std::string_view(path).starts_with(p)) return std::string(p) + "*";
+    }
+    // systemd-tmpfiles' X11 sockets directories, made at every boot.
+    for (const char* d : {"/tmp/.X11-unix", "/tmp/.ICE-unix", "/tmp/.XIM-unix", "/tmp/.font-unix"}) {
+        if (path == d) return "systemd-tmpfiles (x11.conf)";
+    }
+    // Services' state directories, made when they first start.
+    for (std::string_view p : {"/var/lib/nginx/", "/var/lib/php/sessions/"}) {
         if (std::string_view(path).starts_with(p)) return std::string(p) + "*";
     }
     if (path == "/etc/machine-id" || path == "/var/lib/dbus/machine-id") return "machine id";

@@ -12,8 +12,8 @@ std::uint32_t le32(const std::uint8_t* p) {
 
 std::optional<Partition> first_linux_partition(std::span<const std::uint8_t> sector0, std::uint64_t disk_size) {
     if (sector0.size() < 512 || sector0[510] != 0x55 || sector0[511] != 0xaa) return std::nullopt;
-    for (int i = 0; i < 4; ++i) {
-        const std::uint8_t* e = sector0.data() + 446 + 16 * i;
+    for (std::size_t i = 0; i < 4; ++i) {
+        const std::uint8_t* e = sector0.data() + 446 + std::size_t{16} * i;
         if (e[4] != 0x83) continue;
         std::uint64_t start = std::uint64_t{le32(e + 8)} * 512, size = std::uint64_t{le32(e + 12)} * 512;
         if (start == 0 || size == 0 || start > disk_size || size > disk_size - start) return std::nullopt;

@@ -82,7 +82,16 @@ void CaptureFollower::roll_window() {
     if (suppressed_ > 0) sink_("capture_suppressed", {{"events", suppressed_}});
     suppressed_ = 0;
     window_start_ = now;
-    window_count_ = 0;
+}
+
+bool CaptureFollower::take_token() {
+    auto now = std::chrono::steady_clock::now();
+    double elapsed = std::chrono::duration<double>(now - refilled_).count();
+    refilled_ = now;
+    tokens_ = std::min<double>(kBurstEvents, tokens_ + elapsed * kEventsPerSecond);
+    if (tokens_ < 1) return false;
+    tokens_ -= 1;
+    return true;
 }
 
 void CaptureFollower::report(nlohmann::json event) {
@@ -90,11 +99,10 @@ void CaptureFollower::report(nlohmann::json event) {
     // second, but a guest root holding the honeylog key can forge reports
     // as fast as it likes.
     roll_window();
-    if (window_count_ >= kMaxEventsPerSecond) {
+    if (!take_token()) {
         ++suppressed_;
         return;
     }
-    ++window_count_;
     ++reported_;
     // Login attempts are events of the sensor's own.
     if (event["type"] == "login") {

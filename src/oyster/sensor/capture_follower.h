@@ -9,9 +9,13 @@
 // What came before the intrusion (the pool guest's boot) is read but not
 // reported. Records are hostile input: they go through the same
 // CaptureParser as the full decode, and a malformed stream ends the
-// following with one `capture_error` event. At most kMaxEventsPerSecond
-// events per guest per second are reported; the rest are counted in a
-// `capture_suppressed` event (an attacker's exec loop cannot flood the log).
+// following with one `capture_error` event. Reporting is rate-limited per
+// guest by a token bucket: kEventsPerSecond sustained, bursts of up to
+// kBurstEvents (an SSH login alone is some 90 records: accept, forks,
+// sshd's privilege drops; two logins in one second must not lose the
+// forks that tie commands to their session). The rest are counted in a
+// `capture_suppressed` event each second (an attacker's exec loop cannot
+// flood the log).
 // Login attempts reported by the guest's PAM hook become `login` events of
 // their own (within the same cap: a guest root can forge them).
 #pragma once
@@ -30,7 +34,8 @@ namespace oyster::sensor {
 
 class CaptureFollower {
 public:
-    static constexpr unsigned kMaxEventsPerSecond = 200;
+    static constexpr unsigned kEventsPerSecond = 200;
+    static constexpr unsigned kBurstEvents = 2000;
     using Sink = std::function<void(const std::string& type, nlohmann::json fields)>;
 
     // Starts at the beginning of `capture_file` (which may not exist yet) and
@@ -51,9 +56,11 @@ public:
 private:
     void read_new(bool report);
     void report(nlohmann::json event);
-    // Starts a new one-second rate window once the last is over, reporting
-    // what the last one suppressed.
+    // Once a second: reports what was suppressed since the last report.
     void roll_window();
+    // Takes a token from the bucket (refilled at kEventsPerSecond); false
+    // when it is empty.
+    bool take_token();
 
     std::filesystem::path file_;
     Sink sink_;
@@ -63,7 +70,8 @@ private:
     bool failed_ = false;
     std::uint64_t reported_ = 0;
     std::chrono::steady_clock::time_point window_start_{};
-    unsigned window_count_ = 0;
+    std::chrono::steady_clock::time_point refilled_ = std::chrono::steady_clock::now();
+    double tokens_ = kBurstEvents;
     std::uint64_t suppressed_ = 0;
 };
 
