@@ -135,8 +135,11 @@ ExtFs::ExtFs(const DiskView& disk, Partition partition)
         std::lock_guard lock(g_sources_mu);
         g_sources[name] = Source{&disk_, partition.offset, partition.size};
     }
+    // Checksum errors are read through: an intruder who breaks a checksum
+    // must not make the disk unreadable to the analysis.
     errcode_t rc =
-        ext2fs_open2(name.c_str(), nullptr, EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP, 0, 0, &g_manager, &impl_->fs);
+        ext2fs_open2(name.c_str(), nullptr, EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP | EXT2_FLAG_IGNORE_CSUM_ERRORS, 0, 0,
+                     &g_manager, &impl_->fs);
     {
         std::lock_guard lock(g_sources_mu);
         g_sources.erase(name);
