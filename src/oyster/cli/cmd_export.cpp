@@ -33,13 +33,11 @@ void register_export(CLI::App& app, const ConfigLoader& load) {
     cmd->callback([=]() {
         Config cfg = load();
         auto db = open_synced_store(cfg);
-        auto intrusion = store::find_intrusion(db->db(), args->intrusion);
-        if (!intrusion)
-            throw Error(fmt::format("no intrusion {} in the store (see oyster intrusions)", args->intrusion));
+        nlohmann::json intrusion = intrusion_or_fail(*db, args->intrusion);
         std::filesystem::path out = args->out.empty()
                                         ? std::filesystem::path(args->intrusion + (args->no_gzip ? ".tar" : ".tar.gz"))
                                         : std::filesystem::path(args->out);
-        auto r = evidence::export_intrusion(db->db(), *intrusion, out, !args->no_gzip);
+        auto r = evidence::export_intrusion(db->db(), intrusion, out, !args->no_gzip);
         if (args->json) {
             nlohmann::json j = {{"archive", std::filesystem::absolute(out).string()},
                                 {"members", r.members},

@@ -44,10 +44,8 @@ void register_files(CLI::App& app, const ConfigLoader& load) {
     cmd->callback([=]() {
         Config cfg = load();
         auto db = open_synced_store(cfg);
-        auto intrusion = store::find_intrusion(db->db(), args->intrusion);
-        if (!intrusion)
-            throw Error(fmt::format("no intrusion {} in the store (see oyster intrusions)", args->intrusion));
-        std::filesystem::path dir = store::str_field(*intrusion, "dir");
+        nlohmann::json intrusion = intrusion_or_fail(*db, args->intrusion);
+        std::filesystem::path dir = store::str_field(intrusion, "dir");
         if (dir.empty() || !std::filesystem::exists(dir / "guest.json")) {
             throw Error(fmt::format("{}: the intrusion's guest record is gone (pruned?)", dir.string()));
         }

@@ -16,6 +16,7 @@
 #include "oyster/capture/tty_replay.h"
 #include "oyster/cli/commands.h"
 #include "oyster/common/error.h"
+#include "oyster/common/scratch_dir.h"
 #include "oyster/common/terminal_text.h"
 #include "oyster/store/analyst_queries.h"
 #include "oyster/store/event_store.h"
@@ -169,21 +170,6 @@ std::filesystem::path recording_for(const nlohmann::json& session, const nlohman
                             (dir / "capture.bin").string(), want, error.empty() ? "" : ": " + error));
 }
 
-struct ScratchDir {
-    std::filesystem::path path;
-    ScratchDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "oyster-replay-XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) throw_errno("mkdtemp " + tmpl);
-        path = tmpl;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-};
-
 }  // namespace
 
 void register_session_views(CLI::App& app, const ConfigLoader& load) {
@@ -251,12 +237,11 @@ void register_session_views(CLI::App& app, const ConfigLoader& load) {
         Config cfg = load();
         auto db = open_synced_store(cfg);
         auto session = load_session(*db, *replay_id);
-        auto intrusion = store::find_intrusion(db->db(), str_field(session, "intrusion_id"));
-        if (!intrusion) throw Error(fmt::format("session {} belongs to no intrusion in the store", *replay_id));
-        ScratchDir scratch;
-        auto cast = recording_for(session, *intrusion, scratch.path);
+        auto intrusion = intrusion_or_fail(*db, str_field(session, "intrusion_id"));
+        ScratchDir scratch("oyster-replay");
+        auto cast = recording_for(session, intrusion, scratch.path());
         if (*print_path) {
-            if (cast.string().rfind(scratch.path.string(), 0) == 0) {
+            if (cast.string().rfind(scratch.path().string(), 0) == 0) {
                 throw Error("the intrusion is still open: its terminal is decoded when its guest stops");
             }
             std::cout << cast.string() << "\n";

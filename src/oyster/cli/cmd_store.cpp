@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "oyster/cli/commands.h"
+#include "oyster/common/error.h"
+#include "oyster/store/analyst_queries.h"
 #include "oyster/store/event_store.h"
 #include "oyster/store/store_paths.h"
 
@@ -16,6 +18,12 @@ std::unique_ptr<store::EventStore> open_synced_store(const Config& cfg) {
     auto db = std::make_unique<store::EventStore>(store::store_file(cfg.paths.state_dir));
     db->ingest_jsonl(store::sensor_events_file(cfg.paths.state_dir));
     return db;
+}
+
+nlohmann::json intrusion_or_fail(store::EventStore& db, const std::string& id) {
+    auto intrusion = store::find_intrusion(db.db(), id);
+    if (!intrusion) throw Error(fmt::format("no intrusion {} in the store (see oyster intrusions)", id));
+    return *intrusion;
 }
 
 void register_store(CLI::App& app, const ConfigLoader& load) {

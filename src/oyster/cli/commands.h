@@ -8,6 +8,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "oyster/common/config.h"
 
@@ -38,6 +39,10 @@ void register_files(CLI::App& app, const ConfigLoader& load);
 // The analyst's store, brought up to date with the sensor's event log
 // first (so a listing is current also when no sensor is running).
 std::unique_ptr<store::EventStore> open_synced_store(const Config& cfg);
+
+// The store's record of intrusion `id` (store::find_intrusion's object);
+// throws oyster::Error pointing at `oyster intrusions` when there is none.
+nlohmann::json intrusion_or_fail(store::EventStore& db, const std::string& id);
 
 // Unix seconds as "2026-11-26T21:30:00Z"; "-" for 0.
 std::string format_time(std::int64_t t);

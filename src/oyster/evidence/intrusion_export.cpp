@@ -18,6 +18,7 @@
 #include "oyster/capture/capture_decoder.h"
 #include "oyster/common/error.h"
 #include "oyster/common/fd_guard.h"
+#include "oyster/common/scratch_dir.h"
 #include "oyster/common/sha256.h"
 #include "oyster/store/analyst_queries.h"
 #include "oyster/store/json_fields.h"
@@ -126,21 +127,6 @@ private:
     archive* a_;
 };
 
-struct ScratchDir {
-    std::filesystem::path path;
-    ScratchDir() {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "oyster-export-XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) throw_errno("mkdtemp " + tmpl);
-        path = tmpl;
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path, ec);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-};
-
 }  // namespace
 
 ExportResult export_intrusion(store::SqliteDb& db, const nlohmann::json& intrusion, const std::filesystem::path& out,
@@ -170,14 +156,14 @@ ExportResult export_intrusion(store::SqliteDb& db, const nlohmann::json& intrusi
         }
         // The decoded capture: the sensor's, once the guest stopped; for an
         // open intrusion, decoded now from the capture as it stands.
-        ScratchDir scratch;
+        ScratchDir scratch("oyster-export");
         std::filesystem::path decoded = dir / "capture";
         bool closed = intrusion.contains("closed") && intrusion["closed"].is_string();
         if ((!closed || !std::filesystem::exists(decoded / "events.jsonl")) &&
             std::filesystem::exists(dir / "capture.bin")) {
             std::string error;
-            capture::decode_capture_file(dir / "capture.bin", scratch.path, &error);
-            decoded = scratch.path;
+            capture::decode_capture_file(dir / "capture.bin", scratch.path(), &error);
+            decoded = scratch.path();
             r.decoded_now = true;
         }
         tar.add_tree(p + "/capture", decoded);

@@ -140,46 +140,10 @@ LogCursor::Batch LogCursor::next(std::size_t max_bytes, Skip* skipped) {
         if (skipped != nullptr) *skipped = skip;
     }
 
-    std::uint64_t offset = state_.offset;
-    const std::uint64_t budget_end = offset + max_bytes;
-    while (offset < size && offset < budget_end) {
-        auto want = static_cast<std::size_t>(
-            std::min<std::uint64_t>(std::max<std::size_t>(max_bytes, 64U << 10), size - offset));
-        std::string chunk = read_at(fd.get(), offset, want, log_);
-        auto last_nl = chunk.rfind('\n');
-        if (last_nl == std::string::npos) {
-            if (offset + chunk.size() >= size) break;  // a partial last line waits for its newline
-            // A line longer than one read: find its end (or wait for it).
-            std::uint64_t at = offset + chunk.size();
-            bool found = false;
-            while (at < size && !found) {
-                std::string more =
-                    read_at(fd.get(), at, static_cast<std::size_t>(std::min<std::uint64_t>(1U << 20, size - at)), log_);
-                auto end = more.find('\n');
-                found = end != std::string::npos;
-                at += found ? end + 1 : more.size();
-            }
-            if (!found) break;
-            auto len = at - offset - 1;
-            if (len > kMaxLineBytes) {
-                ++b.skipped_lines;
-            } else {
-                b.lines.push_back(read_at(fd.get(), offset, static_cast<std::size_t>(len), log_));
-            }
-            offset = at;
-            continue;
-        }
-        for (std::size_t start = 0; start <= last_nl;) {
-            auto nl = chunk.find('\n', start);
-            if (nl - start > kMaxLineBytes) {
-                ++b.skipped_lines;
-            } else {
-                b.lines.emplace_back(chunk, start, nl - start);
-            }
-            start = nl + 1;
-        }
-        offset += last_nl + 1;
-    }
+    LineChunk chunk = read_line_chunk(fd.get(), log_, state_.offset, size, max_bytes, kMaxLineBytes);
+    b.lines = std::move(chunk.lines);
+    b.skipped_lines = chunk.skipped;
+    std::uint64_t offset = chunk.end;
     b.end = offset;
     return b;
 }

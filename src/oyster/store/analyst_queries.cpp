@@ -29,8 +29,20 @@ struct Where {
     }
 };
 
-std::int64_t page_limit(std::int64_t limit) {
-    return std::clamp<std::int64_t>(limit, 1, 1000);
+// {"total": rows matching `w`, `key`: one page of them as objects}.
+nlohmann::json counted_page(SqliteDb& db, const Where& w, const char* key, const std::string& from,
+                            const std::string& select, const char* order, std::int64_t limit, std::int64_t offset) {
+    nlohmann::json out = nlohmann::json::object();
+    Statement count(db, "SELECT COUNT(*) " + from + w.sql());
+    w.bind(count);
+    count.step();
+    out["total"] = count.int64(0);
+    Statement page(db, fmt::format("{}{} ORDER BY {} LIMIT {} OFFSET {}", select, w.sql(), order,
+                                   std::clamp<std::int64_t>(limit, 1, 1000), std::max<std::int64_t>(offset, 0)));
+    w.bind(page);
+    out[key] = nlohmann::json::array();
+    while (page.step()) out[key].push_back(page.row_object());
+    return out;
 }
 
 constexpr const char* kSessionColumns =
@@ -86,18 +98,8 @@ nlohmann::json list_sessions(SqliteDb& db, const SessionFilter& f) {
     if (f.has_download) w.terms.emplace_back("downloads > 0");
     if (f.logged_in) w.terms.emplace_back("logged_in = 1");
 
-    nlohmann::json out = nlohmann::json::object();
-    Statement count(db, "SELECT COUNT(*) FROM sessions" + w.sql());
-    w.bind(count);
-    count.step();
-    out["total"] = count.int64(0);
-
-    Statement page(db, fmt::format("SELECT {} FROM sessions{} ORDER BY id DESC LIMIT {} OFFSET {}", kSessionColumns,
-                                   w.sql(), page_limit(f.limit), std::max<std::int64_t>(f.offset, 0)));
-    w.bind(page);
-    out["sessions"] = nlohmann::json::array();
-    while (page.step()) out["sessions"].push_back(page.row_object());
-    return out;
+    return counted_page(db, w, "sessions", "FROM sessions", fmt::format("SELECT {} FROM sessions", kSessionColumns),
+                        "id DESC", f.limit, f.offset);
 }
 
 std::optional<nlohmann::json> find_session(SqliteDb& db, std::int64_t id) {
@@ -141,18 +143,8 @@ nlohmann::json list_intrusions(SqliteDb& db, const IntrusionFilter& f) {
     if (!f.until.empty()) w.add("i.opened < ?", f.until);
     if (f.open_only) w.terms.emplace_back("i.closed IS NULL");
 
-    nlohmann::json out = nlohmann::json::object();
-    Statement count(db, "SELECT COUNT(*) FROM intrusions i" + w.sql());
-    w.bind(count);
-    count.step();
-    out["total"] = count.int64(0);
-
-    Statement page(db, fmt::format("{}{} ORDER BY i.opened DESC, i.id DESC LIMIT {} OFFSET {}", kIntrusionSelect,
-                                   w.sql(), page_limit(f.limit), std::max<std::int64_t>(f.offset, 0)));
-    w.bind(page);
-    out["intrusions"] = nlohmann::json::array();
-    while (page.step()) out["intrusions"].push_back(page.row_object());
-    return out;
+    return counted_page(db, w, "intrusions", "FROM intrusions i", kIntrusionSelect, "i.opened DESC, i.id DESC", f.limit,
+                        f.offset);
 }
 
 std::optional<nlohmann::json> find_intrusion(SqliteDb& db, const std::string& id) {

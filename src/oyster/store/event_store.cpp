@@ -171,45 +171,20 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl) {
     // position committed with exactly the lines it covers.
     constexpr std::size_t kChunk = 4U << 20;
     while (offset < size) {
-        std::string chunk = read_at(fd.get(), offset, std::min<std::uint64_t>(kChunk, size - offset), jsonl);
-        auto last_nl = chunk.rfind('\n');
-        std::uint64_t consumed = 0;
-        if (last_nl == std::string::npos) {
-            if (chunk.size() < kChunk) break;  // a partial last line: wait for the rest
-            // A line longer than a chunk: skip through its end (or wait).
-            std::uint64_t at = offset + chunk.size();
-            bool found = false;
-            while (at < size && !found) {
-                std::string more = read_at(fd.get(), at, std::min<std::uint64_t>(kChunk, size - at), jsonl);
-                auto nl = more.find('\n');
-                found = nl != std::string::npos;
-                at += found ? nl + 1 : more.size();
-            }
-            if (!found) break;
-            ++r.skipped;
-            consumed = at - offset;
-        }
+        LineChunk chunk = read_line_chunk(fd.get(), jsonl, offset, size, kChunk, kMaxLineBytes);
+        if (chunk.end == offset) break;  // a partial last line: wait for the rest
+        r.skipped += chunk.skipped;
         Transaction t(db_);
-        if (last_nl != std::string::npos) {
-            std::size_t start = 0;
-            while (start <= last_nl) {
-                auto nl = chunk.find('\n', start);
-                std::string_view line(chunk.data() + start, nl - start);
-                if (line.size() > kMaxLineBytes || !add_line(line))
-                    ++r.skipped;
-                else
-                    ++r.events;
-                start = nl + 1;
-            }
-            consumed = last_nl + 1;
+        for (const auto& line : chunk.lines) {
+            if (add_line(line))
+                ++r.events;
+            else
+                ++r.skipped;
         }
-        st_->set_position.bind(1, jsonl.string())
-            .bind(2, inode)
-            .bind(3, static_cast<std::int64_t>(offset + consumed))
-            .run();
+        st_->set_position.bind(1, jsonl.string()).bind(2, inode).bind(3, static_cast<std::int64_t>(chunk.end)).run();
         t.commit();
-        offset += consumed;
-        r.bytes += consumed;
+        r.bytes += chunk.end - offset;
+        offset = chunk.end;
     }
     return r;
 }
