@@ -16,7 +16,7 @@ run_pkgs=(
 	# the analyst's store
 	libsqlite3-dev sqlite3
 	# evidence export (tar); reading guests' filesystems without mounting them
-	libarchive-dev libext2fs-dev
+	libarchive-dev libext2fs-dev libmagic-dev libyara-dev
 	# `oyster selftest stealth`: root's shell in a guest, the stock sshd it unpacks
 	openssh-client sshpass libwrap0
 )

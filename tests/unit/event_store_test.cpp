@@ -148,6 +148,60 @@ TEST_F(EventStoreTest, TwoProcessesCreatingTheStoreAtOnceBothSucceed) {
     }
 }
 
+// The forensic analysis' events fill files, alerts and artefacts; a report
+// repeated (a sensor that died while reporting) replaces, not duplicates.
+TEST_F(EventStoreTest, ForensicEventsFillTheirTablesOnce) {
+    std::string report =
+        R"({"ts":"2026-11-27T10:31:00.000Z","type":"forensic_file","intrusion_id":"i1","source_ip":"198.51.100.7",)"
+        R"("change":"added","path":"/root/x.sh","what":[],"before":null,"after":{"ino":12,"mode":"100755",)"
+        R"("uid":0,"gid":0,"size":40,"mtime":1795000000,"links":1},"sha256":"ab","file_type":"POSIX shell script",)"
+        R"("mime":"text/x-shellscript","extracted":true,"evidence":"/e/ab"})"
+        "\n"
+        R"({"ts":"2026-11-27T10:31:00.000Z","type":"forensic_file","intrusion_id":"i1","change":"deleted",)"
+        R"("path":"/etc/motd","before":{"ino":9,"mode":"100644","uid":0,"gid":0,"size":286,"mtime":1,"links":1},)"
+        R"("after":null,"sha256":null,"sha256_before":"cd"})"
+        "\n"
+        R"({"ts":"2026-11-27T10:31:00.000Z","type":"forensic_file","intrusion_id":"i1","change":"executed",)"
+        R"("path":"/root/x.sh","sha256":"ab","executions":3,"in_base_image":false})"
+        "\n"
+        R"({"ts":"2026-11-27T10:31:01.000Z","type":"alert","intrusion_id":"i1","rule":"dropper_download_and_run",)"
+        R"("rule_file":"botnet_droppers.yar","tags":["dropper"],"severity":"medium","description":"<b>d</b>",)"
+        R"("path":"/root/x.sh","sha256":"ab","change":"added","evidence":"/e/ab"})"
+        "\n"
+        R"({"ts":"2026-11-27T10:31:01.000Z","type":"artefact","intrusion_id":"i1","kind":"asciicast",)"
+        R"("path":"capture/tty/pts0-1.cast","size":900,"sha256":"ef","tty_seq":77})"
+        "\n"
+        R"({"ts":"2026-11-27T10:31:02.000Z","type":"forensics_done","intrusion_id":"i1","files":3,"alerts":1,)"
+        R"("artefacts":1,"duration_ms":300,"errors":[]})"
+        "\n";
+    append(std::string(kOpened) + "\n" + report + report);
+    EventStore store(dir / "store.sqlite");
+    auto r = store.ingest_jsonl(jsonl());
+    EXPECT_EQ(r.skipped, 0U);
+    EXPECT_EQ(store.count("files"), 3U);
+    EXPECT_EQ(store.count("alerts"), 1U);
+    EXPECT_EQ(store.count("artefacts"), 1U);
+    Statement f(store.db(), "SELECT size, mode, file_type, evidence FROM files WHERE change = 'added'");
+    ASSERT_TRUE(f.step());
+    EXPECT_EQ(f.int64(0), 40);
+    EXPECT_EQ(f.text(1), "100755");
+    EXPECT_EQ(f.text(2), "POSIX shell script");
+    EXPECT_EQ(f.text(3), "/e/ab");
+    Statement d(store.db(), "SELECT size, sha256_before FROM files WHERE change = 'deleted'");
+    ASSERT_TRUE(d.step());
+    EXPECT_EQ(d.int64(0), 286);
+    EXPECT_EQ(d.text(1), "cd");
+    Statement x(store.db(), "SELECT executions, in_base_image FROM files WHERE change = 'executed'");
+    ASSERT_TRUE(x.step());
+    EXPECT_EQ(x.int64(0), 3);
+    EXPECT_EQ(x.int64(1), 0);
+    Statement i(store.db(), "SELECT analysed, files_changed, alerts FROM intrusions WHERE id = 'i1'");
+    ASSERT_TRUE(i.step());
+    EXPECT_EQ(i.text(0), "2026-11-27T10:31:02.000Z");
+    EXPECT_EQ(i.int64(1), 3);
+    EXPECT_EQ(i.int64(2), 1);
+}
+
 TEST_F(EventStoreTest, MigratesAnEmptyDatabaseAndRefusesANewerOne) {
     {
         SqliteDb db(dir / "store.sqlite");

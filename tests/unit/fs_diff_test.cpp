@@ -7,15 +7,21 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
 #include "oyster/common/process.h"
 #include "oyster/common/sha256.h"
+#include "oyster/evidence/evidence_store.h"
+#include "oyster/forensics/intrusion_analysis.h"
 #include "oyster/sandbox/cow_file.h"
+#include "oyster/sandbox/guest_record.h"
 #include "temp_dir.h"
 
 namespace oyster::forensics {
@@ -67,51 +73,59 @@ void make_cow(const std::filesystem::path& cow, const std::filesystem::path& bas
     f.write(reinterpret_cast<const char*>(bitmap.data()), static_cast<std::streamsize>(bitmap.size()));
 }
 
-class FsDiffTest : public testing::TempDirTest {};
+class FsDiffTest : public testing::TempDirTest {
+protected:
+    std::string hosts_edit = "6.6.6.6   localhost\n";
+
+    // disk.img (a base with a small Debian-like tree) and disk.cow (what an
+    // intruder did to it, as the UML block driver would have written it).
+    void build_intruded_disk() {
+        auto root = dir / "root";
+        write_file(root / "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
+        write_file(root / "etc/hosts", "127.0.0.1 localhost\n");
+        write_file(root / "usr/bin/tool", std::string(5000, 't'));
+        write_file(root / "home/web/old-report.txt", "quarterly numbers\n");
+        write_file(root / "var/log/syslog", "boot\n");
+        std::filesystem::create_directories(root / "root");
+        run({"mke2fs", "-q", "-F", "-t", "ext4", "-b", "1024", "-d", root.string(), (dir / "fs.img").string(), "16M"});
+
+        // The intruder, as debugfs: a download, a new user line, a deletion,
+        // SSH key persistence, a setuid bit, a log line.
+        write_file(dir / "in/tool.bin",
+                   "\x7f"
+                   "ELF payload " +
+                       std::string(3000, 'x'));
+        write_file(dir / "in/passwd", "root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/bash\n");
+        write_file(dir / "in/keys", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ attacker@example\n");
+        write_file(dir / "in/syslog", "boot\nsshd: Accepted password for root\n");
+        std::filesystem::copy_file(dir / "fs.img", dir / "fs-after.img");
+        write_file(dir / "script", fmt::format("write {0}/in/tool.bin /root/tool.bin\n"
+                                               "rm /etc/passwd\n"
+                                               "write {0}/in/passwd /etc/passwd\n"
+                                               "rm /home/web/old-report.txt\n"
+                                               "mkdir /root/.ssh\n"
+                                               "write {0}/in/keys /root/.ssh/authorized_keys\n"
+                                               "sif /usr/bin/tool mode 0104755\n"
+                                               "rm /var/log/syslog\n"
+                                               "write {0}/in/syslog /var/log/syslog\n",
+                                               dir.string()));
+        run({"debugfs", "-w", "-f", (dir / "script").string(), (dir / "fs-after.img").string()});
+        // And an edit that keeps size, mtime and inode: only the data block.
+        auto blocks = run_capture({"debugfs", "-R", "blocks /etc/hosts", (dir / "fs-after.img").string()}, {},
+                                  ChildStderr::discard);
+        std::uint64_t block = std::stoull(blocks.stdout_text.substr(blocks.stdout_text.find_first_of("0123456789")));
+        std::string after_fs = read_all(dir / "fs-after.img");
+        const std::string& hosts = hosts_edit;
+        ASSERT_EQ(hosts.size(), std::string("127.0.0.1 localhost\n").size());
+        after_fs.replace(block * 1024, hosts.size(), hosts);  // 1 KiB blocks (mke2fs -b 1024)
+
+        write_file(dir / "disk.img", disk_of(read_all(dir / "fs.img")));
+        make_cow(dir / "disk.cow", dir / "disk.img", disk_of(after_fs));
+    }
+};
 
 TEST_F(FsDiffTest, ListsExactlyWhatTheIntruderChanged) {
-    auto root = dir / "root";
-    write_file(root / "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
-    write_file(root / "etc/hosts", "127.0.0.1 localhost\n");
-    write_file(root / "usr/bin/tool", std::string(5000, 't'));
-    write_file(root / "home/web/old-report.txt", "quarterly numbers\n");
-    write_file(root / "var/log/syslog", "boot\n");
-    std::filesystem::create_directories(root / "root");
-    run({"mke2fs", "-q", "-F", "-t", "ext4", "-b", "1024", "-d", root.string(), (dir / "fs.img").string(), "16M"});
-
-    // The intruder, as debugfs: a download, a new user line, a deletion,
-    // SSH key persistence, a setuid bit, a log line.
-    write_file(dir / "in/tool.bin",
-               "\x7f"
-               "ELF payload " +
-                   std::string(3000, 'x'));
-    write_file(dir / "in/passwd", "root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/root:/bin/bash\n");
-    write_file(dir / "in/keys", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ attacker@example\n");
-    write_file(dir / "in/syslog", "boot\nsshd: Accepted password for root\n");
-    std::filesystem::copy_file(dir / "fs.img", dir / "fs-after.img");
-    write_file(dir / "script", fmt::format("write {0}/in/tool.bin /root/tool.bin\n"
-                                           "rm /etc/passwd\n"
-                                           "write {0}/in/passwd /etc/passwd\n"
-                                           "rm /home/web/old-report.txt\n"
-                                           "mkdir /root/.ssh\n"
-                                           "write {0}/in/keys /root/.ssh/authorized_keys\n"
-                                           "sif /usr/bin/tool mode 0104755\n"
-                                           "rm /var/log/syslog\n"
-                                           "write {0}/in/syslog /var/log/syslog\n",
-                                           dir.string()));
-    run({"debugfs", "-w", "-f", (dir / "script").string(), (dir / "fs-after.img").string()});
-    // And an edit that keeps size, mtime and inode: only the data block.
-    auto blocks =
-        run_capture({"debugfs", "-R", "blocks /etc/hosts", (dir / "fs-after.img").string()}, {}, ChildStderr::discard);
-    std::uint64_t block = std::stoull(blocks.stdout_text.substr(blocks.stdout_text.find_first_of("0123456789")));
-    std::string after_fs = read_all(dir / "fs-after.img");
-    std::string hosts = "6.6.6.6   localhost\n";
-    ASSERT_EQ(hosts.size(), std::string("127.0.0.1 localhost\n").size());
-    after_fs.replace(block * 1024, hosts.size(), hosts);  // 1 KiB blocks (mke2fs -b 1024)
-
-    write_file(dir / "disk.img", disk_of(read_all(dir / "fs.img")));
-    make_cow(dir / "disk.cow", dir / "disk.img", disk_of(after_fs));
-
+    build_intruded_disk();
     DiskView base_disk(dir / "disk.img");
     DiskView guest_disk(dir / "disk.img", dir / "disk.cow");
     std::vector<std::uint8_t> mbr(512);
@@ -136,12 +150,106 @@ TEST_F(FsDiffTest, ListsExactlyWhatTheIntruderChanged) {
     EXPECT_EQ(changes["/root/tool.bin"].sha256, sha256_file(dir / "in/tool.bin"));
     EXPECT_EQ(changes["/etc/passwd"].sha256, sha256_file(dir / "in/passwd"));
     EXPECT_EQ(changes["/etc/hosts"].what, std::vector<std::string>{"content"});
-    EXPECT_EQ(changes["/etc/hosts"].sha256, sha256_text(hosts));
+    EXPECT_EQ(changes["/etc/hosts"].sha256, sha256_text(hosts_edit));
     EXPECT_EQ(changes["/usr/bin/tool"].what, std::vector<std::string>{"mode"});
     EXPECT_EQ(changes["/usr/bin/tool"].after->mode & 07777, 04755);
     EXPECT_EQ(changes["/home/web/old-report.txt"].sha256_before, sha256_text("quarterly numbers\n"));
     EXPECT_EQ(changes["/var/log/syslog"].noise, "/var/log/*");
     EXPECT_EQ(changes["/root/.ssh/authorized_keys"].noise, "");
+}
+
+// The whole analysis on the same disk: content types, the evidence store,
+// executed files (one from the base image, one brought in), YARA alerts
+// from the shipped rules and from a rule written for the download, and the
+// artefacts listed with their hashes.
+TEST_F(FsDiffTest, AnalysisTypesExtractsAndScans) {
+    build_intruded_disk();
+    auto guest_dir = dir / "guest";
+    std::filesystem::create_directories(guest_dir / "capture" / "files");
+    GuestRecord g;
+    g.id = "g-test";
+    g.dir = guest_dir;
+    g.image = dir / "disk.img";
+    g.cow = dir / "disk.cow";
+    save_guest(g);
+    write_file(guest_dir / "intrusion.json", R"({"id": "20261127T000000-g-test"})");
+    // The decoded capture: the download run twice (its content stored), the
+    // base image's /usr/bin/tool once, and a line no decoder writes.
+    std::string tool = read_all(dir / "in/tool.bin"), base_tool(5000, 't');
+    std::string tool_sha = sha256_text(tool), base_sha = sha256_text(base_tool);
+    write_file(guest_dir / "capture/files" / tool_sha, tool);
+    write_file(guest_dir / "capture/files" / base_sha, base_tool);
+    write_file(guest_dir / "capture/events.jsonl",
+               fmt::format(R"({{"type":"exec","seq":10,"path":"/root/tool.bin","argv":["./tool.bin"]}}
+{{"type":"exec_content","exec_seq":10,"sha256":"{0}","complete":true,"stored":"files/{0}"}}
+{{"type":"exec","seq":12,"path":"/root/tool.bin","argv":["./tool.bin"],"sha256":"{0}"}}
+{{"type":"exec","seq":13,"path":"/usr/bin/tool","argv":["tool"]}}
+{{"type":"exec_content","exec_seq":13,"sha256":"{1}","complete":true,"stored":"files/{1}"}}
+{{"type":"exec_content","exec_seq":14,"sha256":"../../etc/shadow","complete":true}}
+not json
+)",
+                           tool_sha, base_sha));
+    auto rules = dir / "rules";
+    std::filesystem::copy(std::filesystem::path(OYSTER_SOURCE_DIR) / "rules/yara", rules);
+    write_file(rules / "test_download.yar",
+               "rule test_download { meta: description = \"the test's download\" severity = \"critical\"\n"
+               "strings: $p = \"ELF payload\" condition: $p at 1 }\n");
+
+    AnalysisOptions options;
+    options.evidence_dir = dir / "evidence";
+    options.yara_rules = rules;
+    auto a = analyze_intrusion(guest_dir, options);
+    EXPECT_EQ(a.intrusion_id, "20261127T000000-g-test");
+    EXPECT_TRUE(a.errors.empty()) << a.errors.front();
+    EXPECT_GE(a.yara_rule_count, 10U);
+
+    std::map<std::string, AnalyzedFile> by_key;
+    for (const auto& f : a.files) by_key[f.change + " " + f.path] = f;
+    ASSERT_TRUE(by_key.contains("added /root/tool.bin"));
+    const auto& download = by_key["added /root/tool.bin"];
+    EXPECT_TRUE(download.extracted);
+    EXPECT_EQ(download.sha256, tool_sha);
+    EXPECT_EQ(download.mime, "application/octet-stream");  // "\x7fELF" and then no ELF header
+    evidence::EvidenceStore store(options.evidence_dir);
+    EXPECT_EQ(read_all(store.path_for(tool_sha)), tool);
+    EXPECT_EQ(by_key["added /root/.ssh/authorized_keys"].type, "OpenSSH ED25519 public key");
+    EXPECT_EQ(by_key["changed /etc/passwd"].mime, "text/plain");
+    EXPECT_TRUE(by_key["changed /etc/passwd"].extracted);
+    EXPECT_EQ(by_key["added /root/.ssh"].type, "directory");
+    EXPECT_FALSE(by_key["changed /var/log/syslog"].extracted);  // noise is not taken
+    EXPECT_FALSE(by_key["changed /usr/bin/tool"].extracted);    // only its mode changed
+    EXPECT_FALSE(by_key["deleted /home/web/old-report.txt"].extracted);
+
+    ASSERT_TRUE(by_key.contains("executed /root/tool.bin"));
+    EXPECT_EQ(by_key["executed /root/tool.bin"].executions, 2U);
+    EXPECT_FALSE(by_key["executed /root/tool.bin"].in_base_image);
+    ASSERT_TRUE(by_key.contains("executed /usr/bin/tool"));
+    EXPECT_TRUE(by_key["executed /usr/bin/tool"].in_base_image);
+    EXPECT_TRUE(store.contains(base_sha));
+    EXPECT_EQ(std::count_if(a.files.begin(), a.files.end(), [](const auto& f) { return f.change == "executed"; }), 2);
+
+    std::set<std::string> alerts;
+    for (const auto& al : a.alerts) alerts.insert(al.rule + " " + al.change + " " + al.path);
+    EXPECT_EQ(alerts,
+              (std::set<std::string>{"ssh_authorized_key_added added /root/.ssh/authorized_keys",
+                                     "test_download added /root/tool.bin", "test_download executed /root/tool.bin"}));
+    for (const auto& al : a.alerts) {
+        if (al.rule == "test_download") {
+            EXPECT_EQ(al.severity, "critical");
+        }
+        if (al.rule == "ssh_authorized_key_added") {
+            EXPECT_EQ(al.rule_file, "ssh_persistence.yar");
+        }
+    }
+
+    std::map<std::string, std::string> artefacts;
+    for (const auto& art : a.artefacts) artefacts[art.kind + " " + art.path] = art.sha256;
+    EXPECT_EQ(artefacts["capture_events capture/events.jsonl"], sha256_file(guest_dir / "capture/events.jsonl"));
+    EXPECT_EQ(artefacts["evidence " + store.path_for(tool_sha).string()], tool_sha);
+
+    auto j = to_json(a);
+    EXPECT_EQ(j["files"].size(), a.files.size());
+    EXPECT_EQ(j["alerts"].size(), 3U);
 }
 
 TEST_F(FsDiffTest, AForeignOrCutDiskIsRefused) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oyster/common/error.h"
+#include "oyster/common/text_lines.h"
 
 namespace oyster::capture {
 namespace {
@@ -18,18 +19,6 @@ namespace {
 constexpr std::size_t kMaxIndexLine = 4096;
 // An output event of a recording holds one tty read (a few KiB).
 constexpr std::size_t kMaxCastLine = 1U << 20;
-
-bool getline_bounded(std::istream& in, std::string& line, std::size_t max) {
-    line.clear();
-    char c = 0;
-    bool any = false;
-    while (in.get(c)) {
-        any = true;
-        if (c == '\n') return true;
-        if (line.size() < max + 1) line.push_back(c);
-    }
-    return any;
-}
 
 bool safe_name(const std::string& name) {
     if (name.empty() || name.size() > 64 || name[0] == '.') return false;
@@ -41,9 +30,10 @@ bool safe_name(const std::string& name) {
 
 }  // namespace
 
-std::optional<std::filesystem::path> find_tty_recording(const std::filesystem::path& decoded_dir, std::uint64_t seq) {
+std::vector<TtyRecording> list_tty_recordings(const std::filesystem::path& decoded_dir) {
+    std::vector<TtyRecording> out;
     std::ifstream index(decoded_dir / "tty" / "sessions.jsonl");
-    if (!index) return std::nullopt;
+    if (!index) return out;
     std::string line;
     while (getline_bounded(index, line, kMaxIndexLine)) {
         if (line.size() > kMaxIndexLine) continue;
@@ -51,10 +41,18 @@ std::optional<std::filesystem::path> find_tty_recording(const std::filesystem::p
         if (!j.is_object()) continue;
         auto s = j.find("seq");
         auto n = j.find("name");
-        if (s == j.end() || !s->is_number_unsigned() || s->get<std::uint64_t>() != seq) continue;
+        if (s == j.end() || !s->is_number_unsigned()) continue;
         if (n == j.end() || !n->is_string() || !safe_name(n->get<std::string>())) continue;
         auto cast = decoded_dir / "tty" / (n->get<std::string>() + ".cast");
-        if (std::filesystem::is_regular_file(cast)) return cast;
+        if (!std::filesystem::is_regular_file(cast)) continue;
+        out.push_back({s->get<std::uint64_t>(), n->get<std::string>(), cast});
+    }
+    return out;
+}
+
+std::optional<std::filesystem::path> find_tty_recording(const std::filesystem::path& decoded_dir, std::uint64_t seq) {
+    for (auto& r : list_tty_recordings(decoded_dir)) {
+        if (r.seq == seq) return r.cast;
     }
     return std::nullopt;
 }

@@ -12,8 +12,19 @@
 #include <filesystem>
 #include <iosfwd>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace oyster::capture {
+
+struct TtyRecording {
+    std::uint64_t seq = 0;       // the capture record that opened the terminal
+    std::string name;            // tty/<name>.cast, tty/<name>.ttylog
+    std::filesystem::path cast;  // the asciicast (present)
+};
+
+// Every recording the index names whose asciicast exists, in index order.
+std::vector<TtyRecording> list_tty_recordings(const std::filesystem::path& decoded_dir);
 
 // The asciicast of the terminal session whose tty_open record had `seq`,
 // in a decoded capture directory, or nullopt when it has none.

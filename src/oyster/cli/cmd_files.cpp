@@ -1,6 +1,10 @@
-// `oyster files INTRUSION`: what the intrusion changed on its guest's disk
-// (forensics/fs_diff.h), read from the base image and the guest's COW file
-// in user space, never mounted.
+// `oyster files INTRUSION`: the forensic analysis of an intrusion
+// (forensics/intrusion_analysis.h): what it added, changed and deleted on
+// its guest's disk, what it executed, and the YARA alerts on those files.
+// A closed intrusion's analysis is the one the sensor made when its guest
+// stopped; an open one's (or with --rescan) is made now, in a worker
+// process (forensics/analysis_worker.h). `oyster forensics-worker` is that
+// worker's entry point.
 #include <iostream>
 #include <memory>
 
@@ -9,9 +13,9 @@
 
 #include "oyster/cli/commands.h"
 #include "oyster/common/error.h"
+#include "oyster/common/paths.h"
 #include "oyster/common/terminal_text.h"
-#include "oyster/forensics/fs_diff.h"
-#include "oyster/sandbox/guest_record.h"
+#include "oyster/forensics/analysis_worker.h"
 #include "oyster/store/analyst_queries.h"
 #include "oyster/store/event_store.h"
 #include "oyster/store/json_fields.h"
@@ -19,12 +23,58 @@
 namespace oyster::cli {
 namespace {
 
-nlohmann::json entry_json(const std::optional<forensics::FsEntry>& e) {
-    if (!e) return nullptr;
-    return {{"ino", e->ino},    {"mode", fmt::format("{:o}", e->mode)},
-            {"uid", e->uid},    {"gid", e->gid},
-            {"size", e->size},  {"mtime", e->mtime},
-            {"links", e->links}};
+using nlohmann::json;
+
+std::string text(const json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+void print_analysis(const json& a, bool all) {
+    std::size_t noise = 0;
+    std::cout << fmt::format("{:<8} {:>7} {:>11} {:>10}  {:<12} {:<24} {}\n", "CHANGE", "MODE", "OWNER", "SIZE",
+                             "SHA256", "TYPE", "PATH");
+    for (const auto& f : a.value("files", json::array())) {
+        if (!f.is_object()) continue;
+        if (!text(f, "noise").empty() && !all) {
+            ++noise;
+            continue;
+        }
+        const json& e = f.contains("after") && f["after"].is_object() ? f["after"] : f.value("before", json(nullptr));
+        std::string mode = e.is_object() ? text(e, "mode") : "";
+        if (mode.size() > 4) mode = mode.substr(mode.size() - 4);
+        std::string owner = e.is_object() ? fmt::format("{}:{}", e.value("uid", 0U), e.value("gid", 0U)) : "-";
+        std::string size = e.is_object() ? std::to_string(e.value("size", std::uint64_t{0})) : "-";
+        std::string sha = text(f, "sha256").empty() ? text(f, "sha256_before") : text(f, "sha256");
+        std::string type = text(f, "file_type");
+        if (type.size() > 24) type = type.substr(0, 23) + "~";
+        std::string what;
+        for (const auto& w : f.value("what", json::array())) {
+            if (w.is_string()) what += (what.empty() ? "" : ", ") + w.get<std::string>();
+        }
+        if (text(f, "change") == "executed") {
+            what = fmt::format("{} run{}{}", f.value("executions", 0U), f.value("executions", 0U) == 1 ? "" : "s",
+                               f.value("in_base_image", false) ? ", as in the base image" : "");
+        }
+        std::cout << fmt::format("{:<8} {:>7} {:>11} {:>10}  {:<12} {:<24} {}{}{}\n", text(f, "change"),
+                                 mode.empty() ? "-" : mode, owner, size, sha.empty() ? "-" : sha.substr(0, 12),
+                                 terminal_safe(type.empty() ? "-" : type), terminal_safe(text(f, "path")),
+                                 what.empty() ? "" : " (" + what + ")",
+                                 text(f, "noise").empty() ? "" : " [noise: " + text(f, "noise") + "]");
+    }
+    if (noise > 0) std::cout << fmt::format("({} changes the system makes by itself not shown: --all)\n", noise);
+    const auto& alerts = a.value("alerts", json::array());
+    std::cout << fmt::format("\n{} alert{} ({} YARA rules)\n", alerts.size(), alerts.size() == 1 ? "" : "s",
+                             a.value("yara_rules", 0U));
+    for (const auto& al : alerts) {
+        std::cout << fmt::format("  {:<8} {} ({}) on {} {}: {}\n", text(al, "severity"),
+                                 terminal_safe(text(al, "rule")), terminal_safe(text(al, "rule_file")),
+                                 text(al, "change"), terminal_safe(text(al, "path")),
+                                 terminal_safe(text(al, "description")));
+    }
+    for (const auto& e : a.value("errors", json::array())) {
+        if (e.is_string()) std::cout << "  error: " << terminal_safe(e.get<std::string>()) << "\n";
+    }
 }
 
 }  // namespace
@@ -34,68 +84,58 @@ void register_files(CLI::App& app, const ConfigLoader& load) {
         std::string intrusion;
         bool json = false;
         bool all = false;
+        bool rescan = false;
     };
     auto args = std::make_shared<Args>();
     auto* cmd = app.add_subcommand(
-        "files", "List the files an intrusion added, changed and deleted on its guest's disk, against the base image");
+        "files", "The files an intrusion added, changed, deleted and executed on its guest, typed, with YARA alerts");
     cmd->add_option("intrusion", args->intrusion, "Intrusion id (see oyster intrusions)")->required();
     cmd->add_flag("--all", args->all, "Also list what the system changed by itself (logs, caches)");
-    cmd->add_flag("--json", args->json, "Print a JSON array of changes");
+    cmd->add_flag("--rescan", args->rescan,
+                  "Analyse again now (new YARA rules); the store keeps the sensor's analysis");
+    cmd->add_flag("--json", args->json, "Print the analysis as JSON (docs/forensics.md)");
     cmd->callback([=]() {
         Config cfg = load();
         auto db = open_synced_store(cfg);
-        nlohmann::json intrusion = intrusion_or_fail(*db, args->intrusion);
+        json intrusion = intrusion_or_fail(*db, args->intrusion);
         std::filesystem::path dir = store::str_field(intrusion, "dir");
         if (dir.empty() || !std::filesystem::exists(dir / "guest.json")) {
             throw Error(fmt::format("{}: the intrusion's guest record is gone (pruned?)", dir.string()));
         }
-        // The guest's record, not the COW header, names the base image:
-        // the record is Oyster's, the COW file the guest's.
-        GuestRecord guest = load_guest(dir);
-        forensics::DiskView base_disk(guest.image);
-        forensics::DiskView guest_disk(guest.image, guest.cow);
-        std::vector<std::uint8_t> mbr(512);
-        base_disk.read(0, mbr);
-        auto part = forensics::first_linux_partition(mbr, base_disk.size());
-        if (!part) throw Error(fmt::format("{}: no Linux partition in the base image", guest.image.string()));
-        forensics::ExtFs before(base_disk, *part), now(guest_disk, *part);
-        auto changes = forensics::diff_filesystems(before, now);
-
+        bool open = intrusion["closed"].is_null();
+        json analysis;
+        if (!open && !args->rescan && std::filesystem::exists(forensics::analysis_file(dir))) {
+            analysis = json::parse(read_file(forensics::analysis_file(dir)), nullptr, false);
+        }
+        if (!analysis.is_object()) {
+            analysis = forensics::run_analysis_worker(std::filesystem::read_symlink("/proc/self/exe"), dir,
+                                                      forensics::analysis_options(cfg));
+        }
         if (args->json) {
-            nlohmann::json arr = nlohmann::json::array();
-            for (const auto& c : changes) {
-                arr.push_back({{"kind", forensics::kind_name(c.kind)},
-                               {"path", c.path},
-                               {"what", c.what},
-                               {"before", entry_json(c.before)},
-                               {"after", entry_json(c.after)},
-                               {"sha256", c.sha256.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.sha256)},
-                               {"sha256_before",
-                                c.sha256_before.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.sha256_before)},
-                               {"noise", c.noise.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.noise)}});
-            }
-            std::cout << arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+            std::cout << analysis.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
             return;
         }
-        std::size_t noise = 0;
-        std::cout << fmt::format("{:<8} {:>7} {:>11} {:>10}  {:<12} {}\n", "CHANGE", "MODE", "OWNER", "SIZE", "SHA256",
-                                 "PATH");
-        for (const auto& c : changes) {
-            if (!c.noise.empty() && !args->all) {
-                ++noise;
-                continue;
-            }
-            const auto& e = c.after ? *c.after : *c.before;
-            std::string what = c.what.empty() ? "" : " (";
-            for (std::size_t i = 0; i < c.what.size(); ++i) what += (i ? ", " : "") + c.what[i];
-            if (!c.what.empty()) what += ")";
-            const std::string& sha = c.sha256.empty() ? c.sha256_before : c.sha256;
-            std::cout << fmt::format("{:<8} {:>7o} {:>11} {:>10}  {:<12} {}{}{}\n", forensics::kind_name(c.kind),
-                                     e.mode & 07777, fmt::format("{}:{}", e.uid, e.gid), e.size,
-                                     sha.empty() ? "-" : sha.substr(0, 12), terminal_safe(c.path), what,
-                                     c.noise.empty() ? "" : " [noise: " + c.noise + "]");
-        }
-        if (noise > 0) std::cout << fmt::format("({} changes the system makes by itself not shown: --all)\n", noise);
+        print_analysis(analysis, args->all);
+    });
+
+    struct WorkerArgs {
+        std::string guest_dir;
+        forensics::AnalysisOptions options;
+        std::string evidence_dir, yara_rules;
+    };
+    auto w = std::make_shared<WorkerArgs>();
+    auto* worker = app.add_subcommand("forensics-worker",
+                                      "Analyse one guest directory (run by the sensor and oyster files, not by hand)");
+    worker->group("");  // not listed in --help: an internal entry point
+    worker->add_option("guest_dir", w->guest_dir, "The guest's directory")->required();
+    worker->add_option("--evidence-dir", w->evidence_dir, "The evidence store")->required();
+    worker->add_option("--yara-rules", w->yara_rules, "A directory of YARA rules");
+    worker->add_option("--max-extract-bytes", w->options.max_extract_bytes, "Larger files are not extracted");
+    worker->callback([=]() {
+        forensics::AnalysisOptions o = w->options;
+        o.evidence_dir = w->evidence_dir;
+        o.yara_rules = w->yara_rules;
+        forensics::analysis_worker_main(w->guest_dir, o);
     });
 }
 

@@ -187,8 +187,14 @@ void register_session_views(CLI::App& app, const ConfigLoader& load) {
         auto db = open_synced_store(cfg);
         auto session = load_session(*db, *show_id);
         auto timeline = store::session_timeline(db->db(), *show_id);
+        // What the analysis of the session's intrusion found: the disk is
+        // the intrusion's, not one connection's.
+        std::string intrusion_id = safe(session, "intrusion_id");
+        auto files = store::intrusion_files(db->db(), intrusion_id);
+        auto alerts = store::intrusion_alerts(db->db(), intrusion_id);
         if (*show_json) {
-            nlohmann::json out = {{"session", session}, {"timeline", timeline}};
+            nlohmann::json out = {
+                {"session", session}, {"timeline", timeline}, {"intrusion_files", files}, {"intrusion_alerts", alerts}};
             std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
             return;
         }
@@ -216,6 +222,17 @@ void register_session_views(CLI::App& app, const ConfigLoader& load) {
             std::cout << fmt::format("  {}  {}\n", clock_time(row["time"].get<std::string>()), line);
         }
         if (hidden > 0) std::cout << fmt::format("  ({} bookkeeping records not shown: --all)\n", hidden);
+        std::size_t changed = 0;
+        for (const auto& f : files) changed += f.value("change", "") != "executed" ? 1 : 0;
+        if (!files.empty() || !alerts.empty()) {
+            std::cout << fmt::format(
+                "intrusion {}: {} file(s) added, changed or deleted (oyster files {}), {} alert(s)\n", intrusion_id,
+                changed, intrusion_id, alerts.size());
+        }
+        for (const auto& a : alerts) {
+            std::cout << fmt::format("  alert {} {}: {} on {}\n", safe(a, "severity"), safe(a, "rule"),
+                                     safe(a, "description"), safe(a, "path"));
+        }
     });
 
     // ---- oyster replay SESSION

@@ -180,8 +180,8 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     toml::table root = parse_toml(text, source_name);
     TomlReader r(source_name);
     for (const auto& [k, v] : root) {
-        static const std::set<std::string, std::less<>> tables = {"paths",   "guest",        "login",  "network",
-                                                                  "capture", "data_control", "sensor", "outputs"};
+        static const std::set<std::string, std::less<>> tables = {
+            "paths", "guest", "login", "network", "capture", "data_control", "sensor", "outputs", "forensics"};
         if (!tables.contains(k.str())) r.fail(std::string(k.str()), &v, "unknown key");
     }
     r.read_table(root, "paths",
@@ -247,6 +247,12 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                   {"syslog_facility", r.string(o.syslog_facility, check_facility)},
                   {"syslog_max_bytes", r.u32(o.syslog_max_bytes, 480, 1U << 20)},
                   {"backlog_mib", r.u32(o.backlog_mib, 1, 1U << 20)}});
+    auto& fx = cfg.forensics;
+    r.read_table(root, "forensics",
+                 {{"enabled", r.boolean(fx.enabled)},
+                  {"yara_rules", r.optional_path(fx.yara_rules)},
+                  {"max_extract_mib", r.u32(fx.max_extract_mib, 1, 1U << 20)},
+                  {"evidence_dir", r.optional_path(fx.evidence_dir)}});
     if (s.pool_size > s.max_guests) {
         throw ConfigError(fmt::format("{}: sensor.pool_size: {} is more than sensor.max_guests ({})", source_name,
                                       s.pool_size, s.max_guests));

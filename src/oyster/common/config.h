@@ -152,6 +152,18 @@ struct OutputsConfig {
     std::uint32_t backlog_mib = 64;
 };
 
+// The analysis of each intrusion once its guest stops (docs/forensics.md).
+struct ForensicsConfig {
+    bool enabled = true;
+    // A directory of YARA rules (*.yar, *.yara); empty: the rules Oyster
+    // ships (rules/yara in its data directory).
+    std::filesystem::path yara_rules;
+    // Larger files are listed and typed but not extracted or scanned.
+    std::uint32_t max_extract_mib = 64;
+    // The content-addressed evidence store; empty: <state_dir>/evidence.
+    std::filesystem::path evidence_dir;
+};
+
 struct Config {
     PathsConfig paths;
     GuestConfig guest;
@@ -161,6 +173,7 @@ struct Config {
     DataControlConfig data_control;
     SensorConfig sensor;
     OutputsConfig outputs;
+    ForensicsConfig forensics;
     // Where the values came from, for messages ("built-in defaults" or a path).
     std::string source = "built-in defaults";
 };

@@ -12,6 +12,16 @@ namespace oyster {
 
 std::string sha256_file(const std::filesystem::path& path);
 
+// True for 64 lowercase hex digits: what names a blob or a stored file,
+// checked before such a name from a guest becomes part of a path.
+inline bool is_sha256_hex(std::string_view s) {
+    if (s.size() != 64) return false;
+    for (char c : s) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    }
+    return true;
+}
+
 // SHA-256 of bytes in memory, lowercase hex.
 std::string sha256_text(std::string_view bytes);
 

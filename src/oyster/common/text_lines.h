@@ -2,6 +2,8 @@
 // /proc files. Views into the text: they live as long as it does.
 #pragma once
 
+#include <istream>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +21,21 @@ inline std::vector<std::string_view> split_lines(std::string_view text) {
         pos = end + 1;
     }
     return out;
+}
+
+// Reads one line of untrusted text without its '\n', keeping at most
+// `max` + 1 bytes of it (so a caller sees that it was longer than `max`
+// and skips it) however long it really is. False at the end of input.
+inline bool getline_bounded(std::istream& in, std::string& line, std::size_t max) {
+    line.clear();
+    char c = 0;
+    bool any = false;
+    while (in.get(c)) {
+        any = true;
+        if (c == '\n') return true;
+        if (line.size() < max + 1) line.push_back(c);
+    }
+    return any;
 }
 
 }  // namespace oyster

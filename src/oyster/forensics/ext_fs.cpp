@@ -231,6 +231,18 @@ std::vector<FsEntry> ExtFs::walk(const Limits& limits) const {
     return out;
 }
 
+std::optional<FsEntry> ExtFs::lookup(const std::string& path) const {
+    if (path.empty() || path[0] != '/' || path.size() > 4096) return std::nullopt;
+    ext2_ino_t ino = 0;
+    if (ext2fs_namei(impl_->fs, EXT2_ROOT_INO, EXT2_ROOT_INO, path.c_str(), &ino) != 0 || ino == 0) {
+        return std::nullopt;
+    }
+    std::string error;
+    FsEntry e = entry_of(impl_->fs, ino, path, error);
+    if (!error.empty()) return std::nullopt;
+    return e;
+}
+
 std::uint64_t ExtFs::read(std::uint32_t ino, std::uint64_t max,
                           const std::function<void(const std::uint8_t*, std::size_t)>& sink) const {
     ext2_file_t file = nullptr;

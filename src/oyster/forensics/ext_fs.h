@@ -44,6 +44,10 @@ public:
     std::vector<FsEntry> walk(const Limits& limits) const;
     std::vector<FsEntry> walk() const { return walk(Limits{}); }
 
+    // The entry at an absolute path (a final symlink is not followed), or
+    // nullopt when no such path exists.
+    std::optional<FsEntry> lookup(const std::string& path) const;
+
     // Feeds a regular file's content to `sink` in pieces, at most `max`
     // bytes; returns the bytes fed.
     std::uint64_t read(std::uint32_t ino, std::uint64_t max,

@@ -41,7 +41,11 @@ void EventLog::emit(std::string_view type, nlohmann::json fields) {
     nlohmann::json e = nlohmann::json::object();
     e["ts"] = utc_timestamp();
     e["type"] = type;
-    for (auto& [k, v] : fields.items()) e[k] = std::move(v);
+    // "ts" and "type" are the log's own: a field of that name (from what a
+    // guest or an analysis produced) cannot relabel the event.
+    for (auto& [k, v] : fields.items()) {
+        if (k != "ts" && k != "type") e[k] = std::move(v);
+    }
     // Guest-supplied strings may hold any bytes: replace invalid UTF-8
     // rather than throw.
     std::string line = e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

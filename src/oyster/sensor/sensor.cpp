@@ -7,20 +7,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "oyster/common/error.h"
+#include "oyster/common/paths.h"
 #include "oyster/common/process.h"
+#include "oyster/common/sha256.h"
 #include "oyster/common/thread_set.h"
 #include "oyster/common/unix_time.h"
+#include "oyster/evidence/evidence_store.h"
+#include "oyster/forensics/analysis_worker.h"
+#include "oyster/forensics/yara_rules.h"
 #include "oyster/net/drop_monitor.h"
 #include "oyster/net/guest_firewall.h"
 #include "oyster/net/portal_routing.h"
@@ -123,6 +130,11 @@ private:
     void follow_capture(Slot& slot);
     // Safe from worker threads: EventLog is.
     void emit_intrusion_closed(const Intrusion& i);
+    // Runs on a worker thread: the intrusion's forensic analysis in a child
+    // process, reported as events. One at a time (they share two cores
+    // with the guests).
+    void analyze(const Intrusion& i, bool skip_when_stopping);
+    void emit_analysis(const Intrusion& i, const nlohmann::json& analysis);
     void prune_if_over_budget();
     void publish(const Slot& slot);
     void unpublish(const Slot& slot);
@@ -144,13 +156,17 @@ private:
     std::map<std::string, std::uint64_t> by_source_;
     std::map<std::string, unsigned> conns_per_source_;
     std::uint64_t next_handle_ = 1;
-    bool stopping_ = false;
+    std::atomic<bool> stopping_{false};
     Clock::time_point last_prune_{}, last_liveness_{}, last_save_{}, last_follow_{};
     EventThrottle throttle_;
     std::map<std::string, std::uint64_t> refused_;
 
     std::mutex info_mu_;
     std::map<std::uint32_t, GuestInfo> by_guest_ip_;
+
+    std::mutex analysis_mu_;  // one analysis at a time
+    std::mutex analysing_mu_;
+    std::set<std::filesystem::path> analysing_;  // not pruned meanwhile
 
     std::mutex q_mu_;
     std::deque<Completion> completions_;
@@ -191,6 +207,13 @@ int SensorDaemon::run() {
             }
         }
     };
+    if (cfg_.forensics.enabled) {
+        // Rules that do not compile are a configuration error, found now
+        // and not when the first intrusion ends.
+        forensics::YaraRules rules(forensics::analysis_options(cfg_).yara_rules);
+        log_.line(fmt::format("forensics: {} YARA rules from {}", rules.rule_count(),
+                              forensics::analysis_options(cfg_).yara_rules.string()));
+    }
     install_guest_containment(cfg_);
     NetworkGuard network_guard{cfg_};
     install_portal_routing();
@@ -319,6 +342,22 @@ void SensorDaemon::recover() {
             emit_intrusion_closed(i);
         }
     }
+    // Closed intrusions whose analysis was never reported (the sensor
+    // stopped or died first, or they predate forensics): analysed now, in
+    // the background.
+    if (!cfg_.forensics.enabled) return;
+    std::vector<Intrusion> backlog;
+    for (auto& i : load_all_intrusions(cfg_.paths.state_dir)) {
+        if (i.state == "closed" && !std::filesystem::exists(i.dir / "forensics" / "reported") &&
+            std::filesystem::exists(i.dir / "guest.json")) {
+            backlog.push_back(std::move(i));
+        }
+    }
+    if (backlog.empty()) return;
+    log_.line(fmt::format("forensics: {} closed intrusions not analysed yet; analysing them", backlog.size()));
+    workers_.spawn([this, backlog = std::move(backlog)] {
+        for (const auto& i : backlog) analyze(i, true);
+    });
 }
 
 // ---------------------------------------------------------------- portal policy
@@ -501,6 +540,7 @@ void SensorDaemon::begin_stop(Slot& slot, const std::string& reason) {
                 log_.line(fmt::format("intrusion {}: cannot save: {}", intrusion->id, e.what()));
             }
             emit_intrusion_closed(*intrusion);
+            if (cfg_.forensics.enabled) analyze(*intrusion, false);
         }
         post(std::move(c));
     });
@@ -558,6 +598,84 @@ void SensorDaemon::emit_intrusion_closed(const Intrusion& i) {
                                       {"pcap_files", i.pcap_files},
                                       {"disk_bytes", i.disk_bytes},
                                       {"dir", i.dir.string()}});
+}
+
+void SensorDaemon::analyze(const Intrusion& i, bool skip_when_stopping) {
+    std::lock_guard one_at_a_time(analysis_mu_);
+    if (skip_when_stopping && stopping_) return;  // left for the next start
+    {
+        std::lock_guard lock(analysing_mu_);
+        analysing_.insert(i.dir);
+    }
+    try {
+        auto analysis = forensics::run_analysis_worker(std::filesystem::read_symlink("/proc/self/exe"), i.dir,
+                                                       forensics::analysis_options(cfg_));
+        emit_analysis(i, analysis);
+    } catch (const std::exception& e) {
+        log_.line(fmt::format("intrusion {}: forensics: {}", i.id, e.what()));
+        events_.emit(
+            "forensics_done",
+            {{"intrusion_id", i.id}, {"guest_id", i.guest_id}, {"source_ip", i.source_ip}, {"error", e.what()}});
+    }
+    // Reported, even when it failed: a failure is not retried at every
+    // start (oyster files --rescan runs it again by hand).
+    try {
+        write_file_atomic(i.dir / "forensics" / "reported", utc_timestamp() + "\n");
+    } catch (const std::exception& e) {
+        log_.line(fmt::format("intrusion {}: forensics: {}", i.id, e.what()));
+    }
+    std::lock_guard lock(analysing_mu_);
+    analysing_.erase(i.dir);
+}
+
+void SensorDaemon::emit_analysis(const Intrusion& i, const json& a) {
+    evidence::EvidenceStore store(forensics::analysis_options(cfg_).evidence_dir);
+    auto with_intrusion = [&](json fields) {
+        fields["intrusion_id"] = i.id;
+        fields["guest_id"] = i.guest_id;
+        fields["source_ip"] = i.source_ip;
+        return fields;
+    };
+    auto evidence_of = [&](const json& o) -> json {
+        if (!o.value("extracted", true)) return nullptr;
+        auto sha = o.find("sha256");
+        if (sha == o.end() || !sha->is_string() || !is_sha256_hex(sha->get<std::string>())) return nullptr;
+        return store.path_for(sha->get<std::string>()).string();
+    };
+    std::size_t files = 0, noise = 0, executed = 0;
+    for (const auto& f : a.value("files", json::array())) {
+        if (!f.is_object()) continue;
+        if (f.contains("noise") && !f["noise"].is_null()) {
+            ++noise;
+            continue;
+        }
+        if (f.value("change", "") == "executed") ++executed;
+        ++files;
+        json e = f;
+        e["evidence"] = evidence_of(f);
+        events_.emit("forensic_file", with_intrusion(std::move(e)));
+    }
+    const auto& alerts = a.value("alerts", json::array());
+    for (const auto& al : alerts) {
+        if (!al.is_object()) continue;
+        json e = al;
+        e["evidence"] = evidence_of(al);
+        events_.emit("alert", with_intrusion(std::move(e)));
+    }
+    const auto& artefacts = a.value("artefacts", json::array());
+    for (const auto& art : artefacts) {
+        if (art.is_object()) events_.emit("artefact", with_intrusion(art));
+    }
+    events_.emit("forensics_done", with_intrusion({{"files", files},
+                                                   {"noise", noise},
+                                                   {"executed", executed},
+                                                   {"alerts", alerts.size()},
+                                                   {"artefacts", artefacts.size()},
+                                                   {"yara_rules", a.value("yara_rules", 0)},
+                                                   {"duration_ms", a.value("duration_ms", 0)},
+                                                   {"errors", a.value("errors", json::array())}}));
+    log_.line(fmt::format("intrusion {}: forensics: {} files changed or executed ({} noise), {} alerts, {} ms", i.id,
+                          files, noise, alerts.size(), a.value("duration_ms", 0)));
 }
 
 void SensorDaemon::open_intrusion(Slot& s, std::int64_t started_at) {
@@ -668,6 +786,10 @@ void SensorDaemon::prune_if_over_budget() {
     for (const auto& i : load_all_intrusions(cfg_.paths.state_dir)) {
         if (used <= budget) break;
         if (i.state != "closed") continue;
+        {
+            std::lock_guard lock(analysing_mu_);
+            if (analysing_.contains(i.dir)) continue;
+        }
         std::uint64_t freed = bytes.contains(i.dir) ? bytes[i.dir] : allocated_bytes(i.dir);
         std::error_code ec;
         std::filesystem::remove_all(i.dir, ec);

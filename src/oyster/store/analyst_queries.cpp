@@ -52,6 +52,7 @@ constexpr const char* kSessionColumns =
 
 constexpr const char* kIntrusionSelect =
     "SELECT i.id, i.source_ip, i.guest_id, i.opened, i.closed, i.close_reason, i.connections, i.disk_bytes, i.dir, "
+    "i.analysed, i.files_changed, i.alerts, i.forensics_error, "
     "(SELECT COUNT(*) FROM sessions s WHERE s.intrusion_id = i.id) AS sessions, "
     "(SELECT COUNT(*) FROM credentials c WHERE c.intrusion_id = i.id) AS logins, "
     "(SELECT COUNT(*) FROM credentials c WHERE c.intrusion_id = i.id AND c.success = 1) AS logins_accepted, "
@@ -152,6 +153,59 @@ std::optional<nlohmann::json> find_intrusion(SqliteDb& db, const std::string& id
     q.bind(1, id);
     if (!q.step()) return std::nullopt;
     return q.row_object();
+}
+
+namespace {
+
+nlohmann::json all_rows(Statement& q) {
+    nlohmann::json out = nlohmann::json::array();
+    while (q.step()) out.push_back(q.row_object());
+    return out;
+}
+
+// Stored JSON text columns served as JSON.
+void parse_json_column(nlohmann::json& rows, const char* column) {
+    for (auto& r : rows) {
+        if (!r.contains(column) || !r[column].is_string()) continue;
+        auto parsed = nlohmann::json::parse(r[column].get<std::string>(), nullptr, false);
+        r[column] = parsed.is_discarded() ? nlohmann::json::array() : parsed;
+    }
+}
+
+constexpr const char* kAlertColumns =
+    "id, ts, intrusion_id, rule, rule_file, severity, description, tags, path, sha256, change, evidence";
+
+}  // namespace
+
+nlohmann::json intrusion_files(SqliteDb& db, const std::string& intrusion_id) {
+    Statement q(
+        db,
+        "SELECT id, change, path, size, mode, uid, gid, mtime, sha256, sha256_before, file_type, mime, evidence, "
+        "executions, in_base_image FROM files WHERE intrusion_id = ? ORDER BY change = 'executed', id");
+    q.bind(1, intrusion_id);
+    return all_rows(q);
+}
+
+nlohmann::json intrusion_alerts(SqliteDb& db, const std::string& intrusion_id) {
+    Statement q(db, fmt::format("SELECT {} FROM alerts WHERE intrusion_id = ? ORDER BY id", kAlertColumns));
+    q.bind(1, intrusion_id);
+    auto rows = all_rows(q);
+    parse_json_column(rows, "tags");
+    return rows;
+}
+
+nlohmann::json intrusion_artefacts(SqliteDb& db, const std::string& intrusion_id) {
+    Statement q(db, "SELECT id, kind, path, size, sha256, tty_seq FROM artefacts WHERE intrusion_id = ? ORDER BY id");
+    q.bind(1, intrusion_id);
+    return all_rows(q);
+}
+
+nlohmann::json recent_alerts(SqliteDb& db, std::int64_t limit) {
+    Statement q(db, fmt::format("SELECT {} FROM alerts ORDER BY ts DESC, id DESC LIMIT {}", kAlertColumns,
+                                std::clamp<std::int64_t>(limit, 1, 1000)));
+    auto rows = all_rows(q);
+    parse_json_column(rows, "tags");
+    return rows;
 }
 
 }  // namespace oyster::store

@@ -57,7 +57,18 @@ struct IntrusionFilter {
 // "sessions", "logins", "commands" counts]}.
 nlohmann::json list_intrusions(SqliteDb& db, const IntrusionFilter& f);
 
-// One intrusion (same object), or nullopt.
+// One intrusion (same object), or nullopt. Both also carry the forensic
+// summary: "analysed" (when), "files_changed", "alerts", "forensics_error".
 std::optional<nlohmann::json> find_intrusion(SqliteDb& db, const std::string& id);
+
+// The intrusion's forensic results, as the sensor reported them: files
+// (changes in the analysis' order, executed files last), alerts, and
+// artefacts (docs/store.md, docs/forensics.md).
+nlohmann::json intrusion_files(SqliteDb& db, const std::string& intrusion_id);
+nlohmann::json intrusion_alerts(SqliteDb& db, const std::string& intrusion_id);
+nlohmann::json intrusion_artefacts(SqliteDb& db, const std::string& intrusion_id);
+
+// The newest alerts of all intrusions, at most `limit` (1..1000).
+nlohmann::json recent_alerts(SqliteDb& db, std::int64_t limit);
 
 }  // namespace oyster::store

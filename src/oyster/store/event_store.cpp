@@ -35,13 +35,28 @@ struct EventStore::Statements {
           insert_command(db,
                          "INSERT INTO commands (event_id, ts, intrusion_id, source_ip, pid, path, cwd, argv, "
                          "command_line, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+          upsert_file(
+              db,
+              "INSERT OR REPLACE INTO files (event_id, intrusion_id, change, path, size, mode, uid, gid, "
+              "mtime, sha256, sha256_before, file_type, mime, evidence, executions, in_base_image) VALUES (?, ?, "
+              "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+          upsert_alert(db,
+                       "INSERT OR REPLACE INTO alerts (event_id, ts, intrusion_id, rule, rule_file, severity, "
+                       "description, tags, path, sha256, change, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                       "?)"),
+          upsert_artefact(db,
+                          "INSERT OR REPLACE INTO artefacts (event_id, intrusion_id, kind, path, size, sha256, "
+                          "tty_seq) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+          forensics_done(db,
+                         "UPDATE intrusions SET analysed = ?, files_changed = ?, alerts = ?, forensics_error = ? "
+                         "WHERE id = ?"),
           get_position(db, "SELECT inode, offset FROM ingest_positions WHERE source = ?"),
           set_position(db,
                        "INSERT INTO ingest_positions (source, inode, offset) VALUES (?, ?, ?) ON CONFLICT (source) "
                        "DO UPDATE SET inode = excluded.inode, offset = excluded.offset") {}
 
-    Statement insert_event, intrusion_opened, intrusion_closed, insert_credential, insert_command, get_position,
-        set_position;
+    Statement insert_event, intrusion_opened, intrusion_closed, insert_credential, insert_command, upsert_file,
+        upsert_alert, upsert_artefact, forensics_done, get_position, set_position;
 };
 
 EventStore::EventStore(const std::filesystem::path& db_file) : db_(db_file) {
@@ -99,6 +114,42 @@ bool EventStore::add_line(std::string_view line) {
             .bind(8, success != j.end() && success->is_boolean() && success->get<bool>() ? 1 : 0)
             .bind_or_null(9, str_field(j, "reason"));
         bind_session(st_->insert_credential, 10).run();
+    } else if (type == "forensic_file" && !intrusion.empty()) {
+        add_forensic_file(j, event_id, intrusion);
+    } else if (type == "alert" && !intrusion.empty()) {
+        auto tags = j.find("tags");
+        st_->upsert_alert.bind(1, event_id)
+            .bind(2, ts)
+            .bind(3, intrusion)
+            .bind(4, str_field(j, "rule"))
+            .bind_or_null(5, str_field(j, "rule_file"))
+            .bind_or_null(6, str_field(j, "severity"))
+            .bind_or_null(7, str_field(j, "description"))
+            .bind(8, tags != j.end() && tags->is_array()
+                         ? tags->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                         : std::string("[]"))
+            .bind_or_null(9, str_field(j, "path"))
+            .bind_or_null(10, str_field(j, "sha256"))
+            .bind_or_null(11, str_field(j, "change"))
+            .bind_or_null(12, str_field(j, "evidence"))
+            .run();
+    } else if (type == "artefact" && !intrusion.empty()) {
+        auto& st = st_->upsert_artefact;
+        st.bind(1, event_id)
+            .bind(2, intrusion)
+            .bind(3, str_field(j, "kind"))
+            .bind(4, str_field(j, "path"))
+            .bind(5, int_field(j, "size"))
+            .bind_or_null(6, str_field(j, "sha256"));
+        auto seq = j.find("tty_seq");
+        (seq != j.end() && seq->is_number_integer() ? st.bind(7, seq->get<std::int64_t>()) : st.bind_null(7)).run();
+    } else if (type == "forensics_done" && !intrusion.empty()) {
+        st_->forensics_done.bind(1, ts)
+            .bind(2, int_field(j, "files"))
+            .bind(3, int_field(j, "alerts"))
+            .bind_or_null(4, str_field(j, "error"))
+            .bind(5, intrusion)
+            .run();
     } else if (type == "capture") {
         auto inner = j.find("event");
         if (inner != j.end() && inner->is_object() && str_field(*inner, "type") == "exec") {
@@ -126,6 +177,40 @@ bool EventStore::add_line(std::string_view line) {
         }
     }
     return true;
+}
+
+void EventStore::add_forensic_file(const nlohmann::json& j, std::int64_t event_id, const std::string& intrusion) {
+    // The state after the change, or before it for a deletion.
+    const nlohmann::json* entry = nullptr;
+    for (const char* key : {"after", "before"}) {
+        if (auto e = j.find(key); e != j.end() && e->is_object()) {
+            entry = &*e;
+            break;
+        }
+    }
+    auto& st = st_->upsert_file;
+    st.bind(1, event_id).bind(2, intrusion).bind(3, str_field(j, "change")).bind(4, str_field(j, "path"));
+    if (entry != nullptr) {
+        st.bind(5, int_field(*entry, "size"))
+            .bind_or_null(6, str_field(*entry, "mode"))
+            .bind(7, int_field(*entry, "uid"))
+            .bind(8, int_field(*entry, "gid"))
+            .bind(9, int_field(*entry, "mtime"));
+    } else {
+        for (int i = 5; i <= 9; ++i) st.bind_null(i);
+    }
+    st.bind_or_null(10, str_field(j, "sha256"))
+        .bind_or_null(11, str_field(j, "sha256_before"))
+        .bind_or_null(12, str_field(j, "file_type"))
+        .bind_or_null(13, str_field(j, "mime"))
+        .bind_or_null(14, str_field(j, "evidence"));
+    if (str_field(j, "change") == "executed") {
+        auto base = j.find("in_base_image");
+        st.bind(15, int_field(j, "executions")).bind(16, base != j.end() && base->is_boolean() && base->get<bool>());
+    } else {
+        st.bind_null(15).bind_null(16);
+    }
+    st.run();
 }
 
 IngestResult EventStore::ingest_text(std::string_view text) {
@@ -190,7 +275,8 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl) {
 }
 
 std::uint64_t EventStore::count(std::string_view table) {
-    for (const char* known : {"events", "intrusions", "credentials", "commands", "sessions"}) {
+    for (const char* known :
+         {"events", "intrusions", "credentials", "commands", "sessions", "files", "alerts", "artefacts"}) {
         if (table == known)
             return static_cast<std::uint64_t>(db_.query_int(fmt::format("SELECT COUNT(*) FROM {}", known)));
     }

@@ -68,6 +68,7 @@ private:
     struct Statements;
     // Stores one line; false when it is not an event.
     bool add_line(std::string_view line);
+    void add_forensic_file(const nlohmann::json& event, std::int64_t event_id, const std::string& intrusion);
 
     SqliteDb db_;
     std::unique_ptr<Statements> st_;

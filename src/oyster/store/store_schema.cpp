@@ -20,7 +20,7 @@ struct Migration {
     void (*backfill)(SqliteDb&);
 };
 
-constexpr std::array<Migration, 2> kMigrations = {{
+constexpr std::array<Migration, 3> kMigrations = {{
     // 0 -> 1: events, the intrusions, credentials and commands they
     // describe, and how far each source file has been read.
     {R"sql(
@@ -141,6 +141,69 @@ ALTER TABLE commands ADD COLUMN session_id INTEGER;
 CREATE INDEX commands_by_session ON commands (session_id, id) WHERE session_id IS NOT NULL;
 )sql",
      backfill_sessions},
+    // 2 -> 3: the forensic analysis of each intrusion (forensic_file, alert,
+    // artefact and forensics_done events). Unique keys make a repeated
+    // report (a sensor that died while reporting) replace, not duplicate.
+    // No backfill: no earlier version logged these events.
+    {R"sql(
+CREATE TABLE files (
+    id            INTEGER PRIMARY KEY,
+    event_id      INTEGER NOT NULL REFERENCES events (id),
+    intrusion_id  TEXT NOT NULL,
+    change        TEXT NOT NULL,
+    path          TEXT NOT NULL,
+    size          INTEGER,
+    mode          TEXT,
+    uid           INTEGER,
+    gid           INTEGER,
+    mtime         INTEGER,
+    sha256        TEXT,
+    sha256_before TEXT,
+    file_type     TEXT,
+    mime          TEXT,
+    evidence      TEXT,
+    executions    INTEGER,
+    in_base_image INTEGER
+);
+CREATE UNIQUE INDEX files_key ON files (intrusion_id, change, path, ifnull(sha256, ''));
+CREATE INDEX files_by_sha256 ON files (sha256);
+
+CREATE TABLE alerts (
+    id           INTEGER PRIMARY KEY,
+    event_id     INTEGER NOT NULL REFERENCES events (id),
+    ts           TEXT NOT NULL,
+    intrusion_id TEXT NOT NULL,
+    rule         TEXT NOT NULL,
+    rule_file    TEXT,
+    severity     TEXT,
+    description  TEXT,
+    tags         TEXT,
+    path         TEXT,
+    sha256       TEXT,
+    change       TEXT,
+    evidence     TEXT
+);
+CREATE UNIQUE INDEX alerts_key ON alerts (intrusion_id, ifnull(rule_file, ''), rule, ifnull(path, ''), ifnull(sha256, ''));
+CREATE INDEX alerts_by_ts ON alerts (ts);
+
+CREATE TABLE artefacts (
+    id           INTEGER PRIMARY KEY,
+    event_id     INTEGER NOT NULL REFERENCES events (id),
+    intrusion_id TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    path         TEXT NOT NULL,
+    size         INTEGER,
+    sha256       TEXT,
+    tty_seq      INTEGER
+);
+CREATE UNIQUE INDEX artefacts_key ON artefacts (intrusion_id, path);
+
+ALTER TABLE intrusions ADD COLUMN analysed TEXT;
+ALTER TABLE intrusions ADD COLUMN files_changed INTEGER;
+ALTER TABLE intrusions ADD COLUMN alerts INTEGER;
+ALTER TABLE intrusions ADD COLUMN forensics_error TEXT;
+)sql",
+     nullptr},
 }};
 
 }  // namespace

@@ -1,0 +1,122 @@
+#include "oyster/evidence/evidence_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "oyster/common/error.h"
+#include "oyster/common/fd_guard.h"
+
+namespace oyster::evidence {
+namespace {
+
+std::atomic<std::uint64_t> g_tmp_counter{0};
+
+void sync_dir(const std::filesystem::path& dir) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+}  // namespace
+
+EvidenceStore::EvidenceStore(std::filesystem::path root) : root_(std::move(root)) {
+    std::error_code ec;
+    std::filesystem::create_directories(root_ / "sha256", ec);
+    if (ec) throw Error(fmt::format("{}: cannot create the evidence store: {}", root_.string(), ec.message()));
+    std::filesystem::create_directories(root_ / "tmp", ec);
+    if (ec) throw Error(fmt::format("{}: cannot create the evidence store: {}", root_.string(), ec.message()));
+}
+
+std::filesystem::path EvidenceStore::path_for(const std::string& sha256) const {
+    if (!is_sha256_hex(sha256)) throw Error(fmt::format("not a SHA-256: {}", sha256));
+    return root_ / "sha256" / sha256.substr(0, 2) / sha256;
+}
+
+bool EvidenceStore::contains(const std::string& sha256) const {
+    std::error_code ec;
+    return is_sha256_hex(sha256) && std::filesystem::is_regular_file(path_for(sha256), ec);
+}
+
+EvidenceStore::Writer::Writer(const EvidenceStore& store) : store_(store) {
+    tmp_ = store.root_ / "tmp" / fmt::format("{}.{}", ::getpid(), g_tmp_counter.fetch_add(1));
+    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0440);
+    if (fd_ < 0) throw_errno("create " + tmp_.string());
+}
+
+EvidenceStore::Writer::~Writer() {
+    if (fd_ >= 0) {
+        ::close(fd_);
+        ::unlink(tmp_.c_str());
+    }
+}
+
+void EvidenceStore::Writer::write(const void* data, std::size_t n) {
+    if (fd_ < 0) throw Error("evidence writer used after commit");
+    hash_.update(data, n);
+    const auto* p = static_cast<const char*>(data);
+    while (n > 0) {
+        ssize_t w = ::write(fd_, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("write " + tmp_.string());
+        }
+        p += w;
+        n -= static_cast<std::size_t>(w);
+        bytes_ += static_cast<std::uint64_t>(w);
+    }
+}
+
+std::string EvidenceStore::Writer::commit() {
+    if (fd_ < 0) throw Error("evidence writer committed twice");
+    std::string sha = hash_.hex_digest();
+    if (::fsync(fd_) != 0) throw_errno("fsync " + tmp_.string());
+    ::close(fd_);
+    fd_ = -1;
+    auto target = store_.path_for(sha);
+    std::error_code ec;
+    std::filesystem::create_directories(target.parent_path(), ec);
+    if (ec) {
+        ::unlink(tmp_.c_str());
+        throw Error(fmt::format("{}: {}", target.parent_path().string(), ec.message()));
+    }
+    // Same content, same name: an existing blob is the same bytes.
+    if (std::filesystem::exists(target, ec)) {
+        ::unlink(tmp_.c_str());
+        return sha;
+    }
+    if (::rename(tmp_.c_str(), target.c_str()) != 0) {
+        int err = errno;
+        ::unlink(tmp_.c_str());
+        throw_errno("rename to " + target.string(), err);
+    }
+    sync_dir(target.parent_path());
+    return sha;
+}
+
+std::string EvidenceStore::put_file(const std::filesystem::path& source) const {
+    FdGuard in(::open(source.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (in.get() < 0) throw_errno("open " + source.string());
+    Writer w(*this);
+    std::vector<char> buf(std::size_t{1} << 20);
+    while (true) {
+        ssize_t n = ::read(in.get(), buf.data(), buf.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("read " + source.string());
+        }
+        if (n == 0) break;
+        w.write(buf.data(), static_cast<std::size_t>(n));
+    }
+    return w.commit();
+}
+
+}  // namespace oyster::evidence

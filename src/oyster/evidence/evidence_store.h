@@ -1,0 +1,56 @@
+// Files taken from intrusions, kept once each by content:
+// <root>/sha256/<first two hex digits>/<sha256>. A blob is written to a
+// temporary name, synced and renamed, so a crash leaves a blob whole or
+// absent, never torn; a blob already present is not written again. Blobs
+// are read-only (0440) and never executed from here (noexec is the
+// operator's mount option to add; see docs/forensics.md).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "oyster/common/sha256.h"
+
+namespace oyster::evidence {
+
+class EvidenceStore {
+public:
+    // Creates the directory when missing. Throws oyster::Error.
+    explicit EvidenceStore(std::filesystem::path root);
+
+    const std::filesystem::path& root() const { return root_; }
+    std::filesystem::path path_for(const std::string& sha256) const;
+    bool contains(const std::string& sha256) const;
+
+    // A blob arriving in pieces; commit() names it by its hash.
+    class Writer {
+    public:
+        explicit Writer(const EvidenceStore& store);
+        ~Writer();
+        Writer(const Writer&) = delete;
+        Writer& operator=(const Writer&) = delete;
+
+        void write(const void* data, std::size_t n);
+        // Syncs and files the blob; returns its SHA-256. Call once.
+        std::string commit();
+        std::uint64_t bytes() const { return bytes_; }
+
+    private:
+        const EvidenceStore& store_;
+        std::filesystem::path tmp_;
+        int fd_ = -1;
+        Sha256Stream hash_;
+        std::uint64_t bytes_ = 0;
+    };
+
+    // Copies a host file in (not a symlink). Returns its SHA-256. Throws
+    // oyster::Error.
+    std::string put_file(const std::filesystem::path& source) const;
+
+private:
+    std::filesystem::path root_;
+};
+
+}  // namespace oyster::evidence

@@ -1,0 +1,64 @@
+#include "oyster/forensics/file_type.h"
+
+#include <magic.h>
+
+#include <fmt/format.h>
+
+#include "oyster/common/error.h"
+
+namespace oyster::forensics {
+
+struct FileTyper::Cookies {
+    magic_t description = nullptr;
+    magic_t mime = nullptr;
+    Cookies() = default;
+    Cookies(const Cookies&) = delete;
+    Cookies& operator=(const Cookies&) = delete;
+    ~Cookies() {
+        if (description != nullptr) magic_close(description);
+        if (mime != nullptr) magic_close(mime);
+    }
+};
+
+namespace {
+
+magic_t open_cookie(int flags) {
+    // No decompression: a zip bomb in a guest must not expand here.
+    magic_t m = magic_open(flags | MAGIC_NO_CHECK_COMPRESS | MAGIC_ERROR);
+    if (m == nullptr) throw Error("libmagic: cannot allocate a cookie");
+    if (magic_load(m, nullptr) != 0) {
+        std::string why = magic_error(m) != nullptr ? magic_error(m) : "unknown error";
+        magic_close(m);
+        throw Error(fmt::format("libmagic: cannot load the magic database: {}", why));
+    }
+    // Lower than the defaults: hostile files are built to make the matcher
+    // recurse and search (CVE-2014-8116/8117 were exactly that).
+    std::size_t indir = 8, name = 30, elf_sections = 128, elf_phnum = 128;
+    magic_setparam(m, MAGIC_PARAM_INDIR_MAX, &indir);
+    magic_setparam(m, MAGIC_PARAM_NAME_MAX, &name);
+    magic_setparam(m, MAGIC_PARAM_ELF_SHNUM_MAX, &elf_sections);
+    magic_setparam(m, MAGIC_PARAM_ELF_PHNUM_MAX, &elf_phnum);
+    return m;
+}
+
+std::string classify(magic_t m, std::span<const std::uint8_t> head, const char* fallback) {
+    const char* r = magic_buffer(m, head.data(), head.size());
+    return r != nullptr ? std::string(r) : std::string(fallback);
+}
+
+}  // namespace
+
+FileTyper::FileTyper() : cookies_(std::make_unique<Cookies>()) {
+    cookies_->description = open_cookie(MAGIC_NONE);
+    cookies_->mime = open_cookie(MAGIC_MIME_TYPE);
+}
+
+FileTyper::~FileTyper() = default;
+
+FileType FileTyper::type_of(std::span<const std::uint8_t> head) const {
+    if (head.size() > kSniffBytes) head = head.first(kSniffBytes);
+    if (head.empty()) return {"empty", "inode/x-empty"};
+    return {classify(cookies_->description, head, "data"), classify(cookies_->mime, head, "application/octet-stream")};
+}
+
+}  // namespace oyster::forensics

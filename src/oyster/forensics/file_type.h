@@ -1,0 +1,39 @@
+// What a file is, by its content (libmagic, the `file` command's database):
+// a description ("ELF 64-bit LSB executable, x86-64, ...") and a MIME type.
+// The content is the attacker's: libmagic reads only the buffer it is
+// given, with its recursion and search limits lowered, and never a path.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace oyster::forensics {
+
+struct FileType {
+    std::string description;
+    std::string mime;  // "application/x-executable", "text/plain", ...
+};
+
+class FileTyper {
+public:
+    // Bytes of a file's start that decide its type; more are not read.
+    static constexpr std::size_t kSniffBytes = std::size_t{1} << 20;
+
+    // Loads the system's magic database. Throws oyster::Error when it cannot.
+    FileTyper();
+    ~FileTyper();
+    FileTyper(const FileTyper&) = delete;
+    FileTyper& operator=(const FileTyper&) = delete;
+
+    // Never throws: a buffer libmagic cannot classify is "data".
+    FileType type_of(std::span<const std::uint8_t> head) const;
+
+private:
+    struct Cookies;
+    std::unique_ptr<Cookies> cookies_;
+};
+
+}  // namespace oyster::forensics
