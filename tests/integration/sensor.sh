@@ -23,7 +23,9 @@ pool_size = 2
 max_guests = 3
 idle_timeout_s = 20
 max_connections_per_source = 16
-pcap_rotate_mib = 1"
+pcap_rotate_mib = 1
+[forensics]
+yara_rules = \"$WORK/yara\""
 world_up
 for a in $A11 $A12 $A13; do ip -n "$NS_ATTACKER" addr add "$a/24" dev "${tag}va"; done
 EVENTS="$STATE_DIR/sensor/events.jsonl"
@@ -34,6 +36,21 @@ KEEP_ON_FAILURE="$EVENTS $WORK/sensor.log"
 mkdir -p "$WORK/www"
 # Big enough that the guest's pcap (rotated at 1 MiB) takes several files.
 head -c 1500000 /dev/urandom > "$WORK/www/tool.bin"
+# The YARA rules: the shipped ones and one written for that file.
+mkdir -p "$WORK/yara"
+cp "${OYSTER_DATA_DIR:-$(dirname "$0")/../..}"/rules/yara/*.yar "$WORK/yara/"
+cat >"$WORK/yara/test_download.yar" <<EOF
+rule test_download_tool_bin
+{
+    meta:
+        description = "the file the test's web server serves"
+        severity = "critical"
+    strings:
+        \$head = { $(head -c 32 "$WORK/www/tool.bin" | od -An -tx1 | tr -s ' \n' ' ') }
+    condition:
+        \$head at 0
+}
+EOF
 ip netns exec "$NS_INTERNET" python3 -m http.server --bind "$WEB_IP" --directory "$WORK/www" 80 \
 	>"$WORK/web.log" 2>&1 &
 ip netns exec "$NS_INTERNET" nc -lk -s "$SMTP_IP" -p 25 >"$WORK/real-smtp.txt" 2>&1 &
@@ -335,25 +352,60 @@ grep -l oyster-replay-check "$ex"/capture/tty/*.cast >/dev/null || fail "the exp
 jq -e --argjson id "$typed_sid" '[.sessions[] | select(.id == $id)] | length == 1' "$ex/MANIFEST.json" >/dev/null ||
 	fail "the manifest lacks the intrusion's sessions"
 log "export: $(jq .members "$WORK/export.json") files, $(jq .bytes "$WORK/export.json") bytes, all matching MANIFEST.json"
-# File forensics: base image + COW, read without mounting; the intruder's
-# changes are listed with the right hashes, and nothing else but noise.
+# File forensics, made by the sensor when the guest stopped (in a worker
+# process): base image + COW read without mounting; exactly the intruder's
+# changes, with the right hashes; the files in the evidence store; the
+# test's YARA rule and the shipped SSH-key rule fired; all in the store.
+events | jq_any "select(.type==\"forensics_done\" and .intrusion_id==\"$i10\")" ||
+	fail "no forensics of A10's intrusion before the sensor stopped"
+events | jq -c "select(.type==\"forensics_done\" and .intrusion_id==\"$i10\")" | sed 's/^/    forensics> /' >&2
+events | jq_any "select(.type==\"forensics_done\" and .intrusion_id==\"$i10\" and .error == null
+	and (.errors | length) == 0)" || fail "the forensics of A10's intrusion failed"
 files_t0=$(date +%s%N)
 sensor_oyster files "$i10" --json >"$WORK/files.json" || fail "oyster files failed"
-log "oyster files: $(jq length "$WORK/files.json") changes (noise included) in $((($(date +%s%N) - files_t0) / 1000000)) ms"
-jq -r '.[] | select(.noise == null) | "\(.kind) \(.path)"' "$WORK/files.json" | sed 's/^/    files> /' >&2
+log "oyster files (stored analysis): $(jq '.files | length' "$WORK/files.json") entries in $((($(date +%s%N) - files_t0) / 1000000)) ms; the analysis took $(jq .duration_ms "$WORK/files.json") ms"
+jq -r '.files[] | select(.noise == null) | "\(.change) \(.path): \(.file_type)"' "$WORK/files.json" |
+	sed 's/^/    files> /' >&2
 for want in "changed /etc/passwd" "deleted /etc/motd" "added /root/.ssh/authorized_keys" "added /root/tool.bin" \
-	"added /root/mark"; do
-	jq -r '.[] | "\(.kind) \(.path)"' "$WORK/files.json" | matches -x "$want" || fail "oyster files lacks: $want"
+	"added /root/mark" "executed /usr/bin/wget"; do
+	jq -r '.files[] | "\(.change) \(.path)"' "$WORK/files.json" | matches -x "$want" || fail "oyster files lacks: $want"
 done
 # Nothing else, but for the noise rules and the typed session's history.
-extra=$(jq -r '.[] | select(.noise == null) | "\(.kind) \(.path)"' "$WORK/files.json" |
+extra=$(jq -r '.files[] | select(.noise == null and .change != "executed") | "\(.change) \(.path)"' "$WORK/files.json" |
 	grep -vx -e "changed /etc/passwd" -e "deleted /etc/motd" -e "added /root/.ssh" -e "added /root/.ssh/authorized_keys" \
 		-e "added /root/tool.bin" -e "added /root/mark" -e "added /root/.bash_history" || true)
 [ -z "$extra" ] || fail "oyster files lists changes nobody made: $extra"
-[ "$(jq -r '.[] | select(.path == "/root/tool.bin") | .sha256' "$WORK/files.json")" = \
-	"$(sha256sum "$WORK/www/tool.bin" | cut -d' ' -f1)" ] || fail "the downloaded file's hash is wrong"
-jq -e '.[] | select(.path == "/etc/passwd") | .what | index("content")' "$WORK/files.json" >/dev/null ||
+tool_sha=$(sha256sum "$WORK/www/tool.bin" | cut -d' ' -f1)
+[ "$(jq -r '.files[] | select(.path == "/root/tool.bin" and .change == "added") | .sha256' "$WORK/files.json")" = \
+	"$tool_sha" ] || fail "the downloaded file's hash is wrong"
+jq -e '.files[] | select(.path == "/etc/passwd") | .what | index("content")' "$WORK/files.json" >/dev/null ||
 	fail "the /etc/passwd change is not a content change"
+jq -e '.files[] | select(.path == "/etc/passwd" and .mime == "text/plain" and .extracted)' "$WORK/files.json" \
+	>/dev/null || fail "/etc/passwd was not typed as text and extracted"
+jq -e '.files[] | select(.change == "executed" and .path == "/usr/bin/wget" and .in_base_image and .extracted
+	and (.file_type | startswith("ELF 64-bit")))' "$WORK/files.json" >/dev/null ||
+	fail "the executed wget is not an ELF from the base image"
+cmp -s "$STATE_DIR/evidence/sha256/${tool_sha:0:2}/$tool_sha" "$WORK/www/tool.bin" ||
+	fail "the evidence store lacks the downloaded file"
+for rule in "test_download_tool_bin /root/tool.bin" "ssh_authorized_key_added /root/.ssh/authorized_keys"; do
+	events | jq_any "select(.type==\"alert\" and .intrusion_id==\"$i10\" and \"\(.rule) \(.path)\" == \"$rule\")" ||
+		fail "no alert: $rule"
+done
+[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM alerts WHERE intrusion_id = '$i10' AND rule = 'test_download_tool_bin'
+	AND sha256 = '$tool_sha' AND severity = 'critical'")" = 1 ] || fail "the store lacks the YARA alert"
+[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM files WHERE intrusion_id = '$i10' AND path = '/root/tool.bin'
+	AND change = 'added' AND evidence IS NOT NULL")" = 1 ] || fail "the store lacks the downloaded file"
+[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM artefacts WHERE intrusion_id = '$i10' AND kind = 'asciicast'")" -ge 1 ] ||
+	fail "the store lacks the intrusion's recordings"
+sensor_oyster files "$i10" | grep -A20 -E "^[0-9]+ alerts? " | sed 's/^/    files> /' >&2
+sensor_oyster show "$typed_sid" | matches -F "alert critical test_download_tool_bin" || fail "oyster show lacks the alert"
+# A rescan runs the worker again and finds the same.
+sensor_oyster files "$i10" --rescan --json >"$WORK/files-rescan.json" || fail "oyster files --rescan failed"
+[ "$(jq '.alerts | length' "$WORK/files-rescan.json")" = "$(jq '.alerts | length' "$WORK/files.json")" ] ||
+	fail "a rescan found other alerts"
+# The export carries the analysis and the evidence.
+[ -s "$ex/forensics/analysis.json" ] || fail "the export lacks the analysis"
+cmp -s "$ex/evidence/$tool_sha" "$WORK/www/tool.bin" || fail "the export lacks the downloaded file's evidence"
 
 # --- the pcap of A10's intrusion: the SSH handshake and the HTTP download.
 pcaps=$(jq -r '.pcap_files[]' "$STATE_DIR/guests/$g10/intrusion.json")

@@ -29,6 +29,11 @@ TEST(SyslogMessage, IsRfc5424WithTheEventAsMessage) {
     f.facility = *syslog_facility_code("auth");
     EXPECT_TRUE(
         syslog_message(R"({"type":"capture_error"})", f).starts_with("<35>1 - sensor-1 oyster - capture_error"));
+    // A YARA alert carries its rule's severity (auth = 4: 32 + severity).
+    EXPECT_TRUE(syslog_message(R"({"type":"alert","severity":"critical"})", f).starts_with("<34>1 "));
+    EXPECT_TRUE(syslog_message(R"({"type":"alert","severity":"high"})", f).starts_with("<35>1 "));
+    EXPECT_TRUE(syslog_message(R"({"type":"alert"})", f).starts_with("<36>1 "));
+    EXPECT_TRUE(syslog_message(R"({"type":"alert","severity":"low"})", f).starts_with("<37>1 "));
 }
 
 TEST(SyslogMessage, HeaderFieldsCannotBeForgedAndLongMessagesAreCutOnACharacter) {

@@ -108,8 +108,7 @@ void register_files(CLI::App& app, const ConfigLoader& load) {
             analysis = json::parse(read_file(forensics::analysis_file(dir)), nullptr, false);
         }
         if (!analysis.is_object()) {
-            analysis = forensics::run_analysis_worker(std::filesystem::read_symlink("/proc/self/exe"), dir,
-                                                      forensics::analysis_options(cfg));
+            analysis = forensics::run_analysis_worker("/proc/self/exe", dir, forensics::analysis_options(cfg));
         }
         if (args->json) {
             std::cout << analysis.dump(2, ' ', false, json::error_handler_t::replace) << "\n";

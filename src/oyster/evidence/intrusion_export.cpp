@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <ctime>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -169,6 +170,17 @@ ExportResult export_intrusion(store::SqliteDb& db, const nlohmann::json& intrusi
         tar.add_tree(p + "/capture", decoded);
         tar.add_tree(p + "/pcap", dir / "pcap");
         tar.add_tree(p + "/smtp", dir / "smtp");
+        // The forensic analysis and the files it took, by SHA-256.
+        tar.add_file(p + "/forensics/analysis.json", dir / "forensics" / "analysis.json");
+        auto files = store::intrusion_files(db, id);
+        std::set<std::string> blobs;
+        for (const auto& f : files) {
+            auto sha = f.find("sha256");
+            auto blob = f.find("evidence");
+            if (sha == f.end() || blob == f.end() || !sha->is_string() || !blob->is_string()) continue;
+            if (!is_sha256_hex(sha->get<std::string>()) || !blobs.insert(sha->get<std::string>()).second) continue;
+            tar.add_file(p + "/evidence/" + sha->get<std::string>(), blob->get<std::string>());
+        }
 
         nlohmann::json sessions = nlohmann::json::array();
         store::SessionFilter of_intrusion;
@@ -181,6 +193,8 @@ ExportResult export_intrusion(store::SqliteDb& db, const nlohmann::json& intrusi
         }
         nlohmann::json manifest = {{"intrusion", intrusion},
                                    {"sessions", sessions},
+                                   {"files", files},
+                                   {"alerts", store::intrusion_alerts(db, id)},
                                    {"exported", fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)))},
                                    {"capture_decoded_for_export", r.decoded_now},
                                    {"members", tar.manifest}};

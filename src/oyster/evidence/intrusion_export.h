@@ -2,8 +2,10 @@
 // or another analyst: its events from the store, the guest's raw and
 // decoded capture (terminal recordings as asciicast and Cowrie tty_log,
 // executed files by SHA-256), the packet captures, the mail it tried to
-// send, its records and console, and a MANIFEST.json listing every member
-// with its size and SHA-256. The COW disk is left out (its size; it stays
+// send, its records and console, the forensic analysis with the files it
+// took into the evidence store (evidence/<sha256>), and a MANIFEST.json
+// listing every member with its size and SHA-256 (and the intrusion's
+// sessions, files and alerts). The COW disk is left out (its size; it stays
 // in the guest's directory).
 #pragma once
 

@@ -30,7 +30,9 @@ AnalysisOptions analysis_options(const Config& cfg);
 // (the child's argv, after the executable).
 std::vector<std::string> worker_arguments(const std::filesystem::path& guest_dir, const AnalysisOptions& options);
 
-// Runs `oyster_exe` with worker_arguments(), its output appended to
+// Runs `oyster_exe` with worker_arguments() (from the oyster process
+// itself: "/proc/self/exe", which execs this very binary even after an
+// upgrade replaced the file), its output appended to
 // <guest_dir>/forensics/worker.log, waits for it and returns the analysis
 // it wrote. Throws oyster::Error with the log's last line when it failed,
 // was killed, or passed a limit.

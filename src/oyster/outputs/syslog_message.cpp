@@ -63,7 +63,14 @@ int event_severity(const nlohmann::json& event) {
     if (type_it == event.end() || !type_it->is_string()) return 6;
     const auto& type = type_it->get_ref<const std::string&>();
     if (type == "capture_error" || type == "guest_boot_failed") return 3;
-    if (type == "intrusion_opened" || type == "alert" || type == "mail") return 5;
+    if (type == "alert") {
+        // A YARA rule's own severity: critical, high, medium, low.
+        auto sev = event.find("severity");
+        std::string v = sev != event.end() && sev->is_string() ? sev->get<std::string>() : "";
+        return v == "critical" ? 2 : v == "high" ? 3 : v == "low" ? 5 : 4;
+    }
+    if (type == "forensics_done" && event.contains("error")) return 3;
+    if (type == "intrusion_opened" || type == "mail") return 5;
     if (type == "login") {
         auto ok = event.find("success");
         return ok != event.end() && ok->is_boolean() && ok->get<bool>() ? 5 : 6;

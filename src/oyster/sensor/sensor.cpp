@@ -608,8 +608,7 @@ void SensorDaemon::analyze(const Intrusion& i, bool skip_when_stopping) {
         analysing_.insert(i.dir);
     }
     try {
-        auto analysis = forensics::run_analysis_worker(std::filesystem::read_symlink("/proc/self/exe"), i.dir,
-                                                       forensics::analysis_options(cfg_));
+        auto analysis = forensics::run_analysis_worker("/proc/self/exe", i.dir, forensics::analysis_options(cfg_));
         emit_analysis(i, analysis);
     } catch (const std::exception& e) {
         log_.line(fmt::format("intrusion {}: forensics: {}", i.id, e.what()));
