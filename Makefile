@@ -84,6 +84,7 @@ bench: setup
 	bench/boot/run.sh $(OYSTER)
 	bench/sensor/run.sh $(OYSTER)
 	bench/store/run.sh $(BUILD)
+	bench/forensics/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -57,6 +57,10 @@ TEST_F(ForensicScannersTest, TypesByContent) {
     EXPECT_EQ(typer.type_of(bytes("#!/bin/sh\necho hi\n")).mime, "text/x-shellscript");
     EXPECT_EQ(typer.type_of(bytes("plain words\n")).mime, "text/plain");
     EXPECT_EQ(typer.type_of({}).description, "empty");
+    // From a descriptor, ELF headers are parsed too.
+    auto sh = typer.type_of_file(std::filesystem::canonical("/bin/sh"));
+    EXPECT_NE(sh.description.find("dynamically linked"), std::string::npos) << sh.description;
+    EXPECT_EQ(typer.type_of_file(dir / "missing").description, "unreadable");
 }
 
 TEST_F(ForensicScannersTest, ShippedRulesFireOnWhatTheyAreFor) {

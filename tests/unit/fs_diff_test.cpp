@@ -14,63 +14,32 @@
 #include <set>
 
 #include <fmt/format.h>
-
 #include <nlohmann/json.hpp>
+
+#include "cow_disk_builder.h"
 #include "oyster/common/process.h"
 #include "oyster/common/sha256.h"
 #include "oyster/evidence/evidence_store.h"
 #include "oyster/forensics/intrusion_analysis.h"
-#include "oyster/sandbox/cow_file.h"
 #include "oyster/sandbox/guest_record.h"
 #include "temp_dir.h"
 
 namespace oyster::forensics {
 namespace {
 
-constexpr std::uint64_t kPartitionStart = 1U << 20;
+using testing_support::disk_of;
+using testing_support::kPartitionStart;
+using testing_support::make_cow;
+using testing_support::read_all;
 
 void write_file(const std::filesystem::path& p, const std::string& data) {
     std::filesystem::create_directories(p.parent_path());
     std::ofstream(p, std::ios::binary) << data;
 }
 
-std::string read_all(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
-
 void run(const std::vector<std::string>& argv) {
     auto r = run_capture(argv, {}, ChildStderr::discard);
     ASSERT_EQ(r.exit_code, 0) << argv[0] << ": " << r.stdout_text;
-}
-
-// An MBR with one Linux partition at 1 MiB, then the filesystem.
-std::string disk_of(const std::string& fs) {
-    std::string disk(kPartitionStart, '\0');
-    auto* e = reinterpret_cast<unsigned char*>(disk.data()) + 446;
-    e[4] = 0x83;
-    std::uint32_t start = kPartitionStart / 512, sectors = static_cast<std::uint32_t>(fs.size() / 512);
-    std::memcpy(e + 8, &start, 4);
-    std::memcpy(e + 12, &sectors, 4);
-    disk[510] = static_cast<char>(0x55);
-    disk[511] = static_cast<char>(0xaa);
-    return disk + fs;
-}
-
-// A COW file over `base` holding every sector where `changed` differs.
-void make_cow(const std::filesystem::path& cow, const std::filesystem::path& base, const std::string& changed) {
-    CowHeader h = create_cow_file(cow, base);
-    std::string original = read_all(base);
-    std::fstream f(cow, std::ios::in | std::ios::out | std::ios::binary);
-    std::vector<unsigned char> bitmap(h.bitmap_len());
-    for (std::uint64_t s = 0; s < original.size() / 512; ++s) {
-        if (original.compare(s * 512, 512, changed, s * 512, 512) == 0) continue;
-        bitmap[s / 8] |= static_cast<unsigned char>(1U << (s % 8));
-        f.seekp(static_cast<std::streamoff>(h.data_offset() + s * 512));
-        f.write(changed.data() + s * 512, 512);
-    }
-    f.seekp(static_cast<std::streamoff>(h.bitmap_offset()));
-    f.write(reinterpret_cast<const char*>(bitmap.data()), static_cast<std::streamsize>(bitmap.size()));
 }
 
 class FsDiffTest : public testing::TempDirTest {
@@ -214,6 +183,7 @@ not json
     EXPECT_EQ(read_all(store.path_for(tool_sha)), tool);
     EXPECT_EQ(by_key["added /root/.ssh/authorized_keys"].type, "OpenSSH ED25519 public key");
     EXPECT_EQ(by_key["changed /etc/passwd"].mime, "text/plain");
+    EXPECT_EQ(by_key["changed /etc/passwd"].type, "ASCII text");
     EXPECT_TRUE(by_key["changed /etc/passwd"].extracted);
     EXPECT_EQ(by_key["added /root/.ssh"].type, "directory");
     EXPECT_FALSE(by_key["changed /var/log/syslog"].extracted);  // noise is not taken

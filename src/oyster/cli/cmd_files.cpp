@@ -31,13 +31,17 @@ std::string text(const json& j, const char* key) {
 }
 
 void print_analysis(const json& a, bool all) {
-    std::size_t noise = 0;
+    std::size_t noise = 0, system_programs = 0;
     std::cout << fmt::format("{:<8} {:>7} {:>11} {:>10}  {:<12} {:<24} {}\n", "CHANGE", "MODE", "OWNER", "SIZE",
                              "SHA256", "TYPE", "PATH");
     for (const auto& f : a.value("files", json::array())) {
         if (!f.is_object()) continue;
         if (!text(f, "noise").empty() && !all) {
             ++noise;
+            continue;
+        }
+        if (text(f, "change") == "executed" && f.value("in_base_image", false) && !all) {
+            ++system_programs;
             continue;
         }
         const json& e = f.contains("after") && f["after"].is_object() ? f["after"] : f.value("before", json(nullptr));
@@ -63,6 +67,10 @@ void print_analysis(const json& a, bool all) {
                                  text(f, "noise").empty() ? "" : " [noise: " + text(f, "noise") + "]");
     }
     if (noise > 0) std::cout << fmt::format("({} changes the system makes by itself not shown: --all)\n", noise);
+    if (system_programs > 0) {
+        std::cout << fmt::format("({} executed programs exactly as in the base image not shown: --all)\n",
+                                 system_programs);
+    }
     const auto& alerts = a.value("alerts", json::array());
     std::cout << fmt::format("\n{} alert{} ({} YARA rules)\n", alerts.size(), alerts.size() == 1 ? "" : "s",
                              a.value("yara_rules", 0U));

@@ -1,6 +1,8 @@
 #include "oyster/forensics/file_type.h"
 
+#include <fcntl.h>
 #include <magic.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -33,11 +35,12 @@ magic_t open_cookie(int flags) {
     }
     // Lower than the defaults: hostile files are built to make the matcher
     // recurse and search (CVE-2014-8116/8117 were exactly that).
-    std::size_t indir = 8, name = 30, elf_sections = 128, elf_phnum = 128;
+    std::size_t indir = 8, name = 30, elf_sections = 128, elf_phnum = 128, bytes = FileTyper::kSniffBytes;
     magic_setparam(m, MAGIC_PARAM_INDIR_MAX, &indir);
     magic_setparam(m, MAGIC_PARAM_NAME_MAX, &name);
     magic_setparam(m, MAGIC_PARAM_ELF_SHNUM_MAX, &elf_sections);
     magic_setparam(m, MAGIC_PARAM_ELF_PHNUM_MAX, &elf_phnum);
+    magic_setparam(m, MAGIC_PARAM_BYTES_MAX, &bytes);
     return m;
 }
 
@@ -59,6 +62,20 @@ FileType FileTyper::type_of(std::span<const std::uint8_t> head) const {
     if (head.size() > kSniffBytes) head = head.first(kSniffBytes);
     if (head.empty()) return {"empty", "inode/x-empty"};
     return {classify(cookies_->description, head, "data"), classify(cookies_->mime, head, "application/octet-stream")};
+}
+
+FileType FileTyper::type_of_file(const std::filesystem::path& file) const {
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return {"unreadable", "application/octet-stream"};
+    // libmagic may close or move the descriptor's offset: one per cookie.
+    auto classify_fd = [&](magic_t m, const char* fallback) {
+        ::lseek(fd, 0, SEEK_SET);
+        const char* r = magic_descriptor(m, fd);
+        return r != nullptr ? std::string(r) : std::string(fallback);
+    };
+    FileType t{classify_fd(cookies_->description, "data"), classify_fd(cookies_->mime, "application/octet-stream")};
+    ::close(fd);
+    return t;
 }
 
 }  // namespace oyster::forensics

@@ -1,11 +1,13 @@
 // What a file is, by its content (libmagic, the `file` command's database):
 // a description ("ELF 64-bit LSB executable, x86-64, ...") and a MIME type.
-// The content is the attacker's: libmagic reads only the buffer it is
-// given, with its recursion and search limits lowered, and never a path.
+// The content is the attacker's: libmagic runs with its recursion, ELF and
+// decompression limits lowered, on a buffer or on a descriptor of a file
+// Oyster wrote (an evidence blob), never on a path in the guest.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
@@ -28,8 +30,12 @@ public:
     FileTyper(const FileTyper&) = delete;
     FileTyper& operator=(const FileTyper&) = delete;
 
-    // Never throws: a buffer libmagic cannot classify is "data".
+    // Never throws: a buffer libmagic cannot classify is "data". ELF
+    // details (linking, interpreter, build id) need a descriptor.
     FileType type_of(std::span<const std::uint8_t> head) const;
+    // A whole file, ELF headers parsed. Never throws: a file that cannot
+    // be read is typed "unreadable".
+    FileType type_of_file(const std::filesystem::path& file) const;
 
 private:
     struct Cookies;

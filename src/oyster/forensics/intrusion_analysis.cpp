@@ -63,14 +63,6 @@ Extracted extract(const ExtFs& fs, const FsEntry& e, const evidence::EvidenceSto
     return x;
 }
 
-std::vector<std::uint8_t> head_of(const std::filesystem::path& file) {
-    std::vector<std::uint8_t> head(FileTyper::kSniffBytes);
-    std::ifstream in(file, std::ios::binary);
-    in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
-    head.resize(static_cast<std::size_t>(in.gcount()));
-    return head;
-}
-
 struct ExecutedFile {
     std::string path;
     std::uint64_t executions = 0;
@@ -211,7 +203,7 @@ IntrusionAnalysis analyze_intrusion(const std::filesystem::path& guest_dir, cons
         if (regular && f.noise.empty() && content_new) {
             try {
                 auto x = extract(now, *f.after, store, options.max_extract_bytes);
-                auto t = typer.type_of(x.head);
+                auto t = x.whole ? typer.type_of_file(store.path_for(x.sha256)) : typer.type_of(x.head);
                 f.type = std::move(t.description);
                 f.mime = std::move(t.mime);
                 if (x.whole) {
@@ -246,7 +238,7 @@ IntrusionAnalysis analyze_intrusion(const std::filesystem::path& guest_dir, cons
         if (!x.complete) f.note = "the capture holds only the start of this file";
         try {
             f.extracted = store.put_file(stored) == sha;
-            auto t = typer.type_of(head_of(stored));
+            auto t = typer.type_of_file(stored);
             f.type = std::move(t.description);
             f.mime = std::move(t.mime);
         } catch (const std::exception& e) {
