@@ -17,6 +17,8 @@ run_pkgs=(
 	libsqlite3-dev sqlite3
 	# evidence export (tar); reading guests' filesystems without mounting them
 	libarchive-dev libext2fs-dev libmagic-dev libyara-dev
+	# the web UI and its API
+	libcpp-httplib-dev
 	# `oyster selftest stealth`: root's shell in a guest, the stock sshd it unpacks
 	openssh-client sshpass libwrap0
 )

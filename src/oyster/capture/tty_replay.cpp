@@ -7,8 +7,10 @@
 #include <string>
 #include <thread>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "oyster/capture/capture_decoder.h"
 #include "oyster/common/error.h"
 #include "oyster/common/text_lines.h"
 
@@ -48,6 +50,20 @@ std::vector<TtyRecording> list_tty_recordings(const std::filesystem::path& decod
         out.push_back({s->get<std::uint64_t>(), n->get<std::string>(), cast});
     }
     return out;
+}
+
+std::filesystem::path session_recording(const std::filesystem::path& intrusion_dir, std::uint64_t tty_open_seq,
+                                        const std::filesystem::path& scratch) {
+    if (auto cast = find_tty_recording(intrusion_dir / "capture", tty_open_seq)) return *cast;
+    auto capture = intrusion_dir / "capture.bin";
+    if (!std::filesystem::exists(capture)) {
+        throw Error(fmt::format("{}: the guest's capture is gone (the intrusion was pruned?)", intrusion_dir.string()));
+    }
+    std::string error;
+    decode_capture_file(capture, scratch, &error);
+    if (auto cast = find_tty_recording(scratch, tty_open_seq)) return *cast;
+    throw Error(fmt::format("{}: no terminal recording for the session's terminal (capture record {}){}",
+                            capture.string(), tty_open_seq, error.empty() ? "" : ": " + error));
 }
 
 std::optional<std::filesystem::path> find_tty_recording(const std::filesystem::path& decoded_dir, std::uint64_t seq) {

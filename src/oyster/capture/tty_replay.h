@@ -30,6 +30,14 @@ std::vector<TtyRecording> list_tty_recordings(const std::filesystem::path& decod
 // in a decoded capture directory, or nullopt when it has none.
 std::optional<std::filesystem::path> find_tty_recording(const std::filesystem::path& decoded_dir, std::uint64_t seq);
 
+// The asciicast of the terminal session opened by capture record
+// `tty_open_seq` in an intrusion's directory: the one the sensor decoded
+// when the guest stopped, else (an intrusion still open) the guest's
+// capture.bin decoded as it stands into `scratch`. Throws oyster::Error
+// saying what is missing.
+std::filesystem::path session_recording(const std::filesystem::path& intrusion_dir, std::uint64_t tty_open_seq,
+                                        const std::filesystem::path& scratch);
+
 struct ReplayOptions {
     double speed = 1.0;       // > 0; 2 plays twice as fast
     double idle_limit = 0.0;  // > 0: no pause longer than this many seconds

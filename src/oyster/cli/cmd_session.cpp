@@ -144,9 +144,8 @@ std::string clock_time(const std::string& ts) {
     return ts.size() >= 23 ? ts.substr(11, 12) : terminal_safe(ts);
 }
 
-// The decoded capture directory holding the session's terminal, decoding
-// the guest's capture file afresh (into `scratch`) when the intrusion is
-// still open or was decoded before the index existed.
+// The session's recording (capture/tty_replay.h's session_recording),
+// or why it has none.
 std::filesystem::path recording_for(const nlohmann::json& session, const nlohmann::json& intrusion,
                                     const std::filesystem::path& scratch) {
     auto seq = session.find("tty_open_seq");
@@ -158,16 +157,7 @@ std::filesystem::path recording_for(const nlohmann::json& session, const nlohman
     }
     std::filesystem::path dir = str_field(intrusion, "dir");
     if (dir.empty()) throw Error("the session's intrusion has no evidence directory on record");
-    auto want = seq->get<std::uint64_t>();
-    if (auto cast = capture::find_tty_recording(dir / "capture", want)) return *cast;
-    if (!std::filesystem::exists(dir / "capture.bin")) {
-        throw Error(fmt::format("{}: the guest's capture is gone (the intrusion was pruned?)", dir.string()));
-    }
-    std::string error;
-    capture::decode_capture_file(dir / "capture.bin", scratch, &error);
-    if (auto cast = capture::find_tty_recording(scratch, want)) return *cast;
-    throw Error(fmt::format("{}: no terminal recording for the session's terminal (capture record {}){}",
-                            (dir / "capture.bin").string(), want, error.empty() ? "" : ": " + error));
+    return capture::session_recording(dir, seq->get<std::uint64_t>(), scratch);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "oyster/sandbox/image_spec.h"
 #include "oyster/sandbox/platform.h"
 #include "oyster/selftest/tool_packages.h"
+#include "oyster/web/web_auth.h"
 
 namespace oyster::cli {
 namespace {
@@ -62,6 +63,12 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
         }
         if (!all_ok) throw Error("host checks failed (see above)");
         if (opt->check_only) return;
+        if (cfg.web.enabled) {
+            // No default credentials: a random token of this installation.
+            web::load_or_create_token(web_token_file(cfg));
+            std::cerr << fmt::format("==> web UI access token in {} (oyster web token prints it)\n",
+                                     web_token_file(cfg).string());
+        }
 
         std::vector<std::string> env = {"OYSTER_CACHE_DIR=" + cfg.paths.cache_dir.string()};
         Platform p;

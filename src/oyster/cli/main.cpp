@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     oyster::cli::register_outputs(app, load);
     oyster::cli::register_export(app, load);
     oyster::cli::register_files(app, load);
+    oyster::cli::register_web(app, load);
 
     try {
         app.parse(argc, argv);

@@ -253,6 +253,15 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                   {"yara_rules", r.optional_path(fx.yara_rules)},
                   {"max_extract_mib", r.u32(fx.max_extract_mib, 1, 1U << 20)},
                   {"evidence_dir", r.optional_path(fx.evidence_dir)}});
+    auto& w = cfg.web;
+    r.read_table(root, "web",
+                 {{"enabled", r.boolean(w.enabled)},
+                  {"listen", r.string(w.listen,
+                                      [](const std::string& v) -> std::string {
+                                          if (parse_listen_address(v)) return {};
+                                          return fmt::format("\"{}\" is not ADDRESS:PORT (e.g. 127.0.0.1:8080)", v);
+                                      })},
+                  {"token_file", r.optional_path(w.token_file)}});
     if (s.pool_size > s.max_guests) {
         throw ConfigError(fmt::format("{}: sensor.pool_size: {} is more than sensor.max_guests ({})", source_name,
                                       s.pool_size, s.max_guests));
@@ -264,6 +273,22 @@ Config parse_config(std::string_view text, const std::string& source_name) {
         }
     }
     return cfg;
+}
+
+std::optional<std::pair<std::string, std::uint16_t>> parse_listen_address(const std::string& text) {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos || !parse_ipv4(text.substr(0, colon))) return std::nullopt;
+    std::string port = text.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+        return std::nullopt;
+    }
+    unsigned long p = std::stoul(port);
+    if (p == 0 || p > 65535) return std::nullopt;
+    return std::pair{text.substr(0, colon), static_cast<std::uint16_t>(p)};
+}
+
+std::filesystem::path web_token_file(const Config& cfg) {
+    return cfg.web.token_file.empty() ? cfg.paths.state_dir / "web" / "token" : cfg.web.token_file;
 }
 
 Config load_config_file(const std::filesystem::path& path) {

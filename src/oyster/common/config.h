@@ -9,8 +9,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "oyster/common/error.h"
@@ -164,6 +166,16 @@ struct ForensicsConfig {
     std::filesystem::path evidence_dir;
 };
 
+// The web UI and its JSON API, served by `oyster run` (docs/web.md).
+struct WebConfig {
+    bool enabled = true;
+    // IPv4 address and port; anything but loopback exposes the analyst's
+    // data to the network the sensor is on.
+    std::string listen = "127.0.0.1:8080";
+    // The access token; empty: <state_dir>/web/token (made by setup).
+    std::filesystem::path token_file;
+};
+
 struct Config {
     PathsConfig paths;
     GuestConfig guest;
@@ -174,9 +186,17 @@ struct Config {
     SensorConfig sensor;
     OutputsConfig outputs;
     ForensicsConfig forensics;
+    WebConfig web;
     // Where the values came from, for messages ("built-in defaults" or a path).
     std::string source = "built-in defaults";
 };
+
+// "127.0.0.1:8080" -> {"127.0.0.1", 8080}; nullopt when not an IPv4
+// address and a port 1-65535.
+std::optional<std::pair<std::string, std::uint16_t>> parse_listen_address(const std::string& text);
+
+// The web access token's file: [web] token_file, else <state_dir>/web/token.
+std::filesystem::path web_token_file(const Config& cfg);
 
 // Parses TOML text; `source_name` names it in errors. Throws ConfigError.
 Config parse_config(std::string_view text, const std::string& source_name);

@@ -39,8 +39,11 @@
 #include "oyster/sensor/event_log.h"
 #include "oyster/sensor/intrusion.h"
 #include "oyster/sensor/portal.h"
+#include "oyster/store/event_store.h"
 #include "oyster/store/store_feeder.h"
 #include "oyster/store/store_paths.h"
+#include "oyster/web/web_auth.h"
+#include "oyster/web/web_server.h"
 
 namespace oyster::sensor {
 namespace {
@@ -213,6 +216,22 @@ int SensorDaemon::run() {
         forensics::YaraRules rules(forensics::analysis_options(cfg_).yara_rules);
         log_.line(fmt::format("forensics: {} YARA rules from {}", rules.rule_count(),
                               forensics::analysis_options(cfg_).yara_rules.string()));
+    }
+    std::unique_ptr<web::WebServer> web_ui;
+    if (cfg_.web.enabled) {
+        // The schema exists before the first request (the feeder makes the
+        // store only at its first sync).
+        store::EventStore{store::store_file(cfg_.paths.state_dir)};
+        auto listen = *parse_listen_address(cfg_.web.listen);
+        web::WebOptions wo;
+        wo.host = listen.first;
+        wo.port = listen.second;
+        wo.store_file = store::store_file(cfg_.paths.state_dir);
+        wo.assets_dir = data_dir() / "web" / "dist";
+        wo.token = web::load_or_create_token(web_token_file(cfg_));
+        web_ui = std::make_unique<web::WebServer>(wo, [this](const std::string& m) { log_.line(m); });
+        log_.line(fmt::format("web UI and API on http://{}:{}/ (access token in {})", wo.host, web_ui->port(),
+                              web_token_file(cfg_).string()));
     }
     install_guest_containment(cfg_);
     NetworkGuard network_guard{cfg_};

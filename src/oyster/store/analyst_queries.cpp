@@ -200,6 +200,39 @@ nlohmann::json intrusion_artefacts(SqliteDb& db, const std::string& intrusion_id
     return all_rows(q);
 }
 
+nlohmann::json overview(SqliteDb& db, int days) {
+    nlohmann::json out;
+    {
+        Statement q(db, std::string(kIntrusionSelect) + " WHERE i.closed IS NULL ORDER BY i.opened DESC LIMIT 100");
+        out["open_intrusions"] = all_rows(q);
+    }
+    {
+        Statement q(db,
+                    "SELECT substr(opened, 1, 10) AS day, COUNT(*) AS intrusions FROM intrusions WHERE opened >= "
+                    "strftime('%Y-%m-%d', 'now', ?) GROUP BY day ORDER BY day");
+        q.bind(1, fmt::format("-{} days", std::clamp(days, 1, 3660)));
+        out["intrusions_per_day"] = all_rows(q);
+    }
+    auto top = [&](const char* key, const char* sql) {
+        Statement q(db, sql);
+        out[key] = all_rows(q);
+    };
+    top("top_usernames",
+        "SELECT username AS value, COUNT(*) AS n FROM credentials GROUP BY username ORDER BY n DESC, value LIMIT 10");
+    top("top_passwords",
+        "SELECT password AS value, COUNT(*) AS n FROM credentials GROUP BY password ORDER BY n DESC, value LIMIT 10");
+    top("top_commands",
+        "SELECT command_line AS value, COUNT(*) AS n FROM commands WHERE session_id IS NOT NULL GROUP BY "
+        "command_line ORDER BY n DESC, value LIMIT 10");
+    out["recent_alerts"] = recent_alerts(db, 10);
+    out["totals"] = {{"intrusions", db.query_int("SELECT COUNT(*) FROM intrusions")},
+                     {"sessions", db.query_int("SELECT COUNT(*) FROM sessions")},
+                     {"logins", db.query_int("SELECT COUNT(*) FROM credentials")},
+                     {"commands", db.query_int("SELECT COUNT(*) FROM commands")},
+                     {"alerts", db.query_int("SELECT COUNT(*) FROM alerts")}};
+    return out;
+}
+
 nlohmann::json recent_alerts(SqliteDb& db, std::int64_t limit) {
     Statement q(db, fmt::format("SELECT {} FROM alerts ORDER BY ts DESC, id DESC LIMIT {}", kAlertColumns,
                                 std::clamp<std::int64_t>(limit, 1, 1000)));

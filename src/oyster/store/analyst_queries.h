@@ -68,6 +68,13 @@ nlohmann::json intrusion_files(SqliteDb& db, const std::string& intrusion_id);
 nlohmann::json intrusion_alerts(SqliteDb& db, const std::string& intrusion_id);
 nlohmann::json intrusion_artefacts(SqliteDb& db, const std::string& intrusion_id);
 
+// The web UI's overview: {"open_intrusions": [intrusion objects],
+// "intrusions_per_day": [{"day", "intrusions"}] (the last `days` days with
+// any), "top_usernames", "top_passwords", "top_commands": [{"value", "n"}]
+// (10 each), "recent_alerts" (10), "totals": {intrusions, sessions,
+// logins, commands, alerts}}.
+nlohmann::json overview(SqliteDb& db, int days = 30);
+
 // The newest alerts of all intrusions, at most `limit` (1..1000).
 nlohmann::json recent_alerts(SqliteDb& db, std::int64_t limit);
 

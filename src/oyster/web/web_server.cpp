@@ -1,0 +1,354 @@
+#include "oyster/web/web_server.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "oyster/capture/tty_replay.h"
+#include "oyster/common/error.h"
+#include "oyster/common/scratch_dir.h"
+#include "oyster/common/sha256.h"
+#include "oyster/store/analyst_queries.h"
+#include "oyster/store/json_fields.h"
+#include "oyster/web/web_auth.h"
+
+namespace oyster::web {
+namespace {
+
+using nlohmann::json;
+
+// What the UI's pages may load: this origin's scripts, styles and images,
+// nothing inline, no frames, no plugins.
+constexpr const char* kContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+struct BadRequest : Error {
+    using Error::Error;
+};
+struct NotFound : Error {
+    using Error::Error;
+};
+
+void send_json(httplib::Response& res, const json& body, int status = 200) {
+    res.status = status;
+    res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+std::int64_t int_param(const httplib::Request& req, const char* name, std::int64_t fallback, std::int64_t min,
+                       std::int64_t max) {
+    if (!req.has_param(name)) return fallback;
+    std::string v = req.get_param_value(name);
+    std::int64_t out = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+    if (ec != std::errc() || end != v.data() + v.size() || out < min || out > max) {
+        throw BadRequest(fmt::format("{}: not a number from {} to {}", name, min, max));
+    }
+    return out;
+}
+
+std::string time_param(const httplib::Request& req, const char* name) {
+    if (!req.has_param(name)) return {};
+    auto bound = store::parse_time_bound(req.get_param_value(name));
+    if (!bound) throw BadRequest(fmt::format("{}: not a UTC date or time (2026-11-27, 2026-11-27T10:30)", name));
+    return *bound;
+}
+
+bool flag_param(const httplib::Request& req, const char* name) {
+    if (!req.has_param(name)) return false;
+    std::string v = req.get_param_value(name);
+    return v == "1" || v == "true" || v.empty();
+}
+
+struct FdHolder {
+    int fd;
+    explicit FdHolder(int f) : fd(f) {}
+    ~FdHolder() { ::close(fd); }
+    FdHolder(const FdHolder&) = delete;
+    FdHolder& operator=(const FdHolder&) = delete;
+};
+
+// A file of the intrusion's directory, named by the store: relative, with
+// no way out of the directory; or an evidence blob (absolute).
+bool safe_relative(const std::string& p) {
+    if (p.empty() || p[0] == '/') return false;
+    for (const auto& part : std::filesystem::path(p)) {
+        if (part == ".." || part == ".") return false;
+    }
+    return true;
+}
+
+void send_file(httplib::Response& res, const std::filesystem::path& file, const std::string& content_type,
+               const std::string& download_name) {
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) throw NotFound(fmt::format("{}: gone", download_name));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw NotFound(fmt::format("{}: not a file", download_name));
+    }
+    auto shared = std::make_shared<FdHolder>(fd);
+    res.set_header("Content-Disposition", fmt::format("attachment; filename=\"{}\"", download_name));
+    res.set_content_provider(static_cast<std::size_t>(st.st_size), content_type,
+                             [shared](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
+                                 std::vector<char> buf(std::min<std::size_t>(length, 1U << 16));
+                                 ssize_t n = ::pread(shared->fd, buf.data(), buf.size(), static_cast<off_t>(offset));
+                                 if (n <= 0) return false;
+                                 return sink.write(buf.data(), static_cast<std::size_t>(n));
+                             });
+}
+
+std::string path_name(const std::filesystem::path& p) {
+    std::string name = p.filename().string();
+    for (char& c : name) {
+        if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = '_';
+    }
+    return name;
+}
+
+}  // namespace
+
+struct WebServer::Impl {
+    WebOptions options;
+    std::function<void(const std::string&)> log;
+    WebAuth auth;
+    httplib::Server server;
+    int port = 0;
+    std::thread thread;
+
+    Impl(WebOptions o, std::function<void(const std::string&)> l)
+        : options(std::move(o)), log(std::move(l)), auth(options.token) {}
+
+    // Runs `fn` with a read connection to the store, answering its errors.
+    void with_store(httplib::Response& res, const std::function<void(store::SqliteDb&)>& fn) {
+        try {
+            store::SqliteDb db(options.store_file);
+            fn(db);
+        } catch (const BadRequest& e) {
+            send_json(res, {{"error", e.what()}}, 400);
+        } catch (const NotFound& e) {
+            send_json(res, {{"error", e.what()}}, 404);
+        } catch (const std::exception& e) {
+            log(fmt::format("web: {}", e.what()));
+            send_json(res, {{"error", "the store could not answer (see the sensor's log)"}}, 500);
+        }
+    }
+
+    json intrusion_or_404(store::SqliteDb& db, const std::string& id) {
+        auto i = store::find_intrusion(db, id);
+        if (!i) throw NotFound(fmt::format("no intrusion {}", id));
+        return *i;
+    }
+
+    json session_or_404(store::SqliteDb& db, const std::string& id_text) {
+        std::int64_t id = 0;
+        auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+        if (ec != std::errc() || end != id_text.data() + id_text.size()) throw NotFound("no such session");
+        auto s = store::find_session(db, id);
+        if (!s) throw NotFound(fmt::format("no session {}", id));
+        return *s;
+    }
+
+    void routes();
+};
+
+void WebServer::Impl::routes() {
+    server.set_payload_max_length(64 * 1024);
+    server.set_read_timeout(10, 0);
+    server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        if (req.path.rfind("/api/", 0) != 0 || req.path == "/api/login")
+            return httplib::Server::HandlerResponse::Unhandled;
+        if (auth.authorized(req.get_header_value("Authorization"), req.get_header_value("Cookie"))) {
+            return httplib::Server::HandlerResponse::Unhandled;
+        }
+        send_json(res, {{"error", "authentication required: log in, or send Authorization: Bearer TOKEN"}}, 401);
+        return httplib::Server::HandlerResponse::Handled;
+    });
+    server.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+        res.set_header("Content-Security-Policy", kContentSecurityPolicy);
+        res.set_header("X-Content-Type-Options", "nosniff");
+        res.set_header("Referrer-Policy", "no-referrer");
+        res.set_header("X-Frame-Options", "DENY");
+        if (req.path.rfind("/api/", 0) == 0) res.set_header("Cache-Control", "no-store");
+    });
+
+    server.Post("/api/login", [this](const httplib::Request& req, httplib::Response& res) {
+        // JSON only: a cross-site form cannot send it without a preflight.
+        if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
+            send_json(res, {{"error", "send {\"token\": ...} as application/json"}}, 415);
+            return;
+        }
+        auto body = json::parse(req.body, nullptr, false);
+        std::string token = body.is_object() ? store::str_field(body, "token") : "";
+        auto sid = auth.login(token);
+        if (!sid) {
+            send_json(res, {{"error", "wrong token (or too many attempts: wait a minute)"}}, 401);
+            return;
+        }
+        res.set_header("Set-Cookie",
+                       fmt::format("{}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}", WebAuth::kCookie, *sid,
+                                   std::chrono::seconds(WebAuth::kSessionLifetime).count()));
+        send_json(res, {{"ok", true}});
+    });
+    server.Post("/api/logout", [this](const httplib::Request& req, httplib::Response& res) {
+        auth.logout(WebAuth::session_cookie(req.get_header_value("Cookie")));
+        res.set_header("Set-Cookie",
+                       fmt::format("{}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0", WebAuth::kCookie));
+        send_json(res, {{"ok", true}});
+    });
+
+    server.Get("/api/overview", [this](const httplib::Request& req, httplib::Response& res) {
+        with_store(res, [&](store::SqliteDb& db) {
+            send_json(res, store::overview(db, static_cast<int>(int_param(req, "days", 30, 1, 3660))));
+        });
+    });
+    server.Get("/api/sessions", [this](const httplib::Request& req, httplib::Response& res) {
+        with_store(res, [&](store::SqliteDb& db) {
+            store::SessionFilter f;
+            f.source_ip = req.get_param_value("ip");
+            f.username = req.get_param_value("user");
+            f.intrusion_id = req.get_param_value("intrusion");
+            f.since = time_param(req, "since");
+            f.until = time_param(req, "until");
+            f.has_download = flag_param(req, "has_download");
+            f.logged_in = flag_param(req, "logged_in");
+            f.limit = int_param(req, "limit", 50, 1, 1000);
+            f.offset = int_param(req, "offset", 0, 0, INT64_MAX);
+            send_json(res, store::list_sessions(db, f));
+        });
+    });
+    server.Get(R"(/api/sessions/([0-9]+))", [this](const httplib::Request& req, httplib::Response& res) {
+        with_store(res, [&](store::SqliteDb& db) {
+            auto s = session_or_404(db, req.matches[1]);
+            std::string intrusion = store::str_field(s, "intrusion_id");
+            send_json(res, {{"session", s},
+                            {"timeline", store::session_timeline(db, s["id"].get<std::int64_t>())},
+                            {"intrusion_files", store::intrusion_files(db, intrusion)},
+                            {"intrusion_alerts", store::intrusion_alerts(db, intrusion)},
+                            {"intrusion_artefacts", store::intrusion_artefacts(db, intrusion)}});
+        });
+    });
+    server.Get(R"(/api/sessions/([0-9]+)/cast)", [this](const httplib::Request& req, httplib::Response& res) {
+        with_store(res, [&](store::SqliteDb& db) {
+            auto s = session_or_404(db, req.matches[1]);
+            if (!s["tty_open_seq"].is_number_integer()) throw NotFound("the session had no terminal");
+            auto intrusion = intrusion_or_404(db, store::str_field(s, "intrusion_id"));
+            ScratchDir scratch("oyster-web-cast");
+            auto cast = capture::session_recording(store::str_field(intrusion, "dir"),
+                                                   s["tty_open_seq"].get<std::uint64_t>(), scratch.path());
+            // Read now: the scratch directory goes with this scope.
+            std::ifstream in(cast, std::ios::binary);
+            std::string text{std::istreambuf_iterator<char>(in), {}};
+            res.set_content(text, "application/x-asciicast");
+        });
+    });
+    server.Get("/api/intrusions", [this](const httplib::Request& req, httplib::Response& res) {
+        with_store(res, [&](store::SqliteDb& db) {
+            store::IntrusionFilter f;
+            f.source_ip = req.get_param_value("ip");
+            f.since = time_param(req, "since");
+            f.until = time_param(req, "until");
+            f.open_only = flag_param(req, "open");
+            f.limit = int_param(req, "limit", 50, 1, 1000);
+            f.offset = int_param(req, "offset", 0, 0, INT64_MAX);
+            send_json(res, store::list_intrusions(db, f));
+        });
+    });
+    server.Get(R"(/api/intrusions/([0-9A-Za-z_-]+))", [this](const httplib::Request& req, httplib::Response& res) {
+        with_store(res, [&](store::SqliteDb& db) {
+            auto i = intrusion_or_404(db, req.matches[1]);
+            store::SessionFilter f;
+            f.intrusion_id = req.matches[1];
+            f.limit = 1000;
+            send_json(res, {{"intrusion", i},
+                            {"sessions", store::list_sessions(db, f)["sessions"]},
+                            {"files", store::intrusion_files(db, req.matches[1])},
+                            {"alerts", store::intrusion_alerts(db, req.matches[1])},
+                            {"artefacts", store::intrusion_artefacts(db, req.matches[1])}});
+        });
+    });
+    server.Get(R"(/api/intrusions/([0-9A-Za-z_-]+)/artefacts/([0-9]+))", [this](const httplib::Request& req,
+                                                                                httplib::Response& res) {
+        with_store(res, [&](store::SqliteDb& db) {
+            auto i = intrusion_or_404(db, req.matches[1]);
+            store::Statement q(db, "SELECT kind, path FROM artefacts WHERE intrusion_id = ? AND id = ?");
+            q.bind(1, std::string(req.matches[1])).bind(2, std::stoll(req.matches[2]));
+            if (!q.step()) throw NotFound("no such artefact");
+            std::string kind = q.text(0), path = q.text(1);
+            std::filesystem::path file;
+            if (kind == "evidence") {
+                file = path;
+            } else {
+                if (!safe_relative(path)) throw NotFound("no such artefact");
+                file = std::filesystem::path(store::str_field(i, "dir")) / path;
+            }
+            send_file(res, file, kind == "pcap" ? "application/vnd.tcpdump.pcap" : "application/octet-stream",
+                      path_name(file));
+        });
+    });
+    server.Get(R"(/api/evidence/([0-9a-f]{64}))", [this](const httplib::Request& req, httplib::Response& res) {
+        with_store(res, [&](store::SqliteDb& db) {
+            store::Statement q(db, "SELECT evidence FROM files WHERE sha256 = ? AND evidence IS NOT NULL LIMIT 1");
+            q.bind(1, std::string(req.matches[1]));
+            if (!q.step()) throw NotFound("no evidence with that SHA-256");
+            send_file(res, q.text(0), "application/octet-stream", std::string(req.matches[1]));
+        });
+    });
+    server.Get("/api/alerts", [this](const httplib::Request& req, httplib::Response& res) {
+        with_store(res, [&](store::SqliteDb& db) {
+            send_json(res, {{"alerts", store::recent_alerts(db, int_param(req, "limit", 50, 1, 1000))}});
+        });
+    });
+    server.Get(R"(/api/.*)", [](const httplib::Request&, httplib::Response& res) {
+        send_json(res, {{"error", "no such API route (docs/web.md)"}}, 404);
+    });
+
+    if (std::filesystem::is_regular_file(options.assets_dir / "index.html")) {
+        server.set_mount_point("/", options.assets_dir.string());
+    } else {
+        server.Get("/", [this](const httplib::Request&, httplib::Response& res) {
+            res.status = 503;
+            res.set_content(fmt::format("The web UI is not built ({} has no index.html): run oyster setup.\n",
+                                        options.assets_dir.string()),
+                            "text/plain");
+        });
+    }
+}
+
+WebServer::WebServer(WebOptions options, std::function<void(const std::string&)> log)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(log))) {
+    impl_->routes();
+    const auto& o = impl_->options;
+    if (o.port == 0) {
+        impl_->port = impl_->server.bind_to_any_port(o.host);
+    } else {
+        impl_->port = impl_->server.bind_to_port(o.host, o.port) ? o.port : -1;
+    }
+    if (impl_->port <= 0) {
+        throw Error(fmt::format("web: cannot listen on {}:{} (in use? set [web] listen)", o.host, o.port));
+    }
+    impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+}
+
+WebServer::~WebServer() {
+    stop();
+}
+
+std::uint16_t WebServer::port() const {
+    return static_cast<std::uint16_t>(impl_->port);
+}
+
+void WebServer::stop() {
+    impl_->server.stop();
+    if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace oyster::web

@@ -1,0 +1,47 @@
+// The web UI and its JSON API (docs/web.md), served by `oyster run` on
+// 127.0.0.1 by default ([web] listen). Every /api/ route but /api/login
+// needs the token or a session from it (web_auth.h). The API answers from
+// the analyst's store (store/analyst_queries.h), each request on its own
+// read connection; the UI's assets are files built from npm packages at
+// setup (web/dist), served from this process, never from a CDN.
+//
+// Every response carries a Content-Security-Policy that allows scripts
+// and styles from this origin only (no inline script), and
+// X-Content-Type-Options: nosniff: attacker strings reach the UI only as
+// JSON, which the UI puts into the page as text.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace oyster::web {
+
+struct WebOptions {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;  // 0: any free port (tests)
+    std::filesystem::path store_file;
+    std::filesystem::path assets_dir;  // the built UI (index.html, assets/)
+    std::string token;
+};
+
+class WebServer {
+public:
+    // Binds now (throws oyster::Error naming the address when it cannot)
+    // and serves on a thread of its own until stopped or destroyed.
+    WebServer(WebOptions options, std::function<void(const std::string&)> log);
+    ~WebServer();
+    WebServer(const WebServer&) = delete;
+    WebServer& operator=(const WebServer&) = delete;
+
+    std::uint16_t port() const;
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace oyster::web
