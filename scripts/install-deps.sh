@@ -24,13 +24,18 @@ run_pkgs=(
 )
 test_pkgs=(
 	libgtest-dev libgmock-dev clang clang-format clang-tidy libclang-rt-14-dev
-	openssh-client sshpass jq netcat-openbsd asciinema tshark
+	openssh-client sshpass jq netcat-openbsd asciinema tshark curl
 	# the SMBIOS table builder is checked by a stock dmidecode (--from-dump)
 	dmidecode
 	# the syslog output is checked against a real collector
 	rsyslog
+	# the web UI is tested in Debian's Chromium, driven by playwright-core
+	chromium
 )
 pkgs=("${run_pkgs[@]}")
+# The web UI is built with Node.js and npm at setup: the machine's own when
+# it has them (the distribution's nodejs package otherwise).
+command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 [ "$mode" = test ] && pkgs+=("${test_pkgs[@]}")
 
 missing=()

@@ -27,6 +27,7 @@ pcap_rotate_mib = 1
 [forensics]
 yara_rules = \"$WORK/yara\""
 world_up
+DATA_DIR="${OYSTER_DATA_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 for a in $A11 $A12 $A13; do ip -n "$NS_ATTACKER" addr add "$a/24" dev "${tag}va"; done
 EVENTS="$STATE_DIR/sensor/events.jsonl"
 KEEP_ON_FAILURE="$EVENTS $WORK/sensor.log"
@@ -38,7 +39,7 @@ mkdir -p "$WORK/www"
 head -c 1500000 /dev/urandom > "$WORK/www/tool.bin"
 # The YARA rules: the shipped ones and one written for that file.
 mkdir -p "$WORK/yara"
-cp "${OYSTER_DATA_DIR:-$(dirname "$0")/../..}"/rules/yara/*.yar "$WORK/yara/"
+cp "$DATA_DIR"/rules/yara/*.yar "$WORK/yara/"
 cat >"$WORK/yara/test_download.yar" <<EOF
 rule test_download_tool_bin
 {
@@ -197,7 +198,8 @@ log "live capture: $(jq -c 'select(.type == "capture")' "$EVENTS" | wc -l) event
 # --- sessions in the store while the intrusion is open: the wget ran in a
 # connection of its own (no terminal), apart from the idle background
 # session; a session typed at a terminal replays what the attacker saw.
-printf '%s\n' 'id -un; /bin/echo oyster-replay-check' exit |
+# It also types what attackers type at web UIs on purpose.
+printf '%s\n' 'id -un; /bin/echo oyster-replay-check; /bin/echo "<script>alert(1)</script>" "<img src=x onerror=alert(1)>"' exit |
 	ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -q -tt -b $A10 \
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PreferredAuthentications=password \
 		-o PubkeyAuthentication=no "root@$PORTAL" >"$WORK/typed-session.txt" 2>&1 || true
@@ -231,6 +233,31 @@ sed 's/^/    show> /' "$WORK/typed-show.txt" >&2
 sensor_oyster replay "$typed_sid" --instant >"$WORK/replay-live.txt" 2>/dev/null || fail "live replay failed"
 matches oyster-replay-check <"$WORK/replay-live.txt" || fail "the live replay lacks the session's output"
 log "sessions: wget in session $wget_sid, typed commands in session $typed_sid (replayed live)"
+# The web API on the sensor's loopback: nothing without the token; with it,
+# the sessions, and the typed session's recording while it is still live;
+# not reachable from the attacker's side.
+api() { nsenter --net="/run/netns/$NS_SENSOR" curl -sS -o "$WORK/api.out" -w '%{http_code}' "$@"; }
+token=$(sensor_oyster web token) || fail "oyster web token failed"
+[ "$(api http://127.0.0.1:8080/api/sessions)" = 401 ] || fail "the API answered without the token"
+[ "$(api -H "Authorization: Bearer $token" "http://127.0.0.1:8080/api/sessions?ip=$A10&has_download=1")" = 200 ] ||
+	fail "the API refused the token: $(cat "$WORK/api.out")"
+jq -e --argjson id "$wget_sid" '[.sessions[] | select(.id == $id)] | length == 1' "$WORK/api.out" >/dev/null ||
+	fail "the API's sessions lack the wget's session"
+[ "$(api -H "Authorization: Bearer $token" "http://127.0.0.1:8080/api/sessions/$typed_sid/cast")" = 200 ] ||
+	fail "no recording from the API: $(cat "$WORK/api.out")"
+grep -q oyster-replay-check "$WORK/api.out" || fail "the API's live recording lacks the session's output"
+ip netns exec "$NS_ATTACKER" curl -sS -m 5 "http://$PORTAL:8080/api/sessions" >/dev/null 2>&1 &&
+	fail "the web API is reachable from the attacker's side"
+log "web API: 401 without the token; sessions and the live recording with it; closed to the attacker"
+# The web UI in Debian's Chromium (web/tests/ui_check.mjs): login, the
+# replay, the download in the timeline, the attacker's HTML shown as text
+# with no dialog; screenshots kept in build/test-artefacts/.
+[ -f "$DATA_DIR/web/dist/index.html" ] || fail "the web UI is not built (oyster setup builds web/dist)"
+shots="$(cd "$(dirname "$OYSTER")/../.." && pwd)/test-artefacts/web-ui"
+mkdir -p "$shots"
+OYSTER_TOKEN="$token" nsenter --net="/run/netns/$NS_SENSOR" node "$DATA_DIR/web/tests/ui_check.mjs" \
+	http://127.0.0.1:8080 "$typed_sid" "$wget_sid" "$shots" || fail "the web UI check failed"
+log "web UI: checked in Chromium; screenshots in $shots"
 # The download was connection 1 of TCP_CAP; use up the rest, then one more.
 out=$(portal_ssh $A10 "bash -c '$probe' probe $(for _ in $(seq $TCP_CAP); do printf '%s ' "$WEB_IP:80"; done)")
 echo "$out" | sed 's/^/    guest10> /' >&2

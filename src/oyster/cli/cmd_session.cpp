@@ -98,47 +98,6 @@ std::string describe(const nlohmann::json& e) {
     return fmt::format("{} {} ({})", terminal_safe(kind), safe(c, "syscall"), who);
 }
 
-bool starts_with_any(const std::string& s, std::initializer_list<const char*> prefixes) {
-    for (const char* p : prefixes) {
-        if (s.starts_with(p)) return true;
-    }
-    return false;
-}
-
-// Records of the session's processes that say nothing about the attacker:
-// sshd's and the C library's bookkeeping. Only the human timeline leaves
-// them out (--all and --json keep everything); a name like "sshd" is the
-// guest's word, so nothing hidden here is hidden from the store.
-bool is_bookkeeping(const nlohmann::json& e) {
-    if (str_field(e, "type") != "capture") return false;
-    auto inner = e.find("event");
-    if (inner == e.end() || !inner->is_object()) return false;
-    const auto& c = *inner;
-    std::string kind = str_field(c, "type"), comm = str_field(c, "comm"), path = str_field(c, "path");
-    if (kind == "connect") return !store::is_outbound_connect(c);
-    if (kind == "bind" || kind == "listen") {
-        auto local = c.find("local");
-        std::string family = local != c.end() ? str_field(*local, "family") : "";
-        return family != "inet" && family != "inet6";
-    }
-    if (kind == "cred") {
-        // Shown: a process that became root.
-        auto before = c.find("before"), after = c.find("after");
-        bool to_root = before != c.end() && after != c.end() && int_field(*before, "euid", 0) != 0 &&
-                       int_field(*after, "euid", -1) == 0;
-        return !to_root;
-    }
-    if (kind == "file") {
-        if (!store::bool_field(c, "ok")) return true;
-        std::string op = str_field(c, "op");
-        if (op == "open_write" && starts_with_any(path, {"/dev/", "/proc/"})) return true;
-        return comm == "sshd" &&
-               starts_with_any(path, {"/run/utmp", "/var/log/wtmp", "/var/log/lastlog", "/run/motd.dynamic"});
-    }
-    if (kind == "mount") return comm == "sshd" && str_field(c, "syscall") == "chroot";
-    return kind == "socket";
-}
-
 // "2026-11-27T10:30:00.123Z" -> "10:30:00.123".
 std::string clock_time(const std::string& ts) {
     return ts.size() >= 23 ? ts.substr(11, 12) : terminal_safe(ts);
@@ -203,7 +162,7 @@ void register_session_views(CLI::App& app, const ConfigLoader& load) {
                                        : "");
         std::size_t hidden = 0;
         for (const auto& row : timeline) {
-            if (!*show_all && is_bookkeeping(row["event"])) {
+            if (!*show_all && row.value("bookkeeping", false)) {
                 ++hidden;
                 continue;
             }

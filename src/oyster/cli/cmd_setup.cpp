@@ -68,6 +68,11 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
             web::load_or_create_token(web_token_file(cfg));
             std::cerr << fmt::format("==> web UI access token in {} (oyster web token prints it)\n",
                                      web_token_file(cfg).string());
+            // The UI's assets, from the npm packages the lockfile pins: served
+            // by oyster run itself, nothing from a CDN.
+            if (run_capture({(data_dir() / "web" / "build.sh").string()}).exit_code != 0) {
+                throw Error("building the web UI failed (see above); [web] enabled = false runs without it");
+            }
         }
 
         std::vector<std::string> env = {"OYSTER_CACHE_DIR=" + cfg.paths.cache_dir.string()};

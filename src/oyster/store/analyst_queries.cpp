@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "oyster/store/json_fields.h"
+#include "oyster/store/session_tracker.h"
+
 namespace oyster::store {
 namespace {
 
@@ -73,7 +76,44 @@ std::string happened_at(const std::string& ts, const nlohmann::json& body) {
     return ts;
 }
 
+bool starts_with_any(const std::string& s, std::initializer_list<const char*> prefixes) {
+    for (const char* p : prefixes) {
+        if (s.starts_with(p)) return true;
+    }
+    return false;
+}
+
 }  // namespace
+
+bool is_bookkeeping(const nlohmann::json& e) {
+    if (str_field(e, "type") != "capture") return false;
+    auto inner = e.find("event");
+    if (inner == e.end() || !inner->is_object()) return false;
+    const auto& c = *inner;
+    std::string kind = str_field(c, "type"), comm = str_field(c, "comm"), path = str_field(c, "path");
+    if (kind == "connect") return !is_outbound_connect(c);
+    if (kind == "bind" || kind == "listen") {
+        auto local = c.find("local");
+        std::string family = local != c.end() ? str_field(*local, "family") : "";
+        return family != "inet" && family != "inet6";
+    }
+    if (kind == "cred") {
+        // Shown: a process that became root.
+        auto before = c.find("before"), after = c.find("after");
+        bool to_root = before != c.end() && after != c.end() && int_field(*before, "euid", 0) != 0 &&
+                       int_field(*after, "euid", -1) == 0;
+        return !to_root;
+    }
+    if (kind == "file") {
+        if (!bool_field(c, "ok")) return true;
+        std::string op = str_field(c, "op");
+        if (op == "open_write" && starts_with_any(path, {"/dev/", "/proc/"})) return true;
+        return comm == "sshd" &&
+               starts_with_any(path, {"/run/utmp", "/var/log/wtmp", "/var/log/lastlog", "/run/motd.dynamic"});
+    }
+    if (kind == "mount") return comm == "sshd" && str_field(c, "syscall") == "chroot";
+    return kind == "socket";
+}
 
 std::optional<std::string> parse_time_bound(const std::string& text) {
     // YYYY-MM-DD, then optionally THH:MM, :SS, .fff, and a final Z.
@@ -122,10 +162,12 @@ nlohmann::json session_timeline(SqliteDb& db, std::int64_t id) {
         auto body = nlohmann::json::parse(q.text(3), nullptr, false);
         if (body.is_discarded()) continue;
         std::string ts = q.text(1);
+        bool bookkeeping = is_bookkeeping(body);
         rows.push_back({{"id", q.int64(0)},
                         {"ts", ts},
                         {"time", happened_at(ts, body)},
                         {"type", q.text(2)},
+                        {"bookkeeping", bookkeeping},
                         {"event", std::move(body)}});
     }
     // The guest's records reach the log up to a poll later than the

@@ -36,12 +36,20 @@ struct SessionFilter {
 // Newest first: {"total": n, "sessions": [session objects]}.
 nlohmann::json list_sessions(SqliteDb& db, const SessionFilter& f);
 
+// Records of a session's processes that say nothing about the attacker:
+// sshd's and the C library's bookkeeping (privilege drops, local sockets,
+// /dev and /proc opens, utmp/wtmp). Human timelines leave them out unless
+// asked; JSON keeps them. A name like "sshd" is the guest's word, so
+// nothing marked here is hidden from the store.
+bool is_bookkeeping(const nlohmann::json& event);
+
 // One session, or nullopt.
 std::optional<nlohmann::json> find_session(SqliteDb& db, std::int64_t id);
 
 // The session's events in the order they happened, without process
 // forks: [{"id", "ts" (logged), "time" (happened: a guest record's own
-// time), "type", "event": the sensor's event}].
+// time), "type", "bookkeeping" (is_bookkeeping), "event": the sensor's
+// event}].
 nlohmann::json session_timeline(SqliteDb& db, std::int64_t id);
 
 struct IntrusionFilter {

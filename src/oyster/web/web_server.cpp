@@ -26,9 +26,12 @@ namespace {
 using nlohmann::json;
 
 // What the UI's pages may load: this origin's scripts, styles and images,
-// nothing inline, no frames, no plugins.
+// nothing inline, no frames, no plugins. 'wasm-unsafe-eval' lets the
+// terminal player compile its WebAssembly terminal emulator; it does not
+// allow eval() of JavaScript.
 constexpr const char* kContentSecurityPolicy =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src "
+    "'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 struct BadRequest : Error {

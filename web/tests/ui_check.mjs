@@ -1,0 +1,97 @@
+// The web UI in a real browser (Debian's Chromium, driven by
+// playwright-core), against a running sensor: run by
+// tests/integration/sensor.sh. Usage:
+//   OYSTER_TOKEN=... node tests/ui_check.mjs BASE_URL TYPED_SESSION WGET_SESSION SCREENSHOT_DIR
+// Checks: the API refuses a browser without a login; the login page takes
+// the token; the typed session's replay shows the typed commands; the
+// download session's timeline lists the wget; the attacker's
+// <script>/<img onerror> strings show as text and no dialog ever opens;
+// screenshots are saved. Exits non-zero with the failed check.
+import { chromium } from 'playwright-core';
+
+const [base, typed, wget, shots] = process.argv.slice(2);
+const token = process.env.OYSTER_TOKEN;
+const XSS = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>'];
+
+function check(ok, what) {
+  if (!ok) throw new Error(`web UI: ${what}`);
+  console.error(`    ui> ok: ${what}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+});
+let failed = null;
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  const dialogs = [];
+  page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
+  const consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+
+  const anonymous = await page.request.get(`${base}/api/sessions`);
+  check(anonymous.status() === 401, 'the API refuses a browser that has not logged in');
+  const anonymousBlob = await page.request.get(`${base}/api/overview`);
+  check(anonymousBlob.status() === 401, 'the overview API refuses it too');
+
+  await page.goto(`${base}/`);
+  await page.locator('#token').waitFor({ timeout: 10000 });
+  await page.fill('#token', 'not-the-token');
+  await page.click('#login button[type=submit]');
+  await page.locator('#login-error').waitFor({ state: 'visible', timeout: 10000 });
+  check(true, 'a wrong token is refused on the login page');
+  await page.fill('#token', token);
+  await page.click('#login button[type=submit]');
+  await page.getByRole('heading', { name: 'Overview' }).waitFor({ timeout: 10000 });
+  check(await page.locator('#intrusions-plot').count() === 1, 'the overview shows, with its intrusions plot');
+  await page.screenshot({ path: `${shots}/overview.png`, fullPage: true });
+
+  await page.goto(`${base}/#/session/${wget}`);
+  await page.getByRole('heading', { name: `Session #${wget}`, exact: true }).waitFor({ timeout: 10000 });
+  const wgetTimeline = await page.locator('table').nth(0).innerText();
+  check(/exec wget -q -O \/root\/tool\.bin http/.test(wgetTimeline), 'the download session\'s timeline lists the wget');
+  check(/connect /.test(wgetTimeline), 'and its connection out');
+
+  await page.goto(`${base}/#/session/${typed}`);
+  await page.getByRole('heading', { name: `Session #${typed}`, exact: true }).waitFor({ timeout: 10000 });
+  const terminal = page.locator('.ap-terminal');
+  await terminal.waitFor({ timeout: 15000 });
+  await page.waitForFunction(() => {
+    const t = document.querySelector('.ap-terminal');
+    return t && t.textContent.includes('oyster-replay-check');
+  }, null, { timeout: 60000 });
+  check(true, 'the replay shows the typed command and its output');
+  const timeline = await page.locator('table').nth(0).innerText();
+  for (const s of XSS) check(timeline.includes(s), `the timeline shows ${s} as text`);
+  const injected = await page.evaluate(() => ({
+    scripts: [...document.querySelectorAll('main script')].length,
+    images: [...document.querySelectorAll('img[src="x"]')].length,
+  }));
+  check(injected.scripts === 0 && injected.images === 0, 'no script or img element came from the attacker\'s strings');
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: `${shots}/session-typed.png`, fullPage: true });
+
+  await page.goto(`${base}/#/sessions?ip=203.0.113.10`);
+  await page.getByRole('heading', { name: 'Sessions' }).waitFor({ timeout: 10000 });
+  check((await page.locator('tbody tr').count()) >= 3, 'the sessions page lists the attacker\'s sessions');
+  await page.screenshot({ path: `${shots}/sessions.png`, fullPage: true });
+
+  check(dialogs.length === 0, `no dialog opened (${dialogs.join(', ')})`);
+  const cspViolations = consoleErrors.filter((e) => /Content Security Policy/.test(e));
+  check(cspViolations.length === 0, `the page runs under its CSP without violations (${cspViolations.join('; ')})`);
+
+  await page.click('#logout');
+  await page.locator('#token').waitFor({ timeout: 10000 });
+  const after = await page.request.get(`${base}/api/sessions`);
+  check(after.status() === 401, 'after logging out the API refuses again');
+} catch (e) {
+  failed = e;
+} finally {
+  await browser.close();
+}
+if (failed) {
+  console.error(String(failed.stack || failed));
+  process.exit(1);
+}
