@@ -3,7 +3,10 @@
 // download, deep in the list) and one session's timeline. Each query runs
 // against the big store and against a baseline store a hundredth its
 // size, built in the same run: the ratio says how the answer time grows
-// with the store. Usage: oyster_store_query_bench [EVENTS] (default
+// with the store. The sessions page and the timeline are also asked of
+// the web API over HTTP on loopback (web/web_server.h: a connection to
+// the store per request, JSON, the token checked), as the UI asks them.
+// Usage: oyster_store_query_bench [EVENTS] (default
 // 1000000; 10000000 makes the 100,000 sessions of docs/performance.md).
 #include <unistd.h>
 
@@ -20,6 +23,9 @@
 #include "event_log_gen.h"
 #include "oyster/store/analyst_queries.h"
 #include "oyster/store/event_store.h"
+#include "oyster/web/web_server.h"
+
+#include <httplib.h>
 
 namespace {
 
@@ -124,6 +130,46 @@ int main(int argc, char** argv) {
         std::printf("%-40s %10.2f %10.2f %7.1f%s\n", q.name, ms, base, ms / base, ms > 200 ? "  OVER 200 ms" : "");
         ok = ok && ms <= 200;
     }
+    // The same pages through the web API.
+    const std::string token(64, 't');
+    auto serve = [&](const std::string& name) {
+        oyster::web::WebOptions o;
+        o.port = 0;
+        o.store_file = dir / (name + ".sqlite");
+        o.assets_dir = dir / "none";
+        o.token = token;
+        return std::make_unique<oyster::web::WebServer>(
+            o, [](const std::string& m) { std::fprintf(stderr, "%s\n", m.c_str()); });
+    };
+    auto small_web = serve("baseline"), big_web = serve("big");
+    httplib::Headers auth = {{"Authorization", "Bearer " + token}};
+    auto get = [&](oyster::web::WebServer& w, const std::string& path) {
+        httplib::Client c("127.0.0.1", w.port());
+        auto r = c.Get(path, auth);
+        if (!r || r->status != 200) std::abort();
+    };
+    struct ApiQuery {
+        const char* name;
+        std::function<std::string(std::size_t sessions)> path;
+    };
+    std::vector<ApiQuery> api = {
+        {"API GET /api/sessions", [](std::size_t) { return std::string("/api/sessions"); }},
+        {"API GET /api/sessions?user=root&...",
+         [](std::size_t) { return std::string("/api/sessions?user=root&logged_in=1"); }},
+        {"API GET /api/sessions/ID (timeline)",
+         [](std::size_t sessions) {
+             static std::size_t i = 0;
+             return "/api/sessions/" + std::to_string(1 + (i++ * 7919) % sessions);
+         }},
+    };
+    for (const auto& q : api) {
+        double base = median_ms([&] { get(*small_web, q.path(small.sessions)); });
+        double ms = median_ms([&] { get(*big_web, q.path(big.sessions)); });
+        std::printf("%-40s %10.2f %10.2f %7.1f%s\n", q.name, ms, base, ms / base, ms > 200 ? "  OVER 200 ms" : "");
+        ok = ok && ms <= 200;
+    }
+    small_web.reset();
+    big_web.reset();
     small.store.reset();
     big.store.reset();
     std::filesystem::remove_all(dir);

@@ -255,7 +255,7 @@ log "web API: 401 without the token; sessions and the live recording with it; cl
 [ -f "$DATA_DIR/web/dist/index.html" ] || fail "the web UI is not built (oyster setup builds web/dist)"
 shots="$(cd "$(dirname "$OYSTER")/../.." && pwd)/test-artefacts/web-ui"
 mkdir -p "$shots"
-OYSTER_TOKEN="$token" nsenter --net="/run/netns/$NS_SENSOR" node "$DATA_DIR/web/tests/ui_check.mjs" \
+OYSTER_TOKEN="$token" nsenter --net="/run/netns/$NS_SENSOR" node "$DATA_DIR/web/tests/ui_check.mjs" session \
 	http://127.0.0.1:8080 "$typed_sid" "$wget_sid" "$shots" || fail "the web UI check failed"
 log "web UI: checked in Chromium; screenshots in $shots"
 # The download was connection 1 of TCP_CAP; use up the rest, then one more.
@@ -430,6 +430,19 @@ sensor_oyster show "$typed_sid" | matches -F "alert critical test_download_tool_
 sensor_oyster files "$i10" --rescan --json >"$WORK/files-rescan.json" || fail "oyster files --rescan failed"
 [ "$(jq '.alerts | length' "$WORK/files-rescan.json")" = "$(jq '.alerts | length' "$WORK/files.json")" ] ||
 	fail "a rescan found other alerts"
+# The intrusion's page, with the sensor stopped: `oyster web serve` serves
+# the same UI from the store; the files diff, the alerts, the download.
+# nsenter execs oyster: $! is oyster itself, which the SIGTERM below stops.
+nsenter --net="/run/netns/$NS_SENSOR" "$OYSTER" --config "$CONFIG" web serve >>"$WORK/web-serve.log" 2>&1 &
+web_pid=$!
+for _ in $(seq 50); do
+	nsenter --net="/run/netns/$NS_SENSOR" curl -s -o /dev/null http://127.0.0.1:8080/ && break
+	sleep 0.2
+done
+OYSTER_TOKEN="$token" nsenter --net="/run/netns/$NS_SENSOR" node "$DATA_DIR/web/tests/ui_check.mjs" intrusion \
+	http://127.0.0.1:8080 "$i10" "$tool_sha" "$shots" || { kill $web_pid; fail "the web UI's intrusion check failed"; }
+kill -TERM $web_pid
+wait $web_pid || fail "oyster web serve did not stop cleanly on SIGTERM"
 # The export carries the analysis and the evidence.
 [ -s "$ex/forensics/analysis.json" ] || fail "the export lacks the analysis"
 cmp -s "$ex/evidence/$tool_sha" "$WORK/www/tool.bin" || fail "the export lacks the downloaded file's evidence"

@@ -89,13 +89,19 @@ async function overview() {
         el('div', {}, el('h2', {}, title), table(['value', 'n'], rows.map((r) => [mono(r.value), r.n]))))),
     el('h2', {}, 'Recent alerts'), alertsTable(o.recent_alerts, true));
   main().replaceChildren(page);
-  const days = o.intrusions_per_day.map((d) => Date.parse(d.day + 'T00:00:00Z') / 1000);
-  if (days.length) {
-    new uPlot({ width: 640, height: 200, series: [{}, { label: 'intrusions', stroke: '#1f3b4d', fill: 'rgba(31,59,77,0.15)' }],
-      scales: { x: { time: true } } }, [days, o.intrusions_per_day.map((d) => d.intrusions)], plot);
-  } else {
-    plot.append(el('p', { class: 'muted' }, 'no intrusions in the last 30 days'));
+  // Every one of the last 30 days, the days without intrusions as 0.
+  const counts = new Map(o.intrusions_per_day.map((d) => [d.day, d.intrusions]));
+  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+  const xs = [];
+  const ys = [];
+  for (let i = 29; i >= 0; i--) {
+    const t = today - i * 86400000;
+    xs.push(t / 1000);
+    ys.push(counts.get(new Date(t).toISOString().slice(0, 10)) || 0);
   }
+  new uPlot({ width: 640, height: 200,
+    series: [{}, { label: 'intrusions', stroke: '#1f3b4d', fill: 'rgba(31,59,77,0.15)', paths: uPlot.paths.bars({ size: [0.8] }) }],
+    scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max)] } } }, [xs, ys], plot);
 }
 
 function alertsTable(alerts, withIntrusion) {

@@ -1,15 +1,22 @@
 // The web UI in a real browser (Debian's Chromium, driven by
 // playwright-core), against a running sensor: run by
 // tests/integration/sensor.sh. Usage:
-//   OYSTER_TOKEN=... node tests/ui_check.mjs BASE_URL TYPED_SESSION WGET_SESSION SCREENSHOT_DIR
-// Checks: the API refuses a browser without a login; the login page takes
-// the token; the typed session's replay shows the typed commands; the
+//   OYSTER_TOKEN=... node tests/ui_check.mjs session BASE_URL TYPED_SESSION WGET_SESSION SCREENSHOTS
+//   OYSTER_TOKEN=... node tests/ui_check.mjs intrusion BASE_URL INTRUSION DOWNLOAD_SHA256 SCREENSHOTS
+// session (while the intrusion is open): the API refuses a browser
+// without a login; the login page takes the token; the typed session's
+// replay shows the typed commands, and so does its live page; the
 // download session's timeline lists the wget; the attacker's
-// <script>/<img onerror> strings show as text and no dialog ever opens;
-// screenshots are saved. Exits non-zero with the failed check.
+// <script>/<img onerror> strings show as text and no dialog ever opens.
+// intrusion (after the analysis): the files diff and the YARA alert, and
+// the downloaded file fetched through its link, byte for byte.
+// Both save screenshots and fail on any CSP violation. Exits non-zero
+// with the failed check.
+import { createHash } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
-const [base, typed, wget, shots] = process.argv.slice(2);
+const [mode, base, a1, a2, shots] = process.argv.slice(2);
+const [typed, wget] = [a1, a2];
 const token = process.env.OYSTER_TOKEN;
 const XSS = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>'];
 
@@ -48,36 +55,57 @@ try {
   check(await page.locator('#intrusions-plot').count() === 1, 'the overview shows, with its intrusions plot');
   await page.screenshot({ path: `${shots}/overview.png`, fullPage: true });
 
-  await page.goto(`${base}/#/session/${wget}`);
-  await page.getByRole('heading', { name: `Session #${wget}`, exact: true }).waitFor({ timeout: 10000 });
-  const wgetTimeline = await page.locator('table').nth(0).innerText();
-  check(/exec wget -q -O \/root\/tool\.bin http/.test(wgetTimeline), 'the download session\'s timeline lists the wget');
-  check(/connect /.test(wgetTimeline), 'and its connection out');
+  if (mode === 'session') {
+    await page.goto(`${base}/#/session/${wget}`);
+    await page.getByRole('heading', { name: `Session #${wget}`, exact: true }).waitFor({ timeout: 10000 });
+    const wgetTimeline = await page.locator('table').nth(0).innerText();
+    check(/exec wget -q -O \/root\/tool\.bin http/.test(wgetTimeline), 'the download session\'s timeline lists the wget');
+    check(/connect /.test(wgetTimeline), 'and its connection out');
 
-  await page.goto(`${base}/#/session/${typed}`);
-  await page.getByRole('heading', { name: `Session #${typed}`, exact: true }).waitFor({ timeout: 10000 });
-  const terminal = page.locator('.ap-terminal');
-  await terminal.waitFor({ timeout: 15000 });
-  await page.waitForFunction(() => {
-    const t = document.querySelector('.ap-terminal');
-    return t && t.textContent.includes('oyster-replay-check');
-  }, null, { timeout: 60000 });
-  check(true, 'the replay shows the typed command and its output');
-  const timeline = await page.locator('table').nth(0).innerText();
-  for (const s of XSS) check(timeline.includes(s), `the timeline shows ${s} as text`);
-  const injected = await page.evaluate(() => ({
-    scripts: [...document.querySelectorAll('main script')].length,
-    images: [...document.querySelectorAll('img[src="x"]')].length,
-  }));
-  check(injected.scripts === 0 && injected.images === 0, 'no script or img element came from the attacker\'s strings');
-  await page.waitForTimeout(1500);
-  await page.screenshot({ path: `${shots}/session-typed.png`, fullPage: true });
+    await page.goto(`${base}/#/session/${typed}`);
+    await page.getByRole('heading', { name: `Session #${typed}`, exact: true }).waitFor({ timeout: 10000 });
+    const terminal = page.locator('.ap-terminal');
+    await terminal.waitFor({ timeout: 15000 });
+    await page.waitForFunction(() => {
+      const t = document.querySelector('.ap-terminal');
+      return t && t.textContent.includes('oyster-replay-check');
+    }, null, { timeout: 60000 });
+    check(true, 'the replay shows the typed command and its output');
+    const timeline = await page.locator('table').nth(0).innerText();
+    for (const s of XSS) check(timeline.includes(s), `the timeline shows ${s} as text`);
+    const injected = await page.evaluate(() => ({
+      scripts: [...document.querySelectorAll('main script')].length,
+      images: [...document.querySelectorAll('img[src="x"]')].length,
+    }));
+    check(injected.scripts === 0 && injected.images === 0, 'no script or img element came from the attacker\'s strings');
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: `${shots}/session-typed.png`, fullPage: true });
 
-  await page.goto(`${base}/#/sessions?ip=203.0.113.10`);
-  await page.getByRole('heading', { name: 'Sessions' }).waitFor({ timeout: 10000 });
-  check((await page.locator('tbody tr').count()) >= 3, 'the sessions page lists the attacker\'s sessions');
-  await page.screenshot({ path: `${shots}/sessions.png`, fullPage: true });
-
+    await page.goto(`${base}/#/sessions?ip=203.0.113.10`);
+    await page.getByRole('heading', { name: 'Sessions' }).waitFor({ timeout: 10000 });
+    check((await page.locator('tbody tr').count()) >= 3, 'the sessions page lists the attacker\'s sessions');
+    await page.screenshot({ path: `${shots}/sessions.png`, fullPage: true });
+    await page.goto(`${base}/#/live/${typed}`);
+    await page.getByRole('heading', { name: `Session #${typed} (live)`, exact: true }).waitFor({ timeout: 10000 });
+    await page.waitForFunction(() => {
+      const t = document.querySelector('.ap-terminal');
+      return t && t.textContent.includes('oyster-replay-check');
+    }, null, { timeout: 60000 });
+    check(true, 'the live page shows the session as it stands');
+  } else {
+    const [intrusion, sha] = [a1, a2];
+    await page.goto(`${base}/#/intrusion/${encodeURIComponent(intrusion)}`);
+    await page.getByRole('heading', { name: `Intrusion ${intrusion}`, exact: true }).waitFor({ timeout: 10000 });
+    const text = await page.locator('main').innerText();
+    for (const want of ['/root/tool.bin', '/etc/passwd', '/etc/motd', '/root/.ssh/authorized_keys', 'test_download_tool_bin', 'ssh_authorized_key_added']) {
+      check(text.includes(want), `the intrusion page lists ${want}`);
+    }
+    const href = await page.locator(`a[href="/api/evidence/${sha}"]`).first().getAttribute('href');
+    const blob = await page.request.get(`${base}${href}`);
+    check(blob.status() === 200 && createHash('sha256').update(await blob.body()).digest('hex') === sha,
+      'the download link gives the downloaded file byte for byte');
+    await page.screenshot({ path: `${shots}/intrusion.png`, fullPage: true });
+  }
   check(dialogs.length === 0, `no dialog opened (${dialogs.join(', ')})`);
   const cspViolations = consoleErrors.filter((e) => /Content Security Policy/.test(e));
   check(cspViolations.length === 0, `the page runs under its CSP without violations (${cspViolations.join('; ')})`);

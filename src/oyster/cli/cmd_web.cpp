@@ -1,14 +1,23 @@
 // `oyster web token`: the web UI's access token (web/web_auth.h), to paste
 // into its login page or send as "Authorization: Bearer TOKEN"; --new
 // replaces it (sessions made with the old one end when the sensor
-// restarts).
+// restarts). `oyster web serve`: the UI and API without the sensor (an
+// analyst's machine with a copy of the state directory, or after the
+// sensor stopped).
+#include <signal.h>
+
 #include <iostream>
 #include <memory>
 
 #include <fmt/format.h>
 
 #include "oyster/cli/commands.h"
+#include "oyster/common/error.h"
+#include "oyster/common/paths.h"
+#include "oyster/store/event_store.h"
+#include "oyster/store/store_paths.h"
 #include "oyster/web/web_auth.h"
+#include "oyster/web/web_server.h"
 
 namespace oyster::cli {
 
@@ -24,6 +33,33 @@ void register_web(CLI::App& app, const ConfigLoader& load) {
         if (*renew) std::filesystem::remove(file);
         std::cout << web::load_or_create_token(file) << "\n";
         if (*renew) std::cerr << fmt::format("new token written to {}\n", file.string());
+    });
+
+    auto* serve = web->add_subcommand("serve", "Serve the web UI and API from the store until Ctrl-C (no sensor)");
+    serve->callback([=]() {
+        Config cfg = load();
+        auto listen = parse_listen_address(cfg.web.listen);
+        if (!listen) throw Error(fmt::format("{}: web.listen is not ADDRESS:PORT", cfg.source));
+        // Signals are taken by sigwait below: blocked before the server's
+        // threads start, so none of them gets one.
+        sigset_t sigs;
+        sigemptyset(&sigs);
+        sigaddset(&sigs, SIGINT);
+        sigaddset(&sigs, SIGTERM);
+        ::pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+        store::EventStore{store::store_file(cfg.paths.state_dir)};  // the schema, before the first request
+        web::WebOptions o;
+        o.host = listen->first;
+        o.port = listen->second;
+        o.store_file = store::store_file(cfg.paths.state_dir);
+        o.assets_dir = data_dir() / "web" / "dist";
+        o.token = web::load_or_create_token(web_token_file(cfg));
+        web::WebServer server(o, [](const std::string& m) { std::cerr << m << "\n"; });
+        std::cerr << fmt::format("web UI and API on http://{}:{}/ (access token in {}); Ctrl-C stops\n", o.host,
+                                 server.port(), web_token_file(cfg).string());
+        int sig = 0;
+        sigwait(&sigs, &sig);
+        server.stop();
     });
 }
 

@@ -263,9 +263,13 @@ nlohmann::json overview(SqliteDb& db, int days) {
         "SELECT username AS value, COUNT(*) AS n FROM credentials GROUP BY username ORDER BY n DESC, value LIMIT 10");
     top("top_passwords",
         "SELECT password AS value, COUNT(*) AS n FROM credentials GROUP BY password ORDER BY n DESC, value LIMIT 10");
+    // What attackers ran: commands of sessions, without what Debian's sshd
+    // runs at every login (itself, and PAM's motd scripts), which would
+    // top the list on any sensor.
     top("top_commands",
-        "SELECT command_line AS value, COUNT(*) AS n FROM commands WHERE session_id IS NOT NULL GROUP BY "
-        "command_line ORDER BY n DESC, value LIMIT 10");
+        "SELECT command_line AS value, COUNT(*) AS n FROM commands WHERE session_id IS NOT NULL "
+        "AND path NOT IN ('/usr/sbin/sshd', '/usr/bin/run-parts', '/usr/bin/env', '/usr/bin/uname') "
+        "AND command_line NOT LIKE '%/etc/update-motd.d%' GROUP BY command_line ORDER BY n DESC, value LIMIT 10");
     out["recent_alerts"] = recent_alerts(db, 10);
     out["totals"] = {{"intrusions", db.query_int("SELECT COUNT(*) FROM intrusions")},
                      {"sessions", db.query_int("SELECT COUNT(*) FROM sessions")},
