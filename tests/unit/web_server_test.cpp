@@ -212,6 +212,7 @@ TEST_F(WebServerTest, DownloadsStayInsideTheirDirectories) {
     auto escape = client->Get(fmt::format("/api/intrusions/i1/artefacts/{}", bad), bearer());
     EXPECT_EQ(escape->status, 404);
     EXPECT_EQ(escape->body.find("not for the web"), std::string::npos);
+    EXPECT_EQ(client->Get("/api/intrusions/i1/artefacts/99999999999999999999999", bearer())->status, 404);
 }
 
 TEST_F(WebServerTest, EveryAnswerCarriesTheSecurityHeaders) {

@@ -47,7 +47,9 @@ void register_web(CLI::App& app, const ConfigLoader& load) {
         sigaddset(&sigs, SIGINT);
         sigaddset(&sigs, SIGTERM);
         ::pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-        store::EventStore{store::store_file(cfg.paths.state_dir)};  // the schema, before the first request
+        {
+            store::EventStore migrated(store::store_file(cfg.paths.state_dir));  // the schema, before any request
+        }
         web::WebOptions o;
         o.host = listen->first;
         o.port = listen->second;

@@ -136,6 +136,9 @@ private:
     // Runs on a worker thread: the intrusion's forensic analysis in a child
     // process, reported as events. One at a time (they share two cores
     // with the guests).
+    // Marks the intrusion's directory as not to be pruned until analyze()
+    // of it has ended.
+    void hold_for_analysis(const Intrusion& i);
     void analyze(const Intrusion& i, bool skip_when_stopping);
     void emit_analysis(const Intrusion& i, const nlohmann::json& analysis);
     void prune_if_over_budget();
@@ -221,7 +224,7 @@ int SensorDaemon::run() {
     if (cfg_.web.enabled) {
         // The schema exists before the first request (the feeder makes the
         // store only at its first sync).
-        store::EventStore{store::store_file(cfg_.paths.state_dir)};
+        { store::EventStore migrated(store::store_file(cfg_.paths.state_dir)); }
         auto listen = *parse_listen_address(cfg_.web.listen);
         web::WebOptions wo;
         wo.host = listen.first;
@@ -374,6 +377,7 @@ void SensorDaemon::recover() {
     }
     if (backlog.empty()) return;
     log_.line(fmt::format("forensics: {} closed intrusions not analysed yet; analysing them", backlog.size()));
+    for (const auto& i : backlog) hold_for_analysis(i);
     workers_.spawn([this, backlog = std::move(backlog)] {
         for (const auto& i : backlog) analyze(i, true);
     });
@@ -559,9 +563,13 @@ void SensorDaemon::begin_stop(Slot& slot, const std::string& reason) {
                 log_.line(fmt::format("intrusion {}: cannot save: {}", intrusion->id, e.what()));
             }
             emit_intrusion_closed(*intrusion);
-            if (cfg_.forensics.enabled) analyze(*intrusion, false);
         }
+        // The slot is freed first (a new attacker need not wait for the
+        // analysis); the directory is held against pruning until it ends.
+        bool analyse = intrusion && cfg_.forensics.enabled;
+        if (analyse) hold_for_analysis(*intrusion);
         post(std::move(c));
+        if (analyse) analyze(*intrusion, false);
     });
 }
 
@@ -619,13 +627,22 @@ void SensorDaemon::emit_intrusion_closed(const Intrusion& i) {
                                       {"dir", i.dir.string()}});
 }
 
+void SensorDaemon::hold_for_analysis(const Intrusion& i) {
+    std::lock_guard lock(analysing_mu_);
+    analysing_.insert(i.dir);
+}
+
 void SensorDaemon::analyze(const Intrusion& i, bool skip_when_stopping) {
+    struct Release {
+        SensorDaemon& d;
+        const std::filesystem::path& dir;
+        ~Release() {
+            std::lock_guard lock(d.analysing_mu_);
+            d.analysing_.erase(dir);
+        }
+    } release{*this, i.dir};
     std::lock_guard one_at_a_time(analysis_mu_);
     if (skip_when_stopping && stopping_) return;  // left for the next start
-    {
-        std::lock_guard lock(analysing_mu_);
-        analysing_.insert(i.dir);
-    }
     try {
         auto analysis = forensics::run_analysis_worker("/proc/self/exe", i.dir, forensics::analysis_options(cfg_));
         emit_analysis(i, analysis);
@@ -642,8 +659,6 @@ void SensorDaemon::analyze(const Intrusion& i, bool skip_when_stopping) {
     } catch (const std::exception& e) {
         log_.line(fmt::format("intrusion {}: forensics: {}", i.id, e.what()));
     }
-    std::lock_guard lock(analysing_mu_);
-    analysing_.erase(i.dir);
 }
 
 void SensorDaemon::emit_analysis(const Intrusion& i, const json& a) {

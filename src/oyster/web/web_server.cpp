@@ -164,7 +164,7 @@ struct WebServer::Impl {
 };
 
 void WebServer::Impl::routes() {
-    server.set_payload_max_length(64 * 1024);
+    server.set_payload_max_length(std::size_t{64} * 1024);
     server.set_read_timeout(10, 0);
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         if (req.path.rfind("/api/", 0) != 0 || req.path == "/api/login")
@@ -283,7 +283,11 @@ void WebServer::Impl::routes() {
         with_store(res, [&](store::SqliteDb& db) {
             auto i = intrusion_or_404(db, req.matches[1]);
             store::Statement q(db, "SELECT kind, path FROM artefacts WHERE intrusion_id = ? AND id = ?");
-            q.bind(1, std::string(req.matches[1])).bind(2, std::stoll(req.matches[2]));
+            std::string n = req.matches[2];
+            std::int64_t artefact = 0;
+            auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), artefact);
+            if (ec != std::errc() || end != n.data() + n.size()) throw NotFound("no such artefact");
+            q.bind(1, std::string(req.matches[1])).bind(2, artefact);
             if (!q.step()) throw NotFound("no such artefact");
             std::string kind = q.text(0), path = q.text(1);
             std::filesystem::path file;
