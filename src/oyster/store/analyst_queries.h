@@ -80,8 +80,9 @@ nlohmann::json intrusion_artefacts(SqliteDb& db, const std::string& intrusion_id
 // "intrusions_per_day": [{"day", "intrusions"}] (the last `days` days with
 // any), "top_usernames", "top_passwords", "top_commands": [{"value", "n"}]
 // (10 each; commands of sessions, without sshd and the motd scripts PAM
-// runs at every login: sshd, run-parts, env, uname, /etc/update-motd.d), "recent_alerts" (10), "totals": {intrusions, sessions,
-// logins, commands, alerts}}.
+// runs at every login: sshd, run-parts, env, uname, /etc/update-motd.d),
+// "recent_alerts" (10), "totals": {intrusions, sessions, logins,
+// commands, alerts}}.
 nlohmann::json overview(SqliteDb& db, int days = 30);
 
 // The newest alerts of all intrusions, at most `limit` (1..1000).
