@@ -62,6 +62,13 @@ nlohmann::json run_analysis_worker(const std::filesystem::path& oyster_exe, cons
     // Blobs up to the extraction limit, and the analysis file.
     rlim_t fsize = std::max<rlim_t>(options.max_extract_bytes, rlim_t{256} << 20) + (rlim_t{64} << 20);
     jail.limits = {{RLIMIT_CPU, cpu}, {RLIMIT_CORE, 0}, {RLIMIT_NOFILE, 256}, {RLIMIT_FSIZE, fsize}};
+#if !defined(__SANITIZE_ADDRESS__)
+    // Memory: a hostile filesystem's sizes must not make libext2fs take the
+    // host's memory (YARA maps a blob whole: room for the largest one).
+    // Not under AddressSanitizer, whose shadow memory is terabytes of
+    // address space.
+    jail.limits.emplace_back(RLIMIT_AS, (rlim_t{4} << 30) + 2 * static_cast<rlim_t>(options.max_extract_bytes));
+#endif
     jail.no_new_privs = true;
     jail.new_pid_namespace = true;
     pid_t pid = spawn_session(argv, log, {}, -1, &jail);

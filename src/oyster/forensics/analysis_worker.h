@@ -1,7 +1,7 @@
 // Runs an intrusion's forensic analysis (intrusion_analysis.h) in a child
 // process: `oyster forensics-worker`, started from the running binary with
-// limits (CPU time, file size, descriptors, no core, no new privileges,
-// its own pid namespace). libext2fs, libmagic and libyara then parse what
+// limits (CPU time, address space, file size, descriptors, no core, no new
+// privileges, its own pid namespace). libext2fs, libmagic and libyara then parse what
 // an intruder shaped in a process whose crash or hang costs only the
 // analysis, never the sensor that runs the guests.
 #pragma once

@@ -121,6 +121,38 @@ std::string ext2_error(errcode_t e) {
     return m != nullptr ? m : fmt::format("libext2fs error {}", e);
 }
 
+// libext2fs sizes its tables from the superblock when it opens a
+// filesystem: a hostile one claiming 2^40 blocks would have it allocate
+// gigabytes of group descriptors. The geometry must fit the partition.
+void check_geometry(const DiskView& disk, const Partition& partition) {
+    if (partition.size < 2048) throw Error("not an ext2/3/4 filesystem: the partition is too small");
+    std::vector<std::uint8_t> sb(1024);
+    disk.read(partition.offset + 1024, sb);
+    auto u32 = [&](std::size_t at) {
+        std::uint32_t v = 0;
+        std::memcpy(&v, sb.data() + at, 4);
+        return v;
+    };
+    std::uint16_t magic = 0;
+    std::memcpy(&magic, sb.data() + 56, 2);
+    if (magic != EXT2_SUPER_MAGIC) throw Error("not an ext2/3/4 filesystem (no superblock magic)");
+    std::uint32_t log_block = u32(24);
+    if (log_block > 6) throw Error("not a filesystem the analysis reads: block size over 64 KiB");
+    std::uint64_t block_size = std::uint64_t{1024} << log_block;
+    std::uint64_t blocks = u32(4);
+    if (u32(0x60) & EXT4_FEATURE_INCOMPAT_64BIT) blocks |= std::uint64_t{u32(0x150)} << 32;
+    std::uint64_t per_group = u32(32), inodes_per_group = u32(40);
+    if (blocks == 0 || blocks > partition.size / block_size) {
+        throw Error(
+            fmt::format("not a filesystem the analysis reads: {} blocks of {} bytes do not fit its {}-byte "
+                        "partition",
+                        blocks, block_size, partition.size));
+    }
+    if (per_group == 0 || per_group > 8 * block_size || inodes_per_group == 0 || inodes_per_group > 8 * block_size) {
+        throw Error("not a filesystem the analysis reads: impossible group geometry");
+    }
+}
+
 }  // namespace
 
 struct ExtFs::Impl {
@@ -135,6 +167,7 @@ ExtFs::ExtFs(const DiskView& disk, Partition partition)
         std::lock_guard lock(g_sources_mu);
         g_sources[name] = Source{&disk_, partition.offset, partition.size};
     }
+    check_geometry(disk_, partition);
     // Checksum errors are read through: an intruder who breaks a checksum
     // must not make the disk unreadable to the analysis.
     errcode_t rc =
@@ -233,9 +266,27 @@ std::vector<FsEntry> ExtFs::walk(const Limits& limits) const {
 
 std::optional<FsEntry> ExtFs::lookup(const std::string& path) const {
     if (path.empty() || path[0] != '/' || path.size() > 4096) return std::nullopt;
-    ext2_ino_t ino = 0;
-    if (ext2fs_namei(impl_->fs, EXT2_ROOT_INO, EXT2_ROOT_INO, path.c_str(), &ino) != 0 || ino == 0) {
-        return std::nullopt;
+    // Component by component, never following a symlink: libext2fs's
+    // namei allocates a symlink's target by the size its inode claims,
+    // which a hostile filesystem sets to gigabytes (fuzz_ext_fs found it).
+    ext2_ino_t ino = EXT2_ROOT_INO;
+    std::size_t pos = 1;
+    std::size_t depth = 0;
+    while (pos < path.size()) {
+        std::size_t end = path.find('/', pos);
+        if (end == std::string::npos) end = path.size();
+        std::string_view name(path.data() + pos, end - pos);
+        pos = end + 1;
+        if (name.empty() || name == ".") continue;
+        if (++depth > Limits{}.max_depth) return std::nullopt;
+        ext2_inode dir{};
+        if (ext2fs_read_inode(impl_->fs, ino, &dir) != 0 || !LINUX_S_ISDIR(dir.i_mode)) return std::nullopt;
+        ext2_ino_t next = 0;
+        if (ext2fs_lookup(impl_->fs, ino, name.data(), static_cast<int>(name.size()), nullptr, &next) != 0 ||
+            next == 0) {
+            return std::nullopt;
+        }
+        ino = next;
     }
     std::string error;
     FsEntry e = entry_of(impl_->fs, ino, path, error);

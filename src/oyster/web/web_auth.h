@@ -4,8 +4,8 @@
 // token for a session cookie (POST /api/login: HttpOnly, SameSite=Strict,
 // 12 hours); scripts send it as "Authorization: Bearer TOKEN". Tokens are
 // compared in constant time, and after 5 failed logins (or bearer tokens)
-// in a minute every login and bearer token is refused for the rest of that
-// minute.
+// within a minute every login and bearer token is refused until the last
+// minute holds fewer than 5 failures.
 #pragma once
 
 #include <chrono>
