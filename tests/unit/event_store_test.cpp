@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -150,6 +152,44 @@ TEST_F(EventStoreTest, TwoProcessesCreatingTheStoreAtOnceBothSucceed) {
 
 // The forensic analysis' events fill files, alerts and artefacts; a report
 // repeated (a sensor that died while reporting) replaces, not duplicates.
+// The sensor's feeder and a CLI command's sync ingest the same log at
+// once: each line must still be stored once (the position is checked
+// again under the write lock).
+TEST_F(EventStoreTest, TwoIngestersAtOnceStoreEachLineOnce) {
+    append("");
+    std::atomic<bool> done{false};
+    std::string errors;
+    std::mutex mu;
+    auto ingester = [&] {
+        try {
+            EventStore store(dir / "store.sqlite");
+            while (!done) store.ingest_jsonl(jsonl());
+            store.ingest_jsonl(jsonl());
+        } catch (const std::exception& e) {
+            std::lock_guard lock(mu);
+            errors += e.what();
+        }
+    };
+    { EventStore create(dir / "store.sqlite"); }
+    std::thread a(ingester), b(ingester);
+    constexpr int kLines = 3000;
+    for (int i = 0; i < kLines; i += 10) {
+        std::string batch;
+        for (int j = i; j < i + 10; ++j) {
+            batch += fmt::format(R"({{"ts":"2026-11-27T10:00:00.000Z","type":"sensor_started","n":{}}})", j) + "\n";
+        }
+        append(batch);
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    done = true;
+    a.join();
+    b.join();
+    EXPECT_EQ(errors, "");
+    EventStore store(dir / "store.sqlite");
+    EXPECT_EQ(store.count("events"), static_cast<std::uint64_t>(kLines));
+    EXPECT_EQ(store.db().query_int("SELECT COUNT(DISTINCT body) FROM events"), kLines);
+}
+
 TEST_F(EventStoreTest, ForensicEventsFillTheirTablesOnce) {
     std::string report =
         R"({"ts":"2026-11-27T10:31:00.000Z","type":"forensic_file","intrusion_id":"i1","source_ip":"198.51.100.7",)"

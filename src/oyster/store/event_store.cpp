@@ -244,22 +244,41 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl) {
     auto inode = static_cast<std::int64_t>(st.st_ino);
     auto size = static_cast<std::uint64_t>(st.st_size);
 
-    std::uint64_t offset = 0;
-    st_->get_position.bind(1, jsonl.string());
-    if (st_->get_position.step() && st_->get_position.int64(0) == inode) {
-        offset = static_cast<std::uint64_t>(st_->get_position.int64(1));
-    }
-    st_->get_position.reset();
-    if (offset > size) offset = 0;  // truncated: a new file under the old inode
+    // Where this log's stored lines end (0 for another inode, or a log
+    // truncated below it).
+    auto stored_offset = [&]() -> std::uint64_t {
+        std::uint64_t at = 0;
+        st_->get_position.bind(1, jsonl.string());
+        if (st_->get_position.step() && st_->get_position.int64(0) == inode) {
+            at = static_cast<std::uint64_t>(st_->get_position.int64(1));
+        }
+        st_->get_position.reset();
+        if (at <= size) return at;
+        // Past the size this call saw: truncated, or grown since and
+        // stored by another ingester that looked later. Only a log
+        // shorter than the position now was truncated.
+        struct stat now {};
+        if (::fstat(fd.get(), &now) == 0 && static_cast<std::uint64_t>(now.st_size) >= at) return at;
+        return std::uint64_t{0};
+    };
 
     // One transaction per chunk: thousands of events per commit, and the
     // position committed with exactly the lines it covers.
     constexpr std::size_t kChunk = 4U << 20;
+    std::uint64_t offset = stored_offset();
     while (offset < size) {
         LineChunk chunk = read_line_chunk(fd.get(), jsonl, offset, size, kChunk, kMaxLineBytes);
         if (chunk.end == offset) break;  // a partial last line: wait for the rest
-        r.skipped += chunk.skipped;
         Transaction t(db_);
+        // Another ingester (the sensor's feeder, a CLI command's sync) may
+        // have stored these lines while this one read them: the position
+        // is read again under the write lock, and the chunk dropped if it
+        // moved (the transaction rolls back, nothing was added).
+        if (std::uint64_t now = stored_offset(); now != offset) {
+            offset = now;
+            continue;
+        }
+        r.skipped += chunk.skipped;
         for (const auto& line : chunk.lines) {
             if (add_line(line))
                 ++r.events;
