@@ -244,10 +244,14 @@ IntrusionAnalysis analyze_intrusion(const std::filesystem::path& guest_dir, cons
         } catch (const std::exception& e) {
             a.errors.push_back(fmt::format("executed {}: {}", f.path, e.what()));
         }
-        if (auto base = before.lookup(f.path); base && (base->mode & 0170000) == 0100000) {
-            Sha256Stream h;
-            before.read(base->ino, base->size, [&](const std::uint8_t* p, std::size_t n) { h.update(p, n); });
-            f.in_base_image = h.hex_digest() == sha;
+        try {
+            if (auto base = before.lookup(f.path); base && (base->mode & 0170000) == 0100000) {
+                Sha256Stream h;
+                before.read(base->ino, base->size, [&](const std::uint8_t* p, std::size_t n) { h.update(p, n); });
+                f.in_base_image = h.hex_digest() == sha;
+            }
+        } catch (const std::exception& e) {
+            a.errors.push_back(fmt::format("executed {}: the base image's copy: {}", f.path, e.what()));
         }
         scan(f);
         a.files.push_back(std::move(f));

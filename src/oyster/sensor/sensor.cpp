@@ -133,12 +133,12 @@ private:
     void follow_capture(Slot& slot);
     // Safe from worker threads: EventLog is.
     void emit_intrusion_closed(const Intrusion& i);
-    // Runs on a worker thread: the intrusion's forensic analysis in a child
-    // process, reported as events. One at a time (they share two cores
-    // with the guests).
     // Marks the intrusion's directory as not to be pruned until analyze()
     // of it has ended.
     void hold_for_analysis(const Intrusion& i);
+    // Runs on a worker thread: the intrusion's forensic analysis in a child
+    // process, reported as events. One at a time (they share two cores
+    // with the guests).
     void analyze(const Intrusion& i, bool skip_when_stopping);
     void emit_analysis(const Intrusion& i, const nlohmann::json& analysis);
     void prune_if_over_budget();
