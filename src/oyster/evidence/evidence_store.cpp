@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <vector>
 
@@ -15,8 +14,6 @@
 
 namespace oyster::evidence {
 namespace {
-
-std::atomic<std::uint64_t> g_tmp_counter{0};
 
 void sync_dir(const std::filesystem::path& dir) {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -47,9 +44,13 @@ bool EvidenceStore::contains(const std::string& sha256) const {
 }
 
 EvidenceStore::Writer::Writer(const EvidenceStore& store) : store_(store) {
-    tmp_ = store.root_ / "tmp" / fmt::format("{}.{}", ::getpid(), g_tmp_counter.fetch_add(1));
-    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0440);
-    if (fd_ < 0) throw_errno("create " + tmp_.string());
+    // mkstemp, not the pid: every forensics worker is pid 1 of its own pid
+    // namespace, and two may write at once (the sensor's, a --rescan).
+    std::string name = (store.root_ / "tmp" / "blob-XXXXXX").string();
+    fd_ = ::mkostemp(name.data(), O_CLOEXEC);
+    if (fd_ < 0) throw_errno("create a temporary file in " + (store.root_ / "tmp").string());
+    tmp_ = name;
+    ::fchmod(fd_, 0440);
 }
 
 EvidenceStore::Writer::~Writer() {
