@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "oyster/sandbox/cow_file.h"
+#include "oyster/sandbox/guest_record.h"
 
 namespace oyster::testing_support {
 
@@ -50,6 +51,21 @@ inline void make_cow(const std::filesystem::path& cow, const std::filesystem::pa
     }
     f.seekp(static_cast<std::streamoff>(h.bitmap_offset()));
     f.write(reinterpret_cast<const char*>(bitmap.data()), static_cast<std::streamsize>(bitmap.size()));
+}
+
+// A stopped guest's directory as the sensor leaves it for the analysis:
+// guest.json naming `image` and `cow`, and intrusion.json with `intrusion_id`.
+inline GuestRecord make_guest_dir(const std::filesystem::path& guest_dir, const std::string& intrusion_id,
+                                  const std::filesystem::path& image, const std::filesystem::path& cow) {
+    std::filesystem::create_directories(guest_dir);
+    GuestRecord g;
+    g.id = "g-" + intrusion_id.substr(intrusion_id.rfind('-') + 1);
+    g.dir = guest_dir;
+    g.image = image;
+    g.cow = cow;
+    save_guest(g);
+    std::ofstream(guest_dir / "intrusion.json") << "{\"id\": \"" << intrusion_id << "\"}\n";
+    return g;
 }
 
 }  // namespace oyster::testing_support

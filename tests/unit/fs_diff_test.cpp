@@ -21,7 +21,6 @@
 #include "oyster/common/sha256.h"
 #include "oyster/evidence/evidence_store.h"
 #include "oyster/forensics/intrusion_analysis.h"
-#include "oyster/sandbox/guest_record.h"
 #include "temp_dir.h"
 
 namespace oyster::forensics {
@@ -134,14 +133,7 @@ TEST_F(FsDiffTest, ListsExactlyWhatTheIntruderChanged) {
 TEST_F(FsDiffTest, AnalysisTypesExtractsAndScans) {
     build_intruded_disk();
     auto guest_dir = dir / "guest";
-    std::filesystem::create_directories(guest_dir / "capture" / "files");
-    GuestRecord g;
-    g.id = "g-test";
-    g.dir = guest_dir;
-    g.image = dir / "disk.img";
-    g.cow = dir / "disk.cow";
-    save_guest(g);
-    write_file(guest_dir / "intrusion.json", R"({"id": "20261127T000000-g-test"})");
+    testing_support::make_guest_dir(guest_dir, "20261127T000000-g-test", dir / "disk.img", dir / "disk.cow");
     // The decoded capture: the download run twice (its content stored), the
     // base image's /usr/bin/tool once, and a line no decoder writes.
     std::string tool = read_all(dir / "in/tool.bin"), base_tool(5000, 't');
@@ -216,6 +208,18 @@ not json
     for (const auto& art : a.artefacts) artefacts[art.kind + " " + art.path] = art.sha256;
     EXPECT_EQ(artefacts["capture_events capture/events.jsonl"], sha256_file(guest_dir / "capture/events.jsonl"));
     EXPECT_EQ(artefacts["evidence " + store.path_for(tool_sha).string()], tool_sha);
+
+    // Again (a rescan, or the next intrusion bringing the same files): the
+    // blobs already stored are typed and scanned from the store, with the
+    // same answer as when they were extracted.
+    auto again = analyze_intrusion(guest_dir, options);
+    ASSERT_EQ(again.files.size(), a.files.size());
+    for (std::size_t i = 0; i < a.files.size(); ++i) {
+        EXPECT_EQ(again.files[i].extracted, a.files[i].extracted) << a.files[i].path;
+        EXPECT_EQ(again.files[i].type, a.files[i].type) << a.files[i].path;
+        EXPECT_EQ(again.files[i].sha256, a.files[i].sha256) << a.files[i].path;
+    }
+    EXPECT_EQ(again.alerts.size(), a.alerts.size());
 
     auto j = to_json(a);
     EXPECT_EQ(j["files"].size(), a.files.size());

@@ -12,10 +12,6 @@
 #include <fmt/format.h>
 
 #include "oyster/cli/commands.h"
-#include "oyster/common/error.h"
-#include "oyster/common/paths.h"
-#include "oyster/store/event_store.h"
-#include "oyster/store/store_paths.h"
 #include "oyster/web/web_auth.h"
 #include "oyster/web/web_server.h"
 
@@ -38,8 +34,6 @@ void register_web(CLI::App& app, const ConfigLoader& load) {
     auto* serve = web->add_subcommand("serve", "Serve the web UI and API from the store until Ctrl-C (no sensor)");
     serve->callback([=]() {
         Config cfg = load();
-        auto listen = parse_listen_address(cfg.web.listen);
-        if (!listen) throw Error(fmt::format("{}: web.listen is not ADDRESS:PORT", cfg.source));
         // Signals are taken by sigwait below: blocked before the server's
         // threads start, so none of them gets one.
         sigset_t sigs;
@@ -47,15 +41,7 @@ void register_web(CLI::App& app, const ConfigLoader& load) {
         sigaddset(&sigs, SIGINT);
         sigaddset(&sigs, SIGTERM);
         ::pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-        {
-            store::EventStore migrated(store::store_file(cfg.paths.state_dir));  // the schema, before any request
-        }
-        web::WebOptions o;
-        o.host = listen->first;
-        o.port = listen->second;
-        o.store_file = store::store_file(cfg.paths.state_dir);
-        o.assets_dir = data_dir() / "web" / "dist";
-        o.token = web::load_or_create_token(web_token_file(cfg));
+        auto o = web::web_options(cfg);
         web::WebServer server(o, [](const std::string& m) { std::cerr << m << "\n"; });
         std::cerr << fmt::format("web UI and API on http://{}:{}/ (access token in {}); Ctrl-C stops\n", o.host,
                                  server.port(), web_token_file(cfg).string());

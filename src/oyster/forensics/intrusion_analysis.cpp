@@ -200,7 +200,15 @@ IntrusionAnalysis analyze_intrusion(const std::filesystem::path& guest_dir, cons
         bool regular = f.after && (f.after->mode & 0170000) == 0100000;
         bool content_new =
             f.change == "added" || (f.change == "changed" && !f.sha256.empty() && f.sha256 != f.sha256_before);
-        if (regular && f.noise.empty() && content_new) {
+        if (regular && f.noise.empty() && content_new && !f.sha256.empty() && store.contains(f.sha256)) {
+            // Brought before (by this or another intrusion): the blob is
+            // there, by its hash; typed from it, not written again.
+            auto t = typer.type_of_file(store.path_for(f.sha256));
+            f.type = std::move(t.description);
+            f.mime = std::move(t.mime);
+            f.extracted = true;
+            scan(f);
+        } else if (regular && f.noise.empty() && content_new) {
             try {
                 auto x = extract(now, *f.after, store, options.max_extract_bytes);
                 auto t = x.whole ? typer.type_of_file(store.path_for(x.sha256)) : typer.type_of(x.head);
@@ -237,7 +245,9 @@ IntrusionAnalysis analyze_intrusion(const std::filesystem::path& guest_dir, cons
         if (!std::filesystem::is_regular_file(stored, ec)) continue;
         if (!x.complete) f.note = "the capture holds only the start of this file";
         try {
-            f.extracted = store.put_file(stored) == sha;
+            // The decoder named the file by the hash it computed of it: a
+            // blob of that name is these bytes, and is not copied again.
+            f.extracted = store.contains(sha) || store.put_file(stored) == sha;
             auto t = typer.type_of_file(stored);
             f.type = std::move(t.description);
             f.mime = std::move(t.mime);

@@ -39,10 +39,8 @@
 #include "oyster/sensor/event_log.h"
 #include "oyster/sensor/intrusion.h"
 #include "oyster/sensor/portal.h"
-#include "oyster/store/event_store.h"
 #include "oyster/store/store_feeder.h"
 #include "oyster/store/store_paths.h"
-#include "oyster/web/web_auth.h"
 #include "oyster/web/web_server.h"
 
 namespace oyster::sensor {
@@ -92,6 +90,7 @@ public:
           feeder_(store::store_file(cfg.paths.state_dir), events_.path(),
                   [&log](const std::string& line) { log.line(line); }),
           outputs_(cfg, events_.path(), [&log](const std::string& line) { log.line(line); }),
+          analysis_options_(forensics::analysis_options(cfg)),
           portal_(cfg.sensor, *this) {}
 
     int run();
@@ -158,6 +157,7 @@ private:
     // After events_: stopped (with a last sync) before the log closes.
     store::StoreFeeder feeder_;
     outputs::OutputRunner outputs_;
+    const forensics::AnalysisOptions analysis_options_;  // [forensics], resolved once
     std::map<std::uint64_t, Slot> slots_;
     std::map<std::string, std::uint64_t> by_source_;
     std::map<std::string, unsigned> conns_per_source_;
@@ -216,22 +216,13 @@ int SensorDaemon::run() {
     if (cfg_.forensics.enabled) {
         // Rules that do not compile are a configuration error, found now
         // and not when the first intrusion ends.
-        forensics::YaraRules rules(forensics::analysis_options(cfg_).yara_rules);
-        log_.line(fmt::format("forensics: {} YARA rules from {}", rules.rule_count(),
-                              forensics::analysis_options(cfg_).yara_rules.string()));
+        forensics::YaraRules rules(analysis_options_.yara_rules);
+        log_.line(
+            fmt::format("forensics: {} YARA rules from {}", rules.rule_count(), analysis_options_.yara_rules.string()));
     }
     std::unique_ptr<web::WebServer> web_ui;
     if (cfg_.web.enabled) {
-        // The schema exists before the first request (the feeder makes the
-        // store only at its first sync).
-        { store::EventStore migrated(store::store_file(cfg_.paths.state_dir)); }
-        auto listen = *parse_listen_address(cfg_.web.listen);
-        web::WebOptions wo;
-        wo.host = listen.first;
-        wo.port = listen.second;
-        wo.store_file = store::store_file(cfg_.paths.state_dir);
-        wo.assets_dir = data_dir() / "web" / "dist";
-        wo.token = web::load_or_create_token(web_token_file(cfg_));
+        auto wo = web::web_options(cfg_);
         web_ui = std::make_unique<web::WebServer>(wo, [this](const std::string& m) { log_.line(m); });
         log_.line(fmt::format("web UI and API on http://{}:{}/ (access token in {})", wo.host, web_ui->port(),
                               web_token_file(cfg_).string()));
@@ -644,7 +635,7 @@ void SensorDaemon::analyze(const Intrusion& i, bool skip_when_stopping) {
     std::lock_guard one_at_a_time(analysis_mu_);
     if (skip_when_stopping && stopping_) return;  // left for the next start
     try {
-        auto analysis = forensics::run_analysis_worker("/proc/self/exe", i.dir, forensics::analysis_options(cfg_));
+        auto analysis = forensics::run_analysis_worker("/proc/self/exe", i.dir, analysis_options_);
         emit_analysis(i, analysis);
     } catch (const std::exception& e) {
         log_.line(fmt::format("intrusion {}: forensics: {}", i.id, e.what()));
@@ -662,7 +653,7 @@ void SensorDaemon::analyze(const Intrusion& i, bool skip_when_stopping) {
 }
 
 void SensorDaemon::emit_analysis(const Intrusion& i, const json& a) {
-    evidence::EvidenceStore store(forensics::analysis_options(cfg_).evidence_dir);
+    evidence::EvidenceStore store(analysis_options_.evidence_dir);
     auto with_intrusion = [&](json fields) {
         fields["intrusion_id"] = i.id;
         fields["guest_id"] = i.guest_id;

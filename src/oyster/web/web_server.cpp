@@ -14,10 +14,13 @@
 
 #include "oyster/capture/tty_replay.h"
 #include "oyster/common/error.h"
+#include "oyster/common/paths.h"
 #include "oyster/common/scratch_dir.h"
 #include "oyster/common/sha256.h"
 #include "oyster/store/analyst_queries.h"
+#include "oyster/store/event_store.h"
 #include "oyster/store/json_fields.h"
+#include "oyster/store/store_paths.h"
 #include "oyster/web/web_auth.h"
 
 namespace oyster::web {
@@ -328,6 +331,20 @@ void WebServer::Impl::routes() {
                             "text/plain");
         });
     }
+}
+
+WebOptions web_options(const Config& cfg) {
+    auto listen = parse_listen_address(cfg.web.listen);
+    if (!listen)
+        throw ConfigError(fmt::format("{}: web.listen: \"{}\" is not ADDRESS:PORT", cfg.source, cfg.web.listen));
+    WebOptions o;
+    o.host = listen->first;
+    o.port = listen->second;
+    o.store_file = store::store_file(cfg.paths.state_dir);
+    { store::EventStore migrated(o.store_file); }
+    o.assets_dir = data_dir() / "web" / "dist";
+    o.token = load_or_create_token(web_token_file(cfg));
+    return o;
 }
 
 WebServer::WebServer(WebOptions options, std::function<void(const std::string&)> log)

@@ -17,6 +17,8 @@
 #include <memory>
 #include <string>
 
+#include "oyster/common/config.h"
+
 namespace oyster::web {
 
 struct WebOptions {
@@ -26,6 +28,11 @@ struct WebOptions {
     std::filesystem::path assets_dir;  // the built UI (index.html, assets/)
     std::string token;
 };
+
+// What [web] in `cfg` asks for: the address, the store (its schema made
+// now, before any request), the built UI, and the access token (made when
+// missing). Throws oyster::Error (ConfigError for a bad listen address).
+WebOptions web_options(const Config& cfg);
 
 class WebServer {
 public:
