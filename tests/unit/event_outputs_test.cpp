@@ -1,12 +1,16 @@
 // Event outputs: RFC 5424 messages, an output's place in the log across
 // restarts, batches that fail and are resent, the backlog limit, and the
-// runner the sensor owns delivering everything by the time it stops.
+// runner the sensor owns delivering everything by the time it stops, and
+// `oyster outputs flush` beside that runner sending nothing twice.
 #include "oyster/outputs/event_outputs.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "oyster/outputs/syslog_message.h"
 #include "temp_dir.h"
@@ -155,6 +159,41 @@ TEST_F(LogCursorTest, TheSensorsRunnerDeliversEverythingByTheTimeItStops) {
     }
     EXPECT_EQ(read(dir / "copy.jsonl"), all);
     EXPECT_TRUE(reports.empty());
+}
+
+TEST_F(LogCursorTest, TwoProcessesForwardingOneOutputAtOnceDeliverEachLineOnce) {
+    // The sensor's runner and `oyster outputs flush` each build the output
+    // from the same config: the same target and the same state file.
+    auto make = [&] {
+        return Output{"jsonl", "copy", std::make_unique<JsonlFileSink>(dir / "copy.jsonl"),
+                      std::make_unique<LogCursor>(cursor())};
+    };
+    Output runner = make(), flush = make();
+    std::atomic<bool> writing{true};
+    std::string all;
+    for (int i = 0; i < 3000; ++i) all += "{\"n\":" + std::to_string(i) + "}\n";
+    std::thread writer([&] {
+        for (std::size_t at = 0; at < all.size(); at += 700) append(all.substr(at, 700));
+        writing = false;
+    });
+    auto keep_forwarding = [&](Output& o) {
+        std::string errors;
+        while (writing) errors += forward(o).error;
+        errors += forward(o).error;
+        return errors;
+    };
+    std::string flush_errors;
+    std::thread other([&] { flush_errors = keep_forwarding(flush); });
+    std::string runner_errors = keep_forwarding(runner);
+    writer.join();
+    other.join();
+    EXPECT_EQ(runner_errors, "");
+    EXPECT_EQ(flush_errors, "");
+    EXPECT_EQ(forward(runner).delivered + forward(flush).delivered, 0U);
+    std::string copy = read(dir / "copy.jsonl");
+    EXPECT_EQ(std::count(copy.begin(), copy.end(), '\n'), 3000);  // not the whole text on failure
+    EXPECT_TRUE(copy == all);
+    EXPECT_EQ(runner.cursor->state().delivered, 3000U);
 }
 
 }  // namespace

@@ -47,6 +47,7 @@ std::vector<Output> configured_outputs(const Config& cfg, const std::filesystem:
 ForwardResult forward(Output& output) {
     ForwardResult r;
     try {
+        auto held = output.cursor->hold();
         for (;;) {
             LogCursor::Skip skip;
             auto batch = output.cursor->next(kBatchBytes, &skip);

@@ -48,20 +48,35 @@ LogCursor::LogCursor(std::filesystem::path log, std::filesystem::path state_file
                      std::uint64_t backlog_bytes)
     : log_(std::move(log)), state_file_(std::move(state_file)), backlog_bytes_(backlog_bytes) {
     state_.output = std::move(output);
+    load();
+}
+
+void LogCursor::load() {
+    CursorState fresh;
+    fresh.output = state_.output;
     std::ifstream in(state_file_);
     if (in) {
         // Our own file, but a damaged one must not stop the output: it
         // starts over (at most the backlog limit is resent).
         auto j = nlohmann::json::parse(in, nullptr, false);
-        if (j.is_object() && j.value("output", "") == state_.output) {
-            state_.inode = u64(j, "inode");
-            if (auto h = j.find("head"); h != j.end() && h->is_string()) state_.head = h->get<std::string>();
-            state_.offset = u64(j, "offset");
-            state_.delivered = u64(j, "delivered");
-            state_.skipped_bytes = u64(j, "skipped_bytes");
-            state_.skipped_lines = u64(j, "skipped_lines");
+        if (j.is_object() && j.value("output", "") == fresh.output) {
+            fresh.inode = u64(j, "inode");
+            if (auto h = j.find("head"); h != j.end() && h->is_string()) fresh.head = h->get<std::string>();
+            fresh.offset = u64(j, "offset");
+            fresh.delivered = u64(j, "delivered");
+            fresh.skipped_bytes = u64(j, "skipped_bytes");
+            fresh.skipped_lines = u64(j, "skipped_lines");
         }
     }
+    state_ = std::move(fresh);
+}
+
+std::unique_ptr<FileLock> LogCursor::hold() {
+    auto lock_file = state_file_;
+    lock_file += ".lock";
+    auto lock = std::make_unique<FileLock>(lock_file);
+    load();
+    return lock;
 }
 
 void LogCursor::save() {

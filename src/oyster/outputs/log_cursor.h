@@ -1,17 +1,23 @@
 // One output's place in the sensor's event log: what it has delivered, kept
 // in a state file of its own and committed only after a delivery
 // succeeded, so a crash or kill -9 resends at most the last batch (at
-// least once, never lost). An output that falls further behind than its
+// least once, never lost). Two processes may serve one output at once
+// (the sensor's runner and `oyster outputs flush`): each delivers only
+// while holding the output's lock and re-reads the state under it
+// (hold()), so neither sends what the other already delivered. An output that falls further behind than its
 // backlog limit skips ahead to the limit; what it skipped is counted in
 // its state and returned, for the operator to be told.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "oyster/common/file_lock.h"
 
 namespace oyster::outputs {
 
@@ -58,11 +64,17 @@ public:
     // Records the batch as delivered (atomically: write, fsync, rename).
     void commit(const Batch& batch);
 
+    // Waits for the output's lock (<state file>.lock), then re-reads the
+    // state, which another process may have committed since; deliver
+    // and commit while the returned lock lives.
+    [[nodiscard]] std::unique_ptr<FileLock> hold();
+
     const CursorState& state() const { return state_; }
     // Bytes of the log not yet delivered.
     std::uint64_t backlog() const;
 
 private:
+    void load();
     void save();
 
     std::filesystem::path log_, state_file_;

@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -21,6 +20,7 @@
 #include <fmt/format.h>
 
 #include "oyster/capture/capture_decoder.h"
+#include "oyster/common/file_lock.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
 #include "oyster/common/unix_time.h"
@@ -47,19 +47,10 @@ std::uint64_t current_netns_inode() {
 // Serialises slot and id allocation between concurrent `oyster` processes.
 class StateLock {
 public:
-    explicit StateLock(const std::filesystem::path& state_dir) {
-        std::filesystem::create_directories(state_dir / "guests");
-        auto path = state_dir / "guests" / ".lock";
-        fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd_ < 0) throw_errno("open " + path.string());
-        if (::flock(fd_, LOCK_EX) != 0) throw_errno("lock " + path.string());
-    }
-    ~StateLock() { ::close(fd_); }
-    StateLock(const StateLock&) = delete;
-    StateLock& operator=(const StateLock&) = delete;
+    explicit StateLock(const std::filesystem::path& state_dir) : lock_(state_dir / "guests" / ".lock") {}
 
 private:
-    int fd_ = -1;
+    FileLock lock_;
 };
 
 std::string new_guest_id(const std::filesystem::path& guests_dir) {
