@@ -20,6 +20,7 @@
 #include "oyster/common/process.h"
 #include "oyster/common/sha256.h"
 #include "oyster/evidence/evidence_store.h"
+#include "oyster/forensics/analysis_worker.h"
 #include "oyster/forensics/intrusion_analysis.h"
 #include "temp_dir.h"
 
@@ -90,6 +91,45 @@ protected:
         write_file(dir / "disk.img", disk_of(read_all(dir / "fs.img")));
         make_cow(dir / "disk.cow", dir / "disk.img", disk_of(after_fs));
     }
+
+    // The intruded disk as a closed intrusion's guest directory, with a
+    // decoded capture: the download run twice (its content stored), the
+    // base image's /usr/bin/tool once, and a line no decoder writes. The
+    // YARA rules: the shipped ones and one for the download.
+    struct Intrusion {
+        std::filesystem::path guest_dir;
+        AnalysisOptions options;
+        std::string tool, tool_sha, base_sha;
+    };
+    Intrusion intruded_guest_dir() {
+        build_intruded_disk();
+        auto guest_dir = dir / "guest";
+        testing_support::make_guest_dir(guest_dir, "20261127T000000-g-test", dir / "disk.img", dir / "disk.cow");
+        std::string tool = read_all(dir / "in/tool.bin"), base_tool(5000, 't');
+        std::string tool_sha = sha256_text(tool), base_sha = sha256_text(base_tool);
+        write_file(guest_dir / "capture/files" / tool_sha, tool);
+        write_file(guest_dir / "capture/files" / base_sha, base_tool);
+        write_file(guest_dir / "capture/events.jsonl",
+                   fmt::format(R"({{"type":"exec","seq":10,"path":"/root/tool.bin","argv":["./tool.bin"]}}
+{{"type":"exec_content","exec_seq":10,"sha256":"{0}","complete":true,"stored":"files/{0}"}}
+{{"type":"exec","seq":12,"path":"/root/tool.bin","argv":["./tool.bin"],"sha256":"{0}"}}
+{{"type":"exec","seq":13,"path":"/usr/bin/tool","argv":["tool"]}}
+{{"type":"exec_content","exec_seq":13,"sha256":"{1}","complete":true,"stored":"files/{1}"}}
+{{"type":"exec_content","exec_seq":14,"sha256":"../../etc/shadow","complete":true}}
+not json
+)",
+                               tool_sha, base_sha));
+        auto rules = dir / "rules";
+        std::filesystem::copy(std::filesystem::path(OYSTER_SOURCE_DIR) / "rules/yara", rules);
+        write_file(rules / "test_download.yar",
+                   "rule test_download { meta: description = \"the test's download\" severity = \"critical\"\n"
+                   "strings: $p = \"ELF payload\" condition: $p at 1 }\n");
+
+        AnalysisOptions options;
+        options.evidence_dir = dir / "evidence";
+        options.yara_rules = rules;
+        return {guest_dir, options, tool, tool_sha, base_sha};
+    }
 };
 
 TEST_F(FsDiffTest, ListsExactlyWhatTheIntruderChanged) {
@@ -131,34 +171,7 @@ TEST_F(FsDiffTest, ListsExactlyWhatTheIntruderChanged) {
 // from the shipped rules and from a rule written for the download, and the
 // artefacts listed with their hashes.
 TEST_F(FsDiffTest, AnalysisTypesExtractsAndScans) {
-    build_intruded_disk();
-    auto guest_dir = dir / "guest";
-    testing_support::make_guest_dir(guest_dir, "20261127T000000-g-test", dir / "disk.img", dir / "disk.cow");
-    // The decoded capture: the download run twice (its content stored), the
-    // base image's /usr/bin/tool once, and a line no decoder writes.
-    std::string tool = read_all(dir / "in/tool.bin"), base_tool(5000, 't');
-    std::string tool_sha = sha256_text(tool), base_sha = sha256_text(base_tool);
-    write_file(guest_dir / "capture/files" / tool_sha, tool);
-    write_file(guest_dir / "capture/files" / base_sha, base_tool);
-    write_file(guest_dir / "capture/events.jsonl",
-               fmt::format(R"({{"type":"exec","seq":10,"path":"/root/tool.bin","argv":["./tool.bin"]}}
-{{"type":"exec_content","exec_seq":10,"sha256":"{0}","complete":true,"stored":"files/{0}"}}
-{{"type":"exec","seq":12,"path":"/root/tool.bin","argv":["./tool.bin"],"sha256":"{0}"}}
-{{"type":"exec","seq":13,"path":"/usr/bin/tool","argv":["tool"]}}
-{{"type":"exec_content","exec_seq":13,"sha256":"{1}","complete":true,"stored":"files/{1}"}}
-{{"type":"exec_content","exec_seq":14,"sha256":"../../etc/shadow","complete":true}}
-not json
-)",
-                           tool_sha, base_sha));
-    auto rules = dir / "rules";
-    std::filesystem::copy(std::filesystem::path(OYSTER_SOURCE_DIR) / "rules/yara", rules);
-    write_file(rules / "test_download.yar",
-               "rule test_download { meta: description = \"the test's download\" severity = \"critical\"\n"
-               "strings: $p = \"ELF payload\" condition: $p at 1 }\n");
-
-    AnalysisOptions options;
-    options.evidence_dir = dir / "evidence";
-    options.yara_rules = rules;
+    auto [guest_dir, options, tool, tool_sha, base_sha] = intruded_guest_dir();
     auto a = analyze_intrusion(guest_dir, options);
     EXPECT_EQ(a.intrusion_id, "20261127T000000-g-test");
     EXPECT_TRUE(a.errors.empty()) << a.errors.front();
@@ -224,6 +237,44 @@ not json
     auto j = to_json(a);
     EXPECT_EQ(j["files"].size(), a.files.size());
     EXPECT_EQ(j["alerts"].size(), 3U);
+}
+
+// What the sensor runs: the oyster binary's forensics worker, in its jail
+// (no capabilities, no network, no host file but what it was given), gives
+// the analysis the process itself gives, and says from inside how it is
+// confined.
+TEST_F(FsDiffTest, TheJailedWorkerGivesTheSameAnalysis) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (the worker's namespaces)";
+    auto [guest_dir, options, tool, tool_sha, base_sha] = intruded_guest_dir();
+    auto in_process = analyze_intrusion(guest_dir, options);
+    std::filesystem::remove_all(options.evidence_dir);
+
+    auto j = run_analysis_worker(OYSTER_BINARY, guest_dir, options);
+    auto log = read_all(guest_dir / "forensics/worker.log");
+    EXPECT_NE(log.find("forensics worker: capabilities none, network lo, host /etc/shadow hidden\n"), std::string::npos)
+        << log;
+    EXPECT_EQ(j["intrusion_id"], "20261127T000000-g-test");
+    EXPECT_EQ(j["errors"], nlohmann::json::array()) << j["errors"].dump();
+    std::set<std::string> worker_files, process_files;
+    auto text = [](const nlohmann::json& f, const char* key) {
+        return f.contains(key) && f[key].is_string() ? f[key].get<std::string>() : std::string();
+    };
+    for (const auto& f : j["files"]) {
+        worker_files.insert(
+            fmt::format("{} {} {} {}", text(f, "change"), text(f, "path"), text(f, "sha256"), text(f, "file_type")));
+    }
+    for (const auto& f : in_process.files) {
+        process_files.insert(fmt::format("{} {} {} {}", f.change, f.path, f.sha256, f.type));
+    }
+    EXPECT_EQ(worker_files, process_files);
+    EXPECT_EQ(j["alerts"].size(), in_process.alerts.size());
+    evidence::EvidenceStore store(options.evidence_dir);
+    EXPECT_EQ(read_all(store.path_for(tool_sha)), tool);
+    // The jail's root was assembled on a directory of its own, and nothing
+    // of it is left.
+    for (const auto& e : std::filesystem::directory_iterator(guest_dir / "forensics")) {
+        EXPECT_FALSE(e.path().filename().string().starts_with(".jail")) << e.path();
+    }
 }
 
 TEST_F(FsDiffTest, AForeignOrCutDiskIsRefused) {

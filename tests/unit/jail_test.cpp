@@ -189,6 +189,52 @@ TEST_F(JailedProcessTest, SeesOnlyItsRootAndPidNamespace) {
     EXPECT_TRUE(std::filesystem::is_empty(dir / "staging"));
 }
 
+// The forensics worker keeps uid 0 (root's files in its view) but no
+// capability: permission bits bind it, it cannot mount or make device nodes,
+// and it has no network but a loopback of its own.
+TEST_F(JailedProcessTest, RootWithoutCapabilitiesAndNetwork) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (namespaces, capabilities)";
+    auto other = dir / "someone-elses";
+    write_file_atomic(other, "secret\n", 0600);
+    ASSERT_EQ(::chown(other.c_str(), 4057998, 4057998), 0);
+    std::filesystem::create_directories(dir / "m");
+    ProcessJail jail;
+    jail.no_new_privs = true;
+    jail.new_pid_namespace = true;
+    jail.new_net_namespace = true;
+    jail.drop_capabilities = true;
+    std::string script =
+        "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status; "
+        "echo uid=$(id -u); "
+        "echo nets=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ' '); "
+        "cat " +
+        other.string() +
+        " >/dev/null 2>&1 && echo dac=bypassed || echo dac=kept; "
+        "mknod " +
+        (dir / "null").string() +
+        " c 1 3 2>/dev/null && echo mknod=yes || echo mknod=no; "
+        "mount -t tmpfs none " +
+        (dir / "m").string() +
+        " 2>/dev/null && echo mount=yes || echo mount=no; "
+        "echo end";
+    auto log = dir / "out.log";
+    pid_t pid = spawn_session({"/bin/sh", "-c", script}, log, {}, -1, &jail);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    std::string out = read_file(log);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+    for (const char* set : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"}) {
+        EXPECT_NE(out.find(std::string(set) + ":\t0000000000000000\n"), std::string::npos) << set << "\n" << out;
+    }
+    EXPECT_NE(out.find("uid=0\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("nets=lo\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("dac=kept\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("mknod=no\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("mount=no\n"), std::string::npos) << out;
+    EXPECT_NE(out.find("end\n"), std::string::npos) << out;
+    EXPECT_FALSE(std::filesystem::exists(dir / "null"));
+}
+
 TEST_F(JailedProcessTest, UnjailableProcessDoesNotRun) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root";
     ProcessJail jail;

@@ -1,7 +1,9 @@
 #include "oyster/common/process.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/seccomp.h>
+#include <linux/securebits.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -164,6 +166,14 @@ const char* enter_root(const ProcessJail& jail, const PreparedRoot& root) {
                 }
                 break;
             }
+            case JailEntry::Kind::proc: {
+                // Read-only: root's writes to /proc/sys would reach the host's
+                // kernel even without capabilities.
+                if (::mkdir(target, 0555) != 0 && errno != EEXIST) return "mkdir /proc";
+                unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+                if (::mount("proc", target, "proc", flags, nullptr) != 0) return "mount proc";
+                break;
+            }
             case JailEntry::Kind::text_file: {
                 int fd = ::open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
                 if (fd < 0) return "create a file in the jail";
@@ -194,6 +204,27 @@ const char* enter_root(const ProcessJail& jail, const PreparedRoot& root) {
     return nullptr;
 }
 
+// Empties every capability set for good (see ProcessJail::drop_capabilities).
+// Securebits first and the bounding set next: both need CAP_SETPCAP, which
+// the last step gives up.
+const char* drop_all_capabilities() {
+    unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+                         SECBIT_KEEP_CAPS_LOCKED;
+    if (::prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) != 0) return "securebits";
+    // Up to the first number this kernel does not know (there is no /proc
+    // to read cap_last_cap from in a jail).
+    for (unsigned long cap = 0;; ++cap) {
+        if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0) continue;
+        if (errno == EINVAL && cap > CAP_SETPCAP) break;
+        return "drop the capability bounding set";
+    }
+    if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) return "clear ambient capabilities";
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+    if (::syscall(SYS_capset, &header, data) != 0) return "capset";
+    return nullptr;
+}
+
 // After fork: only system calls. Order matters: cgroups and mounts while
 // still root, then limits, groups, gid, uid (after which nothing can be
 // taken back), then the seccomp filter, which must come last because it
@@ -212,6 +243,9 @@ const char* enter_jail(const ProcessJail& jail, const PreparedRoot& root) {
         if (!jail.new_pid_namespace && ::unshare(CLONE_NEWNS) != 0) return "unshare(CLONE_NEWNS)";
         if (const char* failed = enter_root(jail, root)) return failed;
     }
+    if (jail.new_net_namespace && !jail.new_pid_namespace && ::unshare(CLONE_NEWNET) != 0) {
+        return "unshare(CLONE_NEWNET)";
+    }
     for (const auto& [resource, value] : jail.limits) {
         rlimit rl{value, value};
         if (::setrlimit(resource, &rl) != 0) return "setrlimit";
@@ -226,6 +260,9 @@ const char* enter_jail(const ProcessJail& jail, const PreparedRoot& root) {
         if (::syscall(SYS_setresuid, jail.uid, jail.uid, jail.uid) != 0) return "setresuid";
         if (::getuid() != jail.uid || ::geteuid() != jail.uid) return "uid check";
     }
+    if (jail.drop_capabilities) {
+        if (const char* failed = drop_all_capabilities()) return failed;
+    }
     if ((jail.no_new_privs || !jail.seccomp_program.empty()) && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
         return "no_new_privs";
     }
@@ -237,11 +274,12 @@ const char* enter_jail(const ProcessJail& jail, const PreparedRoot& root) {
     return nullptr;
 }
 
-// fork(), or a clone into new pid and mount namespaces (the child is pid 1
-// there). Raw clone: the child only makes system calls before execve.
+// fork(), or a clone into new pid and mount namespaces, and a network one
+// when asked (the child is pid 1 there). Raw clone: the child only makes system calls before execve.
 pid_t fork_for(const ProcessJail* jail) {
     if (jail == nullptr || !jail->new_pid_namespace) return ::fork();
     unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
+    if (jail->new_net_namespace) flags |= CLONE_NEWNET;
     return static_cast<pid_t>(::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0UL));
 }
 

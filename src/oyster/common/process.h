@@ -40,6 +40,7 @@ struct JailEntry {
         tmpfs,           // a fresh tmpfs; `source` holds its mount options ("size=...,mode=...")
         tun_device,      // a tmpfs at `target`'s directory holding a 0666 /dev/net/tun node
         text_file,       // a read-only file whose contents are `source`
+        proc,            // a read-only procfs of the process's own pid namespace
     };
     Kind kind = Kind::bind_read_only;
     std::string target;
@@ -58,6 +59,14 @@ struct ProcessJail {
     // Its own pid namespace: it is pid 1 there, sees and signals only its
     // own descendants, and all of them die with it.
     bool new_pid_namespace = false;
+    // Its own network namespace: only a loopback interface, which is down.
+    bool new_net_namespace = false;
+    // For a process that keeps uid 0 (to read and write root's files in its
+    // view): no capabilities before or after execve (bounding, ambient,
+    // effective, permitted and inheritable sets emptied; securebits locked so
+    // uid 0 gains none back), so it cannot mount, make device nodes, trace
+    // or signal others, or pass a file's permission bits.
+    bool drop_capabilities = false;
     // When not empty: a private mount namespace whose root is a fresh
     // read-only tmpfs holding only `root` (entered with pivot_root; the
     // host's filesystem is not reachable from it). `root_staging` is an empty

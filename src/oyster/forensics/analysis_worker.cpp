@@ -1,10 +1,16 @@
 #include "oyster/forensics/analysis_worker.h"
 
+#include <linux/capability.h>
+#include <net/if.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -12,6 +18,8 @@
 #include "oyster/common/error.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
+#include "oyster/forensics/file_type.h"
+#include "oyster/sandbox/guest_record.h"
 
 namespace oyster::forensics {
 namespace {
@@ -25,7 +33,82 @@ std::string last_line(const std::filesystem::path& log) {
     return last.size() > 500 ? last.substr(0, 500) : last;
 }
 
+// The running binary's path (from "/proc/self/exe"). The jail binds the
+// file at that path, not the magic link: a bind's source must be a mount of
+// the worker's own mount namespace, and the running binary's is its
+// parent's. After an upgrade replaced the file, the worker is the new
+// binary (its arguments are kept compatible).
+std::filesystem::path program_path(const std::filesystem::path& exe) {
+    std::error_code ec;
+    auto real = exe == "/proc/self/exe" ? std::filesystem::read_symlink(exe, ec) : std::filesystem::canonical(exe, ec);
+    if (ec) throw Error(fmt::format("{}: {}", exe.string(), ec.message()));
+    std::string s = real.string();
+    constexpr std::string_view kDeleted = " (deleted)";
+    if (s.ends_with(kDeleted)) s.resize(s.size() - kDeleted.size());
+    return s;
+}
+
+bool inside(const std::filesystem::path& p, const std::filesystem::path& dir) {
+    auto rel = p.lexically_normal().lexically_relative(dir.lexically_normal());
+    return !rel.empty() && *rel.begin() != "..";
+}
+
+std::string normal(const std::filesystem::path& p) {
+    return std::filesystem::absolute(p).lexically_normal().string();
+}
+
 }  // namespace
+
+ProcessJail worker_jail(const std::filesystem::path& oyster_exe, const std::filesystem::path& guest_dir,
+                        const AnalysisOptions& options, const std::filesystem::path& staging) {
+    GuestRecord guest = load_guest(guest_dir);
+    ProcessJail jail;
+    jail.no_new_privs = true;
+    jail.new_pid_namespace = true;
+    jail.new_net_namespace = true;
+    jail.drop_capabilities = true;
+    jail.clean_environment = true;
+    jail.root_staging = staging.string();
+    using Kind = JailEntry::Kind;
+    auto program = program_path(oyster_exe);
+    jail.root.push_back({Kind::bind_read_only, program.string(), program.string(), true});
+    for (const auto& lib : shared_libraries_of(program.string()))
+        jail.root.push_back({Kind::bind_read_only, lib, lib, true});
+    for (const char* dev : {"/dev/null", "/dev/urandom"}) jail.root.push_back({Kind::bind_device, dev, dev});
+    for (const auto& f : magic_database_files()) jail.root.push_back({Kind::bind_read_only, normal(f), f.string()});
+    if (!options.yara_rules.empty()) {
+        jail.root.push_back({Kind::bind_read_only, normal(options.yara_rules), options.yara_rules.string()});
+    }
+    jail.root.push_back({Kind::bind_read_only, normal(guest.image), guest.image.string()});
+    jail.root.push_back({Kind::bind_read_only, normal(guest_dir), guest_dir.string()});
+    if (!inside(std::filesystem::absolute(guest.cow), std::filesystem::absolute(guest_dir))) {
+        jail.root.push_back({Kind::bind_read_only, normal(guest.cow), guest.cow.string()});
+    }
+    jail.root.push_back({Kind::bind_writable, normal(guest_dir / "forensics"), (guest_dir / "forensics").string()});
+    jail.root.push_back({Kind::bind_writable, normal(options.evidence_dir), options.evidence_dir.string()});
+#if defined(__SANITIZE_ADDRESS__)
+    // AddressSanitizer's runtime reads /proc/self/maps; the production build
+    // has no /proc.
+    jail.root.push_back({Kind::proc, "/proc", ""});
+#endif
+    return jail;
+}
+
+std::string confinement_summary() {
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+    bool no_caps = ::syscall(SYS_capget, &header, data) == 0;
+    for (const auto& d : data) no_caps = no_caps && d.effective == 0 && d.permitted == 0;
+    std::string nets;
+    if (auto* names = ::if_nameindex()) {
+        for (auto* n = names; n->if_index != 0; ++n) nets += (nets.empty() ? "" : " ") + std::string(n->if_name);
+        ::if_freenameindex(names);
+    }
+    std::error_code ec;
+    bool shadow = std::filesystem::exists("/etc/shadow", ec);
+    return fmt::format("capabilities {}, network {}, host /etc/shadow {}", no_caps ? "none" : "some",
+                       nets.empty() ? "none" : nets, shadow ? "visible" : "hidden");
+}
 
 AnalysisOptions analysis_options(const Config& cfg) {
     AnalysisOptions o;
@@ -46,18 +129,42 @@ std::vector<std::string> worker_arguments(const std::filesystem::path& guest_dir
     return args;
 }
 
-nlohmann::json run_analysis_worker(const std::filesystem::path& oyster_exe, const std::filesystem::path& guest_dir,
-                                   const AnalysisOptions& options, const WorkerLimits& limits) {
+nlohmann::json run_analysis_worker(const std::filesystem::path& oyster_exe, const std::filesystem::path& given_dir,
+                                   const AnalysisOptions& given_options, const WorkerLimits& limits) {
+    // The worker starts in its jail's "/": relative paths would not lead
+    // where they lead here.
+    auto guest_dir = std::filesystem::absolute(given_dir);
+    AnalysisOptions options = given_options;
+    options.evidence_dir = std::filesystem::absolute(options.evidence_dir);
+    if (!options.yara_rules.empty()) options.yara_rules = std::filesystem::absolute(options.yara_rules);
     auto out_dir = guest_dir / "forensics";
     std::error_code ec;
-    std::filesystem::create_directories(out_dir, ec);
-    if (ec) throw Error(fmt::format("{}: {}", out_dir.string(), ec.message()));
+    for (const auto& dir : {out_dir, options.evidence_dir}) {
+        std::filesystem::create_directories(dir, ec);
+        if (ec) throw Error(fmt::format("{}: {}", dir.string(), ec.message()));
+    }
     std::filesystem::remove(analysis_file(guest_dir), ec);
     auto log = out_dir / "worker.log";
-    std::vector<std::string> argv = {oyster_exe.string()};
-    for (auto& a : worker_arguments(guest_dir, options)) argv.push_back(std::move(a));
+    // The jail's root is assembled on an empty directory of its own (in the
+    // worker's mount namespace only): one per run, as a --rescan may run
+    // beside the sensor's worker.
+    std::string staging = (out_dir / ".jail-XXXXXX").string();
+    if (::mkdtemp(staging.data()) == nullptr) throw_errno("mkdtemp " + staging);
+    struct RemoveStaging {
+        std::string dir;
+        ~RemoveStaging() { ::rmdir(dir.c_str()); }
+    } remove_staging{staging};
 
-    ProcessJail jail;
+    ProcessJail jail = worker_jail(oyster_exe, guest_dir, options, staging);
+    std::vector<std::string> argv = {program_path(oyster_exe).string()};
+    for (auto& a : worker_arguments(guest_dir, options)) argv.push_back(std::move(a));
+    // Only what the sanitizer builds are tuned with; nothing else of the
+    // sensor's environment.
+    std::vector<std::string> env;
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+        if (const char* v = std::getenv(name)) env.push_back(std::string(name) + "=" + v);
+    }
+
     auto cpu = static_cast<rlim_t>(limits.cpu.count());
     // Blobs up to the extraction limit, and the analysis file.
     rlim_t fsize = std::max<rlim_t>(options.max_extract_bytes, rlim_t{256} << 20) + (rlim_t{64} << 20);
@@ -69,9 +176,7 @@ nlohmann::json run_analysis_worker(const std::filesystem::path& oyster_exe, cons
     // address space.
     jail.limits.emplace_back(RLIMIT_AS, (rlim_t{4} << 30) + 2 * static_cast<rlim_t>(options.max_extract_bytes));
 #endif
-    jail.no_new_privs = true;
-    jail.new_pid_namespace = true;
-    pid_t pid = spawn_session(argv, log, {}, -1, &jail);
+    pid_t pid = spawn_session(argv, log, env, -1, &jail);
 
     auto deadline = std::chrono::steady_clock::now() + limits.wall;
     int status = 0;
@@ -100,6 +205,9 @@ nlohmann::json run_analysis_worker(const std::filesystem::path& oyster_exe, cons
 }
 
 void analysis_worker_main(const std::filesystem::path& guest_dir, const AnalysisOptions& options) {
+    // In the log, so a jail that stopped applying shows (the integration
+    // test reads it).
+    std::cerr << "forensics worker: " << confinement_summary() << std::endl;
     auto a = analyze_intrusion(guest_dir, options);
     std::filesystem::create_directories(guest_dir / "forensics");
     write_file_atomic(analysis_file(guest_dir),

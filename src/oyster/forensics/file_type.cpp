@@ -22,6 +22,23 @@ struct FileTyper::Cookies {
     }
 };
 
+std::vector<std::filesystem::path> magic_database_files() {
+    std::vector<std::filesystem::path> out;
+    const char* path = magic_getpath(nullptr, 0);
+    std::string_view rest = path != nullptr ? path : "";
+    std::error_code ec;
+    while (!rest.empty()) {
+        auto colon = rest.find(':');
+        std::string part(rest.substr(0, colon));
+        rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+        if (part.empty()) continue;
+        for (const auto& p : {std::filesystem::path(part), std::filesystem::path(part + ".mgc")}) {
+            if (std::filesystem::exists(p, ec)) out.push_back(p);
+        }
+    }
+    return out;
+}
+
 namespace {
 
 magic_t open_cookie(int flags) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace oyster::forensics {
 
@@ -18,6 +19,11 @@ struct FileType {
     std::string description;
     std::string mime;  // "application/x-executable", "text/plain", ...
 };
+
+// The files the system's magic database is loaded from (libmagic's default
+// path, each part and its compiled ".mgc", those that exist), as a jail
+// that runs FileTyper must hold them.
+std::vector<std::filesystem::path> magic_database_files();
 
 class FileTyper {
 public:
