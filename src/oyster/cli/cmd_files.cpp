@@ -71,6 +71,12 @@ void print_analysis(const json& a, bool all) {
         std::cout << fmt::format("({} executed programs exactly as in the base image not shown: --all)\n",
                                  system_programs);
     }
+    if (const auto j = a.value("journal_replay", json(nullptr)); j.is_object()) {
+        std::cout << fmt::format(
+            "(the guest's filesystem needed recovery: {} journal transactions replayed, {} blocks{})\n",
+            j.value("transactions", 0U), j.value("blocks", 0U),
+            text(j, "end").empty() ? "" : "; the journal ended early: " + terminal_safe(text(j, "end")));
+    }
     const auto& alerts = a.value("alerts", json::array());
     std::cout << fmt::format("\n{} alert{} ({} YARA rules)\n", alerts.size(), alerts.size() == 1 ? "" : "s",
                              a.value("yara_rules", 0U));

@@ -11,6 +11,7 @@ extern "C" {
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -19,15 +20,34 @@ extern "C" {
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
+#include "oyster/forensics/ext4_journal.h"
 
 namespace oyster::forensics {
 namespace {
 
-// What an io_channel reads: a partition of a DiskView.
+// What an io_channel reads: a partition of a DiskView, with the journal's
+// committed copies over it when the filesystem needs recovery.
 struct Source {
     const DiskView* disk = nullptr;
     std::uint64_t offset = 0, size = 0;
+    std::shared_ptr<const JournalOverlay> journal;
 };
+
+// Puts the journal's copies of the blocks within [at, at + out.size()) of
+// the partition over what the disk holds there.
+void apply_journal(const Source& src, std::uint64_t at, std::span<std::uint8_t> out) {
+    const JournalOverlay& j = *src.journal;
+    std::uint64_t bs = j.block_size;
+    std::vector<std::uint8_t> copy(bs);
+    for (auto it = j.blocks.lower_bound(at / bs); it != j.blocks.end() && it->first * bs < at + out.size(); ++it) {
+        std::uint64_t home = it->first * bs, log = it->second.log_block * bs;
+        if (log > src.size || bs > src.size - log) continue;
+        src.disk->read(src.offset + log, copy);
+        JournalOverlay::unescape(it->second, copy);
+        std::uint64_t from = std::max(home, at), to = std::min(home + bs, at + out.size());
+        std::memcpy(out.data() + (from - at), copy.data() + (from - home), to - from);
+    }
+}
 
 // libext2fs opens a channel by name only: ExtFs registers its source
 // under a unique name just for the open.
@@ -41,7 +61,9 @@ errcode_t read_blk64(io_channel ch, unsigned long long block, int count, void* d
     std::uint64_t at = block * static_cast<std::uint64_t>(ch->block_size);
     if (block > src->size || at > src->size || n > src->size - at) return EXT2_ET_SHORT_READ;
     try {
-        src->disk->read(src->offset + at, std::span<std::uint8_t>(static_cast<std::uint8_t*>(data), n));
+        std::span<std::uint8_t> out(static_cast<std::uint8_t*>(data), n);
+        src->disk->read(src->offset + at, out);
+        if (src->journal) apply_journal(*src, at, out);
     } catch (const std::exception&) {
         return EXT2_ET_SHORT_READ;
     }
@@ -153,31 +175,94 @@ void check_geometry(const DiskView& disk, const Partition& partition) {
     }
 }
 
-}  // namespace
-
-struct ExtFs::Impl {
-    ext2_filsys fs = nullptr;
-};
-
-ExtFs::ExtFs(const DiskView& disk, Partition partition)
-    : disk_(disk), partition_(partition), impl_(std::make_unique<Impl>()) {
+// Opens the filesystem on `src` with libext2fs (which opens a channel by
+// name only: the source is registered under a unique name for the open).
+ext2_filsys open_fs(const Source& src) {
     static std::atomic<unsigned> next{0};
     std::string name = fmt::format("oyster-disk-{}", next++);
     {
         std::lock_guard lock(g_sources_mu);
-        g_sources[name] = Source{&disk_, partition.offset, partition.size};
+        g_sources[name] = src;
     }
-    check_geometry(disk_, partition);
     // Checksum errors are read through: an intruder who breaks a checksum
     // must not make the disk unreadable to the analysis.
+    ext2_filsys fs = nullptr;
     errcode_t rc =
         ext2fs_open2(name.c_str(), nullptr, EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP | EXT2_FLAG_IGNORE_CSUM_ERRORS, 0, 0,
-                     &g_manager, &impl_->fs);
+                     &g_manager, &fs);
     {
         std::lock_guard lock(g_sources_mu);
         g_sources.erase(name);
     }
     if (rc != 0) throw Error(fmt::format("not an ext2/3/4 filesystem the analysis can read: {}", ext2_error(rc)));
+    return fs;
+}
+
+// Journals longer than this (in blocks) are not read: mke2fs makes them at
+// most 1 GiB (262,144 blocks of 4 KiB).
+constexpr std::uint64_t kMaxJournalBlocks = std::uint64_t{1} << 20;
+
+// The committed copies in the journal of a filesystem that needs recovery
+// (ext4_journal.h); empty when it does not, or its journal is external or
+// not fully mapped.
+JournalOverlay pending_journal(ext2_filsys fs, const DiskView& disk, const Partition& partition) {
+    JournalOverlay none;
+    const ext2_super_block* sb = fs->super;
+    if ((sb->s_feature_incompat & EXT3_FEATURE_INCOMPAT_RECOVER) == 0 ||
+        (sb->s_feature_compat & EXT3_FEATURE_COMPAT_HAS_JOURNAL) == 0 || sb->s_journal_inum == 0) {
+        return none;
+    }
+    ext2_inode inode{};
+    if (ext2fs_read_inode(fs, sb->s_journal_inum, &inode) != 0) return none;
+    std::uint64_t blocks = std::min<std::uint64_t>(EXT2_I_SIZE(&inode) / fs->blocksize, kMaxJournalBlocks);
+    std::uint64_t fs_blocks = ext2fs_blocks_count(fs->super);
+    std::vector<std::uint64_t> map;
+    map.reserve(blocks);
+    for (std::uint64_t i = 0; i < blocks; ++i) {
+        blk64_t phys = 0;
+        if (ext2fs_bmap2(fs, sb->s_journal_inum, &inode, nullptr, 0, i, nullptr, &phys) != 0 || phys == 0 ||
+            phys >= fs_blocks) {
+            break;
+        }
+        map.push_back(phys);
+    }
+    std::uint64_t bs = fs->blocksize;
+    auto read = [&](std::uint64_t block, std::span<std::uint8_t> out) {
+        if (block >= fs_blocks || block * bs + out.size() > partition.size) {
+            throw Error(fmt::format("journal block {} is outside the partition", block));
+        }
+        disk.read(partition.offset + block * bs, out);
+    };
+    return scan_journal(read, map, fs->blocksize, fs_blocks);
+}
+
+}  // namespace
+
+struct ExtFs::Impl {
+    ext2_filsys fs = nullptr;
+    std::shared_ptr<const JournalOverlay> journal;
+};
+
+ExtFs::ExtFs(const DiskView& disk, Partition partition)
+    : disk_(disk), partition_(partition), impl_(std::make_unique<Impl>()) {
+    check_geometry(disk_, partition);
+    Source src{&disk_, partition.offset, partition.size, nullptr};
+    impl_->fs = open_fs(src);
+    auto journal = std::make_shared<JournalOverlay>(pending_journal(impl_->fs, disk_, partition));
+    if (!journal->empty() || journal->transactions > 0 || !journal->end.empty()) {
+        impl_->journal = journal;
+    }
+    if (!journal->empty()) {
+        // Opened again with the copies over the disk: libext2fs keeps what it
+        // read at open (superblock, group descriptors), which they may replace.
+        ext2fs_close_free(&impl_->fs);
+        src.journal = journal;
+        impl_->fs = open_fs(src);
+    }
+}
+
+const JournalOverlay* ExtFs::journal() const {
+    return impl_->journal.get();
 }
 
 ExtFs::~ExtFs() {
@@ -323,13 +408,21 @@ bool ExtFs::touched(std::uint32_t ino) const {
     std::uint64_t index = (ino - 1) % fs->super->s_inodes_per_group;
     std::uint64_t inode_at = ext2fs_inode_table_loc(fs, group) * fs->blocksize + index * EXT2_INODE_SIZE(fs->super);
     if (inode_at < partition_.size && disk_.written(partition_.offset + inode_at)) return true;
+    // A block the journal replaces was written by the guest too.
+    const JournalOverlay* journal = impl_->journal.get();
+    if (journal != nullptr && journal->blocks.contains(inode_at / fs->blocksize)) return true;
     struct Probe {
         const DiskView* disk;
+        const JournalOverlay* journal;
         std::uint64_t offset, size, blocksize;
         bool hit = false;
-    } probe{&disk_, partition_.offset, partition_.size, fs->blocksize};
+    } probe{&disk_, journal, partition_.offset, partition_.size, fs->blocksize};
     auto visit = [](ext2_filsys, blk64_t* block, e2_blkcnt_t, blk64_t, int, void* priv) -> int {
         auto* p = static_cast<Probe*>(priv);
+        if (p->journal != nullptr && p->journal->blocks.contains(*block)) {
+            p->hit = true;
+            return BLOCK_ABORT;
+        }
         std::uint64_t at = *block * p->blocksize;
         for (std::uint64_t s = 0; s < p->blocksize && at + s < p->size; s += DiskView::kSector) {
             if (p->disk->written(p->offset + at + s)) {

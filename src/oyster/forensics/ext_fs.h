@@ -1,7 +1,10 @@
 // An ext2/3/4 filesystem read with libext2fs from a DiskView, in user
 // space, read-only: the guest's filesystem is never mounted in the host's
 // kernel (an intruder with root in the guest shapes it at will). Walks are
-// bounded (entries, depth, name length) and directory loops are cut.
+// bounded (entries, depth, name length) and directory loops are cut. A
+// filesystem that needs recovery is read with its journal's committed
+// transactions replayed in memory (ext4_journal.h), as its kernel would
+// mount it.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "oyster/forensics/disk_view.h"
+#include "oyster/forensics/ext4_journal.h"
 #include "oyster/forensics/partition_table.h"
 
 namespace oyster::forensics {
@@ -52,6 +56,10 @@ public:
     // bytes; returns the bytes fed.
     std::uint64_t read(std::uint32_t ino, std::uint64_t max,
                        const std::function<void(const std::uint8_t*, std::size_t)>& sink) const;
+
+    // The journal replay, when the filesystem needed recovery (nullptr when
+    // it did not).
+    const JournalOverlay* journal() const;
 
     // True when the guest wrote any part of the file: its inode's place in
     // the inode table or any of its blocks (extent tree included).

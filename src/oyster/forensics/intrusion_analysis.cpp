@@ -186,6 +186,9 @@ IntrusionAnalysis analyze_intrusion(const std::filesystem::path& guest_dir, cons
     auto part = first_linux_partition(mbr, base_disk.size());
     if (!part) throw Error(fmt::format("{}: no Linux partition in the base image", guest.image.string()));
     ExtFs before(base_disk, *part), now(guest_disk, *part);
+    if (const JournalOverlay* j = now.journal()) {
+        a.journal = IntrusionAnalysis::JournalReplay{j->transactions, j->blocks.size(), j->revoked, j->end};
+    }
 
     for (auto& c : diff_filesystems(before, now)) {
         AnalyzedFile f;
@@ -335,11 +338,19 @@ json to_json(const IntrusionAnalysis& a) {
         if (art.tty_seq) j["tty_seq"] = *art.tty_seq;
         artefacts.push_back(std::move(j));
     }
+    json journal = nullptr;
+    if (a.journal) {
+        journal = {{"transactions", a.journal->transactions},
+                   {"blocks", a.journal->blocks},
+                   {"revoked", a.journal->revoked},
+                   {"end", or_null(a.journal->end)}};
+    }
     return {{"version", 1},
             {"intrusion_id", a.intrusion_id},
             {"analyzed_at", a.analyzed_at},
             {"duration_ms", a.duration_ms},
             {"yara_rules", a.yara_rule_count},
+            {"journal_replay", journal},
             {"files", files},
             {"alerts", alerts},
             {"artefacts", artefacts},

@@ -76,6 +76,13 @@ struct IntrusionAnalysis {
     std::vector<Alert> alerts;
     std::vector<Artefact> artefacts;
     std::vector<std::string> errors;  // a step that failed and what the analysis lacks for it
+    // The guest's filesystem needed recovery: its journal's committed
+    // transactions were replayed (ext4_journal.h) before the diff.
+    struct JournalReplay {
+        std::uint64_t transactions = 0, blocks = 0, revoked = 0;
+        std::string end;  // why the scan stopped early, if it did
+    };
+    std::optional<JournalReplay> journal;
 };
 
 // Throws oyster::Error when the guest's disk or the rules cannot be read;

@@ -697,6 +697,7 @@ void SensorDaemon::emit_analysis(const Intrusion& i, const json& a) {
                                                    {"artefacts", artefacts.size()},
                                                    {"yara_rules", a.value("yara_rules", 0)},
                                                    {"duration_ms", a.value("duration_ms", 0)},
+                                                   {"journal_replay", a.value("journal_replay", json(nullptr))},
                                                    {"errors", a.value("errors", json::array())}}));
     log_.line(fmt::format("intrusion {}: forensics: {} files changed or executed ({} noise), {} alerts, {} ms", i.id,
                           files, noise, alerts.size(), a.value("duration_ms", 0)));
