@@ -233,6 +233,49 @@ sed 's/^/    show> /' "$WORK/typed-show.txt" >&2
 sensor_oyster replay "$typed_sid" --instant >"$WORK/replay-live.txt" 2>/dev/null || fail "live replay failed"
 matches oyster-replay-check <"$WORK/replay-live.txt" || fail "the live replay lacks the session's output"
 log "sessions: wget in session $wget_sid, typed commands in session $typed_sid (replayed live)"
+# Telnet (port 23: inetd, in.telnetd, login), as Mirai-style bots come:
+# the login is PAM's "login" service, the session is the connection's with
+# its terminal, the command is in it and the recording replays it.
+cat >"$WORK/telnet.py" <<'PY'
+import socket, sys, telnetlib
+src, host, user, password, command = sys.argv[1:6]
+tn = telnetlib.Telnet()
+tn.host, tn.port = host, 23
+tn.sock = socket.create_connection((host, 23), timeout=60, source_address=(src, 0))
+out = tn.read_until(b"login: ", 60)
+tn.write(user.encode() + b"\r\n")
+out += tn.read_until(b"Password: ", 30)
+tn.write(password.encode() + b"\r\n")
+out += tn.read_until(b"# ", 30)
+tn.write(command.encode() + b"\r\n")
+out += tn.read_until(b"telnet-done", 30)  # echoed as telnet-do''ne, printed as telnet-done
+tn.write(b"exit\r\n")
+out += tn.read_all()
+sys.stdout.write(out.decode(errors="replace"))
+PY
+ip netns exec "$NS_ATTACKER" python3 -W ignore "$WORK/telnet.py" $A10 "$PORTAL" root "$ROOT_PASSWORD" \
+	"/bin/echo telnet-check-\$((6*7)); id -un; echo telnet-do''ne" >"$WORK/telnet-session.txt" 2>&1 ||
+	fail "the telnet session failed: $(tail -c 2000 "$WORK/telnet-session.txt")"
+matches 'telnet-check-42' <"$WORK/telnet-session.txt" ||
+	fail "the telnet session did not run its command: $(tail -c 2000 "$WORK/telnet-session.txt")"
+telnet_sid=""
+for _ in $(seq 20); do
+	sensor_oyster store sync >/dev/null
+	telnet_sid=$(sqlite3 "$STATE_DIR/store.sqlite" \
+		"SELECT session_id FROM commands WHERE command_line = '/bin/echo telnet-check-42' AND session_id IS NOT NULL")
+	[ -n "$telnet_sid" ] && break
+	sleep 0.5
+done
+[ -n "$telnet_sid" ] || fail "the telnet command belongs to no session"
+events | jq_any "select(.type==\"login\" and .source_ip==\"$A10\" and .service==\"login\" and .user==\"root\"
+	and .success)" || fail "no accepted telnet login from $A10: $(events | jq -c 'select(.type=="login")' | tail -3)"
+[ "$(sqlite3 "$STATE_DIR/store.sqlite" "SELECT port, logged_in, username, tty IS NOT NULL FROM sessions
+	WHERE id = $telnet_sid")" = "23|1|root|1" ] ||
+	fail "the telnet session is not port 23, logged in as root, with a terminal: $(sqlite3 "$STATE_DIR/store.sqlite" \
+		"SELECT * FROM sessions WHERE id = $telnet_sid")"
+sensor_oyster replay "$telnet_sid" --instant 2>/dev/null | matches telnet-check-42 ||
+	fail "the telnet session's recording lacks its output"
+log "telnet: session $telnet_sid, logged in as root over PAM login, command and recording in it"
 # The web API on the sensor's loopback: nothing without the token; with it,
 # the sessions, and the typed session's recording while it is still live;
 # not reachable from the attacker's side.

@@ -31,11 +31,11 @@ struct Log {
         j["ts"] = ts(t++);
         text += j.dump() + "\n";
     }
-    void connection(int port) {
+    void connection(int port, int service_port = 22) {
         add({{"type", "connection"},
              {"source_ip", kIp},
              {"source_port", port},
-             {"port", 22},
+             {"port", service_port},
              {"guest_id", "g1"},
              {"intrusion_id", "i1"},
              {"waits_for_boot", false}});
@@ -80,6 +80,22 @@ struct Log {
              {"password", password},
              {"remote_ip", kIp},
              {"remote_port", port},
+             {"success", success},
+             {"reason", success ? "listed account" : "no rule"},
+             {"pid", pid},
+             {"tgid", pid}});
+    }
+    // login(1) under telnetd: PAM_RHOST is the attacker's address, and no
+    // port is known.
+    void telnet_login(int pid, const std::string& password, bool success) {
+        add({{"type", "login"},
+             {"guest_id", "g1"},
+             {"intrusion_id", "i1"},
+             {"source_ip", kIp},
+             {"service", "login"},
+             {"user", "root"},
+             {"password", password},
+             {"remote_ip", kIp},
              {"success", success},
              {"reason", success ? "listed account" : "no rule"},
              {"pid", pid},
@@ -202,6 +218,45 @@ TEST_F(SessionTrackerTest, ALoginNamesTheSessionsProcessWhenItsAcceptWasNotSeen)
     Statement q(store.db(), "SELECT session_id FROM commands WHERE command_line = 'id'");
     ASSERT_TRUE(q.step());
     EXPECT_EQ(q.int64(0), 1);
+}
+
+// Telnet: inetd (50) accepts and forks telnetd (500), which forks login
+// (501); login reports no port, and is found by its process. An SSH
+// connection open at the same time from the same address keeps its own.
+TEST_F(SessionTrackerTest, ATelnetLoginIsFoundByItsProcess) {
+    Log l;
+    l.connection(40001);
+    l.accept(100, 40001);
+    l.fork(100, 300);
+    l.connection(40009, 23);
+    l.accept(50, 40009);
+    l.fork(50, 500);
+    l.exec(500, {"telnetd"});
+    l.fork(500, 501);
+    l.exec(501, {"login", "-h", kIp});
+    l.telnet_login(501, "admin", false);
+    l.telnet_login(501, "123456", true);
+    l.tty_open(501, 90);
+    l.fork(501, 502);
+    l.exec(502, {"id"});
+    EventStore store(dir / "store.sqlite");
+    store.ingest_text(l.text);
+    auto ssh = find_session(store.db(), 1);
+    auto telnet = find_session(store.db(), 2);
+    ASSERT_TRUE(ssh && telnet);
+    EXPECT_EQ((*telnet)["port"], 23);
+    EXPECT_EQ((*telnet)["login_attempts"], 2);
+    EXPECT_EQ((*telnet)["logged_in"], 1);
+    EXPECT_EQ((*telnet)["username"], "root");
+    EXPECT_EQ((*telnet)["password"], "123456");
+    EXPECT_EQ((*telnet)["tty_open_seq"], 90);
+    EXPECT_EQ((*ssh)["login_attempts"], 0);
+    Statement creds(store.db(), "SELECT COUNT(*) FROM credentials WHERE session_id = 2");
+    creds.step();
+    EXPECT_EQ(creds.int64(0), 2);
+    Statement q(store.db(), "SELECT session_id FROM commands WHERE command_line = 'id'");
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.int64(0), 2);
 }
 
 TEST_F(SessionTrackerTest, AConnectionThatWaitedForABootGetsItsIntrusion) {

@@ -158,6 +158,16 @@ std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
         // Reported live some 250 ms after it happened: the connection may
         // be closed by then (a rejected client hangs up), so not open_only.
         auto id = session_by_peer(str_field(event, "remote_ip"), int_field(event, "remote_port"), false);
+        std::string guest = str_field(event, "guest_id");
+        std::int64_t tgid = int_field(event, "tgid", int_field(event, "pid", -1));
+        if (!id && !guest.empty() && tgid > 0) {
+            // Telnet's login knows the remote host, not its port (PAM_RHOST
+            // is all telnetd passes): the process that authenticated names
+            // the session, followed there from inetd's accept.
+            st_->process.bind(1, guest).bind(2, tgid);
+            if (st_->process.step()) id = st_->process.int64(0);
+            st_->process.reset();
+        }
         if (!id) return std::nullopt;
         bool success = bool_field(event, "success");
         st_->login.bind(1, str_field(event, "user"))
@@ -168,8 +178,6 @@ std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
         adopt(*id, event);
         // The process that authenticated is the session's, even when its
         // accept and fork were not seen (a sensor restart in between).
-        std::string guest = str_field(event, "guest_id");
-        std::int64_t tgid = int_field(event, "tgid", int_field(event, "pid", -1));
         if (success && !guest.empty() && tgid > 0) {
             st_->set_process.bind(1, guest).bind(2, tgid).bind(3, *id).run();
         }
