@@ -233,7 +233,13 @@ JournalOverlay pending_journal(ext2_filsys fs, const DiskView& disk, const Parti
         }
         disk.read(partition.offset + block * bs, out);
     };
-    return scan_journal(read, map, fs->blocksize, fs_blocks);
+    try {
+        return scan_journal(read, map, fs->blocksize, fs_blocks);
+    } catch (const Error& e) {
+        // The filesystem is still read, as it stands, and says why.
+        none.end = fmt::format("the journal could not be read: {}", e.what());
+        return none;
+    }
 }
 
 }  // namespace
@@ -241,6 +247,13 @@ JournalOverlay pending_journal(ext2_filsys fs, const DiskView& disk, const Parti
 struct ExtFs::Impl {
     ext2_filsys fs = nullptr;
     std::shared_ptr<const JournalOverlay> journal;
+    Impl() = default;
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+    // Also when the constructor throws after the open.
+    ~Impl() {
+        if (fs != nullptr) ext2fs_close_free(&fs);
+    }
 };
 
 ExtFs::ExtFs(const DiskView& disk, Partition partition)
@@ -265,9 +278,7 @@ const JournalOverlay* ExtFs::journal() const {
     return impl_->journal.get();
 }
 
-ExtFs::~ExtFs() {
-    if (impl_->fs != nullptr) ext2fs_close_free(&impl_->fs);
-}
+ExtFs::~ExtFs() = default;
 
 namespace {
 
