@@ -119,7 +119,7 @@ void register_files(CLI::App& app, const ConfigLoader& load) {
         bool open = intrusion["closed"].is_null();
         json analysis;
         if (!open && !args->rescan && std::filesystem::exists(forensics::analysis_file(dir))) {
-            analysis = json::parse(read_file(forensics::analysis_file(dir)), nullptr, false);
+            analysis = json::parse(read_regular_file(forensics::analysis_file(dir)), nullptr, false);
         }
         if (!analysis.is_object()) {
             analysis = forensics::run_analysis_worker("/proc/self/exe", dir, forensics::analysis_options(cfg));

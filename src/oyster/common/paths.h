@@ -11,8 +11,15 @@ std::filesystem::path data_dir();
 
 // Writes `content` to `path` so that a crash leaves either the old or the new
 // file, never a torn one (temp file, fsync, rename, fsync of the directory).
+// The temp file is made new (O_EXCL): a symlink left at its name, in a
+// directory someone else may write (a guest's forensics/, which the jailed
+// worker writes), is removed, never written through.
 void write_file_atomic(const std::filesystem::path& path, const std::string& content, unsigned mode = 0644);
 
 std::string read_file(const std::filesystem::path& path);
+
+// The regular file at `path`, which must not be a symlink (a file someone
+// else may have planted). Throws oyster::Error.
+std::string read_regular_file(const std::filesystem::path& path);
 
 }  // namespace oyster

@@ -328,7 +328,9 @@ CommandResult run_capture(const std::vector<std::string>& argv, const std::vecto
 pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem::path& log_file,
                     const std::vector<std::string>& extra_env, int pass_fd, const ProcessJail* jail) {
     if (argv.empty()) throw Error("spawn_session: empty command");
-    int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    // Not through a symlink: the forensics worker's log is in a directory
+    // the worker itself writes.
+    int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (log < 0) throw_errno("open " + log_file.string());
     auto args = to_argv(argv);
     std::vector<std::string> env_store =

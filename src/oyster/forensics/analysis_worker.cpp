@@ -199,7 +199,9 @@ nlohmann::json run_analysis_worker(const std::filesystem::path& oyster_exe, cons
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         throw Error(fmt::format("forensics worker for {} failed: {}", guest_dir.string(), last_line(log)));
     }
-    auto j = nlohmann::json::parse(read_file(analysis_file(guest_dir)), nullptr, false);
+    // Written by the worker: a symlink there must not make the sensor read
+    // (and report) a host file.
+    auto j = nlohmann::json::parse(read_regular_file(analysis_file(guest_dir)), nullptr, false);
     if (!j.is_object()) throw Error(fmt::format("{}: not an analysis", analysis_file(guest_dir).string()));
     return j;
 }
