@@ -18,17 +18,7 @@ world_up
 EVENTS="$STATE_DIR/sensor/events.jsonl"
 KEEP_ON_FAILURE="$EVENTS $WORK/sensor.log"
 
-ip netns exec "$NS_SENSOR" "$OYSTER" --config "$CONFIG" run >>"$WORK/sensor.log" 2>&1 &
-SENSOR_PID=$!
-events() { [ -f "$EVENTS" ] && cat "$EVENTS"; }
-wait_for() {  # seconds jq-filter what
-	local deadline=$((SECONDS + $1))
-	until events | jq_any "$2"; do
-		[ $SECONDS -lt $deadline ] || { tail -n 30 "$WORK/sensor.log" >&2; fail "timed out waiting for $3"; }
-		kill -0 "$SENSOR_PID" 2>/dev/null || { tail -n 30 "$WORK/sensor.log" >&2; fail "sensor died waiting for $3"; }
-		sleep 0.5
-	done
-}
+start_sensor
 wait_for 300 'select(.type=="guest_ready")' "the pool guest"
 
 marker="late-$RANDOM$RANDOM"

@@ -171,3 +171,20 @@ attacker_ssh() {
 		-o PreferredAuthentications=password -o PubkeyAuthentication=no \
 		"root@$ip" "$@"
 }
+
+# The sensor (`oyster run`) in the sensor namespace, and its events (tests
+# that run it set EVENTS to its events.jsonl).
+SENSOR_PID=
+start_sensor() {
+	ip netns exec "$NS_SENSOR" "$OYSTER" --config "$CONFIG" run >>"$WORK/sensor.log" 2>&1 &
+	SENSOR_PID=$!
+}
+events() { [ -f "$EVENTS" ] && cat "$EVENTS"; }
+wait_for() {  # seconds jq-filter what
+	local deadline=$((SECONDS + $1))
+	until events | jq_any "$2"; do
+		[ $SECONDS -lt $deadline ] || { tail -n 30 "$WORK/sensor.log" >&2; fail "timed out waiting for $3"; }
+		kill -0 "$SENSOR_PID" 2>/dev/null || { tail -n 30 "$WORK/sensor.log" >&2; fail "sensor died waiting for $3"; }
+		sleep 0.5
+	done
+}

@@ -56,20 +56,6 @@ ip netns exec "$NS_INTERNET" python3 -m http.server --bind "$WEB_IP" --directory
 	>"$WORK/web.log" 2>&1 &
 ip netns exec "$NS_INTERNET" nc -lk -s "$SMTP_IP" -p 25 >"$WORK/real-smtp.txt" 2>&1 &
 
-SENSOR_PID=
-start_sensor() {
-	ip netns exec "$NS_SENSOR" "$OYSTER" --config "$CONFIG" run >>"$WORK/sensor.log" 2>&1 &
-	SENSOR_PID=$!
-}
-events() { [ -f "$EVENTS" ] && cat "$EVENTS"; }
-wait_for() {  # seconds jq-filter what
-	local deadline=$((SECONDS + $1))
-	until events | jq_any "$2"; do
-		[ $SECONDS -lt $deadline ] || { tail -n 30 "$WORK/sensor.log" >&2; fail "timed out waiting for $3"; }
-		kill -0 "$SENSOR_PID" 2>/dev/null || { tail -n 30 "$WORK/sensor.log" >&2; fail "sensor died waiting for $3"; }
-		sleep 0.5
-	done
-}
 count_ready() { events | jq -c 'select(.type=="guest_ready")' | wc -l; }
 
 portal_ssh() {  # source-address command...
@@ -204,14 +190,19 @@ printf '%s\n' 'id -un; /bin/echo oyster-replay-check; /bin/echo "<script>alert(1
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PreferredAuthentications=password \
 		-o PubkeyAuthentication=no "root@$PORTAL" >"$WORK/typed-session.txt" 2>&1 || true
 matches oyster-replay-check <"$WORK/typed-session.txt" || fail "the typed session did not run: $(cat "$WORK/typed-session.txt")"
-typed_sid=""
-for _ in $(seq 20); do
-	sensor_oyster store sync >/dev/null
-	typed_sid=$(sqlite3 "$STATE_DIR/store.sqlite" \
-		"SELECT session_id FROM commands WHERE command_line = '/bin/echo oyster-replay-check' AND session_id IS NOT NULL")
-	[ -n "$typed_sid" ] && break
-	sleep 0.5
-done
+# The session a command line belongs to, once the store has it (up to 10 s).
+session_of_command() {
+	local sid=""
+	for _ in $(seq 20); do
+		sensor_oyster store sync >/dev/null
+		sid=$(sqlite3 "$STATE_DIR/store.sqlite" \
+			"SELECT session_id FROM commands WHERE command_line = '$1' AND session_id IS NOT NULL")
+		[ -n "$sid" ] && break
+		sleep 0.5
+	done
+	echo "$sid"
+}
+typed_sid=$(session_of_command '/bin/echo oyster-replay-check')
 [ -n "$typed_sid" ] || fail "the typed command belongs to no session"
 sensor_oyster sessions --ip $A10 --has-download --json >"$WORK/dl-sessions.json" || fail "oyster sessions failed"
 wget_sid=$(sqlite3 "$STATE_DIR/store.sqlite" "SELECT session_id FROM commands WHERE command_line LIKE 'wget -q -O /root/tool.bin %'")
@@ -258,14 +249,7 @@ ip netns exec "$NS_ATTACKER" python3 -W ignore "$WORK/telnet.py" $A10 "$PORTAL" 
 	fail "the telnet session failed: $(tail -c 2000 "$WORK/telnet-session.txt")"
 matches 'telnet-check-42' <"$WORK/telnet-session.txt" ||
 	fail "the telnet session did not run its command: $(tail -c 2000 "$WORK/telnet-session.txt")"
-telnet_sid=""
-for _ in $(seq 20); do
-	sensor_oyster store sync >/dev/null
-	telnet_sid=$(sqlite3 "$STATE_DIR/store.sqlite" \
-		"SELECT session_id FROM commands WHERE command_line = '/bin/echo telnet-check-42' AND session_id IS NOT NULL")
-	[ -n "$telnet_sid" ] && break
-	sleep 0.5
-done
+telnet_sid=$(session_of_command '/bin/echo telnet-check-42')
 [ -n "$telnet_sid" ] || fail "the telnet command belongs to no session"
 events | jq_any "select(.type==\"login\" and .source_ip==\"$A10\" and .service==\"login\" and .user==\"root\"
 	and .success)" || fail "no accepted telnet login from $A10: $(events | jq -c 'select(.type=="login")' | tail -3)"
