@@ -315,6 +315,7 @@ TEST_F(GuestCgroupTest, Version1OneHierarchyPerController) {
     EXPECT_EQ(contents(dir / "memory/oyster/abc123/memory.limit_in_bytes"), std::to_string(512ull << 20));
     EXPECT_EQ(contents(dir / "pids/oyster/abc123/pids.max"), "2048");
     EXPECT_EQ(contents(dir / "cpu/oyster/abc123/cpu.cfs_quota_us"), "100000");
+    EXPECT_EQ(contents(dir / "cpu/oyster/cpu.shares"), "512") << "all guests weigh half the host's processes";
     EXPECT_EQ(cg.procs_files[0], (dir / "memory/oyster/abc123/cgroup.procs").string());
 }
 
@@ -326,6 +327,7 @@ TEST_F(GuestCgroupTest, Version2OneGroupAndDelegation) {
     EXPECT_EQ(contents(dir / "oyster/abc123/memory.max"), std::to_string(512ull << 20));
     EXPECT_EQ(contents(dir / "oyster/abc123/pids.max"), "2048");
     EXPECT_EQ(contents(dir / "oyster/abc123/cpu.max"), "100000 100000");
+    EXPECT_EQ(contents(dir / "oyster/cpu.weight"), "50") << "all guests weigh half the host's processes";
     EXPECT_EQ(contents(dir / "oyster/cgroup.subtree_control"), "+memory +pids +cpu");
 }
 

@@ -319,7 +319,8 @@ CaptureDecoder::TtySession& CaptureDecoder::session_for(std::uint32_t tty, std::
         s->ttylog_record(1, 0, time_ns, nullptr, 0);
         // The live events name a session by its tty_open record's seq (the
         // sensor reports it); this is how the store finds its replay.
-        tty_index_ << dump({{"name", s->name}, {"tty", tty_name(tty)}, {"seq", seq}, {"time_ns", time_ns}}) << "\n";
+        tty_index_ << dump({{"name", s->name}, {"tty", tty_name(tty)}, {"seq", seq}, {"boot", boot_}, {"time_ns", time_ns}})
+                   << "\n";
         tty_index_.flush();
         ++stats_.tty_sessions;
         slot = std::move(s);
@@ -391,6 +392,14 @@ void CaptureDecoder::on_content(const Record& r, const ExecContentRecord& c) {
 
 void CaptureDecoder::on_record(const Record& r) {
     ++stats_.records;
+    if (r.actor.boot != boot_) {
+        // The guest was booted again from its disk: what the last boot left
+        // open ended with it, and pids and sequence numbers start anew.
+        end_open_records("the guest stopped before the content did");
+        boot_ = r.actor.boot;
+        next_seq_.reset();
+        write_event({{"type", "guest_boot"}, {"boot", boot_}, {"time", iso_time(r.actor.time_ns)}});
+    }
     if (next_seq_ && r.actor.seq != *next_seq_) {
         ++stats_.gaps;
         write_event({{"type", "capture_gap"}, {"expected_seq", *next_seq_}, {"seq", r.actor.seq}});
@@ -430,19 +439,24 @@ void CaptureDecoder::on_record(const Record& r) {
     if (e) write_event(*e);
 }
 
-void CaptureDecoder::finish(const std::string& error) {
-    if (!error.empty()) write_event({{"type", "capture_error"}, {"error", error}});
+void CaptureDecoder::end_open_records(const char* why) {
     while (!sessions_.empty()) close_session(sessions_.begin()->first, 0);
     for (auto& [seq, p] : contents_) {
         write_event({{"type", "exec_content"},
                      {"exec_seq", seq},
                      {"size", p->received},
                      {"complete", false},
-                     {"error", "stream ended before the content did"}});
+                     {"error", why}});
         std::error_code ec;
         std::filesystem::remove(p->tmp, ec);
     }
     contents_.clear();
+    exec_file_key_.clear();
+}
+
+void CaptureDecoder::finish(const std::string& error) {
+    if (!error.empty()) write_event({{"type", "capture_error"}, {"error", error}});
+    end_open_records("stream ended before the content did");
     events_.flush();
 }
 

@@ -57,6 +57,9 @@ private:
     void write_event(const nlohmann::json& e);
     TtySession& session_for(std::uint32_t tty, std::uint64_t seq, std::uint64_t time_ns);
     void close_session(std::uint32_t tty, std::uint64_t time_ns);
+    // Closes the tty sessions and drops the partial exec contents still open
+    // (the stream, or a boot of the guest, ended), saying `why`.
+    void end_open_records(const char* why);
     void on_content(const Record& r, const ExecContentRecord& c);
 
     std::filesystem::path out_;
@@ -64,6 +67,7 @@ private:
     std::ofstream tty_index_;  // tty/sessions.jsonl: which record opened which replay
     DecodeStats stats_;
     std::optional<std::uint64_t> next_seq_;
+    std::uint32_t boot_ = 0;
     std::map<std::uint32_t, std::unique_ptr<TtySession>> sessions_;
     std::map<std::uint32_t, unsigned> session_counts_;
     std::map<std::uint64_t, std::unique_ptr<PendingContent>> contents_;  // by exec seq

@@ -258,7 +258,9 @@ void CaptureParser::parse() {
     while (error_.empty()) {
         const std::uint8_t* p = buffer_.data() + consumed_;
         std::size_t avail = buffer_.size() - consumed_;
-        if (!header_) {
+        // A stream header: the first, or a later boot's at a record boundary
+        // (no record starts with the magic: read as a size it is too large).
+        if (!header_ || (avail >= OYSTER_CAP_MAGIC_LEN && std::memcmp(p, OYSTER_CAP_MAGIC, OYSTER_CAP_MAGIC_LEN) == 0)) {
             if (avail < sizeof(oyster_cap_stream_header)) return;
             auto h = load<oyster_cap_stream_header>(p);
             if (std::memcmp(h.magic, OYSTER_CAP_MAGIC, OYSTER_CAP_MAGIC_LEN) != 0) {
@@ -273,7 +275,11 @@ void CaptureParser::parse() {
                 fail(fmt::format("stream header size {} is not {}", h.header_size, sizeof(oyster_cap_stream_header)));
                 return;
             }
-            header_ = StreamHeader{h.version, h.boot_realtime_ns, h.exec_content_limit};
+            if (header_) {
+                ++boots_;
+            } else {
+                header_ = StreamHeader{h.version, h.boot_realtime_ns, h.exec_content_limit};
+            }
             consumed_ += sizeof(h);
             offset_ += sizeof(h);
             continue;
@@ -286,6 +292,7 @@ void CaptureParser::parse() {
         }
         if (avail < r.size) return;
         Actor a;
+        a.boot = boots_;
         a.seq = r.seq;
         a.time_ns = r.time_ns;
         a.flags = r.flags;

@@ -26,6 +26,9 @@ struct StreamHeader {
 
 // Who did it: the common header of every record.
 struct Actor {
+    // Which boot of the guest wrote it: a guest woken from its own disk
+    // appends a new stream (header, records from seq 0) to the same file.
+    std::uint32_t boot = 0;
     std::uint64_t seq = 0;
     std::uint64_t time_ns = 0;
     std::uint16_t flags = 0;
@@ -161,7 +164,9 @@ public:
     // Records parsed so far and not yet taken.
     std::vector<Record> take();
 
+    // The first boot's header; later boots' headers are counted in boots().
     const std::optional<StreamHeader>& header() const { return header_; }
+    std::uint32_t boots() const { return boots_; }
     const std::string& error() const { return error_; }
     // Bytes received that do not yet form a whole record (0 at a clean end).
     std::size_t pending_bytes() const { return buffer_.size() - consumed_; }
@@ -175,6 +180,7 @@ private:
     std::size_t consumed_ = 0;
     std::uint64_t offset_ = 0;  // stream offset of buffer_[consumed_]
     std::optional<StreamHeader> header_;
+    std::uint32_t boots_ = 0;
     std::vector<Record> ready_;
     std::string error_;
 };

@@ -228,8 +228,22 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                  {{"listen_address", r.string(s.listen_address, check_address)},
                   {"ports", ports_reader(r, s.ports)},
                   {"pool_size", r.u32(s.pool_size, 0, 1000)},
-                  {"max_guests", r.u32(s.max_guests, 1, 10000)},
+                  {"max_guests",
+                   [&](const toml::node& n, const std::string& key) {
+                       if (n.value_exact<std::string>() == "auto") {
+                           s.max_guests = 0;
+                           return;
+                       }
+                       if (!n.is_integer()) r.fail(key, &n, "expected \"auto\" or an integer");
+                       r.u32(s.max_guests, 1, 10000)(n, key);
+                   }},
                   {"idle_timeout_s", r.u32(s.idle_timeout_s, 10, 30 * 86400)},
+                  {"release_grace_s", r.u32(s.release_grace_s, 0, 3600)},
+                  {"dormant_retention_days", r.u32(s.dormant_retention_days, 0, 3650)},
+                  {"max_intrusion_s", r.u32(s.max_intrusion_s, 0, 365 * 86400)},
+                  {"login_grace_s", r.u32(s.login_grace_s, 5, 3600)},
+                  {"half_closed_timeout_s", r.u32(s.half_closed_timeout_s, 1, 86400)},
+                  {"max_connection_s", r.u32(s.max_connection_s, 60, 30 * 86400)},
                   {"max_connections_per_source", r.u32(s.max_connections_per_source, 1, 10000)},
                   {"disk_budget_mib", r.u32(s.disk_budget_mib, 1, 1U << 30)},
                   {"pcap_rotate_mib", r.u32(s.pcap_rotate_mib, 1, 1U << 20)},
@@ -262,7 +276,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                                           return fmt::format("\"{}\" is not ADDRESS:PORT (e.g. 127.0.0.1:8080)", v);
                                       })},
                   {"token_file", r.optional_path(w.token_file)}});
-    if (s.pool_size > s.max_guests) {
+    if (s.max_guests != 0 && s.pool_size > s.max_guests) {
         throw ConfigError(fmt::format("{}: sensor.pool_size: {} is more than sensor.max_guests ({})", source_name,
                                       s.pool_size, s.max_guests));
     }

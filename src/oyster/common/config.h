@@ -107,12 +107,29 @@ struct SensorConfig {
     std::vector<PortMapping> ports = {{22, 22}, {23, 23}};
     // Guests booted ahead of time, ready for the next new source address.
     std::uint32_t pool_size = 2;
-    // Live guests at most (pool included); a new source address beyond it is
-    // refused at TCP level.
-    std::uint32_t max_guests = 8;
-    // A guest with no connection for this long is shut down and its
-    // intrusion closed (seconds).
+    // Live guests at most (pool included); 0 is "auto": derived from the
+    // host's memory and cores when the sensor starts (sensor/capacity.h).
+    std::uint32_t max_guests = 0;
+    // A guest someone logged into, with no connection for this long, is made
+    // dormant: stopped, its disk and intrusion kept for its source (seconds).
     std::uint32_t idle_timeout_s = 1800;
+    // A guest nobody logged into goes back to the pool this long after its
+    // source's last connection closed (seconds).
+    std::uint32_t release_grace_s = 10;
+    // A dormant guest's source may come back for this long; then its
+    // intrusion is closed and analysed (days).
+    std::uint32_t dormant_retention_days = 7;
+    // An intrusion is closed this long after its first login, whatever its
+    // source does (seconds; 0: no limit).
+    std::uint32_t max_intrusion_s = 7 * 86400;
+    // A connection to a guest nobody has logged into is closed this long
+    // after it opened, like sshd's LoginGraceTime (seconds).
+    std::uint32_t login_grace_s = 120;
+    // A connection one side has finished sending on is closed this long
+    // after, if the other side has not finished too (seconds).
+    std::uint32_t half_closed_timeout_s = 60;
+    // Any connection is closed after this long (seconds).
+    std::uint32_t max_connection_s = 6 * 3600;
     // Connections one source address may hold open at once.
     std::uint32_t max_connections_per_source = 32;
     // Evidence (COW files, captures, pcaps) of closed intrusions is kept

@@ -94,6 +94,9 @@ GuestCgroup create_guest_cgroup(const std::string& guest_id, const GuestCgroupLi
         if (has("cpu") && limits.cpu_percent > 0) {
             write_file(dir / "cpu.max", std::to_string(cpu_quota_us(limits)) + " " + std::to_string(kCpuPeriodUs));
         }
+        if (has("cpu") && limits.all_guests_cpu_weight > 0) {
+            write_file(root / "oyster" / "cpu.weight", std::to_string(limits.all_guests_cpu_weight));
+        }
         out.procs_files.push_back((dir / "cgroup.procs").string());
         return out;
     }
@@ -121,6 +124,10 @@ GuestCgroup create_guest_cgroup(const std::string& guest_id, const GuestCgroupLi
         if (auto dir = v1_group("cpu")) {
             write_file(*dir / "cpu.cfs_period_us", std::to_string(kCpuPeriodUs));
             write_file(*dir / "cpu.cfs_quota_us", std::to_string(cpu_quota_us(limits)));
+            if (limits.all_guests_cpu_weight > 0) {
+                // cpu.shares: 1024 is v1's default as 100 is v2's.
+                write_file(dir->parent_path() / "cpu.shares", std::to_string(limits.all_guests_cpu_weight * 1024 / 100));
+            }
         }
     }
     return out;

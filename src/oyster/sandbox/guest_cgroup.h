@@ -21,6 +21,11 @@ struct GuestCgroupLimits {
     std::uint64_t memory_bytes = 0;
     std::uint64_t max_processes = 0;
     std::uint32_t cpu_percent = 100;  // of one CPU
+    // cgroup weight of all guests together (the `oyster` group) against the
+    // host's other processes, 100 being theirs: below it, a miner in every
+    // guest still leaves the portal and the capture readers their share.
+    // 0 leaves it as it is.
+    std::uint32_t all_guests_cpu_weight = 50;
 };
 
 struct GuestCgroup {

@@ -194,24 +194,35 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         auto link = slot_link(*pool, slot);
         if (!link) throw Error(fmt::format("no free address in network.guest_pool {}", pool->str()));
 
-        g.id = new_guest_id(guests_dir);
-        g.dir = guests_dir / g.id;
-        std::filesystem::create_directories(g.dir);
-        std::filesystem::permissions(g.dir, std::filesystem::perms::owner_all);
+        if (opts.restart) {
+            if (opts.restart->state != "stopped") {
+                throw Error(fmt::format("guest {} is {}, not stopped: it cannot be booted again", opts.restart->id,
+                                        opts.restart->state));
+            }
+            g.id = opts.restart->id;
+            g.dir = opts.restart->dir;
+            g.cow = opts.restart->cow;
+            g.mac = opts.restart->mac;
+        } else {
+            g.id = new_guest_id(guests_dir);
+            g.dir = guests_dir / g.id;
+            std::filesystem::create_directories(g.dir);
+            std::filesystem::permissions(g.dir, std::filesystem::perms::owner_all);
+            g.mac = random_guest_mac();
+        }
         g.state = "starting";
         g.slot = slot;
         g.tap = kTapPrefix + g.id;
         g.host_ip = link->host.str();
         g.guest_ip = link->guest.str();
         g.prefix_len = link->prefix_len;
-        g.mac = random_guest_mac();
         g.kernel = platform.kernel;
         g.image = platform.image;
         g.netns_inode = current_netns_inode();
         g.started_at = unix_now();
         g.owner = opts.owner;
-        if (opts.reuse_cow) {
-            g.cow = std::filesystem::absolute(*opts.reuse_cow);
+        if (opts.reuse_cow || opts.restart) {
+            if (opts.reuse_cow) g.cow = std::filesystem::absolute(*opts.reuse_cow);
             CowHeader h = read_cow_file(g.cow);
             auto named = std::filesystem::weakly_canonical(h.backing_file);
             if (named != std::filesystem::weakly_canonical(platform.image)) {

@@ -23,6 +23,10 @@ struct StartOptions {
     // Boot from this existing COW file (a stopped guest's disk) instead of a
     // new one. Its header must name the platform's base image.
     std::optional<std::filesystem::path> reuse_cow;
+    // Boot this stopped guest again, in place: same id, directory, disk and
+    // capture file (its kernel appends a new stream), a new address. How a
+    // dormant guest is woken for its returning source.
+    std::optional<GuestRecord> restart;
     bool wait_for_ssh = true;
     // Recorded in GuestRecord::owner.
     std::string owner;

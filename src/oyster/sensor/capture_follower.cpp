@@ -16,8 +16,8 @@ constexpr std::size_t kMaxReadPerPoll = 4u << 20;
 
 }  // namespace
 
-CaptureFollower::CaptureFollower(std::filesystem::path capture_file, Sink sink)
-    : file_(std::move(capture_file)), sink_(std::move(sink)) {
+CaptureFollower::CaptureFollower(std::filesystem::path capture_file, Sink sink, LoginObserver on_login)
+    : file_(std::move(capture_file)), sink_(std::move(sink)), on_login_(std::move(on_login)) {
     read_new(false);
 }
 
@@ -36,8 +36,8 @@ bool CaptureFollower::is_live_type(const std::string& type) {
     return true;
 }
 
-void CaptureFollower::poll() {
-    read_new(true);
+void CaptureFollower::poll(bool report) {
+    read_new(report);
 }
 
 void CaptureFollower::read_new(bool report_records) {
@@ -61,6 +61,7 @@ void CaptureFollower::read_new(bool report_records) {
         for (const auto& r : parser_.take()) {
             if (!report_records) continue;
             if (auto e = capture::CaptureDecoder::event_for(r)) {
+                if (on_login_ && e->value("type", "") == "login") on_login_(*e);
                 bool thread = e->value("thread", false);
                 if (e->contains("type") && is_live_type((*e)["type"].get<std::string>()) && !thread)
                     report(std::move(*e));

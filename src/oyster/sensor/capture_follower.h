@@ -17,7 +17,10 @@
 // `capture_suppressed` event each second (an attacker's exec loop cannot
 // flood the log).
 // Login attempts reported by the guest's PAM hook become `login` events of
-// their own (within the same cap: a guest root can forge them).
+// their own (within the same cap: a guest root can forge them). Each is also
+// handed to the login observer, outside the cap: whether someone logged in
+// decides whether the guest may ever be given to another source, and that
+// must not depend on how busy the guest was.
 #pragma once
 
 #include <chrono>
@@ -37,16 +40,18 @@ public:
     static constexpr unsigned kEventsPerSecond = 200;
     static constexpr unsigned kBurstEvents = 2000;
     using Sink = std::function<void(const std::string& type, nlohmann::json fields)>;
+    using LoginObserver = std::function<void(const nlohmann::json& login)>;
 
     // Starts at the beginning of `capture_file` (which may not exist yet) and
     // skips everything already in it.
-    CaptureFollower(std::filesystem::path capture_file, Sink sink);
+    CaptureFollower(std::filesystem::path capture_file, Sink sink, LoginObserver on_login = {});
     ~CaptureFollower();
     CaptureFollower(const CaptureFollower&) = delete;
     CaptureFollower& operator=(const CaptureFollower&) = delete;
 
-    // Reads what was appended since the last call and reports it.
-    void poll();
+    // Reads what was appended since the last call and reports it (or, with
+    // `report` false, skips it: a pooled guest's own cron and daemons).
+    void poll(bool report = true);
 
     std::uint64_t reported() const { return reported_; }
 
@@ -64,6 +69,7 @@ private:
 
     std::filesystem::path file_;
     Sink sink_;
+    LoginObserver on_login_;
     int fd_ = -1;
     std::uint64_t offset_ = 0;
     capture::CaptureParser parser_;

@@ -28,7 +28,9 @@ nlohmann::json to_json(const Intrusion& i) {
             {"end_reason", i.end_reason},
             {"connections", i.connections},
             {"pcap_files", i.pcap_files},
-            {"disk_bytes", i.disk_bytes}};
+            {"disk_bytes", i.disk_bytes},
+            {"dormant_since", i.dormant_since},
+            {"boots", i.boots}};
 }
 
 Intrusion intrusion_from_json(const nlohmann::json& j) {
@@ -45,6 +47,9 @@ Intrusion intrusion_from_json(const nlohmann::json& j) {
     i.connections = j.at("connections").get<std::uint64_t>();
     i.pcap_files = j.at("pcap_files").get<std::vector<std::string>>();
     i.disk_bytes = j.at("disk_bytes").get<std::uint64_t>();
+    // Absent in records written before dormancy existed.
+    i.dormant_since = j.value("dormant_since", std::int64_t{0});
+    i.boots = j.value("boots", std::uint32_t{1});
     return i;
 }
 

@@ -1,5 +1,6 @@
 // An intrusion: what one source address did in the guest it was given, from
-// its first connection until the guest was shut down. Its evidence stays
+// its first successful login until the guest was shut down for good (it may
+// sleep dormant in between, and be woken when its source returns). Its evidence stays
 // together in the guest's directory: the record (intrusion.json, written
 // atomically on every change), the COW disk, the raw and decoded capture,
 // the pcap files and the mail the guest sent (smtp/).
@@ -28,6 +29,10 @@ struct Intrusion {
     std::uint64_t connections = 0;
     std::vector<std::string> pcap_files;  // relative to dir
     std::uint64_t disk_bytes = 0;         // allocated size of dir when closed
+    // Open but its guest stopped (sensor/guest_pool.h): since when; 0 while
+    // the guest runs. Its source coming back boots it again from its disk.
+    std::int64_t dormant_since = 0;
+    std::uint32_t boots = 1;  // times its guest was booted for it
 
     std::filesystem::path record_path() const { return dir / "intrusion.json"; }
 };

@@ -145,6 +145,31 @@ void Portal::run_once(int timeout_ms) {
             }
         }
     }
+    enforce_limits();
+}
+
+void Portal::enforce_limits() {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_limits_ < std::chrono::seconds(1)) return;
+    last_limits_ = now;
+    std::vector<std::pair<std::uint64_t, std::string>> over;
+    for (auto& [id, c] : conns_) {
+        if ((c->client_eof != c->guest_eof) && c->half_closed == std::chrono::steady_clock::time_point{}) {
+            c->half_closed = now;
+        }
+        auto age = now - c->opened;
+        if (c->login_grace && age >= std::chrono::seconds(cfg_.login_grace_s)) {
+            over.emplace_back(id, "no login within sensor.login_grace_s");
+        } else if (age >= std::chrono::seconds(cfg_.max_connection_s)) {
+            over.emplace_back(id, "open longer than sensor.max_connection_s");
+        } else if (c->half_closed != std::chrono::steady_clock::time_point{} &&
+                   now - c->half_closed >= std::chrono::seconds(cfg_.half_closed_timeout_s)) {
+            over.emplace_back(id, "half closed longer than sensor.half_closed_timeout_s");
+        }
+    }
+    for (const auto& [id, why] : over) {
+        if (auto it = conns_.find(id); it != conns_.end()) finish(*it->second, why, false);
+    }
 }
 
 void Portal::accept_from(const Listener& l) {
@@ -180,6 +205,7 @@ void Portal::accept_from(const Listener& l) {
         c->public_port = l.ports.public_port;
         c->guest_port = l.ports.guest_port;
         c->guest = d.guest;
+        c->login_grace = d.login_grace;
         c->opened = std::chrono::steady_clock::now();
         // Latency matters more than segment count for interactive sessions;
         // a failure here changes nothing that matters.
@@ -405,6 +431,22 @@ void Portal::guest_gone(std::uint64_t guest) {
     for (auto id : ids) {
         auto it = conns_.find(id);
         if (it != conns_.end()) finish(*it->second, "guest gone", true);
+    }
+}
+
+void Portal::close_connections_of(std::uint64_t guest, Ipv4 source) {
+    std::vector<std::uint64_t> ids;
+    for (auto& [id, c] : conns_) {
+        if (c->guest == guest && c->peer.ip.value == source.value) ids.push_back(id);
+    }
+    for (auto id : ids) {
+        if (auto it = conns_.find(id); it != conns_.end()) finish(*it->second, "guest reclaimed for another source", true);
+    }
+}
+
+void Portal::lift_login_grace(std::uint64_t guest) {
+    for (auto& [id, c] : conns_) {
+        if (c->guest == guest) c->login_grace = false;
     }
 }
 

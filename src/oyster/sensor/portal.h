@@ -10,6 +10,13 @@
 // one buffer) and delivered once the guest is up. Refused connections are
 // reset (RST), never left hanging.
 //
+// Per-connection limits ([sensor]): a connection to a guest nobody has
+// logged into is closed sensor.login_grace_s after it opened (sshd's
+// LoginGraceTime, also for connections that send nothing, so patient
+// silent sources cannot hold guests); one side done sending and the other
+// not within sensor.half_closed_timeout_s; any connection after
+// sensor.max_connection_s.
+//
 // Single-threaded: run_once() is an epoll loop step; other threads reach the
 // loop only through a watched descriptor (an eventfd).
 #pragma once
@@ -40,6 +47,7 @@ struct Decision {
     Kind kind = Kind::refuse;
     std::uint64_t guest = 0;  // the policy's handle for the guest (connect, wait)
     Ipv4 guest_ip;            // connect
+    bool login_grace = true;  // closed after sensor.login_grace_s unless lifted
     std::string reason;       // refuse
 };
 
@@ -82,6 +90,11 @@ public:
     void guest_ready(std::uint64_t guest, Ipv4 guest_ip);
     // Closes every connection of `guest` (waiting or spliced).
     void guest_gone(std::uint64_t guest);
+    // Resets the connections of `guest` that come from `source` (the guest
+    // was taken from that source).
+    void close_connections_of(std::uint64_t guest, Ipv4 source);
+    // Someone logged into `guest`: its connections have no login grace.
+    void lift_login_grace(std::uint64_t guest);
     void close_all();
 
     std::uint64_t accepted() const { return accepted_; }
@@ -109,6 +122,8 @@ private:
         bool client_eof = false, guest_eof = false;
         bool upstream_shut = false, client_shut = false;
         std::chrono::steady_clock::time_point opened;
+        std::chrono::steady_clock::time_point half_closed{};  // when one side ended first
+        bool login_grace = true;
         ConnectionSummary summary;
     };
     struct Listener {
@@ -125,6 +140,8 @@ private:
     void pump(Connection& c);
     void update_interest(Connection& c);
     void finish(Connection& c, const std::string& end, bool reset);
+    // Closes the connections over their time limits; at most once a second.
+    void enforce_limits();
 
     const SensorConfig& cfg_;
     PortalPolicy& policy_;
@@ -137,6 +154,7 @@ private:
     std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> conns_;
     std::uint64_t next_id_ = 1;
     std::uint64_t accepted_ = 0;
+    std::chrono::steady_clock::time_point last_limits_{};
 };
 
 std::string to_string(const PeerAddress& p);

@@ -35,8 +35,10 @@
 #include "oyster/net/tap_capture.h"
 #include "oyster/outputs/event_outputs.h"
 #include "oyster/sandbox/guest_manager.h"
+#include "oyster/sensor/capacity.h"
 #include "oyster/sensor/capture_follower.h"
 #include "oyster/sensor/event_log.h"
+#include "oyster/sensor/guest_pool.h"
 #include "oyster/sensor/intrusion.h"
 #include "oyster/sensor/portal.h"
 #include "oyster/store/store_feeder.h"
@@ -91,6 +93,8 @@ public:
                   [&log](const std::string& line) { log.line(line); }),
           outputs_(cfg, events_.path(), [&log](const std::string& line) { log.line(line); }),
           analysis_options_(forensics::analysis_options(cfg)),
+          capacity_(sensor_capacity(cfg)),
+          pool_(pool_policy(cfg, capacity_), pool_actions()),
           portal_(cfg.sensor, *this) {}
 
     int run();
@@ -100,17 +104,18 @@ public:
     void closed(std::uint64_t guest, const PeerAddress& peer, const ConnectionSummary& summary) override;
 
 private:
+    // What the sensor holds for one of the pool's guests (same handle): its
+    // process, its intrusion and their I/O. The lifecycle is the pool's.
     struct Slot {
         std::uint64_t handle = 0;
-        enum class State { booting, ready, stopping } state = State::booting;
+        bool live = false;   // booted and not yet stopped
+        bool stopping = false;
         std::optional<GuestRecord> guest;
         std::optional<Intrusion> intrusion;
-        std::string source;  // empty while in the pool
-        std::int64_t requested_at = 0;
-        unsigned connections = 0;
-        Clock::time_point last_activity = Clock::now();
+        std::string source;         // who holds it now (held, engaged); empty when pooled
+        std::int64_t held_at = 0;   // unix time its source took it
         std::unique_ptr<TapCapture> pcap;
-        std::unique_ptr<CaptureFollower> follower;  // while an intrusion is open
+        std::unique_ptr<CaptureFollower> follower;  // while it runs
         bool intrusion_dirty = false;
     };
     struct Completion {
@@ -121,14 +126,25 @@ private:
         std::string error;
     };
 
+    static PoolPolicy pool_policy(const Config& cfg, const Capacity& capacity);
+    GuestActions pool_actions();
+    // The pool's requests that touch the portal (whose callbacks come back
+    // into the pool) run once the pool's call has returned.
+    void defer(std::function<void()> f) { deferred_.push_back(std::move(f)); }
+    void run_deferred();
+    void on_pool_note(const std::string& what, const PoolGuest& g, const std::string& detail);
+    void on_login(std::uint64_t handle, const nlohmann::json& login);
+
     void recover();
-    void start_boot(Slot& slot);
-    void begin_stop(Slot& slot, const std::string& reason);
+    void start_boot(std::uint64_t handle, bool wake);
+    void begin_stop(std::uint64_t handle, StopKind kind, const std::string& reason);
+    // A dormant guest's intrusion ends (its source did not return, or the
+    // sensor stops): closed and analysed; the slot goes.
+    void close_dormant(std::uint64_t handle, const std::string& reason);
     void post(Completion c);
     void drain_completions();
     void tick();
-    void refill_pool();
-    void open_intrusion(Slot& slot, std::int64_t started_at);
+    void open_intrusion(Slot& slot);
     void follow_capture(Slot& slot);
     // Safe from worker threads: EventLog is.
     void emit_intrusion_closed(const Intrusion& i);
@@ -147,7 +163,6 @@ private:
     void on_mail(const SinkedMessage& m);
     std::optional<GuestInfo> guest_by_ip(Ipv4 ip);
     std::string guest_name(const Slot& s) const { return s.guest ? s.guest->id : fmt::format("boot#{}", s.handle); }
-    std::size_t pooled_count() const;
     void refuse_event(const PeerAddress& peer, std::uint16_t port, const std::string& reason);
 
     const Config& cfg_;
@@ -158,10 +173,11 @@ private:
     store::StoreFeeder feeder_;
     outputs::OutputRunner outputs_;
     const forensics::AnalysisOptions analysis_options_;  // [forensics], resolved once
+    const Capacity capacity_;
     std::map<std::uint64_t, Slot> slots_;
-    std::map<std::string, std::uint64_t> by_source_;
+    GuestPool pool_;
+    std::vector<std::function<void()>> deferred_;
     std::map<std::string, unsigned> conns_per_source_;
-    std::uint64_t next_handle_ = 1;
     std::atomic<bool> stopping_{false};
     Clock::time_point last_prune_{}, last_liveness_{}, last_save_{}, last_follow_{};
     EventThrottle throttle_;
@@ -181,6 +197,44 @@ private:
     // Last: destroyed first, while what its callbacks use still exists.
     Portal portal_;
 };
+
+PoolPolicy SensorDaemon::pool_policy(const Config& cfg, const Capacity& capacity) {
+    PoolPolicy p;
+    p.pool_size = cfg.sensor.pool_size;
+    p.max_guests = capacity.max_guests;
+    p.release_grace = std::chrono::seconds(cfg.sensor.release_grace_s);
+    p.idle_timeout = std::chrono::seconds(cfg.sensor.idle_timeout_s);
+    p.dormant_retention = std::chrono::hours(24) * cfg.sensor.dormant_retention_days;
+    p.max_intrusion = std::chrono::seconds(cfg.sensor.max_intrusion_s);
+    return p;
+}
+
+GuestActions SensorDaemon::pool_actions() {
+    GuestActions a;
+    a.boot = [this](const PoolGuest& g) { start_boot(g.handle, g.state == GuestState::waking); };
+    a.stop = [this](const PoolGuest& g, StopKind kind, const std::string& reason) {
+        defer([this, h = g.handle, kind, reason] { begin_stop(h, kind, reason); });
+    };
+    a.close_dormant = [this](const PoolGuest& g, const std::string& reason) {
+        defer([this, h = g.handle, reason] { close_dormant(h, reason); });
+    };
+    a.reset_connections = [this](const PoolGuest& g) {
+        auto ip = parse_ipv4(g.source);
+        if (!ip) return;
+        defer([this, h = g.handle, ip = *ip] { portal_.close_connections_of(h, ip); });
+    };
+    a.note = [this](const std::string& what, const PoolGuest& g, const std::string& detail) {
+        on_pool_note(what, g, detail);
+    };
+    return a;
+}
+
+void SensorDaemon::run_deferred() {
+    while (!deferred_.empty()) {
+        auto batch = std::exchange(deferred_, {});
+        for (auto& f : batch) f();
+    }
+}
 
 // ---------------------------------------------------------------- run
 
@@ -262,10 +316,11 @@ int SensorDaemon::run() {
     events_.emit("sensor_started", {{"listen", cfg_.sensor.listen_address},
                                     {"ports", ports.empty() ? ports : ports.substr(1)},
                                     {"pool_size", cfg_.sensor.pool_size},
-                                    {"max_guests", cfg_.sensor.max_guests},
+                                    {"max_guests", capacity_.max_guests},
+                                    {"max_guests_why", capacity_.why},
                                     {"pid", ::getpid()}});
     log_.line(fmt::format("portal listening on {} ports{}; pool {} guests, at most {}", cfg_.sensor.listen_address,
-                          ports, cfg_.sensor.pool_size, cfg_.sensor.max_guests));
+                          ports, cfg_.sensor.pool_size, capacity_.why));
 
     bool shutdown_begun = false;
     while (true) {
@@ -277,9 +332,9 @@ int SensorDaemon::run() {
             portal_.close_all();
         }
         if (stopping_) {
-            for (auto& [h, s] : slots_) {
-                if (s.state == Slot::State::ready) begin_stop(s, "sensor stopped");
-            }
+            // Also the guests whose boot ended since the last pass.
+            pool_.shutdown("sensor stopped");
+            run_deferred();
             if (slots_.empty()) break;
             continue;
         }
@@ -304,6 +359,7 @@ void SensorDaemon::recover() {
     }
     struct stat ns {};
     ::stat("/proc/self/ns/net", &ns);
+    auto now = Clock::now();
     for (auto& g : load_all_guests(cfg_.paths.state_dir)) {
         if (g.owner != "sensor") continue;
         auto open = open_by_guest.find(g.id);
@@ -314,9 +370,11 @@ void SensorDaemon::recover() {
             continue;
         }
         if (alive) {
-            Slot s;
-            s.handle = next_handle_++;
-            s.state = Slot::State::ready;
+            bool engaged = open != open_by_guest.end();
+            auto h = engaged ? pool_.adopt_engaged(open->second.source_ip, now) : pool_.adopt_pooled(now);
+            Slot& s = slots_[h];
+            s.handle = h;
+            s.live = true;
             s.guest = g;
             try {
                 s.pcap =
@@ -324,36 +382,55 @@ void SensorDaemon::recover() {
             } catch (const Error& e) {
                 log_.line(fmt::format("guest {}: no packet capture after restart: {}", g.id, e.what()));
             }
-            if (open != open_by_guest.end()) {
+            if (engaged) {
                 s.intrusion = open->second;
                 s.source = open->second.source_ip;
-                by_source_[s.source] = s.handle;
-                // From now on: what happened while no sensor ran is in the
-                // full decode at stop.
-                follow_capture(s);
+                s.held_at = open->second.started_at;
             }
+            // From now on: what happened while no sensor ran is in the full
+            // decode at stop.
+            follow_capture(s);
             log_.line(fmt::format("guest {}: still running, adopted ({})", g.id,
-                                  s.source.empty() ? "back in the pool" : "intrusion of " + s.source));
+                                  engaged ? "intrusion of " + s.source : "back in the pool"));
             events_.emit(
                 "guest_recovered",
                 {{"guest_id", g.id}, {"source_ip", s.source}, {"intrusion_id", s.intrusion ? s.intrusion->id : ""}});
-            auto [it, _] = slots_.emplace(s.handle, std::move(s));
-            publish(it->second);
+            publish(s);
             continue;
         }
         if (g.state == "running" || g.state == "starting") {
             LogStream out(log_, "recovery: ");
             try {
-                stop_guest(cfg_, g.id, out);
+                g = stop_guest(cfg_, g.id, out);
             } catch (const Error& e) {
                 log_.line(fmt::format("guest {}: cleanup after restart: {}", g.id, e.what()));
             }
         }
-        if (open != open_by_guest.end()) {
-            Intrusion i = open->second;
-            close_intrusion(i, "guest was gone when the sensor restarted");
-            emit_intrusion_closed(i);
+        if (open == open_by_guest.end()) {
+            // A pool guest nobody logged into: nothing of value on it.
+            if (!std::filesystem::exists(g.dir / "intrusion.json")) {
+                std::error_code ec;
+                std::filesystem::remove_all(g.dir, ec);
+            }
+            continue;
         }
+        Intrusion i = open->second;
+        auto retention = std::chrono::hours(24) * cfg_.sensor.dormant_retention_days;
+        auto dormant_for = std::chrono::seconds(unix_now() - i.dormant_since);
+        if (i.dormant_since > 0 && g.state == "stopped" && dormant_for < retention) {
+            // Dormant: its source may still come back.
+            auto h = pool_.adopt_dormant(i.source_ip, now - dormant_for);
+            Slot& s = slots_[h];
+            s.handle = h;
+            s.guest = g;
+            s.intrusion = i;
+            s.source = i.source_ip;
+            log_.line(fmt::format("intrusion {}: dormant, kept for {}", i.id, i.source_ip));
+            continue;
+        }
+        close_intrusion(i, i.dormant_since > 0 ? "source did not return (sensor.dormant_retention_days)"
+                                               : "guest was gone when the sensor restarted");
+        emit_intrusion_closed(i);
     }
     // Closed intrusions whose analysis was never reported (the sensor
     // stopped or died first, or they predate forensics): analysed now, in
@@ -390,67 +467,38 @@ Decision SensorDaemon::admit(const PeerAddress& peer, std::uint16_t public_port)
         refuse_event(peer, public_port, "too many connections from this source (sensor.max_connections_per_source)");
         return d;
     }
-    Slot* slot = nullptr;
-    if (auto it = by_source_.find(src); it != by_source_.end()) {
-        slot = &slots_.at(it->second);
-    } else {
-        // A ready guest from the pool, else one of the pool still booting,
-        // else a cold boot if the cap allows.
-        for (auto& [h, s] : slots_) {
-            if (s.source.empty() && s.state == Slot::State::ready) {
-                slot = &s;
-                break;
-            }
-        }
-        if (slot == nullptr) {
-            for (auto& [h, s] : slots_) {
-                if (s.source.empty() && s.state == Slot::State::booting) {
-                    slot = &s;
-                    break;
-                }
-            }
-        }
-        if (slot == nullptr) {
-            if (slots_.size() >= cfg_.sensor.max_guests) {
-                refuse_event(peer, public_port, "guest cap reached (sensor.max_guests)");
-                return d;
-            }
-            Slot s;
-            s.handle = next_handle_++;
-            auto [placed, _] = slots_.emplace(s.handle, std::move(s));
-            slot = &placed->second;
-            slot->requested_at = unix_now();
-            start_boot(*slot);
-            events_.emit("guest_cold_boot", {{"source_ip", src}, {"boot", slot->handle}});
-        }
-        slot->source = src;
-        slot->requested_at = slot->requested_at == 0 ? unix_now() : slot->requested_at;
-        by_source_[src] = slot->handle;
-        if (slot->state == Slot::State::ready) open_intrusion(*slot, unix_now());
+    Admission a = pool_.connect(src, Clock::now());
+    run_deferred();
+    if (a.kind == Admission::Kind::refuse) {
+        refuse_event(peer, public_port, a.reason);
+        return d;
     }
+    Slot& slot = slots_[a.guest];
+    slot.handle = a.guest;
     ++conns_per_source_[src];
-    ++slot->connections;
-    slot->last_activity = Clock::now();
-    if (slot->intrusion) {
-        ++slot->intrusion->connections;
-        slot->intrusion->last_activity_at = unix_now();
-        slot->intrusion_dirty = true;
+    if (slot.intrusion) {
+        ++slot.intrusion->connections;
+        slot.intrusion->last_activity_at = unix_now();
+        slot.intrusion_dirty = true;
     }
-    d.guest = slot->handle;
-    bool ready = slot->state == Slot::State::ready;
+    d.guest = a.guest;
+    d.login_grace = !a.engaged;
+    bool ready = a.kind == Admission::Kind::connect && slot.live;
     d.kind = ready ? Decision::Kind::connect : Decision::Kind::wait;
-    if (ready) d.guest_ip = *parse_ipv4(slot->guest->guest_ip);
+    if (ready) d.guest_ip = *parse_ipv4(slot.guest->guest_ip);
+    const PoolGuest* g = pool_.find(a.guest);
     events_.emit("connection", {{"source_ip", src},
                                 {"source_port", peer.port},
                                 {"port", public_port},
-                                {"guest_id", slot->guest ? slot->guest->id : ""},
-                                {"intrusion_id", slot->intrusion ? slot->intrusion->id : ""},
+                                {"guest_id", slot.guest ? slot.guest->id : ""},
+                                {"intrusion_id", slot.intrusion ? slot.intrusion->id : ""},
+                                {"guest_state", g ? guest_state_name(g->state) : ""},
                                 {"waits_for_boot", !ready}});
     return d;
 }
 
 void SensorDaemon::activity(std::uint64_t guest) {
-    if (auto it = slots_.find(guest); it != slots_.end()) it->second.last_activity = Clock::now();
+    pool_.activity(guest, Clock::now());
 }
 
 void SensorDaemon::closed(std::uint64_t guest, const PeerAddress& peer, const ConnectionSummary& summary) {
@@ -458,13 +506,10 @@ void SensorDaemon::closed(std::uint64_t guest, const PeerAddress& peer, const Co
     if (auto it = conns_per_source_.find(src); it != conns_per_source_.end() && --it->second == 0) {
         conns_per_source_.erase(it);
     }
+    pool_.disconnect(guest, src, Clock::now());
+    run_deferred();
     std::string guest_id;
-    if (auto it = slots_.find(guest); it != slots_.end()) {
-        Slot& s = it->second;
-        if (s.connections > 0) --s.connections;
-        s.last_activity = Clock::now();
-        guest_id = s.guest ? s.guest->id : "";
-    }
+    if (auto it = slots_.find(guest); it != slots_.end() && it->second.guest) guest_id = it->second.guest->id;
     events_.emit("connection_closed", {{"source_ip", src},
                                        {"source_port", peer.port},
                                        {"guest_id", guest_id},
@@ -487,6 +532,46 @@ void SensorDaemon::refuse_event(const PeerAddress& peer, std::uint16_t port, con
     }
 }
 
+// ---------------------------------------------------------------- the pool's word
+
+void SensorDaemon::on_pool_note(const std::string& what, const PoolGuest& g, const std::string& detail) {
+    auto it = slots_.find(g.handle);
+    Slot* slot = it == slots_.end() ? nullptr : &it->second;
+    if (slot != nullptr) {
+        if (what == "held") {
+            slot->source = g.source;
+            slot->held_at = unix_now();
+            publish(*slot);
+        } else if (what == "released" || what == "reclaimed") {
+            slot->source.clear();
+            publish(*slot);
+        } else if (what == "engaged") {
+            open_intrusion(*slot);
+            portal_.lift_login_grace(g.handle);
+        }
+    }
+    json e = {{"guest_id", slot && slot->guest ? slot->guest->id : ""},
+              {"source_ip", g.source},
+              {"state", guest_state_name(g.state)}};
+    if (slot && slot->intrusion) e["intrusion_id"] = slot->intrusion->id;
+    if (!detail.empty()) e["detail"] = detail;
+    if (what == "cold_boot") e["boot"] = g.handle;
+    events_.emit("guest_" + what, std::move(e));
+    if (what != "held" && what != "released") {
+        log_.line(fmt::format("guest {}: {}{}{}", slot ? guest_name(*slot) : std::to_string(g.handle), what,
+                              g.source.empty() ? "" : " (" + g.source + ")", detail.empty() ? "" : ": " + detail));
+    }
+}
+
+void SensorDaemon::on_login(std::uint64_t handle, const json& login) {
+    auto it = slots_.find(handle);
+    if (it == slots_.end()) return;
+    // The address the guest saw; telnet's login may only know a name.
+    std::string who = login.value("remote_ip", "");
+    if (!parse_ipv4(who)) who = it->second.source;
+    pool_.login(handle, who, login.value("success", false), Clock::now());
+}
+
 // ---------------------------------------------------------------- guests
 
 void SensorDaemon::post(Completion c) {
@@ -498,15 +583,18 @@ void SensorDaemon::post(Completion c) {
     [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
 }
 
-void SensorDaemon::start_boot(Slot& slot) {
-    slot.state = Slot::State::booting;
-    std::uint64_t handle = slot.handle;
-    workers_.spawn([this, handle] {
+void SensorDaemon::start_boot(std::uint64_t handle, bool wake) {
+    Slot& slot = slots_[handle];
+    slot.handle = handle;
+    std::optional<GuestRecord> restart;
+    if (wake && slot.guest) restart = *slot.guest;
+    workers_.spawn([this, handle, restart] {
         LogStream out(log_, "");
         Completion c{Completion::Kind::boot_failed, handle, std::nullopt, nullptr, {}};
         std::unique_ptr<TapCapture> pcap;
         StartOptions opts;
         opts.owner = "sensor";
+        opts.restart = restart;
         opts.on_tap_ready = [&](const GuestRecord& g) {
             pcap = std::make_unique<TapCapture>(g.tap, g.pcap_dir(), std::uint64_t{cfg_.sensor.pcap_rotate_mib} << 20);
         };
@@ -521,47 +609,81 @@ void SensorDaemon::start_boot(Slot& slot) {
     });
 }
 
-void SensorDaemon::begin_stop(Slot& slot, const std::string& reason) {
-    if (slot.state != Slot::State::ready) return;
-    slot.state = Slot::State::stopping;
-    if (!slot.source.empty()) by_source_.erase(slot.source);
+void SensorDaemon::begin_stop(std::uint64_t handle, StopKind kind, const std::string& reason) {
+    auto it = slots_.find(handle);
+    if (it == slots_.end() || !it->second.live || it->second.stopping) return;
+    Slot& slot = it->second;
+    slot.stopping = true;
     portal_.guest_gone(slot.handle);
     unpublish(slot);
-    log_.line(fmt::format("guest {}: stopping ({})", guest_name(slot), reason));
+    log_.line(fmt::format("guest {}: stopping ({}{})", guest_name(slot), reason,
+                          kind == StopKind::dormant ? "; dormant, disk and intrusion kept" : ""));
     if (slot.follower) {
-        slot.follower->poll();
+        slot.follower->poll(!slot.source.empty());
         slot.follower.reset();
     }
     auto guest = *slot.guest;
     auto intrusion = slot.intrusion;
     std::shared_ptr<TapCapture> pcap = std::move(slot.pcap);
-    std::uint64_t handle = slot.handle;
-    workers_.spawn([this, guest, intrusion, pcap, handle, reason]() mutable {
+    workers_.spawn([this, guest, intrusion, pcap, handle, kind, reason]() mutable {
         LogStream out(log_, "");
         Completion c{Completion::Kind::stopped, handle, guest, nullptr, {}};
         try {
-            stop_guest(cfg_, guest.id, out);
+            c.guest = stop_guest(cfg_, guest.id, out);
         } catch (const std::exception& e) {
             c.error = e.what();
             log_.line(fmt::format("guest {}: stop: {}", guest.id, e.what()));
         }
         // The tap is gone now; the capture thread has ended with it.
         pcap.reset();
-        if (intrusion) {
+        if (!intrusion) {
+            // Nobody logged in: nothing on it but failed logins, which
+            // are events already.
+            std::error_code ec;
+            std::filesystem::remove_all(guest.dir, ec);
+            post(std::move(c));
+            return;
+        }
+        if (kind == StopKind::dormant) {
+            intrusion->dormant_since = unix_now();
             try {
-                close_intrusion(*intrusion, reason);
+                save_intrusion(*intrusion);
             } catch (const std::exception& e) {
                 log_.line(fmt::format("intrusion {}: cannot save: {}", intrusion->id, e.what()));
             }
-            emit_intrusion_closed(*intrusion);
+            post(std::move(c));
+            return;
         }
+        try {
+            close_intrusion(*intrusion, reason);
+        } catch (const std::exception& e) {
+            log_.line(fmt::format("intrusion {}: cannot save: {}", intrusion->id, e.what()));
+        }
+        emit_intrusion_closed(*intrusion);
         // The slot is freed first (a new attacker need not wait for the
         // analysis); the directory is held against pruning until it ends.
-        bool analyse = intrusion && cfg_.forensics.enabled;
+        bool analyse = cfg_.forensics.enabled;
         if (analyse) hold_for_analysis(*intrusion);
         post(std::move(c));
         if (analyse) analyze(*intrusion, false);
     });
+}
+
+void SensorDaemon::close_dormant(std::uint64_t handle, const std::string& reason) {
+    auto it = slots_.find(handle);
+    if (it == slots_.end()) return;
+    std::optional<Intrusion> intrusion = std::move(it->second.intrusion);
+    slots_.erase(it);
+    if (!intrusion) return;
+    try {
+        close_intrusion(*intrusion, reason);
+    } catch (const std::exception& e) {
+        log_.line(fmt::format("intrusion {}: cannot save: {}", intrusion->id, e.what()));
+    }
+    emit_intrusion_closed(*intrusion);
+    if (!cfg_.forensics.enabled) return;
+    hold_for_analysis(*intrusion);
+    workers_.spawn([this, i = *intrusion] { analyze(i, false); });
 }
 
 void SensorDaemon::drain_completions() {
@@ -570,40 +692,66 @@ void SensorDaemon::drain_completions() {
         std::lock_guard lock(q_mu_);
         batch.swap(completions_);
     }
+    auto now = Clock::now();
     for (auto& c : batch) {
         auto it = slots_.find(c.handle);
         if (it == slots_.end()) continue;
         Slot& s = it->second;
         switch (c.kind) {
-            case Completion::Kind::booted:
-                s.state = Slot::State::ready;
+            case Completion::Kind::booted: {
+                s.live = true;
+                s.stopping = false;
                 s.guest = std::move(c.guest);
                 s.pcap = std::move(c.pcap);
-                s.last_activity = Clock::now();
+                bool woken = s.intrusion.has_value();
+                if (woken) {
+                    s.intrusion->dormant_since = 0;
+                    ++s.intrusion->boots;
+                    s.intrusion_dirty = true;
+                }
+                follow_capture(s);
+                pool_.boot_done(c.handle, now);
                 events_.emit("guest_ready", {{"guest_id", s.guest->id},
                                              {"guest_ip", s.guest->guest_ip},
                                              {"boot_ms", s.guest->boot_ms},
+                                             {"woken", woken},
+                                             {"intrusion_id", s.intrusion ? s.intrusion->id : ""},
                                              {"source_ip", s.source}});
-                if (!s.source.empty()) {
-                    open_intrusion(s, s.requested_at);
-                    s.intrusion->connections = s.connections;
-                    portal_.guest_ready(s.handle, *parse_ipv4(s.guest->guest_ip));
-                }
                 publish(s);
-                if (stopping_) begin_stop(s, "sensor stopped");
+                if (const PoolGuest* g = pool_.find(c.handle);
+                    g != nullptr && (g->state == GuestState::held || g->state == GuestState::engaged)) {
+                    if (g->engaged_once) portal_.lift_login_grace(c.handle);
+                    portal_.guest_ready(c.handle, *parse_ipv4(s.guest->guest_ip));
+                }
                 break;
-            case Completion::Kind::boot_failed:
+            }
+            case Completion::Kind::boot_failed: {
                 log_.line(fmt::format("guest boot failed: {}", c.error));
-                events_.emit("guest_boot_failed", {{"source_ip", s.source}, {"error", c.error}});
-                if (!s.source.empty()) by_source_.erase(s.source);
-                portal_.guest_gone(s.handle);
-                slots_.erase(it);
+                events_.emit("guest_boot_failed", {{"source_ip", s.source},
+                                                   {"guest_id", s.guest ? s.guest->id : ""},
+                                                   {"error", c.error}});
+                portal_.guest_gone(c.handle);
+                bool dormant_again = s.intrusion.has_value();
+                pool_.boot_failed(c.handle, now);
+                if (!dormant_again) slots_.erase(c.handle);
                 break;
-            case Completion::Kind::stopped:
-                slots_.erase(it);
+            }
+            case Completion::Kind::stopped: {
+                s.live = false;
+                s.stopping = false;
+                if (c.guest) s.guest = std::move(c.guest);
+                pool_.stopped(c.handle, now);
+                const PoolGuest* g = pool_.find(c.handle);
+                if (g == nullptr) {
+                    slots_.erase(c.handle);
+                } else if (g->state == GuestState::dormant && s.intrusion) {
+                    s.intrusion->dormant_since = unix_now();
+                }
                 prune_if_over_budget();
                 break;
+            }
         }
+        run_deferred();
     }
 }
 
@@ -703,15 +851,18 @@ void SensorDaemon::emit_analysis(const Intrusion& i, const json& a) {
                           files, noise, alerts.size(), a.value("duration_ms", 0)));
 }
 
-void SensorDaemon::open_intrusion(Slot& s, std::int64_t started_at) {
+void SensorDaemon::open_intrusion(Slot& s) {
+    if (s.intrusion || !s.guest) return;
     Intrusion i;
     i.guest_id = s.guest->id;
-    i.id = new_intrusion_id(i.guest_id, started_at);
+    // It began when its source took the guest, before the login.
+    i.started_at = s.held_at != 0 ? s.held_at : unix_now();
+    i.id = new_intrusion_id(i.guest_id, i.started_at);
     i.state = "open";
     i.source_ip = s.source;
     i.dir = s.guest->dir;
-    i.started_at = started_at;
     i.last_activity_at = unix_now();
+    i.connections = 1;
     save_intrusion(i);
     s.intrusion = i;
     events_.emit("intrusion_opened", {{"intrusion_id", i.id},
@@ -719,44 +870,25 @@ void SensorDaemon::open_intrusion(Slot& s, std::int64_t started_at) {
                                       {"guest_id", i.guest_id},
                                       {"guest_ip", s.guest->guest_ip},
                                       {"dir", i.dir.string()}});
-    log_.line(fmt::format("intrusion {}: {} gets guest {} ({})", i.id, i.source_ip, i.guest_id, s.guest->guest_ip));
+    log_.line(fmt::format("intrusion {}: {} logged into guest {} ({})", i.id, i.source_ip, i.guest_id,
+                          s.guest->guest_ip));
     publish(s);
-    follow_capture(s);
 }
 
 void SensorDaemon::follow_capture(Slot& s) {
-    if (!cfg_.capture.enabled || !s.guest || !s.intrusion) return;
-    auto sink = [this, guest_id = s.guest->id, intrusion_id = s.intrusion->id, source = s.source](
-                    const std::string& type, nlohmann::json fields) {
+    if (!cfg_.capture.enabled || !s.guest) return;
+    auto handle = s.handle;
+    auto sink = [this, handle, guest_id = s.guest->id](const std::string& type, nlohmann::json fields) {
         fields["guest_id"] = guest_id;
-        fields["intrusion_id"] = intrusion_id;
-        fields["source_ip"] = source;
+        auto it = slots_.find(handle);
+        if (it != slots_.end()) {
+            fields["intrusion_id"] = it->second.intrusion ? it->second.intrusion->id : "";
+            fields["source_ip"] = it->second.source;
+        }
         events_.emit(type, std::move(fields));
     };
-    s.follower = std::make_unique<CaptureFollower>(s.guest->capture_file(), sink);
-}
-
-std::size_t SensorDaemon::pooled_count() const {
-    std::size_t n = 0;
-    for (const auto& [h, s] : slots_) {
-        if (s.source.empty() && s.state != Slot::State::stopping) ++n;
-    }
-    return n;
-}
-
-void SensorDaemon::refill_pool() {
-    // One pool boot at a time: boots compete for the same two cores as the
-    // guests attackers are using.
-    std::size_t booting = 0;
-    for (const auto& [h, s] : slots_) {
-        if (s.state == Slot::State::booting && s.source.empty()) ++booting;
-    }
-    if (booting > 0) return;
-    if (pooled_count() >= cfg_.sensor.pool_size || slots_.size() >= cfg_.sensor.max_guests) return;
-    Slot s;
-    s.handle = next_handle_++;
-    auto [it, _] = slots_.emplace(s.handle, std::move(s));
-    start_boot(it->second);
+    s.follower = std::make_unique<CaptureFollower>(s.guest->capture_file(), sink,
+                                                   [this, handle](const json& login) { on_login(handle, login); });
 }
 
 void SensorDaemon::tick() {
@@ -770,15 +902,11 @@ void SensorDaemon::tick() {
     bool follow = now - last_follow_ >= std::chrono::milliseconds(250);
     if (follow) last_follow_ = now;
     for (auto& [h, s] : slots_) {
-        if (s.state != Slot::State::ready) continue;
-        if (follow && s.follower) s.follower->poll();
+        if (!s.live || s.stopping) continue;
+        // A pooled guest's own cron and daemons are read past, not reported.
+        if (follow && s.follower) s.follower->poll(!s.source.empty());
         if (check_liveness && !process_alive(s.guest->pid, s.guest->pid_start_time)) {
-            begin_stop(s, "guest exited");
-            continue;
-        }
-        if (!s.source.empty() && s.connections == 0 &&
-            now - s.last_activity >= std::chrono::seconds(cfg_.sensor.idle_timeout_s)) {
-            begin_stop(s, "idle");
+            pool_.died(h, now);
             continue;
         }
         if (save && s.intrusion && s.intrusion_dirty) {
@@ -790,7 +918,9 @@ void SensorDaemon::tick() {
             }
         }
     }
-    refill_pool();
+    run_deferred();
+    pool_.tick(now);
+    run_deferred();
     if (now - last_prune_ >= std::chrono::seconds(60)) {
         last_prune_ = now;
         prune_if_over_budget();

@@ -80,10 +80,13 @@ struct SessionTracker::Statements {
           tty(db, "UPDATE sessions SET tty = ?, tty_open_seq = ? WHERE id = ? AND tty IS NULL"),
           connect_out(db, "UPDATE sessions SET connections_out = connections_out + 1 WHERE id = ?"),
           end_all(db, "UPDATE sessions SET ended = ?, end_reason = ? WHERE ended IS NULL"),
-          end_intrusion(db, "UPDATE sessions SET ended = ?, end_reason = ? WHERE intrusion_id = ? AND ended IS NULL") {}
+          end_intrusion(db, "UPDATE sessions SET ended = ?, end_reason = ? WHERE intrusion_id = ? AND ended IS NULL"),
+          forget_guest_processes(db, "DELETE FROM session_processes WHERE guest_id = ?"),
+          forget_guest_accepts(db, "DELETE FROM session_accepts WHERE guest_id = ?") {}
 
     Statement open, by_peer, open_by_peer, close, adopt, adopt_source, login, process, set_process, forget_process,
-        accept_of, set_accept, forget_accept, command, tty, connect_out, end_all, end_intrusion;
+        accept_of, set_accept, forget_accept, command, tty, connect_out, end_all, end_intrusion,
+        forget_guest_processes, forget_guest_accepts;
 };
 
 SessionTracker::SessionTracker(SqliteDb& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
@@ -140,6 +143,16 @@ std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
         // A connection open when the last sensor died (kill -9) died with
         // it, and no connection_closed will come.
         st_->end_all.bind(1, ts).bind(2, "sensor restarted").run();
+        return std::nullopt;
+    }
+    if (type == "guest_ready") {
+        // A boot (a dormant guest woken from its disk, too): its pids start
+        // anew, and none of the last boot's processes lives on.
+        std::string guest = str_field(event, "guest_id");
+        if (!guest.empty()) {
+            st_->forget_guest_processes.bind(1, guest).run();
+            st_->forget_guest_accepts.bind(1, guest).run();
+        }
         return std::nullopt;
     }
     if (type == "intrusion_closed") {

@@ -1,0 +1,47 @@
+// How many guests a sensor runs at once when sensor.max_guests = "auto":
+// derived from the host's memory and cores and a guest's measured cost
+// (docs/performance.md), with headroom for the host, the sensor and the
+// analyses.
+//
+//   memory: a guest may come to use all of guest.memory_mib (an attacker
+//           can fill it) plus kGuestOverheadMib of UML's own; the host keeps
+//           10 % of its memory, at least 1 GiB.
+//   cores:  kGuestsPerCore live guests per core. An idle guest costs almost
+//           nothing, a boot ~7 s of one core, and each guest is capped at one
+//           core and weighted below the sensor (sandbox/guest_cgroup.h), so
+//           a busy one slows the others rather than the portal.
+//   addresses: one /30 of network.guest_pool per guest.
+//
+// The smallest of the three, and never less than the pool plus one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "oyster/common/config.h"
+
+namespace oyster::sensor {
+
+constexpr std::uint32_t kGuestOverheadMib = 32;
+constexpr std::uint32_t kGuestsPerCore = 8;
+
+struct HostResources {
+    std::uint64_t memory_bytes = 0;
+    unsigned cpus = 1;
+};
+
+// MemTotal of /proc/meminfo, and the CPUs this process may run on.
+HostResources host_resources();
+
+struct Capacity {
+    std::uint32_t max_guests = 1;
+    std::string why;  // "16 (cores: 2 x 8; memory allows 77; addresses 16384)"
+};
+
+Capacity auto_capacity(const HostResources& host, std::uint32_t guest_memory_mib, std::uint32_t address_slots,
+                       std::uint32_t pool_size);
+
+// sensor.max_guests, or the auto capacity when it is 0.
+Capacity sensor_capacity(const Config& cfg);
+
+}  // namespace oyster::sensor

@@ -1,0 +1,503 @@
+#include "oyster/sensor/guest_pool.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace oyster::sensor {
+namespace {
+
+// Sources whose failed logins are remembered; a scan from a million
+// addresses must not keep a million entries.
+constexpr std::size_t kFailureSources = 65536;
+
+}  // namespace
+
+const char* guest_state_name(GuestState s) {
+    switch (s) {
+        case GuestState::booting:
+            return "booting";
+        case GuestState::pooled:
+            return "pooled";
+        case GuestState::held:
+            return "held";
+        case GuestState::engaged:
+            return "engaged";
+        case GuestState::dormant:
+            return "dormant";
+        case GuestState::waking:
+            return "waking";
+        case GuestState::stopping:
+            return "stopping";
+    }
+    return "?";
+}
+
+GuestPool::GuestPool(PoolPolicy policy, GuestActions actions)
+    : policy_(std::move(policy)), actions_(std::move(actions)) {}
+
+PoolGuest& GuestPool::add(GuestState s, PoolTime now) {
+    PoolGuest g;
+    g.handle = next_++;
+    g.state = s;
+    g.last_activity = now;
+    return guests_.emplace(g.handle, std::move(g)).first->second;
+}
+
+const PoolGuest* GuestPool::find(GuestHandle h) const {
+    auto it = guests_.find(h);
+    return it == guests_.end() ? nullptr : &it->second;
+}
+
+std::optional<GuestHandle> GuestPool::owned_by(const std::string& source) const {
+    auto it = by_source_.find(source);
+    if (it == by_source_.end()) return std::nullopt;
+    const auto& g = guests_.at(it->second);
+    if (g.engaged_once) return g.handle;
+    return std::nullopt;
+}
+
+PoolCounts GuestPool::counts() const {
+    PoolCounts c;
+    for (const auto& [h, g] : guests_) {
+        switch (g.state) {
+            case GuestState::booting:
+                ++c.booting;
+                break;
+            case GuestState::pooled:
+                ++c.pooled;
+                break;
+            case GuestState::held:
+                ++c.held;
+                break;
+            case GuestState::engaged:
+                ++c.engaged;
+                break;
+            case GuestState::dormant:
+                ++c.dormant;
+                break;
+            case GuestState::waking:
+                ++c.waking;
+                break;
+            case GuestState::stopping:
+                ++c.stopping;
+                break;
+        }
+    }
+    return c;
+}
+
+std::size_t GuestPool::places_taken() const {
+    std::size_t n = 0;
+    for (const auto& [h, g] : guests_) {
+        if (g.state == GuestState::dormant) continue;
+        if (g.state == GuestState::stopping && g.place_for != 0) continue;
+        ++n;
+    }
+    return n;
+}
+
+unsigned GuestPool::failures(const std::string& source) const {
+    auto it = failures_.find(source);
+    return it == failures_.end() ? 0 : it->second.n;
+}
+
+void GuestPool::count_failure(const std::string& source) {
+    auto& f = failures_[source];
+    ++f.n;
+    f.order = ++failure_order_;
+    if (failures_.size() <= kFailureSources) return;
+    auto oldest = std::min_element(failures_.begin(), failures_.end(),
+                                   [](const auto& a, const auto& b) { return a.second.order < b.second.order; });
+    failures_.erase(oldest);
+}
+
+void GuestPool::note(const std::string& what, const PoolGuest& g, const std::string& detail) {
+    if (actions_.note) actions_.note(what, g, detail);
+}
+
+void GuestPool::start_boot(PoolGuest& g) {
+    g.waits_for = 0;
+    actions_.boot(g);
+}
+
+void GuestPool::hold(PoolGuest& g, const std::string& source, PoolTime now) {
+    g.state = GuestState::held;
+    g.source = source;
+    g.last_source = source;
+    g.held_since = now;
+    g.last_activity = now;
+    g.connections = 0;
+    by_source_[source] = g.handle;
+    note("held", g);
+}
+
+void GuestPool::forget_source(const PoolGuest& g) {
+    if (g.source.empty()) return;
+    auto it = by_source_.find(g.source);
+    if (it != by_source_.end() && it->second == g.handle) by_source_.erase(it);
+}
+
+void GuestPool::release(PoolGuest& g, const std::string& why) {
+    forget_source(g);
+    note("released", g, why);
+    g.state = GuestState::pooled;
+    g.source.clear();
+    g.connections = 0;
+}
+
+void GuestPool::stop(PoolGuest& g, StopKind kind, const std::string& reason) {
+    if (kind == StopKind::close) forget_source(g);
+    g.state = GuestState::stopping;
+    g.stop_kind = kind;
+    actions_.stop(g, kind, reason);
+}
+
+void GuestPool::make_dormant(PoolGuest& g, const std::string& reason) {
+    g.dormant_since = {};
+    note("dormant", g, reason);
+    stop(g, StopKind::dormant, reason);
+}
+
+PoolGuest* GuestPool::reclaim_for(const std::string& source, PoolTime now) {
+    PoolGuest* best = nullptr;
+    for (auto& [h, g] : guests_) {
+        if (g.state == GuestState::pooled) return &g;
+    }
+    // A held guest whose source has left: nothing of anyone's is lost.
+    for (auto& [h, g] : guests_) {
+        if (g.state == GuestState::held && g.connections == 0 &&
+            (best == nullptr || g.last_activity < best->last_activity)) {
+            best = &g;
+        }
+    }
+    if (best != nullptr) {
+        note("reclaimed", *best, "held guest whose source had left, for " + source);
+        forget_source(*best);
+        return best;
+    }
+    // The held guest held longest: its source has had the longest try at
+    // the passwords; its connections are reset and it may come again.
+    for (auto& [h, g] : guests_) {
+        if (g.state == GuestState::held && (best == nullptr || g.held_since < best->held_since)) best = &g;
+    }
+    if (best != nullptr) {
+        note("reclaimed", *best, fmt::format("held before login ({} connections reset), for {}", best->connections,
+                                             source));
+        actions_.reset_connections(*best);
+        forget_source(*best);
+        best->connections = 0;
+        return best;
+    }
+    // The engaged guest idle longest, made dormant; a new guest boots in
+    // its place once it is stopped.
+    for (auto& [h, g] : guests_) {
+        if (g.state == GuestState::engaged && g.connections == 0 &&
+            (best == nullptr || g.last_activity < best->last_activity)) {
+            best = &g;
+        }
+    }
+    if (best == nullptr) return nullptr;
+    PoolGuest& fresh = add(GuestState::booting, now);
+    fresh.waits_for = best->handle;
+    best->place_for = fresh.handle;
+    note("reclaimed", *best, "engaged guest idle longest, made dormant, for " + source);
+    make_dormant(*best, "reclaimed for a new source");
+    return &fresh;
+}
+
+bool GuestPool::wake(PoolGuest& g, PoolTime now) {
+    if (places_taken() >= policy_.max_guests) {
+        PoolGuest* place = reclaim_for(g.source, now);
+        if (place == nullptr) return false;
+        if (place->state == GuestState::booting) {
+            // A boot queued behind a stop: the dormant guest wakes in that
+            // place instead.
+            GuestHandle stopping = place->waits_for;
+            guests_.erase(place->handle);
+            guests_.at(stopping).place_for = g.handle;
+            g.waits_for = stopping;
+        } else {
+            // A pooled or held guest held nothing of value: stopped, and
+            // the dormant one wakes in its place.
+            place->source.clear();
+            place->place_for = g.handle;
+            g.waits_for = place->handle;
+            stop(*place, StopKind::close, "its place went to a returning source");
+        }
+    }
+    g.state = GuestState::waking;
+    note("woken", g);
+    if (g.waits_for == 0) start_boot(g);
+    return true;
+}
+
+Admission GuestPool::connect(const std::string& source, PoolTime now) {
+    Admission a;
+    PoolGuest* g = nullptr;
+    if (auto it = by_source_.find(source); it != by_source_.end()) {
+        g = &guests_.at(it->second);
+        if (g->state == GuestState::dormant && !wake(*g, now)) {
+            a.reason = "every guest holds a logged-in attacker (sensor.max_guests)";
+            return a;
+        }
+        if (g->state == GuestState::stopping && g->stop_kind == StopKind::dormant) g->wake_when_stopped = true;
+    } else {
+        // A pooled guest, the one this source last had first; else one of
+        // the pool still booting; else a new place, reclaimed if need be.
+        for (auto& [h, c] : guests_) {
+            if (c.state != GuestState::pooled) continue;
+            if (g == nullptr || (c.last_source == source && g->last_source != source)) g = &c;
+        }
+        if (g == nullptr) {
+            for (auto& [h, c] : guests_) {
+                if (c.state == GuestState::booting && c.source.empty() && c.waits_for == 0) {
+                    g = &c;
+                    break;
+                }
+            }
+        }
+        if (g == nullptr) {
+            if (places_taken() < policy_.max_guests) {
+                g = &add(GuestState::booting, now);
+                g->source = source;
+                note("cold_boot", *g, source);
+                start_boot(*g);
+            } else {
+                g = reclaim_for(source, now);
+                if (g == nullptr) {
+                    a.reason = "every guest holds a logged-in attacker (sensor.max_guests)";
+                    return a;
+                }
+            }
+        }
+        if (g->state == GuestState::booting) {
+            g->source = source;
+            g->last_source = source;
+            g->held_since = now;
+            by_source_[source] = g->handle;
+        } else {
+            hold(*g, source, now);
+        }
+    }
+    ++g->connections;
+    g->last_activity = now;
+    a.guest = g->handle;
+    a.engaged = g->engaged_once;
+    bool ready = g->state == GuestState::held || g->state == GuestState::engaged;
+    a.kind = ready ? Admission::Kind::connect : Admission::Kind::wait;
+    return a;
+}
+
+void GuestPool::disconnect(GuestHandle guest, const std::string& source, PoolTime now) {
+    auto it = guests_.find(guest);
+    if (it == guests_.end()) return;
+    PoolGuest& g = it->second;
+    if (g.source != source || g.connections == 0) return;
+    --g.connections;
+    g.last_activity = now;
+}
+
+void GuestPool::activity(GuestHandle guest, PoolTime now) {
+    if (auto it = guests_.find(guest); it != guests_.end()) it->second.last_activity = now;
+}
+
+void GuestPool::login(GuestHandle guest, const std::string& source, bool success, PoolTime now) {
+    if (!success) {
+        count_failure(source);
+        return;
+    }
+    auto it = guests_.find(guest);
+    if (it == guests_.end()) return;
+    PoolGuest& g = it->second;
+    // Only the source the guest is held by (a guest root can forge login
+    // reports; the guest is then this source's anyway).
+    if (g.source != source) return;
+    if (g.state == GuestState::held) {
+        g.state = GuestState::engaged;
+        g.engaged_once = true;
+        g.engaged_since = now;
+        g.last_activity = now;
+        note("engaged", g);
+    }
+}
+
+void GuestPool::boot_done(GuestHandle guest, PoolTime now) {
+    auto it = guests_.find(guest);
+    if (it == guests_.end()) return;
+    PoolGuest& g = it->second;
+    g.last_activity = now;
+    if (g.state == GuestState::waking) {
+        g.state = GuestState::engaged;
+        return;
+    }
+    if (g.state != GuestState::booting) return;
+    if (g.source.empty()) {
+        g.state = GuestState::pooled;
+        return;
+    }
+    // Connections that waited for the boot are still open, and counted.
+    auto held_since = g.held_since;
+    auto waiting = g.connections;
+    hold(g, g.source, now);
+    g.held_since = held_since;
+    g.connections = waiting;
+}
+
+void GuestPool::boot_failed(GuestHandle guest, PoolTime now) {
+    auto it = guests_.find(guest);
+    if (it == guests_.end()) return;
+    PoolGuest& g = it->second;
+    if (g.state == GuestState::waking) {
+        // Its disk is still there: dormant again, tried at the next return.
+        g.state = GuestState::dormant;
+        g.dormant_since = now;
+        g.connections = 0;
+        note("wake_failed", g);
+        return;
+    }
+    forget_source(g);
+    guests_.erase(it);
+}
+
+void GuestPool::stopped(GuestHandle guest, PoolTime now) {
+    auto it = guests_.find(guest);
+    if (it == guests_.end()) return;
+    PoolGuest& g = it->second;
+    GuestHandle queued = std::exchange(g.place_for, 0);
+    if (queued != 0) {
+        auto q = guests_.find(queued);
+        if (q != guests_.end() && q->second.waits_for == guest) start_boot(q->second);
+    }
+    if (g.state != GuestState::stopping || g.stop_kind != StopKind::dormant) {
+        forget_source(g);
+        guests_.erase(it);
+        return;
+    }
+    g.state = GuestState::dormant;
+    g.dormant_since = now;
+    if (!g.wake_when_stopped) {
+        g.connections = 0;
+        return;
+    }
+    // Its source came back while it was stopping: its connections wait.
+    g.wake_when_stopped = false;
+    if (!wake(g, now)) {
+        note("refused", g, "no place to wake it in (sensor.max_guests)");
+        actions_.reset_connections(g);
+        g.connections = 0;
+    }
+}
+
+void GuestPool::died(GuestHandle guest, PoolTime now) {
+    (void)now;
+    auto it = guests_.find(guest);
+    if (it == guests_.end()) return;
+    PoolGuest& g = it->second;
+    if (g.state == GuestState::stopping) return;  // its stop is under way
+    note("died", g);
+    stop(g, StopKind::close, "guest exited");
+}
+
+void GuestPool::refill(PoolTime now) {
+    std::size_t spare = 0, booting = 0;
+    for (const auto& [h, g] : guests_) {
+        if (g.state == GuestState::pooled) ++spare;
+        if (g.state == GuestState::booting && g.source.empty() && g.waits_for == 0) {
+            ++spare;
+            ++booting;
+        }
+    }
+    while (spare < policy_.pool_size && booting < policy_.parallel_pool_boots && places_taken() < policy_.max_guests) {
+        PoolGuest& g = add(GuestState::booting, now);
+        start_boot(g);
+        ++spare;
+        ++booting;
+    }
+}
+
+void GuestPool::tick(PoolTime now) {
+    std::vector<GuestHandle> handles;
+    handles.reserve(guests_.size());
+    for (const auto& [h, g] : guests_) handles.push_back(h);
+    for (auto h : handles) {
+        auto it = guests_.find(h);
+        if (it == guests_.end()) continue;
+        PoolGuest& g = it->second;
+        switch (g.state) {
+            case GuestState::held:
+                if (g.connections == 0 && now - g.last_activity >= policy_.release_grace) {
+                    release(g, "source left before any login");
+                }
+                break;
+            case GuestState::engaged:
+                if (policy_.max_intrusion.count() > 0 && now - g.engaged_since >= policy_.max_intrusion) {
+                    note("expired", g, "sensor.max_intrusion_s");
+                    stop(g, StopKind::close, "intrusion lifetime reached (sensor.max_intrusion_s)");
+                } else if (g.connections == 0 && now - g.last_activity >= policy_.idle_timeout) {
+                    make_dormant(g, "idle");
+                }
+                break;
+            case GuestState::dormant:
+                if (now - g.dormant_since >= policy_.dormant_retention) {
+                    note("retention_ended", g);
+                    forget_source(g);
+                    if (actions_.close_dormant) actions_.close_dormant(g, "source did not return (sensor.dormant_retention_days)");
+                    guests_.erase(it);
+                }
+                break;
+            default:
+                break;
+        }
+    }
+    refill(now);
+}
+
+void GuestPool::shutdown(const std::string& reason) {
+    std::vector<GuestHandle> dormant;
+    for (auto& [h, g] : guests_) {
+        switch (g.state) {
+            case GuestState::pooled:
+            case GuestState::held:
+            case GuestState::engaged:
+                stop(g, StopKind::close, reason);
+                break;
+            case GuestState::dormant:
+                dormant.push_back(h);
+                break;
+            default:
+                break;  // booting and waking ones once booted; stopping ones are
+        }
+    }
+    for (auto h : dormant) {
+        auto it = guests_.find(h);
+        forget_source(it->second);
+        if (actions_.close_dormant) actions_.close_dormant(it->second, reason);
+        guests_.erase(it);
+    }
+}
+
+GuestHandle GuestPool::adopt_pooled(PoolTime now) {
+    return add(GuestState::pooled, now).handle;
+}
+
+GuestHandle GuestPool::adopt_engaged(const std::string& source, PoolTime now) {
+    PoolGuest& g = add(GuestState::engaged, now);
+    g.source = g.last_source = source;
+    g.engaged_once = true;
+    g.engaged_since = g.held_since = now;
+    by_source_[source] = g.handle;
+    return g.handle;
+}
+
+GuestHandle GuestPool::adopt_dormant(const std::string& source, PoolTime dormant_since) {
+    PoolGuest& g = add(GuestState::dormant, dormant_since);
+    g.source = g.last_source = source;
+    g.engaged_once = true;
+    g.dormant_since = dormant_since;
+    by_source_[source] = g.handle;
+    return g.handle;
+}
+
+}  // namespace oyster::sensor

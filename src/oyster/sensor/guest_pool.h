@@ -1,0 +1,209 @@
+// The sensor's guest lifecycle: which guest each source address is given,
+// when guests boot, return to the pool, go dormant, wake and stop. Pure
+// policy: no I/O, no clock of its own. The sensor feeds it what happened
+// (connections, logins, boots done, guests gone, the time) and carries out
+// what it asks through GuestActions (boot, stop, reset connections), so the
+// whole policy is unit-tested without UML.
+//
+// Guests are spent on engagement, because the internet sends far more
+// sources than a machine has guests:
+//
+//   booting ──boot done──▶ pooled ──connect(S)──▶ held(S) ──login ok──▶ engaged(S)
+//      ▲                     ▲                        │                    │
+//      │ (cold, for S)       └── S gone + grace ──────┘     idle, or under pressure
+//      │                                                                   ▼
+//   waking(S) ◀──────────── connect(S) ──────────────────────────── dormant(S)
+//      └──boot done──▶ engaged(S)                      retention over ──▶ closed
+//
+// - A guest on which no login succeeded holds nothing of its source's beyond
+//   failed-authentication lines, which any internet server's logs hold: when
+//   the source's last connection has been closed for `release_grace` it
+//   goes back to the pool. No boot is spent on scanners or failed
+//   brute force. While held, no other source is spliced into it.
+// - Once a login succeeds the guest is that source's alone, for good: it is
+//   never pooled again. Idle for `idle_timeout` (no connection), or the
+//   least recently used one under pressure, it is made dormant: stopped,
+//   disk and intrusion kept. When its source comes back within
+//   `dormant_retention` it is booted again from its own disk while the
+//   connection waits; after that its intrusion is closed.
+// - Admission under pressure (every live guest counted, max_guests): a new
+//   source takes, in order, a pooled guest; a held guest whose source has
+//   left (in its grace); the held guest whose source connected longest ago
+//   (its pre-login connections are reset); or, making the engaged guest
+//   idle longest dormant, a fresh boot. It is refused only when every live
+//   guest holds a connected, logged-in attacker (or is booting or stopping
+//   for one). Every reclaim is reported.
+// - A source comes back to the guest it was last held on while that guest
+//   is still pooled, so the guest's own failed-login tally for it goes on.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace oyster::sensor {
+
+using PoolClock = std::chrono::steady_clock;
+using PoolTime = PoolClock::time_point;
+using GuestHandle = std::uint64_t;
+
+enum class GuestState { booting, pooled, held, engaged, dormant, waking, stopping };
+const char* guest_state_name(GuestState s);
+
+struct PoolPolicy {
+    std::size_t pool_size = 2;
+    std::size_t max_guests = 8;
+    // A held guest's source gone this long: back to the pool.
+    std::chrono::seconds release_grace{10};
+    // An engaged guest without a connection this long: dormant.
+    std::chrono::seconds idle_timeout{1800};
+    // A dormant guest's source may come back this long; then it is closed.
+    std::chrono::seconds dormant_retention{std::chrono::hours(24 * 7)};
+    // An engaged guest's intrusion ends this long after it began, whatever
+    // its source does (0: no limit).
+    std::chrono::seconds max_intrusion{0};
+    // Pool boots under way at once (boots share the host's cores with the
+    // guests attackers use).
+    std::size_t parallel_pool_boots = 1;
+};
+
+// Why a guest is stopped.
+enum class StopKind {
+    dormant,  // disk and intrusion kept, may wake
+    close,    // its intrusion (if any) closed, disk kept as evidence
+};
+
+struct PoolGuest {
+    GuestHandle handle = 0;
+    GuestState state = GuestState::booting;
+    std::string source;        // held, engaged, dormant, waking; cold boots too
+    std::string last_source;   // the last source it was held by (pooled)
+    unsigned connections = 0;  // open connections spliced or waiting
+    bool engaged_once = false;
+    // booting: waits for `place_of` to finish stopping before it boots.
+    GuestHandle waits_for = 0;
+    // stopping: its place is promised to this queued boot.
+    GuestHandle place_for = 0;
+    // stopping to dormant: its source came back meanwhile; wake it once stopped.
+    bool wake_when_stopped = false;
+    StopKind stop_kind = StopKind::close;
+    PoolTime held_since{}, engaged_since{}, last_activity{}, dormant_since{};
+};
+
+// What the pool asks the sensor to do. Each is called from inside the
+// pool's own calls, and must not call back into the pool.
+struct GuestActions {
+    // Boot a guest: a fresh one (state booting), or from its own disk
+    // (state waking). Ends with boot_done() or boot_failed().
+    std::function<void(const PoolGuest&)> boot;
+    // Stop a live guest. Ends with stopped().
+    std::function<void(const PoolGuest&, StopKind, const std::string& reason)> stop;
+    // Close the intrusion of a dormant guest whose retention ended (no
+    // process to stop). The guest is forgotten.
+    std::function<void(const PoolGuest&, const std::string& reason)> close_dormant;
+    // Reset every connection of a guest (it is being taken from its source).
+    std::function<void(const PoolGuest&)> reset_connections;
+    // A guest changed hands or state in a way worth an event: "held",
+    // "released", "engaged", "reclaimed", "dormant", "woken", ...
+    std::function<void(const std::string& what, const PoolGuest&, const std::string& detail)> note;
+};
+
+struct Admission {
+    enum class Kind { connect, wait, refuse } kind = Kind::refuse;
+    GuestHandle guest = 0;
+    bool engaged = false;  // the guest is its source's (no pre-login limits)
+    std::string reason;    // refuse
+};
+
+struct PoolCounts {
+    std::size_t booting = 0, pooled = 0, held = 0, engaged = 0, dormant = 0, waking = 0, stopping = 0;
+    std::size_t live() const { return booting + pooled + held + engaged + waking + stopping; }
+};
+
+class GuestPool {
+public:
+    GuestPool(PoolPolicy policy, GuestActions actions);
+
+    // A new connection from `source`.
+    Admission connect(const std::string& source, PoolTime now);
+    // One of `guest`'s connections from `source` ended (ignored when the
+    // guest has since been given to another source).
+    void disconnect(GuestHandle guest, const std::string& source, PoolTime now);
+    // Bytes moved on one of `guest`'s connections.
+    void activity(GuestHandle guest, PoolTime now);
+    // A password login on `guest` by `source`, as its PAM hook reported it.
+    void login(GuestHandle guest, const std::string& source, bool success, PoolTime now);
+
+    void boot_done(GuestHandle guest, PoolTime now);
+    void boot_failed(GuestHandle guest, PoolTime now);
+    // A stop the pool asked for is complete (or a guest died and its stop
+    // ran). A dormant stop leaves the guest dormant; any other, gone.
+    void stopped(GuestHandle guest, PoolTime now);
+    // The guest's process is gone without being asked to stop.
+    void died(GuestHandle guest, PoolTime now);
+
+    // Timers (release grace, idle, retention, intrusion lifetime) and the
+    // pool's refill. Call it often (every second is plenty).
+    void tick(PoolTime now);
+    // The sensor is stopping: every live guest is stopped and every
+    // intrusion closed, dormant ones too (a guest booting now is stopped by
+    // the next call once it is up; call it until nothing is left).
+    void shutdown(const std::string& reason);
+
+    // Recovery after a restart: guests a previous run left.
+    GuestHandle adopt_pooled(PoolTime now);
+    GuestHandle adopt_engaged(const std::string& source, PoolTime now);
+    GuestHandle adopt_dormant(const std::string& source, PoolTime dormant_since);
+
+    const PoolGuest* find(GuestHandle h) const;
+    PoolCounts counts() const;
+    const std::map<GuestHandle, PoolGuest>& guests() const { return guests_; }
+    // Failed logins seen per source (bounded, oldest sources forgotten).
+    unsigned failures(const std::string& source) const;
+    const PoolPolicy& policy() const { return policy_; }
+    // Is `source` the owner of an engaged, dormant or waking guest?
+    std::optional<GuestHandle> owned_by(const std::string& source) const;
+
+private:
+    PoolGuest& add(GuestState s, PoolTime now);
+    void hold(PoolGuest& g, const std::string& source, PoolTime now);
+    void release(PoolGuest& g, const std::string& why);
+    void make_dormant(PoolGuest& g, const std::string& reason);
+    // Boots a dormant guest again for its returning source, reclaiming a
+    // place if every one is taken; false when none may be reclaimed.
+    bool wake(PoolGuest& g, PoolTime now);
+    void stop(PoolGuest& g, StopKind kind, const std::string& reason);
+    void start_boot(PoolGuest& g);
+    void forget_source(const PoolGuest& g);
+    void note(const std::string& what, const PoolGuest& g, const std::string& detail = {});
+    // A guest for `source` when every place is taken, by the reclaim order:
+    // a held guest whose source has left, the held guest held longest (its
+    // connections reset), or a boot queued behind the engaged guest idle
+    // longest, made dormant. nullptr when nothing may be reclaimed.
+    PoolGuest* reclaim_for(const std::string& source, PoolTime now);
+    // Live places taken: every guest but the dormant, and a stopping guest
+    // whose place is promised to a queued boot (that boot counts instead).
+    std::size_t places_taken() const;
+    void refill(PoolTime now);
+    void count_failure(const std::string& source);
+
+    PoolPolicy policy_;
+    GuestActions actions_;
+    std::map<GuestHandle, PoolGuest> guests_;
+    // Sources that hold a guest (held, engaged, dormant, waking), and cold
+    // boots under way for one.
+    std::map<std::string, GuestHandle> by_source_;
+    GuestHandle next_ = 1;
+    struct FailureCount {
+        unsigned n = 0;
+        std::uint64_t order = 0;
+    };
+    std::map<std::string, FailureCount> failures_;
+    std::uint64_t failure_order_ = 0;
+};
+
+}  // namespace oyster::sensor
