@@ -31,6 +31,8 @@ test_pkgs=(
 	rsyslog
 	# the web UI is tested in Debian's Chromium, driven by playwright-core
 	chromium
+	# the sensor meets brute force as the internet sends it
+	hydra
 )
 pkgs=("${run_pkgs[@]}")
 # The web UI is built with Node.js and npm at setup: the machine's own when

@@ -1,11 +1,12 @@
 #!/bin/bash
-# The sensor (`oyster run`) end to end: the portal gives each attacker a
-# guest of their own from a warm pool, sticky per source address, spliced
+# The sensor (`oyster run`) end to end: the portal gives each attacker who
+# logs in a guest of their own from a warm pool, sticky per source, spliced
 # with the attacker's real address; data control from inside a guest (web
 # reachable, management/other guest/LAN/host not, TCP cap with a drop event,
 # mail into the sink and not to the real server); pcap per intrusion; a cold
-# boot when the pool is empty; refusal over the guest cap; a connection
-# flood; kill -9 and restart with the intrusion re-adopted; clean shutdown.
+# refusal when every guest holds a logged-in attacker; a connection flood;
+# kill -9 and restart with the intrusion re-adopted; an idle guest made
+# dormant; clean shutdown. (engagement.sh: the pool under pressure.)
 OYSTER="$(realpath "$1")"
 source "$(dirname "$0")/lib.sh"
 PORTAL=203.0.113.1
@@ -94,11 +95,6 @@ log "warm pool SYN->banner: $A10 ${ms10} ms, $A11 ${ms11} ms"
 [ "$ms10" -ge 0 ] && [ "$ms11" -ge 0 ] || fail "no banner from the pool"
 events | jq_any "select(.type==\"connection\" and .source_ip==\"$A10\" and .waits_for_boot==false)" ||
 	fail "$A10 waited for a boot although the pool was full"
-g10=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A10\") | .guest_id" | first_line)
-g11=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A11\") | .guest_id" | first_line)
-ip10=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A10\") | .guest_ip" | first_line)
-ip11=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A11\") | .guest_ip" | first_line)
-[ -n "$g10" ] && [ -n "$g11" ] && [ "$g10" != "$g11" ] || fail "two sources did not get two guests ($g10, $g11)"
 
 # Long interactive sessions (with a pty, so `who` lists them) keep both
 # guests busy, never idle, until the test ends them.
@@ -118,6 +114,12 @@ for src in $A10 $A11; do
 		sleep 1
 	done
 done
+# An intrusion opens at a source's first login (a banner alone opens none).
+g10=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A10\") | .guest_id" | first_line)
+g11=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A11\") | .guest_id" | first_line)
+ip10=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A10\") | .guest_ip" | first_line)
+ip11=$(events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$A11\") | .guest_ip" | first_line)
+[ -n "$g10" ] && [ -n "$g11" ] && [ "$g10" != "$g11" ] || fail "two sources did not get two guests ($g10, $g11)"
 
 # --- the guest sees the attacker's real address.
 out=$(portal_ssh $A10 'echo left-by-10 > /root/mark; ss -tnH state established "( sport = :22 )"; echo ---; who; echo ---; last -i -n 3 root')
@@ -302,11 +304,18 @@ mailfile=$(events | jq -r 'select(.type=="mail") | .file' | first_line)
 grep -q "buy now" "$mailfile" || fail "the sink did not keep the message body"
 [ ! -s "$WORK/real-smtp.txt" ] || fail "the real mail server received something"
 
-# --- pool empty: a third source gets a booting guest and still a banner;
-# a fourth is over the cap (3 guests) and refused; the others are served.
+# --- the third place: a third source gets the refilled pool guest, logs
+# in and stays; with every guest holding a connected, logged-in attacker a
+# fourth source is refused (and only then); the others are served.
 ms12=$(banner_ms $A12)
 [ "$ms12" -ge 0 ] || fail "$A12 got no banner"
-log "third source (pool refilling) SYN->banner: ${ms12} ms"
+log "third source (pool refilled) SYN->banner: ${ms12} ms"
+background_session $A12
+wait_for 60 "select(.type==\"intrusion_opened\" and .source_ip==\"$A12\")" "$A12's login"
+for _ in $(seq 30); do
+	portal_ssh $A12 who | matches "($A12)" && break
+	sleep 1
+done
 out=$(ip netns exec "$NS_ATTACKER" python3 - $A13 $PORTAL <<'PY'
 import socket, sys
 s = socket.create_connection((sys.argv[2], 22), timeout=10, source_address=(sys.argv[1], 0))
@@ -355,15 +364,24 @@ wait_for 60 "select(.type==\"guest_recovered\" and .source_ip==\"$A10\")" "re-ad
 portal_ssh $A10 'cat /root/mark' | matches -x left-by-10 || fail "$A10 lost its guest across the restart"
 [ "$(jq -r .state "$STATE_DIR/guests/$g10/intrusion.json")" = open ] || fail "$A10's intrusion not open after restart"
 
-# --- A11 goes quiet: its guest is shut down after the idle timeout.
+# --- A11 goes quiet: its guest is made dormant after the idle timeout
+# (stopped; disk and intrusion kept for when it comes back).
 pkill -f "ssh -q -tt -b $A11 " || fail "no background session of $A11 to end"
-wait_for 120 "select(.type==\"intrusion_closed\" and .source_ip==\"$A11\" and .reason==\"idle\")" "A11's idle close"
+wait_for 120 "select(.type==\"guest_dormant\" and .source_ip==\"$A11\" and .detail==\"idle\")" "A11's guest made dormant"
+for _ in $(seq 60); do
+	[ "$(jq -r .dormant_since "$STATE_DIR/guests/$g11/intrusion.json")" -gt 0 ] && break
+	sleep 0.5
+done
+[ "$(jq -r .state "$STATE_DIR/guests/$g11/intrusion.json")" = open ] || fail "A11's dormant intrusion was closed"
+[ "$(jq -r .dormant_since "$STATE_DIR/guests/$g11/intrusion.json")" -gt 0 ] || fail "A11's intrusion is not dormant"
 
-# --- clean shutdown: every guest stopped, intrusions closed, rules gone.
+# --- clean shutdown: every guest stopped, intrusions closed (the dormant
+# one too), rules gone.
 kill -TERM $SENSOR_PID
 for _ in $(seq 120); do kill -0 $SENSOR_PID 2>/dev/null || break; sleep 1; done
 kill -0 $SENSOR_PID 2>/dev/null && fail "the sensor did not stop within 120 s of SIGTERM"
 [ "$(jq -r .state "$STATE_DIR/guests/$g10/intrusion.json")" = closed ] || fail "$A10's intrusion not closed"
+[ "$(jq -r .state "$STATE_DIR/guests/$g11/intrusion.json")" = closed ] || fail "$A11's dormant intrusion not closed"
 ip netns exec "$NS_SENSOR" nft list table inet oyster >/dev/null 2>&1 && fail "table left after the sensor stopped"
 ip netns exec "$NS_SENSOR" ip rule show | matches fwmark && fail "portal routing rule left behind"
 

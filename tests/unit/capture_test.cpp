@@ -212,6 +212,46 @@ TEST_F(DecoderTest, WritesEventsReplaysAndContent) {
     EXPECT_EQ(log.substr(48, 3), "ls\r");
 }
 
+// A dormant guest woken from its disk appends a second stream to its
+// capture file: a header, then records from seq 0 again.
+TEST(CaptureParser, AWokenGuestsSecondStreamIsItsNextBoot) {
+    auto first = session_stream();
+    auto second = session_stream();
+    auto bytes = first.bytes;
+    bytes.insert(bytes.end(), second.bytes.begin(), second.bytes.end());
+    std::string error;
+    auto records = parse_all(bytes, &error, 7);
+    EXPECT_EQ(error, "");
+    ASSERT_EQ(records.size(), 20u);
+    EXPECT_EQ(records[9].actor.boot, 0u);
+    EXPECT_EQ(records[10].actor.boot, 1u);
+    EXPECT_EQ(records[10].actor.seq, 0u);
+}
+
+TEST_F(DecoderTest, ASecondBootStartsAnewWithoutGaps) {
+    auto first = session_stream();
+    first.tty(OYSTER_CAP_TTY_OPEN, "");  // a session the stop left open
+    first.tty(OYSTER_CAP_TTY_IN, "id\r");
+    auto second = session_stream();
+    auto bytes = first.bytes;
+    bytes.insert(bytes.end(), second.bytes.begin(), second.bytes.end());
+    std::string error;
+    auto events = decode(bytes, &error);
+    EXPECT_EQ(error, "");
+    std::size_t boots = 0, gaps = 0, execs = 0;
+    for (const auto& e : events) {
+        boots += e["type"] == "guest_boot";
+        gaps += e["type"] == "capture_gap";
+        execs += e["type"] == "exec";
+    }
+    EXPECT_EQ(boots, 1u);
+    EXPECT_EQ(gaps, 0u);
+    EXPECT_EQ(execs, 2u);
+    // Each boot's terminal session has a recording of its own.
+    EXPECT_TRUE(std::filesystem::exists(dir / "out" / "tty" / "pts-0-1.cast"));
+    EXPECT_TRUE(std::filesystem::exists(dir / "out" / "tty" / "pts-0-2.cast"));
+}
+
 TEST_F(DecoderTest, ReportsGapsAndTruncation) {
     StreamBuilder s;
     oyster_cap_fork f{};

@@ -152,10 +152,25 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(shipped.sensor.pool_size, defaults.sensor.pool_size);
     EXPECT_EQ(shipped.sensor.max_guests, defaults.sensor.max_guests);
     EXPECT_EQ(shipped.sensor.idle_timeout_s, defaults.sensor.idle_timeout_s);
+    EXPECT_EQ(shipped.sensor.release_grace_s, defaults.sensor.release_grace_s);
+    EXPECT_EQ(shipped.sensor.dormant_retention_days, defaults.sensor.dormant_retention_days);
+    EXPECT_EQ(shipped.sensor.max_intrusion_s, defaults.sensor.max_intrusion_s);
+    EXPECT_EQ(shipped.sensor.login_grace_s, defaults.sensor.login_grace_s);
+    EXPECT_EQ(shipped.sensor.half_closed_timeout_s, defaults.sensor.half_closed_timeout_s);
+    EXPECT_EQ(shipped.sensor.max_connection_s, defaults.sensor.max_connection_s);
     EXPECT_EQ(shipped.sensor.max_connections_per_source, defaults.sensor.max_connections_per_source);
     EXPECT_EQ(shipped.sensor.disk_budget_mib, defaults.sensor.disk_budget_mib);
     EXPECT_EQ(shipped.sensor.pcap_rotate_mib, defaults.sensor.pcap_rotate_mib);
     EXPECT_EQ(shipped.sensor.log_file, defaults.sensor.log_file);
+}
+
+TEST(Config, MaxGuestsIsAutoOrANumber) {
+    EXPECT_EQ(parse_config("[sensor]\nmax_guests = \"auto\"\n", "test.toml").sensor.max_guests, 0u);
+    EXPECT_EQ(parse_config("[sensor]\nmax_guests = 12\n", "test.toml").sensor.max_guests, 12u);
+    EXPECT_EQ(error_of("[sensor]\nmax_guests = \"many\"\n"), "test.toml:2: sensor.max_guests: expected \"auto\" or an integer");
+    EXPECT_EQ(error_of("[sensor]\nmax_guests = 0\n"), "test.toml:2: sensor.max_guests: 0 is out of range (allowed 1 to 10000)");
+    // With "auto" the pool is checked against the capacity at start.
+    EXPECT_NO_THROW(parse_config("[sensor]\npool_size = 20\n", "test.toml"));
 }
 
 TEST(Config, UnknownKeyNamesFileLineAndKey) {

@@ -101,6 +101,20 @@ TEST(GuestPoolTest, TheWarmPoolBootsOneAtATimeUpToItsSize) {
     EXPECT_EQ(w.pool->counts().pooled, 2u);
 }
 
+TEST(GuestPoolTest, BackToBackBannerGrabsTakeGuestsInTheirGraceRatherThanBoot) {
+    World w(2, 4);
+    w.warm();
+    for (int i = 0; i < 20; ++i) {
+        std::string src = fmt::format("203.0.113.{}", i);
+        auto a = w.pool->connect(src, w.now);
+        ASSERT_EQ(a.kind, Admission::Kind::connect) << i;
+        w.now += 200ms;
+        w.pool->disconnect(a.guest, src, w.now);
+        w.pool->tick(w.now);
+    }
+    EXPECT_TRUE(w.boots.empty());
+}
+
 TEST(GuestPoolTest, BannerGrabsFromManySourcesBootNothing) {
     World w(2, 4);
     w.warm();

@@ -245,10 +245,23 @@ Admission GuestPool::connect(const std::string& source, PoolTime now) {
         if (g->state == GuestState::stopping && g->stop_kind == StopKind::dormant) g->wake_when_stopped = true;
     } else {
         // A pooled guest, the one this source last had first; else one of
-        // the pool still booting; else a new place, reclaimed if need be.
+        // a source that left; else one of the pool still booting; else a
+        // new place, reclaimed if need be.
         for (auto& [h, c] : guests_) {
             if (c.state != GuestState::pooled) continue;
             if (g == nullptr || (c.last_source == source && g->last_source != source)) g = &c;
+        }
+        // A guest whose source left before logging in, still in its grace:
+        // a banner now is worth more than that source finding the same
+        // guest if it comes back.
+        if (g == nullptr) {
+            for (auto& [h, c] : guests_) {
+                if (c.state == GuestState::held && c.connections == 0 &&
+                    (g == nullptr || c.last_activity < g->last_activity)) {
+                    g = &c;
+                }
+            }
+            if (g != nullptr) release(*g, "its source had left; taken for " + source);
         }
         if (g == nullptr) {
             for (auto& [h, c] : guests_) {
@@ -403,7 +416,9 @@ void GuestPool::died(GuestHandle guest, PoolTime now) {
 void GuestPool::refill(PoolTime now) {
     std::size_t spare = 0, booting = 0;
     for (const auto& [h, g] : guests_) {
-        if (g.state == GuestState::pooled) ++spare;
+        // A guest whose source left before logging in is back in the pool
+        // within its grace, and is given to a new source meanwhile.
+        if (g.state == GuestState::pooled || (g.state == GuestState::held && g.connections == 0)) ++spare;
         if (g.state == GuestState::booting && g.source.empty() && g.waits_for == 0) {
             ++spare;
             ++booting;

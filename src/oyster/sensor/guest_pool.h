@@ -26,6 +26,9 @@
 //   disk and intrusion kept. When its source comes back within
 //   `dormant_retention` it is booted again from its own disk while the
 //   connection waits; after that its intrusion is closed.
+// - A new source takes a pooled guest, else one whose source left before
+//   logging in and is still in its grace (a banner at once beats a boot),
+//   else one of the pool still booting, else a new boot.
 // - Admission under pressure (every live guest counted, max_guests): a new
 //   source takes, in order, a pooled guest; a held guest whose source has
 //   left (in its grace); the held guest whose source connected longest ago

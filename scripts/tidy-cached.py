@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""clang-tidy over the project's sources, skipping those already found clean.
+
+A source is clean for a key made of everything its result depends on: the
+clang-tidy version, .clang-tidy, its compile command, its own content and
+that of every project header it includes (as the build's depfiles list
+them). Keys of clean sources are kept as empty files under the cache
+directory (/var/cache/oyster/tidy by default, outside the checkout), so a
+run after a small change checks only what the change can affect, and a run
+on a new machine checks everything. Sources run in parallel, one per core.
+
+Usage: tidy-cached.py BUILD_DIR [--cache DIR] [--jobs N] SOURCE...
+"""
+import argparse
+import concurrent.futures
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+
+
+def project_headers(build_dir, root):
+    """Object file -> the project files it was compiled from (ninja's deps)."""
+    out = subprocess.run(["ninja", "-C", build_dir, "-t", "deps"], check=True, capture_output=True, text=True).stdout
+    deps, current = {}, None
+    for line in out.splitlines():
+        if line and not line[0].isspace():
+            current = line.split(":", 1)[0]
+            deps[current] = []
+        elif current and line.strip():
+            path = os.path.realpath(os.path.join(build_dir, line.strip()))
+            if path.startswith(root + os.sep):
+                deps[current].append(path)
+    return deps
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("build_dir")
+    ap.add_argument("sources", nargs="+")
+    ap.add_argument("--cache", default="/var/cache/oyster/tidy")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = ap.parse_args()
+    root = os.path.realpath(os.getcwd())
+    build = os.path.realpath(args.build_dir)
+
+    version = subprocess.run(["clang-tidy", "--version"], check=True, capture_output=True, text=True).stdout
+    with open(os.path.join(root, ".clang-tidy"), "rb") as f:
+        config = f.read()
+    with open(os.path.join(build, "compile_commands.json")) as f:
+        commands = {os.path.realpath(os.path.join(c["directory"], c["file"])): c for c in json.load(f)}
+    by_source = {}
+    for obj, files in project_headers(build, root).items():
+        if files:
+            by_source.setdefault(files[0], set()).update(files)
+
+    def key(source):
+        h = hashlib.sha256()
+        h.update(version.encode())
+        h.update(config)
+        cmd = commands[source]
+        h.update((cmd.get("command") or " ".join(cmd.get("arguments", []))).encode())
+        for path in sorted(by_source.get(source, {source}) | {source}):
+            h.update(path.encode())
+            with open(path, "rb") as f:
+                h.update(hashlib.sha256(f.read()).digest())
+        return h.hexdigest()
+
+    os.makedirs(args.cache, exist_ok=True)
+    todo = []
+    for s in args.sources:
+        src = os.path.realpath(s)
+        if src not in commands:
+            sys.exit(f"tidy: {s} is not in {build}/compile_commands.json")
+        k = key(src)
+        if not os.path.exists(os.path.join(args.cache, k)):
+            todo.append((s, k))
+    print(f"tidy: {len(args.sources) - len(todo)} of {len(args.sources)} sources unchanged since found clean; "
+          f"checking {len(todo)} on {args.jobs} cores", flush=True)
+
+    def run(item):
+        s, k = item
+        t = time.monotonic()
+        p = subprocess.run(["clang-tidy", "-p", build, "--quiet", s], capture_output=True, text=True)
+        return s, k, p.returncode, p.stdout + p.stderr, time.monotonic() - t
+
+    failed = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for s, k, rc, out, secs in pool.map(run, todo):
+            if rc == 0:
+                open(os.path.join(args.cache, k), "w").close()
+                print(f"tidy: {s} clean ({secs:.0f} s)", flush=True)
+            else:
+                failed += 1
+                print(f"tidy: {s} FAILED\n{out}", flush=True)
+    if failed:
+        sys.exit(f"tidy: {failed} sources with findings")
+
+
+if __name__ == "__main__":
+    main()
