@@ -298,6 +298,37 @@ TEST(GuestPoolTest, ReclaimFollowsTheOrderOfLeastValue) {
     EXPECT_EQ(w.pool->counts().live(), 3u);
 }
 
+TEST(GuestPoolTest, UnderPressureThePoolStaysWarmAtTheCostOfIdleEngagedGuests) {
+    World w(1, 3);
+    w.warm();
+    // Three bots log in and leave: every place is engaged, the pool empty.
+    std::vector<GuestHandle> bots;
+    for (auto src : {"198.51.100.1", "198.51.100.2", "198.51.100.3"}) {
+        auto a = w.pool->connect(src, w.now);
+        w.finish_boots();
+        w.pool->login(a.guest, src, true, w.now);
+        w.pool->disconnect(a.guest, src, w.now);
+        bots.push_back(a.guest);
+        w.now += 1s;
+        w.pool->tick(w.now);
+        w.finish_boots();
+    }
+    EXPECT_EQ(w.pool->counts().pooled, 0u);
+    EXPECT_TRUE(w.stops.empty()) << "not before they have been idle a while";
+    w.advance(60s);
+    ASSERT_EQ(w.stops.size(), 1u);
+    EXPECT_EQ(w.stops.front().h, bots[0]) << "the one idle longest";
+    EXPECT_EQ(w.stops.front().kind, StopKind::dormant);
+    w.pool->tick(w.now);
+    EXPECT_EQ(w.stops.size(), 1u) << "one reclaim for one missing pool guest";
+    w.finish_stops();
+    w.finish_boots();
+    EXPECT_EQ(w.pool->counts().pooled, 1u);
+    EXPECT_EQ(w.pool->counts().live(), 3u);
+    auto scanner = w.pool->connect("203.0.113.99", w.now);
+    EXPECT_EQ(scanner.kind, Admission::Kind::connect) << "a banner at once";
+}
+
 TEST(GuestPoolTest, ResetOnlyWhenEveryGuestHoldsAConnectedLoggedInAttacker) {
     World w(0, 2);
     for (auto src : {"198.51.100.1", "198.51.100.2"}) {

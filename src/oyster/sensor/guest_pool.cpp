@@ -419,14 +419,33 @@ void GuestPool::refill(PoolTime now) {
         // A guest whose source left before logging in is back in the pool
         // within its grace, and is given to a new source meanwhile.
         if (g.state == GuestState::pooled || (g.state == GuestState::held && g.connections == 0)) ++spare;
-        if (g.state == GuestState::booting && g.source.empty() && g.waits_for == 0) {
+        if (g.state == GuestState::booting && g.source.empty()) {
             ++spare;
             ++booting;
         }
     }
-    while (spare < policy_.pool_size && booting < policy_.parallel_pool_boots && places_taken() < policy_.max_guests) {
-        PoolGuest& g = add(GuestState::booting, now);
-        start_boot(g);
+    while (spare < policy_.pool_size && booting < policy_.parallel_pool_boots) {
+        if (places_taken() < policy_.max_guests) {
+            start_boot(add(GuestState::booting, now));
+        } else {
+            // Every place taken: the pool stays warm all the same, so that
+            // the next scanner gets a banner at once. An engaged guest idle
+            // a while gives its place (dormant; it wakes for its source).
+            PoolGuest* idle = nullptr;
+            for (auto& [h, g] : guests_) {
+                if (g.state == GuestState::engaged && g.connections == 0 &&
+                    now - g.last_activity >= policy_.pool_reclaim_min_idle &&
+                    (idle == nullptr || g.last_activity < idle->last_activity)) {
+                    idle = &g;
+                }
+            }
+            if (idle == nullptr) break;
+            PoolGuest& fresh = add(GuestState::booting, now);
+            fresh.waits_for = idle->handle;
+            idle->place_for = fresh.handle;
+            note("reclaimed", *idle, "engaged guest idle longest, made dormant to keep the pool warm");
+            make_dormant(*idle, "reclaimed for the pool");
+        }
         ++spare;
         ++booting;
     }

@@ -33,7 +33,10 @@
 //   source takes, in order, a pooled guest; a held guest whose source has
 //   left (in its grace); the held guest whose source connected longest ago
 //   (its pre-login connections are reset); or, making the engaged guest
-//   idle longest dormant, a fresh boot. It is refused only when every live
+//   idle longest dormant, a fresh boot. The pool is kept at its size the
+//   same way (an engaged guest idle for `pool_reclaim_min_idle` makes room
+//   for a pool boot), so scanners keep getting a banner at once under
+//   pressure. A source is refused only when every live
 //   guest holds a connected, logged-in attacker (or is booting or stopping
 //   for one). Every reclaim is reported.
 // - A source comes back to the guest it was last held on while that guest
@@ -72,6 +75,10 @@ struct PoolPolicy {
     // Pool boots under way at once (boots share the host's cores with the
     // guests attackers use).
     std::size_t parallel_pool_boots = 1;
+    // With every place taken, an engaged guest idle this long is made
+    // dormant to keep the pool at its size (a new source, which cannot
+    // wait, may take one idle for less).
+    std::chrono::seconds pool_reclaim_min_idle{60};
 };
 
 // Why a guest is stopped.
