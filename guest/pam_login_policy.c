@@ -15,7 +15,10 @@
  *   OYSTER_ROOT_AFTER_FAILURES   after this many failures from one address,
  *                                root logs in with any password (0: never)
  * Failures per address are kept in a small root-only file under /run (gone at
- * reboot), locked while read and rewritten.
+ * reboot), locked while read and rewritten. The host counts them too, over
+ * every guest the address was given, and the count it gave this guest is
+ * taken when it is higher (struct oyster_login_query): the rule answers the
+ * same wherever a source lands.
  */
 #define PAM_SM_AUTH
 #include <arpa/inet.h>
@@ -96,6 +99,22 @@ static int listed(const char *user, const char *password)
 	return 0;
 }
 
+/* The host's count of rhost's failed logins (0: none, or not an address). */
+static unsigned long host_failures(const char *rhost)
+{
+	struct oyster_login_query q;
+	struct in_addr addr;
+	long n;
+
+	if (inet_pton(AF_INET, rhost, &addr) != 1)
+		return 0;
+	memset(&q, 0, sizeof(q));
+	memcpy(q.magic, OYSTER_LOGIN_QUERY_MAGIC, sizeof(OYSTER_LOGIN_QUERY_MAGIC));
+	q.addr = addr.s_addr;
+	n = honeylog(&q, sizeof(q));
+	return n > 0 ? (unsigned long)n : 0;
+}
+
 /*
  * Failures recorded for host so far; with add, one more is recorded first.
  * The file holds "address count" lines; it is bounded, and the oldest lines
@@ -104,7 +123,7 @@ static int listed(const char *user, const char *password)
 static unsigned long tally(const char *rhost, int add)
 {
 	static char buf[TALLY_MAX + 1], out[TALLY_MAX + 128];
-	unsigned long count = 0;
+	unsigned long count = 0, from_host;
 	size_t used = 0, len = 0, i;
 	char *line, *save, host[65];
 	ssize_t n;
@@ -143,6 +162,9 @@ static unsigned long tally(const char *rhost, int add)
 			used += (size_t)snprintf(out + used, sizeof(out) - used,
 						 "%s %s\n", line, space + 1);
 	}
+	from_host = host_failures(rhost);
+	if (from_host > count)
+		count = from_host;
 	if (add) {
 		count++;
 		/* Full: keep the newest half. */

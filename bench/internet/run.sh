@@ -1,6 +1,6 @@
 #!/bin/bash
 # A compressed internet day (issue 16): RATE new sources a minute for
-# MINUTES against the sensor on its defaults (pool 2, max_guests "auto"),
+# MINUTES against the sensor on its defaults (pool 4, max_guests "auto"),
 # driven by real clients (bench/internet/traffic.py: Python banner grabs,
 # hydra, OpenSSH bots with a download, returning bots, a telnet loader,
 # silent connections). Then, as the baseline in the same invocation, the
@@ -72,8 +72,9 @@ play() {  # plan target out
 # --- the sensor, on its defaults
 start_sensor
 wait_for 300 'select(.type=="sensor_started")' "the sensor"
-until [ "$(events | jq -c 'select(.type=="guest_ready")' | wc -l)" -ge 2 ]; do sleep 1; done
-echo "== sensor: $(events | jq -r 'select(.type=="sensor_started") | .max_guests_why'), pool 2"
+pool=$(events | jq -r 'select(.type=="sensor_started") | .pool_size')
+until [ "$(events | jq -c 'select(.type=="guest_ready")' | wc -l)" -ge "$pool" ]; do sleep 1; done
+echo "== sensor: max_guests $(events | jq -r 'select(.type=="sensor_started") | .max_guests_why'), pool $pool"
 echo "== playing $(jq '.arrivals | length' "$WORK/plan.json") arrivals ($RATE new sources a minute for $MINUTES minutes)"
 mem_total=$(awk '/^MemTotal/{print $2}' /proc/meminfo)
 mem_sampler >"$WORK/mem.txt" &

@@ -3,7 +3,9 @@
 # clients against a sensor of 3 guests with a pool of 2:
 #   - ten banner grabs from ten addresses: each gets a banner, no boot, the
 #     pool stays at its size;
-#   - hydra failing passwords: its guest goes back to the pool;
+#   - hydra failing passwords: its guest goes back to the pool; that guest
+#     killed, hydra's address lands on another guest where the login policy
+#     counts the failures made on the first (the host tells the guest);
 #   - a connection that sends nothing is closed after the login grace;
 #   - a bot logs in and leaves a file; a telnet loader gets BusyBox's answer;
 #   - two attackers log in and stay: the bot's idle guest is made dormant
@@ -91,6 +93,26 @@ wait_for 20 "select(.type==\"guest_released\" and .source_ip==\"$ATTACKER_IP\")"
 # hydra holds one: not a boot for hydra.)
 [ "$(count '.type=="guest_cold_boot"')" = 0 ] || fail "hydra waited for a cold boot"
 log "hydra: $(count ".type==\"login\" and .remote_ip==\"$ATTACKER_IP\"") failed logins, its guest back in the pool"
+
+# --- the login policy answers the same wherever a source lands: hydra's
+# guest is killed (the pool replaces it), and hydra's address comes back to
+# another guest, where its third failure is still a failure and the fourth
+# attempt is root's (root_after_failures = 3), as if all were made there.
+hydra_guest=$(events | jq -r "select(.type==\"login\" and .remote_ip==\"$ATTACKER_IP\") | .guest_id" | first_line)
+hydra_pid=$(jq -r .pid "$STATE_DIR/guests/$hydra_guest/guest.json")
+kill -KILL -- "-$hydra_pid"
+wait_for 30 "select(.type==\"guest_died\" and .guest_id==\"$hydra_guest\")" "the killed guest seen gone"
+try_root() {  # password
+	ip netns exec "$NS_ATTACKER" sshpass -p "$1" ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o ConnectTimeout=90 -o PreferredAuthentications=password -o PubkeyAuthentication=no \
+		-o NumberOfPasswordPrompts=1 "root@$PORTAL" true 2>/dev/null
+}
+try_root wrong-3 && fail "a third wrong password from hydra's address was taken"
+try_root wrong-4 || fail "the fourth attempt from hydra's address was refused on another guest"
+wait_for 20 "select(.type==\"login\" and .remote_ip==\"$ATTACKER_IP\" and .password==\"wrong-4\" and .success
+	and .reason==\"root after failures\" and .guest_id!=\"$hydra_guest\")" "root admitted after failures on another guest"
+log "login policy across guests: hydra's 2 failures on $hydra_guest counted on $(events |
+	jq -r "select(.type==\"login\" and .password==\"wrong-4\") | .guest_id" | first_line)"
 
 # --- a connection that sends nothing: closed after the login grace.
 ip netns exec "$NS_ATTACKER" python3 - "$PORTAL" >"$WORK/silent.txt" <<'PY' || fail "the silent connection failed"

@@ -167,8 +167,10 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
 TEST(Config, MaxGuestsIsAutoOrANumber) {
     EXPECT_EQ(parse_config("[sensor]\nmax_guests = \"auto\"\n", "test.toml").sensor.max_guests, 0u);
     EXPECT_EQ(parse_config("[sensor]\nmax_guests = 12\n", "test.toml").sensor.max_guests, 12u);
-    EXPECT_EQ(error_of("[sensor]\nmax_guests = \"many\"\n"), "test.toml:2: sensor.max_guests: expected \"auto\" or an integer");
-    EXPECT_EQ(error_of("[sensor]\nmax_guests = 0\n"), "test.toml:2: sensor.max_guests: 0 is out of range (allowed 1 to 10000)");
+    EXPECT_EQ(error_of("[sensor]\nmax_guests = \"many\"\n"),
+              "test.toml:2: sensor.max_guests: expected \"auto\" or an integer");
+    EXPECT_EQ(error_of("[sensor]\nmax_guests = 0\n"),
+              "test.toml:2: sensor.max_guests: 0 is out of range (allowed 1 to 10000)");
     // With "auto" the pool is checked against the capacity at start.
     EXPECT_NO_THROW(parse_config("[sensor]\npool_size = 20\n", "test.toml"));
 }

@@ -36,9 +36,7 @@ struct World {
         policy.idle_timeout = 1800s;
         policy.dormant_retention = 7 * 24h;
         GuestActions a;
-        a.boot = [this](const PoolGuest& g) {
-            (g.state == GuestState::waking ? wakes : boots).push_back(g.handle);
-        };
+        a.boot = [this](const PoolGuest& g) { (g.state == GuestState::waking ? wakes : boots).push_back(g.handle); };
         a.stop = [this](const PoolGuest& g, StopKind k, const std::string& r) { stops.push_back({g.handle, k, r}); };
         a.close_dormant = [this](const PoolGuest& g, const std::string&) { closed_dormant.push_back(g.handle); };
         a.reset_connections = [this](const PoolGuest& g) { resets.push_back(g.handle); };
@@ -99,6 +97,27 @@ TEST(GuestPoolTest, TheWarmPoolBootsOneAtATimeUpToItsSize) {
     w.pool->tick(w.now);
     EXPECT_TRUE(w.boots.empty());
     EXPECT_EQ(w.pool->counts().pooled, 2u);
+}
+
+TEST(GuestPoolTest, BootsWaitTheirTurnAndASourcesBootGoesFirst) {
+    World w(4, 10);  // parallel_boots 2, parallel_pool_boots 1
+    w.pool->tick(w.now);
+    ASSERT_EQ(w.boots.size(), 1u);
+    // Three sources arrive: the first takes the pool guest booting, the
+    // second a cold boot (the second boot under way), the third waits.
+    auto a = w.pool->connect("198.51.100.1", w.now);
+    auto b = w.pool->connect("198.51.100.2", w.now);
+    auto c = w.pool->connect("198.51.100.3", w.now);
+    EXPECT_EQ(a.guest, w.boots[0]);
+    EXPECT_EQ(w.boots.size(), 2u) << "no third boot at once";
+    w.pool->tick(w.now);
+    EXPECT_EQ(w.boots.size(), 2u) << "nor a pool boot";
+    auto first = w.boots.front();
+    w.boots.pop_front();
+    w.pool->boot_done(first, w.now);
+    ASSERT_EQ(w.boots.size(), 2u);
+    EXPECT_EQ(w.boots.back(), c.guest) << "the waiting source's boot before the pool's";
+    (void)b;
 }
 
 TEST(GuestPoolTest, BackToBackBannerGrabsTakeGuestsInTheirGraceRatherThanBoot) {

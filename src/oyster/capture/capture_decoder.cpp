@@ -319,8 +319,9 @@ CaptureDecoder::TtySession& CaptureDecoder::session_for(std::uint32_t tty, std::
         s->ttylog_record(1, 0, time_ns, nullptr, 0);
         // The live events name a session by its tty_open record's seq (the
         // sensor reports it); this is how the store finds its replay.
-        tty_index_ << dump({{"name", s->name}, {"tty", tty_name(tty)}, {"seq", seq}, {"boot", boot_}, {"time_ns", time_ns}})
-                   << "\n";
+        tty_index_
+            << dump({{"name", s->name}, {"tty", tty_name(tty)}, {"seq", seq}, {"boot", boot_}, {"time_ns", time_ns}})
+            << "\n";
         tty_index_.flush();
         ++stats_.tty_sessions;
         slot = std::move(s);
@@ -442,11 +443,8 @@ void CaptureDecoder::on_record(const Record& r) {
 void CaptureDecoder::end_open_records(const char* why) {
     while (!sessions_.empty()) close_session(sessions_.begin()->first, 0);
     for (auto& [seq, p] : contents_) {
-        write_event({{"type", "exec_content"},
-                     {"exec_seq", seq},
-                     {"size", p->received},
-                     {"complete", false},
-                     {"error", why}});
+        write_event(
+            {{"type", "exec_content"}, {"exec_seq", seq}, {"size", p->received}, {"complete", false}, {"error", why}});
         std::error_code ec;
         std::filesystem::remove(p->tmp, ec);
     }

@@ -260,7 +260,8 @@ void CaptureParser::parse() {
         std::size_t avail = buffer_.size() - consumed_;
         // A stream header: the first, or a later boot's at a record boundary
         // (no record starts with the magic: read as a size it is too large).
-        if (!header_ || (avail >= OYSTER_CAP_MAGIC_LEN && std::memcmp(p, OYSTER_CAP_MAGIC, OYSTER_CAP_MAGIC_LEN) == 0)) {
+        if (!header_ ||
+            (avail >= OYSTER_CAP_MAGIC_LEN && std::memcmp(p, OYSTER_CAP_MAGIC, OYSTER_CAP_MAGIC_LEN) == 0)) {
             if (avail < sizeof(oyster_cap_stream_header)) return;
             auto h = load<oyster_cap_stream_header>(p);
             if (std::memcmp(h.magic, OYSTER_CAP_MAGIC, OYSTER_CAP_MAGIC_LEN) != 0) {

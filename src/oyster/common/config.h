@@ -106,7 +106,7 @@ struct SensorConfig {
     // "public:guest" pairs.
     std::vector<PortMapping> ports = {{22, 22}, {23, 23}};
     // Guests booted ahead of time, ready for the next new source address.
-    std::uint32_t pool_size = 2;
+    std::uint32_t pool_size = 4;
     // Live guests at most (pool included); 0 is "auto": derived from the
     // host's memory and cores when the sensor starts (sensor/capacity.h).
     std::uint32_t max_guests = 0;

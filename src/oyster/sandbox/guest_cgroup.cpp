@@ -126,7 +126,8 @@ GuestCgroup create_guest_cgroup(const std::string& guest_id, const GuestCgroupLi
             write_file(*dir / "cpu.cfs_quota_us", std::to_string(cpu_quota_us(limits)));
             if (limits.all_guests_cpu_weight > 0) {
                 // cpu.shares: 1024 is v1's default as 100 is v2's.
-                write_file(dir->parent_path() / "cpu.shares", std::to_string(limits.all_guests_cpu_weight * 1024 / 100));
+                write_file(dir->parent_path() / "cpu.shares",
+                           std::to_string(limits.all_guests_cpu_weight * 1024 / 100));
             }
         }
     }

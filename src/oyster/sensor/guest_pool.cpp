@@ -12,6 +12,14 @@ namespace {
 // addresses must not keep a million entries.
 constexpr std::size_t kFailureSources = 65536;
 
+template <typename F>
+struct AtScopeEnd {
+    F f;
+    ~AtScopeEnd() { f(); }
+};
+template <typename F>
+AtScopeEnd(F) -> AtScopeEnd<F>;
+
 }  // namespace
 
 const char* guest_state_name(GuestState s) {
@@ -119,7 +127,30 @@ void GuestPool::note(const std::string& what, const PoolGuest& g, const std::str
 
 void GuestPool::start_boot(PoolGuest& g) {
     g.waits_for = 0;
+    std::size_t running = 0;
+    for (const auto& [h, o] : guests_) running += o.boot_started ? 1 : 0;
+    if (running >= policy_.parallel_boots) return;  // next_boot() starts it
+    g.boot_started = true;
     actions_.boot(g);
+}
+
+void GuestPool::next_boot() {
+    std::size_t running = 0;
+    for (const auto& [h, o] : guests_) running += o.boot_started ? 1 : 0;
+    while (running < policy_.parallel_boots) {
+        // Those a source waits for (a cold boot, a wake) before the pool's.
+        PoolGuest* next = nullptr;
+        for (auto& [h, g] : guests_) {
+            bool waiting = (g.state == GuestState::booting || g.state == GuestState::waking) && !g.boot_started &&
+                           g.waits_for == 0;
+            if (!waiting) continue;
+            if (next == nullptr || (next->source.empty() && !g.source.empty())) next = &g;
+        }
+        if (next == nullptr) return;
+        next->boot_started = true;
+        actions_.boot(*next);
+        ++running;
+    }
 }
 
 void GuestPool::hold(PoolGuest& g, const std::string& source, PoolTime now) {
@@ -183,8 +214,8 @@ PoolGuest* GuestPool::reclaim_for(const std::string& source, PoolTime now) {
         if (g.state == GuestState::held && (best == nullptr || g.held_since < best->held_since)) best = &g;
     }
     if (best != nullptr) {
-        note("reclaimed", *best, fmt::format("held before login ({} connections reset), for {}", best->connections,
-                                             source));
+        note("reclaimed", *best,
+             fmt::format("held before login ({} connections reset), for {}", best->connections, source));
         actions_.reset_connections(*best);
         forget_source(*best);
         best->connections = 0;
@@ -340,7 +371,10 @@ void GuestPool::boot_done(GuestHandle guest, PoolTime now) {
     auto it = guests_.find(guest);
     if (it == guests_.end()) return;
     PoolGuest& g = it->second;
+    g.boot_started = false;
     g.last_activity = now;
+    // Once this one has left its booting state, on every path below.
+    AtScopeEnd next{[this] { next_boot(); }};
     if (g.state == GuestState::waking) {
         g.state = GuestState::engaged;
         return;
@@ -362,6 +396,8 @@ void GuestPool::boot_failed(GuestHandle guest, PoolTime now) {
     auto it = guests_.find(guest);
     if (it == guests_.end()) return;
     PoolGuest& g = it->second;
+    g.boot_started = false;
+    AtScopeEnd next{[this] { next_boot(); }};
     if (g.state == GuestState::waking) {
         // Its disk is still there: dormant again, tried at the next return.
         g.state = GuestState::dormant;
@@ -477,7 +513,8 @@ void GuestPool::tick(PoolTime now) {
                 if (now - g.dormant_since >= policy_.dormant_retention) {
                     note("retention_ended", g);
                     forget_source(g);
-                    if (actions_.close_dormant) actions_.close_dormant(g, "source did not return (sensor.dormant_retention_days)");
+                    if (actions_.close_dormant)
+                        actions_.close_dormant(g, "source did not return (sensor.dormant_retention_days)");
                     guests_.erase(it);
                 }
                 break;

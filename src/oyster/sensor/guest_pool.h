@@ -72,8 +72,11 @@ struct PoolPolicy {
     // An engaged guest's intrusion ends this long after it began, whatever
     // its source does (0: no limit).
     std::chrono::seconds max_intrusion{0};
-    // Pool boots under way at once (boots share the host's cores with the
-    // guests attackers use).
+    // Boots under way at once, of every kind (a boot is CPU-bound: more
+    // than one per core only makes each slower). Beyond it a boot waits its
+    // turn, those a source waits for first.
+    std::size_t parallel_boots = 2;
+    // Of which for the pool.
     std::size_t parallel_pool_boots = 1;
     // With every place taken, an engaged guest idle this long is made
     // dormant to keep the pool at its size (a new source, which cannot
@@ -94,6 +97,7 @@ struct PoolGuest {
     std::string last_source;   // the last source it was held by (pooled)
     unsigned connections = 0;  // open connections spliced or waiting
     bool engaged_once = false;
+    bool boot_started = false;  // booting, waking: asked of GuestActions::boot
     // booting: waits for `place_of` to finish stopping before it boots.
     GuestHandle waits_for = 0;
     // stopping: its place is promised to this queued boot.
@@ -187,7 +191,10 @@ private:
     // place if every one is taken; false when none may be reclaimed.
     bool wake(PoolGuest& g, PoolTime now);
     void stop(PoolGuest& g, StopKind kind, const std::string& reason);
+    // Boots `g` now, or when a boot ends if `parallel_boots` are under way.
     void start_boot(PoolGuest& g);
+    // A boot ended: the next one waiting for its turn starts.
+    void next_boot();
     void forget_source(const PoolGuest& g);
     void note(const std::string& what, const PoolGuest& g, const std::string& detail = {});
     // A guest for `source` when every place is taken, by the reclaim order:

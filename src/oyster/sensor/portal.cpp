@@ -440,7 +440,8 @@ void Portal::close_connections_of(std::uint64_t guest, Ipv4 source) {
         if (c->guest == guest && c->peer.ip.value == source.value) ids.push_back(id);
     }
     for (auto id : ids) {
-        if (auto it = conns_.find(id); it != conns_.end()) finish(*it->second, "guest reclaimed for another source", true);
+        if (auto it = conns_.find(id); it != conns_.end())
+            finish(*it->second, "guest reclaimed for another source", true);
     }
 }
 

@@ -35,6 +35,7 @@
 #include "oyster/net/tap_capture.h"
 #include "oyster/outputs/event_outputs.h"
 #include "oyster/sandbox/guest_manager.h"
+#include "oyster/sandbox/mconsole.h"
 #include "oyster/sensor/capacity.h"
 #include "oyster/sensor/capture_follower.h"
 #include "oyster/sensor/event_log.h"
@@ -44,6 +45,10 @@
 #include "oyster/store/store_feeder.h"
 #include "oyster/store/store_paths.h"
 #include "oyster/web/web_server.h"
+
+extern "C" {
+#include "oyster/capture/wire/oyster_capture.h"
+}
 
 namespace oyster::sensor {
 namespace {
@@ -108,12 +113,12 @@ private:
     // process, its intrusion and their I/O. The lifecycle is the pool's.
     struct Slot {
         std::uint64_t handle = 0;
-        bool live = false;   // booted and not yet stopped
+        bool live = false;  // booted and not yet stopped
         bool stopping = false;
         std::optional<GuestRecord> guest;
         std::optional<Intrusion> intrusion;
-        std::string source;         // who holds it now (held, engaged); empty when pooled
-        std::int64_t held_at = 0;   // unix time its source took it
+        std::string source;        // who holds it now (held, engaged); empty when pooled
+        std::int64_t held_at = 0;  // unix time its source took it
         std::unique_ptr<TapCapture> pcap;
         std::unique_ptr<CaptureFollower> follower;  // while it runs
         bool intrusion_dirty = false;
@@ -134,6 +139,10 @@ private:
     void run_deferred();
     void on_pool_note(const std::string& what, const PoolGuest& g, const std::string& detail);
     void on_login(std::uint64_t handle, const nlohmann::json& login);
+    // Tells the guest the host's count of its source's failed logins, so
+    // that the login policy answers as if every attempt had been made on
+    // this guest (capture/wire/oyster_capture.h, struct oyster_login_query).
+    void tell_login_failures(const Slot& s);
 
     void recover();
     void start_boot(std::uint64_t handle, bool wake);
@@ -206,6 +215,9 @@ PoolPolicy SensorDaemon::pool_policy(const Config& cfg, const Capacity& capacity
     p.idle_timeout = std::chrono::seconds(cfg.sensor.idle_timeout_s);
     p.dormant_retention = std::chrono::hours(24) * cfg.sensor.dormant_retention_days;
     p.max_intrusion = std::chrono::seconds(cfg.sensor.max_intrusion_s);
+    // A boot is CPU-bound: one per core at once, and the pool may use them.
+    p.parallel_boots = std::max<std::size_t>(1, host_resources().cpus);
+    p.parallel_pool_boots = p.parallel_boots;
     return p;
 }
 
@@ -542,6 +554,7 @@ void SensorDaemon::on_pool_note(const std::string& what, const PoolGuest& g, con
             slot->source = g.source;
             slot->held_at = unix_now();
             publish(*slot);
+            tell_login_failures(*slot);
         } else if (what == "released" || what == "reclaimed") {
             slot->source.clear();
             publish(*slot);
@@ -561,6 +574,23 @@ void SensorDaemon::on_pool_note(const std::string& what, const PoolGuest& g, con
         log_.line(fmt::format("guest {}: {}{}{}", slot ? guest_name(*slot) : std::to_string(g.handle), what,
                               g.source.empty() ? "" : " (" + g.source + ")", detail.empty() ? "" : ": " + detail));
     }
+}
+
+void SensorDaemon::tell_login_failures(const Slot& s) {
+    unsigned failures = pool_.failures(s.source);
+    if (failures == 0 || !s.guest || !s.live) return;
+    // The SSH key exchange takes longer than this round trip, so the count
+    // is there before the first password; off the event loop all the same.
+    auto socket = s.guest->mconsole_socket();
+    auto command = fmt::format("config {}={}:{}", OYSTER_LOGIN_MCONSOLE_DEV, s.source, failures);
+    workers_.spawn([this, socket, command, guest_id = s.guest->id] {
+        try {
+            auto reply = mconsole_command(socket, command, std::chrono::seconds(2));
+            if (!reply.ok) log_.line(fmt::format("guest {}: {}: {}", guest_id, command, reply.text));
+        } catch (const std::exception& e) {
+            log_.line(fmt::format("guest {}: {}: {}", guest_id, command, e.what()));
+        }
+    });
 }
 
 void SensorDaemon::on_login(std::uint64_t handle, const json& login) {
@@ -727,9 +757,8 @@ void SensorDaemon::drain_completions() {
             }
             case Completion::Kind::boot_failed: {
                 log_.line(fmt::format("guest boot failed: {}", c.error));
-                events_.emit("guest_boot_failed", {{"source_ip", s.source},
-                                                   {"guest_id", s.guest ? s.guest->id : ""},
-                                                   {"error", c.error}});
+                events_.emit("guest_boot_failed",
+                             {{"source_ip", s.source}, {"guest_id", s.guest ? s.guest->id : ""}, {"error", c.error}});
                 portal_.guest_gone(c.handle);
                 bool dormant_again = s.intrusion.has_value();
                 pool_.boot_failed(c.handle, now);
@@ -870,8 +899,8 @@ void SensorDaemon::open_intrusion(Slot& s) {
                                       {"guest_id", i.guest_id},
                                       {"guest_ip", s.guest->guest_ip},
                                       {"dir", i.dir.string()}});
-    log_.line(fmt::format("intrusion {}: {} logged into guest {} ({})", i.id, i.source_ip, i.guest_id,
-                          s.guest->guest_ip));
+    log_.line(
+        fmt::format("intrusion {}: {} logged into guest {} ({})", i.id, i.source_ip, i.guest_id, s.guest->guest_ip));
     publish(s);
 }
 

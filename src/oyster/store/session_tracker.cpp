@@ -85,8 +85,8 @@ struct SessionTracker::Statements {
           forget_guest_accepts(db, "DELETE FROM session_accepts WHERE guest_id = ?") {}
 
     Statement open, by_peer, open_by_peer, close, adopt, adopt_source, login, process, set_process, forget_process,
-        accept_of, set_accept, forget_accept, command, tty, connect_out, end_all, end_intrusion,
-        forget_guest_processes, forget_guest_accepts;
+        accept_of, set_accept, forget_accept, command, tty, connect_out, end_all, end_intrusion, forget_guest_processes,
+        forget_guest_accepts;
 };
 
 SessionTracker::SessionTracker(SqliteDb& db) : db_(db), st_(std::make_unique<Statements>(db)) {}

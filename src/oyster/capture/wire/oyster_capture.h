@@ -146,6 +146,25 @@ struct oyster_cap_honeylog {
     __u32 reserved;
 };
 
+/*
+ * The one way back, host to guest: the sensor counts failed logins per source
+ * address over all its guests and tells a guest a source's count when it
+ * gives the source that guest (mconsole: "config oyster-login=A.B.C.D:N"),
+ * so the login hook's "root after N failures" answers the same wherever the
+ * source lands. The hook asks with honeylog(key, &query, sizeof(query)): a
+ * buffer of exactly this size that starts with the magic is a question, not
+ * a message, and the result is the count the host gave for the address (0
+ * for one it did not). Questions are not recorded.
+ */
+#define OYSTER_LOGIN_QUERY_MAGIC "OYSTLQ1"
+#define OYSTER_LOGIN_QUERY_MAGIC_LEN 8
+#define OYSTER_LOGIN_MCONSOLE_DEV "oyster-login"
+struct oyster_login_query {
+    char magic[OYSTER_LOGIN_QUERY_MAGIC_LEN]; /* OYSTER_LOGIN_QUERY_MAGIC, NUL-padded */
+    __u32 addr;                               /* IPv4, network byte order */
+    __u32 reserved;
+};
+
 /* Something could not be recorded in full; says what and how much. */
 struct oyster_cap_dropped {
     __u32 type; /* record type affected */
