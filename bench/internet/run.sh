@@ -143,8 +143,10 @@ ret = [r for r in res if r["class"] == "return"]
 print(f"returning bots that found their file: {sum(bool(r.get('found_its_file')) for r in ret)} of {len(ret)}")
 ld = [r for r in res if r["class"] == "loader"]
 print(f"telnet loaders answered by BusyBox: {sum(bool(r.get('busybox_answered')) for r in ld)} of {len(ld)}")
-sl = [r.get("closed_after_s") for r in res if r["class"] == "silent"]
-print(f"silent connections closed after (s): {sorted(x for x in sl if x is not None)}; never: {sum(x is None for x in sl)}")
+sl = [r for r in res if r["class"] == "silent"]
+print(f"silent connections closed after (s): {sorted(r['closed_after_s'] for r in sl if r.get('closed_after_s') is not None)}"
+      f" (of which reset for a new source: {sum('reset' in r for r in sl)}); still open at the end: "
+      f"{sum(r.get('closed_after_s') is None for r in sl)}")
 count = lambda t: sum(e["type"] == t for e in events)
 refused = {}
 for e in events:

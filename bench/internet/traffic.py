@@ -124,7 +124,9 @@ def play(a, args, out, lock):
             except socket.timeout:
                 r["closed_after_s"] = None  # still open when the bench stopped waiting
             except OSError as e:
-                r["error"] = str(e)
+                # Reset: its guest was reclaimed for a new source.
+                r["closed_after_s"] = round(time.monotonic() - t, 1)
+                r["reset"] = str(e)
     except Exception as e:  # a failed client is a result, not a crash of the bench
         r["error"] = repr(e)
     r["duration_s"] = round(time.monotonic() - t0, 2)

@@ -33,7 +33,7 @@ HostResources host_resources() {
 
 Capacity auto_capacity(const HostResources& host, std::uint32_t guest_memory_mib, std::uint32_t address_slots,
                        std::uint32_t pool_size) {
-    constexpr std::uint64_t kMib = 1024 * 1024;
+    constexpr std::uint64_t kMib = std::uint64_t{1024} * 1024;
     std::uint64_t reserve = std::max<std::uint64_t>(1024 * kMib, host.memory_bytes / 10);
     std::uint64_t usable = host.memory_bytes > reserve ? host.memory_bytes - reserve : 0;
     std::uint64_t per_guest = (std::uint64_t{guest_memory_mib} + kGuestOverheadMib) * kMib;

@@ -43,7 +43,7 @@ const char* guest_state_name(GuestState s) {
 }
 
 GuestPool::GuestPool(PoolPolicy policy, GuestActions actions)
-    : policy_(std::move(policy)), actions_(std::move(actions)) {}
+    : policy_(policy), actions_(std::move(actions)) {}
 
 PoolGuest& GuestPool::add(GuestState s, PoolTime now) {
     PoolGuest g;
