@@ -123,7 +123,7 @@ struct SensorConfig {
     // source does (seconds; 0: no limit).
     std::uint32_t max_intrusion_s = 7 * 86400;
     // A connection to a guest nobody has logged into is closed this long
-    // after it opened, like sshd's LoginGraceTime (seconds).
+    // after it reached the guest, like sshd's LoginGraceTime (seconds).
     std::uint32_t login_grace_s = 120;
     // A connection one side has finished sending on is closed this long
     // after, if the other side has not finished too (seconds).

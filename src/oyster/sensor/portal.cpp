@@ -158,7 +158,10 @@ void Portal::enforce_limits() {
             c->half_closed = now;
         }
         auto age = now - c->opened;
-        if (c->login_grace && age >= std::chrono::seconds(cfg_.login_grace_s)) {
+        // Like sshd's LoginGraceTime, from when the guest has the connection:
+        // a wait for a boot is the sensor's, not the client's.
+        bool reached = c->reached_at != std::chrono::steady_clock::time_point{};
+        if (c->login_grace && reached && now - c->reached_at >= std::chrono::seconds(cfg_.login_grace_s)) {
             over.emplace_back(id, "no login within sensor.login_grace_s");
         } else if (age >= std::chrono::seconds(cfg_.max_connection_s)) {
             over.emplace_back(id, "open longer than sensor.max_connection_s");
@@ -295,6 +298,7 @@ void Portal::on_upstream(Connection& c, std::uint32_t events) {
         if ((events & EPOLLOUT) == 0) return;
         c.state = Connection::State::spliced;
         c.summary.reached_guest = true;
+        c.reached_at = std::chrono::steady_clock::now();
     }
     pump(c);
 }

@@ -11,7 +11,7 @@
 // reset (RST), never left hanging.
 //
 // Per-connection limits ([sensor]): a connection to a guest nobody has
-// logged into is closed sensor.login_grace_s after it opened (sshd's
+// logged into is closed sensor.login_grace_s after it reached the guest (sshd's
 // LoginGraceTime, also for connections that send nothing, so patient
 // silent sources cannot hold guests); one side done sending and the other
 // not within sensor.half_closed_timeout_s; any connection after
@@ -122,6 +122,7 @@ private:
         bool client_eof = false, guest_eof = false;
         bool upstream_shut = false, client_shut = false;
         std::chrono::steady_clock::time_point opened;
+        std::chrono::steady_clock::time_point reached_at{};   // spliced into the guest
         std::chrono::steady_clock::time_point half_closed{};  // when one side ended first
         bool login_grace = true;
         ConnectionSummary summary;
