@@ -42,8 +42,7 @@ const char* guest_state_name(GuestState s) {
     return "?";
 }
 
-GuestPool::GuestPool(PoolPolicy policy, GuestActions actions)
-    : policy_(policy), actions_(std::move(actions)) {}
+GuestPool::GuestPool(PoolPolicy policy, GuestActions actions) : policy_(policy), actions_(std::move(actions)) {}
 
 PoolGuest& GuestPool::add(GuestState s, PoolTime now) {
     PoolGuest g;
@@ -56,14 +55,6 @@ PoolGuest& GuestPool::add(GuestState s, PoolTime now) {
 const PoolGuest* GuestPool::find(GuestHandle h) const {
     auto it = guests_.find(h);
     return it == guests_.end() ? nullptr : &it->second;
-}
-
-std::optional<GuestHandle> GuestPool::owned_by(const std::string& source) const {
-    auto it = by_source_.find(source);
-    if (it == by_source_.end()) return std::nullopt;
-    const auto& g = guests_.at(it->second);
-    if (g.engaged_once) return g.handle;
-    return std::nullopt;
 }
 
 PoolCounts GuestPool::counts() const {

@@ -179,8 +179,6 @@ public:
     // Failed logins seen per source (bounded, oldest sources forgotten).
     unsigned failures(const std::string& source) const;
     const PoolPolicy& policy() const { return policy_; }
-    // Is `source` the owner of an engaged, dormant or waking guest?
-    std::optional<GuestHandle> owned_by(const std::string& source) const;
 
 private:
     PoolGuest& add(GuestState s, PoolTime now);
