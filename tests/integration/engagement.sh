@@ -34,19 +34,6 @@ BOT=203.0.113.40
 LOADER=203.0.113.50
 
 count() { events | jq -c "select($1)" | wc -l; }
-ssh_from() {  # source-address command...
-	local src="$1"
-	shift
-	ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -q -b "$src" \
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=90 \
-		-o PreferredAuthentications=password -o PubkeyAuthentication=no "root@$PORTAL" "$@"
-}
-stay_logged_in() {  # source-address: an SSH session that idles until the test ends
-	ip netns exec "$NS_ATTACKER" bash -c "sleep 1000 | sshpass -p '$ROOT_PASSWORD' ssh -q -tt -b $1 \
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=90 \
-		-o PreferredAuthentications=password -o PubkeyAuthentication=no root@$PORTAL 'sleep 900'" \
-		>/dev/null 2>&1 &
-}
 intrusion_guest() {  # source-address: the guest of its intrusion
 	events | jq -r "select(.type==\"intrusion_opened\" and .source_ip==\"$1\") | .guest_id" | first_line
 }
@@ -102,13 +89,8 @@ hydra_guest=$(events | jq -r "select(.type==\"login\" and .remote_ip==\"$ATTACKE
 hydra_pid=$(jq -r .pid "$STATE_DIR/guests/$hydra_guest/guest.json")
 kill -KILL -- "-$hydra_pid"
 wait_for 30 "select(.type==\"guest_died\" and .guest_id==\"$hydra_guest\")" "the killed guest seen gone"
-try_root() {  # password
-	ip netns exec "$NS_ATTACKER" sshpass -p "$1" ssh -q -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-		-o ConnectTimeout=90 -o PreferredAuthentications=password -o PubkeyAuthentication=no \
-		-o NumberOfPasswordPrompts=1 "root@$PORTAL" true 2>/dev/null
-}
-try_root wrong-3 && fail "a third wrong password from hydra's address was taken"
-try_root wrong-4 || fail "the fourth attempt from hydra's address was refused on another guest"
+try_login $ATTACKER_IP wrong-3 && fail "a third wrong password from hydra's address was taken"
+try_login $ATTACKER_IP wrong-4 || fail "the fourth attempt from hydra's address was refused on another guest"
 wait_for 20 "select(.type==\"login\" and .remote_ip==\"$ATTACKER_IP\" and .password==\"wrong-4\" and .success
 	and .reason==\"root after failures\" and .guest_id!=\"$hydra_guest\")" "root admitted after failures on another guest"
 log "login policy across guests: hydra's 2 failures on $hydra_guest counted on $(events |
@@ -130,7 +112,7 @@ wait_for 10 'select(.type=="connection_closed" and .source_ip=="203.0.113.31" an
 	"the close of the silent connection"
 
 # --- a bot logs in and leaves a file; a telnet loader probes for BusyBox.
-ssh_from $BOT 'echo bot-was-here > /root/bot-mark; sync' || fail "the bot's session failed"
+portal_ssh $BOT 'echo bot-was-here > /root/bot-mark; sync' || fail "the bot's session failed"
 wait_for 20 "select(.type==\"intrusion_opened\" and .source_ip==\"$BOT\")" "the bot's intrusion"
 bot_guest=$(intrusion_guest $BOT)
 cat >"$WORK/loader.py" <<'PY'
@@ -163,9 +145,9 @@ wait_for 20 "select(.type==\"intrusion_opened\" and .source_ip==\"$LOADER\")" "t
 log "bot on guest $bot_guest; the telnet loader got 'OYSTR: applet not found'"
 
 # --- two attackers log in and stay: the third place is the bot's idle guest.
-stay_logged_in 203.0.113.41
+background_session 203.0.113.41
 wait_for 60 'select(.type=="intrusion_opened" and .source_ip=="203.0.113.41")' "203.0.113.41's login"
-stay_logged_in 203.0.113.42
+background_session 203.0.113.42
 wait_for 60 "select(.type==\"guest_dormant\" and .guest_id==\"$bot_guest\")" "the bot's guest made dormant"
 wait_for 120 'select(.type=="intrusion_opened" and .source_ip=="203.0.113.42")' "203.0.113.42's login"
 [ "$(jq -r .state "$STATE_DIR/guests/$bot_guest/intrusion.json")" = open ] || fail "the dormant bot's intrusion was closed"
@@ -175,7 +157,7 @@ events | jq -c "select(.type==\"guest_reclaimed\")" | sed 's/^/    reclaim> /' >
 # --- the bot comes back: its own disk, booted again; the loader's guest
 # (engaged, idle longest) is made dormant for it.
 t0=$(date +%s%N)
-out=$(ssh_from $BOT 'cat /root/bot-mark') || fail "the returning bot was not served"
+out=$(portal_ssh $BOT 'cat /root/bot-mark') || fail "the returning bot was not served"
 [ "$out" = bot-was-here ] || fail "the returning bot did not find its file: '$out'"
 log "the bot came back to its own disk after $((($(date +%s%N) - t0) / 1000000)) ms (wake included)"
 events | jq_any "select(.type==\"guest_woken\" and .source_ip==\"$BOT\")" || fail "no wake event for the bot"
@@ -185,20 +167,12 @@ events | jq_any "select(.type==\"guest_dormant\" and .guest_id==\"$loader_guest\
 	fail "the loader's idle guest was not made dormant for the bot"
 
 # --- every place holds a connected, logged-in attacker: a new source is reset.
-stay_logged_in $BOT
+background_session $BOT
 for _ in $(seq 30); do
-	ssh_from $BOT who | matches "($BOT)" && break
+	portal_ssh $BOT who | matches "($BOT)" && break
 	sleep 1
 done
-out=$(ip netns exec "$NS_ATTACKER" python3 - 203.0.113.44 $PORTAL <<'PY'
-import socket, sys
-try:
-    s = socket.create_connection((sys.argv[2], 22), timeout=10, source_address=(sys.argv[1], 0))
-    print("banner" if s.recv(10) else "closed")
-except ConnectionResetError:
-    print("reset")
-PY
-) || out=refused
+out=$(portal_answer 203.0.113.44)
 [ "$out" = reset ] || [ "$out" = refused ] || fail "a fourth attacker was not reset with every guest in use ($out)"
 wait_for 10 'select(.type=="connection_refused" and .source_ip=="203.0.113.44")' "the refusal event"
 

@@ -172,6 +172,43 @@ attacker_ssh() {
 		"root@$ip" "$@"
 }
 
+# Through the sensor's portal ($PORTAL, set by the tests that run one), from
+# a source address of the attacker host: a command over real OpenSSH...
+portal_ssh() {  # source-address command...
+	local src="$1"
+	shift
+	ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -q -b "$src" \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=90 \
+		-o PreferredAuthentications=password -o PubkeyAuthentication=no \
+		"root@$PORTAL" "$@"
+}
+# ...one password attempt as root (true if it logged in)...
+try_login() {  # source-address password
+	ip netns exec "$NS_ATTACKER" sshpass -p "$2" ssh -q -b "$1" -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o ConnectTimeout=90 -o PreferredAuthentications=password \
+		-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 "root@$PORTAL" true 2>/dev/null
+}
+# ...an interactive session (with a pty, so `who` lists it) that idles until
+# the test ends it (stdin is a pipe that stays open and silent)...
+background_session() {  # source-address
+	ip netns exec "$NS_ATTACKER" bash -c "sleep 1000 | sshpass -p '$ROOT_PASSWORD' ssh -q -tt -b $1 \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=90 \
+		-o PreferredAuthentications=password -o PubkeyAuthentication=no root@$PORTAL 'sleep 900'" \
+		>/dev/null 2>&1 &
+}
+# ...and what a bare connection to port 22 gets: banner, closed, reset or
+# refused.
+portal_answer() {  # source-address
+	ip netns exec "$NS_ATTACKER" python3 - "$1" "$PORTAL" <<'PY' || echo refused
+import socket, sys
+s = socket.create_connection((sys.argv[2], 22), timeout=10, source_address=(sys.argv[1], 0))
+try:
+    print("banner" if s.recv(10) else "closed")
+except ConnectionResetError:
+    print("reset")
+PY
+}
+
 # The sensor (`oyster run`) in the sensor namespace, and its events (tests
 # that run it set EVENTS to its events.jsonl).
 SENSOR_PID=

@@ -59,14 +59,6 @@ ip netns exec "$NS_INTERNET" nc -lk -s "$SMTP_IP" -p 25 >"$WORK/real-smtp.txt" 2
 
 count_ready() { events | jq -c 'select(.type=="guest_ready")' | wc -l; }
 
-portal_ssh() {  # source-address command...
-	local src="$1"
-	shift
-	ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -q -b "$src" \
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=90 \
-		-o PreferredAuthentications=password -o PubkeyAuthentication=no \
-		"root@$PORTAL" "$@"
-}
 # Milliseconds from connect() to the SSH banner, from a source address.
 banner_ms() {
 	ip netns exec "$NS_ATTACKER" python3 - "$1" "$PORTAL" <<'PY' || echo -1
@@ -98,13 +90,6 @@ events | jq_any "select(.type==\"connection\" and .source_ip==\"$A10\" and .wait
 
 # Long interactive sessions (with a pty, so `who` lists them) keep both
 # guests busy, never idle, until the test ends them.
-background_session() {  # source-address
-	# stdin is a pipe that stays open and silent: the session idles, with a
-	# pty, until the test kills it.
-	ip netns exec "$NS_ATTACKER" bash -c "sleep 1000 | sshpass -p '$ROOT_PASSWORD' ssh -q -tt -b $1 \
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PreferredAuthentications=password \
-		-o PubkeyAuthentication=no root@$PORTAL 'sleep 900'" >/dev/null 2>&1 &
-}
 background_session $A10
 background_session $A11
 # Wait until both sessions are logged in (their ptys show in `who`).
@@ -135,11 +120,6 @@ portal_ssh $A10 'cat /root/mark' | matches -x left-by-10 || fail "$A10 came back
 # --- login policy, applied in the guest by its PAM hook ([login] defaults:
 # root:123456 listed, root admitted after 3 failures from one address).
 # Every attempt is a login event with the address the guest saw.
-try_login() {  # source password
-	ip netns exec "$NS_ATTACKER" sshpass -p "$2" ssh -q -b "$1" -o StrictHostKeyChecking=no \
-		-o UserKnownHostsFile=/dev/null -o ConnectTimeout=90 -o PreferredAuthentications=password \
-		-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 "root@$PORTAL" true 2>/dev/null
-}
 for pw in wrong-1 'wrong 2' "wr'ong\"3"; do
 	try_login $A11 "$pw" && fail "root logged in from $A11 with a wrong password ($pw)"
 done
@@ -316,15 +296,7 @@ for _ in $(seq 30); do
 	portal_ssh $A12 who | matches "($A12)" && break
 	sleep 1
 done
-out=$(ip netns exec "$NS_ATTACKER" python3 - $A13 $PORTAL <<'PY'
-import socket, sys
-s = socket.create_connection((sys.argv[2], 22), timeout=10, source_address=(sys.argv[1], 0))
-try:
-    print("banner" if s.recv(10) else "closed")
-except ConnectionResetError:
-    print("reset")
-PY
-) || out=refused
+out=$(portal_answer $A13)
 [ "$out" = reset ] || [ "$out" = refused ] || fail "$A13 over the cap was not refused ($out)"
 wait_for 10 "select(.type==\"connection_refused\" and .source_ip==\"$A13\")" "the refusal event"
 portal_ssh $A11 true || fail "$A11 not served after a refusal"
