@@ -200,9 +200,15 @@ PoolGuest* GuestPool::reclaim_for(const std::string& source, PoolTime now) {
         return best;
     }
     // The held guest held longest: its source has had the longest try at
-    // the passwords; its connections are reset and it may come again.
+    // the passwords; its connections are reset and it may come again. Not
+    // one held only a moment: a source just given its guest would lose it
+    // before its banner, and a brute-forcer reconnecting at once would take
+    // it back, each resetting the other.
     for (auto& [h, g] : guests_) {
-        if (g.state == GuestState::held && (best == nullptr || g.held_since < best->held_since)) best = &g;
+        if (g.state == GuestState::held && now - g.held_since >= policy_.held_min_before_reclaim &&
+            (best == nullptr || g.held_since < best->held_since)) {
+            best = &g;
+        }
     }
     if (best != nullptr) {
         note("reclaimed", *best,

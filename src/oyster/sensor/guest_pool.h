@@ -31,8 +31,9 @@
 //   else one of the pool still booting, else a new boot.
 // - Admission under pressure (every live guest counted, max_guests): a new
 //   source takes, in order, a pooled guest; a held guest whose source has
-//   left (in its grace); the held guest whose source connected longest ago
-//   (its pre-login connections are reset); or, making the engaged guest
+//   left (in its grace); the held guest whose source connected longest ago,
+//   if that is 30 s or more (its pre-login connections are reset); or,
+//   making the engaged guest
 //   idle longest dormant, a fresh boot. The pool is kept at its size the
 //   same way (an engaged guest idle for `pool_reclaim_min_idle` makes room
 //   for a pool boot), so scanners keep getting a banner at once under
@@ -78,6 +79,9 @@ struct PoolPolicy {
     std::size_t parallel_boots = 2;
     // Of which for the pool.
     std::size_t parallel_pool_boots = 1;
+    // A held guest whose source is still connected is taken for a new
+    // source only once it has been held this long.
+    std::chrono::seconds held_min_before_reclaim{30};
     // With every place taken, an engaged guest idle this long is made
     // dormant to keep the pool at its size (a new source, which cannot
     // wait, may take one idle for less).
