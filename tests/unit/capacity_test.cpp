@@ -12,6 +12,7 @@ constexpr std::uint64_t kGib = 1024ULL * 1024 * 1024;
 TEST(CapacityTest, TwoCoresAndPlentyOfMemoryAreBoundByTheCores) {
     auto c = auto_capacity({24 * kGib, 2}, 256, 16384, 2);
     EXPECT_EQ(c.max_guests, 16u);
+    EXPECT_EQ(c.cpus, 2u) << "boots run one per core";
     EXPECT_NE(c.why.find("cores: 2 x 8"), std::string::npos) << c.why;
 }
 

@@ -40,6 +40,7 @@ Capacity auto_capacity(const HostResources& host, std::uint32_t guest_memory_mib
     auto by_memory = static_cast<std::uint32_t>(std::min<std::uint64_t>(usable / per_guest, 100000));
     std::uint32_t by_cores = host.cpus * kGuestsPerCore;
     Capacity c;
+    c.cpus = host.cpus;
     c.max_guests = std::max({std::min({by_memory, by_cores, address_slots}), pool_size + 1, 1U});
     c.why = fmt::format("{} (cores: {} x {}; memory allows {} of {} MiB; addresses {})", c.max_guests, host.cpus,
                         kGuestsPerCore, by_memory, guest_memory_mib + kGuestOverheadMib, address_slots);
@@ -47,14 +48,15 @@ Capacity auto_capacity(const HostResources& host, std::uint32_t guest_memory_mib
 }
 
 Capacity sensor_capacity(const Config& cfg) {
+    auto host = host_resources();
     if (cfg.sensor.max_guests != 0) {
-        return {cfg.sensor.max_guests, fmt::format("{} (sensor.max_guests)", cfg.sensor.max_guests)};
+        return {cfg.sensor.max_guests, host.cpus, fmt::format("{} (sensor.max_guests)", cfg.sensor.max_guests)};
     }
     std::uint32_t slots = 1;
     if (auto pool = parse_ipv4_network(cfg.network.guest_pool); pool && pool->prefix_len <= 30) {
         slots = pool->prefix_len <= 2 ? (1U << 28) : (1U << (30 - pool->prefix_len));
     }
-    return auto_capacity(host_resources(), cfg.guest.memory_mib, slots, cfg.sensor.pool_size);
+    return auto_capacity(host, cfg.guest.memory_mib, slots, cfg.sensor.pool_size);
 }
 
 }  // namespace oyster::sensor

@@ -35,7 +35,8 @@ HostResources host_resources();
 
 struct Capacity {
     std::uint32_t max_guests = 1;
-    std::string why;  // "16 (cores: 2 x 8; memory allows 77; addresses 16384)"
+    unsigned cpus = 1;  // of the host, read once: boots run one per core
+    std::string why;    // "16 (cores: 2 x 8; memory allows 77; addresses 16384)"
 };
 
 Capacity auto_capacity(const HostResources& host, std::uint32_t guest_memory_mib, std::uint32_t address_slots,

@@ -118,11 +118,7 @@ void GuestPool::note(const std::string& what, const PoolGuest& g, const std::str
 
 void GuestPool::start_boot(PoolGuest& g) {
     g.waits_for = 0;
-    std::size_t running = 0;
-    for (const auto& [h, o] : guests_) running += o.boot_started ? 1 : 0;
-    if (running >= policy_.parallel_boots) return;  // next_boot() starts it
-    g.boot_started = true;
-    actions_.boot(g);
+    next_boot();
 }
 
 void GuestPool::next_boot() {

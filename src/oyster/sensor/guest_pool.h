@@ -193,9 +193,11 @@ private:
     // place if every one is taken; false when none may be reclaimed.
     bool wake(PoolGuest& g, PoolTime now);
     void stop(PoolGuest& g, StopKind kind, const std::string& reason);
-    // Boots `g` now, or when a boot ends if `parallel_boots` are under way.
+    // `g` may boot: now, or when a boot ends if `parallel_boots` are under
+    // way (next_boot() decides).
     void start_boot(PoolGuest& g);
-    // A boot ended: the next one waiting for its turn starts.
+    // Starts the boots waiting for their turn while fewer than
+    // `parallel_boots` run, those a source waits for first.
     void next_boot();
     void forget_source(const PoolGuest& g);
     void note(const std::string& what, const PoolGuest& g, const std::string& detail = {});

@@ -216,7 +216,7 @@ PoolPolicy SensorDaemon::pool_policy(const Config& cfg, const Capacity& capacity
     p.dormant_retention = std::chrono::hours(24) * cfg.sensor.dormant_retention_days;
     p.max_intrusion = std::chrono::seconds(cfg.sensor.max_intrusion_s);
     // A boot is CPU-bound: one per core at once, and the pool may use them.
-    p.parallel_boots = std::max<std::size_t>(1, host_resources().cpus);
+    p.parallel_boots = std::max<std::size_t>(1, capacity.cpus);
     p.parallel_pool_boots = p.parallel_boots;
     return p;
 }
