@@ -7,7 +7,9 @@
 #     killed, hydra's address lands on another guest where the login policy
 #     counts the failures made on the first (the host tells the guest);
 #   - a connection that sends nothing is closed after the login grace;
-#   - a bot logs in and leaves a file; a telnet loader gets BusyBox's answer;
+#   - a bot logs in and leaves a file, on a guest it shared with another
+#     source until then: that source's connection is reset at the login;
+#     a telnet loader gets BusyBox's answer;
 #   - two attackers log in and stay: the bot's idle guest is made dormant
 #     for the second; the bot comes back, its guest is woken from its own
 #     disk (the loader's made dormant for it) and its file is there;
@@ -27,7 +29,7 @@ idle_timeout_s = 600
 release_grace_s = 2
 login_grace_s = 8"
 world_up
-for i in $(seq 20 29) 31 40 41 42 44 50; do ip -n "$NS_ATTACKER" addr add "203.0.113.$i/24" dev "${tag}va"; done
+for i in $(seq 20 29) 31 40 41 42 44 46 47 50; do ip -n "$NS_ATTACKER" addr add "203.0.113.$i/24" dev "${tag}va"; done
 EVENTS="$STATE_DIR/sensor/events.jsonl"
 KEEP_ON_FAILURE="$EVENTS $WORK/sensor.log"
 BOT=203.0.113.40
@@ -111,10 +113,38 @@ awk -v s="$secs" 'BEGIN { exit !(s >= 7 && s <= 15) }' || fail "the silent conne
 wait_for 10 'select(.type=="connection_closed" and .source_ip=="203.0.113.31" and .end=="no login within sensor.login_grace_s")' \
 	"the close of the silent connection"
 
-# --- a bot logs in and leaves a file; a telnet loader probes for BusyBox.
+# --- a bot logs in and leaves a file. Two sources wait at the login prompt
+# meanwhile, one on each shared guest: the bot shares one of them, and the
+# one it shares with is reset at its login (a login never lands on a guest
+# another source logged into, and no one else sees its shell).
+ip netns exec "$NS_ATTACKER" python3 - "$PORTAL" >"$WORK/sharers.txt" <<'PY' &
+import socket, sys, time
+conns = []
+for src in ("203.0.113.46", "203.0.113.47"):
+    s = socket.create_connection((sys.argv[1], 22), timeout=30, source_address=(src, 0))
+    assert s.recv(256).startswith(b"SSH-")
+    conns.append((src, s, time.monotonic()))
+for src, s, t in conns:
+    try:
+        while s.recv(4096):
+            pass
+        end = "closed"
+    except ConnectionResetError:
+        end = "reset"
+    print(src, end, round(time.monotonic() - t, 1))
+PY
+sharers=$!
+sleep 1
 portal_ssh $BOT 'echo bot-was-here > /root/bot-mark; sync' || fail "the bot's session failed"
 wait_for 20 "select(.type==\"intrusion_opened\" and .source_ip==\"$BOT\")" "the bot's intrusion"
 bot_guest=$(intrusion_guest $BOT)
+wait $sharers || fail "the sources sharing guests failed: $(cat "$WORK/sharers.txt")"
+sharer=$(events | jq -r "select(.type==\"guest_released\" and .guest_id==\"$bot_guest\"
+	and (.detail|test(\"another source logged in\"))) | .source_ip" | first_line)
+case "$sharer" in 203.0.113.46 | 203.0.113.47) ;; *) fail "no source was sent off the bot's guest at its login" ;; esac
+awk -v s="$sharer" '$1 == s && $3 < 7 { found = 1 } END { exit !found }' "$WORK/sharers.txt" ||
+	fail "$sharer's connection outlived the bot's login: $(cat "$WORK/sharers.txt")"
+log "the bot shared guest $bot_guest with $sharer until its login: $(grep "^$sharer " "$WORK/sharers.txt")"
 cat >"$WORK/loader.py" <<'PY'
 import socket, sys, telnetlib
 src, host, password = sys.argv[1:4]

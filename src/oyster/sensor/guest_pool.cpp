@@ -97,6 +97,18 @@ std::size_t GuestPool::places_taken() const {
     return n;
 }
 
+std::string GuestPool::newest_holder(GuestHandle guest) const {
+    const PoolGuest* g = find(guest);
+    if (g == nullptr) return {};
+    const std::pair<const std::string, Holder>* newest = nullptr;
+    for (const auto& h : g->holders) {
+        if (h.second.connections > 0 && (newest == nullptr || h.second.last_activity > newest->second.last_activity)) {
+            newest = &h;
+        }
+    }
+    return newest == nullptr ? std::string{} : newest->first;
+}
+
 unsigned GuestPool::failures(const std::string& source) const {
     auto it = failures_.find(source);
     return it == failures_.end() ? 0 : it->second.n;
@@ -113,7 +125,7 @@ void GuestPool::count_failure(const std::string& source) {
 }
 
 void GuestPool::note(const std::string& what, const PoolGuest& g, const std::string& detail) {
-    if (actions_.note) actions_.note(what, g, detail);
+    if (actions_.note) actions_.note(what, g, g.source, detail);
 }
 
 void GuestPool::start_boot(PoolGuest& g) {
@@ -125,13 +137,14 @@ void GuestPool::next_boot() {
     std::size_t running = 0;
     for (const auto& [h, o] : guests_) running += o.boot_started ? 1 : 0;
     while (running < policy_.parallel_boots) {
-        // Those a source waits for (a cold boot, a wake) before the pool's.
+        // Those a source waits for (a wake, a boot with connections
+        // waiting) before the pool's.
         PoolGuest* next = nullptr;
         for (auto& [h, g] : guests_) {
             bool waiting = (g.state == GuestState::booting || g.state == GuestState::waking) && !g.boot_started &&
                            g.waits_for == 0;
             if (!waiting) continue;
-            if (next == nullptr || (next->source.empty() && !g.source.empty())) next = &g;
+            if (next == nullptr || (next->connections == 0 && g.connections > 0)) next = &g;
         }
         if (next == nullptr) return;
         next->boot_started = true;
@@ -141,32 +154,36 @@ void GuestPool::next_boot() {
 }
 
 void GuestPool::hold(PoolGuest& g, const std::string& source, PoolTime now) {
-    g.state = GuestState::held;
-    g.source = source;
-    g.last_source = source;
-    g.held_since = now;
-    g.last_activity = now;
-    g.connections = 0;
+    Holder& h = g.holders[source];
+    h.since = h.last_activity = now;
     by_source_[source] = g.handle;
-    note("held", g);
+    g.last_activity = now;
+    if (g.state == GuestState::pooled) g.state = GuestState::held;
+    // A booting guest's holders are announced once it is up.
+    if (g.state == GuestState::held && actions_.note) actions_.note("held", g, source, {});
 }
 
-void GuestPool::forget_source(const PoolGuest& g) {
-    if (g.source.empty()) return;
-    auto it = by_source_.find(g.source);
-    if (it != by_source_.end() && it->second == g.handle) by_source_.erase(it);
+void GuestPool::release(PoolGuest& g, const std::string& source, const std::string& why) {
+    auto it = g.holders.find(source);
+    if (it == g.holders.end()) return;
+    g.connections -= std::min(g.connections, it->second.connections);
+    g.holders.erase(it);
+    if (auto b = by_source_.find(source); b != by_source_.end() && b->second == g.handle) by_source_.erase(b);
+    if (g.state == GuestState::held && g.holders.empty()) g.state = GuestState::pooled;
+    if (actions_.note) actions_.note("released", g, source, why);
 }
 
-void GuestPool::release(PoolGuest& g, const std::string& why) {
-    forget_source(g);
-    note("released", g, why);
-    g.state = GuestState::pooled;
-    g.source.clear();
-    g.connections = 0;
+void GuestPool::forget_sources(const PoolGuest& g) {
+    auto forget = [&](const std::string& source) {
+        auto it = by_source_.find(source);
+        if (it != by_source_.end() && it->second == g.handle) by_source_.erase(it);
+    };
+    if (!g.source.empty()) forget(g.source);
+    for (const auto& [source, holder] : g.holders) forget(source);
 }
 
 void GuestPool::stop(PoolGuest& g, StopKind kind, const std::string& reason) {
-    if (kind == StopKind::close) forget_source(g);
+    if (kind == StopKind::close) forget_sources(g);
     g.state = GuestState::stopping;
     g.stop_kind = kind;
     actions_.stop(g, kind, reason);
@@ -178,74 +195,68 @@ void GuestPool::make_dormant(PoolGuest& g, const std::string& reason) {
     stop(g, StopKind::dormant, reason);
 }
 
-PoolGuest* GuestPool::reclaim_for(const std::string& source, PoolTime now) {
+PoolGuest* GuestPool::least_busy_shared() {
     PoolGuest* best = nullptr;
     for (auto& [h, g] : guests_) {
-        if (g.state == GuestState::pooled) return &g;
-    }
-    // A held guest whose source has left: nothing of anyone's is lost.
-    for (auto& [h, g] : guests_) {
-        if (g.state == GuestState::held && g.connections == 0 &&
-            (best == nullptr || g.last_activity < best->last_activity)) {
+        if (g.state != GuestState::pooled && g.state != GuestState::held) continue;
+        if (best == nullptr || g.connections < best->connections ||
+            (g.connections == best->connections && g.holders.size() < best->holders.size())) {
             best = &g;
         }
     }
-    if (best != nullptr) {
-        note("reclaimed", *best, "held guest whose source had left, for " + source);
-        forget_source(*best);
-        return best;
-    }
-    // The held guest held longest: its source has had the longest try at
-    // the passwords; its connections are reset and it may come again. Not
-    // one held only a moment: a source just given its guest would lose it
-    // before its banner, and a brute-forcer reconnecting at once would take
-    // it back, each resetting the other.
-    for (auto& [h, g] : guests_) {
-        if (g.state == GuestState::held && now - g.held_since >= policy_.held_min_before_reclaim &&
-            (best == nullptr || g.held_since < best->held_since)) {
-            best = &g;
-        }
-    }
-    if (best != nullptr) {
-        note("reclaimed", *best,
-             fmt::format("held before login ({} connections reset), for {}", best->connections, source));
-        actions_.reset_connections(*best);
-        forget_source(*best);
-        best->connections = 0;
-        return best;
-    }
-    // The engaged guest idle longest, made dormant; a new guest boots in
-    // its place once it is stopped.
+    return best;
+}
+
+PoolGuest* GuestPool::reclaim_for(const std::string& source, PoolTime now) {
+    PoolGuest* idle = nullptr;
     for (auto& [h, g] : guests_) {
         if (g.state == GuestState::engaged && g.connections == 0 &&
-            (best == nullptr || g.last_activity < best->last_activity)) {
-            best = &g;
+            (idle == nullptr || g.last_activity < idle->last_activity)) {
+            idle = &g;
         }
     }
-    if (best == nullptr) return nullptr;
+    if (idle == nullptr) return nullptr;
     PoolGuest& fresh = add(GuestState::booting, now);
-    fresh.waits_for = best->handle;
-    best->place_for = fresh.handle;
-    note("reclaimed", *best, "engaged guest idle longest, made dormant, for " + source);
-    make_dormant(*best, "reclaimed for a new source");
+    fresh.waits_for = idle->handle;
+    idle->place_for = fresh.handle;
+    note("reclaimed", *idle, "engaged guest idle longest, made dormant, for " + source);
+    make_dormant(*idle, "reclaimed for a new source");
     return &fresh;
 }
 
-bool GuestPool::wake(PoolGuest& g, PoolTime now) {
+bool GuestPool::wake(PoolGuest& g) {
     if (places_taken() >= policy_.max_guests) {
-        PoolGuest* place = reclaim_for(g.source, now);
+        // The place of least value: a guest nobody holds; else the engaged
+        // guest idle longest (dormant in its turn); else the shared guest
+        // with the fewest connections (its sources come again elsewhere).
+        PoolGuest* place = nullptr;
+        for (auto& [h, c] : guests_) {
+            if (c.state == GuestState::pooled) {
+                place = &c;
+                break;
+            }
+        }
+        if (place == nullptr) {
+            for (auto& [h, c] : guests_) {
+                if (c.state == GuestState::engaged && c.connections == 0 &&
+                    (place == nullptr || c.last_activity < place->last_activity)) {
+                    place = &c;
+                }
+            }
+            if (place != nullptr) {
+                note("reclaimed", *place, "engaged guest idle longest, made dormant, for " + g.source);
+                place->place_for = g.handle;
+                g.waits_for = place->handle;
+                make_dormant(*place, "reclaimed for a returning source");
+            }
+        }
+        if (place == nullptr) place = least_busy_shared();
         if (place == nullptr) return false;
-        if (place->state == GuestState::booting) {
-            // A boot queued behind a stop: the dormant guest wakes in that
-            // place instead.
-            GuestHandle stopping = place->waits_for;
-            guests_.erase(place->handle);
-            guests_.at(stopping).place_for = g.handle;
-            g.waits_for = stopping;
-        } else {
-            // A pooled or held guest held nothing of value: stopped, and
+        if (place->state != GuestState::stopping) {
+            // Held nothing of value: stopped (its connections with it), and
             // the dormant one wakes in its place.
-            place->source.clear();
+            note("reclaimed", *place,
+                 fmt::format("shared guest ({} connections reset), for returning {}", place->connections, g.source));
             place->place_for = g.handle;
             g.waits_for = place->handle;
             stop(*place, StopKind::close, "its place went to a returning source");
@@ -262,44 +273,27 @@ Admission GuestPool::connect(const std::string& source, PoolTime now) {
     PoolGuest* g = nullptr;
     if (auto it = by_source_.find(source); it != by_source_.end()) {
         g = &guests_.at(it->second);
-        if (g->state == GuestState::dormant && !wake(*g, now)) {
+        if (g->state == GuestState::dormant && !wake(*g)) {
             a.reason = "every guest holds a logged-in attacker (sensor.max_guests)";
             return a;
         }
         if (g->state == GuestState::stopping && g->stop_kind == StopKind::dormant) g->wake_when_stopped = true;
     } else {
-        // A pooled guest, the one this source last had first; else one of
-        // a source that left; else one of the pool still booting; else a
-        // new place, reclaimed if need be.
-        for (auto& [h, c] : guests_) {
-            if (c.state != GuestState::pooled) continue;
-            if (g == nullptr || (c.last_source == source && g->last_source != source)) g = &c;
-        }
-        // A guest whose source left before logging in, still in its grace:
-        // a banner now is worth more than that source finding the same
-        // guest if it comes back.
+        // A shared guest at once; else one still booting (the one with the
+        // fewest waiting); else a new place, reclaimed if need be.
+        g = least_busy_shared();
         if (g == nullptr) {
             for (auto& [h, c] : guests_) {
-                if (c.state == GuestState::held && c.connections == 0 &&
-                    (g == nullptr || c.last_activity < g->last_activity)) {
+                if (c.state == GuestState::booting && c.waits_for == 0 &&
+                    (g == nullptr || c.connections < g->connections)) {
                     g = &c;
-                }
-            }
-            if (g != nullptr) release(*g, "its source had left; taken for " + source);
-        }
-        if (g == nullptr) {
-            for (auto& [h, c] : guests_) {
-                if (c.state == GuestState::booting && c.source.empty() && c.waits_for == 0) {
-                    g = &c;
-                    break;
                 }
             }
         }
         if (g == nullptr) {
             if (places_taken() < policy_.max_guests) {
                 g = &add(GuestState::booting, now);
-                g->source = source;
-                note("cold_boot", *g, source);
+                if (actions_.note) actions_.note("cold_boot", *g, source, {});
                 start_boot(*g);
             } else {
                 g = reclaim_for(source, now);
@@ -309,14 +303,11 @@ Admission GuestPool::connect(const std::string& source, PoolTime now) {
                 }
             }
         }
-        if (g->state == GuestState::booting) {
-            g->source = source;
-            g->last_source = source;
-            g->held_since = now;
-            by_source_[source] = g->handle;
-        } else {
-            hold(*g, source, now);
-        }
+        hold(*g, source, now);
+    }
+    if (auto h = g->holders.find(source); h != g->holders.end()) {
+        ++h->second.connections;
+        h->second.last_activity = now;
     }
     ++g->connections;
     g->last_activity = now;
@@ -331,8 +322,14 @@ void GuestPool::disconnect(GuestHandle guest, const std::string& source, PoolTim
     auto it = guests_.find(guest);
     if (it == guests_.end()) return;
     PoolGuest& g = it->second;
-    if (g.source != source || g.connections == 0) return;
-    --g.connections;
+    if (auto h = g.holders.find(source); h != g.holders.end()) {
+        if (h->second.connections == 0) return;
+        --h->second.connections;
+        h->second.last_activity = now;
+    } else if (g.source != source) {
+        return;
+    }
+    if (g.connections > 0) --g.connections;
     g.last_activity = now;
 }
 
@@ -348,16 +345,29 @@ void GuestPool::login(GuestHandle guest, const std::string& source, bool success
     auto it = guests_.find(guest);
     if (it == guests_.end()) return;
     PoolGuest& g = it->second;
-    // Only the source the guest is held by (a guest root can forge login
-    // reports; the guest is then this source's anyway).
-    if (g.source != source) return;
-    if (g.state == GuestState::held) {
-        g.state = GuestState::engaged;
-        g.engaged_once = true;
-        g.engaged_since = now;
-        g.last_activity = now;
-        note("engaged", g);
+    // Only a source the guest serves before any login (a guest root can
+    // forge login reports; the guest is then its source's anyway).
+    if (g.state != GuestState::held) return;
+    auto mine = g.holders.find(source);
+    if (mine == g.holders.end()) return;
+    Holder holder = mine->second;
+    g.holders.erase(mine);
+    // Every other source leaves: a login never lands on a guest another
+    // source logged into, and no other source sees this one's shell.
+    while (!g.holders.empty()) {
+        auto other = g.holders.begin()->first;
+        if (g.holders.begin()->second.connections > 0) actions_.reset_connections(g, other);
+        release(g, other, "another source logged in on its guest; its connections reset");
     }
+    g.state = GuestState::engaged;
+    g.source = source;
+    g.connections = holder.connections;
+    g.engaged_once = true;
+    g.held_since = holder.since;
+    g.engaged_since = now;
+    g.last_activity = now;
+    by_source_[source] = g.handle;
+    note("engaged", g);
 }
 
 void GuestPool::boot_done(GuestHandle guest, PoolTime now) {
@@ -373,16 +383,15 @@ void GuestPool::boot_done(GuestHandle guest, PoolTime now) {
         return;
     }
     if (g.state != GuestState::booting) return;
-    if (g.source.empty()) {
+    if (g.holders.empty()) {
         g.state = GuestState::pooled;
         return;
     }
-    // Connections that waited for the boot are still open, and counted.
-    auto held_since = g.held_since;
-    auto waiting = g.connections;
-    hold(g, g.source, now);
-    g.held_since = held_since;
-    g.connections = waiting;
+    // Its sources' connections waited for the boot, and are still counted.
+    g.state = GuestState::held;
+    if (actions_.note) {
+        for (const auto& [source, holder] : g.holders) actions_.note("held", g, source, {});
+    }
 }
 
 void GuestPool::boot_failed(GuestHandle guest, PoolTime now) {
@@ -399,7 +408,7 @@ void GuestPool::boot_failed(GuestHandle guest, PoolTime now) {
         note("wake_failed", g);
         return;
     }
-    forget_source(g);
+    forget_sources(g);
     guests_.erase(it);
 }
 
@@ -413,7 +422,7 @@ void GuestPool::stopped(GuestHandle guest, PoolTime now) {
         if (q != guests_.end() && q->second.waits_for == guest) start_boot(q->second);
     }
     if (g.state != GuestState::stopping || g.stop_kind != StopKind::dormant) {
-        forget_source(g);
+        forget_sources(g);
         guests_.erase(it);
         return;
     }
@@ -425,9 +434,9 @@ void GuestPool::stopped(GuestHandle guest, PoolTime now) {
     }
     // Its source came back while it was stopping: its connections wait.
     g.wake_when_stopped = false;
-    if (!wake(g, now)) {
+    if (!wake(g)) {
         note("refused", g, "no place to wake it in (sensor.max_guests)");
-        actions_.reset_connections(g);
+        actions_.reset_connections(g, g.source);
         g.connections = 0;
     }
 }
@@ -445,10 +454,9 @@ void GuestPool::died(GuestHandle guest, PoolTime now) {
 void GuestPool::refill(PoolTime now) {
     std::size_t spare = 0, booting = 0;
     for (const auto& [h, g] : guests_) {
-        // A guest whose source left before logging in is back in the pool
-        // within its grace, and is given to a new source meanwhile.
-        if (g.state == GuestState::pooled || (g.state == GuestState::held && g.connections == 0)) ++spare;
-        if (g.state == GuestState::booting && g.source.empty()) {
+        // Every guest nobody logged into serves new sources, held or not.
+        if (g.state == GuestState::pooled || g.state == GuestState::held) ++spare;
+        if (g.state == GuestState::booting) {
             ++spare;
             ++booting;
         }
@@ -489,11 +497,16 @@ void GuestPool::tick(PoolTime now) {
         if (it == guests_.end()) continue;
         PoolGuest& g = it->second;
         switch (g.state) {
-            case GuestState::held:
-                if (g.connections == 0 && now - g.last_activity >= policy_.release_grace) {
-                    release(g, "source left before any login");
+            case GuestState::held: {
+                std::vector<std::string> gone;
+                for (const auto& [source, holder] : g.holders) {
+                    if (holder.connections == 0 && now - holder.last_activity >= policy_.release_grace) {
+                        gone.push_back(source);
+                    }
                 }
+                for (const auto& source : gone) release(g, source, "source left before any login");
                 break;
+            }
             case GuestState::engaged:
                 if (policy_.max_intrusion.count() > 0 && now - g.engaged_since >= policy_.max_intrusion) {
                     note("expired", g, "sensor.max_intrusion_s");
@@ -505,7 +518,7 @@ void GuestPool::tick(PoolTime now) {
             case GuestState::dormant:
                 if (now - g.dormant_since >= policy_.dormant_retention) {
                     note("retention_ended", g);
-                    forget_source(g);
+                    forget_sources(g);
                     if (actions_.close_dormant)
                         actions_.close_dormant(g, "source did not return (sensor.dormant_retention_days)");
                     guests_.erase(it);
@@ -536,7 +549,7 @@ void GuestPool::shutdown(const std::string& reason) {
     }
     for (auto h : dormant) {
         auto it = guests_.find(h);
-        forget_source(it->second);
+        forget_sources(it->second);
         if (actions_.close_dormant) actions_.close_dormant(it->second, reason);
         guests_.erase(it);
     }
@@ -548,7 +561,7 @@ GuestHandle GuestPool::adopt_pooled(PoolTime now) {
 
 GuestHandle GuestPool::adopt_engaged(const std::string& source, PoolTime now) {
     PoolGuest& g = add(GuestState::engaged, now);
-    g.source = g.last_source = source;
+    g.source = source;
     g.engaged_once = true;
     g.engaged_since = g.held_since = now;
     by_source_[source] = g.handle;
@@ -557,7 +570,7 @@ GuestHandle GuestPool::adopt_engaged(const std::string& source, PoolTime now) {
 
 GuestHandle GuestPool::adopt_dormant(const std::string& source, PoolTime dormant_since) {
     PoolGuest& g = add(GuestState::dormant, dormant_since);
-    g.source = g.last_source = source;
+    g.source = source;
     g.engaged_once = true;
     g.dormant_since = dormant_since;
     by_source_[source] = g.handle;

@@ -1,47 +1,45 @@
 // The sensor's guest lifecycle: which guest each source address is given,
-// when guests boot, return to the pool, go dormant, wake and stop. Pure
-// policy: no I/O, no clock of its own. The sensor feeds it what happened
-// (connections, logins, boots done, guests gone, the time) and carries out
-// what it asks through GuestActions (boot, stop, reset connections), so the
-// whole policy is unit-tested without UML.
+// when guests boot, go dormant, wake and stop. Pure policy: no I/O, no clock
+// of its own. The sensor feeds it what happened (connections, logins, boots
+// done, guests gone, the time) and carries out what it asks through
+// GuestActions (boot, stop, reset connections), so the whole policy is
+// unit-tested without UML.
 //
 // Guests are spent on engagement, because the internet sends far more
 // sources than a machine has guests:
 //
-//   booting ──boot done──▶ pooled ──connect(S)──▶ held(S) ──login ok──▶ engaged(S)
-//      ▲                     ▲                        │                    │
-//      │ (cold, for S)       └── S gone + grace ──────┘     idle, or under pressure
-//      │                                                                   ▼
-//   waking(S) ◀──────────── connect(S) ──────────────────────────── dormant(S)
-//      └──boot done──▶ engaged(S)                      retention over ──▶ closed
+//   booting ──boot done──▶ pooled ◀──▶ held(S1, S2, …) ──login ok by Sk──▶ engaged(Sk)
+//                            ▲     connect / last one gone + grace        │
+//                            │                                            │ idle, or under pressure
+//   waking(S) ──boot done──▶ engaged(S) ◀─────── connect(S) ──────── dormant(S)
+//                                               retention over ──▶ closed
 //
-// - A guest on which no login succeeded holds nothing of its source's beyond
-//   failed-authentication lines, which any internet server's logs hold: when
-//   the source's last connection has been closed for `release_grace` it
-//   goes back to the pool. No boot is spent on scanners or failed
-//   brute force. While held, no other source is spliced into it.
-// - Once a login succeeds the guest is that source's alone, for good: it is
-//   never pooled again. Idle for `idle_timeout` (no connection), or the
-//   least recently used one under pressure, it is made dormant: stopped,
-//   disk and intrusion kept. When its source comes back within
-//   `dormant_retention` it is booted again from its own disk while the
-//   connection waits; after that its intrusion is closed.
-// - A new source takes a pooled guest, else one whose source left before
-//   logging in and is still in its grace (a banner at once beats a boot),
-//   else one of the pool still booting, else a new boot.
-// - Admission under pressure (every live guest counted, max_guests): a new
-//   source takes, in order, a pooled guest; a held guest whose source has
-//   left (in its grace); the held guest whose source connected longest ago,
-//   if that is 30 s or more (its pre-login connections are reset); or,
-//   making the engaged guest
-//   idle longest dormant, a fresh boot. The pool is kept at its size the
-//   same way (an engaged guest idle for `pool_reclaim_min_idle` makes room
-//   for a pool boot), so scanners keep getting a banner at once under
-//   pressure. A source is refused only when every live
-//   guest holds a connected, logged-in attacker (or is booting or stopping
-//   for one). Every reclaim is reported.
-// - A source comes back to the guest it was last held on while that guest
-//   is still pooled, so the guest's own failed-login tally for it goes on.
+// - Before any login a guest is shared, as a real server is: it serves
+//   every source that comes, all at once, the one with the fewest open
+//   connections taking the next new source. It holds nothing of anyone's
+//   beyond failed-authentication lines, which any internet server's logs
+//   hold. A source keeps to its guest while it has connections there and
+//   for `release_grace` after (so its attempts meet one sshd and one
+//   tally); a guest no source holds is pooled. So scanners and failed
+//   brute force get a banner at once and cost no boot.
+// - The first successful login makes the guest that source's alone, for
+//   good: every other source's connections on it are reset (they come
+//   again to another guest) and it is never shared or pooled again. Idle
+//   for `idle_timeout` (no connection), or the least recently used one
+//   under pressure, it is made dormant: stopped, disk and intrusion kept.
+//   When its source comes back within `dormant_retention` it is booted
+//   again from its own disk while the connection waits; after that its
+//   intrusion is closed.
+// - `pool_size` guests are kept up that nobody has logged into; a login
+//   takes one away, and a boot replaces it.
+// - A new source takes the shared guest with the fewest connections; with
+//   none up, one still booting; else a new boot; else, every place taken
+//   (max_guests), a boot queued behind the engaged guest idle longest, made
+//   dormant. The pool is kept at its size the same way (an engaged guest
+//   idle for `pool_reclaim_min_idle` makes room for a pool boot). A source
+//   is refused only when every live guest holds a connected, logged-in
+//   attacker (or is booting or stopping for one). Every reclaim is
+//   reported.
 #pragma once
 
 #include <chrono>
@@ -64,7 +62,8 @@ const char* guest_state_name(GuestState s);
 struct PoolPolicy {
     std::size_t pool_size = 2;
     std::size_t max_guests = 8;
-    // A held guest's source gone this long: back to the pool.
+    // A source whose last connection to a shared guest closed this long
+    // ago no longer holds it (a new connection may go elsewhere).
     std::chrono::seconds release_grace{10};
     // An engaged guest without a connection this long: dormant.
     std::chrono::seconds idle_timeout{1800};
@@ -79,9 +78,6 @@ struct PoolPolicy {
     std::size_t parallel_boots = 2;
     // Of which for the pool.
     std::size_t parallel_pool_boots = 1;
-    // A held guest whose source is still connected is taken for a new
-    // source only once it has been held this long.
-    std::chrono::seconds held_min_before_reclaim{30};
     // With every place taken, an engaged guest idle this long is made
     // dormant to keep the pool at its size (a new source, which cannot
     // wait, may take one idle for less).
@@ -94,12 +90,20 @@ enum class StopKind {
     close,    // its intrusion (if any) closed, disk kept as evidence
 };
 
+// A source on a guest nobody has logged into.
+struct Holder {
+    unsigned connections = 0;  // open, spliced or waiting for the boot
+    PoolTime since{}, last_activity{};
+};
+
 struct PoolGuest {
     GuestHandle handle = 0;
     GuestState state = GuestState::booting;
-    std::string source;        // held, engaged, dormant, waking; cold boots too
-    std::string last_source;   // the last source it was held by (pooled)
-    unsigned connections = 0;  // open connections spliced or waiting
+    // Engaged, dormant, waking: the source whose guest it is.
+    std::string source;
+    // Booting, held: the sources it serves before any login.
+    std::map<std::string, Holder> holders;
+    unsigned connections = 0;  // open connections spliced or waiting, of every source
     bool engaged_once = false;
     bool boot_started = false;  // booting, waking: asked of GuestActions::boot
     // booting: waits for `place_of` to finish stopping before it boots.
@@ -109,6 +113,7 @@ struct PoolGuest {
     // stopping to dormant: its source came back meanwhile; wake it once stopped.
     bool wake_when_stopped = false;
     StopKind stop_kind = StopKind::close;
+    // held_since: when its source (engaged and after) first came to it.
     PoolTime held_since{}, engaged_since{}, last_activity{}, dormant_since{};
 };
 
@@ -123,11 +128,14 @@ struct GuestActions {
     // Close the intrusion of a dormant guest whose retention ended (no
     // process to stop). The guest is forgotten.
     std::function<void(const PoolGuest&, const std::string& reason)> close_dormant;
-    // Reset every connection of a guest (it is being taken from its source).
-    std::function<void(const PoolGuest&)> reset_connections;
-    // A guest changed hands or state in a way worth an event: "held",
-    // "released", "engaged", "reclaimed", "dormant", "woken", ...
-    std::function<void(const std::string& what, const PoolGuest&, const std::string& detail)> note;
+    // Reset `source`'s connections to a guest (another source logged in on
+    // it, or a returning source wakes in its place).
+    std::function<void(const PoolGuest&, const std::string& source)> reset_connections;
+    // A guest changed hands or state in a way worth an event: "held" and
+    // "released" (by `source`), "engaged", "reclaimed", "dormant",
+    // "woken", ... (`source`: the guest's, or empty).
+    std::function<void(const std::string& what, const PoolGuest&, const std::string& source, const std::string& detail)>
+        note;
 };
 
 struct Admission {
@@ -149,7 +157,7 @@ public:
     // A new connection from `source`.
     Admission connect(const std::string& source, PoolTime now);
     // One of `guest`'s connections from `source` ended (ignored when the
-    // guest has since been given to another source).
+    // source no longer holds the guest: another logged in on it).
     void disconnect(GuestHandle guest, const std::string& source, PoolTime now);
     // Bytes moved on one of `guest`'s connections.
     void activity(GuestHandle guest, PoolTime now);
@@ -178,6 +186,10 @@ public:
     GuestHandle adopt_dormant(const std::string& source, PoolTime dormant_since);
 
     const PoolGuest* find(GuestHandle h) const;
+    // Of the sources `guest` serves before any login, the one with open
+    // connections that connected last (a login report that names no
+    // address is most likely its); empty when none.
+    std::string newest_holder(GuestHandle guest) const;
     PoolCounts counts() const;
     const std::map<GuestHandle, PoolGuest>& guests() const { return guests_; }
     // Failed logins seen per source (bounded, oldest sources forgotten).
@@ -186,12 +198,17 @@ public:
 
 private:
     PoolGuest& add(GuestState s, PoolTime now);
+    // `source` joins a booting or shared guest.
     void hold(PoolGuest& g, const std::string& source, PoolTime now);
-    void release(PoolGuest& g, const std::string& why);
+    // `source` no longer holds `g` (a guest nobody holds is pooled).
+    void release(PoolGuest& g, const std::string& source, const std::string& why);
+    // The shared guest (pooled or held) a new source takes: the one with
+    // the fewest connections; nullptr when none is up.
+    PoolGuest* least_busy_shared();
     void make_dormant(PoolGuest& g, const std::string& reason);
     // Boots a dormant guest again for its returning source, reclaiming a
     // place if every one is taken; false when none may be reclaimed.
-    bool wake(PoolGuest& g, PoolTime now);
+    bool wake(PoolGuest& g);
     void stop(PoolGuest& g, StopKind kind, const std::string& reason);
     // `g` may boot: now, or when a boot ends if `parallel_boots` are under
     // way (next_boot() decides).
@@ -199,12 +216,11 @@ private:
     // Starts the boots waiting for their turn while fewer than
     // `parallel_boots` run, those a source waits for first.
     void next_boot();
-    void forget_source(const PoolGuest& g);
+    // Forgets which sources `g` is the guest of (its own and its holders).
+    void forget_sources(const PoolGuest& g);
     void note(const std::string& what, const PoolGuest& g, const std::string& detail = {});
-    // A guest for `source` when every place is taken, by the reclaim order:
-    // a held guest whose source has left, the held guest held longest (its
-    // connections reset), or a boot queued behind the engaged guest idle
-    // longest, made dormant. nullptr when nothing may be reclaimed.
+    // A new boot for `source` when every place is taken, queued behind the
+    // engaged guest idle longest, made dormant. nullptr when none is idle.
     PoolGuest* reclaim_for(const std::string& source, PoolTime now);
     // Live places taken: every guest but the dormant, and a stopping guest
     // whose place is promised to a queued boot (that boot counts instead).
@@ -215,8 +231,8 @@ private:
     PoolPolicy policy_;
     GuestActions actions_;
     std::map<GuestHandle, PoolGuest> guests_;
-    // Sources that hold a guest (held, engaged, dormant, waking), and cold
-    // boots under way for one.
+    // Each source's guest: the one it holds before a login (booting,
+    // held), or its own (engaged, dormant, waking, stopping to dormant).
     std::map<std::string, GuestHandle> by_source_;
     GuestHandle next_ = 1;
     struct FailureCount {

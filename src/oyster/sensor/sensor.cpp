@@ -117,8 +117,19 @@ private:
         bool stopping = false;
         std::optional<GuestRecord> guest;
         std::optional<Intrusion> intrusion;
-        std::string source;        // who holds it now (held, engaged); empty when pooled
-        std::int64_t held_at = 0;  // unix time its source took it
+        std::string source;        // whose guest it is (engaged, dormant); empty before a login
+        std::int64_t held_at = 0;  // unix time its source first came to it
+        // Before a login: the sources it serves, and the unix time each came.
+        std::map<std::string, std::int64_t> holders;
+        // The source its events are attributed to: its own, or the one it
+        // serves while it serves only one.
+        std::string attributed_source() const {
+            if (!source.empty() || holders.size() != 1) return source;
+            return holders.begin()->first;
+        }
+        // Its capture is reported live while any source is on it (a pooled
+        // guest's own cron and daemons are read past).
+        bool reported() const { return !source.empty() || !holders.empty(); }
         std::unique_ptr<TapCapture> pcap;
         std::unique_ptr<CaptureFollower> follower;  // while it runs
         bool intrusion_dirty = false;
@@ -137,12 +148,13 @@ private:
     // into the pool) run once the pool's call has returned.
     void defer(std::function<void()> f) { deferred_.push_back(std::move(f)); }
     void run_deferred();
-    void on_pool_note(const std::string& what, const PoolGuest& g, const std::string& detail);
+    void on_pool_note(const std::string& what, const PoolGuest& g, const std::string& source,
+                      const std::string& detail);
     void on_login(std::uint64_t handle, const nlohmann::json& login);
     // Tells the guest the host's count of its source's failed logins, so
     // that the login policy answers as if every attempt had been made on
     // this guest (capture/wire/oyster_capture.h, struct oyster_login_query).
-    void tell_login_failures(const Slot& s);
+    void tell_login_failures(const Slot& s, const std::string& source);
 
     void recover();
     void start_boot(std::uint64_t handle, bool wake);
@@ -230,13 +242,13 @@ GuestActions SensorDaemon::pool_actions() {
     a.close_dormant = [this](const PoolGuest& g, const std::string& reason) {
         defer([this, h = g.handle, reason] { close_dormant(h, reason); });
     };
-    a.reset_connections = [this](const PoolGuest& g) {
-        auto ip = parse_ipv4(g.source);
+    a.reset_connections = [this](const PoolGuest& g, const std::string& source) {
+        auto ip = parse_ipv4(source);
         if (!ip) return;
         defer([this, h = g.handle, ip = *ip] { portal_.close_connections_of(h, ip); });
     };
-    a.note = [this](const std::string& what, const PoolGuest& g, const std::string& detail) {
-        on_pool_note(what, g, detail);
+    a.note = [this](const std::string& what, const PoolGuest& g, const std::string& source, const std::string& detail) {
+        on_pool_note(what, g, source, detail);
     };
     return a;
 }
@@ -546,25 +558,32 @@ void SensorDaemon::refuse_event(const PeerAddress& peer, std::uint16_t port, con
 
 // ---------------------------------------------------------------- the pool's word
 
-void SensorDaemon::on_pool_note(const std::string& what, const PoolGuest& g, const std::string& detail) {
+void SensorDaemon::on_pool_note(const std::string& what, const PoolGuest& g, const std::string& source,
+                                const std::string& detail) {
     auto it = slots_.find(g.handle);
     Slot* slot = it == slots_.end() ? nullptr : &it->second;
     if (slot != nullptr) {
         if (what == "held") {
-            slot->source = g.source;
-            slot->held_at = unix_now();
+            slot->holders.emplace(source, unix_now());
             publish(*slot);
-            tell_login_failures(*slot);
-        } else if (what == "released" || what == "reclaimed") {
-            slot->source.clear();
+            tell_login_failures(*slot, source);
+        } else if (what == "released") {
+            slot->holders.erase(source);
+            publish(*slot);
+        } else if (what == "reclaimed" && slot->source.empty()) {
+            slot->holders.clear();
             publish(*slot);
         } else if (what == "engaged") {
+            auto came = slot->holders.find(g.source);
+            slot->held_at = came != slot->holders.end() ? came->second : unix_now();
+            slot->holders.clear();
+            slot->source = g.source;
             open_intrusion(*slot);
             portal_.lift_login_grace(g.handle);
         }
     }
     json e = {{"guest_id", slot && slot->guest ? slot->guest->id : ""},
-              {"source_ip", g.source},
+              {"source_ip", source},
               {"state", guest_state_name(g.state)}};
     if (slot && slot->intrusion) e["intrusion_id"] = slot->intrusion->id;
     if (!detail.empty()) e["detail"] = detail;
@@ -572,17 +591,17 @@ void SensorDaemon::on_pool_note(const std::string& what, const PoolGuest& g, con
     events_.emit("guest_" + what, std::move(e));
     if (what != "held" && what != "released") {
         log_.line(fmt::format("guest {}: {}{}{}", slot ? guest_name(*slot) : std::to_string(g.handle), what,
-                              g.source.empty() ? "" : " (" + g.source + ")", detail.empty() ? "" : ": " + detail));
+                              source.empty() ? "" : " (" + source + ")", detail.empty() ? "" : ": " + detail));
     }
 }
 
-void SensorDaemon::tell_login_failures(const Slot& s) {
-    unsigned failures = pool_.failures(s.source);
+void SensorDaemon::tell_login_failures(const Slot& s, const std::string& source) {
+    unsigned failures = pool_.failures(source);
     if (failures == 0 || !s.guest || !s.live) return;
     // The SSH key exchange takes longer than this round trip, so the count
     // is there before the first password; off the event loop all the same.
     auto socket = s.guest->mconsole_socket();
-    auto command = fmt::format("config {}={}:{}", OYSTER_LOGIN_MCONSOLE_DEV, s.source, failures);
+    auto command = fmt::format("config {}={}:{}", OYSTER_LOGIN_MCONSOLE_DEV, source, failures);
     workers_.spawn([this, socket, command, guest_id = s.guest->id] {
         try {
             auto reply = mconsole_command(socket, command, std::chrono::seconds(2));
@@ -596,9 +615,11 @@ void SensorDaemon::tell_login_failures(const Slot& s) {
 void SensorDaemon::on_login(std::uint64_t handle, const json& login) {
     auto it = slots_.find(handle);
     if (it == slots_.end()) return;
-    // The address the guest saw; telnet's login may only know a name.
+    // The address the guest saw; telnet's login may only know a name (a
+    // PTR record's), and then the source that connected last is the
+    // likeliest.
     std::string who = login.value("remote_ip", "");
-    if (!parse_ipv4(who)) who = it->second.source;
+    if (!parse_ipv4(who)) who = it->second.source.empty() ? pool_.newest_holder(handle) : it->second.source;
     pool_.login(handle, who, login.value("success", false), Clock::now());
 }
 
@@ -649,7 +670,7 @@ void SensorDaemon::begin_stop(std::uint64_t handle, StopKind kind, const std::st
     log_.line(fmt::format("guest {}: stopping ({}{})", guest_name(slot), reason,
                           kind == StopKind::dormant ? "; dormant, disk and intrusion kept" : ""));
     if (slot.follower) {
-        slot.follower->poll(!slot.source.empty());
+        slot.follower->poll(slot.reported());
         slot.follower.reset();
     }
     auto guest = *slot.guest;
@@ -746,7 +767,7 @@ void SensorDaemon::drain_completions() {
                                              {"boot_ms", s.guest->boot_ms},
                                              {"woken", woken},
                                              {"intrusion_id", s.intrusion ? s.intrusion->id : ""},
-                                             {"source_ip", s.source}});
+                                             {"source_ip", s.attributed_source()}});
                 publish(s);
                 if (const PoolGuest* g = pool_.find(c.handle);
                     g != nullptr && (g->state == GuestState::held || g->state == GuestState::engaged)) {
@@ -757,8 +778,9 @@ void SensorDaemon::drain_completions() {
             }
             case Completion::Kind::boot_failed: {
                 log_.line(fmt::format("guest boot failed: {}", c.error));
-                events_.emit("guest_boot_failed",
-                             {{"source_ip", s.source}, {"guest_id", s.guest ? s.guest->id : ""}, {"error", c.error}});
+                events_.emit("guest_boot_failed", {{"source_ip", s.attributed_source()},
+                                                   {"guest_id", s.guest ? s.guest->id : ""},
+                                                   {"error", c.error}});
                 portal_.guest_gone(c.handle);
                 bool dormant_again = s.intrusion.has_value();
                 pool_.boot_failed(c.handle, now);
@@ -912,7 +934,7 @@ void SensorDaemon::follow_capture(Slot& s) {
         auto it = slots_.find(handle);
         if (it != slots_.end()) {
             fields["intrusion_id"] = it->second.intrusion ? it->second.intrusion->id : "";
-            fields["source_ip"] = it->second.source;
+            fields["source_ip"] = it->second.attributed_source();
         }
         events_.emit(type, std::move(fields));
     };
@@ -933,7 +955,7 @@ void SensorDaemon::tick() {
     for (auto& [h, s] : slots_) {
         if (!s.live || s.stopping) continue;
         // A pooled guest's own cron and daemons are read past, not reported.
-        if (follow && s.follower) s.follower->poll(!s.source.empty());
+        if (follow && s.follower) s.follower->poll(s.reported());
         if (check_liveness && !process_alive(s.guest->pid, s.guest->pid_start_time)) {
             pool_.died(h, now);
             continue;
@@ -998,7 +1020,7 @@ void SensorDaemon::publish(const Slot& s) {
     auto ip = parse_ipv4(s.guest->guest_ip);
     if (!ip) return;
     std::lock_guard lock(info_mu_);
-    by_guest_ip_[ip->value] = {s.guest->id, s.guest->dir, s.source, s.intrusion ? s.intrusion->id : ""};
+    by_guest_ip_[ip->value] = {s.guest->id, s.guest->dir, s.attributed_source(), s.intrusion ? s.intrusion->id : ""};
 }
 
 void SensorDaemon::unpublish(const Slot& s) {
