@@ -16,8 +16,31 @@ if [ "$(q '.persona.motd | length')" -gt 0 ]; then
 	jq -j .persona.motd "$spec" > "$r/etc/motd"
 fi
 
+# A login shell the rootfs lacks may be a BusyBox applet (an embedded
+# device's /bin/ash): then it is a link to BusyBox, as on such a device.
+# Every login shell is in /etc/shells, or login and sshd refuse it.
+login_shell() {
+	local sh=$1 applet
+	if [ ! -e "$r$sh" ]; then
+		applet=$(basename "$sh")
+		if [ -x "$r/bin/busybox" ] && chroot "$r" /bin/busybox --list | grep -qx -- "$applet"; then
+			mkdir -p "$r$(dirname "$sh")"
+			ln -s /bin/busybox "$r$sh"
+		else
+			echo "persona: login shell $sh is not in the guest (nor a BusyBox applet; is busybox in packages?)" >&2
+			exit 1
+		fi
+	fi
+	grep -qxF -- "$sh" "$r/etc/shells" || echo "$sh" >>"$r/etc/shells"
+}
+
+root_shell=$(q '.persona.root_shell // "/bin/bash"')
+login_shell "$root_shell"
+chroot "$r" usermod --shell "$root_shell" root
+
 n=$(q '.persona.users | length')
 for ((i = 0; i < n; i++)); do
+	login_shell "$(q ".persona.users[$i].shell")"
 	u() { q ".persona.users[$i].$1"; }
 	name=$(u name)
 	groups=$(q ".persona.users[$i].groups | join(\",\")")
@@ -47,4 +70,4 @@ for ((i = 0; i < n; i++)); do
 	chmod "$(q ".persona.files[$i].mode")" "$r$path"
 	chroot "$r" chown "$(q ".persona.files[$i].owner")" "$path"
 done
-echo "persona: $(q .persona.hostname), $(q '.persona.users | length') users, $(q '.persona.files | length') files, timezone $tz"
+echo "persona: $(q .persona.hostname), $(q '.persona.users | length') users, $(q '.persona.files | length') files, timezone $tz, root's shell $root_shell"

@@ -8,8 +8,8 @@
 #   internet netns  198.51.100.80/24 (web), .25 (smtp), .53 (dns),
 #                   10.9.0.1/16 (a "LAN" host)  --veth-- 198.51.100.1/24 sensor
 # Sourcing scripts set OYSTER (the binary), may set EXTRA_CONFIG (TOML
-# appended to the config) and call world_up; the EXIT trap tears everything
-# down.
+# appended to the config) and GUEST_CONFIG (lines of its [guest] table) and
+# call world_up; the EXIT trap tears everything down.
 
 set -euo pipefail
 
@@ -129,6 +129,7 @@ state_dir = "$STATE_DIR"
 [guest]
 root_password = "$ROOT_PASSWORD"
 boot_timeout_s = 120
+${GUEST_CONFIG:-}
 [network]
 guest_pool = "${GUEST_POOL:-192.0.2.0/24}"
 ${EXTRA_CONFIG:-}

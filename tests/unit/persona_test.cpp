@@ -107,6 +107,19 @@ TEST(Persona, ShippedDefaultIsNoKnownHoneypot) {
     EXPECT_TRUE(std::any_of(p.packages.begin(), p.packages.end(), [](const auto& s) { return s == "telnetd"; }));
 }
 
+// An embedded device's root logs in to BusyBox's ash; the image links the
+// applet (image/tasks/45-persona.sh), the persona only names the shell.
+TEST(Persona, RootShellIsTheDefaultsOrAnAbsolutePath) {
+    EXPECT_EQ(parse_persona("hostname = \"a\"\n", "t.toml").root_shell, "/bin/bash");
+    EXPECT_EQ(parse_persona("hostname = \"a\"\nroot_shell = \"/bin/ash\"\n", "t.toml").root_shell, "/bin/ash");
+    EXPECT_NE(error_of("hostname = \"a\"\nroot_shell = \"ash\"\n").find("root_shell"), std::string::npos);
+    EXPECT_NE(error_of("hostname = \"a\"\nroot_shell = \"/bin/busybox sh\"\n").find("root_shell"), std::string::npos);
+    Persona gw = load_persona(OYSTER_TEST_DATA "/../../../image/personas/gateway.toml");
+    EXPECT_EQ(gw.root_shell, "/bin/ash");
+    EXPECT_TRUE(std::any_of(gw.packages.begin(), gw.packages.end(), [](const auto& s) { return s == "busybox"; }));
+    EXPECT_EQ(persona_json(gw)["root_shell"], "/bin/ash");
+}
+
 class ImageSpecTest : public testing::TempDirTest {};
 
 // What the image is built from: persona, login policy and root's password.

@@ -160,7 +160,8 @@ Persona parse_persona(std::string_view text, const std::string& source_name) {
     std::map<std::string, KeyReader> keys = {
         {"hostname", r.string(p.hostname, check_hostname)},     {"domain", r.string(p.domain, check_domain)},
         {"timezone", r.string(p.timezone, check_timezone)},     {"motd", r.string(p.motd)},
-        {"packages", r.string_list(p.packages, check_package)}, {"uptime_days", r.u32(p.uptime_days, 0, 3650)}};
+        {"packages", r.string_list(p.packages, check_package)}, {"uptime_days", r.u32(p.uptime_days, 0, 3650)},
+        {"root_shell", r.string(p.root_shell, check_shell)}};
     for (const auto& [k, v] : root) {
         std::string key(k.str());
         if (key == "users" || key == "files" || key == "hardware") continue;
@@ -227,7 +228,7 @@ nlohmann::json persona_json(const Persona& p) {
             {{"path", f.path}, {"content", f.content}, {"mode", fmt::format("{:04o}", f.mode)}, {"owner", f.owner}});
     }
     return {{"hostname", p.hostname}, {"domain", p.domain}, {"timezone", p.timezone}, {"motd", p.motd},
-            {"packages", p.packages}, {"users", users},     {"files", files}};
+            {"packages", p.packages}, {"users", users},     {"files", files},         {"root_shell", p.root_shell}};
 }
 
 }  // namespace oyster

@@ -47,6 +47,10 @@ struct Persona {
     // Installed besides the base system (services start as Debian enables them).
     std::vector<std::string> packages;
     std::vector<PersonaUser> users;
+    // Root's login shell. An embedded device's is BusyBox's (/bin/ash):
+    // a shell the image lacks that is a BusyBox applet becomes a link to
+    // /bin/busybox, as on such a device (then list "busybox" in packages).
+    std::string root_shell = "/bin/bash";
     std::vector<PersonaFile> files;
     // How long the machine claims to have been up when first set up (days);
     // 0: the guest's own uptime (minutes). See sandbox/shown_uptime.h.
