@@ -11,6 +11,7 @@
 # memory. Runs in its own namespaces (sources from the benchmarking range
 # 198.18.0.0/15, RFC 2544) and removes all it made.
 # Usage: bench/internet/run.sh OYSTER_BINARY [RATE] [MINUTES] [BASELINE_MINUTES]
+# (BENCH_KEEP=DIR keeps the sensor's events and the clients' results there.)
 set -euo pipefail
 OYSTER="$(realpath "${1:?usage: bench/internet/run.sh OYSTER_BINARY [RATE] [MINUTES] [BASELINE_MINUTES]}")"
 RATE="${2:-30}"
@@ -152,8 +153,28 @@ refused = {}
 for e in events:
     if e["type"] == "connection_refused":
         refused[e["reason"]] = max(refused.get(e["reason"], 0), e.get("refused_total", 1))
-print(f"guests booted {count('guest_ready')} (cold boots {count('guest_cold_boot')}), returned to the pool {count('guest_released')}, "
+# Why the slow banners were slow: the state of the guest each slow
+# source's first connection was given.
+first_conn = {}
+for e in events:
+    if e["type"] == "connection" and e.get("source_ip") not in first_conn:
+        first_conn[e["source_ip"]] = e
+slow = [r for r in sb + ld if r.get("banner_ms") is not None and r["banner_ms"] > 1000]
+why = {}
+for r in slow:
+    c = first_conn.get(r["source"], {})
+    k = f"{c.get('guest_state', '?')}{' (waited for a boot)' if c.get('waits_for_boot') else ''}"
+    why[k] = why.get(k, 0) + 1
+print(f"banners slower than 1 s: {len(slow)} {why if why else ''}")
+sent_off = [e for e in events if e["type"] == "guest_released" and "another source logged in" in e.get("detail", "")]
+print(f"sources whose connections were reset by another source's login on a shared guest: {len(sent_off)}")
+print(f"guests booted {count('guest_ready')} (cold boots {count('guest_cold_boot')}), sources released {count('guest_released')}, "
       f"reclaimed {count('guest_reclaimed')}, made dormant {count('guest_dormant')}, woken {count('guest_woken')}, "
       f"intrusions {count('intrusion_opened')}, resets {sum(refused.values())} {refused if refused else ''}")
 PY
+if [ -n "${BENCH_KEEP:-}" ]; then
+	mkdir -p "$BENCH_KEEP"
+	cp "$EVENTS" "$WORK"/sensor-results.jsonl "$WORK"/baseline-results.jsonl "$BENCH_KEEP"/
+	echo "== events and results kept in $BENCH_KEEP"
+fi
 echo "== done"

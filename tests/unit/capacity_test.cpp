@@ -11,13 +11,13 @@ constexpr std::uint64_t kGib = 1024ULL * 1024 * 1024;
 
 TEST(CapacityTest, TwoCoresAndPlentyOfMemoryAreBoundByTheCores) {
     auto c = auto_capacity({24 * kGib, 2}, 256, 16384, 2);
-    EXPECT_EQ(c.max_guests, 16u);
+    EXPECT_EQ(c.max_guests, 32u);
     EXPECT_EQ(c.cpus, 2u) << "boots run one per core";
-    EXPECT_NE(c.why.find("cores: 2 x 8"), std::string::npos) << c.why;
+    EXPECT_NE(c.why.find("cores: 2 x 16"), std::string::npos) << c.why;
 }
 
 TEST(CapacityTest, LittleMemoryBindsBeforeTheCores) {
-    // 4 GiB: 1 GiB kept for the host, 3 GiB / (256 + 32) MiB = 10.
+    // 4 GiB: 1 GiB kept for the host, 3 GiB / (256 + 48) MiB = 10.
     EXPECT_EQ(auto_capacity({4 * kGib, 8}, 256, 16384, 2).max_guests, 10u);
 }
 

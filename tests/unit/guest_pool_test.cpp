@@ -194,6 +194,29 @@ TEST(GuestPoolTest, AHeldGuestGoesBackToThePoolOnlyAfterTheGrace) {
     EXPECT_EQ(w.state(a.guest), GuestState::pooled);
 }
 
+// Sharing is the overflow: while boots keep up, every source connected at
+// once has a guest of its own, so no login resets anyone.
+TEST(GuestPoolTest, ASourceHasAGuestOfItsOwnWhileBootsKeepUp) {
+    World w(2, 8);
+    w.warm();
+    std::set<GuestHandle> seen;
+    for (int i = 0; i < 5; ++i) {
+        std::string src = fmt::format("198.51.100.{}", i);
+        auto a = w.pool->connect(src, w.now);
+        ASSERT_EQ(a.kind, Admission::Kind::connect) << i;
+        EXPECT_TRUE(seen.insert(a.guest).second) << src << " shares a guest";
+        w.now += 10s;
+        w.warm();  // boots keep up
+        EXPECT_EQ(w.pool->counts().pooled, 2u) << "two kept free";
+    }
+    // A source that left (in its grace) does not keep its guest from others.
+    auto last = *seen.rbegin();
+    w.pool->disconnect(last, "198.51.100.4", w.now);
+    w.pool->tick(w.now);
+    EXPECT_TRUE(w.boots.empty());
+    EXPECT_EQ(w.pool->counts().live(), 7u);
+}
+
 TEST(GuestPoolTest, SourcesShareAGuestUntilALoginMakesItOnesAlone) {
     World w(2, 4);
     w.warm();

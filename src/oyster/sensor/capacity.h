@@ -4,12 +4,17 @@
 // analyses.
 //
 //   memory: a guest may come to use all of guest.memory_mib (an attacker
-//           can fill it) plus kGuestOverheadMib of UML's own; the host keeps
-//           10 % of its memory, at least 1 GiB.
-//   cores:  kGuestsPerCore live guests per core. An idle guest costs almost
-//           nothing, a boot ~7 s of one core, and each guest is capped at one
-//           core and weighted below the sensor (sandbox/guest_cgroup.h), so
-//           a busy one slows the others rather than the portal.
+//           can fill it) plus kGuestOverheadMib of UML's own (measured by
+//           bench/guest_memory: a filled guest with 400 processes is
+//           charged memory_mib + 43 MiB; its cgroup caps it at memory_mib +
+//           256 MiB); the host keeps 10 % of its memory, at least 1 GiB.
+//   cores:  kGuestsPerCore live guests per core. Most live guests are idle
+//           (pooled, held by a scanner, engaged by an attacker who left);
+//           an idle guest costs almost nothing (bench/sensor: 88 idle
+//           guests on 2 cores before a boot took twice as long), a boot
+//           ~7 s of one core, and each guest is capped at one core and
+//           weighted below the sensor (sandbox/guest_cgroup.h), so a busy
+//           one slows the others rather than the portal.
 //   addresses: one /30 of network.guest_pool per guest.
 //
 // The smallest of the three, and never less than the pool plus one.
@@ -22,8 +27,8 @@
 
 namespace oyster::sensor {
 
-constexpr std::uint32_t kGuestOverheadMib = 32;
-constexpr std::uint32_t kGuestsPerCore = 8;
+constexpr std::uint32_t kGuestOverheadMib = 48;
+constexpr std::uint32_t kGuestsPerCore = 16;
 
 struct HostResources {
     std::uint64_t memory_bytes = 0;

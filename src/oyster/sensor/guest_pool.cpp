@@ -1,6 +1,7 @@
 #include "oyster/sensor/guest_pool.h"
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include <fmt/format.h>
@@ -195,14 +196,23 @@ void GuestPool::make_dormant(PoolGuest& g, const std::string& reason) {
     stop(g, StopKind::dormant, reason);
 }
 
+namespace {
+
+// Sources on a shared guest with a connection open now (not those in their
+// grace): how many a login there would reset.
+std::size_t connected_sources(const PoolGuest& g) {
+    return static_cast<std::size_t>(
+        std::count_if(g.holders.begin(), g.holders.end(), [](const auto& h) { return h.second.connections > 0; }));
+}
+
+}  // namespace
+
 PoolGuest* GuestPool::least_busy_shared() {
     PoolGuest* best = nullptr;
+    auto key = [](const PoolGuest& g) { return std::tuple(connected_sources(g), g.connections, g.holders.size()); };
     for (auto& [h, g] : guests_) {
         if (g.state != GuestState::pooled && g.state != GuestState::held) continue;
-        if (best == nullptr || g.connections < best->connections ||
-            (g.connections == best->connections && g.holders.size() < best->holders.size())) {
-            best = &g;
-        }
+        if (best == nullptr || key(g) < key(*best)) best = &g;
     }
     return best;
 }
@@ -279,8 +289,9 @@ Admission GuestPool::connect(const std::string& source, PoolTime now) {
         }
         if (g->state == GuestState::stopping && g->stop_kind == StopKind::dormant) g->wake_when_stopped = true;
     } else {
-        // A shared guest at once; else one still booting (the one with the
-        // fewest waiting); else a new place, reclaimed if need be.
+        // The guest up that the fewest sources are connected to (a free
+        // one while there is one); else one still booting (the one with
+        // the fewest waiting); else a new place, reclaimed if need be.
         g = least_busy_shared();
         if (g == nullptr) {
             for (auto& [h, c] : guests_) {
@@ -452,19 +463,26 @@ void GuestPool::died(GuestHandle guest, PoolTime now) {
 }
 
 void GuestPool::refill(PoolTime now) {
-    std::size_t spare = 0, booting = 0;
+    // free: guests nobody logged into and no source is connected to, up or
+    // booting; shared: those a source is connected to.
+    std::size_t free = 0, shared = 0, booting = 0;
     for (const auto& [h, g] : guests_) {
-        // Every guest nobody logged into serves new sources, held or not.
-        if (g.state == GuestState::pooled || g.state == GuestState::held) ++spare;
-        if (g.state == GuestState::booting) {
-            ++spare;
-            ++booting;
-        }
+        bool prelogin = g.state == GuestState::pooled || g.state == GuestState::held || g.state == GuestState::booting;
+        if (!prelogin) continue;
+        (connected_sources(g) == 0 && (g.state != GuestState::booting || g.holders.empty()) ? free : shared) += 1;
+        if (g.state == GuestState::booting) ++booting;
     }
-    while (spare < policy_.pool_size && booting < policy_.parallel_pool_boots) {
+    while (booting < policy_.parallel_pool_boots) {
         if (places_taken() < policy_.max_guests) {
+            // With room, `pool_size` guests are kept free, so that a new
+            // source shares a guest (and may be reset by another's login)
+            // only when boots cannot keep up.
+            if (free >= policy_.pool_size) break;
             start_boot(add(GuestState::booting, now));
         } else {
+            // Every place taken: `pool_size` guests nobody logged into are
+            // kept, shared or not, at the cost of idle engaged guests.
+            if (free + shared >= policy_.pool_size) break;
             // Every place taken: the pool stays warm all the same, so that
             // the next scanner gets a banner at once. An engaged guest idle
             // a while gives its place (dormant; it wakes for its source).
@@ -483,7 +501,7 @@ void GuestPool::refill(PoolTime now) {
             note("reclaimed", *idle, "engaged guest idle longest, made dormant to keep the pool warm");
             make_dormant(*idle, "reclaimed for the pool");
         }
-        ++spare;
+        ++free;
         ++booting;
     }
 }

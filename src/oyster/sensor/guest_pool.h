@@ -14,14 +14,17 @@
 //   waking(S) ──boot done──▶ engaged(S) ◀─────── connect(S) ──────── dormant(S)
 //                                               retention over ──▶ closed
 //
-// - Before any login a guest is shared, as a real server is: it serves
-//   every source that comes, all at once, the one with the fewest open
-//   connections taking the next new source. It holds nothing of anyone's
-//   beyond failed-authentication lines, which any internet server's logs
-//   hold. A source keeps to its guest while it has connections there and
-//   for `release_grace` after (so its attempts meet one sshd and one
-//   tally); a guest no source holds is pooled. So scanners and failed
-//   brute force get a banner at once and cost no boot.
+// - Before any login a guest may be shared, as a real server is: it holds
+//   nothing of anyone's beyond failed-authentication lines and
+//   pre-authentication sshd processes, which any internet server shows. A
+//   new source takes the guest up that the fewest sources are connected to:
+//   one of its own while boots keep up (the pool keeps `pool_size` guests
+//   free, booting more as sources take them), else it shares one at once
+//   rather than wait for a boot. A source keeps to its guest while it has
+//   connections there and for `release_grace` after (so its attempts meet
+//   one sshd and one tally); a guest no source holds is pooled. So
+//   scanners and failed brute force get a banner at once and cost no boot
+//   of their own.
 // - The first successful login makes the guest that source's alone, for
 //   good: every other source's connections on it are reset (they come
 //   again to another guest) and it is never shared or pooled again. Idle
@@ -30,13 +33,13 @@
 //   When its source comes back within `dormant_retention` it is booted
 //   again from its own disk while the connection waits; after that its
 //   intrusion is closed.
-// - `pool_size` guests are kept up that nobody has logged into; a login
-//   takes one away, and a boot replaces it.
-// - A new source takes the shared guest with the fewest connections; with
-//   none up, one still booting; else a new boot; else, every place taken
-//   (max_guests), a boot queued behind the engaged guest idle longest, made
-//   dormant. The pool is kept at its size the same way (an engaged guest
-//   idle for `pool_reclaim_min_idle` makes room for a pool boot). A source
+// - With a place free, `pool_size` guests no source is connected to are
+//   kept up; with every place taken (max_guests), `pool_size` guests nobody
+//   logged into, shared or not, at the cost of the engaged guest idle
+//   longest (idle `pool_reclaim_min_idle` at least), made dormant.
+// - A new source with no guest up for it waits for one still booting; else
+//   a new boot; else, every place taken, a boot queued behind the engaged
+//   guest idle longest, made dormant. A source
 //   is refused only when every live guest holds a connected, logged-in
 //   attacker (or is booting or stopping for one). Every reclaim is
 //   reported.
