@@ -464,25 +464,26 @@ void GuestPool::died(GuestHandle guest, PoolTime now) {
 
 void GuestPool::refill(PoolTime now) {
     // free: guests nobody logged into and no source is connected to, up or
-    // booting; shared: those a source is connected to.
-    std::size_t free = 0, shared = 0, booting = 0;
+    // booting for the pool.
+    std::size_t free = 0, booting = 0;
     for (const auto& [h, g] : guests_) {
-        bool prelogin = g.state == GuestState::pooled || g.state == GuestState::held || g.state == GuestState::booting;
-        if (!prelogin) continue;
-        (connected_sources(g) == 0 && (g.state != GuestState::booting || g.holders.empty()) ? free : shared) += 1;
-        if (g.state == GuestState::booting) ++booting;
+        if (g.state == GuestState::booting) {
+            ++booting;
+            free += g.holders.empty() ? 1 : 0;
+        } else if (g.state == GuestState::pooled || g.state == GuestState::held) {
+            free += connected_sources(g) == 0 ? 1 : 0;
+        }
     }
-    while (booting < policy_.parallel_pool_boots) {
+    // `pool_size` guests are kept free, so that a new source shares a
+    // guest (and may be reset by another's login) only when boots cannot
+    // keep up. Every place taken, an engaged guest idle a while gives its
+    // place: a returning intruder waits for a wake, which costs less than
+    // sharing (bench/internet: 85 sources reset by logins in 10 minutes
+    // when only a pool of shared guests was kept under pressure).
+    while (booting < policy_.parallel_pool_boots && free < policy_.pool_size) {
         if (places_taken() < policy_.max_guests) {
-            // With room, `pool_size` guests are kept free, so that a new
-            // source shares a guest (and may be reset by another's login)
-            // only when boots cannot keep up.
-            if (free >= policy_.pool_size) break;
             start_boot(add(GuestState::booting, now));
         } else {
-            // Every place taken: `pool_size` guests nobody logged into are
-            // kept, shared or not, at the cost of idle engaged guests.
-            if (free + shared >= policy_.pool_size) break;
             // Every place taken: the pool stays warm all the same, so that
             // the next scanner gets a banner at once. An engaged guest idle
             // a while gives its place (dormant; it wakes for its source).

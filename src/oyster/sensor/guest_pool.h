@@ -33,10 +33,9 @@
 //   When its source comes back within `dormant_retention` it is booted
 //   again from its own disk while the connection waits; after that its
 //   intrusion is closed.
-// - With a place free, `pool_size` guests no source is connected to are
-//   kept up; with every place taken (max_guests), `pool_size` guests nobody
-//   logged into, shared or not, at the cost of the engaged guest idle
-//   longest (idle `pool_reclaim_min_idle` at least), made dormant.
+// - `pool_size` guests no source is connected to are kept up; with every
+//   place taken (max_guests), at the cost of the engaged guest idle longest
+//   (idle `pool_reclaim_min_idle` at least), made dormant.
 // - A new source with no guest up for it waits for one still booting; else
 //   a new boot; else, every place taken, a boot queued behind the engaged
 //   guest idle longest, made dormant. A source
@@ -83,8 +82,9 @@ struct PoolPolicy {
     std::size_t parallel_pool_boots = 1;
     // With every place taken, an engaged guest idle this long is made
     // dormant to keep the pool at its size (a new source, which cannot
-    // wait, may take one idle for less).
-    std::chrono::seconds pool_reclaim_min_idle{60};
+    // wait, may take one idle for less). Long enough for an intruder's
+    // next connection of the same visit (a second session, an scp).
+    std::chrono::seconds pool_reclaim_min_idle{30};
 };
 
 // Why a guest is stopped.
