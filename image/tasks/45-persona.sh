@@ -21,7 +21,9 @@ fi
 # Every login shell is in /etc/shells, or login and sshd refuse it.
 login_shell() {
 	local sh=$1 applet
-	if [ ! -e "$r$sh" ]; then
+	# Inside the rootfs: its links are absolute (/bin/busybox), and from
+	# here they would resolve on the build host.
+	if ! chroot "$r" test -e "$sh"; then
 		applet=$(basename "$sh")
 		if [ -x "$r/bin/busybox" ] && chroot "$r" /bin/busybox --list | grep -qx -- "$applet"; then
 			mkdir -p "$r$(dirname "$sh")"

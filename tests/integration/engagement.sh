@@ -145,29 +145,10 @@ case "$sharer" in 203.0.113.46 | 203.0.113.47) ;; *) fail "no source was sent of
 awk -v s="$sharer" '$1 == s && $3 < 7 { found = 1 } END { exit !found }' "$WORK/sharers.txt" ||
 	fail "$sharer's connection outlived the bot's login: $(cat "$WORK/sharers.txt")"
 log "the bot shared guest $bot_guest with $sharer until its login: $(grep "^$sharer " "$WORK/sharers.txt")"
-cat >"$WORK/loader.py" <<'PY'
-import socket, sys, telnetlib
-src, host, password = sys.argv[1:4]
-tn = telnetlib.Telnet()
-tn.host, tn.port = host, 23
-tn.sock = socket.create_connection((host, 23), timeout=60, source_address=(src, 0))
-out = tn.read_until(b"login: ", 60)
-tn.write(b"root\r\n")
-out += tn.read_until(b"Password: ", 30)
-tn.write(password.encode() + b"\r\n")
-out += tn.read_until(b"# ", 30)
 # What a Mirai-family loader sends, a line at a time, before it drops its
 # binary: it goes on only if BusyBox answers for the made-up applet.
-for line in (b"enable", b"system", b"shell", b"sh"):
-    tn.write(line + b"\r\n")
-    out += tn.read_until(b"# ", 10)
-tn.write(b"/bin/busybox OYSTR\r\n")
-out += tn.read_until(b"applet not found", 30)
-tn.write(b"exit\r\nexit\r\n")  # the sub-shell `sh` started, then the login shell
-out += tn.read_all()
-sys.stdout.write(out.decode(errors="replace"))
-PY
-ip netns exec "$NS_ATTACKER" python3 -W ignore "$WORK/loader.py" $LOADER "$PORTAL" "$ROOT_PASSWORD" >"$WORK/loader.txt" 2>&1 ||
+ip netns exec "$NS_ATTACKER" python3 -W ignore "$(dirname "$0")/telnet_session.py" $LOADER "$PORTAL" "$ROOT_PASSWORD" \
+	enable system shell sh '/bin/busybox OYSTR' >"$WORK/loader.txt" 2>&1 ||
 	fail "the telnet loader failed: $(tail -c 2000 "$WORK/loader.txt")"
 matches -F 'OYSTR: applet not found' <"$WORK/loader.txt" ||
 	fail "BusyBox did not answer the loader: $(tail -c 2000 "$WORK/loader.txt")"

@@ -24,29 +24,13 @@ start_sensor
 wait_for 300 'select(.type=="guest_ready")' "the gateway guest"
 
 # --- over telnet, as a loader: login, the shell's banner, the probe.
-ip netns exec "$NS_ATTACKER" python3 -W ignore - $LOADER "$PORTAL" "$ROOT_PASSWORD" >"$WORK/telnet.txt" 2>&1 <<'PY' ||
-import socket, sys, telnetlib
-src, host, password = sys.argv[1:4]
-tn = telnetlib.Telnet()
-tn.host, tn.port = host, 23
-tn.sock = socket.create_connection((host, 23), timeout=60, source_address=(src, 0))
-out = tn.read_until(b"login: ", 60)
-tn.write(b"root\r\n")
-out += tn.read_until(b"Password: ", 30)
-tn.write(password.encode() + b"\r\n")
-out += tn.read_until(b"# ", 30)
-tn.write(b"echo shell=$(readlink /proc/$$/exe) name=$0\r\n")
-out += tn.read_until(b"# ", 10)
-tn.write(b"/bin/busybox OYSTR\r\n")
-out += tn.read_until(b"applet not found", 30)
-tn.write(b"exit\r\n")
-out += tn.read_all()
-sys.stdout.write(out.decode(errors="replace"))
-PY
+ip netns exec "$NS_ATTACKER" python3 -W ignore "$(dirname "$0")/telnet_session.py" $LOADER "$PORTAL" "$ROOT_PASSWORD" \
+	'echo shell=$(readlink /proc/$$/exe) name=$0' '/bin/busybox OYSTR' >"$WORK/telnet.txt" 2>&1 ||
 	fail "the telnet session failed: $(tail -c 2000 "$WORK/telnet.txt")"
 sed 's/^/    telnet> /' "$WORK/telnet.txt" | tail -n 12 >&2
 matches -F 'built-in shell (ash)' <"$WORK/telnet.txt" || fail "root's telnet login did not start BusyBox's ash"
-matches -F 'shell=/bin/busybox name=-ash' <"$WORK/telnet.txt" || fail "root's login shell is not BusyBox's ash"
+# (/bin is /usr/bin on Debian 12: the link's target resolves there.)
+matches -E 'shell=(/usr)?/bin/busybox name=-ash' <"$WORK/telnet.txt" || fail "root's login shell is not BusyBox's ash"
 matches -F 'OYSTR: applet not found' <"$WORK/telnet.txt" || fail "BusyBox did not answer the loader's probe"
 wait_for 20 "select(.type==\"intrusion_opened\" and .source_ip==\"$LOADER\")" "the loader's intrusion"
 
@@ -54,10 +38,11 @@ wait_for 20 "select(.type==\"intrusion_opened\" and .source_ip==\"$LOADER\")" "t
 out=$(portal_ssh $ATTACKER_IP 'readlink /proc/$$/exe; hostname; getent passwd root service | cut -d: -f1,7') ||
 	fail "the SSH session failed"
 printf '%s\n' "$out" | sed 's/^/    ssh> /' >&2
-[ "$out" = "$(printf '%s\n' /bin/busybox pst-gw-0417 root:/bin/ash service:/bin/ash)" ] ||
+[ "$out" = "$(printf '%s\n' /usr/bin/busybox pst-gw-0417 root:/bin/ash service:/bin/ash)" ] ||
 	fail "not the gateway persona's shells and name over SSH"
 
 # --- captured as anywhere: the loader's probe ran BusyBox.
-wait_for 30 "select(.type==\"exec\" and .source_ip==\"$LOADER\" and (.argv|join(\" \"))==\"/bin/busybox OYSTR\")" \
+wait_for 30 "select(.type==\"capture\" and .source_ip==\"$LOADER\" and .event.type==\"exec\"
+	and (.event.argv|join(\" \"))==\"/bin/busybox OYSTR\")" \
 	"the loader's probe in the capture"
 log PASS
