@@ -126,7 +126,12 @@ void GuestPool::count_failure(const std::string& source) {
 }
 
 void GuestPool::note(const std::string& what, const PoolGuest& g, const std::string& detail) {
-    if (actions_.note) actions_.note(what, g, g.source, detail);
+    note_source(what, g, g.source, detail);
+}
+
+void GuestPool::note_source(const std::string& what, const PoolGuest& g, const std::string& source,
+                            const std::string& detail) {
+    if (actions_.note) actions_.note(what, g, source, detail);
 }
 
 void GuestPool::start_boot(PoolGuest& g) {
@@ -161,7 +166,7 @@ void GuestPool::hold(PoolGuest& g, const std::string& source, PoolTime now) {
     g.last_activity = now;
     if (g.state == GuestState::pooled) g.state = GuestState::held;
     // A booting guest's holders are announced once it is up.
-    if (g.state == GuestState::held && actions_.note) actions_.note("held", g, source, {});
+    if (g.state == GuestState::held) note_source("held", g, source);
 }
 
 void GuestPool::release(PoolGuest& g, const std::string& source, const std::string& why) {
@@ -171,7 +176,7 @@ void GuestPool::release(PoolGuest& g, const std::string& source, const std::stri
     g.holders.erase(it);
     if (auto b = by_source_.find(source); b != by_source_.end() && b->second == g.handle) by_source_.erase(b);
     if (g.state == GuestState::held && g.holders.empty()) g.state = GuestState::pooled;
-    if (actions_.note) actions_.note("released", g, source, why);
+    note_source("released", g, source, why);
 }
 
 void GuestPool::forget_sources(const PoolGuest& g) {
@@ -184,7 +189,11 @@ void GuestPool::forget_sources(const PoolGuest& g) {
 }
 
 void GuestPool::stop(PoolGuest& g, StopKind kind, const std::string& reason) {
-    if (kind == StopKind::close) forget_sources(g);
+    if (kind == StopKind::close) {
+        forget_sources(g);
+        // Its connections go with it.
+        g.holders.clear();
+    }
     g.state = GuestState::stopping;
     g.stop_kind = kind;
     actions_.stop(g, kind, reason);
@@ -217,58 +226,53 @@ PoolGuest* GuestPool::least_busy_shared() {
     return best;
 }
 
-PoolGuest* GuestPool::reclaim_for(const std::string& source, PoolTime now) {
+PoolGuest* GuestPool::idlest_engaged(PoolTime now, std::chrono::seconds min_idle) {
     PoolGuest* idle = nullptr;
     for (auto& [h, g] : guests_) {
-        if (g.state == GuestState::engaged && g.connections == 0 &&
+        if (g.state == GuestState::engaged && g.connections == 0 && now - g.last_activity >= min_idle &&
             (idle == nullptr || g.last_activity < idle->last_activity)) {
             idle = &g;
         }
     }
+    return idle;
+}
+
+void GuestPool::take_place(PoolGuest& place, PoolGuest& next) {
+    place.place_for = next.handle;
+    next.waits_for = place.handle;
+}
+
+PoolGuest* GuestPool::reclaim_for(const std::string& whom, PoolTime now, std::chrono::seconds min_idle) {
+    PoolGuest* idle = idlest_engaged(now, min_idle);
     if (idle == nullptr) return nullptr;
     PoolGuest& fresh = add(GuestState::booting, now);
-    fresh.waits_for = idle->handle;
-    idle->place_for = fresh.handle;
-    note("reclaimed", *idle, "engaged guest idle longest, made dormant, for " + source);
-    make_dormant(*idle, "reclaimed for a new source");
+    take_place(*idle, fresh);
+    note("reclaimed", *idle, "engaged guest idle longest, made dormant, for " + whom);
+    make_dormant(*idle, "reclaimed for " + whom);
     return &fresh;
 }
 
-bool GuestPool::wake(PoolGuest& g) {
+bool GuestPool::wake(PoolGuest& g, PoolTime now) {
     if (places_taken() >= policy_.max_guests) {
-        // The place of least value: a guest nobody holds; else the engaged
-        // guest idle longest (dormant in its turn); else the shared guest
-        // with the fewest connections (its sources come again elsewhere).
-        PoolGuest* place = nullptr;
-        for (auto& [h, c] : guests_) {
-            if (c.state == GuestState::pooled) {
-                place = &c;
-                break;
-            }
+        // The place of least value: a guest nobody logged into that no
+        // source is connected to; else the engaged guest idle longest
+        // (dormant in its turn); else the shared guest the fewest sources
+        // are connected to (they come again elsewhere).
+        PoolGuest* place = least_busy_shared();
+        if (place == nullptr || connected_sources(*place) > 0) {
+            if (PoolGuest* idle = idlest_engaged(now, std::chrono::seconds(0)); idle != nullptr) place = idle;
         }
-        if (place == nullptr) {
-            for (auto& [h, c] : guests_) {
-                if (c.state == GuestState::engaged && c.connections == 0 &&
-                    (place == nullptr || c.last_activity < place->last_activity)) {
-                    place = &c;
-                }
-            }
-            if (place != nullptr) {
-                note("reclaimed", *place, "engaged guest idle longest, made dormant, for " + g.source);
-                place->place_for = g.handle;
-                g.waits_for = place->handle;
-                make_dormant(*place, "reclaimed for a returning source");
-            }
-        }
-        if (place == nullptr) place = least_busy_shared();
         if (place == nullptr) return false;
-        if (place->state != GuestState::stopping) {
+        take_place(*place, g);
+        if (place->state == GuestState::engaged) {
+            note("reclaimed", *place, "engaged guest idle longest, made dormant, for returning " + g.source);
+            make_dormant(*place, "reclaimed for a returning source");
+        } else {
             // Held nothing of value: stopped (its connections with it), and
             // the dormant one wakes in its place.
             note("reclaimed", *place,
-                 fmt::format("shared guest ({} connections reset), for returning {}", place->connections, g.source));
-            place->place_for = g.handle;
-            g.waits_for = place->handle;
+                 fmt::format("guest nobody logged into ({} connections reset), for returning {}", place->connections,
+                             g.source));
             stop(*place, StopKind::close, "its place went to a returning source");
         }
     }
@@ -283,7 +287,7 @@ Admission GuestPool::connect(const std::string& source, PoolTime now) {
     PoolGuest* g = nullptr;
     if (auto it = by_source_.find(source); it != by_source_.end()) {
         g = &guests_.at(it->second);
-        if (g->state == GuestState::dormant && !wake(*g)) {
+        if (g->state == GuestState::dormant && !wake(*g, now)) {
             a.reason = "every guest holds a logged-in attacker (sensor.max_guests)";
             return a;
         }
@@ -304,10 +308,10 @@ Admission GuestPool::connect(const std::string& source, PoolTime now) {
         if (g == nullptr) {
             if (places_taken() < policy_.max_guests) {
                 g = &add(GuestState::booting, now);
-                if (actions_.note) actions_.note("cold_boot", *g, source, {});
+                note_source("cold_boot", *g, source);
                 start_boot(*g);
             } else {
-                g = reclaim_for(source, now);
+                g = reclaim_for(source, now, std::chrono::seconds(0));
                 if (g == nullptr) {
                     a.reason = "every guest holds a logged-in attacker (sensor.max_guests)";
                     return a;
@@ -400,9 +404,7 @@ void GuestPool::boot_done(GuestHandle guest, PoolTime now) {
     }
     // Its sources' connections waited for the boot, and are still counted.
     g.state = GuestState::held;
-    if (actions_.note) {
-        for (const auto& [source, holder] : g.holders) actions_.note("held", g, source, {});
-    }
+    for (const auto& [source, holder] : g.holders) note_source("held", g, source);
 }
 
 void GuestPool::boot_failed(GuestHandle guest, PoolTime now) {
@@ -445,7 +447,7 @@ void GuestPool::stopped(GuestHandle guest, PoolTime now) {
     }
     // Its source came back while it was stopping: its connections wait.
     g.wake_when_stopped = false;
-    if (!wake(g)) {
+    if (!wake(g, now)) {
         note("refused", g, "no place to wake it in (sensor.max_guests)");
         actions_.reset_connections(g, g.source);
         g.connections = 0;
@@ -487,20 +489,7 @@ void GuestPool::refill(PoolTime now) {
             // Every place taken: the pool stays warm all the same, so that
             // the next scanner gets a banner at once. An engaged guest idle
             // a while gives its place (dormant; it wakes for its source).
-            PoolGuest* idle = nullptr;
-            for (auto& [h, g] : guests_) {
-                if (g.state == GuestState::engaged && g.connections == 0 &&
-                    now - g.last_activity >= policy_.pool_reclaim_min_idle &&
-                    (idle == nullptr || g.last_activity < idle->last_activity)) {
-                    idle = &g;
-                }
-            }
-            if (idle == nullptr) break;
-            PoolGuest& fresh = add(GuestState::booting, now);
-            fresh.waits_for = idle->handle;
-            idle->place_for = fresh.handle;
-            note("reclaimed", *idle, "engaged guest idle longest, made dormant to keep the pool warm");
-            make_dormant(*idle, "reclaimed for the pool");
+            if (reclaim_for("the pool", now, policy_.pool_reclaim_min_idle) == nullptr) break;
         }
         ++free;
         ++booting;

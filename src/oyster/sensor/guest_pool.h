@@ -205,13 +205,14 @@ private:
     void hold(PoolGuest& g, const std::string& source, PoolTime now);
     // `source` no longer holds `g` (a guest nobody holds is pooled).
     void release(PoolGuest& g, const std::string& source, const std::string& why);
-    // The shared guest (pooled or held) a new source takes: the one with
-    // the fewest connections; nullptr when none is up.
+    // The guest nobody logged into (pooled or held) a new source takes:
+    // the one the fewest sources are connected to, then the fewest
+    // connections; nullptr when none is up.
     PoolGuest* least_busy_shared();
     void make_dormant(PoolGuest& g, const std::string& reason);
     // Boots a dormant guest again for its returning source, reclaiming a
     // place if every one is taken; false when none may be reclaimed.
-    bool wake(PoolGuest& g);
+    bool wake(PoolGuest& g, PoolTime now);
     void stop(PoolGuest& g, StopKind kind, const std::string& reason);
     // `g` may boot: now, or when a boot ends if `parallel_boots` are under
     // way (next_boot() decides).
@@ -222,9 +223,17 @@ private:
     // Forgets which sources `g` is the guest of (its own and its holders).
     void forget_sources(const PoolGuest& g);
     void note(const std::string& what, const PoolGuest& g, const std::string& detail = {});
-    // A new boot for `source` when every place is taken, queued behind the
-    // engaged guest idle longest, made dormant. nullptr when none is idle.
-    PoolGuest* reclaim_for(const std::string& source, PoolTime now);
+    void note_source(const std::string& what, const PoolGuest& g, const std::string& source,
+                     const std::string& detail = {});
+    // The engaged guest with no connection idle longest, if idle at least
+    // `min_idle`; nullptr when none.
+    PoolGuest* idlest_engaged(PoolTime now, std::chrono::seconds min_idle);
+    // `next` boots in `place` once `place` has stopped.
+    static void take_place(PoolGuest& place, PoolGuest& next);
+    // A new boot (for `whom`: a source, or the pool) when every place is
+    // taken, queued behind the engaged guest idle longest (at least
+    // `min_idle`), made dormant. nullptr when none is idle.
+    PoolGuest* reclaim_for(const std::string& whom, PoolTime now, std::chrono::seconds min_idle);
     // Live places taken: every guest but the dormant, and a stopping guest
     // whose place is promised to a queued boot (that boot counts instead).
     std::size_t places_taken() const;

@@ -119,17 +119,6 @@ private:
         std::optional<Intrusion> intrusion;
         std::string source;        // whose guest it is (engaged, dormant); empty before a login
         std::int64_t held_at = 0;  // unix time its source first came to it
-        // Before a login: the sources it serves, and the unix time each came.
-        std::map<std::string, std::int64_t> holders;
-        // The source its events are attributed to: its own, or the one it
-        // serves while it serves only one.
-        std::string attributed_source() const {
-            if (!source.empty() || holders.size() != 1) return source;
-            return holders.begin()->first;
-        }
-        // Its capture is reported live while any source is on it (a pooled
-        // guest's own cron and daemons are read past).
-        bool reported() const { return !source.empty() || !holders.empty(); }
         std::unique_ptr<TapCapture> pcap;
         std::unique_ptr<CaptureFollower> follower;  // while it runs
         bool intrusion_dirty = false;
@@ -151,6 +140,12 @@ private:
     void on_pool_note(const std::string& what, const PoolGuest& g, const std::string& source,
                       const std::string& detail);
     void on_login(std::uint64_t handle, const nlohmann::json& login);
+    // The source a guest's events are attributed to: its own, or the one
+    // it serves before any login while it serves only one (the pool's).
+    std::string attributed_source(const Slot& s) const;
+    // Its capture is reported live while any source is on it (a pooled
+    // guest's own cron and daemons are read past).
+    bool reported(const Slot& s) const;
     // Tells the guest the host's count of its source's failed logins, so
     // that the login policy answers as if every attempt had been made on
     // this guest (capture/wire/oyster_capture.h, struct oyster_login_query).
@@ -564,19 +559,14 @@ void SensorDaemon::on_pool_note(const std::string& what, const PoolGuest& g, con
     Slot* slot = it == slots_.end() ? nullptr : &it->second;
     if (slot != nullptr) {
         if (what == "held") {
-            slot->holders.emplace(source, unix_now());
             publish(*slot);
             tell_login_failures(*slot, source);
         } else if (what == "released") {
-            slot->holders.erase(source);
-            publish(*slot);
-        } else if (what == "reclaimed" && slot->source.empty()) {
-            slot->holders.clear();
             publish(*slot);
         } else if (what == "engaged") {
-            auto came = slot->holders.find(g.source);
-            slot->held_at = came != slot->holders.end() ? came->second : unix_now();
-            slot->holders.clear();
+            // The intrusion began when its source first came to the guest.
+            slot->held_at =
+                unix_now() - std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - g.held_since).count();
             slot->source = g.source;
             open_intrusion(*slot);
             portal_.lift_login_grace(g.handle);
@@ -610,6 +600,17 @@ void SensorDaemon::tell_login_failures(const Slot& s, const std::string& source)
             log_.line(fmt::format("guest {}: {}: {}", guest_id, command, e.what()));
         }
     });
+}
+
+std::string SensorDaemon::attributed_source(const Slot& s) const {
+    const PoolGuest* g = pool_.find(s.handle);
+    if (!s.source.empty() || g == nullptr || g->holders.size() != 1) return s.source;
+    return g->holders.begin()->first;
+}
+
+bool SensorDaemon::reported(const Slot& s) const {
+    const PoolGuest* g = pool_.find(s.handle);
+    return !s.source.empty() || (g != nullptr && !g->holders.empty());
 }
 
 void SensorDaemon::on_login(std::uint64_t handle, const json& login) {
@@ -670,7 +671,7 @@ void SensorDaemon::begin_stop(std::uint64_t handle, StopKind kind, const std::st
     log_.line(fmt::format("guest {}: stopping ({}{})", guest_name(slot), reason,
                           kind == StopKind::dormant ? "; dormant, disk and intrusion kept" : ""));
     if (slot.follower) {
-        slot.follower->poll(slot.reported());
+        slot.follower->poll(reported(slot));
         slot.follower.reset();
     }
     auto guest = *slot.guest;
@@ -767,7 +768,7 @@ void SensorDaemon::drain_completions() {
                                              {"boot_ms", s.guest->boot_ms},
                                              {"woken", woken},
                                              {"intrusion_id", s.intrusion ? s.intrusion->id : ""},
-                                             {"source_ip", s.attributed_source()}});
+                                             {"source_ip", attributed_source(s)}});
                 publish(s);
                 if (const PoolGuest* g = pool_.find(c.handle);
                     g != nullptr && (g->state == GuestState::held || g->state == GuestState::engaged)) {
@@ -778,7 +779,7 @@ void SensorDaemon::drain_completions() {
             }
             case Completion::Kind::boot_failed: {
                 log_.line(fmt::format("guest boot failed: {}", c.error));
-                events_.emit("guest_boot_failed", {{"source_ip", s.attributed_source()},
+                events_.emit("guest_boot_failed", {{"source_ip", attributed_source(s)},
                                                    {"guest_id", s.guest ? s.guest->id : ""},
                                                    {"error", c.error}});
                 portal_.guest_gone(c.handle);
@@ -934,7 +935,7 @@ void SensorDaemon::follow_capture(Slot& s) {
         auto it = slots_.find(handle);
         if (it != slots_.end()) {
             fields["intrusion_id"] = it->second.intrusion ? it->second.intrusion->id : "";
-            fields["source_ip"] = it->second.attributed_source();
+            fields["source_ip"] = attributed_source(it->second);
         }
         events_.emit(type, std::move(fields));
     };
@@ -955,7 +956,7 @@ void SensorDaemon::tick() {
     for (auto& [h, s] : slots_) {
         if (!s.live || s.stopping) continue;
         // A pooled guest's own cron and daemons are read past, not reported.
-        if (follow && s.follower) s.follower->poll(s.reported());
+        if (follow && s.follower) s.follower->poll(reported(s));
         if (check_liveness && !process_alive(s.guest->pid, s.guest->pid_start_time)) {
             pool_.died(h, now);
             continue;
@@ -1020,7 +1021,7 @@ void SensorDaemon::publish(const Slot& s) {
     auto ip = parse_ipv4(s.guest->guest_ip);
     if (!ip) return;
     std::lock_guard lock(info_mu_);
-    by_guest_ip_[ip->value] = {s.guest->id, s.guest->dir, s.attributed_source(), s.intrusion ? s.intrusion->id : ""};
+    by_guest_ip_[ip->value] = {s.guest->id, s.guest->dir, attributed_source(s), s.intrusion ? s.intrusion->id : ""};
 }
 
 void SensorDaemon::unpublish(const Slot& s) {
