@@ -22,6 +22,8 @@ TEST(Config, EmptyFileGivesDocumentedDefaults) {
     EXPECT_EQ(c.paths.state_dir, "/var/lib/oyster");
     EXPECT_EQ(c.guest.memory_mib, 256u);
     EXPECT_EQ(c.guest.root_password, "123456");
+    EXPECT_EQ(c.guest.placement, GuestPlacement::spread);
+    EXPECT_TRUE(c.guest.cpus.empty());
     EXPECT_EQ(c.network.guest_pool, "10.213.0.0/16");
     EXPECT_EQ(c.source, "test.toml");
 }
@@ -38,6 +40,8 @@ image_size_mib = 4096
 boot_timeout_s = 90
 stop_timeout_s = 5
 persona = "/etc/oyster/personas/db.toml"
+placement = "single"
+cpus = "1-3"
 [login]
 accounts = ["root:hunter2", "admin:pass:with:colons"]
 root_after_failures = 4
@@ -74,6 +78,8 @@ log_file = "/var/log/oyster.log"
     EXPECT_EQ(c.guest.boot_timeout_s, 90u);
     EXPECT_EQ(c.guest.stop_timeout_s, 5u);
     EXPECT_EQ(c.guest.persona, "/etc/oyster/personas/db.toml");
+    EXPECT_EQ(c.guest.placement, GuestPlacement::single);
+    EXPECT_EQ(c.guest.cpus, "1-3");
     ASSERT_EQ(c.login.accounts.size(), 2u);
     EXPECT_EQ(c.login.accounts[1].user, "admin");
     EXPECT_EQ(c.login.accounts[1].password, "pass:with:colons");
@@ -129,6 +135,8 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(shipped.guest.boot_timeout_s, defaults.guest.boot_timeout_s);
     EXPECT_EQ(shipped.guest.stop_timeout_s, defaults.guest.stop_timeout_s);
     EXPECT_EQ(shipped.guest.persona, defaults.guest.persona);
+    EXPECT_EQ(shipped.guest.placement, defaults.guest.placement);
+    EXPECT_EQ(shipped.guest.cpus, defaults.guest.cpus);
     ASSERT_EQ(shipped.login.accounts.size(), defaults.login.accounts.size());
     EXPECT_EQ(shipped.login.accounts[0].user, defaults.login.accounts[0].user);
     EXPECT_EQ(shipped.login.accounts[0].password, defaults.login.accounts[0].password);
@@ -201,6 +209,10 @@ TEST(Config, ValidatesValues) {
     EXPECT_NE(error_of("[paths]\nstate_dir = \"relative/dir\"\n").find("not an absolute path"), std::string::npos);
     EXPECT_NE(error_of("[guest]\nroot_password = \"a:b\"\n").find("guest.root_password"), std::string::npos);
     EXPECT_NE(error_of("[guest]\npersona = \"../x\"\n").find("guest.persona"), std::string::npos);
+    EXPECT_EQ(error_of("[guest]\nplacement = \"pinned\"\n"),
+              "test.toml:2: guest.placement: \"pinned\" is not a placement (spread, single or free)");
+    EXPECT_EQ(error_of("[guest]\ncpus = \"1,0\"\n"),
+              "test.toml:2: guest.cpus: \"1,0\" is not a CPU list in ascending order (e.g. \"1-3\" or \"0,2\")");
     EXPECT_EQ(error_of("[login]\naccounts = [\"root\"]\n"),
               "test.toml:2: login.accounts: \"root\" is not \"user:password\"");
     EXPECT_NE(error_of("[login]\naccounts = [\"Root:x\"]\n").find("login.accounts"), std::string::npos);

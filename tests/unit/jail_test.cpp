@@ -21,6 +21,7 @@
 #include <string>
 #include <thread>
 
+#include "oyster/common/cpu_list.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
 #include "oyster/sandbox/guest_cgroup.h"
@@ -133,6 +134,16 @@ TEST(SeccompPolicy, KillsNamespacesMountsAndKernelInterfaces) {
     EXPECT_TRUE(killed_by_seccomp(run_filtered([] { return static_cast<int>(::syscall(SYS_userfaultfd, 0)); })));
 }
 
+// A guest pinned to its CPU (sandbox/guest_placement.h) stays there.
+TEST(SeccompPolicy, KillsLeavingTheCpu) {
+    EXPECT_TRUE(killed_by_seccomp(run_filtered([] {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(0, &set);
+        return static_cast<int>(::syscall(SYS_sched_setaffinity, 0, sizeof set, &set));
+    })));
+}
+
 TEST(SeccompPolicy, Clone3FallsBackToClone) {
     EXPECT_TRUE(exited_ok(run_filtered([] {
         long r = ::syscall(SYS_clone3, nullptr, 0);
@@ -233,6 +244,23 @@ TEST_F(JailedProcessTest, RootWithoutCapabilitiesAndNetwork) {
     EXPECT_NE(out.find("mount=no\n"), std::string::npos) << out;
     EXPECT_NE(out.find("end\n"), std::string::npos) << out;
     EXPECT_FALSE(std::filesystem::exists(dir / "null"));
+}
+
+// The CPUs a jail names hold for the process and for all it starts.
+TEST_F(JailedProcessTest, PinnedWithEverythingItStarts) {
+    auto cpus = allowed_cpus();
+    ProcessJail jail;
+    jail.cpus = {cpus.back()};
+    auto log = dir / "out.log";
+    pid_t pid = spawn_session(
+        {"/bin/sh", "-c", "grep Cpus_allowed_list /proc/self/status; sh -c 'grep Cpus_allowed_list /proc/$$/status'"},
+        log, {}, -1, &jail);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    std::string out = read_file(log);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+    std::string line = "Cpus_allowed_list:\t" + std::to_string(cpus.back()) + "\n";
+    EXPECT_EQ(out, line + line);
 }
 
 TEST_F(JailedProcessTest, UnjailableProcessDoesNotRun) {

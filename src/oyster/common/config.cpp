@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "oyster/common/cpu_list.h"
 #include "oyster/common/toml_reader.h"
 #include "oyster/net/ipv4.h"
 
@@ -78,6 +79,21 @@ std::string check_persona(const std::string& s) {
         if (!ok) return fmt::format("\"{}\" is neither a persona name (a-z, 0-9, '-', '_') nor an absolute path", s);
     }
     return {};
+}
+
+KeyReader placement_reader(TomlReader& r, GuestPlacement& out) {
+    return [&r, &out](const toml::node& n, const std::string& key) {
+        std::string name;
+        r.string(name)(n, key);
+        auto p = parse_guest_placement(name);
+        if (!p) r.fail(key, &n, fmt::format("\"{}\" is not a placement (spread, single or free)", name));
+        out = *p;
+    };
+}
+
+std::string check_cpus(const std::string& s) {
+    if (s.empty() || parse_cpu_list(s)) return {};
+    return fmt::format("\"{}\" is not a CPU list in ascending order (e.g. \"1-3\" or \"0,2\")", s);
 }
 
 // "user:password"; the password may hold ':' but not NUL or line breaks
@@ -192,7 +208,9 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                   {"image_size_mib", r.u32(cfg.guest.image_size_mib, 1024, 1048576)},
                   {"boot_timeout_s", r.u32(cfg.guest.boot_timeout_s, 5, 3600)},
                   {"stop_timeout_s", r.u32(cfg.guest.stop_timeout_s, 1, 3600)},
-                  {"persona", r.string(cfg.guest.persona, check_persona)}});
+                  {"persona", r.string(cfg.guest.persona, check_persona)},
+                  {"placement", placement_reader(r, cfg.guest.placement)},
+                  {"cpus", r.string(cfg.guest.cpus, check_cpus)}});
     std::vector<std::string> accounts;
     bool accounts_given = false;
     r.read_table(root, "login",
@@ -315,6 +333,25 @@ std::filesystem::path default_config_path() {
     std::error_code ec;
     if (std::filesystem::exists(etc, ec)) return etc;
     return {};
+}
+
+std::optional<GuestPlacement> parse_guest_placement(std::string_view s) {
+    if (s == "spread") return GuestPlacement::spread;
+    if (s == "single") return GuestPlacement::single;
+    if (s == "free") return GuestPlacement::free;
+    return std::nullopt;
+}
+
+std::string_view placement_name(GuestPlacement p) {
+    switch (p) {
+        case GuestPlacement::spread:
+            return "spread";
+        case GuestPlacement::single:
+            return "single";
+        case GuestPlacement::free:
+            return "free";
+    }
+    return "spread";
 }
 
 }  // namespace oyster

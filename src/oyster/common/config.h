@@ -31,6 +31,9 @@ struct PathsConfig {
     std::filesystem::path state_dir = "/var/lib/oyster";
 };
 
+// Which host CPU each guest's processes run on (sandbox/guest_placement.h).
+enum class GuestPlacement { spread, single, free };
+
 struct GuestConfig {
     std::uint32_t memory_mib = 256;
     std::string root_password = "123456";
@@ -40,7 +43,14 @@ struct GuestConfig {
     // The persona the image is built as: a name from image/personas/ or a
     // path to a persona file (see docs/personas.md).
     std::string persona = "default";
+    GuestPlacement placement = GuestPlacement::spread;
+    // The CPUs guests may run on, a CPU list ("1-3"); empty: every CPU the
+    // sensor may run on.
+    std::string cpus;
 };
+
+std::optional<GuestPlacement> parse_guest_placement(std::string_view s);
+std::string_view placement_name(GuestPlacement p);
 
 // Who may log in over SSH and telnet. Applied inside the guest by its PAM
 // hook, which also reports every attempt; built into the image, so a change

@@ -239,6 +239,15 @@ const char* enter_jail(const ProcessJail& jail, const PreparedRoot& root) {
         ::close(fd);
         if (!ok) return "join cgroup";
     }
+    if (!jail.cpus.empty()) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        for (int cpu : jail.cpus) {
+            if (cpu < 0 || cpu >= CPU_SETSIZE) return "sched_setaffinity (no such CPU)";
+            CPU_SET(cpu, &set);
+        }
+        if (::sched_setaffinity(0, sizeof set, &set) != 0) return "sched_setaffinity";
+    }
     if (!jail.root_staging.empty()) {
         if (!jail.new_pid_namespace && ::unshare(CLONE_NEWNS) != 0) return "unshare(CLONE_NEWNS)";
         if (const char* failed = enter_root(jail, root)) return failed;

@@ -75,6 +75,9 @@ struct ProcessJail {
     std::vector<JailEntry> root;
     // cgroup.procs files the process joins before anything else.
     std::vector<std::string> cgroup_procs;
+    // The CPUs it and everything it starts may run on; empty: any. (The
+    // seccomp filter should then deny sched_setaffinity, or it may move.)
+    std::vector<int> cpus;
     // A seccomp filter installed just before execve (see sandbox/seccomp_policy.h).
     std::vector<sock_filter> seccomp_program;
     // The environment is `extra_env` only, not the caller's (which may hold

@@ -28,6 +28,7 @@
 #include "oyster/net/ipv4.h"
 #include "oyster/net/tap.h"
 #include "oyster/sandbox/cow_file.h"
+#include "oyster/sandbox/guest_placement.h"
 #include "oyster/sandbox/image_spec.h"
 #include "oyster/sandbox/jail.h"
 #include "oyster/sandbox/mconsole.h"
@@ -183,11 +184,15 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         StateLock lock(cfg.paths.state_dir);
         auto guests_dir = cfg.paths.state_dir / "guests";
         std::set<std::uint32_t> used;
+        std::vector<int> used_cpus;
         for (const auto& other : load_all_guests(cfg.paths.state_dir)) {
             // A guest still booting holds its slot too (two starts at once must
             // not share an address); one whose starter died long ago does not.
             bool booting = other.state == "starting" && unix_now() - other.started_at <= cfg.guest.boot_timeout_s + 60;
-            if (guest_alive(other) || booting) used.insert(other.slot);
+            if (guest_alive(other) || booting) {
+                used.insert(other.slot);
+                if (other.cpu >= 0) used_cpus.push_back(other.cpu);
+            }
         }
         std::uint32_t slot = 0;
         while (used.contains(slot)) ++slot;
@@ -221,6 +226,8 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         g.netns_inode = current_netns_inode();
         g.started_at = unix_now();
         g.owner = opts.owner;
+        g.cpu =
+            choose_guest_cpu(cfg.guest.placement, guest_cpus(cfg.guest.cpus, cfg.source + ": guest.cpus"), used_cpus);
         if (opts.reuse_cow || opts.restart) {
             if (opts.reuse_cow) g.cow = std::filesystem::absolute(*opts.reuse_cow);
             CowHeader h = read_cow_file(g.cow);

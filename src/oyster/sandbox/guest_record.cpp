@@ -29,7 +29,8 @@ nlohmann::json to_json(const GuestRecord& g) {
             {"started_at", g.started_at},
             {"stopped_at", g.stopped_at},
             {"boot_ms", g.boot_ms},
-            {"owner", g.owner}};
+            {"owner", g.owner},
+            {"cpu", g.cpu}};
 }
 
 GuestRecord guest_from_json(const nlohmann::json& j) {
@@ -53,6 +54,7 @@ GuestRecord guest_from_json(const nlohmann::json& j) {
     g.stopped_at = j.at("stopped_at").get<std::int64_t>();
     g.boot_ms = j.at("boot_ms").get<std::int64_t>();
     g.owner = j.value("owner", std::string{});
+    g.cpu = j.value("cpu", -1);
     return g;
 }
 

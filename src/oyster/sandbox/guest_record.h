@@ -33,6 +33,9 @@ struct GuestRecord {
     // "sensor" for guests `oyster run` owns (it re-adopts them after a
     // restart); empty for guests started from the command line.
     std::string owner;
+    // The host CPU its processes are pinned to; -1: not pinned
+    // (sandbox/guest_placement.h).
+    int cpu = -1;
 
     std::filesystem::path console_log() const { return dir / "console.log"; }
     // Raw capture stream the guest kernel writes, and where it is decoded.

@@ -12,6 +12,7 @@
 #include "oyster/common/paths.h"
 #include "oyster/sandbox/guest_cgroup.h"
 #include "oyster/sandbox/guest_cpuinfo.h"
+#include "oyster/sandbox/guest_placement.h"
 #include "oyster/sandbox/seccomp_policy.h"
 
 namespace oyster {
@@ -81,6 +82,13 @@ ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std:
     GuestCgroup cgroup = create_guest_cgroup(g.id, limits);
     j.cgroup_procs = cgroup.procs_files;
     notes = cgroup.notes;
+    // UML's kernel thread and the guest's processes hand the CPU to each
+    // other at every system call; on one CPU that hand-off wakes no other.
+    if (g.cpu >= 0) {
+        j.cpus = {g.cpu};
+    } else {
+        j.cpus = guest_cpus(cfg.guest.cpus, cfg.source + ": guest.cpus");
+    }
 
     j.seccomp_program = uml_seccomp_program(cfg.capture.enabled ? kCaptureFd : -1, seccomp_mode());
     return j;

@@ -1,14 +1,14 @@
 #include "oyster/sensor/capacity.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "oyster/common/cpu_list.h"
 #include "oyster/net/ipv4.h"
+#include "oyster/sandbox/guest_placement.h"
 
 namespace oyster::sensor {
 
@@ -25,9 +25,7 @@ HostResources host_resources() {
             break;
         }
     }
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (::sched_getaffinity(0, sizeof set, &set) == 0) r.cpus = std::max(1, CPU_COUNT(&set));
+    r.cpus = static_cast<unsigned>(std::max<std::size_t>(1, allowed_cpus().size()));
     return r;
 }
 
@@ -49,6 +47,8 @@ Capacity auto_capacity(const HostResources& host, std::uint32_t guest_memory_mib
 
 Capacity sensor_capacity(const Config& cfg) {
     auto host = host_resources();
+    // Guests run only on these (and a bad list stops the sensor here, at its start).
+    host.cpus = static_cast<unsigned>(guest_cpus(cfg.guest.cpus, cfg.source + ": guest.cpus").size());
     if (cfg.sensor.max_guests != 0) {
         return {cfg.sensor.max_guests, host.cpus, fmt::format("{} (sensor.max_guests)", cfg.sensor.max_guests)};
     }

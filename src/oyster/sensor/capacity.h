@@ -35,12 +35,12 @@ struct HostResources {
     unsigned cpus = 1;
 };
 
-// MemTotal of /proc/meminfo, and the CPUs this process may run on.
+// MemTotal of /proc/meminfo, and how many CPUs this process may run on.
 HostResources host_resources();
 
 struct Capacity {
     std::uint32_t max_guests = 1;
-    unsigned cpus = 1;  // of the host, read once: boots run one per core
+    unsigned cpus = 1;  // guests may run on (guest.cpus), read once: boots run one per core
     std::string why;    // "16 (cores: 2 x 8; memory allows 77; addresses 16384)"
 };
 

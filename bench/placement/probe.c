@@ -1,0 +1,96 @@
+/* The system-call path's cost as a program in the guest sees it: one
+ * getppid() (a system call that does no work, so its time is the path's
+ * round trip) and one fork + exec of /bin/true + wait (what every shell
+ * command costs). Built static on the host by bench/placement/run.sh and
+ * copied into the guest for the run, so the guest needs no compiler.
+ *
+ * Usage: probe GETPPID_CALLS FORKS
+ * Prints one line: getppid_us=<median of 9 batches, µs per call>
+ * fork_exec_ms=<median of 5 batches, ms per fork+exec>. A median, since
+ * a batch that met a host tick or another guest's burst says nothing of
+ * the path itself. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), by_value);
+	return v[n / 2];
+}
+
+static double getppid_batch(long calls)
+{
+	double start = now_us();
+
+	/* Through syscall(): glibc does not cache getppid, but be sure. */
+	for (long i = 0; i < calls; i++)
+		syscall(SYS_getppid);
+	return (now_us() - start) / (double)calls;
+}
+
+static double fork_exec_batch(long forks)
+{
+	double start = now_us();
+
+	for (long i = 0; i < forks; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			perror("fork");
+			exit(1);
+		}
+		if (pid == 0) {
+			execl("/bin/true", "true", (char *)NULL);
+			_exit(127);
+		}
+		int status;
+
+		if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "probe: /bin/true did not run\n");
+			exit(1);
+		}
+	}
+	return (now_us() - start) / 1e3 / (double)forks;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: probe GETPPID_CALLS FORKS\n");
+		return 2;
+	}
+	long calls = strtol(argv[1], NULL, 10), forks = strtol(argv[2], NULL, 10);
+
+	if (calls < 1 || forks < 1) {
+		fprintf(stderr, "probe: counts must be positive\n");
+		return 2;
+	}
+	double g[9], f[5];
+
+	for (int i = 0; i < 9; i++)
+		g[i] = getppid_batch(calls);
+	for (int i = 0; i < 5; i++)
+		f[i] = fork_exec_batch(forks);
+	printf("getppid_us=%.3f fork_exec_ms=%.3f\n", median(g, 9), median(f, 5));
+	return 0;
+}
