@@ -65,7 +65,9 @@ print(int(worst * 1000))
 PY
 sleep 4
 log "10 banner grabs, slowest SYN->banner $(cat "$WORK/grabs.txt") ms"
-[ "$(count '.type=="guest_ready"')" = 2 ] || fail "banner grabs booted guests: $(count '.type=="guest_ready"') boots"
+# A grab holds a pool guest while connected, and the pool keeps two free:
+# it may top itself up to the cap (3), never beyond, and no grab waits.
+[ "$(count '.type=="guest_ready"')" -le 3 ] || fail "banner grabs booted guests: $(count '.type=="guest_ready"') boots"
 [ "$(count '.type=="guest_cold_boot"')" = 0 ] || fail "a banner grab waited for a cold boot"
 [ "$(count '.type=="guest_held" and (.source_ip|startswith("203.0.113.2"))')" = 10 ] ||
 	fail "not every banner grab was given a guest"

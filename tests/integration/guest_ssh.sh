@@ -55,22 +55,16 @@ attacker_ssh "$gip" 'uname -m' | matches -x x86_64 || fail "uname -m"
 # Placement (guest.placement = "spread", the default): every host task of
 # the guest, UML's threads and each guest process's host process, is on the
 # guest's one CPU, and a second guest goes to the CPU with fewer guests.
-cpus_of_guest() {  # UML pid -> the distinct Cpus_allowed_list of all its tasks
-	local p
-	for p in $(ps -e -o pid=,sid= | awk -v s="$1" '$2 == s {print $1}'); do
-		cat /proc/"$p"/task/*/status 2>/dev/null | sed -n 's/^Cpus_allowed_list:\s*//p'
-	done | sort -u
-}
 cpu="$(jq -r .cpu "$WORK/start.json")"
 [ "$cpu" -ge 0 ] || fail "the guest is not pinned to a CPU (cpu $cpu)"
 tasks="$(ps -e -o sid= | awk -v s="$pid" '$1 == s' | wc -l)"
-[ "$(cpus_of_guest "$pid")" = "$cpu" ] || fail "the guest's $tasks host tasks are not all on CPU $cpu: $(cpus_of_guest "$pid")"
+[ "$(guest_task_cpus "$pid")" = "$cpu" ] || fail "the guest's $tasks host tasks are not all on CPU $cpu: $(guest_task_cpus "$pid")"
 log "placement: the guest's $tasks host processes are on CPU $cpu"
 if [ "$(nproc)" -gt 1 ]; then
 	sensor_oyster guest start --json > "$WORK/second.json"
 	cpu2="$(jq -r .cpu "$WORK/second.json")"
 	[ "$cpu2" -ge 0 ] && [ "$cpu2" != "$cpu" ] || fail "the second guest shares CPU $cpu (cpu $cpu2)"
-	[ "$(cpus_of_guest "$(jq -r .pid "$WORK/second.json")")" = "$cpu2" ] || fail "the second guest is not all on CPU $cpu2"
+	[ "$(guest_task_cpus "$(jq -r .pid "$WORK/second.json")")" = "$cpu2" ] || fail "the second guest is not all on CPU $cpu2"
 	sensor_oyster guest stop "$(jq -r .id "$WORK/second.json")"
 	log "placement: a second guest went to CPU $cpu2"
 fi

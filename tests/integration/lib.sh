@@ -139,6 +139,16 @@ CFG
 	"$OYSTER" --config "$CONFIG" setup >/dev/null 2>"$WORK/setup.log" || { cat "$WORK/setup.log" >&2; fail "oyster setup"; }
 }
 
+# The distinct CPU lists (Cpus_allowed_list) of every host task of a guest:
+# UML's threads and each guest process's host process, all in the session
+# the UML process leads.
+guest_task_cpus() {  # UML pid
+	local p
+	for p in $(ps -e -o pid=,sid= | awk -v s="$1" '$2 == s {print $1}'); do
+		cat /proc/"$p"/task/*/status 2>/dev/null | sed -n 's/^Cpus_allowed_list:\s*//p'
+	done | sort -u
+}
+
 # Every pipe here runs under pipefail, and `grep -q` quits at its first match.
 # A writer still writing (nft, ip, jq and ssh write in pieces) then dies of
 # SIGPIPE and the pipe reads as failed: CI once saw the containment test fail
@@ -213,8 +223,10 @@ PY
 # The sensor (`oyster run`) in the sensor namespace, and its events (tests
 # that run it set EVENTS to its events.jsonl).
 SENSOR_PID=
+# nsenter, as sensor_oyster: with the host's /sys, so its guests get their
+# cgroups (limits, CPU time) as in production.
 start_sensor() {
-	ip netns exec "$NS_SENSOR" "$OYSTER" --config "$CONFIG" run >>"$WORK/sensor.log" 2>&1 &
+	nsenter --net="/run/netns/$NS_SENSOR" "$OYSTER" --config "$CONFIG" run >>"$WORK/sensor.log" 2>&1 &
 	SENSOR_PID=$!
 }
 events() { [ -f "$EVENTS" ] && cat "$EVENTS"; }

@@ -335,11 +335,12 @@ protected:
 };
 
 TEST_F(GuestCgroupTest, Version1OneHierarchyPerController) {
-    mount_v1({"memory", "pids", "cpu"});
+    mount_v1({"memory", "pids", "cpu", "cpuacct"});
     std::ofstream(dir / "memory" / "oyster-probe");  // unrelated file: ignored
     auto cg = create_guest_cgroup("abc123", limits, dir.string());
     EXPECT_TRUE(cg.notes.empty());
-    ASSERT_EQ(cg.procs_files.size(), 3u);
+    ASSERT_EQ(cg.procs_files.size(), 4u);
+    EXPECT_EQ(cg.procs_files[3], (dir / "cpuacct/oyster/abc123/cgroup.procs").string()) << "joined, for CPU time";
     EXPECT_EQ(contents(dir / "memory/oyster/abc123/memory.limit_in_bytes"), std::to_string(512ull << 20));
     EXPECT_EQ(contents(dir / "pids/oyster/abc123/pids.max"), "2048");
     EXPECT_EQ(contents(dir / "cpu/oyster/abc123/cpu.cfs_quota_us"), "100000");
@@ -360,11 +361,11 @@ TEST_F(GuestCgroupTest, Version2OneGroupAndDelegation) {
 }
 
 TEST_F(GuestCgroupTest, UnwritableHierarchyIsNotAvailableNotAnError) {
-    mount_v1({"memory", "pids", "cpu"});
+    mount_v1({"memory", "pids", "cpu", "cpuacct"});
     // "oyster" as a file: the group cannot be made (as on a read-only tree).
     std::ofstream(dir / "memory" / "oyster").put('\n');
     auto cg = create_guest_cgroup("abc123", limits, dir.string());
-    EXPECT_EQ(cg.procs_files.size(), 2u);
+    EXPECT_EQ(cg.procs_files.size(), 3u);
     ASSERT_EQ(cg.notes.size(), 1u);
     EXPECT_NE(cg.notes[0].find("memory/oyster/abc123"), std::string::npos) << cg.notes[0];
 }
@@ -373,9 +374,31 @@ TEST_F(GuestCgroupTest, MissingControllersAreNamed) {
     mount_v1({"pids"});
     auto cg = create_guest_cgroup("abc123", limits, dir.string());
     ASSERT_EQ(cg.procs_files.size(), 1u);
-    ASSERT_EQ(cg.notes.size(), 2u);
+    ASSERT_EQ(cg.notes.size(), 3u);
     EXPECT_NE(cg.notes[0].find("memory"), std::string::npos);
-    EXPECT_NE(cg.notes[1].find("cpu"), std::string::npos);
+    EXPECT_NE(cg.notes[1].find("'cpu'"), std::string::npos);
+    EXPECT_NE(cg.notes[2].find("'cpuacct'"), std::string::npos);
+}
+
+TEST_F(GuestCgroupTest, CpuTimeAndThreadsOfAGuest) {
+    mount_v1({"memory", "pids", "cpu", "cpuacct"});
+    create_guest_cgroup("abc123", limits, dir.string());
+    EXPECT_FALSE(guest_cpu_time_ns("abc123", dir.string())) << "nothing written yet";
+    std::ofstream(dir / "cpuacct/oyster/abc123/cpuacct.usage") << "123456789\n";
+    std::ofstream(dir / "pids/oyster/abc123/tasks") << "41\n42\n";
+    EXPECT_EQ(guest_cpu_time_ns("abc123", dir.string()), 123456789u);
+    EXPECT_EQ(guest_threads("abc123", dir.string()), (std::vector<pid_t>{41, 42}));
+    EXPECT_FALSE(guest_cpu_time_ns("other", dir.string()));
+    EXPECT_TRUE(guest_threads("other", dir.string()).empty());
+}
+
+TEST_F(GuestCgroupTest, CpuTimeAndThreadsOnVersion2) {
+    std::ofstream(dir / "cgroup.controllers") << "cpu memory pids\n";
+    create_guest_cgroup("abc123", limits, dir.string());
+    std::ofstream(dir / "oyster/abc123/cpu.stat") << "usage_usec 2500\nuser_usec 2000\nsystem_usec 500\n";
+    std::ofstream(dir / "oyster/abc123/cgroup.threads") << "7\n";
+    EXPECT_EQ(guest_cpu_time_ns("abc123", dir.string()), 2500000u);
+    EXPECT_EQ(guest_threads("abc123", dir.string()), (std::vector<pid_t>{7}));
 }
 
 }  // namespace

@@ -131,6 +131,8 @@ GuestCgroup create_guest_cgroup(const std::string& guest_id, const GuestCgroupLi
             }
         }
     }
+    // No limit: joined for the CPU time the placement balances by.
+    v1_group("cpuacct");
     return out;
 }
 
@@ -142,7 +144,43 @@ void remove_guest_cgroup(const std::string& guest_id, const std::string& cgroup_
         ::rmdir((root / "oyster" / guest_id).c_str());
         return;
     }
-    for (const char* c : {"memory", "pids", "cpu"}) ::rmdir((root / c / "oyster" / guest_id).c_str());
+    for (const char* c : {"memory", "pids", "cpu", "cpuacct"}) ::rmdir((root / c / "oyster" / guest_id).c_str());
+}
+
+std::optional<std::uint64_t> guest_cpu_time_ns(const std::string& guest_id, const std::string& cgroup_root) {
+    fs::path root(cgroup_root);
+    if (is_v2(root)) {
+        std::ifstream in(root / "oyster" / guest_id / "cpu.stat");
+        std::string key;
+        std::uint64_t value = 0;
+        while (in >> key >> value) {
+            if (key == "usage_usec") return value * 1000;
+        }
+        return std::nullopt;
+    }
+    std::ifstream in(root / "cpuacct" / "oyster" / guest_id / "cpuacct.usage");
+    std::uint64_t ns = 0;
+    if (in >> ns) return ns;
+    return std::nullopt;
+}
+
+std::vector<pid_t> guest_threads(const std::string& guest_id, const std::string& cgroup_root) {
+    fs::path root(cgroup_root);
+    std::vector<fs::path> lists;
+    if (is_v2(root)) {
+        lists.push_back(root / "oyster" / guest_id / "cgroup.threads");
+    } else {
+        for (const char* c : {"pids", "memory", "cpu", "cpuacct"})
+            lists.push_back(root / c / "oyster" / guest_id / "tasks");
+    }
+    std::vector<pid_t> out;
+    for (const auto& list : lists) {
+        std::ifstream in(list);
+        if (!in) continue;
+        for (pid_t tid = 0; in >> tid;) out.push_back(tid);
+        break;  // every v1 hierarchy the guest joined holds the same threads
+    }
+    return out;
 }
 
 }  // namespace oyster

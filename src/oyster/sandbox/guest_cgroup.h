@@ -1,7 +1,8 @@
 // Host cgroup limits for one guest's UML process and everything it starts:
 // memory (the guest's RAM plus what UML and its per-guest-process host
 // processes need), number of processes, and at most one CPU, so one guest
-// can neither exhaust the host nor starve the sensor and the other guests.
+// can neither exhaust the host nor starve the sensor and the other guests;
+// and its CPU time, by which guest placement balances the CPUs.
 //
 // Where: /sys/fs/cgroup/<controller>/oyster/<guest id> on a cgroup v1 host,
 // /sys/fs/cgroup/oyster/<guest id> on a cgroup v2 host (the `oyster` group
@@ -11,7 +12,10 @@
 // all, the guest runs with rlimits only (see sandbox/jail.h).
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,5 +46,14 @@ GuestCgroup create_guest_cgroup(const std::string& guest_id, const GuestCgroupLi
 // Removes them once their processes are gone; best effort (a cgroup that
 // still holds a process stays, and is reused by the next start).
 void remove_guest_cgroup(const std::string& guest_id, const std::string& cgroup_root = "/sys/fs/cgroup");
+
+// CPU time the guest's processes have used (ns): cpuacct.usage on cgroup v1,
+// cpu.stat's usage_usec on v2; nullopt without either.
+std::optional<std::uint64_t> guest_cpu_time_ns(const std::string& guest_id,
+                                               const std::string& cgroup_root = "/sys/fs/cgroup");
+
+// Every thread of the guest's processes (host thread ids), from its cgroup;
+// empty without one.
+std::vector<pid_t> guest_threads(const std::string& guest_id, const std::string& cgroup_root = "/sys/fs/cgroup");
 
 }  // namespace oyster

@@ -338,6 +338,14 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         fmt::format("no SSH banner from {} within {} s (guest.boot_timeout_s)", g.guest_ip, cfg.guest.boot_timeout_s));
 }
 
+void record_guest_cpu(const Config& cfg, const std::string& id, int cpu) {
+    StateLock lock(cfg.paths.state_dir);
+    GuestRecord g = load_guest(cfg.paths.state_dir / "guests" / id);
+    if (g.state != "running") return;
+    g.cpu = cpu;
+    save_guest(g);
+}
+
 GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& log) {
     if (id.empty() || id.find_first_not_of("0123456789abcdef") != std::string::npos) {
         throw Error("no such guest '" + id + "' (ids are hex, see `oyster guest list`)");

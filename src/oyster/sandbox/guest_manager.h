@@ -48,6 +48,10 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
 // after a timeout. Removes its tap; keeps its COW file and console log.
 GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& log);
 
+// Records that a running guest's processes were moved to `cpu`
+// (sandbox/guest_placement.h); a guest stopped meanwhile keeps its record.
+void record_guest_cpu(const Config& cfg, const std::string& id, int cpu);
+
 // Removes the containment table if no guest of this network namespace is
 // running or starting (it is shared by all of them).
 void release_guest_containment(const Config& cfg);

@@ -19,6 +19,8 @@
 // docs/performance.md has the whole measurement.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,5 +36,32 @@ std::vector<int> guest_cpus(const std::string& configured, const std::string& ke
 // The CPU for a new guest, given the CPUs the live guests are pinned to;
 // -1 for `free` (no pinning). `cpus` must not be empty.
 int choose_guest_cpu(GuestPlacement placement, const std::vector<int>& cpus, const std::vector<int>& live_guest_cpus);
+
+// Pinning by count alone can leave two busy guests (miners, say) sharing a
+// CPU while another idles, each then at half speed, a timing tell. So the
+// sensor measures each guest's CPU use every few seconds and moves one guest
+// at a time: the move that most lowers the busiest CPU's load, when it
+// lowers it by at least kRebalanceGain CPUs (guests mostly idle do not move).
+inline constexpr double kRebalanceGain = 0.25;
+
+struct GuestLoad {
+    std::string id;
+    int cpu = -1;            // pinned to; -1 (not pinned) is never moved
+    double cpus_used = 0.0;  // over the last interval: 1.0 is a whole CPU
+};
+
+struct PlacementMove {
+    std::string id;
+    int from = -1, to = -1;
+    double from_load = 0.0, to_load = 0.0;  // the two CPUs' loads before it
+};
+
+std::optional<PlacementMove> rebalance_move(const std::vector<int>& cpus, const std::vector<GuestLoad>& guests);
+
+// Pins every thread of the guest's cgroup (sandbox/guest_cgroup.h) to `cpu`,
+// pass after pass until a pass finds none left elsewhere (a thread forked
+// meanwhile inherits the old CPU). Returns how many threads it moved; a
+// thread that exits meanwhile is no error. Throws oyster::Error.
+std::size_t pin_guest(const std::string& guest_id, int cpu, const std::string& cgroup_root = "/sys/fs/cgroup");
 
 }  // namespace oyster

@@ -35,9 +35,11 @@
 #include "oyster/net/tap_capture.h"
 #include "oyster/outputs/event_outputs.h"
 #include "oyster/sandbox/guest_manager.h"
+#include "oyster/sandbox/guest_placement.h"
 #include "oyster/sandbox/mconsole.h"
 #include "oyster/sensor/capacity.h"
 #include "oyster/sensor/capture_follower.h"
+#include "oyster/sensor/cpu_balancer.h"
 #include "oyster/sensor/event_log.h"
 #include "oyster/sensor/guest_pool.h"
 #include "oyster/sensor/intrusion.h"
@@ -99,6 +101,7 @@ public:
           outputs_(cfg, events_.path(), [&log](const std::string& line) { log.line(line); }),
           analysis_options_(forensics::analysis_options(cfg)),
           capacity_(sensor_capacity(cfg)),
+          balancer_(cfg.guest.placement, guest_cpus(cfg.guest.cpus, cfg.source + ": guest.cpus")),
           pool_(pool_policy(cfg, capacity_), pool_actions()),
           portal_(cfg.sensor, *this) {}
 
@@ -160,6 +163,7 @@ private:
     void post(Completion c);
     void drain_completions();
     void tick();
+    void balance_cpus(Clock::time_point now);
     void open_intrusion(Slot& slot);
     void follow_capture(Slot& slot);
     // Safe from worker threads: EventLog is.
@@ -190,6 +194,7 @@ private:
     outputs::OutputRunner outputs_;
     const forensics::AnalysisOptions analysis_options_;  // [forensics], resolved once
     const Capacity capacity_;
+    CpuBalancer balancer_;
     std::map<std::uint64_t, Slot> slots_;
     GuestPool pool_;
     std::vector<std::function<void()>> deferred_;
@@ -973,9 +978,29 @@ void SensorDaemon::tick() {
     run_deferred();
     pool_.tick(now);
     run_deferred();
+    if (balancer_.due(now)) balance_cpus(now);
     if (now - last_prune_ >= std::chrono::seconds(60)) {
         last_prune_ = now;
         prune_if_over_budget();
+    }
+}
+
+void SensorDaemon::balance_cpus(Clock::time_point now) {
+    std::vector<CpuBalancer::Live> live;
+    for (const auto& [h, s] : slots_) {
+        if (s.live && !s.stopping && s.guest) live.push_back({s.guest->id, s.guest->cpu});
+    }
+    try {
+        auto move = balancer_.balance(live, now);
+        if (!move) return;
+        for (auto& [h, s] : slots_) {
+            if (s.guest && s.guest->id == move->id) s.guest->cpu = move->to;
+        }
+        record_guest_cpu(cfg_, move->id, move->to);
+        log_.line(fmt::format("guest {}: moved from CPU {} (load {:.2f}) to CPU {} (load {:.2f})", move->id, move->from,
+                              move->from_load, move->to, move->to_load));
+    } catch (const Error& e) {
+        log_.line(fmt::format("guest placement: {}", e.what()));
     }
 }
 
