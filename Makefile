@@ -94,6 +94,7 @@ tidy: build
 bench: setup
 	bench/boot/run.sh $(OYSTER)
 	bench/placement/run.sh $(OYSTER)
+	bench/syscall_path/run.sh $(OYSTER)
 	bench/sensor/run.sh $(OYSTER)
 	bench/store/run.sh $(BUILD)
 	bench/forensics/run.sh $(BUILD)
