@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -107,6 +108,67 @@ TEST(SeccompPolicy, EvidenceDescriptorCannotBeTruncatedOrCopied) {
         run_filtered([] { return static_cast<int>(::syscall(SYS_fallocate, kProtectedFd, 0x02 | 0x01, 0, 4096)); })));
     EXPECT_TRUE(
         killed_by_seccomp(run_filtered([] { return static_cast<int>(::syscall(SYS_ioctl, kProtectedFd, 0, 0)); })));
+}
+
+// The kernel reads a descriptor as 32 bits: 0x100000003 is descriptor 3,
+// and the filter must see it so (it once compared 64 bits, and let these
+// through).
+TEST(SeccompPolicy, EvidenceDescriptorWithUpperBitsSetIsStillIt) {
+    constexpr long kWide = (1L << 32) | kProtectedFd;
+    constexpr long kWider = static_cast<long>(0xffffffff00000000UL) | kProtectedFd;
+    for (long fd : {kWide, kWider}) {
+        EXPECT_TRUE(killed_by_seccomp(run_filtered([fd] { return static_cast<int>(::syscall(SYS_ftruncate, fd, 0)); })))
+            << std::hex << fd;
+        EXPECT_TRUE(killed_by_seccomp(run_filtered([fd] {
+            return static_cast<int>(::syscall(SYS_fcntl, fd, F_SETFL, 0));
+        }))) << std::hex
+             << fd;
+        EXPECT_TRUE(killed_by_seccomp(run_filtered([fd] { return static_cast<int>(::syscall(SYS_dup, fd)); })))
+            << std::hex << fd;
+        EXPECT_TRUE(killed_by_seccomp(run_filtered([fd] { return static_cast<int>(::syscall(SYS_ioctl, fd, 0, 0)); })))
+            << std::hex << fd;
+        EXPECT_TRUE(killed_by_seccomp(run_filtered([fd] {
+            return static_cast<int>(::syscall(SYS_fallocate, fd, 0x02 | 0x01, 0, 4096));
+        }))) << std::hex
+             << fd;
+    }
+    // ...and the evidence is as it was written: a wide ftruncate in a
+    // filtered child leaves the file whole.
+    int evidence = static_cast<int>(::syscall(SYS_memfd_create, "evidence", 0));
+    ASSERT_GE(evidence, 0);
+    ASSERT_EQ(::write(evidence, "recorded", 8), 8);
+    auto program = uml_seccomp_program(kProtectedFd, SeccompViolation::kill);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        if (::syscall(SYS_dup2, evidence, kProtectedFd) < 0) ::_exit(90);
+        if (::syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::_exit(91);
+        sock_fprog prog{static_cast<unsigned short>(program.size()), program.data()};
+        if (::syscall(SYS_prctl, PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) ::_exit(92);
+        ::syscall(SYS_ftruncate, kWide, 0);
+        ::syscall(SYS_exit_group, 0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(killed_by_seccomp(status)) << status;
+    struct stat st {};
+    ASSERT_EQ(::fstat(evidence, &st), 0);
+    EXPECT_EQ(st.st_size, 8);
+    ::close(evidence);
+}
+
+// Ordinary descriptors, and reading the evidence descriptor's flags, stay
+// allowed however the upper half of the register is set.
+TEST(SeccompPolicy, OtherDescriptorsStayUsable) {
+    int status = run_filtered([] {
+        for (long fd : {0L, 1L, 2L, 4L, 7L, 11L, 1023L, (1L << 32) | 4L, 0x7fffffffL}) {
+            ::syscall(SYS_ftruncate, fd, 0);  // EBADF or EINVAL, not killed
+            ::syscall(SYS_ioctl, fd, 0, 0);
+        }
+        if (::syscall(SYS_fcntl, (1L << 32) | kProtectedFd, F_GETFL) < 0) return 1;
+        if (::syscall(SYS_socket, (1L << 32) | AF_UNIX, SOCK_DGRAM, 0) < 0) return 2;
+        return 0;
+    });
+    EXPECT_TRUE(exited_ok(status)) << "wait status " << status;
 }
 
 // With capture off, descriptor 3 is UML's own (its tun device, say).

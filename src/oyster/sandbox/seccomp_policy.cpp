@@ -169,6 +169,8 @@ constexpr const char* kAllowed[] = {
 constexpr unsigned long kNamespaceFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
                                           CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME;
 
+constexpr scmp_datum_t kLow32 = 0xffffffff;
+
 struct ContextDeleter {
     void operator()(void* ctx) const { seccomp_release(ctx); }
 };
@@ -202,25 +204,35 @@ std::vector<sock_filter> uml_seccomp_program(int protected_fd, SeccompViolation 
     for (const char* name : kAllowed) allow(name);
 
     // Calls that could erase or reopen what a descriptor wrote: on any
-    // descriptor but the evidence one.
-    const scmp_arg_cmp not_protected[] = {arg(0, SCMP_CMP_NE, static_cast<scmp_datum_t>(protected_fd))};
+    // descriptor but the evidence one. The kernel reads a descriptor as 32
+    // bits and ignores the upper half of the register; a 64-bit "!= 3" would
+    // let 0x100000003 through. libseccomp compares 64 bits (its *_32 macros
+    // only narrow the datum), and rules of one system call are alternatives,
+    // so "the low 32 bits differ from the descriptor" is 32 rules, one per
+    // bit: bit k is not what the descriptor's bit k is.
     for (const char* name : {"ftruncate", "fallocate", "dup", "dup2", "dup3", "ioctl", "fcntl"}) {
         if (protected_fd < 0) {
             allow(name);
-        } else {
+            continue;
+        }
+        for (unsigned bit = 0; bit < 32; ++bit) {
+            scmp_datum_t mask = scmp_datum_t{1} << bit;
+            scmp_datum_t differs = (static_cast<scmp_datum_t>(protected_fd) & mask) != 0 ? 0 : mask;
+            const scmp_arg_cmp not_protected[] = {arg(0, SCMP_CMP_MASKED_EQ, mask, differs)};
             allow(name, 1, not_protected);
         }
     }
     if (protected_fd >= 0) {
         auto fd = static_cast<scmp_datum_t>(protected_fd);
-        // On the evidence descriptor, only reading its flags or setting close-on-exec.
+        // On the evidence descriptor, only reading its flags or setting
+        // close-on-exec (both arguments 32 bits, as the kernel reads them).
         for (int cmd : {F_GETFL, F_GETFD, F_SETFD}) {
-            const scmp_arg_cmp on_protected[] = {arg(0, SCMP_CMP_EQ, fd),
-                                                 arg(1, SCMP_CMP_EQ, static_cast<scmp_datum_t>(cmd))};
+            const scmp_arg_cmp on_protected[] = {arg(0, SCMP_CMP_MASKED_EQ, kLow32, fd),
+                                                 arg(1, SCMP_CMP_MASKED_EQ, kLow32, static_cast<scmp_datum_t>(cmd))};
             allow("fcntl", 2, on_protected);
         }
     }
-    const scmp_arg_cmp unix_only[] = {arg(0, SCMP_CMP_EQ, AF_UNIX)};
+    const scmp_arg_cmp unix_only[] = {arg(0, SCMP_CMP_MASKED_EQ, kLow32, AF_UNIX)};
     allow("socket", 1, unix_only);
     allow("socketpair", 1, unix_only);
     const scmp_arg_cmp no_namespaces[] = {arg(0, SCMP_CMP_MASKED_EQ, kNamespaceFlags, 0)};

@@ -10,7 +10,9 @@
 //
 // The capture descriptor (`protected_fd`) is append-only evidence: it may be
 // written, never truncated, hole-punched, ioctl()ed, duplicated or have its flags
-// changed, so a takeover cannot erase what was already recorded.
+// changed, so a takeover cannot erase what was already recorded. Every
+// argument rule compares what the kernel reads: a descriptor's low 32 bits,
+// whatever the upper half of the register holds.
 #pragma once
 
 #include <linux/filter.h>
