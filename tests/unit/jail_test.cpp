@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -154,6 +155,29 @@ TEST(SeccompPolicy, EvidenceDescriptorWithUpperBitsSetIsStillIt) {
     ASSERT_EQ(::fstat(evidence, &st), 0);
     EXPECT_EQ(st.st_size, 8);
     ::close(evidence);
+}
+
+// pwritev2 with RWF_NOAPPEND writes at an offset of an O_APPEND file (host
+// kernels 6.9 and later): killed on any descriptor, since a copy of the
+// evidence one may have another number. Without the flag it appends.
+TEST(SeccompPolicy, NoWritingAtAnOffsetOfTheEvidence) {
+    constexpr long kNoappend = 0x20;
+    EXPECT_TRUE(killed_by_seccomp(run_filtered([] {
+        char c = 'x';
+        iovec v{&c, 1};
+        return static_cast<int>(::syscall(SYS_pwritev2, kProtectedFd, &v, 1, 0, 0, kNoappend));
+    })));
+    EXPECT_TRUE(killed_by_seccomp(run_filtered([] {
+        long copy = ::syscall(SYS_memfd_create, "other", 0);
+        char c = 'x';
+        iovec v{&c, 1};
+        return static_cast<int>(::syscall(SYS_pwritev2, copy, &v, 1, 0, 0, kNoappend));
+    })));
+    EXPECT_TRUE(exited_ok(run_filtered([] {
+        char c = 'x';
+        iovec v{&c, 1};
+        return ::syscall(SYS_pwritev2, kProtectedFd, &v, 1, -1, 0, 0) == 1 ? 0 : 1;
+    })));
 }
 
 // Ordinary descriptors, and reading the evidence descriptor's flags, stay

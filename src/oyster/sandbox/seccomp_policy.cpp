@@ -33,7 +33,6 @@ constexpr const char* kAllowed[] = {
     "preadv",
     "pwritev",
     "preadv2",
-    "pwritev2",
     "lseek",
     "close",
     "open",
@@ -170,6 +169,7 @@ constexpr unsigned long kNamespaceFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEW
                                           CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME;
 
 constexpr scmp_datum_t kLow32 = 0xffffffff;
+constexpr scmp_datum_t kRwfNoappend = 0x00000020;  // RWF_NOAPPEND, linux/fs.h
 
 struct ContextDeleter {
     void operator()(void* ctx) const { seccomp_release(ctx); }
@@ -232,6 +232,11 @@ std::vector<sock_filter> uml_seccomp_program(int protected_fd, SeccompViolation 
             allow("fcntl", 2, on_protected);
         }
     }
+    // RWF_NOAPPEND (host kernels 6.9 and later) writes at an offset of an
+    // O_APPEND file, the evidence included and under any descriptor number;
+    // UML never asks for it.
+    const scmp_arg_cmp appending[] = {arg(5, SCMP_CMP_MASKED_EQ, kRwfNoappend, 0)};
+    allow("pwritev2", 1, appending);
     const scmp_arg_cmp unix_only[] = {arg(0, SCMP_CMP_MASKED_EQ, kLow32, AF_UNIX)};
     allow("socket", 1, unix_only);
     allow("socketpair", 1, unix_only);
