@@ -342,16 +342,4 @@ std::optional<GuestPlacement> parse_guest_placement(std::string_view s) {
     return std::nullopt;
 }
 
-std::string_view placement_name(GuestPlacement p) {
-    switch (p) {
-        case GuestPlacement::spread:
-            return "spread";
-        case GuestPlacement::single:
-            return "single";
-        case GuestPlacement::free:
-            return "free";
-    }
-    return "spread";
-}
-
 }  // namespace oyster

@@ -50,7 +50,6 @@ struct GuestConfig {
 };
 
 std::optional<GuestPlacement> parse_guest_placement(std::string_view s);
-std::string_view placement_name(GuestPlacement p);
 
 // Who may log in over SSH and telnet. Applied inside the guest by its PAM
 // hook, which also reports every attempt; built into the image, so a change

@@ -226,8 +226,7 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         g.netns_inode = current_netns_inode();
         g.started_at = unix_now();
         g.owner = opts.owner;
-        g.cpu =
-            choose_guest_cpu(cfg.guest.placement, guest_cpus(cfg.guest.cpus, cfg.source + ": guest.cpus"), used_cpus);
+        g.cpu = choose_guest_cpu(cfg.guest.placement, guest_cpus(cfg), used_cpus);
         if (opts.reuse_cow || opts.restart) {
             if (opts.reuse_cow) g.cow = std::filesystem::absolute(*opts.reuse_cow);
             CowHeader h = read_cow_file(g.cow);

@@ -28,6 +28,10 @@ std::vector<int> guest_cpus(const std::string& configured, const std::string& ke
     return *wanted;
 }
 
+std::vector<int> guest_cpus(const Config& cfg) {
+    return guest_cpus(cfg.guest.cpus, cfg.source + ": guest.cpus");
+}
+
 int choose_guest_cpu(GuestPlacement placement, const std::vector<int>& cpus, const std::vector<int>& live_guest_cpus) {
     if (placement == GuestPlacement::free || cpus.empty()) return -1;
     if (placement == GuestPlacement::single) return cpus.back();

@@ -32,6 +32,8 @@ namespace oyster {
 // those this process may run on. Throws oyster::Error naming `key` when a
 // configured CPU is not one of them.
 std::vector<int> guest_cpus(const std::string& configured, const std::string& key);
+// The same for `cfg`'s guest.cpus, named with its file in errors.
+std::vector<int> guest_cpus(const Config& cfg);
 
 // The CPU for a new guest, given the CPUs the live guests are pinned to;
 // -1 for `free` (no pinning). `cpus` must not be empty.

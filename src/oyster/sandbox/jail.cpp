@@ -87,7 +87,7 @@ ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std:
     if (g.cpu >= 0) {
         j.cpus = {g.cpu};
     } else {
-        j.cpus = guest_cpus(cfg.guest.cpus, cfg.source + ": guest.cpus");
+        j.cpus = guest_cpus(cfg);
     }
 
     j.seccomp_program = uml_seccomp_program(cfg.capture.enabled ? kCaptureFd : -1, seccomp_mode());

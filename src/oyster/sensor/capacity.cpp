@@ -48,7 +48,7 @@ Capacity auto_capacity(const HostResources& host, std::uint32_t guest_memory_mib
 Capacity sensor_capacity(const Config& cfg) {
     auto host = host_resources();
     // Guests run only on these (and a bad list stops the sensor here, at its start).
-    host.cpus = static_cast<unsigned>(guest_cpus(cfg.guest.cpus, cfg.source + ": guest.cpus").size());
+    host.cpus = static_cast<unsigned>(guest_cpus(cfg).size());
     if (cfg.sensor.max_guests != 0) {
         return {cfg.sensor.max_guests, host.cpus, fmt::format("{} (sensor.max_guests)", cfg.sensor.max_guests)};
     }

@@ -101,7 +101,7 @@ public:
           outputs_(cfg, events_.path(), [&log](const std::string& line) { log.line(line); }),
           analysis_options_(forensics::analysis_options(cfg)),
           capacity_(sensor_capacity(cfg)),
-          balancer_(cfg.guest.placement, guest_cpus(cfg.guest.cpus, cfg.source + ": guest.cpus")),
+          balancer_(cfg.guest.placement, guest_cpus(cfg)),
           pool_(pool_policy(cfg, capacity_), pool_actions()),
           portal_(cfg.sensor, *this) {}
 
