@@ -6,13 +6,12 @@
 
 #include <fmt/format.h>
 
-#include "oyster/common/cpu_list.h"
 #include "oyster/net/ipv4.h"
 #include "oyster/sandbox/guest_placement.h"
 
 namespace oyster::sensor {
 
-HostResources host_resources() {
+HostResources host_resources(const Config& cfg) {
     HostResources r;
     std::ifstream in("/proc/meminfo");
     std::string key;
@@ -25,7 +24,8 @@ HostResources host_resources() {
             break;
         }
     }
-    r.cpus = static_cast<unsigned>(std::max<std::size_t>(1, allowed_cpus().size()));
+    // Guests run only on these (and a bad list stops the sensor here, at its start).
+    r.cpus = static_cast<unsigned>(std::max<std::size_t>(1, guest_cpus(cfg).size()));
     return r;
 }
 
@@ -46,9 +46,7 @@ Capacity auto_capacity(const HostResources& host, std::uint32_t guest_memory_mib
 }
 
 Capacity sensor_capacity(const Config& cfg) {
-    auto host = host_resources();
-    // Guests run only on these (and a bad list stops the sensor here, at its start).
-    host.cpus = static_cast<unsigned>(guest_cpus(cfg).size());
+    auto host = host_resources(cfg);
     if (cfg.sensor.max_guests != 0) {
         return {cfg.sensor.max_guests, host.cpus, fmt::format("{} (sensor.max_guests)", cfg.sensor.max_guests)};
     }

@@ -35,8 +35,9 @@ struct HostResources {
     unsigned cpus = 1;
 };
 
-// MemTotal of /proc/meminfo, and how many CPUs this process may run on.
-HostResources host_resources();
+// MemTotal of /proc/meminfo, and how many CPUs guests may run on
+// (guest.cpus among those this process may run on).
+HostResources host_resources(const Config& cfg);
 
 struct Capacity {
     std::uint32_t max_guests = 1;
