@@ -9,6 +9,7 @@ OYSTER="$(realpath "$1")"
 source "$(dirname "$0")/lib.sh"
 world_up
 
+t_test_start_ns="$(date +%s%N)"
 sensor_oyster guest start --json > "$WORK/g.json"
 id="$(jq -r .id "$WORK/g.json")"
 gip="$(jq -r .guest_ip "$WORK/g.json")"
@@ -73,6 +74,24 @@ echo "$tamper" | sed 's/^/    guest> /' >&2
 echo "$tamper" | grep -E '^[0-9]+ ' | grep -v ' -1 Function not implemented$' && fail "a probe did not answer ENOSYS"
 [ "$(echo "$tamper" | grep -c 'Function not implemented')" = 24 ] || fail "syscall probes did not run"
 
+log "the capture path on the host"
+# The UML process holds only the pipe's write end; the writer, outside its
+# jail and in a session of its own, is the one that has the file.
+rec="$STATE_DIR/guests/$id/guest.json"
+uml_pid="$(jq -r .pid "$rec")"
+writer_pid="$(jq -r .writer_pid "$rec")"
+[ "$writer_pid" -gt 0 ] 2>/dev/null || fail "no capture writer recorded: $(cat "$rec")"
+stream="$(readlink "/proc/$uml_pid/fd/3")"
+echo "$stream" | matches '^pipe:' || fail "the UML process's descriptor 3 is $stream, not a pipe"
+[ "$(readlink "/proc/$writer_pid/fd/3")" = "$stream" ] || fail "the writer does not read the guest's pipe"
+readlink "/proc/$writer_pid/exe" | matches '/oyster-capture-writer$' || fail "writer $writer_pid is not oyster-capture-writer"
+[ "$(ps -o sid= -p "$writer_pid" | tr -d ' ')" = "$writer_pid" ] || fail "the writer is not in a session of its own"
+ls -l "/proc/$uml_pid/fd" | grep -q 'capture\.' && fail "the UML process holds a capture file"
+# Its filesystem view: the disk is there, the capture is not.
+[ -e "/proc/$uml_pid/root$(jq -r .cow "$rec")" ] || fail "cannot look into the UML process's root"
+[ -e "/proc/$uml_pid/root$STATE_DIR/guests/$id/capture.bin" ] && fail "capture.bin is reachable from the UML process's jail"
+t_before_stop_ns="$(date +%s%N)"
+
 log "system call sweep 0..1023 with random arguments inside the guest"
 attacker_ssh "$gip" perl < "$(dirname "$0")/syscall_sweep.pl" > "$WORK/sweep.txt" || fail "sweep did not run"
 [ "$(wc -l < "$WORK/sweep.txt")" -ge 1000 ] || fail "sweep answered for only $(wc -l < "$WORK/sweep.txt") numbers"
@@ -87,6 +106,21 @@ sensor_oyster guest stop "$id"
 cap="$STATE_DIR/guests/$id/capture"
 ev="$cap/events.jsonl"
 [ -s "$ev" ] || fail "no events decoded"
+# (Gone, or a zombie its new parent has yet to reap: `guest start` exited.)
+writer_state="$(awk '/^State:/ {print $2}' "/proc/$writer_pid/status" 2>/dev/null)"
+[ -z "$writer_state" ] || [ "$writer_state" = Z ] || fail "the capture writer outlived the stop (state $writer_state)"
+grep -q 'end of stream' "$STATE_DIR/guests/$id/capture-writer.log" ||
+	fail "the writer did not end with the stream: $(cat "$STATE_DIR/guests/$id/capture-writer.log")"
+
+# Every record's event carries the host's receive time, in stream order and
+# within the test's run.
+jq_any 'select(.seq != null and .type != "capture_start" and .received_ns == null)' "$ev" >/dev/null &&
+	fail "an event without a receive time: $(jq -c 'select(.seq != null and .received_ns == null)' "$ev" | head -2)"
+jq -s '[.[] | .received_ns | select(. != null)] | . == sort' "$ev" | matches -x true ||
+	fail "receive times go backwards"
+payload_at="$(jq -r 'select(.type == "exec" and .path == "/tmp/payload") | .received_ns' "$ev" | first_line)"
+[ "$payload_at" -ge "$t_test_start_ns" ] 2>/dev/null && [ "$payload_at" -lt "$t_before_stop_ns" ] ||
+	fail "the payload's receive time $payload_at is not within the session"
 
 log "checking events"
 jq_any 'select(.type == "capture_gap" or .type == "capture_error")' "$ev" >/dev/null &&

@@ -45,6 +45,10 @@ world_down() {
 		[ -f "$rec" ] || continue
 		pid=$(jq -r .pid "$rec")
 		[ "$pid" -gt 0 ] 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null
+		# Its capture writer ends with the stream; one fed from elsewhere goes too.
+		pid=$(jq -r '.writer_pid // 0' "$rec")
+		[ "$pid" -gt 0 ] 2>/dev/null && readlink "/proc/$pid/exe" 2>/dev/null | grep -q oyster-capture-writer &&
+			kill -KILL "$pid" 2>/dev/null
 		if [ $rc != 0 ] && [ -f "$(dirname "$rec")/console.log" ]; then
 			echo "---- console of $(dirname "$rec") (last 30 lines)" >&2
 			tail -n 30 "$(dirname "$rec")/console.log" >&2

@@ -328,13 +328,16 @@ portal_ssh $A10 'cat /root/mark' | matches -x left-by-10 || fail "$A10 not serve
 # --- kill -9 in the middle of A10's session, restart: nothing lost.
 lines_before=$(wc -l < "$EVENTS")
 cp "$EVENTS" "$WORK/events-before-kill.jsonl"
+writer10=$(jq -r .writer_pid "$STATE_DIR/guests/$g10/guest.json")
 kill -9 $SENSOR_PID
 wait $SENSOR_PID 2>/dev/null || true
+kill -0 "$writer10" 2>/dev/null || fail "$A10's capture writer died with the sensor"
 head -n "$lines_before" "$EVENTS" | cmp -s - "$WORK/events-before-kill.jsonl" || fail "events changed across kill -9"
 start_sensor
 wait_for 60 "select(.type==\"guest_recovered\" and .source_ip==\"$A10\")" "re-adoption of $A10's guest"
 portal_ssh $A10 'cat /root/mark' | matches -x left-by-10 || fail "$A10 lost its guest across the restart"
 [ "$(jq -r .state "$STATE_DIR/guests/$g10/intrusion.json")" = open ] || fail "$A10's intrusion not open after restart"
+[ "$(jq -r .writer_pid "$STATE_DIR/guests/$g10/guest.json")" = "$writer10" ] || fail "$A10's capture writer changed"
 
 # --- A11 goes quiet: its guest is made dormant after the idle timeout
 # (stopped; disk and intrusion kept for when it comes back).

@@ -284,8 +284,22 @@ std::optional<nlohmann::json> CaptureDecoder::event_for(const Record& r) {
         r.body);
 }
 
+std::filesystem::path receive_times_file_for(const std::filesystem::path& capture) {
+    auto times = capture;
+    return times.replace_extension(".times");
+}
+
 void CaptureDecoder::write_event(const nlohmann::json& e) {
-    events_ << dump(e) << "\n";
+    if (received_ns_) {
+        // Everything a record causes (its event, a completed file, a gap)
+        // happened when the record reached the host.
+        auto stamped = e;
+        stamped["received"] = iso_time(*received_ns_);
+        stamped["received_ns"] = *received_ns_;
+        events_ << dump(stamped) << "\n";
+    } else {
+        events_ << dump(e) << "\n";
+    }
     ++stats_.events;
 }
 
@@ -393,6 +407,7 @@ void CaptureDecoder::on_content(const Record& r, const ExecContentRecord& c) {
 
 void CaptureDecoder::on_record(const Record& r) {
     ++stats_.records;
+    received_ns_ = receive_times_.received_ns(r.actor.end_offset);
     if (r.actor.boot != boot_) {
         // The guest was booted again from its disk: what the last boot left
         // open ended with it, and pids and sequence numbers start anew.
@@ -409,6 +424,7 @@ void CaptureDecoder::on_record(const Record& r) {
 
     if (const auto* c = std::get_if<ExecContentRecord>(&r.body)) {
         on_content(r, *c);
+        received_ns_.reset();
         return;
     }
     auto e = event_for(r);
@@ -438,6 +454,7 @@ void CaptureDecoder::on_record(const Record& r) {
         }
     }
     if (e) write_event(*e);
+    received_ns_.reset();
 }
 
 void CaptureDecoder::end_open_records(const char* why) {
@@ -453,6 +470,7 @@ void CaptureDecoder::end_open_records(const char* why) {
 }
 
 void CaptureDecoder::finish(const std::string& error) {
+    received_ns_.reset();
     if (!error.empty()) write_event({{"type", "capture_error"}, {"error", error}});
     end_open_records("stream ended before the content did");
     events_.flush();
@@ -463,6 +481,7 @@ DecodeStats decode_capture_file(const std::filesystem::path& capture, const std:
     std::ifstream in(capture, std::ios::binary);
     if (!in) throw Error("cannot read capture file " + capture.string());
     CaptureDecoder decoder(out_dir);
+    decoder.set_receive_times(ReceiveTimes::load(receive_times_file_for(capture)));
     CaptureParser parser;
     bool header_seen = false;
     std::vector<std::uint8_t> buf(1 << 20);

@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oyster/capture/capture_records.h"
+#include "oyster/capture/receive_times.h"
 
 namespace oyster::capture {
 
@@ -44,6 +45,9 @@ public:
     void finish(const std::string& error = "");
 
     const DecodeStats& stats() const { return stats_; }
+    // The host's receive times of the stream: each event then carries
+    // `received` and `received_ns` beside the guest's own `time`.
+    void set_receive_times(ReceiveTimes times) { receive_times_ = std::move(times); }
 
     // The JSON event for a record, without side effects (also used by tests
     // and the fuzzer). Returns nullopt for records that are not events by
@@ -73,9 +77,15 @@ private:
     std::map<std::uint64_t, std::unique_ptr<PendingContent>> contents_;  // by exec seq
     std::map<std::string, std::string> known_files_;                     // "dev:ino:mtime:size" -> sha256
     std::map<std::uint64_t, std::string> exec_file_key_;                 // exec seq -> file key
+    ReceiveTimes receive_times_;
+    std::optional<std::uint64_t> received_ns_;  // of the record being decoded
 };
 
-// Decodes a whole capture file into out_dir; returns the stats. Throws
+// capture.bin -> capture.times: where the writer stamps a capture file.
+std::filesystem::path receive_times_file_for(const std::filesystem::path& capture);
+
+// Decodes a whole capture file into out_dir, with the receive times beside
+// it when there are any; returns the stats. Throws
 // oyster::Error when the file cannot be read; a corrupt stream is reported
 // as a "capture_error" event and in the returned error string.
 DecodeStats decode_capture_file(const std::filesystem::path& capture, const std::filesystem::path& out_dir,

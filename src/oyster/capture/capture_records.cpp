@@ -306,6 +306,7 @@ void CaptureParser::parse() {
         a.egid = r.egid;
         a.tty = r.tty;
         a.comm.assign(r.comm, strnlen(r.comm, sizeof r.comm));
+        a.end_offset = offset_ + r.size;
         std::string why;
         auto body = parse_body(r.type, r.flags,
                                Payload(p + sizeof(oyster_cap_record), r.size - sizeof(oyster_cap_record)), why);

@@ -36,6 +36,9 @@ struct Actor {
     std::uint32_t uid = 0, euid = 0, gid = 0, egid = 0;
     std::uint32_t tty = 0;  // new_encode_dev() of the controlling tty, 0: none
     std::string comm;
+    // Stream offset just past the record: where it ends in capture.bin, which
+    // is what the host's receive times are keyed by (receive_times.h).
+    std::uint64_t end_offset = 0;
 };
 
 struct ExecRecord {

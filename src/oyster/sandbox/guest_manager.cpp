@@ -20,6 +20,8 @@
 #include <fmt/format.h>
 
 #include "oyster/capture/capture_decoder.h"
+#include "oyster/capture/capture_writer.h"
+#include "oyster/common/fd_guard.h"
 #include "oyster/common/file_lock.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
@@ -80,17 +82,53 @@ std::string console_tail(const GuestRecord& g, std::size_t lines) {
     return out;
 }
 
-bool wait_exit(const GuestRecord& g, std::chrono::milliseconds timeout) {
+bool wait_process_exit(pid_t pid, std::uint64_t start_time, std::chrono::milliseconds timeout) {
     auto deadline = Clock::now() + timeout;
     for (;;) {
         // The sensor's guests are its children: reap, or each stays a zombie
         // for the sensor's lifetime (any other caller gets ECHILD).
-        if (g.pid > 0) ::waitpid(g.pid, nullptr, WNOHANG);
-        if (!process_alive(g.pid, g.pid_start_time)) break;
+        if (pid > 0) ::waitpid(pid, nullptr, WNOHANG);
+        if (!process_alive(pid, start_time)) break;
         if (Clock::now() >= deadline) return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return true;
+}
+
+bool wait_exit(const GuestRecord& g, std::chrono::milliseconds timeout) {
+    return wait_process_exit(g.pid, g.pid_start_time, timeout);
+}
+
+// The writer ends when the last holder of the pipe's write end is gone: with
+// the UML process group dead, that is at once, after it has written all the
+// guest sent. One still running then is fed by a process outside the group.
+void wait_capture_writer(const GuestRecord& g, std::ostream& log) {
+    if (g.writer_pid <= 0) return;
+    if (wait_process_exit(g.writer_pid, g.writer_start_time, std::chrono::seconds(10))) return;
+    log << fmt::format("guest {}: capture writer {} still running 10 s after the guest ended: killing it\n", g.id,
+                       g.writer_pid);
+    if (process_alive(g.writer_pid, g.writer_start_time)) ::kill(g.writer_pid, SIGKILL);
+    wait_process_exit(g.writer_pid, g.writer_start_time, std::chrono::seconds(2));
+}
+
+// Starts the guest's capture writer on the read end of a new pipe; returns
+// the write end, which the UML process is given.
+int start_capture_writer(GuestRecord& g) {
+    auto program = capture::capture_writer_program();
+    if (::access(program.c_str(), X_OK) != 0) {
+        throw Error(fmt::format("the capture writer {} is missing: oyster-capture-writer is installed beside oyster",
+                                program.string()));
+    }
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe for the capture stream");
+    FdGuard read_end(fds[0]), write_end(fds[1]);
+    // A deeper pipe lets the guest run on while the writer waits for the disk;
+    // the default (64 KiB) still works, so a refusal is not an error.
+    (void)::fcntl(write_end.get(), F_SETPIPE_SZ, 1 << 20);
+    g.writer_pid = spawn_session({program.string(), g.capture_file().string(), g.capture_times_file().string()},
+                                 g.capture_writer_log(), {}, read_end.get());
+    g.writer_start_time = process_start_time(g.writer_pid).value_or(0);
+    return write_end.release();
 }
 
 // The containment table stays while any guest of this namespace runs.
@@ -255,6 +293,7 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
     auto cleanup_failed = [&](const std::string& why) -> Error {
         kill_guest_processes(g);
         wait_exit(g, std::chrono::seconds(5));
+        wait_capture_writer(g, log);
         release_guest_files(g);
         try {
             delete_tap(g.tap);
@@ -293,10 +332,11 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         }
         int capture_fd = -1;
         if (cfg.capture.enabled) {
-            // The guest kernel writes here directly: what it wrote is on the
-            // host even if every Oyster process dies.
-            capture_fd = ::open(g.capture_file().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-            if (capture_fd < 0) throw_errno("create " + g.capture_file().string());
+            // The guest kernel writes into a pipe, and only the writer outside
+            // the jail writes the file: what reached the writer is on the host
+            // even if every other Oyster process dies, and nothing the UML
+            // process holds can change it.
+            capture_fd = start_capture_writer(g);
             env.insert(env.end(), {fmt::format("OYSTER_CAPTURE_FD={}", kCaptureFd),
                                    fmt::format("OYSTER_EXEC_CONTENT_LIMIT={}",
                                                std::uint64_t{cfg.capture.exec_content_limit_mib} << 20),
@@ -384,6 +424,7 @@ GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& l
     }
     kill_guest_processes(g);
     wait_exit(g, std::chrono::seconds(5));
+    wait_capture_writer(g, log);
     delete_tap(g.tap);
     std::error_code ec;
     std::filesystem::remove_all(g.uml_dir(), ec);

@@ -30,7 +30,9 @@ nlohmann::json to_json(const GuestRecord& g) {
             {"stopped_at", g.stopped_at},
             {"boot_ms", g.boot_ms},
             {"owner", g.owner},
-            {"cpu", g.cpu}};
+            {"cpu", g.cpu},
+            {"writer_pid", g.writer_pid},
+            {"writer_start_time", g.writer_start_time}};
 }
 
 GuestRecord guest_from_json(const nlohmann::json& j) {
@@ -55,6 +57,8 @@ GuestRecord guest_from_json(const nlohmann::json& j) {
     g.boot_ms = j.at("boot_ms").get<std::int64_t>();
     g.owner = j.value("owner", std::string{});
     g.cpu = j.value("cpu", -1);
+    g.writer_pid = j.value("writer_pid", pid_t{0});
+    g.writer_start_time = j.value("writer_start_time", std::uint64_t{0});
     return g;
 }
 

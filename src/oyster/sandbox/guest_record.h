@@ -36,11 +36,18 @@ struct GuestRecord {
     // The host CPU its processes are pinned to; -1: not pinned
     // (sandbox/guest_placement.h).
     int cpu = -1;
+    // The capture writer draining the guest's capture pipe
+    // (capture/capture_writer.h); 0: capture off, or a guest from before it.
+    pid_t writer_pid = 0;
+    std::uint64_t writer_start_time = 0;
 
     std::filesystem::path console_log() const { return dir / "console.log"; }
     // Raw capture stream the guest kernel writes, and where it is decoded.
     std::filesystem::path capture_file() const { return dir / "capture.bin"; }
     std::filesystem::path capture_dir() const { return dir / "capture"; }
+    // When the host received each part of capture.bin (capture/receive_times.h).
+    std::filesystem::path capture_times_file() const { return dir / "capture.times"; }
+    std::filesystem::path capture_writer_log() const { return dir / "capture-writer.log"; }
     std::filesystem::path uml_dir() const { return dir / "uml"; }
     // Empty on the host: the UML process's jail root is assembled on it in
     // the process's own mount namespace (sandbox/jail.h).

@@ -1,0 +1,153 @@
+#include "oyster/capture/capture_writer.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <vector>
+
+#include "oyster/capture/receive_times.h"
+#include "oyster/common/fd_guard.h"
+
+namespace oyster::capture {
+namespace {
+
+std::uint64_t realtime_ns() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_REALTIME, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// Writes all of `data`; false with errno set when it cannot.
+bool write_all(int fd, const std::uint8_t* data, std::size_t size) {
+    while (size > 0) {
+        ssize_t n = ::write(fd, data, size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            if (n == 0) errno = EIO;
+            return false;
+        }
+        data += n;
+        size -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+std::string errno_text(const char* what) {
+    return std::string(what) + ": " + std::strerror(errno);
+}
+
+// Opens `file` for appending; its size is where the new bytes start.
+int open_for_append(const std::filesystem::path& file, std::uint64_t& size, std::string& error) {
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    struct stat st {};
+    if (fd < 0 || ::fstat(fd, &st) != 0) {
+        error = errno_text(("open " + file.string()).c_str());
+        if (fd >= 0) ::close(fd);
+        return -1;
+    }
+    size = static_cast<std::uint64_t>(st.st_size);
+    return fd;
+}
+
+}  // namespace
+
+CaptureCopyResult copy_capture_stream(int in_fd, int capture_fd, int times_fd, std::uint64_t start_offset,
+                                      const std::function<std::uint64_t()>& now_ns) {
+    auto now = now_ns ? now_ns : realtime_ns;
+    CaptureCopyResult result;
+    std::vector<std::uint8_t> buf(std::size_t{1} << 20);
+    std::uint64_t offset = start_offset, last_stamp_ns = 0, pending_ns = 0;
+    bool pending = false;
+    auto stamp = [&](std::uint64_t at_ns) {
+        auto bytes = encode_receive_stamp({offset, at_ns});
+        if (!write_all(times_fd, bytes.data(), bytes.size())) {
+            result.error = errno_text("write capture.times");
+            return false;
+        }
+        ++result.stamps;
+        last_stamp_ns = at_ns;
+        pending = false;
+        return true;
+    };
+    for (;;) {
+        if (pending) {
+            // Stamp what came in once the stream pauses or the interval ends.
+            pollfd p{in_fd, POLLIN, 0};
+            int ready = ::poll(&p, 1, 1);
+            if (ready < 0 && errno == EINTR) continue;
+            if (ready <= 0 || now() - last_stamp_ns >= kStampIntervalNs) {
+                if (!stamp(pending_ns)) return result;
+                continue;
+            }
+        }
+        ssize_t n = ::read(in_fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            result.error = errno_text("read the capture stream");
+            if (pending) stamp(pending_ns);
+            return result;
+        }
+        if (n == 0) {
+            if (pending) stamp(pending_ns);
+            return result;
+        }
+        std::uint64_t at = now();
+        if (!write_all(capture_fd, buf.data(), static_cast<std::size_t>(n))) {
+            result.error = errno_text("write capture.bin");
+            if (pending) stamp(pending_ns);
+            return result;
+        }
+        offset += static_cast<std::uint64_t>(n);
+        result.bytes += static_cast<std::uint64_t>(n);
+        if (at - last_stamp_ns >= kStampIntervalNs) {
+            if (!stamp(at)) return result;
+        } else {
+            pending = true;
+            pending_ns = at;
+        }
+    }
+}
+
+int run_capture_writer(int in_fd, const std::filesystem::path& capture_file, const std::filesystem::path& times_file,
+                       std::FILE* log) {
+    std::string error;
+    std::uint64_t capture_size = 0, times_size = 0;
+    FdGuard capture(open_for_append(capture_file, capture_size, error));
+    if (capture.get() < 0) {
+        std::fprintf(log, "oyster-capture-writer: %s\n", error.c_str());
+        return 1;
+    }
+    FdGuard times(open_for_append(times_file, times_size, error));
+    if (times.get() < 0) {
+        std::fprintf(log, "oyster-capture-writer: %s\n", error.c_str());
+        return 1;
+    }
+    // A writer killed mid-stamp leaves a torn entry; the next one must start
+    // at an entry boundary or every later stamp reads shifted.
+    if (times_size % kReceiveStampSize != 0 &&
+        ::ftruncate(times.get(), static_cast<off_t>(times_size - times_size % kReceiveStampSize)) != 0) {
+        std::fprintf(log, "oyster-capture-writer: %s\n",
+                     errno_text(("truncate " + times_file.string()).c_str()).c_str());
+        return 1;
+    }
+    auto result = copy_capture_stream(in_fd, capture.get(), times.get(), capture_size);
+    std::fprintf(log, "oyster-capture-writer: %llu bytes from offset %llu, %llu stamps: %s\n",
+                 static_cast<unsigned long long>(result.bytes), static_cast<unsigned long long>(capture_size),
+                 static_cast<unsigned long long>(result.stamps),
+                 result.error.empty() ? "end of stream" : result.error.c_str());
+    return result.error.empty() ? 0 : 1;
+}
+
+std::filesystem::path capture_writer_program() {
+    std::error_code ec;
+    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return self.parent_path() / "oyster-capture-writer";
+}
+
+}  // namespace oyster::capture

@@ -1,0 +1,52 @@
+// The capture writer: the only process that writes a guest's capture.
+//
+// The guest kernel (a UML process) used to append its records straight to
+// capture.bin. After an escape into that process its root could then rewrite
+// the record through the descriptor (a copy passed over a unix socket
+// escapes every rule keyed by descriptor number). Now the UML process holds
+// only the write end of a pipe; `oyster-capture-writer`, started outside the
+// jail in a session of its own, drains the pipe into capture.bin and stamps
+// what it appended with the host's clock in capture.times
+// (receive_times.h). What reached the writer cannot be changed from the
+// guest's side: a pipe cannot be truncated, seeked or rewritten.
+//
+// The writer parses nothing: it copies bytes. It ends at the end of the
+// stream (every process holding the write end gone), so the sensor waits for
+// it before decoding, and it outlives a sensor restart. When it cannot write
+// it exits, which breaks the pipe and so stops the guest: a honeypot that
+// cannot record must not go on serving.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+namespace oyster::capture {
+
+// The descriptor the writer reads the stream from.
+inline constexpr int kCaptureWriterInputFd = 3;
+// Stamps are written at most this often (and when the stream goes quiet).
+inline constexpr std::uint64_t kStampIntervalNs = 1'000'000;
+
+struct CaptureCopyResult {
+    std::uint64_t bytes = 0, stamps = 0;
+    std::string error;  // empty: the stream ended
+};
+
+// Copies `in_fd` to `capture_fd` (which ends at `start_offset`) until the end
+// of the stream, stamping `times_fd` with `now_ns()` (CLOCK_REALTIME by
+// default).
+CaptureCopyResult copy_capture_stream(int in_fd, int capture_fd, int times_fd, std::uint64_t start_offset,
+                                      const std::function<std::uint64_t()>& now_ns = {});
+
+// The writer's whole run: opens (creating, 0600) `capture_file` and
+// `times_file` for appending and copies `in_fd` into them. Returns the exit
+// status; says what happened on `log`.
+int run_capture_writer(int in_fd, const std::filesystem::path& capture_file, const std::filesystem::path& times_file,
+                       std::FILE* log);
+
+// Where `oyster-capture-writer` is: beside the running `oyster` binary.
+std::filesystem::path capture_writer_program();
+
+}  // namespace oyster::capture
