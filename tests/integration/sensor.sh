@@ -242,6 +242,27 @@ events | jq_any "select(.type==\"login\" and .source_ip==\"$A10\" and .service==
 sensor_oyster replay "$telnet_sid" --instant 2>/dev/null | matches telnet-check-42 ||
 	fail "the telnet session's recording lacks its output"
 log "telnet: session $telnet_sid, logged in as root over PAM login, command and recording in it"
+# A guest's root gives its loopback another attacker's address and connects
+# to its own sshd from that attacker's open connection's port: the accept,
+# fork and sshd that follow are its own intrusion's, never that session's.
+sensor_oyster store sync >/dev/null
+IFS='|' read -r bg_sid bg_port bg_cmds <<<"$(sqlite3 "$STATE_DIR/store.sqlite" "SELECT id, source_port, commands
+	FROM sessions WHERE source_ip = '$A10' AND ended IS NULL AND port = 22 ORDER BY id LIMIT 1")"
+[ -n "$bg_port" ] || fail "no open session of $A10 to forge"
+portal_ssh $A11 "ip addr add $A10/32 dev lo && perl -MIO::Socket::INET -e '
+	\$s = IO::Socket::INET->new(LocalAddr => \"$A10\", LocalPort => $bg_port, PeerAddr => \"$ip11\", PeerPort => 22)
+		or die \"connect: \$!\";
+	print scalar <\$s>; sleep 1'; ip addr del $A10/32 dev lo" >"$WORK/forged.txt" 2>&1
+matches '^SSH-' <"$WORK/forged.txt" || fail "the forged connection in $A11's guest got no banner: $(cat "$WORK/forged.txt")"
+wait_for 30 "select(.type==\"capture\" and .guest_id==\"$g11\" and .event.type==\"accept\"
+	and .event.remote.address==\"$A10\" and .event.remote.port==$bg_port)" "the forged accept in $A11's guest"
+sleep 2
+sensor_oyster store sync >/dev/null
+[ "$(sqlite3 "$STATE_DIR/store.sqlite" "SELECT commands FROM sessions WHERE id = $bg_sid")" = "$bg_cmds" ] ||
+	fail "commands of $A11's guest were counted in $A10's session $bg_sid"
+[ "$(sqlite3 "$STATE_DIR/store.sqlite" "SELECT COUNT(*) FROM events WHERE session_id = $bg_sid AND guest_id = '$g11'")" = 0 ] ||
+	fail "events of $A11's guest landed in $A10's session $bg_sid"
+log "an address forged in $A11's guest stayed in its own intrusion ($A10's session $bg_sid untouched)"
 # The web API on the sensor's loopback: nothing without the token; with it,
 # the sessions, and the typed session's recording while it is still live;
 # not reachable from the attacker's side.

@@ -277,6 +277,82 @@ TEST_F(SessionTrackerTest, AConnectionThatWaitedForABootGetsItsIntrusion) {
     EXPECT_EQ((*s)["guest_id"], "g9");
 }
 
+// The guest's first word about such a connection is its server's accept:
+// the guest the sensor booted for it, named by guest_ready.
+TEST_F(SessionTrackerTest, AConnectionThatWaitedForABootIsThatGuestsOnly) {
+    Log l;
+    l.add({{"type", "connection"},
+           {"source_ip", kIp},
+           {"source_port", 40001},
+           {"port", 22},
+           {"guest_id", ""},
+           {"intrusion_id", ""},
+           {"waits_for_boot", true}});
+    l.add({{"type", "guest_ready"}, {"guest_id", "g1"}, {"source_ip", kIp}, {"intrusion_id", ""}});
+    l.accept(100, 40001);
+    l.fork(100, 300);
+    l.login(300, 40001, "123456", true);
+    EventStore store(dir / "store.sqlite");
+    store.ingest_text(l.text);
+    auto s = find_session(store.db(), 1);
+    ASSERT_TRUE(s);
+    EXPECT_EQ((*s)["guest_id"], "g1");
+    EXPECT_EQ((*s)["logged_in"], 1);
+}
+
+// Guest g2's root gives its loopback the address and port of an attacker
+// of guest g1 and logs in to its own sshd from it: the accept, login and
+// commands are g2's, never g1's session's.
+TEST_F(SessionTrackerTest, AnAddressForgedInAnotherGuestDoesNotReachThisGuestsSession) {
+    Log l;
+    l.connection(40001);
+    l.accept(100, 40001);
+    l.fork(100, 300);
+    l.login(300, 40001, "123456", true);
+    constexpr const char* kOtherIp = "198.51.100.77";
+    l.add({{"type", "connection"},
+           {"source_ip", kOtherIp},
+           {"source_port", 50000},
+           {"port", 22},
+           {"guest_id", "g2"},
+           {"intrusion_id", "i2"},
+           {"waits_for_boot", false}});
+    auto in_g2 = [&](nlohmann::json e, int pid) {
+        e["pid"] = pid;
+        e["tgid"] = pid;
+        l.add({{"type", "capture"}, {"guest_id", "g2"}, {"intrusion_id", "i2"}, {"source_ip", kOtherIp}, {"event", e}});
+    };
+    in_g2({{"type", "accept"}, {"result", 4}, {"remote", {{"family", "inet"}, {"address", kIp}, {"port", 40001}}}},
+          100);
+    in_g2({{"type", "fork"}, {"child_pid", 300}, {"child_tgid", 300}, {"thread", false}}, 100);
+    in_g2({{"type", "exec"}, {"path", "/usr/bin/rm"}, {"argv", {"rm", "-rf", "/var/log"}}}, 300);
+    l.add({{"type", "login"},
+           {"guest_id", "g2"},
+           {"intrusion_id", "i2"},
+           {"source_ip", kOtherIp},
+           {"service", "sshd"},
+           {"user", "root"},
+           {"password", "forged"},
+           {"remote_ip", kIp},
+           {"remote_port", 40001},
+           {"success", true},
+           {"pid", 300},
+           {"tgid", 300}});
+    EventStore store(dir / "store.sqlite");
+    store.ingest_text(l.text);
+    auto a = find_session(store.db(), 1);
+    auto b = find_session(store.db(), 2);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ((*a)["login_attempts"], 1);
+    EXPECT_EQ((*a)["password"], "123456");
+    EXPECT_EQ((*a)["commands"], 0);
+    EXPECT_EQ((*b)["login_attempts"], 0) << "the forged login names a peer g2 was never given";
+    Statement q(store.db(), "SELECT intrusion_id, session_id FROM commands");
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.text(0), "i2");
+    EXPECT_TRUE(q.is_null(1));
+}
+
 TEST_F(SessionTrackerTest, HostileEventsBelongToNoSessionAndBreakNothing) {
     Log l = two_connections();
     l.add({{"type", "connection"}, {"source_ip", 7}, {"source_port", "x"}});

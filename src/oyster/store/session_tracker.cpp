@@ -52,7 +52,9 @@ struct SessionTracker::Statements {
         : open(db,
                "INSERT INTO sessions (intrusion_id, guest_id, source_ip, source_port, port, started) "
                "VALUES (?, ?, ?, ?, ?, ?)"),
-          by_peer(db, "SELECT id FROM sessions WHERE source_ip = ? AND source_port = ? ORDER BY id DESC LIMIT 1"),
+          in_guest_by_peer(db,
+                           "SELECT id FROM sessions WHERE source_ip = ? AND source_port = ? AND guest_id = ? "
+                           "ORDER BY id DESC LIMIT 1"),
           open_by_peer(db,
                        "SELECT id FROM sessions WHERE source_ip = ? AND source_port = ? AND ended IS NULL "
                        "ORDER BY id DESC LIMIT 1"),
@@ -62,6 +64,8 @@ struct SessionTracker::Statements {
           adopt(db,
                 "UPDATE sessions SET intrusion_id = coalesce(intrusion_id, ?), guest_id = coalesce(guest_id, ?) "
                 "WHERE id = ?"),
+          adopt_guest(db,
+                      "UPDATE sessions SET guest_id = ? WHERE source_ip = ? AND guest_id IS NULL AND ended IS NULL"),
           adopt_source(db,
                        "UPDATE sessions SET intrusion_id = ?, guest_id = coalesce(guest_id, ?) "
                        "WHERE source_ip = ? AND intrusion_id IS NULL AND ended IS NULL"),
@@ -84,22 +88,31 @@ struct SessionTracker::Statements {
           forget_guest_processes(db, "DELETE FROM session_processes WHERE guest_id = ?"),
           forget_guest_accepts(db, "DELETE FROM session_accepts WHERE guest_id = ?") {}
 
-    Statement open, by_peer, open_by_peer, close, adopt, adopt_source, login, process, set_process, forget_process,
-        accept_of, set_accept, forget_accept, command, tty, connect_out, end_all, end_intrusion, forget_guest_processes,
-        forget_guest_accepts;
+    Statement open, in_guest_by_peer, open_by_peer, close, adopt, adopt_guest, adopt_source, login, process,
+        set_process, forget_process, accept_of, set_accept, forget_accept, command, tty, connect_out, end_all,
+        end_intrusion, forget_guest_processes, forget_guest_accepts;
 };
 
 SessionTracker::SessionTracker(SqliteDb& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
 
 SessionTracker::~SessionTracker() = default;
 
-std::optional<std::int64_t> SessionTracker::session_by_peer(const std::string& ip, std::int64_t port, bool open_only) {
+std::optional<std::int64_t> SessionTracker::open_session_by_peer(const std::string& ip, std::int64_t port) {
     if (ip.empty() || port <= 0) return std::nullopt;
-    Statement& q = open_only ? st_->open_by_peer : st_->by_peer;
-    q.bind(1, ip).bind(2, port);
+    st_->open_by_peer.bind(1, ip).bind(2, port);
     std::optional<std::int64_t> id;
-    if (q.step()) id = q.int64(0);
-    q.reset();
+    if (st_->open_by_peer.step()) id = st_->open_by_peer.int64(0);
+    st_->open_by_peer.reset();
+    return id;
+}
+
+std::optional<std::int64_t> SessionTracker::guest_session_by_peer(const std::string& guest, const std::string& ip,
+                                                                  std::int64_t port) {
+    if (guest.empty() || ip.empty() || port <= 0) return std::nullopt;
+    st_->in_guest_by_peer.bind(1, ip).bind(2, port).bind(3, guest);
+    std::optional<std::int64_t> id;
+    if (st_->in_guest_by_peer.step()) id = st_->in_guest_by_peer.int64(0);
+    st_->in_guest_by_peer.reset();
     return id;
 }
 
@@ -128,7 +141,7 @@ std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
         return sqlite3_last_insert_rowid(db_.handle());
     }
     if (type == "connection_closed") {
-        auto id = session_by_peer(str_field(event, "source_ip"), int_field(event, "source_port"), true);
+        auto id = open_session_by_peer(str_field(event, "source_ip"), int_field(event, "source_port"));
         if (!id) return std::nullopt;
         st_->close.bind(1, ts)
             .bind(2, int_field(event, "duration_ms"))
@@ -148,11 +161,15 @@ std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
     if (type == "guest_ready") {
         // A boot (a dormant guest woken from its disk, too): its pids start
         // anew, and none of the last boot's processes lives on.
-        std::string guest = str_field(event, "guest_id");
+        std::string guest = str_field(event, "guest_id"), source = str_field(event, "source_ip");
         if (!guest.empty()) {
             st_->forget_guest_processes.bind(1, guest).run();
             st_->forget_guest_accepts.bind(1, guest).run();
         }
+        // Connections that waited for this boot name no guest yet: the
+        // sensor forwards them to this one, and from now on only this
+        // guest's records may speak of them.
+        if (!guest.empty() && !source.empty()) st_->adopt_guest.bind(1, guest).bind(2, source).run();
         return std::nullopt;
     }
     if (type == "intrusion_closed") {
@@ -169,9 +186,10 @@ std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
     }
     if (type == "login") {
         // Reported live some 250 ms after it happened: the connection may
-        // be closed by then (a rejected client hangs up), so not open_only.
-        auto id = session_by_peer(str_field(event, "remote_ip"), int_field(event, "remote_port"), false);
+        // be closed by then (a rejected client hangs up), so closed ones
+        // count. Only this guest's: its root can forge the address.
         std::string guest = str_field(event, "guest_id");
+        auto id = guest_session_by_peer(guest, str_field(event, "remote_ip"), int_field(event, "remote_port"));
         std::int64_t tgid = int_field(event, "tgid", int_field(event, "pid", -1));
         if (!id && !guest.empty() && tgid > 0) {
             // Telnet's login knows the remote host, not its port (PAM_RHOST
@@ -221,7 +239,10 @@ std::optional<std::int64_t> SessionTracker::apply_capture(const nlohmann::json& 
     if (type == "accept" && int_field(inner, "result", -1) >= 0) {
         auto remote = inner.find("remote");
         if (remote == inner.end()) return std::nullopt;
-        auto id = session_by_peer(str_field(*remote, "address"), int_field(*remote, "port"), false);
+        // The guest's root can give its loopback any address and connect to
+        // its own server from it: the peer is looked up among the
+        // connections the sensor gave this guest, never another's.
+        auto id = guest_session_by_peer(guest, str_field(*remote, "address"), int_field(*remote, "port"));
         if (!id) return std::nullopt;
         // The server's next fork is the connection's handler.
         st_->set_accept.bind(1, guest).bind(2, tgid).bind(3, *id).run();

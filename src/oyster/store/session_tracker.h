@@ -7,7 +7,9 @@
 // records name that same address and port: its login attempts
 // (`remote_ip`, `remote_port`) and the `accept` of the server that took
 // the connection. From that accept on, the tracker follows the process
-// tree: the process that accepted hands the session to the next process
+// tree (a guest's records name only sessions of the connections the sensor
+// gave that guest: its root can forge any peer address on its loopback and
+// connect to itself): the process that accepted hands the session to the next process
 // it forks (sshd and inetd fork one child per connection), and every
 // process forked from a session's process belongs to the session. So a
 // command is attributed to the connection it was run from, also when
@@ -44,7 +46,12 @@ public:
 private:
     struct Statements;
     std::optional<std::int64_t> apply_capture(const nlohmann::json& event, const nlohmann::json& inner);
-    std::optional<std::int64_t> session_by_peer(const std::string& ip, std::int64_t port, bool open_only);
+    // The open session of a peer, as the sensor's own events name it.
+    std::optional<std::int64_t> open_session_by_peer(const std::string& ip, std::int64_t port);
+    // The latest session of a peer among those of `guest`: how a guest's
+    // record (which it can forge) may name a session.
+    std::optional<std::int64_t> guest_session_by_peer(const std::string& guest, const std::string& ip,
+                                                      std::int64_t port);
     void adopt(std::int64_t session, const nlohmann::json& event);
 
     SqliteDb& db_;
