@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oyster/capture/capture_decoder.h"
+#include "oyster/capture/replay_filter.h"
 #include "oyster/common/error.h"
 #include "oyster/common/text_lines.h"
 
@@ -87,6 +88,7 @@ ReplayStats play_asciicast(std::istream& in, std::ostream& out, const ReplayOpti
     double last = 0.0;
     auto start = std::chrono::steady_clock::now();
     double played = 0.0;  // seconds of (scaled, capped) time played so far
+    ReplayFilter filter;
     while (getline_bounded(in, line, kMaxCastLine)) {
         if (line.size() > kMaxCastLine) continue;
         auto ev = nlohmann::json::parse(line, nullptr, false);
@@ -108,11 +110,17 @@ ReplayStats play_asciicast(std::istream& in, std::ostream& out, const ReplayOpti
                                                       std::chrono::duration<double>(played)));
         }
         const auto& data = ev[2].get_ref<const std::string&>();
-        out.write(data.data(), static_cast<std::streamsize>(data.size()));
+        if (options.raw) {
+            out.write(data.data(), static_cast<std::streamsize>(data.size()));
+        } else {
+            std::string shown = filter.feed(data);
+            out.write(shown.data(), static_cast<std::streamsize>(shown.size()));
+        }
         out.flush();
         ++stats.output_events;
         stats.output_bytes += data.size();
     }
+    stats.dropped_sequences = filter.dropped();
     return stats;
 }
 

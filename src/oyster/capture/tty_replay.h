@@ -42,15 +42,20 @@ struct ReplayOptions {
     double speed = 1.0;       // > 0; 2 plays twice as fast
     double idle_limit = 0.0;  // > 0: no pause longer than this many seconds
     bool instant = false;     // no pauses at all (scripts, tests)
+    // Write the attacker's bytes as they are, queries and clipboard writes
+    // included (replay_filter.h); only for a terminal that is not yours.
+    bool raw = false;
 };
 
 struct ReplayStats {
     std::uint64_t output_events = 0;
     std::uint64_t output_bytes = 0;
-    double duration = 0.0;  // seconds of the recording
+    double duration = 0.0;                // seconds of the recording
+    std::uint64_t dropped_sequences = 0;  // kept from the analyst's terminal (not raw)
 };
 
-// Writes the recording's output ("o" events) to `out` with its timing.
+// Writes the recording's output ("o" events) to `out` with its timing,
+// through a ReplayFilter unless `options.raw`.
 // Throws oyster::Error naming `name` when the header is not asciicast v2;
 // malformed event lines are skipped.
 ReplayStats play_asciicast(std::istream& in, std::ostream& out, const ReplayOptions& options, const std::string& name);

@@ -197,6 +197,9 @@ void register_session_views(CLI::App& app, const ConfigLoader& load) {
     replay->add_option("--idle-limit", options->idle_limit, "Shorten every pause to at most this many seconds")
         ->check(CLI::NonNegativeNumber);
     replay->add_flag("--instant", options->instant, "No pauses: print the whole output at once");
+    replay->add_flag("--raw", options->raw,
+                     "Write the attacker's bytes unfiltered: clipboard writes (OSC 52), terminal queries, DCS/APC "
+                     "strings and all (by default they are kept from your terminal)");
     replay->add_flag("--print-path", *print_path,
                      "Print the asciicast file's path instead of playing it (closed intrusions)");
     replay->callback([=]() {
@@ -216,8 +219,13 @@ void register_session_views(CLI::App& app, const ConfigLoader& load) {
         std::ifstream in(cast, std::ios::binary);
         if (!in) throw Error("cannot read " + cast.string());
         auto stats = capture::play_asciicast(in, std::cout, *options, cast.string());
-        std::cerr << fmt::format("\n[oyster] replayed {} bytes of output, {:.1f} s of session, from {}\n",
-                                 stats.output_bytes, stats.duration, cast.string());
+        std::cerr << fmt::format("\n[oyster] replayed {} bytes of output, {:.1f} s of session, from {}{}\n",
+                                 stats.output_bytes, stats.duration, cast.string(),
+                                 stats.dropped_sequences == 0
+                                     ? ""
+                                     : fmt::format(" ({} terminal queries or strings kept from your terminal; "
+                                                   "--raw shows them)",
+                                                   stats.dropped_sequences));
     });
 }
 

@@ -152,7 +152,8 @@ ExportResult export_intrusion(store::SqliteDb& db, const nlohmann::json& intrusi
         while (q.step()) events += q.text(0) + "\n";
         tar.add(p + "/events.jsonl", events);
 
-        for (const char* f : {"intrusion.json", "guest.json", "console.log", "capture.bin"}) {
+        for (const char* f :
+             {"intrusion.json", "guest.json", "console.log", "capture.bin", "capture.times", "capture-writer.log"}) {
             tar.add_file(p + "/" + f, dir / f);
         }
         // The decoded capture: the sensor's, once the guest stopped; for an
