@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "capture_stream_builder.h"
@@ -95,6 +96,54 @@ TEST_F(CaptureFollowerTest, CapsTheRateAndCountsTheRest) {
     EXPECT_GE(f.reported(), CaptureFollower::kBurstEvents);
     EXPECT_LE(f.reported(), CaptureFollower::kBurstEvents + 1 + seconds * CaptureFollower::kEventsPerSecond);
     EXPECT_EQ(got.size(), f.reported());
+}
+
+// A guest floods connect() records (a UDP socket connected in a loop)
+// while its attacker works: the flood uses up only its own class, and the
+// attacker's execs, forks, terminal opens and accepts are all reported.
+TEST_F(CaptureFollowerTest, AFloodOfCheapRecordsCrowdsOutNothingElse) {
+    StreamBuilder b;
+    append(b.bytes, 0, b.bytes.size());
+    CaptureFollower f(dir / "capture.bin", sink());
+    std::size_t start = b.bytes.size();
+    const std::uint8_t ip[4] = {198, 51, 100, 9};
+    unsigned commands = 0;
+    for (unsigned round = 0; round < 40; ++round) {
+        for (int i = 0; i < 200; ++i) b.connect4(0, ip, 53);
+        oyster_cap_fork rec{};
+        rec.child_pid = rec.child_tgid = 1000 + round;
+        b.record(OYSTER_CAP_FORK, 0, std::string(reinterpret_cast<const char*>(&rec), sizeof rec));
+        b.exec("/usr/bin/id", {"id", std::to_string(round)}, 10, 0);
+        ++commands;
+        if (round % 10 == 0) b.tty(OYSTER_CAP_TTY_OPEN, "");
+    }
+    append(b.bytes, start, b.bytes.size());
+    f.poll();
+    unsigned execs = 0, forks = 0, opens = 0, connects = 0;
+    nlohmann::json suppressed;
+    for (const auto& e : got) {
+        if (e["type"] == "capture_suppressed") suppressed = e;
+        if (e["type"] != "capture") continue;
+        std::string t = e["event"]["type"];
+        execs += t == "exec";
+        forks += t == "fork";
+        opens += t == "tty_open";
+        connects += t == "connect";
+    }
+    EXPECT_EQ(execs, commands);
+    EXPECT_EQ(forks, commands);
+    EXPECT_EQ(opens, 4u);
+    EXPECT_GE(connects, CaptureFollower::kBurstEvents);
+    EXPECT_LT(connects, 8000u) << "the flood itself is capped";
+    // The count of what was left out comes on the next second's roll.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    f.poll();
+    for (const auto& e : got) {
+        if (e["type"] == "capture_suppressed") suppressed = e;
+    }
+    ASSERT_TRUE(suppressed.is_object());
+    EXPECT_EQ(suppressed["events"], 8000 - connects);
+    EXPECT_EQ(suppressed["by_class"], nlohmann::json({{"other", 8000 - connects}}));
 }
 
 TEST_F(CaptureFollowerTest, MalformedStreamEndsWithOneError) {

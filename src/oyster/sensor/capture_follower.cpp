@@ -77,36 +77,72 @@ void CaptureFollower::read_new(bool report_records) {
     if (report_records) roll_window();
 }
 
+CaptureFollower::LiveClass CaptureFollower::live_class(const std::string& type) {
+    if (type == "exec") return LiveClass::exec;
+    if (type == "fork") return LiveClass::fork;
+    if (type == "login") return LiveClass::login;
+    if (type == "tty_open" || type == "tty_close") return LiveClass::terminal;
+    if (type == "accept") return LiveClass::accept;
+    return LiveClass::other;
+}
+
+const char* CaptureFollower::live_class_name(LiveClass c) {
+    switch (c) {
+        case LiveClass::exec:
+            return "exec";
+        case LiveClass::fork:
+            return "fork";
+        case LiveClass::login:
+            return "login";
+        case LiveClass::terminal:
+            return "terminal";
+        case LiveClass::accept:
+            return "accept";
+        case LiveClass::other:
+            break;
+    }
+    return "other";
+}
+
 void CaptureFollower::roll_window() {
     auto now = std::chrono::steady_clock::now();
     if (now - window_start_ < std::chrono::seconds(1)) return;
-    if (suppressed_ > 0) sink_("capture_suppressed", {{"events", suppressed_}});
-    suppressed_ = 0;
+    std::uint64_t total = 0;
+    nlohmann::json by_class = nlohmann::json::object();
+    for (std::size_t i = 0; i < kLiveClasses; ++i) {
+        if (buckets_[i].suppressed == 0) continue;
+        total += buckets_[i].suppressed;
+        by_class[live_class_name(static_cast<LiveClass>(i))] = buckets_[i].suppressed;
+        buckets_[i].suppressed = 0;
+    }
+    if (total > 0) sink_("capture_suppressed", {{"events", total}, {"by_class", std::move(by_class)}});
     window_start_ = now;
 }
 
-bool CaptureFollower::take_token() {
+bool CaptureFollower::take_token(Bucket& b) {
     auto now = std::chrono::steady_clock::now();
-    double elapsed = std::chrono::duration<double>(now - refilled_).count();
-    refilled_ = now;
-    tokens_ = std::min<double>(kBurstEvents, tokens_ + elapsed * kEventsPerSecond);
-    if (tokens_ < 1) return false;
-    tokens_ -= 1;
+    double elapsed = std::chrono::duration<double>(now - b.refilled).count();
+    b.refilled = now;
+    b.tokens = std::min<double>(kBurstEvents, b.tokens + elapsed * kEventsPerSecond);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
     return true;
 }
 
 void CaptureFollower::report(nlohmann::json event) {
-    // Under the same cap as the rest: sshd in a guest takes a few attempts a
-    // second, but a guest root holding the honeylog key can forge reports
-    // as fast as it likes.
+    // Logins under a cap too: sshd in a guest takes a few attempts a second,
+    // but a guest root holding the honeylog key can forge reports as fast as
+    // it likes.
     roll_window();
-    if (!take_token()) {
-        ++suppressed_;
+    std::string type = event.value("type", "");
+    Bucket& bucket = buckets_[static_cast<std::size_t>(live_class(type))];
+    if (!take_token(bucket)) {
+        ++bucket.suppressed;
         return;
     }
     ++reported_;
     // Login attempts are events of the sensor's own.
-    if (event["type"] == "login") {
+    if (type == "login") {
         event.erase("type");
         sink_("login", std::move(event));
         return;

@@ -1,0 +1,92 @@
+#!/bin/bash
+# Evidence under a hostile guest (issue 17). The guest's root floods its
+# capture with cheap records (connect() on a UDP socket, some 2,000 a
+# second, ten times the live allowance) for 60 s, while its attacker types
+# commands at a terminal, logs in again over new connections and fails
+# passwords: every command and every login attempt is in the store, in its
+# own session, and the flood costs only its own class (suppressed "other"
+# events, counted).
+OYSTER="$(realpath "$1")"
+source "$(dirname "$0")/lib.sh"
+PORTAL=203.0.113.1
+A10=203.0.113.10
+EXTRA_CONFIG="[sensor]
+listen_address = \"$PORTAL\"
+pool_size = 1
+max_guests = 2
+max_connections_per_source = 16"
+world_up
+EVENTS="$STATE_DIR/sensor/events.jsonl"
+KEEP_ON_FAILURE="$EVENTS $WORK/sensor.log"
+DB="$STATE_DIR/store.sqlite"
+ssh_opts=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=90
+	-o PreferredAuthentications=password -o PubkeyAuthentication=no)
+
+start_sensor
+wait_for 300 'select(.type=="guest_ready")' "the pool guest"
+
+cat >"$WORK/flood.pl" <<'PL'
+use Socket;
+socket(my $s, PF_INET, SOCK_DGRAM, 0) or die "socket: $!";
+my $to = pack_sockaddr_in(53, inet_aton("198.51.100.9"));
+my $end = time + 60;
+while (time < $end) {
+	connect($s, $to) for 1 .. 200;
+	select(undef, undef, undef, 0.1);
+}
+PL
+portal_ssh $A10 'cat >/root/flood.pl && (nohup perl /root/flood.pl </dev/null >/dev/null 2>&1 &)' <"$WORK/flood.pl" ||
+	fail "cannot start the flood"
+wait_for 30 'select(.type=="capture_suppressed" and .by_class.other > 0)' "the flood to go over its allowance"
+log "flooding; typing 20 commands at a terminal and logging in 5 times over 60 s"
+
+# New connections meanwhile: a wrong password and a login with a command each.
+(
+	for j in 1 2 3 4 5; do
+		sleep 9
+		ip netns exec "$NS_ATTACKER" sshpass -p "wrong-pw-$j" ssh -q -b $A10 "${ssh_opts[@]}" \
+			-o NumberOfPasswordPrompts=1 "root@$PORTAL" true 2>/dev/null || true
+		portal_ssh $A10 "/bin/echo login-check-$j" >>"$WORK/logins.txt" 2>&1 || true
+	done
+) &
+logins_pid=$!
+{
+	sleep 2
+	for i in $(seq 1 20); do
+		echo "/bin/echo typed-check-$i"
+		sleep 2.5
+	done
+	echo exit
+} | ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -tt -q -b $A10 "${ssh_opts[@]}" "root@$PORTAL" \
+	>"$WORK/typed.txt" 2>&1 || true
+wait $logins_pid || true
+# Their output, not their echo (bash's bracketed-paste switches may lead a line).
+[ "$(grep -v 'echo typed-check' "$WORK/typed.txt" | grep -c 'typed-check-')" = 20 ] ||
+	fail "the typed commands did not all run: $(tail -5 "$WORK/typed.txt")"
+[ "$(grep -c '^login-check-' "$WORK/logins.txt")" = 5 ] || fail "the logins did not all run: $(cat "$WORK/logins.txt")"
+sleep 2  # the last records reach the follower (every 250 ms) and the store
+
+sensor_oyster store sync >/dev/null
+sql() { sqlite3 "$DB" "$1"; }
+suppressed="$(jq -cs '[.[] | select(.type=="capture_suppressed") | .by_class] |
+	{other: (map(.other // 0) | add), rest: (map(del(.other) | to_entries[].value) | add // 0)}' "$EVENTS")"
+log "suppressed live events: $suppressed"
+[ "$(jq .other <<<"$suppressed")" -gt 20000 ] || fail "the flood was not cut: $suppressed"
+[ "$(jq .rest <<<"$suppressed")" = 0 ] || fail "the flood crowded out events of other classes: $suppressed"
+
+typed_sid="$(sql "SELECT DISTINCT session_id FROM commands WHERE command_line LIKE '/bin/echo typed-check-%'")"
+[ "$(sql "SELECT COUNT(DISTINCT command_line) FROM commands WHERE command_line LIKE '/bin/echo typed-check-%'
+	AND session_id IS NOT NULL")" = 20 ] || fail "not every typed command is in the store with a session"
+[ "$(wc -l <<<"$typed_sid")" = 1 ] || fail "the typed commands are in several sessions: $typed_sid"
+[ "$(sql "SELECT logged_in, tty IS NOT NULL FROM sessions WHERE id = $typed_sid")" = "1|1" ] ||
+	fail "the typed session is not logged in with a terminal"
+for j in 1 2 3 4 5; do
+	sid="$(sql "SELECT session_id FROM commands WHERE command_line = '/bin/echo login-check-$j'")"
+	[ -n "$sid" ] || fail "login $j's command is not in a session"
+	[ "$(sql "SELECT logged_in FROM sessions WHERE id = $sid")" = 1 ] || fail "login $j's session is not logged in"
+	[ "$(sql "SELECT COUNT(*) FROM credentials WHERE password = 'wrong-pw-$j' AND session_id IS NOT NULL")" = 1 ] ||
+		fail "the failed password wrong-pw-$j is not in the store with its session"
+done
+[ "$(sql "SELECT COUNT(DISTINCT session_id) FROM commands WHERE command_line LIKE '/bin/echo login-check-%'")" = 5 ] ||
+	fail "the five logins' commands are not in five sessions"
+log "PASS (20 typed commands in session $typed_sid; 5 logins and 5 failed passwords, each in its session)"
