@@ -225,6 +225,17 @@ TEST(Config, ValidatesValues) {
               std::string::npos);
     EXPECT_EQ(error_of("[data_control]\nallow_private = \"10.0.0.0/8\"\n"),
               "test.toml:2: data_control.allow_private: expected an array of strings, got a string");
+    // [web] was refused as an unknown table once: every key of it is read.
+    Config web = parse_config(
+        "[web]\nenabled = false\nlisten = \"127.0.0.1:9090\"\ntoken_file = \"/etc/oyster/token\"\n"
+        "hosts = [\"oyster.example.org\"]\n",
+        "t.toml");
+    EXPECT_FALSE(web.web.enabled);
+    EXPECT_EQ(web.web.listen, "127.0.0.1:9090");
+    EXPECT_EQ(web.web.token_file, "/etc/oyster/token");
+    EXPECT_EQ(web.web.hosts, std::vector<std::string>{"oyster.example.org"});
+    EXPECT_EQ(error_of("[web]\nhosts = [\"evil.example/x\"]\n"),
+              "test.toml:2: web.hosts: \"evil.example/x\" is not a host name");
 }
 
 TEST(Config, SyntaxErrorNamesFileLineAndColumn) {

@@ -7,6 +7,7 @@
 #include "oyster/web/web_server.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 
@@ -16,6 +17,7 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/sha256.h"
+#include "oyster/evidence/evidence_store.h"
 #include "oyster/store/event_store.h"
 #include "oyster/web/web_auth.h"
 #include "temp_dir.h"
@@ -46,7 +48,11 @@ protected:
         write_file(dir / "secret", "not for the web");
         std::string blob = "the attacker's tool";
         blob_sha = sha256_text(blob);
-        write_file(dir / "evidence" / blob_sha, blob);
+        write_file(evidence::EvidenceStore(dir / "evidence").path_for(blob_sha), blob);
+        // What a compromised forensics worker could plant: a symlinked
+        // directory and a FIFO in the intrusion's directory.
+        std::filesystem::create_directory_symlink(dir, intrusion_dir / "forensics");
+        ::mkfifo((intrusion_dir / "fifo").c_str(), 0600);
         auto ev = [](json j, int second) {
             j["ts"] = fmt::format("2026-11-27T10:00:{:02}.000Z", second);
             return j.dump() + "\n";
@@ -83,7 +89,7 @@ protected:
                 {"change", "added"},
                 {"path", "/root/tool"},
                 {"sha256", blob_sha},
-                {"evidence", (dir / "evidence" / blob_sha).string()},
+                {"evidence", evidence::EvidenceStore(dir / "evidence").path_for(blob_sha).string()},
                 {"after", {{"size", 19}, {"mode", "100755"}}}},
                3) +
             ev({{"type", "alert"},
@@ -101,7 +107,25 @@ protected:
                 {"size", 10}},
                5) +
             // A path no analysis writes: it must not lead out of the directory.
-            ev({{"type", "artefact"}, {"intrusion_id", "i1"}, {"kind", "pcap"}, {"path", "../secret"}}, 6);
+            ev({{"type", "artefact"}, {"intrusion_id", "i1"}, {"kind", "pcap"}, {"path", "../secret"}}, 6) +
+            ev({{"type", "artefact"}, {"intrusion_id", "i1"}, {"kind", "log"}, {"path", "forensics/secret"}}, 7) +
+            ev({{"type", "artefact"}, {"intrusion_id", "i1"}, {"kind", "log"}, {"path", "fifo"}}, 8) +
+            // An evidence row naming a file that is not the store's own for
+            // its hash.
+            ev({{"type", "artefact"},
+                {"intrusion_id", "i1"},
+                {"kind", "evidence"},
+                {"path", (dir / "secret").string()},
+                {"sha256", blob_sha}},
+               9) +
+            ev({{"type", "forensic_file"},
+                {"intrusion_id", "i1"},
+                {"change", "added"},
+                {"path", "/root/other"},
+                {"sha256", std::string(64, 'b')},
+                {"evidence", (dir / "secret").string()},
+                {"after", {{"size", 15}, {"mode", "100644"}}}},
+               10);
         write_file(dir / "events.jsonl", log);
         store::EventStore(dir / "store.sqlite").ingest_jsonl(dir / "events.jsonl");
         start();
@@ -113,6 +137,8 @@ protected:
         o.store_file = dir / "store.sqlite";
         o.assets_dir = dir / "no-assets";
         o.token = kToken;
+        o.evidence_dir = dir / "evidence";
+        o.hosts = {"oyster.example.org"};
         server = std::make_unique<WebServer>(o, [](const std::string&) {});
         client = std::make_unique<httplib::Client>("127.0.0.1", server->port());
     }
@@ -203,16 +229,83 @@ TEST_F(WebServerTest, DownloadsStayInsideTheirDirectories) {
     EXPECT_NE(blob->get_header_value("Content-Disposition").find("attachment"), std::string::npos);
     EXPECT_EQ(client->Get("/api/evidence/" + std::string(64, 'a'), bearer())->status, 404);
     EXPECT_EQ(client->Get("/api/evidence/../../secret", bearer())->status, 404);
+    EXPECT_EQ(client->Get("/api/evidence/" + std::string(64, 'b'), bearer())->status, 404)
+        << "a row naming another file than the store's own for its hash";
     auto i = get_json("/api/intrusions/i1");
-    int good = 0, bad = 0;
-    for (const auto& a : i["artefacts"]) (a["path"] == "../secret" ? bad : good) = a["id"].get<int>();
+    int good = 0;
+    std::vector<int> bad;
+    for (const auto& a : i["artefacts"]) {
+        if (a["path"] == "pcap/tap-0000.pcap") {
+            good = a["id"].get<int>();
+        } else {
+            bad.push_back(a["id"].get<int>());
+        }
+    }
     auto pcap = client->Get(fmt::format("/api/intrusions/i1/artefacts/{}", good), bearer());
     ASSERT_EQ(pcap->status, 200);
     EXPECT_EQ(pcap->body, "pcap bytes");
-    auto escape = client->Get(fmt::format("/api/intrusions/i1/artefacts/{}", bad), bearer());
-    EXPECT_EQ(escape->status, 404);
-    EXPECT_EQ(escape->body.find("not for the web"), std::string::npos);
+    // Out of the directory, through a planted symlinked directory, a FIFO
+    // (answered at once, not hung), an evidence path not the store's own.
+    ASSERT_EQ(bad.size(), 4U);
+    for (int id : bad) {
+        auto escape = client->Get(fmt::format("/api/intrusions/i1/artefacts/{}", id), bearer());
+        ASSERT_TRUE(escape);
+        EXPECT_EQ(escape->status, 404) << id;
+        EXPECT_EQ(escape->body.find("not for the web"), std::string::npos);
+    }
     EXPECT_EQ(client->Get("/api/intrusions/i1/artefacts/99999999999999999999999", bearer())->status, 404);
+}
+
+// DNS rebinding: a page on an attacker's name, resolved to this address,
+// sends its own name as Host.
+TEST_F(WebServerTest, AnswersOnlyToItsOwnHostNames) {
+    auto with_host = [&](const std::string& host) {
+        httplib::Headers h = bearer();
+        h.emplace("Host", host);
+        return client->Get("/api/overview", h)->status;
+    };
+    EXPECT_EQ(with_host(fmt::format("127.0.0.1:{}", server->port())), 200);
+    EXPECT_EQ(with_host("localhost:8080"), 200);
+    EXPECT_EQ(with_host("[::1]:8080"), 200);
+    EXPECT_EQ(with_host("192.0.2.7"), 200);
+    EXPECT_EQ(with_host("OYSTER.example.org:443"), 200);
+    EXPECT_EQ(with_host("attacker.example.com"), 421);
+    EXPECT_EQ(with_host("attacker.example.com:8080"), 421);
+    EXPECT_EQ(with_host("127.0.0.1.attacker.example.com"), 421);
+    EXPECT_EQ(with_host("[::1"), 421);
+    EXPECT_EQ(with_host("localhost:80x"), 421);
+}
+
+TEST(HostAllowed, AddressesLocalhostAndListedNames) {
+    std::vector<std::string> names = {"ui.example.net"};
+    for (const char* ok : {"127.0.0.1", "127.0.0.1:8080", "10.1.2.3:1", "[::1]", "[2001:db8::1]:8443", "localhost",
+                           "LocalHost:8080", "ui.example.net", "ui.example.net.:80"}) {
+        EXPECT_TRUE(host_allowed(ok, names)) << ok;
+    }
+    for (const char* bad : {"", ":8080", "evil.example", "ui.example.net.evil", "1.2.3.4.5", "[::1]x", "[zz]",
+                            "localhost:", "localhost:a", "[::1]:"}) {
+        EXPECT_FALSE(host_allowed(bad, names)) << bad;
+    }
+}
+
+// A stranger guessing at the token locks out only their own address.
+TEST(WebAuthTest, FailuresCountPerClient) {
+    WebAuth auth(kToken);
+    auto now = WebAuth::Clock::now();
+    for (int i = 0; i < 5; ++i) EXPECT_FALSE(auth.login("wrong", "198.51.100.9", now));
+    EXPECT_FALSE(auth.login(kToken, "198.51.100.9", now)) << "that address is refused for a minute";
+    EXPECT_FALSE(auth.authorized("Bearer " + kToken, "", "198.51.100.9", now));
+    auto sid = auth.login(kToken, "127.0.0.1", now);
+    ASSERT_TRUE(sid) << "the analyst's address is not";
+    EXPECT_TRUE(auth.authorized("Bearer " + kToken, "", "127.0.0.1", now));
+    EXPECT_TRUE(auth.authorized("", std::string(WebAuth::kCookie) + "=" + *sid, "198.51.100.9", now))
+        << "a live session is never refused";
+    EXPECT_TRUE(auth.login(kToken, "198.51.100.9", now + std::chrono::seconds(61)));
+    // Thousands of guessing addresses: tracked up to the cap, then new
+    // addresses are refused too, until the minute has passed.
+    for (std::size_t i = 0; i < WebAuth::kMaxClients; ++i) auth.login("wrong", fmt::format("c{}", i), now);
+    EXPECT_FALSE(auth.login(kToken, "203.0.113.99", now));
+    EXPECT_TRUE(auth.login(kToken, "203.0.113.99", now + std::chrono::seconds(61)));
 }
 
 TEST_F(WebServerTest, EveryAnswerCarriesTheSecurityHeaders) {

@@ -197,7 +197,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     TomlReader r(source_name);
     for (const auto& [k, v] : root) {
         static const std::set<std::string, std::less<>> tables = {
-            "paths", "guest", "login", "network", "capture", "data_control", "sensor", "outputs", "forensics"};
+            "paths", "guest", "login", "network", "capture", "data_control", "sensor", "outputs", "forensics", "web"};
         if (!tables.contains(k.str())) r.fail(std::string(k.str()), &v, "unknown key");
     }
     r.read_table(root, "paths",
@@ -293,7 +293,15 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                                           if (parse_listen_address(v)) return {};
                                           return fmt::format("\"{}\" is not ADDRESS:PORT (e.g. 127.0.0.1:8080)", v);
                                       })},
-                  {"token_file", r.optional_path(w.token_file)}});
+                  {"token_file", r.optional_path(w.token_file)},
+                  {"hosts", r.string_list(w.hosts, [](const std::string& v) -> std::string {
+                       if (v.empty() || v.size() > 253 ||
+                           v.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                               "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != std::string::npos) {
+                           return fmt::format("\"{}\" is not a host name", v);
+                       }
+                       return {};
+                   })}});
     if (s.max_guests != 0 && s.pool_size > s.max_guests) {
         throw ConfigError(fmt::format("{}: sensor.pool_size: {} is more than sensor.max_guests ({})", source_name,
                                       s.pool_size, s.max_guests));
@@ -317,6 +325,10 @@ std::optional<std::pair<std::string, std::uint16_t>> parse_listen_address(const 
     unsigned long p = std::stoul(port);
     if (p == 0 || p > 65535) return std::nullopt;
     return std::pair{text.substr(0, colon), static_cast<std::uint16_t>(p)};
+}
+
+std::filesystem::path evidence_dir(const Config& cfg) {
+    return cfg.forensics.evidence_dir.empty() ? cfg.paths.state_dir / "evidence" : cfg.forensics.evidence_dir;
 }
 
 std::filesystem::path web_token_file(const Config& cfg) {

@@ -200,6 +200,10 @@ struct WebConfig {
     std::string listen = "127.0.0.1:8080";
     // The access token; empty: <state_dir>/web/token (made by setup).
     std::filesystem::path token_file;
+    // Host names the UI may be reached by, besides IP addresses and
+    // "localhost": a request naming any other host is refused (a web page
+    // whose name an attacker points at this address must not reach the API).
+    std::vector<std::string> hosts;
 };
 
 struct Config {
@@ -222,6 +226,8 @@ struct Config {
 std::optional<std::pair<std::string, std::uint16_t>> parse_listen_address(const std::string& text);
 
 // The web access token's file: [web] token_file, else <state_dir>/web/token.
+// Where the evidence store is: forensics.evidence_dir, else <state_dir>/evidence.
+std::filesystem::path evidence_dir(const Config& cfg);
 std::filesystem::path web_token_file(const Config& cfg);
 
 // Parses TOML text; `source_name` names it in errors. Throws ConfigError.

@@ -112,7 +112,7 @@ std::string confinement_summary() {
 
 AnalysisOptions analysis_options(const Config& cfg) {
     AnalysisOptions o;
-    o.evidence_dir = cfg.forensics.evidence_dir.empty() ? cfg.paths.state_dir / "evidence" : cfg.forensics.evidence_dir;
+    o.evidence_dir = evidence_dir(cfg);
     o.yara_rules = cfg.forensics.yara_rules.empty() ? data_dir() / "rules" / "yara" : cfg.forensics.yara_rules;
     o.max_extract_bytes = std::uint64_t{cfg.forensics.max_extract_mib} << 20;
     return o;

@@ -1,10 +1,14 @@
 #include "oyster/web/web_auth.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 
@@ -15,7 +19,6 @@ namespace oyster::web {
 namespace {
 
 constexpr std::size_t kMinTokenLength = 32;
-constexpr std::size_t kMaxFailuresPerMinute = 5;
 
 std::string random_hex(std::size_t bytes) {
     std::string raw(bytes, '\0');
@@ -52,6 +55,37 @@ std::string load_or_create_token(const std::filesystem::path& file) {
     return token;
 }
 
+bool host_allowed(std::string_view host_header, const std::vector<std::string>& names) {
+    std::string_view host = host_header;
+    if (host.starts_with('[')) {
+        auto close = host.find(']');
+        if (close == std::string_view::npos) return false;
+        std::string_view rest = host.substr(close + 1);
+        if (!rest.empty() && (rest[0] != ':' || rest.size() == 1 ||
+                              rest.substr(1).find_first_not_of("0123456789") != std::string_view::npos)) {
+            return false;
+        }
+        in6_addr a{};
+        return ::inet_pton(AF_INET6, std::string(host.substr(1, close - 1)).c_str(), &a) == 1;
+    }
+    if (auto colon = host.rfind(':'); colon != std::string_view::npos) {
+        std::string_view port = host.substr(colon + 1);
+        if (port.empty() || port.find_first_not_of("0123456789") != std::string_view::npos) return false;
+        host = host.substr(0, colon);
+    }
+    if (host.ends_with('.')) host.remove_suffix(1);
+    if (host.empty()) return false;
+    in_addr a{};
+    if (::inet_pton(AF_INET, std::string(host).c_str(), &a) == 1) return true;
+    auto same = [host](std::string_view name) {
+        return name.size() == host.size() && std::equal(name.begin(), name.end(), host.begin(), [](char x, char y) {
+                   return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               });
+    };
+    if (same("localhost")) return true;
+    return std::any_of(names.begin(), names.end(), same);
+}
+
 WebAuth::WebAuth(std::string token) : token_(std::move(token)) {}
 
 bool WebAuth::token_matches(std::string_view candidate) const {
@@ -59,13 +93,34 @@ bool WebAuth::token_matches(std::string_view candidate) const {
     return candidate.size() == token_.size() && CRYPTO_memcmp(candidate.data(), token_.data(), token_.size()) == 0;
 }
 
-std::optional<std::string> WebAuth::login(std::string_view token, Clock::time_point now) {
-    std::lock_guard lock(mu_);
-    while (!failures_.empty() && now - failures_.front() > std::chrono::minutes(1)) failures_.pop_front();
-    if (failures_.size() >= kMaxFailuresPerMinute || !token_matches(token)) {
-        failures_.push_back(now);
-        return std::nullopt;
+bool WebAuth::try_token(std::string_view candidate, std::string_view client, Clock::time_point now) {
+    auto expire = [now](std::deque<Clock::time_point>& d) {
+        while (!d.empty() && now - d.front() > std::chrono::minutes(1)) d.pop_front();
+    };
+    auto it = failures_.find(client);
+    if (it == failures_.end()) {
+        if (failures_.size() >= kMaxClients) {
+            for (auto i = failures_.begin(); i != failures_.end();) {
+                expire(i->second);
+                i = i->second.empty() ? failures_.erase(i) : std::next(i);
+            }
+            // Still full: thousands of addresses guessing at once.
+            if (failures_.size() >= kMaxClients) return false;
+        }
+        if (token_matches(candidate)) return true;
+        failures_[std::string(client)].push_back(now);
+        return false;
     }
+    expire(it->second);
+    if (it->second.size() >= kMaxFailuresPerMinute) return false;
+    if (token_matches(candidate)) return true;
+    it->second.push_back(now);
+    return false;
+}
+
+std::optional<std::string> WebAuth::login(std::string_view token, std::string_view client, Clock::time_point now) {
+    std::lock_guard lock(mu_);
+    if (!try_token(token, client, now)) return std::nullopt;
     for (auto it = sessions_.begin(); it != sessions_.end();) {
         it = it->second < now ? sessions_.erase(it) : std::next(it);
     }
@@ -95,16 +150,13 @@ std::string WebAuth::session_cookie(std::string_view cookie_header) {
     return {};
 }
 
-bool WebAuth::authorized(std::string_view authorization_header, std::string_view cookie_header, Clock::time_point now) {
+bool WebAuth::authorized(std::string_view authorization_header, std::string_view cookie_header, std::string_view client,
+                         Clock::time_point now) {
     constexpr std::string_view kBearer = "Bearer ";
     if (authorization_header.substr(0, kBearer.size()) == kBearer) {
         // Guessing the token this way counts against the same limit.
         std::lock_guard lock(mu_);
-        while (!failures_.empty() && now - failures_.front() > std::chrono::minutes(1)) failures_.pop_front();
-        if (failures_.size() >= kMaxFailuresPerMinute) return false;
-        if (token_matches(authorization_header.substr(kBearer.size()))) return true;
-        failures_.push_back(now);
-        return false;
+        return try_token(authorization_header.substr(kBearer.size()), client, now);
     }
     std::string sid = session_cookie(cookie_header);
     if (sid.empty()) return false;

@@ -1,7 +1,9 @@
 #include "oyster/web/web_server.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -17,6 +19,7 @@
 #include "oyster/common/paths.h"
 #include "oyster/common/scratch_dir.h"
 #include "oyster/common/sha256.h"
+#include "oyster/evidence/evidence_store.h"
 #include "oyster/store/analyst_queries.h"
 #include "oyster/store/event_store.h"
 #include "oyster/store/json_fields.h"
@@ -92,9 +95,24 @@ bool safe_relative(const std::string& p) {
     return true;
 }
 
-void send_file(httplib::Response& res, const std::filesystem::path& file, const std::string& content_type,
-               const std::string& download_name) {
-    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+// Opens `relative` beneath `base` for reading: no symlink anywhere on the
+// way (the forensics worker writes in these directories and could plant
+// one), no way out, and without blocking (a planted FIFO must not hang a
+// server thread; fstat then refuses it). -1 when it cannot.
+int open_beneath(const std::filesystem::path& base, const std::filesystem::path& relative) {
+    int dir = ::open(base.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -1;
+    open_how how{};
+    how.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    int fd = static_cast<int>(::syscall(SYS_openat2, dir, relative.c_str(), &how, sizeof how));
+    ::close(dir);
+    return fd;
+}
+
+void send_file(httplib::Response& res, const std::filesystem::path& base, const std::filesystem::path& relative,
+               const std::string& content_type, const std::string& download_name) {
+    int fd = open_beneath(base, relative);
     if (fd < 0) throw NotFound(fmt::format("{}: gone", download_name));
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -163,6 +181,21 @@ struct WebServer::Impl {
         return *s;
     }
 
+    // An evidence blob the store names: only the evidence store's own file
+    // for that SHA-256 (a row the jailed worker wrote may name any path).
+    void send_evidence(httplib::Response& res, const std::string& path, const std::string& sha256,
+                       const std::string& content_type, const std::string& download_name) {
+        evidence::EvidenceStore evidence(options.evidence_dir);
+        if (sha256.size() != 64 || sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
+            throw NotFound("no such evidence");
+        }
+        auto own = evidence.path_for(sha256);
+        if (std::filesystem::path(path).lexically_normal() != own.lexically_normal()) {
+            throw NotFound("no such evidence");
+        }
+        send_file(res, options.evidence_dir, own.lexically_relative(options.evidence_dir), content_type, download_name);
+    }
+
     void routes();
 };
 
@@ -170,9 +203,16 @@ void WebServer::Impl::routes() {
     server.set_payload_max_length(std::size_t{64} * 1024);
     server.set_read_timeout(10, 0);
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+        if (!host_allowed(req.get_header_value("Host"), options.hosts)) {
+            send_json(res,
+                      {{"error", fmt::format("this UI does not answer to the host \"{}\" (add it to [web] hosts)",
+                                             req.get_header_value("Host"))}},
+                      421);
+            return httplib::Server::HandlerResponse::Handled;
+        }
         if (req.path.rfind("/api/", 0) != 0 || req.path == "/api/login")
             return httplib::Server::HandlerResponse::Unhandled;
-        if (auth.authorized(req.get_header_value("Authorization"), req.get_header_value("Cookie"))) {
+        if (auth.authorized(req.get_header_value("Authorization"), req.get_header_value("Cookie"), req.remote_addr)) {
             return httplib::Server::HandlerResponse::Unhandled;
         }
         send_json(res, {{"error", "authentication required: log in, or send Authorization: Bearer TOKEN"}}, 401);
@@ -194,7 +234,7 @@ void WebServer::Impl::routes() {
         }
         auto body = json::parse(req.body, nullptr, false);
         std::string token = body.is_object() ? store::str_field(body, "token") : "";
-        auto sid = auth.login(token);
+        auto sid = auth.login(token, req.remote_addr);
         if (!sid) {
             send_json(res, {{"error", "wrong token (or too many attempts: wait a minute)"}}, 401);
             return;
@@ -285,23 +325,21 @@ void WebServer::Impl::routes() {
                                                                                 httplib::Response& res) {
         with_store(res, [&](store::SqliteDb& db) {
             auto i = intrusion_or_404(db, req.matches[1]);
-            store::Statement q(db, "SELECT kind, path FROM artefacts WHERE intrusion_id = ? AND id = ?");
+            store::Statement q(db, "SELECT kind, path, sha256 FROM artefacts WHERE intrusion_id = ? AND id = ?");
             std::string n = req.matches[2];
             std::int64_t artefact = 0;
             auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), artefact);
             if (ec != std::errc() || end != n.data() + n.size()) throw NotFound("no such artefact");
             q.bind(1, std::string(req.matches[1])).bind(2, artefact);
             if (!q.step()) throw NotFound("no such artefact");
-            std::string kind = q.text(0), path = q.text(1);
-            std::filesystem::path file;
+            std::string kind = q.text(0), path = q.text(1), sha = q.is_null(2) ? "" : q.text(2);
+            std::string type = kind == "pcap" ? "application/vnd.tcpdump.pcap" : "application/octet-stream";
             if (kind == "evidence") {
-                file = path;
-            } else {
-                if (!safe_relative(path)) throw NotFound("no such artefact");
-                file = std::filesystem::path(store::str_field(i, "dir")) / path;
+                send_evidence(res, path, sha, type, path_name(path));
+                return;
             }
-            send_file(res, file, kind == "pcap" ? "application/vnd.tcpdump.pcap" : "application/octet-stream",
-                      path_name(file));
+            if (!safe_relative(path)) throw NotFound("no such artefact");
+            send_file(res, store::str_field(i, "dir"), path, type, path_name(path));
         });
     });
     server.Get(R"(/api/evidence/([0-9a-f]{64}))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -309,7 +347,7 @@ void WebServer::Impl::routes() {
             store::Statement q(db, "SELECT evidence FROM files WHERE sha256 = ? AND evidence IS NOT NULL LIMIT 1");
             q.bind(1, std::string(req.matches[1]));
             if (!q.step()) throw NotFound("no evidence with that SHA-256");
-            send_file(res, q.text(0), "application/octet-stream", std::string(req.matches[1]));
+            send_evidence(res, q.text(0), req.matches[1], "application/octet-stream", req.matches[1]);
         });
     });
     server.Get("/api/alerts", [this](const httplib::Request& req, httplib::Response& res) {
@@ -344,6 +382,8 @@ WebOptions web_options(const Config& cfg) {
     { store::EventStore migrated(o.store_file); }
     o.assets_dir = data_dir() / "web" / "dist";
     o.token = load_or_create_token(web_token_file(cfg));
+    o.evidence_dir = std::filesystem::absolute(evidence_dir(cfg)).lexically_normal();
+    o.hosts = cfg.web.hosts;
     return o;
 }
 

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "oyster/common/config.h"
 
@@ -25,8 +26,10 @@ struct WebOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;  // 0: any free port (tests)
     std::filesystem::path store_file;
-    std::filesystem::path assets_dir;  // the built UI (index.html, assets/)
+    std::filesystem::path assets_dir;    // the built UI (index.html, assets/)
+    std::filesystem::path evidence_dir;  // the evidence store downloads come from
     std::string token;
+    std::vector<std::string> hosts;  // [web] hosts (web_auth.h's host_allowed)
 };
 
 // What [web] in `cfg` asks for: the address, the store (its schema made
