@@ -1,4 +1,5 @@
-// The mail sink's dialogue is driven by a guest: any lines, in any order.
+// The mail sink's dialogue is driven by a guest: any lines, in any order,
+// within its bounds (message size, recipients, AUTH arguments, messages).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -8,7 +9,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     oyster::SmtpSession s("h", 4096);
     std::string_view in(reinterpret_cast<const char*>(data), size);
-    std::size_t total = 0;
+    std::size_t total = 0, messages = 0;
     while (!in.empty() && !s.finished()) {
         auto nl = in.find('\n');
         auto line = in.substr(0, nl);
@@ -17,6 +18,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const auto& m : s.take_messages()) {
             total += m.data.size();
             if (m.data.size() > 4096 || m.rcpt_to.size() > oyster::SmtpSession::kMaxRecipients) __builtin_trap();
+            if (m.auth.size() > oyster::SmtpSession::kMaxAuthArguments) __builtin_trap();
+            for (const auto& a : m.auth) {
+                if (a.size() > 512) __builtin_trap();
+            }
+            if (++messages > oyster::SmtpSession::kMaxMessages) __builtin_trap();
         }
     }
     (void)total;

@@ -1,7 +1,20 @@
-// The mail sink's SMTP dialogue, fed lines as a spam bot in a guest would.
+// The mail sink's SMTP dialogue, fed lines as a spam bot in a guest would,
+// and the sink's bounds over real loopback sockets.
 #include "oyster/net/smtp_session.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "oyster/net/smtp_sink.h"
+#include "temp_dir.h"
 
 namespace oyster {
 namespace {
@@ -65,6 +78,33 @@ TEST(SmtpSession, RecordsAuthAttempts) {
     EXPECT_EQ(m[0].auth, (std::vector<std::string>{"dXNlcg==", "cGFzcw==", "AHVzZXIAcGFzcw=="}));
 }
 
+// Two million AUTH lines once took a GiB of the sensor's heap.
+TEST(SmtpSession, BoundsAuthArgumentsAndMessagesPerSession) {
+    SmtpSession s("h", 1024);
+    for (int i = 0; i < 200000; ++i) {
+        EXPECT_EQ(s.on_line("AUTH LOGIN " + std::string(2000, 'a')).substr(0, 4), "334 ");
+        s.on_line("cGFzcw==");
+    }
+    s.on_line("MAIL FROM:<x@y>");
+    s.on_line("RCPT TO:<r@x>");
+    s.on_line("DATA");
+    s.on_line(".");
+    auto m = s.take_messages();
+    ASSERT_EQ(m.size(), 1u);
+    EXPECT_EQ(m[0].auth.size(), SmtpSession::kMaxAuthArguments);
+    EXPECT_EQ(m[0].auth[0].size(), 512u);
+    EXPECT_EQ(m[0].auth_dropped, 400000u - SmtpSession::kMaxAuthArguments);
+    for (unsigned i = 1; i < SmtpSession::kMaxMessages; ++i) {
+        s.on_line("MAIL FROM:<x@y>");
+        s.on_line("RCPT TO:<r@x>");
+        s.on_line("DATA");
+        std::string reply = s.on_line(".");
+        EXPECT_EQ(reply.find("421 ") != std::string::npos, i + 1 == SmtpSession::kMaxMessages) << i;
+    }
+    EXPECT_TRUE(s.finished());
+    EXPECT_EQ(s.take_messages().size(), SmtpSession::kMaxMessages - 1);
+}
+
 TEST(SmtpSession, OddInputGetsAnErrorNotACrash) {
     SmtpSession s("h", 1024);
     EXPECT_EQ(s.on_line("").substr(0, 4), "502 ");
@@ -73,6 +113,84 @@ TEST(SmtpSession, OddInputGetsAnErrorNotACrash) {
     EXPECT_EQ(s.on_line("AUTH").substr(0, 4), "535 ");
     EXPECT_EQ(s.on_line("STARTTLS").substr(0, 4), "454 ");
     EXPECT_EQ(s.on_line(std::string("RCPT TO:<\0>", 11)).substr(0, 4), "250 ");
+}
+
+// The sink itself, over real sockets: one guest cannot hold every
+// session, and a session cannot send without bound.
+class SmtpSinkTest : public testing::TempDirTest {
+protected:
+    void SetUp() override {
+        testing::TempDirTest::SetUp();
+        sink = std::make_unique<SmtpSink>(
+            0, "mx.example.org", [this](Ipv4) { return std::optional<std::filesystem::path>(dir / "smtp"); },
+            [](const SinkedMessage&) {}, Ipv4{INADDR_LOOPBACK});
+    }
+
+    int connect_client() {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in sin{};
+        sin.sin_family = AF_INET;
+        sin.sin_port = htons(sink->port());
+        sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
+        timeval tv{10, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        return fd;
+    }
+
+    static std::string read_reply(int fd) {
+        char buf[512];
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "";
+    }
+
+    std::unique_ptr<SmtpSink> sink;
+};
+
+TEST_F(SmtpSinkTest, OneGuestHoldsAtMostItsShareOfSessions) {
+    std::vector<int> fds;
+    for (unsigned i = 0; i < SmtpSink::kMaxSessionsPerGuest; ++i) {
+        fds.push_back(connect_client());
+        EXPECT_EQ(read_reply(fds.back()).substr(0, 4), "220 ");
+    }
+    int extra = connect_client();
+    EXPECT_EQ(read_reply(extra).substr(0, 4), "421 ");
+    ::close(extra);
+    ::close(fds.back());
+    fds.pop_back();
+    // Its slot comes back once the sink has seen the close.
+    std::string reply;
+    for (int attempt = 0; attempt < 50 && reply.substr(0, 4) != "220 "; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        int again = connect_client();
+        reply = read_reply(again);
+        if (reply.substr(0, 4) == "220 ") {
+            fds.push_back(again);
+        } else {
+            ::close(again);
+        }
+    }
+    EXPECT_EQ(reply.substr(0, 4), "220 ");
+    for (int fd : fds) ::close(fd);
+}
+
+TEST_F(SmtpSinkTest, ASessionReadsAtMostItsBytes) {
+    int fd = connect_client();
+    ASSERT_EQ(read_reply(fd).substr(0, 4), "220 ");
+    std::string start = "EHLO x\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n";
+    ASSERT_EQ(::send(fd, start.data(), start.size(), MSG_NOSIGNAL), static_cast<ssize_t>(start.size()));
+    std::string line(1000, 'x');
+    line += "\r\n";
+    std::uint64_t sent = 0;
+    while (sent <= SmtpSink::kMaxSessionBytes + (1U << 20)) {
+        ssize_t n = ::send(fd, line.data(), line.size(), MSG_NOSIGNAL);
+        if (n <= 0) break;  // the sink closed the session
+        sent += static_cast<std::uint64_t>(n);
+    }
+    std::string replies, chunk;
+    while (!(chunk = read_reply(fd)).empty()) replies += chunk;
+    EXPECT_NE(replies.find("421 4.7.0 Error: too much data"), std::string::npos) << replies.substr(0, 300);
+    ::close(fd);
 }
 
 }  // namespace

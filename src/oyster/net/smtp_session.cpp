@@ -42,6 +42,14 @@ std::string SmtpSession::greeting() const {
     return fmt::format("220 {} ESMTP Postfix (Debian/GNU)\r\n", hostname_);
 }
 
+void SmtpSession::add_auth(std::string_view argument) {
+    if (current_.auth.size() >= kMaxAuthArguments) {
+        ++current_.auth_dropped;
+        return;
+    }
+    current_.auth.emplace_back(argument.substr(0, 512));
+}
+
 std::vector<SmtpMessage> SmtpSession::take_messages() {
     return std::exchange(done_, {});
 }
@@ -54,7 +62,14 @@ std::string SmtpSession::on_line(std::string_view line) {
                 current_.helo = helo_;
                 done_.push_back(std::move(current_));
                 current_ = {};
-                return fmt::format("250 2.0.0 Ok: queued as {:010X}\r\n", 0x3A5F00U + ++queued_);
+                if (++queued_ >= kMaxMessages) {
+                    finished_ = true;
+                    return fmt::format(
+                        "250 2.0.0 Ok: queued as {:010X}\r\n421 4.7.0 {} Error: too many messages, "
+                        "closing connection\r\n",
+                        0x3A5F00U + queued_, hostname_);
+                }
+                return fmt::format("250 2.0.0 Ok: queued as {:010X}\r\n", 0x3A5F00U + queued_);
             }
             if (line.starts_with('.')) line.remove_prefix(1);
             if (current_.data.size() + line.size() + 2 > max_bytes_) {
@@ -66,11 +81,11 @@ std::string SmtpSession::on_line(std::string_view line) {
             return {};
         }
         case State::auth_login_user:
-            current_.auth.emplace_back(line.substr(0, 512));
+            add_auth(line);
             state_ = State::auth_login_password;
             return "334 UGFzc3dvcmQ6\r\n";
         case State::auth_login_password:
-            current_.auth.emplace_back(line.substr(0, 512));
+            add_auth(line);
             state_ = State::command;
             return "235 2.7.0 Authentication successful\r\n";
         case State::command:
@@ -114,12 +129,12 @@ std::string SmtpSession::on_line(std::string_view line) {
                 state_ = State::auth_login_user;
                 return "334 VXNlcm5hbWU6\r\n";
             }
-            current_.auth.emplace_back(rest.substr(0, 512));
+            add_auth(rest);
             state_ = State::auth_login_password;
             return "334 UGFzc3dvcmQ6\r\n";
         }
         if (mech == "PLAIN" && !rest.empty()) {
-            current_.auth.emplace_back(rest.substr(0, 512));
+            add_auth(rest);
             return "235 2.7.0 Authentication successful\r\n";
         }
         return "535 5.7.8 Error: authentication failed\r\n";

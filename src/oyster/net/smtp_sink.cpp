@@ -38,7 +38,7 @@ std::string original_destination(int fd) {
 
 }  // namespace
 
-SmtpSink::SmtpSink(std::uint16_t port, std::string hostname, Mailbox mailbox, OnMessage on_message)
+SmtpSink::SmtpSink(std::uint16_t port, std::string hostname, Mailbox mailbox, OnMessage on_message, Ipv4 address)
     : hostname_(std::move(hostname)), mailbox_(std::move(mailbox)), on_message_(std::move(on_message)) {
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (listen_fd_ < 0) throw_errno("socket");
@@ -47,11 +47,15 @@ SmtpSink::SmtpSink(std::uint16_t port, std::string hostname, Mailbox mailbox, On
     sockaddr_in sin{};
     sin.sin_family = AF_INET;
     sin.sin_port = htons(port);
+    sin.sin_addr.s_addr = htonl(address.value);
     if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0 || ::listen(listen_fd_, 64) != 0) {
         int err = errno;
         ::close(listen_fd_);
         throw_errno(fmt::format("mail sink: listen on port {} (data_control.smtp_sink_port)", port), err);
     }
+    socklen_t len = sizeof sin;
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&sin), &len);
+    port_ = ntohs(sin.sin_port);
     acceptor_ = std::jthread([this](const std::stop_token& stop) { accept_loop(stop); });
 }
 
@@ -75,7 +79,14 @@ void SmtpSink::accept_loop(const std::stop_token& stop) {
         int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_CLOEXEC);
         if (fd < 0) continue;
         Ipv4 ip{ntohl(peer.sin_addr.s_addr)};
-        if (active_ >= kMaxSessions) {
+        bool full = active_ >= kMaxSessions;
+        {
+            std::lock_guard lock(mu_);
+            if (!full && sessions_of_guest_[ip.value] >= kMaxSessionsPerGuest) full = true;
+            if (!full) ++sessions_of_guest_[ip.value];
+            if (sessions_of_guest_[ip.value] == 0) sessions_of_guest_.erase(ip.value);
+        }
+        if (full) {
             send_all(fd, "421 4.3.2 Service not available, closing transmission channel\r\n");
             ::close(fd);
             continue;
@@ -95,6 +106,7 @@ void SmtpSink::accept_loop(const std::stop_token& stop) {
                 std::lock_guard lock(mu_);
                 client_fds_.erase(fd);
                 ::close(fd);
+                if (--sessions_of_guest_[ip.value] == 0) sessions_of_guest_.erase(ip.value);
             }
             --active_;
         });
@@ -111,9 +123,15 @@ void SmtpSink::serve(int fd, Ipv4 peer, const std::string& dst) {
     send_all(fd, session.greeting());
     std::string pending;
     char buf[8192];
+    std::uint64_t received = 0;
     while (!session.finished()) {
         ssize_t n = ::recv(fd, buf, sizeof buf, 0);
         if (n <= 0) break;
+        received += static_cast<std::uint64_t>(n);
+        if (received > kMaxSessionBytes) {
+            send_all(fd, "421 4.7.0 Error: too much data in this session, closing connection\r\n");
+            break;
+        }
         pending.append(buf, static_cast<std::size_t>(n));
         std::string replies;
         std::size_t start = 0;

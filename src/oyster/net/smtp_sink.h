@@ -1,14 +1,17 @@
 // The mail sink: guests' SMTP connections (TCP 25, 465, 587 to anywhere) are
 // redirected here by the containment table. It speaks SMTP (SmtpSession),
 // keeps each message as a .eml file in the sending guest's evidence, and
-// relays nothing. A thread per connection, at most kMaxSessions at once, each
-// with an idle timeout, so a guest cannot tie the sink up.
+// relays nothing. A thread per connection, at most kMaxSessions at once and
+// kMaxSessionsPerGuest of one guest (so one guest cannot take the sink from
+// the others), each with an idle timeout and at most kMaxSessionBytes read,
+// so a guest cannot tie the sink up or grow its memory without bound.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -31,6 +34,8 @@ struct SinkedMessage {
 class SmtpSink {
 public:
     static constexpr unsigned kMaxSessions = 32;
+    static constexpr unsigned kMaxSessionsPerGuest = 4;
+    static constexpr std::uint64_t kMaxSessionBytes = std::uint64_t{64} << 20;
     static constexpr int kIdleTimeoutS = 60;
     static constexpr std::size_t kMaxMessageBytes = 10 << 20;
 
@@ -38,11 +43,15 @@ public:
     using Mailbox = std::function<std::optional<std::filesystem::path>(Ipv4 guest_ip)>;
     using OnMessage = std::function<void(const SinkedMessage&)>;
 
-    // Listens on 0.0.0.0:port. Throws oyster::Error.
-    SmtpSink(std::uint16_t port, std::string hostname, Mailbox mailbox, OnMessage on_message);
+    // Throws oyster::Error.
+    // Listens on address:port (0: any free port, see port()); the sensor's
+    // is every address, as the redirected mail arrives on the guests' taps.
+    SmtpSink(std::uint16_t port, std::string hostname, Mailbox mailbox, OnMessage on_message, Ipv4 address = Ipv4{0});
     ~SmtpSink();
     SmtpSink(const SmtpSink&) = delete;
     SmtpSink& operator=(const SmtpSink&) = delete;
+
+    std::uint16_t port() const { return port_; }
 
 private:
     void accept_loop(const std::stop_token& stop);
@@ -54,6 +63,8 @@ private:
     int listen_fd_ = -1;
     std::mutex mu_;
     std::set<int> client_fds_;
+    std::map<std::uint32_t, unsigned> sessions_of_guest_;  // by guest address, under mu_
+    std::uint16_t port_ = 0;
     ThreadSet sessions_;
     std::atomic<unsigned> active_{0};
     std::atomic<std::uint64_t> stored_{0};

@@ -1096,6 +1096,7 @@ void SensorDaemon::on_mail(const SinkedMessage& m) {
                           {"mail_from", m.message.mail_from},
                           {"rcpt_to", m.message.rcpt_to},
                           {"auth", m.message.auth},
+                          {"auth_dropped", m.message.auth_dropped},
                           {"bytes", m.message.data.size()},
                           {"truncated", m.message.truncated},
                           {"file", m.file.string()}});
