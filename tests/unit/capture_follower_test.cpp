@@ -10,6 +10,10 @@
 #include <vector>
 
 #include "capture_stream_builder.h"
+#include "oyster/capture/capture_decoder.h"
+#include "oyster/capture/receive_times.h"
+#include "oyster/capture/tty_replay.h"
+#include "oyster/common/sha256.h"
 #include "temp_dir.h"
 
 namespace oyster::sensor {
@@ -144,6 +148,83 @@ TEST_F(CaptureFollowerTest, AFloodOfCheapRecordsCrowdsOutNothingElse) {
     ASSERT_TRUE(suppressed.is_object());
     EXPECT_EQ(suppressed["events"], 8000 - connects);
     EXPECT_EQ(suppressed["by_class"], nlohmann::json({{"other", 8000 - connects}}));
+}
+
+std::string read_text(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// The decode the follower makes as records arrive, stamp by stamp and
+// piece by piece, is the decode of the whole file made at once: same
+// events (receive times included), recordings and files.
+TEST_F(CaptureFollowerTest, DecodesAsRecordsArriveExactlyAsAWholeDecode) {
+    StreamBuilder b;
+    auto seq = b.exec("/tmp/x", {"/tmp/x", "-v"}, 11, OYSTER_CAP_EXEC_CONTENT_FOLLOWS);
+    b.content(seq, 0, 11, "hello ", false);
+    b.tty(OYSTER_CAP_TTY_OPEN, "");
+    b.tty(OYSTER_CAP_TTY_IN, "ls\r");
+    b.content(seq, 6, 11, "world", true);
+    b.tty(OYSTER_CAP_TTY_OUT, "ls\r\nfile \xe2\x94");  // a character cut in two records
+    b.tty(OYSTER_CAP_TTY_OUT, "\x80\r\n");
+    b.exec("/usr/bin/id", {"id"}, 10, 0);
+    b.tty(OYSTER_CAP_TTY_CLOSE, "");
+    auto stamp = [&](std::uint64_t end, std::uint64_t ns) {
+        auto bytes = capture::encode_receive_stamp({end, ns});
+        std::ofstream(dir / "capture.times", std::ios::binary | std::ios::app)
+            .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    };
+    std::ofstream(dir / "capture.times", std::ios::binary).close();
+    CaptureFollower f(dir / "capture.bin", sink(), {}, dir / "live");
+    ASSERT_TRUE(f.decodes());
+    // Pieces of 37 bytes, each stamped after it is written, but only every
+    // second one before the poll: the follower never reads past a stamp.
+    std::size_t at = 0;
+    std::uint64_t ns = 1764172900000000000ULL;
+    while (at < b.bytes.size()) {
+        std::size_t to = std::min(at + 37, b.bytes.size());
+        append(b.bytes, at, to);
+        bool stamped_now = (to / 37) % 2 == 0 || to == b.bytes.size();
+        if (stamped_now) stamp(to, ns += 1000);
+        f.poll();
+        if (!stamped_now) stamp(to, ns += 1000);
+        at = to;
+    }
+    f.poll();
+    std::string error;
+    auto stats = f.finish(&error);
+    EXPECT_EQ(error, "");
+    EXPECT_EQ(stats.records, 9u);
+    capture::decode_capture_file(dir / "capture.bin", dir / "whole");
+    EXPECT_EQ(read_text(dir / "live" / "events.jsonl"), read_text(dir / "whole" / "events.jsonl"));
+    EXPECT_NE(read_text(dir / "live" / "events.jsonl").find("\"received_ns\""), std::string::npos);
+    EXPECT_EQ(read_text(dir / "live" / "tty" / "sessions.jsonl"), read_text(dir / "whole" / "tty" / "sessions.jsonl"));
+    auto recordings = capture::list_tty_recordings(dir / "whole");
+    ASSERT_EQ(recordings.size(), 1u);
+    EXPECT_EQ(read_text(dir / "live" / "tty" / (recordings[0].name + ".cast")), read_text(recordings[0].cast));
+    EXPECT_EQ(read_text(dir / "live" / "tty" / (recordings[0].name + ".ttylog")),
+              read_text(dir / "whole" / "tty" / (recordings[0].name + ".ttylog")));
+    EXPECT_EQ(std::filesystem::file_size(dir / "live" / "files" / sha256_text("hello world")), 11u);
+}
+
+// While the guest runs, readers see what has been decoded so far, and
+// nothing the writer has not stamped.
+TEST_F(CaptureFollowerTest, ReadersSeeTheDecodeSoFarUpToTheStamps) {
+    StreamBuilder b;
+    b.exec("/bin/one", {"one"}, 10, 0);
+    std::size_t first = b.bytes.size();
+    b.exec("/bin/two", {"two"}, 10, 0);
+    append(b.bytes, 0, b.bytes.size());
+    auto bytes = capture::encode_receive_stamp({first, 5});
+    std::ofstream(dir / "capture.times", std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    CaptureFollower f(dir / "capture.bin", sink(), {}, dir / "live");
+    f.poll();
+    std::string so_far = read_text(dir / "live" / "events.jsonl");
+    EXPECT_NE(so_far.find("/bin/one"), std::string::npos) << "flushed for readers at each poll";
+    EXPECT_EQ(so_far.find("/bin/two"), std::string::npos) << "not stamped yet";
+    f.finish();
+    EXPECT_NE(read_text(dir / "live" / "events.jsonl").find("/bin/two"), std::string::npos) << "finish reads it all";
 }
 
 TEST_F(CaptureFollowerTest, MalformedStreamEndsWithOneError) {

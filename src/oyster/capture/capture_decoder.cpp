@@ -469,6 +469,25 @@ void CaptureDecoder::end_open_records(const char* why) {
     exec_file_key_.clear();
 }
 
+void CaptureDecoder::flush() {
+    events_.flush();
+    tty_index_.flush();
+    for (auto& [tty, session] : sessions_) {
+        session->cast.flush();
+        session->ttylog.flush();
+    }
+}
+
+std::string stream_end_error(const CaptureParser& parser) {
+    if (!parser.error().empty()) return parser.error();
+    if (parser.pending_bytes() > 0) {
+        return fmt::format("capture stream ends inside a record ({} bytes at offset {})", parser.pending_bytes(),
+                           parser.stream_offset());
+    }
+    if (!parser.header()) return "capture stream has no header";
+    return {};
+}
+
 void CaptureDecoder::finish(const std::string& error) {
     received_ns_.reset();
     if (!error.empty()) write_event({{"type", "capture_error"}, {"error", error}});
@@ -497,12 +516,7 @@ DecodeStats decode_capture_file(const std::filesystem::path& capture, const std:
         for (const auto& r : parser.take()) decoder.on_record(r);
         if (!parser.error().empty()) break;
     }
-    std::string err = parser.error();
-    if (err.empty() && parser.pending_bytes() > 0) {
-        err = fmt::format("capture stream ends inside a record ({} bytes at offset {})", parser.pending_bytes(),
-                          parser.stream_offset());
-    }
-    if (err.empty() && !parser.header()) err = "capture stream has no header";
+    std::string err = stream_end_error(parser);
     decoder.finish(err);
     if (error != nullptr) *error = err;
     return decoder.stats();

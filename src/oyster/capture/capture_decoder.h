@@ -48,6 +48,11 @@ public:
     // The host's receive times of the stream: each event then carries
     // `received` and `received_ns` beside the guest's own `time`.
     void set_receive_times(ReceiveTimes times) { receive_times_ = std::move(times); }
+    // One more stamp, for a decoder fed as the stream arrives.
+    void add_receive_stamp(const ReceiveStamp& stamp) { receive_times_.add(stamp); }
+    // Writes out what is buffered, so readers of the output directory see
+    // every record decoded so far (a live decode).
+    void flush();
 
     // The JSON event for a record, without side effects (also used by tests
     // and the fuzzer). Returns nullopt for records that are not events by
@@ -80,6 +85,10 @@ private:
     ReceiveTimes receive_times_;
     std::optional<std::uint64_t> received_ns_;  // of the record being decoded
 };
+
+// What is wrong with a stream that ended where `parser` stands: its own
+// error, a record cut short, no header; empty when nothing is.
+std::string stream_end_error(const CaptureParser& parser);
 
 // capture.bin -> capture.times: where the writer stamps a capture file.
 std::filesystem::path receive_times_file_for(const std::filesystem::path& capture);

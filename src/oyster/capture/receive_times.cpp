@@ -28,10 +28,14 @@ std::array<std::uint8_t, kReceiveStampSize> encode_receive_stamp(const ReceiveSt
     return out;
 }
 
+ReceiveStamp decode_receive_stamp(std::span<const std::uint8_t> bytes) {
+    return {load_le64(bytes.data()), load_le64(bytes.data() + 8)};
+}
+
 ReceiveTimes ReceiveTimes::parse(std::span<const std::uint8_t> bytes) {
     ReceiveTimes t;
     for (std::size_t at = 0; bytes.size() - at >= kReceiveStampSize; at += kReceiveStampSize) {
-        t.add({load_le64(bytes.data() + at), load_le64(bytes.data() + at + 8)});
+        t.add(decode_receive_stamp(bytes.subspan(at)));
     }
     return t;
 }

@@ -29,6 +29,8 @@ struct ReceiveStamp {
 inline constexpr std::size_t kReceiveStampSize = 16;
 
 std::array<std::uint8_t, kReceiveStampSize> encode_receive_stamp(const ReceiveStamp& s);
+// The stamp in the first kReceiveStampSize bytes of `bytes` (which must hold them).
+ReceiveStamp decode_receive_stamp(std::span<const std::uint8_t> bytes);
 
 class ReceiveTimes {
 public:

@@ -56,6 +56,16 @@ std::vector<TtyRecording> list_tty_recordings(const std::filesystem::path& decod
 std::filesystem::path session_recording(const std::filesystem::path& intrusion_dir, std::uint64_t tty_open_seq,
                                         const std::filesystem::path& scratch) {
     if (auto cast = find_tty_recording(intrusion_dir / "capture", tty_open_seq)) return *cast;
+    // The sensor decodes as records arrive: a decode that lacks the terminal
+    // has not reached it yet, or it never had one. Only a guest without any
+    // decode (from before the sensor decoded live, or a failed one) is
+    // decoded here.
+    if (std::filesystem::exists(intrusion_dir / "capture" / "events.jsonl")) {
+        throw Error(
+            fmt::format("{}: no terminal recording for the session's terminal (capture record {}) in the "
+                        "decoded capture yet",
+                        (intrusion_dir / "capture").string(), tty_open_seq));
+    }
     auto capture = intrusion_dir / "capture.bin";
     if (!std::filesystem::exists(capture)) {
         throw Error(fmt::format("{}: the guest's capture is gone (the intrusion was pruned?)", intrusion_dir.string()));

@@ -31,10 +31,11 @@ std::vector<TtyRecording> list_tty_recordings(const std::filesystem::path& decod
 std::optional<std::filesystem::path> find_tty_recording(const std::filesystem::path& decoded_dir, std::uint64_t seq);
 
 // The asciicast of the terminal session opened by capture record
-// `tty_open_seq` in an intrusion's directory: the one the sensor decoded
-// when the guest stopped, else (an intrusion still open) the guest's
-// capture.bin decoded as it stands into `scratch`. Throws oyster::Error
-// saying what is missing.
+// `tty_open_seq` in an intrusion's directory: the one in its capture/,
+// which the sensor decodes as records arrive (so also while the intrusion
+// is open); only when there is no decode at all (a guest from before the
+// live decode), the guest's capture.bin decoded as it stands into
+// `scratch`. Throws oyster::Error saying what is missing.
 std::filesystem::path session_recording(const std::filesystem::path& intrusion_dir, std::uint64_t tty_open_seq,
                                         const std::filesystem::path& scratch);
 

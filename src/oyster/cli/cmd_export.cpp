@@ -46,8 +46,9 @@ void register_export(CLI::App& app, const ConfigLoader& load) {
             std::cout << j.dump(2) << "\n";
             return;
         }
-        std::cout << fmt::format("{}: {} files, {} bytes of evidence{}\n", out.string(), r.members, r.bytes,
-                                 r.decoded_now ? " (the intrusion is open: its capture was decoded as it stands)" : "");
+        std::cout << fmt::format(
+            "{}: {} files, {} bytes of evidence{}\n", out.string(), r.members, r.bytes,
+            r.decoded_now ? " (the guest had no decoded capture: it was decoded for the export)" : "");
     });
 }
 

@@ -156,13 +156,12 @@ ExportResult export_intrusion(store::SqliteDb& db, const nlohmann::json& intrusi
              {"intrusion.json", "guest.json", "console.log", "capture.bin", "capture.times", "capture-writer.log"}) {
             tar.add_file(p + "/" + f, dir / f);
         }
-        // The decoded capture: the sensor's, once the guest stopped; for an
-        // open intrusion, decoded now from the capture as it stands.
+        // The decoded capture: the sensor's, which it makes as records
+        // arrive (complete once the guest stopped); decoded now only when
+        // there is none (a guest from before the live decode).
         ScratchDir scratch("oyster-export");
         std::filesystem::path decoded = dir / "capture";
-        bool closed = intrusion.contains("closed") && intrusion["closed"].is_string();
-        if ((!closed || !std::filesystem::exists(decoded / "events.jsonl")) &&
-            std::filesystem::exists(dir / "capture.bin")) {
+        if (!std::filesystem::exists(decoded / "events.jsonl") && std::filesystem::exists(dir / "capture.bin")) {
             std::string error;
             capture::decode_capture_file(dir / "capture.bin", scratch.path(), &error);
             decoded = scratch.path();

@@ -21,7 +21,7 @@ namespace oyster::evidence {
 struct ExportResult {
     std::uint64_t members = 0;
     std::uint64_t bytes = 0;   // of the members' contents
-    bool decoded_now = false;  // the intrusion was open: its capture was decoded for the export
+    bool decoded_now = false;  // the guest had no decode: its capture was decoded for the export
 };
 
 // Writes the archive of `intrusion` (an object of store::find_intrusion)

@@ -385,7 +385,7 @@ void record_guest_cpu(const Config& cfg, const std::string& id, int cpu) {
     save_guest(g);
 }
 
-GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& log) {
+GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& log, bool decode_capture) {
     if (id.empty() || id.find_first_not_of("0123456789abcdef") != std::string::npos) {
         throw Error("no such guest '" + id + "' (ids are hex, see `oyster guest list`)");
     }
@@ -436,7 +436,7 @@ GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& l
         save_guest(g);
         remove_containment_if_unused(cfg.paths.state_dir, g.netns_inode);
     }
-    decode_guest_capture(g, log);
+    if (decode_capture) decode_guest_capture(g, log);
     log << fmt::format("guest {}: stopped; disk kept at {}\n", g.id, g.cow.string());
     return g;
 }

@@ -46,7 +46,9 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
 // Shuts a guest down: ctrl-alt-del through mconsole (the image maps it to a
 // clean poweroff), then mconsole halt, then SIGKILL of its process group, each
 // after a timeout. Removes its tap; keeps its COW file and console log.
-GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& log);
+// Waits for its capture writer, then decodes the capture into capture/
+// unless `decode_capture` is false (the sensor decodes as records arrive).
+GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& log, bool decode_capture = true);
 
 // Records that a running guest's processes were moved to `cpu`
 // (sandbox/guest_placement.h); a guest stopped meanwhile keeps its record.

@@ -3,26 +3,31 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdint>
+#include <span>
 
 #include "oyster/capture/capture_decoder.h"
 
 namespace oyster::sensor {
-namespace {
 
-// Per poll: a burst larger than this is read on the next tick.
-constexpr std::size_t kMaxReadPerPoll = 4u << 20;
-
-}  // namespace
-
-CaptureFollower::CaptureFollower(std::filesystem::path capture_file, Sink sink, LoginObserver on_login)
+CaptureFollower::CaptureFollower(std::filesystem::path capture_file, Sink sink, LoginObserver on_login,
+                                 const std::filesystem::path& decode_dir)
     : file_(std::move(capture_file)), sink_(std::move(sink)), on_login_(std::move(on_login)) {
-    read_new(false);
+    std::error_code ec;
+    auto size = std::filesystem::file_size(file_, ec);
+    catch_up_end_ = ec ? 0 : size;
+    if (!decode_dir.empty()) {
+        std::filesystem::remove_all(decode_dir, ec);
+        decoder_ = std::make_unique<capture::CaptureDecoder>(decode_dir);
+    }
 }
 
 CaptureFollower::~CaptureFollower() {
     if (fd_ >= 0) ::close(fd_);
+    if (times_fd_ >= 0) ::close(times_fd_);
 }
 
 bool CaptureFollower::is_live_type(const std::string& type) {
@@ -37,29 +42,70 @@ bool CaptureFollower::is_live_type(const std::string& type) {
 }
 
 void CaptureFollower::poll(bool report) {
-    read_new(report);
+    read_new(report, false);
+    if (decoder_) decoder_->flush();
 }
 
-void CaptureFollower::read_new(bool report_records) {
+capture::DecodeStats CaptureFollower::finish(std::string* error) {
+    // Everything left, however much: the writer has ended.
+    sink_ = nullptr;
+    read_new(false, true);
+    std::string why = capture::stream_end_error(parser_);
+    if (error != nullptr) *error = why;
+    if (!decoder_) return {};
+    decoder_->finish(why);
+    auto stats = decoder_->stats();
+    decoder_.reset();
+    return stats;
+}
+
+std::uint64_t CaptureFollower::read_stamps() {
+    if (times_fd_ < 0) {
+        times_fd_ = ::open(capture::receive_times_file_for(file_).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (times_fd_ < 0) return UINT64_MAX;
+    }
+    std::array<std::uint8_t, capture::kReceiveStampSize * 1024> buf{};
+    for (;;) {
+        ssize_t n = ::pread(times_fd_, buf.data(), buf.size(), static_cast<off_t>(times_offset_));
+        if (n < 0 && errno == EINTR) continue;
+        // Whole stamps only: a torn one is read again next time.
+        std::size_t whole =
+            n > 0 ? static_cast<std::size_t>(n) / capture::kReceiveStampSize * capture::kReceiveStampSize : 0;
+        if (whole == 0) break;
+        times_offset_ += whole;
+        for (std::size_t at = 0; at < whole; at += capture::kReceiveStampSize) {
+            auto stamp = capture::decode_receive_stamp(std::span(buf).subspan(at, capture::kReceiveStampSize));
+            if (decoder_) decoder_->add_receive_stamp(stamp);
+            stamped_ = std::max(stamped_, stamp.end_offset);
+        }
+    }
+    return stamped_;
+}
+
+void CaptureFollower::read_new(bool report_records, bool to_end) {
     if (failed_) return;
     if (fd_ < 0) {
         fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd_ < 0) return;  // not created yet: capture off, or too early
     }
+    std::uint64_t limit = to_end ? UINT64_MAX : read_stamps();
     std::array<std::uint8_t, std::size_t{64} << 10> buf{};
     std::size_t total = 0;
-    // The catch-up at the start reads to the end however much the boot
-    // wrote (executed files' content makes it several MiB): what is left
-    // unread would be reported as the attacker's.
-    while (!report_records || total < kMaxReadPerPoll) {
-        ssize_t n = ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(offset_));
+    while ((to_end || total < kMaxReadPerPoll) && offset_ < limit) {
+        std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), limit - offset_));
+        ssize_t n = ::pread(fd_, buf.data(), want, static_cast<off_t>(offset_));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         offset_ += static_cast<std::uint64_t>(n);
         total += static_cast<std::size_t>(n);
         parser_.feed(std::span<const std::uint8_t>(buf.data(), static_cast<std::size_t>(n)));
+        if (decoder_ && !header_seen_ && parser_.header()) {
+            decoder_->on_header(*parser_.header());
+            header_seen_ = true;
+        }
         for (const auto& r : parser_.take()) {
-            if (!report_records) continue;
+            if (decoder_) decoder_->on_record(r);
+            if (!report_records || r.actor.end_offset <= catch_up_end_) continue;
             if (auto e = capture::CaptureDecoder::event_for(r)) {
                 if (on_login_ && e->value("type", "") == "login") on_login_(*e);
                 bool thread = e->value("thread", false);
@@ -69,7 +115,7 @@ void CaptureFollower::read_new(bool report_records) {
         }
         if (!parser_.error().empty()) {
             failed_ = true;
-            sink_("capture_error", {{"error", parser_.error()}});
+            if (sink_) sink_("capture_error", {{"error", parser_.error()}});
             return;
         }
     }

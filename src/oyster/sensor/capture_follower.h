@@ -1,15 +1,22 @@
-// Live capture events for the sensor's event log: follows one guest's
-// capture file (written by its kernel) while an intrusion is open, and turns
-// what the attacker does into `capture` events as it happens, so an operator
-// watching events.jsonl sees commands, connections and credential changes
-// without waiting for the guest to stop. The complete decode (every record,
-// tty sessions, executed files) is still made at stop, into the guest's
-// capture/ directory; this is the live subset.
+// Follows one guest's capture as its writer appends to it
+// (capture/capture_writer.h), for two things at once:
 //
-// What came before the intrusion (the pool guest's boot) is read but not
-// reported. Records are hostile input: they go through the same
-// CaptureParser as the full decode, and a malformed stream ends the
-// following with one `capture_error` event.
+// - the complete decode, made once, as records arrive, into the guest's
+//   capture/ directory (every record; tty recordings; executed files), so
+//   replay, export and the web read capture/ whether the intrusion is open
+//   or closed, and nothing decodes the capture again per request. finish()
+//   closes it when the guest has stopped;
+// - live `capture` events for the sensor's event log while a source holds
+//   the guest, so an operator sees commands, connections and credential
+//   changes as they happen.
+//
+// It reads only as far as the writer has stamped (capture.times), so each
+// decoded event has its receive time, and at most kMaxReadPerPoll a poll,
+// so a large capture never holds up the sensor's loop. What the file held
+// when the follower started (a pool guest's boot, or everything before a
+// sensor restart) is decoded but not reported. Records are hostile input:
+// they go through the same CaptureParser as any decode, and a malformed
+// stream ends the following with one `capture_error` event.
 //
 // Reporting is rate-limited per guest and per class of event, each class
 // with a token bucket of its own (kEventsPerSecond sustained, bursts of up
@@ -35,10 +42,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "oyster/capture/capture_decoder.h"
 #include "oyster/capture/capture_records.h"
 
 namespace oyster::sensor {
@@ -50,9 +59,14 @@ public:
     using Sink = std::function<void(const std::string& type, nlohmann::json fields)>;
     using LoginObserver = std::function<void(const nlohmann::json& login)>;
 
-    // Starts at the beginning of `capture_file` (which may not exist yet) and
-    // skips everything already in it.
-    CaptureFollower(std::filesystem::path capture_file, Sink sink, LoginObserver on_login = {});
+    // Per poll: a burst larger than this is read on the next one.
+    static constexpr std::size_t kMaxReadPerPoll = std::size_t{4} << 20;
+
+    // Starts at the beginning of `capture_file` (which may not exist yet);
+    // what it holds already is not reported. With `decode_dir`, decodes
+    // into it (emptied first: a decode starts at the stream's start).
+    CaptureFollower(std::filesystem::path capture_file, Sink sink, LoginObserver on_login = {},
+                    const std::filesystem::path& decode_dir = {});
     ~CaptureFollower();
     CaptureFollower(const CaptureFollower&) = delete;
     CaptureFollower& operator=(const CaptureFollower&) = delete;
@@ -62,6 +76,14 @@ public:
     void poll(bool report = true);
 
     std::uint64_t reported() const { return reported_; }
+    // True when it decodes into a directory (see the constructor).
+    bool decodes() const { return decoder_ != nullptr; }
+
+    // The stream has ended (the guest and its writer are gone): decodes the
+    // rest and closes the decode. Reports nothing and calls no sink, so it
+    // may run on another thread once polling has stopped. `error` gets what
+    // was wrong with the stream, if anything.
+    capture::DecodeStats finish(std::string* error = nullptr);
 
     // The event types reported live (the decoder's names).
     static bool is_live_type(const std::string& type);
@@ -80,7 +102,10 @@ private:
         std::uint64_t suppressed = 0;
     };
 
-    void read_new(bool report);
+    // Reads new stamps; returns how far capture.bin may be read (all of it
+    // when there is no times file: a capture from before the writer).
+    std::uint64_t read_stamps();
+    void read_new(bool report, bool to_end);
     void report(nlohmann::json event);
     // Once a second: reports what was suppressed since the last report.
     void roll_window();
@@ -93,7 +118,13 @@ private:
     LoginObserver on_login_;
     int fd_ = -1;
     std::uint64_t offset_ = 0;
+    std::uint64_t catch_up_end_ = 0;  // records ending here or before are not reported
     capture::CaptureParser parser_;
+    std::unique_ptr<capture::CaptureDecoder> decoder_;
+    bool header_seen_ = false;
+    int times_fd_ = -1;
+    std::uint64_t times_offset_ = 0;
+    std::uint64_t stamped_ = 0;  // capture.bin is stamped up to here
     bool failed_ = false;
     std::uint64_t reported_ = 0;
     std::chrono::steady_clock::time_point window_start_{};

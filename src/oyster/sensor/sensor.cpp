@@ -675,22 +675,37 @@ void SensorDaemon::begin_stop(std::uint64_t handle, StopKind kind, const std::st
     unpublish(slot);
     log_.line(fmt::format("guest {}: stopping ({}{})", guest_name(slot), reason,
                           kind == StopKind::dormant ? "; dormant, disk and intrusion kept" : ""));
-    if (slot.follower) {
-        slot.follower->poll(reported(slot));
-        slot.follower.reset();
-    }
+    // The last live events; then the follower only finishes the decode,
+    // on the stopping thread, once the guest's writer has ended.
+    std::shared_ptr<CaptureFollower> follower = std::move(slot.follower);
+    if (follower) follower->poll(reported(slot));
     auto guest = *slot.guest;
     auto intrusion = slot.intrusion;
     std::shared_ptr<TapCapture> pcap = std::move(slot.pcap);
-    workers_.spawn([this, guest, intrusion, pcap, handle, kind, reason]() mutable {
+    workers_.spawn([this, guest, intrusion, pcap, follower, handle, kind, reason]() mutable {
         LogStream out(log_, "");
         Completion c{Completion::Kind::stopped, handle, guest, nullptr, {}};
         try {
-            c.guest = stop_guest(cfg_, guest.id, out);
+            c.guest = stop_guest(cfg_, guest.id, out, !(follower && follower->decodes()));
         } catch (const std::exception& e) {
             c.error = e.what();
             log_.line(fmt::format("guest {}: stop: {}", guest.id, e.what()));
         }
+        // A pool guest nobody logged into is deleted below: nothing to finish.
+        if (follower && intrusion) {
+            try {
+                std::string error;
+                auto stats = follower->finish(&error);
+                log_.line(fmt::format(
+                    "guest {}: capture decoded as it came: {} records, {} events, {} tty sessions, {} files, {} "
+                    "gaps{}",
+                    guest.id, stats.records, stats.events, stats.tty_sessions, stats.files_stored, stats.gaps,
+                    error.empty() ? "" : " (" + error + ")"));
+            } catch (const std::exception& e) {
+                log_.line(fmt::format("guest {}: capture decode: {}", guest.id, e.what()));
+            }
+        }
+        follower.reset();
         // The tap is gone now; the capture thread has ended with it.
         pcap.reset();
         if (!intrusion) {
@@ -944,8 +959,15 @@ void SensorDaemon::follow_capture(Slot& s) {
         }
         events_.emit(type, std::move(fields));
     };
-    s.follower = std::make_unique<CaptureFollower>(s.guest->capture_file(), sink,
-                                                   [this, handle](const json& login) { on_login(handle, login); });
+    auto on_login_report = [this, handle](const json& login) { on_login(handle, login); };
+    try {
+        s.follower =
+            std::make_unique<CaptureFollower>(s.guest->capture_file(), sink, on_login_report, s.guest->capture_dir());
+    } catch (const std::exception& e) {
+        // Live events still; the decode is then made at stop.
+        log_.line(fmt::format("guest {}: cannot decode the capture as it comes: {}", s.guest->id, e.what()));
+        s.follower = std::make_unique<CaptureFollower>(s.guest->capture_file(), sink, on_login_report);
+    }
 }
 
 void SensorDaemon::tick() {

@@ -111,7 +111,7 @@ int open_beneath(const std::filesystem::path& base, const std::filesystem::path&
 }
 
 void send_file(httplib::Response& res, const std::filesystem::path& base, const std::filesystem::path& relative,
-               const std::string& content_type, const std::string& download_name) {
+               const std::string& content_type, const std::string& download_name, bool attachment = true) {
     int fd = open_beneath(base, relative);
     if (fd < 0) throw NotFound(fmt::format("{}: gone", download_name));
     struct stat st {};
@@ -120,7 +120,7 @@ void send_file(httplib::Response& res, const std::filesystem::path& base, const 
         throw NotFound(fmt::format("{}: not a file", download_name));
     }
     auto shared = std::make_shared<FdHolder>(fd);
-    res.set_header("Content-Disposition", fmt::format("attachment; filename=\"{}\"", download_name));
+    if (attachment) res.set_header("Content-Disposition", fmt::format("attachment; filename=\"{}\"", download_name));
     res.set_content_provider(static_cast<std::size_t>(st.st_size), content_type,
                              [shared](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
                                  std::vector<char> buf(std::min<std::size_t>(length, 1U << 16));
@@ -287,13 +287,20 @@ void WebServer::Impl::routes() {
             auto s = session_or_404(db, req.matches[1]);
             if (!s["tty_open_seq"].is_number_integer()) throw NotFound("the session had no terminal");
             auto intrusion = intrusion_or_404(db, store::str_field(s, "intrusion_id"));
+            // The sensor's decode, which it makes as records arrive; a
+            // scratch decode only for a guest without one.
             ScratchDir scratch("oyster-web-cast");
-            auto cast = capture::session_recording(store::str_field(intrusion, "dir"),
-                                                   s["tty_open_seq"].get<std::uint64_t>(), scratch.path());
-            // Read now: the scratch directory goes with this scope.
-            std::ifstream in(cast, std::ios::binary);
-            std::string text{std::istreambuf_iterator<char>(in), {}};
-            res.set_content(text, "application/x-asciicast");
+            std::filesystem::path dir = store::str_field(intrusion, "dir");
+            std::filesystem::path cast;
+            try {
+                cast = capture::session_recording(dir, s["tty_open_seq"].get<std::uint64_t>(), scratch.path());
+            } catch (const Error& e) {
+                throw NotFound(e.what());
+            }
+            // Streamed from an open descriptor, which outlives the scratch
+            // directory: never read whole into memory.
+            send_file(res, cast.parent_path(), cast.filename(), "application/x-asciicast", cast.filename().string(),
+                      false);
         });
     });
     server.Get("/api/intrusions", [this](const httplib::Request& req, httplib::Response& res) {
