@@ -1,9 +1,13 @@
 #include "oyster/sensor/event_log.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -50,14 +54,57 @@ void EventLog::emit(std::string_view type, nlohmann::json fields) {
     // rather than throw.
     std::string line = e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     std::lock_guard lock(mu_);
+    if (!dropped_.empty()) {
+        std::uint64_t total = 0;
+        for (const auto& [t, n] : dropped_) total += n;
+        nlohmann::json report = {{"ts", e["ts"]},
+                                 {"type", "events_dropped"},
+                                 {"events", total},
+                                 {"by_type", dropped_},
+                                 {"since", dropped_since_}};
+        if (write_line(report.dump() + "\n")) {
+            std::fprintf(stderr, "event log: writing again; %llu events were dropped since %s\n",
+                         static_cast<unsigned long long>(total), dropped_since_.c_str());
+            dropped_.clear();
+        }
+    }
+    if (dropped_.empty() && write_line(line)) {
+        dirty_ = true;
+        return;
+    }
+    if (dropped_.empty()) {
+        dropped_since_ = e["ts"].get<std::string>();
+        std::fprintf(stderr, "event log: cannot write %s (%s): dropping events, and counting them\n", path_.c_str(),
+                     std::strerror(errno));
+    }
+    ++dropped_[std::string(type)];
+}
+
+bool EventLog::write_line(const std::string& line) {
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return false;
     std::size_t off = 0;
     while (off < line.size()) {
         ssize_t n = ::write(fd_, line.data() + off, line.size() - off);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) throw_errno("write event log " + path_.string());
+        if (n <= 0) {
+            int err = n == 0 ? ENOSPC : errno;
+            // Cut a partial line off again: readers wait for whole lines, and
+            // the next line must not be glued to a torn one.
+            if (off > 0) (void)::ftruncate(fd_, st.st_size);
+            errno = err;
+            return false;
+        }
         off += static_cast<std::size_t>(n);
     }
-    dirty_ = true;
+    return true;
+}
+
+std::uint64_t EventLog::dropped() const {
+    std::lock_guard lock(mu_);
+    std::uint64_t total = 0;
+    for (const auto& [t, n] : dropped_) total += n;
+    return total;
 }
 
 }  // namespace oyster::sensor

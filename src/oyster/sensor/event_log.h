@@ -8,11 +8,21 @@
 //
 // Every event has "ts" (RFC 3339 UTC, milliseconds) and "type"; the other
 // fields are documented in docs/sensor.md.
+//
+// A full disk (or any failed write) does not stop the sensor: the event is
+// dropped, a partly written line is cut off again (readers only ever see
+// whole lines), and the drops are counted by type. The first event that can
+// be written again is preceded by an `events_dropped` event saying how many
+// of each type were lost and since when. Events already written are never
+// touched.
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <thread>
 
@@ -30,11 +40,19 @@ public:
     void emit(std::string_view type, nlohmann::json fields = nlohmann::json::object());
 
     const std::filesystem::path& path() const { return path_; }
+    // Events dropped and not yet reported in an `events_dropped` event.
+    std::uint64_t dropped() const;
 
 private:
+    // Writes `line` whole or not at all; false (errno set) when it cannot.
+    // Called with mu_ held.
+    bool write_line(const std::string& line);
+
     std::filesystem::path path_;
-    std::mutex mu_;
+    mutable std::mutex mu_;
     int fd_ = -1;
+    std::map<std::string, std::uint64_t> dropped_;  // by type, under mu_
+    std::string dropped_since_;
     std::atomic<bool> dirty_{false};
     std::jthread syncer_;
 };
