@@ -9,6 +9,13 @@ world_up
 image="$(jq -r .image "$STATE_DIR/platform.json")"
 base_sum_before="$(cut -d' ' -f1 "$image.sha256")"
 
+# Below the free-space reserve no guest starts, and the error names the key.
+sed 's/^\[guest\]$/[guest]\nreserve_free_mib = 1073741824/' "$CONFIG" >"$WORK/no-room.toml"
+out="$(nsenter --net="/run/netns/$NS_SENSOR" "$OYSTER" --config "$WORK/no-room.toml" guest start 2>&1)" &&
+	fail "a guest started below the free-space reserve"
+grep -q "no-room.toml: guest.reserve_free_mib" <<<"$out" || fail "unclear error below the reserve: $out"
+[ -z "$(ls "$STATE_DIR/guests" 2>/dev/null | grep -v '^\.')" ] || fail "a refused start left a guest directory"
+
 log "starting guest"
 sensor_oyster guest start --json > "$WORK/start.json"
 id="$(jq -r .id "$WORK/start.json")"

@@ -137,6 +137,7 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(shipped.guest.persona, defaults.guest.persona);
     EXPECT_EQ(shipped.guest.placement, defaults.guest.placement);
     EXPECT_EQ(shipped.guest.cpus, defaults.guest.cpus);
+    EXPECT_EQ(shipped.guest.reserve_free_mib, defaults.guest.reserve_free_mib);
     ASSERT_EQ(shipped.login.accounts.size(), defaults.login.accounts.size());
     EXPECT_EQ(shipped.login.accounts[0].user, defaults.login.accounts[0].user);
     EXPECT_EQ(shipped.login.accounts[0].password, defaults.login.accounts[0].password);
@@ -225,6 +226,8 @@ TEST(Config, ValidatesValues) {
               std::string::npos);
     EXPECT_EQ(error_of("[data_control]\nallow_private = \"10.0.0.0/8\"\n"),
               "test.toml:2: data_control.allow_private: expected an array of strings, got a string");
+    EXPECT_EQ(parse_config("[guest]\nreserve_free_mib = 0\n", "t.toml").guest.reserve_free_mib, 0U);
+    EXPECT_EQ(Config{}.guest.reserve_free_mib, 1024U);
     // [web] was refused as an unknown table once: every key of it is read.
     Config web = parse_config(
         "[web]\nenabled = false\nlisten = \"127.0.0.1:9090\"\ntoken_file = \"/etc/oyster/token\"\n"

@@ -210,7 +210,8 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                   {"stop_timeout_s", r.u32(cfg.guest.stop_timeout_s, 1, 3600)},
                   {"persona", r.string(cfg.guest.persona, check_persona)},
                   {"placement", placement_reader(r, cfg.guest.placement)},
-                  {"cpus", r.string(cfg.guest.cpus, check_cpus)}});
+                  {"cpus", r.string(cfg.guest.cpus, check_cpus)},
+                  {"reserve_free_mib", r.u32(cfg.guest.reserve_free_mib, 0, 1U << 30)}});
     std::vector<std::string> accounts;
     bool accounts_given = false;
     r.read_table(root, "login",

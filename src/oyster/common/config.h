@@ -47,6 +47,9 @@ struct GuestConfig {
     // The CPUs guests may run on, a CPU list ("1-3"); empty: every CPU the
     // sensor may run on.
     std::string cpus;
+    // No guest starts while the filesystem of the state directory has less
+    // free than this (MiB): a full disk loses evidence and events.
+    std::uint32_t reserve_free_mib = 1024;
 };
 
 std::optional<GuestPlacement> parse_guest_placement(std::string_view s);

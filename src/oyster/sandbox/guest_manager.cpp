@@ -31,6 +31,7 @@
 #include "oyster/net/tap.h"
 #include "oyster/sandbox/cow_file.h"
 #include "oyster/sandbox/guest_placement.h"
+#include "oyster/sandbox/host_checks.h"
 #include "oyster/sandbox/image_spec.h"
 #include "oyster/sandbox/jail.h"
 #include "oyster/sandbox/mconsole.h"
@@ -212,6 +213,10 @@ std::optional<std::string> wait_for_ssh_banner(const std::string& ip, int timeou
 }
 
 GuestRecord start_guest(const Config& cfg, const Platform& platform, const StartOptions& opts, std::ostream& log) {
+    // A guest writes its disk, capture, pcap and console: on a full disk
+    // they, and the sensor's events, would be lost.
+    require_free_space(cfg.paths.state_dir, cfg.guest.reserve_free_mib,
+                       fmt::format("{}: guest.reserve_free_mib", cfg.source));
     verify_base_image(platform);
     check_image_spec(cfg, platform);
     auto pool = parse_ipv4_network(cfg.network.guest_pool);

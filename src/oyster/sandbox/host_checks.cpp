@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "oyster/common/error.h"
 #include "oyster/common/process.h"
 
 namespace oyster {
@@ -39,6 +40,19 @@ std::optional<std::size_t> host_xstate_size() {
     return size;
 }
 
+std::uint64_t free_bytes(const std::filesystem::path& path) {
+    struct statvfs vfs {};
+    if (::statvfs(path.c_str(), &vfs) != 0) throw_errno("statvfs " + path.string());
+    return std::uint64_t{vfs.f_bavail} * vfs.f_frsize;
+}
+
+void require_free_space(const std::filesystem::path& path, std::uint32_t reserve_mib, const std::string& key) {
+    std::uint64_t free = free_bytes(path);
+    if (free >= std::uint64_t{reserve_mib} << 20) return;
+    throw Error(fmt::format("{} MiB free at {}, less than the {} MiB reserve ({}): no guest starts until there is more",
+                            free >> 20, path.string(), reserve_mib, key));
+}
+
 std::vector<HostCheck> run_host_checks(const std::filesystem::path& cache_dir, std::uint64_t min_free_bytes) {
     std::vector<HostCheck> checks;
     bool root = ::geteuid() == 0;
@@ -52,15 +66,13 @@ std::vector<HostCheck> run_host_checks(const std::filesystem::path& cache_dir, s
 
     std::error_code ec;
     std::filesystem::create_directories(cache_dir, ec);
-    struct statvfs vfs {};
-    if (::statvfs(cache_dir.c_str(), &vfs) == 0) {
-        std::uint64_t free_bytes = std::uint64_t{vfs.f_bavail} * vfs.f_frsize;
-        bool ok = free_bytes >= min_free_bytes;
+    try {
+        std::uint64_t free = free_bytes(cache_dir);
         checks.push_back(
-            {"disk", ok,
-             fmt::format("{:.1f} GiB free at {} (need {:.1f} GiB)", static_cast<double>(free_bytes) / 1073741824.0,
+            {"disk", free >= min_free_bytes,
+             fmt::format("{:.1f} GiB free at {} (need {:.1f} GiB)", static_cast<double>(free) / 1073741824.0,
                          cache_dir.string(), static_cast<double>(min_free_bytes) / 1073741824.0)});
-    } else {
+    } catch (const Error&) {
         checks.push_back({"disk", false, "cannot stat " + cache_dir.string()});
     }
 

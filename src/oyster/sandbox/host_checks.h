@@ -25,6 +25,14 @@ inline constexpr std::size_t kGuestMaxXstateBytes = 16384;
 // measured on a traced child; nullopt if the host refuses.
 std::optional<std::size_t> host_xstate_size();
 
+// Bytes free for an unprivileged writer on the filesystem holding `path`.
+// Throws oyster::Error when it cannot be read.
+std::uint64_t free_bytes(const std::filesystem::path& path);
+
+// Throws oyster::Error, naming `key` (e.g. "FILE: guest.reserve_free_mib"),
+// when the filesystem holding `path` has less than `reserve_mib` free.
+void require_free_space(const std::filesystem::path& path, std::uint32_t reserve_mib, const std::string& key);
+
 std::vector<HostCheck> run_host_checks(const std::filesystem::path& cache_dir, std::uint64_t min_free_bytes);
 
 }  // namespace oyster
