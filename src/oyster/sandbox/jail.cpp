@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -25,6 +27,9 @@ constexpr rlim_t kMaxOpenFiles = 1024;
 // Host memory a guest needs beyond its RAM: UML's own text and data, page
 // tables and stub pages of each guest process (measured: docs/threat-model.md).
 constexpr std::uint64_t kMemoryHeadroomMib = 256;
+// Beyond the disk's (or memory's) size, what the COW file's header and
+// bitmap take, with room to spare.
+constexpr std::uint64_t kFileSizeHeadroomMib = 64;
 
 void chown_path(const std::filesystem::path& p, uid_t uid, gid_t gid) {
     if (::lchown(p.c_str(), uid, gid) != 0) throw_errno("chown " + p.string());
@@ -38,6 +43,14 @@ SeccompViolation seccomp_mode() {
 }
 
 }  // namespace
+
+rlim_t guest_file_size_limit(const Config& cfg, const GuestRecord& g) {
+    std::error_code ec;
+    std::uint64_t disk = std::filesystem::file_size(g.image, ec);
+    if (ec) disk = std::uint64_t{cfg.guest.image_size_mib} << 20;
+    std::uint64_t memory = std::uint64_t{cfg.guest.memory_mib} << 20;
+    return static_cast<rlim_t>(std::max(disk, memory) + (kFileSizeHeadroomMib << 20));
+}
 
 uid_t guest_uid(std::uint32_t slot) {
     return kGuestUidBase + slot;
@@ -54,7 +67,11 @@ ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std:
     // its children map parts of that memory. Twice the memory plus 1 GiB
     // leaves room without letting one guest reserve the host's.
     rlim_t as = (rlim_t{cfg.guest.memory_mib} * 2 + 1024) << 20;
-    j.limits = {{RLIMIT_AS, as}, {RLIMIT_NOFILE, kMaxOpenFiles}, {RLIMIT_NPROC, kMaxProcesses}, {RLIMIT_CORE, 0}};
+    j.limits = {{RLIMIT_AS, as},
+                {RLIMIT_NOFILE, kMaxOpenFiles},
+                {RLIMIT_NPROC, kMaxProcesses},
+                {RLIMIT_CORE, 0},
+                {RLIMIT_FSIZE, guest_file_size_limit(cfg, g)}};
 
     using Kind = JailEntry::Kind;
     j.root_staging = g.jail_dir().string();

@@ -48,6 +48,13 @@ inline constexpr const char* kBiosAreaFile = "/bios.rom";
 
 uid_t guest_uid(std::uint32_t slot);
 
+// The largest file the UML process may write (RLIMIT_FSIZE): its COW file
+// grows to the disk's size and its memory file to the guest's memory, plus
+// 64 MiB; its console log, which the guest can flood, stops there too (the
+// process then dies of SIGXFSZ: the guest stops). The capture is not its
+// to write (capture/capture_writer.h).
+rlim_t guest_file_size_limit(const Config& cfg, const GuestRecord& g);
+
 // The restrictions for the UML process of guest `g`, and the environment
 // it runs with (`extra_env` plus what UML needs). `notes` gets what could
 // not be applied on this host (missing cgroup controllers). Throws
