@@ -5,17 +5,25 @@
 # commands at a terminal, logs in again over new connections and fails
 # passwords: every command and every login attempt is in the store, in its
 # own session, and the flood costs only its own class (suppressed "other"
-# events, counted).
+# events, counted). Then it floods as fast as it can until its capture
+# reaches its quota (capture.max_mib): the guest is stopped with a
+# `quota_reached` event, the file stays within the quota, and the sensor
+# goes on serving others.
 OYSTER="$(realpath "$1")"
 source "$(dirname "$0")/lib.sh"
 PORTAL=203.0.113.1
 A10=203.0.113.10
-EXTRA_CONFIG="[sensor]
+A11=203.0.113.11
+QUOTA_MIB=40
+EXTRA_CONFIG="[capture]
+max_mib = $QUOTA_MIB
+[sensor]
 listen_address = \"$PORTAL\"
 pool_size = 1
 max_guests = 2
 max_connections_per_source = 16"
 world_up
+ip -n "$NS_ATTACKER" addr add "$A11/24" dev "${tag}va"
 EVENTS="$STATE_DIR/sensor/events.jsonl"
 KEEP_ON_FAILURE="$EVENTS $WORK/sensor.log"
 DB="$STATE_DIR/store.sqlite"
@@ -89,4 +97,21 @@ for j in 1 2 3 4 5; do
 done
 [ "$(sql "SELECT COUNT(DISTINCT session_id) FROM commands WHERE command_line LIKE '/bin/echo login-check-%'")" = 5 ] ||
 	fail "the five logins' commands are not in five sessions"
-log "PASS (20 typed commands in session $typed_sid; 5 logins and 5 failed passwords, each in its session)"
+log "20 typed commands in session $typed_sid; 5 logins and 5 failed passwords, each in its session"
+
+# The quota: connect() as fast as the guest goes, until the capture is full.
+guest="$(jq -r 'select(.type=="intrusion_opened") | .guest_id' "$EVENTS" | first_line)"
+cap="$STATE_DIR/guests/$guest/capture.bin"
+log "capture at $(($(stat -c %s "$cap") >> 20)) MiB; flooding it to its quota of $QUOTA_MIB MiB"
+sed -i 's/select(undef, undef, undef, 0.1);//; s/time + 60/time + 300/' "$WORK/flood.pl"
+portal_ssh $A10 'cat >/root/flood2.pl && (nohup perl /root/flood2.pl </dev/null >/dev/null 2>&1 &)' <"$WORK/flood.pl" ||
+	fail "cannot start the second flood"
+wait_for 180 "select(.type==\"quota_reached\" and .cause==\"capture\" and .guest_id==\"$guest\")" "the capture quota"
+size="$(stat -c %s "$cap")"
+[ "$size" -ge $((QUOTA_MIB << 20)) ] && [ "$size" -le $(((QUOTA_MIB + 1) << 20)) ] ||
+	fail "the capture holds $size bytes, not its quota of $QUOTA_MIB MiB"
+grep -q 'capture quota reached' "$STATE_DIR/guests/$guest/capture-writer.log" || fail "the writer's log lacks the quota"
+wait_for 60 "select(.type==\"intrusion_closed\" and .guest_id==\"$guest\")" "the intrusion's close"
+kill -0 "$SENSOR_PID" || fail "the sensor died"
+portal_ssh $A11 'echo still-serving' | matches -x still-serving || fail "the sensor stopped serving others"
+log "PASS (capture stopped at $((size >> 20)) MiB, the guest stopped, others still served)"

@@ -73,11 +73,12 @@ protected:
     std::filesystem::path times() const { return dir / "capture.times"; }
 
     // Starts the real writer program on a new pipe; returns the write end.
-    int start_writer() {
+    int start_writer(const std::string& max_bytes = "") {
         int fds[2];
         EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0);
-        writer_ = spawn_session({OYSTER_CAPTURE_WRITER, capture().string(), times().string()}, dir / "writer.log", {},
-                                fds[0]);
+        std::vector<std::string> argv = {OYSTER_CAPTURE_WRITER, capture().string(), times().string()};
+        if (!max_bytes.empty()) argv.push_back(max_bytes);
+        writer_ = spawn_session(argv, dir / "writer.log", {}, fds[0]);
         ::close(fds[0]);
         return fds[1];
     }
@@ -179,6 +180,29 @@ TEST_F(CaptureWriterTest, UnwritableCaptureIsAnErrorThatBreaksThePipe) {
     ::signal(SIGPIPE, SIG_IGN);
     EXPECT_EQ(::write(w, "x", 1), -1);
     EXPECT_EQ(errno, EPIPE);
+    ::close(w);
+}
+
+// At its quota the writer stops, says why and exits: the guest's next record
+// finds the pipe broken and the guest stops.
+TEST_F(CaptureWriterTest, StopsAtItsQuota) {
+    std::ofstream(capture(), std::ios::binary) << std::string(40, 'o');  // an earlier boot's
+    int w = start_writer("64");
+    ::signal(SIGPIPE, SIG_IGN);
+    ASSERT_EQ(::write(w, std::string(30, 'n').data(), 30), 30);
+    int status = wait_writer();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == kQuotaExitStatus) << status;
+    EXPECT_NE(read_all(dir / "writer.log").find(kQuotaMessage), std::string::npos) << read_all(dir / "writer.log");
+    EXPECT_EQ(std::filesystem::file_size(capture()), 70u) << "the read that crossed the quota is kept whole";
+    EXPECT_TRUE(ReceiveTimes::load(times()).received_ns(70)) << "and stamped";
+    EXPECT_EQ(::write(w, "x", 1), -1);
+    EXPECT_EQ(errno, EPIPE);
+    ::close(w);
+    // A guest woken with its capture at the quota records nothing more.
+    w = start_writer("64");
+    status = wait_writer();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == kQuotaExitStatus) << status;
+    EXPECT_EQ(std::filesystem::file_size(capture()), 70u);
     ::close(w);
 }
 

@@ -146,6 +146,7 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(shipped.network.dns, defaults.network.dns);
     EXPECT_EQ(shipped.capture.enabled, defaults.capture.enabled);
     EXPECT_EQ(shipped.capture.exec_content_limit_mib, defaults.capture.exec_content_limit_mib);
+    EXPECT_EQ(shipped.capture.max_mib, defaults.capture.max_mib);
     EXPECT_EQ(shipped.data_control.tcp_connections_per_hour, defaults.data_control.tcp_connections_per_hour);
     EXPECT_EQ(shipped.data_control.udp_flows_per_hour, defaults.data_control.udp_flows_per_hour);
     EXPECT_EQ(shipped.data_control.icmp_packets_per_hour, defaults.data_control.icmp_packets_per_hour);

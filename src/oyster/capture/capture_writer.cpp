@@ -58,7 +58,7 @@ int open_for_append(const std::filesystem::path& file, std::uint64_t& size, std:
 }  // namespace
 
 CaptureCopyResult copy_capture_stream(int in_fd, int capture_fd, int times_fd, std::uint64_t start_offset,
-                                      const std::function<std::uint64_t()>& now_ns) {
+                                      std::uint64_t max_bytes, const std::function<std::uint64_t()>& now_ns) {
     auto now = now_ns ? now_ns : realtime_ns;
     CaptureCopyResult result;
     std::vector<std::uint8_t> buf(std::size_t{1} << 20);
@@ -105,6 +105,13 @@ CaptureCopyResult copy_capture_stream(int in_fd, int capture_fd, int times_fd, s
         }
         offset += static_cast<std::uint64_t>(n);
         result.bytes += static_cast<std::uint64_t>(n);
+        if (offset >= max_bytes) {
+            stamp(at);
+            result.quota = true;
+            result.error = std::string(kQuotaMessage) + ": the capture file holds " + std::to_string(offset) +
+                           " bytes, its quota is " + std::to_string(max_bytes) + " (capture.max_mib)";
+            return result;
+        }
         if (at - last_stamp_ns >= kStampIntervalNs) {
             if (!stamp(at)) return result;
         } else {
@@ -115,7 +122,7 @@ CaptureCopyResult copy_capture_stream(int in_fd, int capture_fd, int times_fd, s
 }
 
 int run_capture_writer(int in_fd, const std::filesystem::path& capture_file, const std::filesystem::path& times_file,
-                       std::FILE* log) {
+                       std::uint64_t max_bytes, std::FILE* log) {
     std::string error;
     std::uint64_t capture_size = 0, times_size = 0;
     FdGuard capture(open_for_append(capture_file, capture_size, error));
@@ -136,11 +143,17 @@ int run_capture_writer(int in_fd, const std::filesystem::path& capture_file, con
                      errno_text(("truncate " + times_file.string()).c_str()).c_str());
         return 1;
     }
-    auto result = copy_capture_stream(in_fd, capture.get(), times.get(), capture_size);
+    if (capture_size >= max_bytes) {
+        std::fprintf(log, "oyster-capture-writer: %s: the capture file already holds %llu bytes (capture.max_mib)\n",
+                     kQuotaMessage, static_cast<unsigned long long>(capture_size));
+        return kQuotaExitStatus;
+    }
+    auto result = copy_capture_stream(in_fd, capture.get(), times.get(), capture_size, max_bytes);
     std::fprintf(log, "oyster-capture-writer: %llu bytes from offset %llu, %llu stamps: %s\n",
                  static_cast<unsigned long long>(result.bytes), static_cast<unsigned long long>(capture_size),
                  static_cast<unsigned long long>(result.stamps),
                  result.error.empty() ? "end of stream" : result.error.c_str());
+    if (result.quota) return kQuotaExitStatus;
     return result.error.empty() ? 0 : 1;
 }
 

@@ -233,7 +233,8 @@ Config parse_config(std::string_view text, const std::string& source_name) {
         {{"guest_pool", r.string(cfg.network.guest_pool, check_pool)}, {"dns", r.string(cfg.network.dns, check_dns)}});
     r.read_table(root, "capture",
                  {{"enabled", r.boolean(cfg.capture.enabled)},
-                  {"exec_content_limit_mib", r.u32(cfg.capture.exec_content_limit_mib, 0, 4096)}});
+                  {"exec_content_limit_mib", r.u32(cfg.capture.exec_content_limit_mib, 0, 4096)},
+                  {"max_mib", r.u32(cfg.capture.max_mib, 1, 1U << 20)}});
     auto& dc = cfg.data_control;
     r.read_table(root, "data_control",
                  {{"tcp_connections_per_hour", r.u32(dc.tcp_connections_per_hour, 0, 1000000)},

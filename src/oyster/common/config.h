@@ -83,6 +83,10 @@ struct CaptureConfig {
     // Bytes of each executed file kept (MiB); larger files are cut, and a
     // record says how much was left out.
     std::uint32_t exec_content_limit_mib = 16;
+    // The most a guest's capture file may hold, all its boots together
+    // (MiB). The writer stops there and the guest is stopped (a honeypot
+    // that cannot record must not serve), with a `quota_reached` event.
+    std::uint32_t max_mib = 1024;
 };
 
 // What a guest may start on its own (the Honeywall's "data control"). Guests

@@ -114,7 +114,7 @@ void wait_capture_writer(const GuestRecord& g, std::ostream& log) {
 
 // Starts the guest's capture writer on the read end of a new pipe; returns
 // the write end, which the UML process is given.
-int start_capture_writer(GuestRecord& g) {
+int start_capture_writer(GuestRecord& g, std::uint64_t max_bytes) {
     auto program = capture::capture_writer_program();
     if (::access(program.c_str(), X_OK) != 0) {
         throw Error(fmt::format("the capture writer {} is missing: oyster-capture-writer is installed beside oyster",
@@ -126,8 +126,9 @@ int start_capture_writer(GuestRecord& g) {
     // A deeper pipe lets the guest run on while the writer waits for the disk;
     // the default (64 KiB) still works, so a refusal is not an error.
     (void)::fcntl(write_end.get(), F_SETPIPE_SZ, 1 << 20);
-    g.writer_pid = spawn_session({program.string(), g.capture_file().string(), g.capture_times_file().string()},
-                                 g.capture_writer_log(), {}, read_end.get());
+    g.writer_pid = spawn_session(
+        {program.string(), g.capture_file().string(), g.capture_times_file().string(), std::to_string(max_bytes)},
+        g.capture_writer_log(), {}, read_end.get());
     g.writer_start_time = process_start_time(g.writer_pid).value_or(0);
     return write_end.release();
 }
@@ -341,7 +342,7 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
             // the jail writes the file: what reached the writer is on the host
             // even if every other Oyster process dies, and nothing the UML
             // process holds can change it.
-            capture_fd = start_capture_writer(g);
+            capture_fd = start_capture_writer(g, std::uint64_t{cfg.capture.max_mib} << 20);
             env.insert(env.end(), {fmt::format("OYSTER_CAPTURE_FD={}", kCaptureFd),
                                    fmt::format("OYSTER_EXEC_CONTENT_LIMIT={}",
                                                std::uint64_t{cfg.capture.exec_content_limit_mib} << 20),

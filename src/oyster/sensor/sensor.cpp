@@ -5,11 +5,13 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +21,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "oyster/capture/capture_writer.h"
 #include "oyster/common/error.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
@@ -166,6 +169,9 @@ private:
     void balance_cpus(Clock::time_point now);
     void open_intrusion(Slot& slot);
     void follow_capture(Slot& slot);
+    // After a stop: when the guest's capture writer ended at its quota, says
+    // so (`quota_reached`). Any thread.
+    void report_capture_quota(const GuestRecord& guest, const std::optional<Intrusion>& intrusion);
     // Safe from worker threads: EventLog is.
     void emit_intrusion_closed(const Intrusion& i);
     // Marks the intrusion's directory as not to be pruned until analyze()
@@ -691,6 +697,7 @@ void SensorDaemon::begin_stop(std::uint64_t handle, StopKind kind, const std::st
             c.error = e.what();
             log_.line(fmt::format("guest {}: stop: {}", guest.id, e.what()));
         }
+        report_capture_quota(guest, intrusion);
         // A pool guest nobody logged into is deleted below: nothing to finish.
         if (follower && intrusion) {
             try {
@@ -947,6 +954,23 @@ void SensorDaemon::open_intrusion(Slot& s) {
     publish(s);
 }
 
+void SensorDaemon::report_capture_quota(const GuestRecord& guest, const std::optional<Intrusion>& intrusion) {
+    std::ifstream in(guest.capture_writer_log());
+    std::string line, last;
+    while (std::getline(in, line)) {
+        if (!line.empty()) last = line;
+    }
+    if (last.find(capture::kQuotaMessage) == std::string::npos) return;
+    log_.line(fmt::format("guest {}: stopped at its capture quota ({} MiB, capture.max_mib)", guest.id,
+                          cfg_.capture.max_mib));
+    events_.emit("quota_reached", {{"guest_id", guest.id},
+                                   {"intrusion_id", intrusion ? intrusion->id : ""},
+                                   {"source_ip", intrusion ? intrusion->source_ip : ""},
+                                   {"cause", "capture"},
+                                   {"limit_mib", cfg_.capture.max_mib},
+                                   {"detail", last}});
+}
+
 void SensorDaemon::follow_capture(Slot& s) {
     if (!cfg_.capture.enabled || !s.guest) return;
     auto handle = s.handle;
@@ -985,6 +1009,18 @@ void SensorDaemon::tick() {
         // A pooled guest's own cron and daemons are read past, not reported.
         if (follow && s.follower) s.follower->poll(reported(s));
         if (check_liveness && !process_alive(s.guest->pid, s.guest->pid_start_time)) {
+            pool_.died(h, now);
+            continue;
+        }
+        // Its capture writer gone (its quota reached, or killed), the guest
+        // cannot be recorded: its kernel panics at its next record, and a
+        // panicked UML process (pid 1 of its namespace) spins rather than
+        // exits. A guest that cannot be recorded is stopped.
+        if (check_liveness && s.guest->writer_pid > 0 &&
+            !process_alive(s.guest->writer_pid, s.guest->writer_start_time)) {
+            ::waitpid(s.guest->writer_pid, nullptr, WNOHANG);
+            log_.line(fmt::format("guest {}: its capture writer {} has ended: stopping it", s.guest->id,
+                                  s.guest->writer_pid));
             pool_.died(h, now);
             continue;
         }
