@@ -107,7 +107,7 @@ cap="$STATE_DIR/guests/$id/capture"
 ev="$cap/events.jsonl"
 [ -s "$ev" ] || fail "no events decoded"
 # (Gone, or a zombie its new parent has yet to reap: `guest start` exited.)
-writer_state="$(awk '/^State:/ {print $2}' "/proc/$writer_pid/status" 2>/dev/null)"
+writer_state="$(awk '/^State:/ {print $2}' "/proc/$writer_pid/status" 2>/dev/null || true)"
 [ -z "$writer_state" ] || [ "$writer_state" = Z ] || fail "the capture writer outlived the stop (state $writer_state)"
 grep -q 'end of stream' "$STATE_DIR/guests/$id/capture-writer.log" ||
 	fail "the writer did not end with the stream: $(cat "$STATE_DIR/guests/$id/capture-writer.log")"
