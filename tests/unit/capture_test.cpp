@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "capture_stream_builder.h"
@@ -388,6 +390,82 @@ TEST(SocketAddress, RendersOnlyTheBytesGiven) {
     in6[8 + 15] = 1;
     EXPECT_EQ(socket_address_json(in6)["address"], "::1");
     EXPECT_EQ(socket_address_json(in6)["port"], 22);
+}
+
+// A guest's root can forge records for any number of terminals and of
+// executed files arriving at once; the decoder runs in the sensor.
+TEST_F(DecoderTest, ManyTerminalsKeepFewFilesOpenAndRecordEverything) {
+    StreamBuilder s;
+    constexpr unsigned kTerminals = 100;
+    auto on = [&](unsigned tty, std::uint16_t type, const std::string& data) {
+        oyster_cap_tty t{};
+        t.tty = (136U << 8) | tty;
+        t.len = static_cast<std::uint32_t>(data.size());
+        s.record(type, 0, StreamBuilder::pod(t) + data);
+    };
+    for (unsigned tty = 0; tty < kTerminals; ++tty) on(tty, OYSTER_CAP_TTY_OPEN, "");
+    for (int round = 0; round < 3; ++round) {
+        for (unsigned tty = 0; tty < kTerminals; ++tty)
+            on(tty, OYSTER_CAP_TTY_OUT, fmt::format("t{}-r{}\r\n", tty, round));
+    }
+    for (unsigned tty = 0; tty < kTerminals; ++tty) on(tty, OYSTER_CAP_TTY_CLOSE, "");
+    CaptureParser parser;
+    parser.feed(s.bytes);
+    CaptureDecoder decoder(dir / "out");
+    decoder.on_header(*parser.header());
+    std::size_t most_open = 0;
+    for (const auto& r : parser.take()) {
+        decoder.on_record(r);
+        most_open = std::max(most_open, decoder.tty_files_open());
+    }
+    decoder.finish();
+    EXPECT_LE(most_open, CaptureDecoder::kMaxOpenTtyFiles);
+    EXPECT_EQ(decoder.stats().tty_sessions, kTerminals);
+    auto recordings = list_tty_recordings(dir / "out");
+    ASSERT_EQ(recordings.size(), kTerminals);
+    for (const auto& rec : recordings) {
+        std::string cast = read(rec.cast);
+        // Every session's three lines, in order, after its header: parked
+        // and reopened files append, never truncate.
+        auto first = cast.find("-r0"), second = cast.find("-r1"), third = cast.find("-r2");
+        EXPECT_NE(first, std::string::npos) << rec.name;
+        EXPECT_LT(first, second) << rec.name;
+        EXPECT_LT(second, third) << rec.name;
+        EXPECT_NE(cast.substr(0, cast.find('\n')).find("\"version\":2"), std::string::npos) << rec.name;
+        EXPECT_LT(cast.find('\n'), first) << rec.name << ": the header is first";
+    }
+}
+
+TEST_F(DecoderTest, TooManyFilesArrivingAtOnceAreRefusedNotHeld) {
+    StreamBuilder s;
+    std::vector<std::uint64_t> execs;
+    for (int i = 0; i < 20; ++i) {
+        execs.push_back(s.exec(fmt::format("/tmp/x{}", i), {"x"}, 8, OYSTER_CAP_EXEC_CONTENT_FOLLOWS));
+        s.content(execs.back(), 0, 8, fmt::format("part{:02}", i).substr(0, 4), false);
+    }
+    for (int i = 0; i < 20; ++i) s.content(execs[static_cast<std::size_t>(i)], 4, 8, fmt::format("{:04}", i), true);
+    CaptureParser parser;
+    parser.feed(s.bytes);
+    CaptureDecoder decoder(dir / "out");
+    decoder.on_header(*parser.header());
+    std::size_t most = 0;
+    for (const auto& r : parser.take()) {
+        decoder.on_record(r);
+        most = std::max(most, decoder.contents_pending());
+    }
+    decoder.finish();
+    EXPECT_EQ(most, CaptureDecoder::kMaxPendingContents);
+    EXPECT_EQ(decoder.stats().files_stored, CaptureDecoder::kMaxPendingContents);
+    std::ifstream in(dir / "out" / "events.jsonl");
+    unsigned refused = 0, kept = 0;
+    for (std::string line; std::getline(in, line);) {
+        auto e = nlohmann::json::parse(line);
+        if (e["type"] != "exec_content") continue;
+        if (e.value("complete", false)) ++kept;
+        if (e.contains("error") && e["error"].get<std::string>().find("at once") != std::string::npos) ++refused;
+    }
+    EXPECT_EQ(kept, CaptureDecoder::kMaxPendingContents);
+    EXPECT_EQ(refused, 20 - CaptureDecoder::kMaxPendingContents);
 }
 
 }  // namespace

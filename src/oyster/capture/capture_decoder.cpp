@@ -115,9 +115,25 @@ struct CaptureDecoder::TtySession {
     std::string name;
     std::uint32_t tty = 0;
     std::uint64_t start_ns = 0;
+    std::filesystem::path cast_path, ttylog_path;
     std::ofstream cast;
     std::ofstream ttylog;
     std::string carry_in, carry_out;  // incomplete UTF-8 tails
+    bool opened_before = false;       // its files exist: reopen to append
+    std::uint64_t last_use = 0;
+
+    bool is_open() const { return cast.is_open(); }
+    void open_files() {
+        auto mode = opened_before ? std::ios::app : std::ios::trunc;
+        cast.open(cast_path, std::ios::out | mode);
+        ttylog.open(ttylog_path, std::ios::out | std::ios::binary | mode);
+        opened_before = true;
+    }
+    // Closes its files (they are reopened to append when it is used again).
+    void park() {
+        cast.close();
+        ttylog.close();
+    }
 
     void ttylog_record(std::int32_t op, std::int32_t dir, std::uint64_t time_ns, const std::uint8_t* data,
                        std::uint32_t len) {
@@ -311,49 +327,97 @@ void CaptureDecoder::on_header(const StreamHeader& h) {
                  {"exec_content_limit", h.exec_content_limit}});
 }
 
-CaptureDecoder::TtySession& CaptureDecoder::session_for(std::uint32_t tty, std::uint64_t seq, std::uint64_t time_ns) {
-    auto& slot = sessions_[tty];
-    if (!slot) {
-        auto s = std::make_unique<TtySession>();
-        unsigned n = ++session_counts_[tty];
-        std::string base = tty_name(tty);
-        for (char& c : base)
-            if (c == '/' || c == ':') c = '-';
-        s->name = fmt::format("{}-{}", base, n);
-        s->tty = tty;
-        s->start_ns = time_ns;
-        s->cast.open(out_ / "tty" / (s->name + ".cast"));
-        s->ttylog.open(out_ / "tty" / (s->name + ".ttylog"), std::ios::binary);
-        nlohmann::json header = {{"version", 2},
-                                 {"width", 80},
-                                 {"height", 24},
-                                 {"timestamp", time_ns / 1000000000ULL},
-                                 {"title", fmt::format("{} session {}", tty_name(tty), n)}};
-        s->cast << dump(header) << "\n";
-        s->ttylog_record(1, 0, time_ns, nullptr, 0);
-        // The live events name a session by its tty_open record's seq (the
-        // sensor reports it); this is how the store finds its replay.
-        tty_index_
-            << dump({{"name", s->name}, {"tty", tty_name(tty)}, {"seq", seq}, {"boot", boot_}, {"time_ns", time_ns}})
-            << "\n";
-        tty_index_.flush();
-        ++stats_.tty_sessions;
-        slot = std::move(s);
+void CaptureDecoder::open_session_files(TtySession& s) {
+    s.last_use = ++use_clock_;
+    if (s.is_open()) return;
+    std::size_t open = 0;
+    TtySession* oldest = nullptr;
+    for (auto& [tty, other] : sessions_) {
+        if (!other->is_open()) continue;
+        ++open;
+        if (oldest == nullptr || other->last_use < oldest->last_use) oldest = other.get();
     }
-    return *slot;
+    // Many terminals open at once must not take the sensor's descriptors:
+    // the least recently used one's files are closed meanwhile.
+    if (open >= kMaxOpenTtyFiles && oldest != nullptr) oldest->park();
+    s.open_files();
+}
+
+CaptureDecoder::TtySession* CaptureDecoder::session_for(std::uint32_t tty, std::uint64_t seq, std::uint64_t time_ns) {
+    if (auto it = sessions_.find(tty); it != sessions_.end()) {
+        open_session_files(*it->second);
+        return it->second.get();
+    }
+    if (sessions_.size() >= kMaxTtySessions) {
+        // A guest's root can forge records for any number of terminals:
+        // beyond this many at once, their bytes are in events.jsonl only.
+        if (!tty_limit_reported_) {
+            tty_limit_reported_ = true;
+            write_event({{"type", "capture_limit"},
+                         {"what", "terminal sessions open at once"},
+                         {"limit", kMaxTtySessions},
+                         {"detail", "further terminals are not recorded as replays; their bytes are in the events"}});
+        }
+        ++stats_.tty_sessions_unrecorded;
+        return nullptr;
+    }
+    auto s = std::make_unique<TtySession>();
+    unsigned n = ++session_counts_[tty];
+    std::string base = tty_name(tty);
+    for (char& c : base)
+        if (c == '/' || c == ':') c = '-';
+    s->name = fmt::format("{}-{}", base, n);
+    s->tty = tty;
+    s->start_ns = time_ns;
+    s->cast_path = out_ / "tty" / (s->name + ".cast");
+    s->ttylog_path = out_ / "tty" / (s->name + ".ttylog");
+    open_session_files(*s);
+    nlohmann::json header = {{"version", 2},
+                             {"width", 80},
+                             {"height", 24},
+                             {"timestamp", time_ns / 1000000000ULL},
+                             {"title", fmt::format("{} session {}", tty_name(tty), n)}};
+    s->cast << dump(header) << "\n";
+    s->ttylog_record(1, 0, time_ns, nullptr, 0);
+    // The live events name a session by its tty_open record's seq (the
+    // sensor reports it); this is how the store finds its replay.
+    tty_index_ << dump({{"name", s->name}, {"tty", tty_name(tty)}, {"seq", seq}, {"boot", boot_}, {"time_ns", time_ns}})
+               << "\n";
+    tty_index_.flush();
+    ++stats_.tty_sessions;
+    // Only now in the map: open_session_files() above looks at the others.
+    auto& slot = sessions_[tty];
+    slot = std::move(s);
+    return slot.get();
 }
 
 void CaptureDecoder::close_session(std::uint32_t tty, std::uint64_t time_ns) {
     auto it = sessions_.find(tty);
     if (it == sessions_.end()) return;
+    open_session_files(*it->second);
     it->second->ttylog_record(2, 0, time_ns, nullptr, 0);
     sessions_.erase(it);
 }
 
 void CaptureDecoder::on_content(const Record& r, const ExecContentRecord& c) {
-    auto& slot = contents_[c.exec_seq];
+    auto found = contents_.find(c.exec_seq);
+    if (found == contents_.end()) {
+        if (c.offset != 0) return;  // its start was lost (a gap), or it was refused below
+        if (contents_.size() >= kMaxPendingContents) {
+            // Each file arriving holds a descriptor and a hash: a forged
+            // stream of starts without ends must not take them all.
+            write_event({{"type", "exec_content"},
+                         {"seq", r.actor.seq},
+                         {"exec_seq", c.exec_seq},
+                         {"complete", false},
+                         {"error",
+                          fmt::format("more than {} executed files arriving at once: not kept", kMaxPendingContents)}});
+            return;
+        }
+        found = contents_.emplace(c.exec_seq, nullptr).first;
+    }
+    auto& slot = found->second;
     if (!slot) {
-        if (c.offset != 0) return;  // its start was lost: reported by the gap check
         slot = std::make_unique<PendingContent>();
         slot->exec_seq = c.exec_seq;
         slot->total = c.total;
@@ -398,7 +462,7 @@ void CaptureDecoder::on_content(const Record& r, const ExecContentRecord& c) {
                         {"complete", p.received == p.total},
                         {"stored", "files/" + hex}};
     if (auto k = exec_file_key_.find(p.exec_seq); k != exec_file_key_.end()) {
-        known_files_[k->second] = hex;
+        if (known_files_.size() < kMaxKnownFiles) known_files_[k->second] = hex;
         exec_file_key_.erase(k);
     }
     write_event(e);
@@ -430,7 +494,7 @@ void CaptureDecoder::on_record(const Record& r) {
     auto e = event_for(r);
     if (const auto* x = std::get_if<ExecRecord>(&r.body)) {
         std::string key = file_key(x->dev, x->ino, x->mtime_ns, x->file_size);
-        if (x->content_follows) exec_file_key_[r.actor.seq] = key;
+        if (x->content_follows && exec_file_key_.size() < kMaxKnownFiles) exec_file_key_[r.actor.seq] = key;
         if (auto k = known_files_.find(key); k != known_files_.end()) (*e)["sha256"] = k->second;
     } else if (const auto* t = std::get_if<TtyRecord>(&r.body)) {
         switch (t->kind) {
@@ -444,10 +508,11 @@ void CaptureDecoder::on_record(const Record& r) {
             case TtyKind::input:
             case TtyKind::output: {
                 bool input = t->kind == TtyKind::input;
-                TtySession& s = session_for(t->tty, r.actor.seq, r.actor.time_ns);
-                s.cast_event(r.actor.time_ns, input, t->data);
-                s.ttylog_record(3, input ? 1 : 2, r.actor.time_ns, t->data.data(),
-                                static_cast<std::uint32_t>(t->data.size()));
+                if (TtySession* s = session_for(t->tty, r.actor.seq, r.actor.time_ns)) {
+                    s->cast_event(r.actor.time_ns, input, t->data);
+                    s->ttylog_record(3, input ? 1 : 2, r.actor.time_ns, t->data.data(),
+                                     static_cast<std::uint32_t>(t->data.size()));
+                }
                 (input ? stats_.tty_in_bytes : stats_.tty_out_bytes) += t->data.size();
                 break;
             }
@@ -469,10 +534,17 @@ void CaptureDecoder::end_open_records(const char* why) {
     exec_file_key_.clear();
 }
 
+std::size_t CaptureDecoder::tty_files_open() const {
+    std::size_t n = 0;
+    for (const auto& [tty, s] : sessions_) n += s->is_open() ? 1 : 0;
+    return n;
+}
+
 void CaptureDecoder::flush() {
     events_.flush();
     tty_index_.flush();
     for (auto& [tty, session] : sessions_) {
+        if (!session->is_open()) continue;
         session->cast.flush();
         session->ttylog.flush();
     }

@@ -29,11 +29,24 @@ namespace oyster::capture {
 
 struct DecodeStats {
     std::uint64_t records = 0, events = 0, gaps = 0, tty_sessions = 0, files_stored = 0;
+    std::uint64_t tty_sessions_unrecorded = 0;  // beyond kMaxTtySessions at once
     std::uint64_t tty_in_bytes = 0, tty_out_bytes = 0;
 };
 
+// Its bounds, for a stream a guest's root may have forged (it runs in the
+// sensor): at most kMaxTtySessions terminals recorded at once (more are in
+// events.jsonl only, said once by a `capture_limit` event), at most
+// kMaxOpenTtyFiles of them with their files open (the least recently used
+// is closed and reopened to append), at most kMaxPendingContents executed
+// files arriving at once (more are refused, each with an `exec_content`
+// event), at most kMaxKnownFiles file versions remembered for their hash.
 class CaptureDecoder {
 public:
+    static constexpr std::size_t kMaxTtySessions = 4096;
+    static constexpr std::size_t kMaxOpenTtyFiles = 32;
+    static constexpr std::size_t kMaxPendingContents = 16;
+    static constexpr std::size_t kMaxKnownFiles = 65536;
+
     explicit CaptureDecoder(std::filesystem::path out_dir);
     ~CaptureDecoder();
     CaptureDecoder(const CaptureDecoder&) = delete;
@@ -45,6 +58,10 @@ public:
     void finish(const std::string& error = "");
 
     const DecodeStats& stats() const { return stats_; }
+    // Terminals recorded now, and how many have their files open.
+    std::size_t tty_sessions_open() const { return sessions_.size(); }
+    std::size_t tty_files_open() const;
+    std::size_t contents_pending() const { return contents_.size(); }
     // The host's receive times of the stream: each event then carries
     // `received` and `received_ns` beside the guest's own `time`.
     void set_receive_times(ReceiveTimes times) { receive_times_ = std::move(times); }
@@ -64,7 +81,9 @@ private:
     struct PendingContent;
 
     void write_event(const nlohmann::json& e);
-    TtySession& session_for(std::uint32_t tty, std::uint64_t seq, std::uint64_t time_ns);
+    // The terminal's session, its files open; nullptr beyond kMaxTtySessions.
+    TtySession* session_for(std::uint32_t tty, std::uint64_t seq, std::uint64_t time_ns);
+    void open_session_files(TtySession& s);
     void close_session(std::uint32_t tty, std::uint64_t time_ns);
     // Closes the tty sessions and drops the partial exec contents still open
     // (the stream, or a boot of the guest, ended), saying `why`.
@@ -79,6 +98,8 @@ private:
     std::uint32_t boot_ = 0;
     std::map<std::uint32_t, std::unique_ptr<TtySession>> sessions_;
     std::map<std::uint32_t, unsigned> session_counts_;
+    std::uint64_t use_clock_ = 0;
+    bool tty_limit_reported_ = false;
     std::map<std::uint64_t, std::unique_ptr<PendingContent>> contents_;  // by exec seq
     std::map<std::string, std::string> known_files_;                     // "dev:ino:mtime:size" -> sha256
     std::map<std::uint64_t, std::string> exec_file_key_;                 // exec seq -> file key
