@@ -40,6 +40,16 @@ struct Log {
              {"intrusion_id", "i1"},
              {"waits_for_boot", false}});
     }
+    // A connection that waits for its guest's boot: no guest named yet.
+    void waiting_connection(int port) {
+        add({{"type", "connection"},
+             {"source_ip", kIp},
+             {"source_port", port},
+             {"port", 22},
+             {"guest_id", ""},
+             {"intrusion_id", ""},
+             {"waits_for_boot", true}});
+    }
     void closed(int port) {
         add({{"type", "connection_closed"},
              {"source_ip", kIp},
@@ -261,13 +271,7 @@ TEST_F(SessionTrackerTest, ATelnetLoginIsFoundByItsProcess) {
 
 TEST_F(SessionTrackerTest, AConnectionThatWaitedForABootGetsItsIntrusion) {
     Log l;
-    l.add({{"type", "connection"},
-           {"source_ip", kIp},
-           {"source_port", 40001},
-           {"port", 22},
-           {"guest_id", ""},
-           {"intrusion_id", ""},
-           {"waits_for_boot", true}});
+    l.waiting_connection(40001);
     l.add({{"type", "intrusion_opened"}, {"intrusion_id", "i9"}, {"source_ip", kIp}, {"guest_id", "g9"}});
     EventStore store(dir / "store.sqlite");
     store.ingest_text(l.text);
@@ -281,13 +285,7 @@ TEST_F(SessionTrackerTest, AConnectionThatWaitedForABootGetsItsIntrusion) {
 // the guest the sensor booted for it, named by guest_ready.
 TEST_F(SessionTrackerTest, AConnectionThatWaitedForABootIsThatGuestsOnly) {
     Log l;
-    l.add({{"type", "connection"},
-           {"source_ip", kIp},
-           {"source_port", 40001},
-           {"port", 22},
-           {"guest_id", ""},
-           {"intrusion_id", ""},
-           {"waits_for_boot", true}});
+    l.waiting_connection(40001);
     l.add({{"type", "guest_ready"}, {"guest_id", "g1"}, {"source_ip", kIp}, {"intrusion_id", ""}});
     l.accept(100, 40001);
     l.fork(100, 300);

@@ -19,6 +19,14 @@
 namespace oyster {
 namespace {
 
+// MAIL, RCPT, DATA and an empty body; returns the reply to its end.
+std::string send_empty_message(SmtpSession& s) {
+    s.on_line("MAIL FROM:<x@y>");
+    s.on_line("RCPT TO:<r@x>");
+    s.on_line("DATA");
+    return s.on_line(".");
+}
+
 TEST(SmtpSession, TakesAMessageLikeAnMtaAndKeepsIt) {
     SmtpSession s("mail.example", 1 << 20);
     EXPECT_EQ(s.greeting(), "220 mail.example ESMTP Postfix (Debian/GNU)\r\n");
@@ -69,10 +77,7 @@ TEST(SmtpSession, RecordsAuthAttempts) {
     EXPECT_EQ(s.on_line("dXNlcg=="), "334 UGFzc3dvcmQ6\r\n");
     EXPECT_EQ(s.on_line("cGFzcw==").substr(0, 4), "235 ");
     EXPECT_EQ(s.on_line("AUTH PLAIN AHVzZXIAcGFzcw==").substr(0, 4), "235 ");
-    s.on_line("MAIL FROM:<x@y>");
-    s.on_line("RCPT TO:<r@x>");
-    s.on_line("DATA");
-    s.on_line(".");
+    send_empty_message(s);
     auto m = s.take_messages();
     ASSERT_EQ(m.size(), 1u);
     EXPECT_EQ(m[0].auth, (std::vector<std::string>{"dXNlcg==", "cGFzcw==", "AHVzZXIAcGFzcw=="}));
@@ -85,20 +90,14 @@ TEST(SmtpSession, BoundsAuthArgumentsAndMessagesPerSession) {
         EXPECT_EQ(s.on_line("AUTH LOGIN " + std::string(2000, 'a')).substr(0, 4), "334 ");
         s.on_line("cGFzcw==");
     }
-    s.on_line("MAIL FROM:<x@y>");
-    s.on_line("RCPT TO:<r@x>");
-    s.on_line("DATA");
-    s.on_line(".");
+    send_empty_message(s);
     auto m = s.take_messages();
     ASSERT_EQ(m.size(), 1u);
     EXPECT_EQ(m[0].auth.size(), SmtpSession::kMaxAuthArguments);
     EXPECT_EQ(m[0].auth[0].size(), 512u);
     EXPECT_EQ(m[0].auth_dropped, 400000u - SmtpSession::kMaxAuthArguments);
     for (unsigned i = 1; i < SmtpSession::kMaxMessages; ++i) {
-        s.on_line("MAIL FROM:<x@y>");
-        s.on_line("RCPT TO:<r@x>");
-        s.on_line("DATA");
-        std::string reply = s.on_line(".");
+        std::string reply = send_empty_message(s);
         EXPECT_EQ(reply.find("421 ") != std::string::npos, i + 1 == SmtpSession::kMaxMessages) << i;
     }
     EXPECT_TRUE(s.finished());

@@ -1,7 +1,6 @@
 #include "oyster/capture/capture_writer.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,8 +61,7 @@ CaptureCopyResult copy_capture_stream(int in_fd, int capture_fd, int times_fd, s
     auto now = now_ns ? now_ns : realtime_ns;
     CaptureCopyResult result;
     std::vector<std::uint8_t> buf(std::size_t{1} << 20);
-    std::uint64_t offset = start_offset, last_stamp_ns = 0, pending_ns = 0;
-    bool pending = false;
+    std::uint64_t offset = start_offset;
     auto stamp = [&](std::uint64_t at_ns) {
         auto bytes = encode_receive_stamp({offset, at_ns});
         if (!write_all(times_fd, bytes.data(), bytes.size())) {
@@ -71,52 +69,39 @@ CaptureCopyResult copy_capture_stream(int in_fd, int capture_fd, int times_fd, s
             return false;
         }
         ++result.stamps;
-        last_stamp_ns = at_ns;
-        pending = false;
         return true;
     };
     for (;;) {
-        if (pending) {
-            // Stamp what came in once the stream pauses or the interval ends.
-            pollfd p{in_fd, POLLIN, 0};
-            int ready = ::poll(&p, 1, 1);
-            if (ready < 0 && errno == EINTR) continue;
-            if (ready <= 0 || now() - last_stamp_ns >= kStampIntervalNs) {
-                if (!stamp(pending_ns)) return result;
-                continue;
-            }
-        }
         ssize_t n = ::read(in_fd, buf.data(), buf.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
             result.error = errno_text("read the capture stream");
-            if (pending) stamp(pending_ns);
             return result;
         }
-        if (n == 0) {
-            if (pending) stamp(pending_ns);
-            return result;
-        }
+        if (n == 0) return result;
         std::uint64_t at = now();
         if (!write_all(capture_fd, buf.data(), static_cast<std::size_t>(n))) {
             result.error = errno_text("write capture.bin");
-            if (pending) stamp(pending_ns);
             return result;
         }
         offset += static_cast<std::uint64_t>(n);
         result.bytes += static_cast<std::uint64_t>(n);
+        if (!stamp(at)) return result;
         if (offset >= max_bytes) {
-            stamp(at);
             result.quota = true;
             result.error = std::string(kQuotaMessage) + ": the capture file holds " + std::to_string(offset) +
                            " bytes, its quota is " + std::to_string(max_bytes) + " (capture.max_mib)";
             return result;
         }
-        if (at - last_stamp_ns >= kStampIntervalNs) {
-            if (!stamp(at)) return result;
-        } else {
-            pending = true;
-            pending_ns = at;
+        // Let records gather before the next read. A reader waiting on the
+        // pipe is woken by every record the guest writes, and each wake-up
+        // of this process (on another CPU) is time the guest waits; with
+        // the writer away for a while, the guest's writes wake nobody. It
+        // also bounds the stamps to about one a millisecond.
+        if (static_cast<std::size_t>(n) < buf.size()) {
+            timespec pause{0, static_cast<long>(kStampIntervalNs)};
+            while (::nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+            }
         }
     }
 }

@@ -29,7 +29,9 @@ namespace oyster::capture {
 
 // The descriptor the writer reads the stream from.
 inline constexpr int kCaptureWriterInputFd = 3;
-// Stamps are written at most this often (and when the stream goes quiet).
+// The writer reads at most about this often, stamping each read: records
+// gather in the pipe meanwhile (a reader waiting on a pipe is woken by
+// every write, which the guest pays for).
 inline constexpr std::uint64_t kStampIntervalNs = 1'000'000;
 inline constexpr int kQuotaExitStatus = 3;
 // What the writer's log says when the quota ended the capture.

@@ -8,8 +8,8 @@
 // capture.bin before end_offset had reached the host by realtime_ns".
 // Offsets are those of the file (a guest booted again from its disk
 // appends to the same file, and the new writer goes on from its size).
-// A stamp is written at most once a millisecond and whenever the stream
-// goes quiet, so a record's receive time is late by about a millisecond.
+// The writer reads (and stamps) about once a millisecond, so a record's
+// receive time is late by a millisecond or two.
 #pragma once
 
 #include <array>
