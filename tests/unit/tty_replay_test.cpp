@@ -37,6 +37,12 @@ TEST_F(TtyReplayTest, RefusesWhatIsNotARecording) {
     EXPECT_THROW(play_asciicast(in, out, {}, "x.cast"), Error);
     std::istringstream empty("");
     EXPECT_THROW(play_asciicast(empty, out, {}, "x.cast"), Error);
+    // A version of another type is refused, not thrown as a JSON type
+    // error (found by fuzz_asciicast).
+    for (const char* header : {"{\"version\":\"o\"}\n", "{\"version\":2.5}\n", "{\"version\":null}\n"}) {
+        std::istringstream odd(header);
+        EXPECT_THROW(play_asciicast(odd, out, {}, "x.cast"), Error) << header;
+    }
 }
 
 TEST_F(TtyReplayTest, FindsTheRecordingByItsOpeningRecord) {

@@ -90,7 +90,10 @@ ReplayStats play_asciicast(std::istream& in, std::ostream& out, const ReplayOpti
         throw Error(name + ": empty, or not an asciicast recording");
     }
     auto header = nlohmann::json::parse(line, nullptr, false);
-    if (!header.is_object() || header.value("version", 0) != 2) {
+    // value() would throw on a version of another type: the file is hostile.
+    auto version = header.is_object() ? header.find("version") : header.end();
+    if (!header.is_object() || version == header.end() || !version->is_number_integer() ||
+        version->get<std::int64_t>() != 2) {
         throw Error(name + ": not an asciicast v2 recording (its first line is not a version 2 header)");
     }
     double speed = options.speed > 0 ? options.speed : 1.0;
