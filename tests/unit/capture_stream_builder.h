@@ -71,6 +71,19 @@ public:
         return record(OYSTER_CAP_EXEC, flags, pod(e) + filename + filename + "/root" + args, pid);
     }
 
+    // A file about to lose its content to `syscall` (87: unlink).
+    std::uint64_t kept(const std::string& path, std::uint64_t file_size, std::uint16_t flags,
+                       std::uint32_t syscall = 87, std::uint64_t ino = 43) {
+        oyster_cap_kept k{};
+        k.file_size = file_size;
+        k.ino = ino;
+        k.dev = (8 << 8) | 1;
+        k.mode = 0100644;
+        k.syscall = syscall;
+        k.path_len = static_cast<std::uint32_t>(path.size());
+        return record(OYSTER_CAP_KEPT, flags, pod(k) + path);
+    }
+
     void content(std::uint64_t exec_seq, std::uint64_t offset, std::uint64_t total, const std::string& data,
                  bool last) {
         oyster_cap_exec_content c{};

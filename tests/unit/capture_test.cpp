@@ -289,6 +289,56 @@ TEST_F(DecoderTest, LaterExecOfTheSameFileCarriesItsHash) {
     EXPECT_EQ(events[3]["sha256"], events[2]["sha256"]);
 }
 
+// A script run with sh and deleted: the guest kernel kept its content as
+// the unlink came, and the decoder stores it beside executed files.
+TEST_F(DecoderTest, KeptFilesAreStoredAndNamedAsKept) {
+    StreamBuilder s;
+    auto seq = s.kept("/tmp/x.sh", 8, OYSTER_CAP_EXEC_CONTENT_FOLLOWS);
+    s.content(seq, 0, 8, "echo hi\n", true);
+    s.kept("/tmp/big", 1 << 30, OYSTER_CAP_KEPT_OVER_BUDGET, 76, 44);  // truncate
+    auto events = decode(s.bytes);
+    ASSERT_EQ(events.size(), 4u);
+    EXPECT_EQ(events[1]["type"], "kept");
+    EXPECT_EQ(events[1]["path"], "/tmp/x.sh");
+    EXPECT_EQ(events[1]["syscall"], "unlink");
+    EXPECT_EQ(events[1]["content"], "follows");
+    EXPECT_EQ(events[1]["file"]["size"], 8);
+    EXPECT_EQ(events[2]["type"], "kept_content");
+    EXPECT_EQ(events[2]["exec_seq"], seq);
+    EXPECT_EQ(events[2]["complete"], true);
+    auto sha = events[2]["sha256"].get<std::string>();
+    EXPECT_EQ(read(dir / "out" / "files" / sha), "echo hi\n");
+    EXPECT_EQ(events[3]["syscall"], "truncate");
+    EXPECT_EQ(events[3]["content"], "over_budget");
+    EXPECT_FALSE(events[3].contains("sha256"));
+}
+
+// An executed file deleted afterwards is not sent again: the kept record
+// names the hash the exec's content had.
+TEST_F(DecoderTest, AKeptFileSentBeforeCarriesItsHash) {
+    StreamBuilder s;
+    auto seq = s.exec("/tmp/x", {"x"}, 3, OYSTER_CAP_EXEC_CONTENT_FOLLOWS);
+    s.content(seq, 0, 3, "abc", true);
+    s.kept("/tmp/x", 3, OYSTER_CAP_EXEC_CONTENT_SENT, 87, 42);
+    auto events = decode(s.bytes);
+    ASSERT_EQ(events.size(), 4u);
+    EXPECT_EQ(events[2]["type"], "exec_content");
+    EXPECT_EQ(events[3]["type"], "kept");
+    EXPECT_EQ(events[3]["content"], "sent_before");
+    EXPECT_EQ(events[3]["sha256"], events[2]["sha256"]);
+}
+
+TEST(CaptureParser, RejectsAKeptPathPastItsRecord) {
+    StreamBuilder s;
+    oyster_cap_kept k{};
+    k.file_size = 1;
+    k.path_len = 4096;
+    s.record(OYSTER_CAP_KEPT, 0, StreamBuilder::pod(k) + "/tmp/x");
+    std::string error;
+    parse_all(s.bytes, &error);
+    EXPECT_NE(error.find("kept path overruns the record"), std::string::npos) << error;
+}
+
 TEST_F(DecoderTest, SystemCallRecordsBecomeEvents) {
     StreamBuilder s;
     const std::uint8_t web[4] = {198, 51, 100, 80};

@@ -51,6 +51,7 @@ dns = "192.0.2.53"
 [capture]
 enabled = false
 exec_content_limit_mib = 4
+kept_content_limit_mib = 9
 [data_control]
 tcp_connections_per_hour = 5
 udp_flows_per_hour = 6
@@ -88,6 +89,7 @@ log_file = "/var/log/oyster.log"
     EXPECT_EQ(c.network.dns, "192.0.2.53");
     EXPECT_FALSE(c.capture.enabled);
     EXPECT_EQ(c.capture.exec_content_limit_mib, 4u);
+    EXPECT_EQ(c.capture.kept_content_limit_mib, 9u);
     EXPECT_EQ(c.data_control.tcp_connections_per_hour, 5u);
     EXPECT_EQ(c.data_control.udp_flows_per_hour, 6u);
     EXPECT_EQ(c.data_control.icmp_packets_per_hour, 0u);
@@ -146,6 +148,7 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(shipped.network.dns, defaults.network.dns);
     EXPECT_EQ(shipped.capture.enabled, defaults.capture.enabled);
     EXPECT_EQ(shipped.capture.exec_content_limit_mib, defaults.capture.exec_content_limit_mib);
+    EXPECT_EQ(shipped.capture.kept_content_limit_mib, defaults.capture.kept_content_limit_mib);
     EXPECT_EQ(shipped.capture.max_mib, defaults.capture.max_mib);
     EXPECT_EQ(shipped.data_control.tcp_connections_per_hour, defaults.data_control.tcp_connections_per_hour);
     EXPECT_EQ(shipped.data_control.udp_flows_per_hour, defaults.data_control.udp_flows_per_hour);

@@ -61,6 +61,8 @@ const char* type_name(std::uint32_t type) {
             return "file";
         case OYSTER_CAP_SYSCALL:
             return "syscall";
+        case OYSTER_CAP_KEPT:
+            return "kept";
         default:
             return "unknown";
     }
@@ -286,6 +288,19 @@ std::optional<nlohmann::json> CaptureDecoder::event_for(const Record& r) {
                 put_call(e, b.syscall, b.result);
                 e["args"] = b.args;
                 e["strings"] = b.strings;
+            } else if constexpr (std::is_same_v<T, KeptRecord>) {
+                e["type"] = "kept";
+                e["path"] = b.path;
+                e["syscall"] = syscall_name(b.syscall);
+                e["file"] = {{"size", b.file_size},
+                             {"ino", b.ino},
+                             {"dev", fmt::format("{}:{}", dev_major(b.dev), dev_minor(b.dev))},
+                             {"mode", fmt::format("{:o}", b.mode)},
+                             {"mtime_ns", b.mtime_ns}};
+                e["content"] = b.content_follows       ? "follows"
+                               : b.content_sent_before ? "sent_before"
+                               : b.over_budget         ? "over_budget"
+                                                       : "none";
             } else if constexpr (std::is_same_v<T, DroppedRecord>) {
                 e["type"] = "dropped";
                 e["what"] = type_name(b.type);
@@ -400,18 +415,19 @@ void CaptureDecoder::close_session(std::uint32_t tty, std::uint64_t time_ns) {
 }
 
 void CaptureDecoder::on_content(const Record& r, const ExecContentRecord& c) {
+    auto owner = content_owner_.find(c.exec_seq);
+    const char* type = owner != content_owner_.end() && owner->second.kept ? "kept_content" : "exec_content";
     auto found = contents_.find(c.exec_seq);
     if (found == contents_.end()) {
         if (c.offset != 0) return;  // its start was lost (a gap), or it was refused below
         if (contents_.size() >= kMaxPendingContents) {
             // Each file arriving holds a descriptor and a hash: a forged
             // stream of starts without ends must not take them all.
-            write_event({{"type", "exec_content"},
+            write_event({{"type", type},
                          {"seq", r.actor.seq},
                          {"exec_seq", c.exec_seq},
                          {"complete", false},
-                         {"error",
-                          fmt::format("more than {} executed files arriving at once: not kept", kMaxPendingContents)}});
+                         {"error", fmt::format("more than {} files arriving at once: not kept", kMaxPendingContents)}});
             return;
         }
         found = contents_.emplace(c.exec_seq, nullptr).first;
@@ -453,17 +469,12 @@ void CaptureDecoder::on_content(const Record& r, const ExecContentRecord& c) {
         std::filesystem::rename(p.tmp, dest, ec);
         ++stats_.files_stored;
     }
-    nlohmann::json e = {{"type", "exec_content"},
-                        {"seq", r.actor.seq},
-                        {"time", iso_time(r.actor.time_ns)},
-                        {"exec_seq", p.exec_seq},
-                        {"sha256", hex},
-                        {"size", p.received},
-                        {"complete", p.received == p.total},
-                        {"stored", "files/" + hex}};
-    if (auto k = exec_file_key_.find(p.exec_seq); k != exec_file_key_.end()) {
-        if (known_files_.size() < kMaxKnownFiles) known_files_[k->second] = hex;
-        exec_file_key_.erase(k);
+    nlohmann::json e = {
+        {"type", type},  {"seq", r.actor.seq}, {"time", iso_time(r.actor.time_ns)}, {"exec_seq", p.exec_seq},
+        {"sha256", hex}, {"size", p.received}, {"complete", p.received == p.total}, {"stored", "files/" + hex}};
+    if (owner != content_owner_.end()) {
+        if (known_files_.size() < kMaxKnownFiles) known_files_[owner->second.key] = hex;
+        content_owner_.erase(owner);
     }
     write_event(e);
     contents_.erase(c.exec_seq);
@@ -493,9 +504,11 @@ void CaptureDecoder::on_record(const Record& r) {
     }
     auto e = event_for(r);
     if (const auto* x = std::get_if<ExecRecord>(&r.body)) {
-        std::string key = file_key(x->dev, x->ino, x->mtime_ns, x->file_size);
-        if (x->content_follows && exec_file_key_.size() < kMaxKnownFiles) exec_file_key_[r.actor.seq] = key;
-        if (auto k = known_files_.find(key); k != known_files_.end()) (*e)["sha256"] = k->second;
+        note_content_owner(*e, r.actor.seq, file_key(x->dev, x->ino, x->mtime_ns, x->file_size), x->content_follows,
+                           false);
+    } else if (const auto* k = std::get_if<KeptRecord>(&r.body)) {
+        note_content_owner(*e, r.actor.seq, file_key(k->dev, k->ino, k->mtime_ns, k->file_size), k->content_follows,
+                           true);
     } else if (const auto* t = std::get_if<TtyRecord>(&r.body)) {
         switch (t->kind) {
             case TtyKind::open:
@@ -522,16 +535,27 @@ void CaptureDecoder::on_record(const Record& r) {
     received_ns_.reset();
 }
 
+void CaptureDecoder::note_content_owner(nlohmann::json& e, std::uint64_t seq, const std::string& key,
+                                        bool content_follows, bool kept) {
+    if (content_follows && content_owner_.size() < kMaxKnownFiles) content_owner_[seq] = {key, kept};
+    if (auto k = known_files_.find(key); k != known_files_.end()) e["sha256"] = k->second;
+}
+
 void CaptureDecoder::end_open_records(const char* why) {
     while (!sessions_.empty()) close_session(sessions_.begin()->first, 0);
     for (auto& [seq, p] : contents_) {
-        write_event(
-            {{"type", "exec_content"}, {"exec_seq", seq}, {"size", p->received}, {"complete", false}, {"error", why}});
+        auto owner = content_owner_.find(seq);
+        bool kept = owner != content_owner_.end() && owner->second.kept;
+        write_event({{"type", kept ? "kept_content" : "exec_content"},
+                     {"exec_seq", seq},
+                     {"size", p->received},
+                     {"complete", false},
+                     {"error", why}});
         std::error_code ec;
         std::filesystem::remove(p->tmp, ec);
     }
     contents_.clear();
-    exec_file_key_.clear();
+    content_owner_.clear();
 }
 
 std::size_t CaptureDecoder::tty_files_open() const {

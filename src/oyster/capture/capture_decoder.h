@@ -5,7 +5,8 @@
 //   tty/<tty>-<n>.ttylog  the same session in the UML tty_log format that
 //                         Cowrie's playlog reads (24-byte little-endian
 //                         records "<iLiiLL": op, tty, len, dir, sec, usec)
-//   files/<sha256>        content of every executed file, stored by hash
+//   files/<sha256>        content of every executed file and of every file
+//                         kept before its content was destroyed, by hash
 //
 // A terminal session runs from a pty's open to its close (or, without an
 // open, from its first byte); pty numbers are reused, so <n> counts sessions
@@ -89,6 +90,9 @@ private:
     // (the stream, or a boot of the guest, ended), saying `why`.
     void end_open_records(const char* why);
     void on_content(const Record& r, const ExecContentRecord& c);
+    // An exec or kept record: its content to come, or its hash if known.
+    void note_content_owner(nlohmann::json& e, std::uint64_t seq, const std::string& key, bool content_follows,
+                            bool kept);
 
     std::filesystem::path out_;
     std::ofstream events_;
@@ -102,7 +106,12 @@ private:
     bool tty_limit_reported_ = false;
     std::map<std::uint64_t, std::unique_ptr<PendingContent>> contents_;  // by exec seq
     std::map<std::string, std::string> known_files_;                     // "dev:ino:mtime:size" -> sha256
-    std::map<std::uint64_t, std::string> exec_file_key_;                 // exec seq -> file key
+    // The record (exec or kept) whose content is still to come, by its seq.
+    struct ContentOwner {
+        std::string key;  // file_key() of the file version
+        bool kept = false;
+    };
+    std::map<std::uint64_t, ContentOwner> content_owner_;
     ReceiveTimes receive_times_;
     std::optional<std::uint64_t> received_ns_;  // of the record being decoded
 };

@@ -225,6 +225,23 @@ std::optional<RecordBody> parse_body(std::uint16_t type, std::uint16_t flags, Pa
             r.strings = split_argv(strings);
             return r;
         }
+        case OYSTER_CAP_KEPT: {
+            oyster_cap_kept k{};
+            if (!p.read(k)) return why = "kept payload too short", std::nullopt;
+            KeptRecord r;
+            r.file_size = k.file_size;
+            r.ino = k.ino;
+            r.mtime_ns = k.mtime_ns;
+            r.dev = k.dev;
+            r.mode = k.mode;
+            r.syscall = k.syscall;
+            if (!p.string(k.path_len, r.path)) return why = "kept path overruns the record", std::nullopt;
+            if (!p.only_padding_left()) return why = "kept record has trailing bytes", std::nullopt;
+            r.content_follows = (flags & OYSTER_CAP_EXEC_CONTENT_FOLLOWS) != 0;
+            r.content_sent_before = (flags & OYSTER_CAP_EXEC_CONTENT_SENT) != 0;
+            r.over_budget = (flags & OYSTER_CAP_KEPT_OVER_BUDGET) != 0;
+            return r;
+        }
         default:
             return UnknownRecord{type, 0};
     }

@@ -144,13 +144,24 @@ struct SyscallRecord {
     std::vector<std::string> strings;
 };
 
+// A file this guest wrote, about to lose its content to `syscall` (an
+// unlink, truncation or rename over it); its content follows as
+// ExecContentRecords naming this record's seq when content_follows.
+struct KeptRecord {
+    std::uint64_t file_size = 0, ino = 0, mtime_ns = 0;
+    std::uint32_t dev = 0, mode = 0, syscall = 0;
+    std::string path;
+    bool content_follows = false, content_sent_before = false, over_budget = false;
+};
+
 struct UnknownRecord {
     std::uint16_t type = 0;
     std::uint32_t size = 0;
 };
 
-using RecordBody = std::variant<ExecRecord, ExecContentRecord, ForkRecord, ExitRecord, TtyRecord, HoneylogRecord,
-                                DroppedRecord, CredRecord, SocketRecord, FileRecord, SyscallRecord, UnknownRecord>;
+using RecordBody =
+    std::variant<ExecRecord, ExecContentRecord, ForkRecord, ExitRecord, TtyRecord, HoneylogRecord, DroppedRecord,
+                 CredRecord, SocketRecord, FileRecord, SyscallRecord, KeptRecord, UnknownRecord>;
 
 struct Record {
     Actor actor;

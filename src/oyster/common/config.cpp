@@ -234,6 +234,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     r.read_table(root, "capture",
                  {{"enabled", r.boolean(cfg.capture.enabled)},
                   {"exec_content_limit_mib", r.u32(cfg.capture.exec_content_limit_mib, 0, 4096)},
+                  {"kept_content_limit_mib", r.u32(cfg.capture.kept_content_limit_mib, 0, 1U << 20)},
                   {"max_mib", r.u32(cfg.capture.max_mib, 1, 1U << 20)}});
     auto& dc = cfg.data_control;
     r.read_table(root, "data_control",

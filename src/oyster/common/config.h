@@ -83,6 +83,10 @@ struct CaptureConfig {
     // Bytes of each executed file kept (MiB); larger files are cut, and a
     // record says how much was left out.
     std::uint32_t exec_content_limit_mib = 16;
+    // Bytes of content each boot of a guest may keep from files it wrote
+    // before a call destroys them (unlink, truncate, rename over), MiB;
+    // each file counts up to exec_content_limit_mib.
+    std::uint32_t kept_content_limit_mib = 256;
     // The most a guest's capture file may hold, all its boots together
     // (MiB). The writer stops there and the guest is stopped (a honeypot
     // that cannot record must not serve), with a `quota_reached` event.

@@ -343,10 +343,16 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
             // even if every other Oyster process dies, and nothing the UML
             // process holds can change it.
             capture_fd = start_capture_writer(g, std::uint64_t{cfg.capture.max_mib} << 20);
-            env.insert(env.end(), {fmt::format("OYSTER_CAPTURE_FD={}", kCaptureFd),
-                                   fmt::format("OYSTER_EXEC_CONTENT_LIMIT={}",
-                                               std::uint64_t{cfg.capture.exec_content_limit_mib} << 20),
-                                   "OYSTER_HONEYLOG_KEY=" + platform.honeylog_key});
+            // Files changed after the base image was made are this guest's
+            // own: the guest kernel keeps their content before a call
+            // destroys it (patch 0017), through every boot of the guest.
+            env.insert(
+                env.end(),
+                {fmt::format("OYSTER_CAPTURE_FD={}", kCaptureFd),
+                 fmt::format("OYSTER_EXEC_CONTENT_LIMIT={}", std::uint64_t{cfg.capture.exec_content_limit_mib} << 20),
+                 fmt::format("OYSTER_KEPT_CONTENT_LIMIT={}", std::uint64_t{cfg.capture.kept_content_limit_mib} << 20),
+                 fmt::format("OYSTER_KEPT_SINCE_NS={}", fingerprint_file(platform.image).mtime_ns),
+                 "OYSTER_HONEYLOG_KEY=" + platform.honeylog_key});
         }
         try {
             g.pid = spawn_session(uml_command_line(cfg, platform, g), g.console_log(), env, capture_fd, &jail);

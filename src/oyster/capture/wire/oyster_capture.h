@@ -31,6 +31,8 @@
 #define OYSTER_CAP_ENV_FD "OYSTER_CAPTURE_FD"
 #define OYSTER_CAP_ENV_CONTENT_LIMIT "OYSTER_EXEC_CONTENT_LIMIT"
 #define OYSTER_CAP_ENV_HONEYLOG_KEY "OYSTER_HONEYLOG_KEY"
+#define OYSTER_CAP_ENV_KEPT_LIMIT "OYSTER_KEPT_CONTENT_LIMIT"
+#define OYSTER_CAP_ENV_KEPT_SINCE "OYSTER_KEPT_SINCE_NS"
 
 /* The seed's added system call; unused by Linux 6.12 on x86-64. */
 #define OYSTER_HONEYLOG_NR 402
@@ -59,7 +61,8 @@ enum oyster_cap_type {
     OYSTER_CAP_SOCKET = 12,      /* struct oyster_cap_socket + addresses */
     OYSTER_CAP_FILE = 13,        /* struct oyster_cap_file + paths */
     OYSTER_CAP_SYSCALL = 14,     /* struct oyster_cap_syscall + strings */
-    OYSTER_CAP_TYPE_MAX = 14,
+    OYSTER_CAP_KEPT = 15,        /* struct oyster_cap_kept + path */
+    OYSTER_CAP_TYPE_MAX = 15,
 };
 
 /* Common header of every record (72 bytes). */
@@ -108,9 +111,12 @@ struct oyster_cap_exec {
 /* OYSTER_CAP_EXEC_CONTENT flags */
 #define OYSTER_CAP_CONTENT_LAST 0x1 /* last chunk of this file */
 
-/* Content of an executed file, in order, chunk by chunk. */
+/*
+ * Content of an executed or kept file, in order, chunk by chunk (the
+ * EXEC_CONTENT_FOLLOWS flag of the EXEC or KEPT record announces it).
+ */
 struct oyster_cap_exec_content {
-    __u64 exec_seq; /* seq of the OYSTER_CAP_EXEC record */
+    __u64 exec_seq; /* seq of the OYSTER_CAP_EXEC or OYSTER_CAP_KEPT record */
     __u64 offset;   /* of this chunk in the file */
     __u64 total;    /* bytes that will be sent (<= file size, <= limit) */
     __u32 len;      /* bytes of file content following this struct */
@@ -281,6 +287,27 @@ struct oyster_cap_syscall {
     __u64 args[6];
     __u32 strings_len;
     __u32 reserved;
+};
+
+/* OYSTER_CAP_KEPT flags: EXEC_CONTENT_FOLLOWS, EXEC_CONTENT_SENT, and */
+#define OYSTER_CAP_KEPT_OVER_BUDGET 0x8 /* this boot's budget is spent */
+
+/*
+ * A file written during this boot whose content a call is about to destroy:
+ * syscall unlinks its last link, truncates it (open with O_TRUNC, truncate,
+ * ftruncate to less) or renames another file over it. Recorded before the
+ * call runs, whether or not it then succeeds, with the content following
+ * (once per file version per boot, up to the exec content limit each and a
+ * budget per boot). Followed by path_len bytes of the file's path.
+ */
+struct oyster_cap_kept {
+    __u64 file_size;
+    __u64 ino;
+    __u64 mtime_ns;
+    __u32 dev; /* new_encode_dev() of the file's filesystem */
+    __u32 mode;
+    __u32 syscall;
+    __u32 path_len;
 };
 
 #endif /* OYSTER_CAPTURE_WIRE_H */
