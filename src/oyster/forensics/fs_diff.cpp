@@ -60,6 +60,19 @@ std::string noise_rule(const std::string& path) {
     for (std::string_view p : {"/var/lib/nginx/", "/var/lib/php/sessions/"}) {
         if (std::string_view(path).starts_with(p)) return std::string(p) + "*";
     }
+    // What systemd-logind, pam_motd and pam_faillock rewrite at every login
+    // and journald's volatile journal: on a tmpfs, so only kept contents
+    // name them.
+    for (std::string_view p : {"/run/systemd/", "/run/log/journal/", "/run/faillock/"}) {
+        if (std::string_view(path).starts_with(p)) return std::string(p) + "*";
+    }
+    if (path == "/run/motd.dynamic") return "motd";
+    // Daemons' pid files and shutdown's login block, removed as they stop.
+    if (std::string_view(path).starts_with("/run/") && std::string_view(path).ends_with(".pid") &&
+        path.find('/', 5) == std::string::npos) {
+        return "/run/*.pid";
+    }
+    if (path == "/run/nologin") return "nologin";
     if (path == "/etc/machine-id" || path == "/var/lib/dbus/machine-id") return "machine id";
     if (path == "/etc/ld.so.cache") return "ld.so.cache";
     return {};

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -69,13 +70,31 @@ struct ExecutedFile {
     bool complete = true;
 };
 
-// The executed files the decoder stored (files/<sha256>), with the path
-// each was run from, out of the decoded capture's events.
-std::map<std::string, ExecutedFile> executed_files(const std::filesystem::path& decoded_dir) {
-    std::map<std::string, ExecutedFile> out;
+// A file the guest kernel kept before a call destroyed its content.
+struct KeptFile {
+    std::string path, syscall;
+    bool complete = true;
+};
+
+// What the decoder stored in files/<sha256>, out of the decoded capture's
+// events: executed files with the path each was run from, and kept files
+// with the path and the call that was about to destroy them.
+struct CapturedFiles {
+    std::map<std::string, ExecutedFile> executed;
+    std::map<std::string, KeptFile> kept;
+};
+
+std::string string_field(const json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+CapturedFiles captured_files(const std::filesystem::path& decoded_dir) {
+    CapturedFiles out;
     std::ifstream in(decoded_dir / "events.jsonl");
     if (!in) return out;
     std::map<std::uint64_t, std::string> path_of_exec;  // exec seq -> path
+    std::map<std::uint64_t, KeptFile> kept_by_seq;
     std::map<std::string, std::uint64_t> runs_of_path;
     std::string line;
     while (getline_bounded(in, line, kMaxCaptureLine)) {
@@ -83,29 +102,46 @@ std::map<std::string, ExecutedFile> executed_files(const std::filesystem::path& 
         auto j = json::parse(line, nullptr, false);
         if (!j.is_object()) continue;
         std::string type = j.value("type", "");
+        auto seq = j.find(type == "exec" || type == "kept" ? "seq" : "exec_seq");
+        std::optional<std::uint64_t> seq_value;
+        if (seq != j.end() && seq->is_number_unsigned()) seq_value = seq->get<std::uint64_t>();
         if (type == "exec") {
-            auto path = j.find("path");
-            auto seq = j.find("seq");
-            if (path == j.end() || !path->is_string()) continue;
-            ++runs_of_path[path->get<std::string>()];
-            if (seq != j.end() && seq->is_number_unsigned()) {
-                path_of_exec[seq->get<std::uint64_t>()] = path->get<std::string>();
+            std::string path = string_field(j, "path");
+            if (path.empty()) continue;
+            ++runs_of_path[path];
+            if (seq_value) path_of_exec[*seq_value] = path;
+        } else if (type == "kept") {
+            if (seq_value) kept_by_seq[*seq_value] = {string_field(j, "path"), string_field(j, "syscall"), true};
+        } else if (type == "exec_content" || type == "kept_content") {
+            std::string sha = string_field(j, "sha256");
+            if (!is_sha256_hex(sha)) continue;
+            bool complete = j.value("complete", false);
+            if (type == "exec_content") {
+                auto& f = out.executed[sha];
+                if (seq_value) {
+                    if (auto p = path_of_exec.find(*seq_value); p != path_of_exec.end()) f.path = p->second;
+                }
+                f.complete = complete;
+            } else {
+                auto& f = out.kept[sha];
+                if (seq_value) {
+                    if (auto k = kept_by_seq.find(*seq_value); k != kept_by_seq.end()) f = k->second;
+                }
+                f.complete = complete;
             }
-        } else if (type == "exec_content") {
-            auto sha = j.find("sha256");
-            auto seq = j.find("exec_seq");
-            if (sha == j.end() || !sha->is_string() || !is_sha256_hex(sha->get<std::string>())) continue;
-            auto& f = out[sha->get<std::string>()];
-            if (seq != j.end() && seq->is_number_unsigned()) {
-                if (auto p = path_of_exec.find(seq->get<std::uint64_t>()); p != path_of_exec.end()) f.path = p->second;
-            }
-            f.complete = j.value("complete", false);
         }
     }
-    for (auto& [sha, f] : out) {
+    for (auto& [sha, f] : out.executed) {
         if (auto r = runs_of_path.find(f.path); r != runs_of_path.end()) f.executions = r->second;
     }
     return out;
+}
+
+// What a kept file's content was about to be lost to.
+std::string kept_because(const std::string& syscall) {
+    if (syscall.starts_with("unlink")) return "unlinked";
+    if (syscall.starts_with("rename")) return "replaced by a rename";
+    return "truncated";
 }
 
 std::string hash_or_empty(const std::filesystem::path& p, std::vector<std::string>& errors) {
@@ -237,26 +273,49 @@ IntrusionAnalysis analyze_intrusion(const std::filesystem::path& guest_dir, cons
         a.files.push_back(std::move(f));
     }
 
-    for (const auto& [sha, x] : executed_files(guest.capture_dir())) {
+    // A file the decoder stored, named by the hash it computed of it: a
+    // blob of that name is these bytes, and is not copied again.
+    auto keep_captured = [&](AnalyzedFile& f, bool complete) {
+        auto stored = guest.capture_dir() / "files" / f.sha256;
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(stored, ec)) return false;
+        if (!complete) f.note = "the capture holds only the start of this file";
+        try {
+            f.extracted = store.contains(f.sha256) || store.put_file(stored) == f.sha256;
+            auto t = typer.type_of_file(stored);
+            f.type = std::move(t.description);
+            f.mime = std::move(t.mime);
+        } catch (const std::exception& e) {
+            a.errors.push_back(fmt::format("{} {}: {}", f.change, f.path, e.what()));
+        }
+        return true;
+    };
+    auto captured = captured_files(guest.capture_dir());
+    std::set<std::string> on_disk;  // content the disk still holds, listed above
+    for (const auto& f : a.files) {
+        if (f.extracted) on_disk.insert(f.sha256);
+    }
+    for (const auto& [sha, x] : captured.kept) {
+        // Content that is still on the disk is listed as added or changed;
+        // this is what the intruder removed or overwrote.
+        if (on_disk.contains(sha)) continue;
+        AnalyzedFile f;
+        f.change = "kept";
+        f.path = x.path;
+        f.sha256 = sha;
+        f.what = {kept_because(x.syscall)};
+        f.noise = noise_rule(f.path);
+        if (!keep_captured(f, x.complete)) continue;
+        if (f.noise.empty()) scan(f);
+        a.files.push_back(std::move(f));
+    }
+    for (const auto& [sha, x] : captured.executed) {
         AnalyzedFile f;
         f.change = "executed";
         f.path = x.path;
         f.sha256 = sha;
         f.executions = x.executions;
-        auto stored = guest.capture_dir() / "files" / sha;
-        std::error_code ec;
-        if (!std::filesystem::is_regular_file(stored, ec)) continue;
-        if (!x.complete) f.note = "the capture holds only the start of this file";
-        try {
-            // The decoder named the file by the hash it computed of it: a
-            // blob of that name is these bytes, and is not copied again.
-            f.extracted = store.contains(sha) || store.put_file(stored) == sha;
-            auto t = typer.type_of_file(stored);
-            f.type = std::move(t.description);
-            f.mime = std::move(t.mime);
-        } catch (const std::exception& e) {
-            a.errors.push_back(fmt::format("executed {}: {}", f.path, e.what()));
-        }
+        if (!keep_captured(f, x.complete)) continue;
         try {
             if (auto base = before.lookup(f.path); base && (base->mode & 0170000) == 0100000) {
                 Sha256Stream h;

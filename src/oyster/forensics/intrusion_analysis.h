@@ -37,7 +37,7 @@ struct AnalysisOptions {
 };
 
 struct AnalyzedFile {
-    std::string change;  // "added", "changed", "deleted", "executed"
+    std::string change;  // "added", "changed", "deleted", "executed", "kept" (content removed)
     std::string path;    // in the guest
     std::vector<std::string> what;
     std::optional<FsEntry> before, after;

@@ -4,7 +4,7 @@
 // Rules may use three external variables Oyster sets per file:
 //   filepath  the file's path in the guest ("/root/.ssh/authorized_keys")
 //   filename  its last component
-//   change    "added", "changed" or "executed"
+//   change    "added", "changed", "executed" or "kept"
 // A rule's meta `description` and `severity` ("low", "medium", "high",
 // "critical"; "medium" when absent) are carried into its alerts.
 #pragma once
