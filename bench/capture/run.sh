@@ -1,7 +1,8 @@
 #!/bin/bash
 # Capture benchmark (issue 3). Prints, in one invocation:
 #   - overhead: the same guest workloads with capture on and off (two guests
-#     booted from the same image, one without a capture descriptor), ratio;
+#     booted from the same image, one without a capture descriptor), ratio
+#     (the last one removes files it wrote: each is kept before its unlink);
 #   - flood: MIB MiB of random data printed through an SSH pty: bytes the
 #     client received vs bytes captured as terminal output (0 lost), and the
 #     host CPU the decoder used for the whole capture.
@@ -21,6 +22,9 @@ world_up
 forkexec='s=$(date +%s%N); i=0; while [ $i -lt '"$LOOPS"' ]; do /bin/true; i=$((i+1)); done; echo $(( ($(date +%s%N)-s)/1000000 ))'
 untar='tar -C /usr -cf /tmp/usr.tar lib/x86_64-linux-gnu share/doc 2>/dev/null; rm -rf /tmp/x; mkdir /tmp/x; s=$(date +%s%N); tar -C /tmp/x -xf /tmp/usr.tar; sync; echo $(( ($(date +%s%N)-s)/1000000 ))'
 shells='s=$(date +%s%N); for i in $(seq 50); do sh -c "ls /usr/bin | sort | uniq | wc -l" >/dev/null; done; echo $(( ($(date +%s%N)-s)/1000000 ))'
+# The kept-content path's worst case (patch 0017): every unlink removes a
+# file written since the image, so each one sends its 4 KiB first.
+written='s=$(date +%s%N); perl -e '"'"'for $i (1..2000) { open F, ">/tmp/k$i" or die; print F "x" x 4096; close F; unlink "/tmp/k$i" }'"'"'; echo $(( ($(date +%s%N)-s)/1000000 ))'
 
 # Best of 5 per workload and guest, on and off interleaved run by run so
 # that drift (page cache, host load) does not favour either side.
@@ -47,11 +51,13 @@ off_ip="$(jq -r .guest_ip "$WORK/off.json")"
 read -r on_fe off_fe < <(best_of "$on_ip" "$off_ip" "$forkexec")
 read -r on_tar off_tar < <(best_of "$on_ip" "$off_ip" "$untar")
 read -r on_sh off_sh < <(best_of "$on_ip" "$off_ip" "$shells")
+read -r on_wr off_wr < <(best_of "$on_ip" "$off_ip" "$written")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / (b > 0 ? b : 1)}'; }
 printf '   %-28s %8s %8s %8s\n' workload on off on/off
 printf '   %-28s %8d %8d %8s\n' "fork+exec /bin/true x$LOOPS" "$on_fe" "$off_fe" "$(ratio "$on_fe" "$off_fe")"
 printf '   %-28s %8d %8d %8s\n' "untar (usr libs + docs)" "$on_tar" "$off_tar" "$(ratio "$on_tar" "$off_tar")"
 printf '   %-28s %8d %8d %8s\n' "50 shell pipelines" "$on_sh" "$off_sh" "$(ratio "$on_sh" "$off_sh")"
+printf '   %-28s %8d %8d %8s\n' "write+unlink 2000 x 4 KiB" "$on_wr" "$off_wr" "$(ratio "$on_wr" "$off_wr")"
 sensor_oyster guest stop "$(jq -r .id "$WORK/off.json")" >/dev/null 2>&1
 
 echo "== flood: $FLOOD_MIB MiB of random data through an SSH pty"
