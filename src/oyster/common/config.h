@@ -152,8 +152,9 @@ struct SensorConfig {
     std::uint32_t max_connection_s = 6 * 3600;
     // Connections one source address may hold open at once.
     std::uint32_t max_connections_per_source = 32;
-    // Evidence (COW files, captures, pcaps) of closed intrusions is kept
-    // until this much disk is used, then the oldest are pruned (MiB).
+    // Evidence (COW files, captures, pcaps, evidence blobs) of closed
+    // intrusions is kept until this much disk is used, then the oldest are
+    // pruned, each with the blobs only it named (MiB).
     std::uint32_t disk_budget_mib = 20480;
     // Each guest's pcap is rotated into a new file at this size (MiB).
     std::uint32_t pcap_rotate_mib = 100;

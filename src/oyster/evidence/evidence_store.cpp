@@ -38,6 +38,17 @@ std::filesystem::path EvidenceStore::path_for(const std::string& sha256) const {
     return root_ / "sha256" / sha256.substr(0, 2) / sha256;
 }
 
+std::uint64_t EvidenceStore::remove(const std::string& sha256) const {
+    auto path = path_for(sha256);
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return 0;
+        throw_errno("stat " + path.string());
+    }
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) throw_errno("unlink " + path.string());
+    return static_cast<std::uint64_t>(st.st_blocks) * 512;
+}
+
 bool EvidenceStore::contains(const std::string& sha256) const {
     std::error_code ec;
     return is_sha256_hex(sha256) && std::filesystem::is_regular_file(path_for(sha256), ec);

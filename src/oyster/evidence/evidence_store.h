@@ -49,6 +49,10 @@ public:
     // oyster::Error.
     std::string put_file(const std::filesystem::path& source) const;
 
+    // Removes a blob (its last intrusion is gone); returns the bytes it
+    // occupied, 0 when it was not there. Throws oyster::Error.
+    std::uint64_t remove(const std::string& sha256) const;
+
 private:
     std::filesystem::path root_;
 };

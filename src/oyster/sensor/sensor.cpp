@@ -46,6 +46,7 @@
 #include "oyster/sensor/event_log.h"
 #include "oyster/sensor/guest_pool.h"
 #include "oyster/sensor/intrusion.h"
+#include "oyster/sensor/intrusion_pruner.h"
 #include "oyster/sensor/portal.h"
 #include "oyster/store/store_feeder.h"
 #include "oyster/store/store_paths.h"
@@ -1063,37 +1064,36 @@ void SensorDaemon::balance_cpus(Clock::time_point now) {
 }
 
 void SensorDaemon::prune_if_over_budget() {
-    std::uint64_t budget = std::uint64_t{cfg_.sensor.disk_budget_mib} << 20;
-    // One walk per guest directory: the sizes found here decide what goes.
-    std::map<std::filesystem::path, std::uint64_t> bytes;
-    std::uint64_t used = 0;
-    for (const auto& g : load_all_guests(cfg_.paths.state_dir)) {
-        if (g.owner != "sensor") continue;
-        used += bytes[g.dir] = allocated_bytes(g.dir);
+    auto busy = [this](const Intrusion& i) {
+        std::lock_guard lock(analysing_mu_);
+        return analysing_.contains(i.dir);
+    };
+    PruneResult r;
+    try {
+        r = prune_to_budget(cfg_.paths.state_dir, analysis_options_.evidence_dir,
+                            std::uint64_t{cfg_.sensor.disk_budget_mib} << 20, busy);
+    } catch (const std::exception& e) {
+        log_.line(fmt::format("pruning: {}", e.what()));
+        return;
     }
-    if (used <= budget) return;
-    // Oldest first (ids sort by start time); open intrusions are never pruned.
-    for (const auto& i : load_all_intrusions(cfg_.paths.state_dir)) {
-        if (used <= budget) break;
-        if (i.state != "closed") continue;
-        {
-            std::lock_guard lock(analysing_mu_);
-            if (analysing_.contains(i.dir)) continue;
-        }
-        std::uint64_t freed = bytes.contains(i.dir) ? bytes[i.dir] : allocated_bytes(i.dir);
-        std::error_code ec;
-        std::filesystem::remove_all(i.dir, ec);
-        if (ec) {
-            log_.line(fmt::format("intrusion {}: cannot prune {}: {}", i.id, i.dir.string(), ec.message()));
+    std::uint64_t used = r.used_before;
+    for (const auto& p : r.pruned) {
+        const Intrusion& i = p.intrusion;
+        if (p.bytes == 0 && !p.error.empty()) {
+            log_.line(fmt::format("intrusion {}: cannot prune {}: {}", i.id, i.dir.string(), p.error));
             continue;
         }
-        used -= std::min(used, freed);
+        used -= std::min(used, p.bytes);
         events_.emit("intrusion_pruned", {{"intrusion_id", i.id},
                                           {"source_ip", i.source_ip},
-                                          {"bytes", freed},
+                                          {"bytes", p.bytes},
+                                          {"evidence_blobs_removed", p.blobs_removed},
                                           {"disk_used_after", used},
-                                          {"disk_budget", budget}});
-        log_.line(fmt::format("intrusion {}: pruned ({} bytes) to stay within sensor.disk_budget_mib", i.id, freed));
+                                          {"disk_budget", r.budget}});
+        log_.line(
+            fmt::format("intrusion {}: pruned ({} bytes, {} evidence blobs) to stay within "
+                        "sensor.disk_budget_mib{}",
+                        i.id, p.bytes, p.blobs_removed, p.error.empty() ? "" : "; " + p.error));
     }
 }
 
