@@ -59,6 +59,7 @@ icmp_packets_per_hour = 0
 allow_private = ["10.9.0.0/16", "192.168.1.10/32"]
 bandwidth_kib_per_second = 32
 smtp_sink_port = 2600
+smtp_sink_max_mib = 7
 [sensor]
 listen_address = "192.0.2.7"
 ports = ["22:22", "2222:22", "23:23"]
@@ -68,6 +69,7 @@ idle_timeout_s = 600
 max_connections_per_source = 8
 disk_budget_mib = 1000
 pcap_rotate_mib = 10
+pcap_max_mib = 30
 log_file = "/var/log/oyster.log"
 )",
                             "good.toml");
@@ -96,6 +98,7 @@ log_file = "/var/log/oyster.log"
     EXPECT_EQ(c.data_control.allow_private, (std::vector<std::string>{"10.9.0.0/16", "192.168.1.10/32"}));
     EXPECT_EQ(c.data_control.bandwidth_kib_per_second, 32u);
     EXPECT_EQ(c.data_control.smtp_sink_port, 2600u);
+    EXPECT_EQ(c.data_control.smtp_sink_max_mib, 7u);
     EXPECT_EQ(c.sensor.listen_address, "192.0.2.7");
     ASSERT_EQ(c.sensor.ports.size(), 3u);
     EXPECT_EQ(c.sensor.ports[1].public_port, 2222u);
@@ -106,6 +109,7 @@ log_file = "/var/log/oyster.log"
     EXPECT_EQ(c.sensor.max_connections_per_source, 8u);
     EXPECT_EQ(c.sensor.disk_budget_mib, 1000u);
     EXPECT_EQ(c.sensor.pcap_rotate_mib, 10u);
+    EXPECT_EQ(c.sensor.pcap_max_mib, 30u);
     EXPECT_EQ(c.sensor.log_file, "/var/log/oyster.log");
 }
 
@@ -156,6 +160,7 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(shipped.data_control.allow_private, defaults.data_control.allow_private);
     EXPECT_EQ(shipped.data_control.bandwidth_kib_per_second, defaults.data_control.bandwidth_kib_per_second);
     EXPECT_EQ(shipped.data_control.smtp_sink_port, defaults.data_control.smtp_sink_port);
+    EXPECT_EQ(shipped.data_control.smtp_sink_max_mib, defaults.data_control.smtp_sink_max_mib);
     EXPECT_EQ(shipped.sensor.listen_address, defaults.sensor.listen_address);
     ASSERT_EQ(shipped.sensor.ports.size(), defaults.sensor.ports.size());
     for (std::size_t i = 0; i < shipped.sensor.ports.size(); ++i) {
@@ -174,6 +179,7 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(shipped.sensor.max_connections_per_source, defaults.sensor.max_connections_per_source);
     EXPECT_EQ(shipped.sensor.disk_budget_mib, defaults.sensor.disk_budget_mib);
     EXPECT_EQ(shipped.sensor.pcap_rotate_mib, defaults.sensor.pcap_rotate_mib);
+    EXPECT_EQ(shipped.sensor.pcap_max_mib, defaults.sensor.pcap_max_mib);
     EXPECT_EQ(shipped.sensor.log_file, defaults.sensor.log_file);
 }
 

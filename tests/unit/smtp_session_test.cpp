@@ -9,9 +9,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "oyster/net/smtp_sink.h"
 #include "temp_dir.h"
@@ -190,6 +193,61 @@ TEST_F(SmtpSinkTest, ASessionReadsAtMostItsBytes) {
     while (!(chunk = read_reply(fd)).empty()) replies += chunk;
     EXPECT_NE(replies.find("421 4.7.0 Error: too much data"), std::string::npos) << replies.substr(0, 300);
     ::close(fd);
+}
+
+// A guest's mailbox holds at most its quota, counting what an earlier run
+// stored: later messages are answered like the others and not kept.
+TEST_F(SmtpSinkTest, AMailboxHoldsAtMostItsQuota) {
+    std::filesystem::create_directories(dir / "smtp");
+    std::ofstream(dir / "smtp" / "earlier.eml") << std::string(1000, 'e');
+    std::mutex mu;
+    std::vector<SinkedMessage> seen;
+    sink.reset();
+    sink = std::make_unique<SmtpSink>(
+        0, "mx.example.org", [this](Ipv4) { return std::optional<std::filesystem::path>(dir / "smtp"); },
+        [&](const SinkedMessage& m) {
+            std::lock_guard lock(mu);
+            seen.push_back(m);
+        },
+        Ipv4{INADDR_LOOPBACK}, 2500);
+    int fd = connect_client();
+    ASSERT_EQ(read_reply(fd).substr(0, 4), "220 ");
+    std::string body(1000, 'b');
+    std::string dialog = "EHLO x\r\n";
+    for (int i = 0; i < 3; ++i) {
+        dialog += "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n" + body + "\r\n.\r\n";
+    }
+    dialog += "QUIT\r\n";
+    ASSERT_EQ(::send(fd, dialog.data(), dialog.size(), MSG_NOSIGNAL), static_cast<ssize_t>(dialog.size()));
+    std::string replies, chunk;
+    while (!(chunk = read_reply(fd)).empty()) replies += chunk;
+    ::close(fd);
+    std::size_t accepted = 0;
+    for (auto at = replies.find("250 2.0.0 Ok: queued"); at != std::string::npos;
+         at = replies.find("250 2.0.0 Ok: queued", at + 1)) {
+        ++accepted;
+    }
+    EXPECT_EQ(accepted, 3u) << replies;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        {
+            std::lock_guard lock(mu);
+            if (seen.size() == 3) break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::lock_guard lock(mu);
+    ASSERT_EQ(seen.size(), 3u);
+    // 1000 bytes were there; the first message fits, the next two do not.
+    EXPECT_FALSE(seen[0].over_quota);
+    EXPECT_FALSE(seen[0].file.empty());
+    EXPECT_TRUE(std::filesystem::exists(seen[0].file));
+    for (int i = 1; i < 3; ++i) {
+        EXPECT_TRUE(seen[i].over_quota);
+        EXPECT_TRUE(seen[i].file.empty());
+    }
+    std::size_t files = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir / "smtp")) ++files;
+    EXPECT_EQ(files, 2u);
 }
 
 }  // namespace

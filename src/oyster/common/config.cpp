@@ -243,7 +243,8 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                   {"icmp_packets_per_hour", r.u32(dc.icmp_packets_per_hour, 0, 1000000)},
                   {"allow_private", r.string_list(dc.allow_private, check_network)},
                   {"bandwidth_kib_per_second", r.u32(dc.bandwidth_kib_per_second, 1, 10000000)},
-                  {"smtp_sink_port", r.u16(dc.smtp_sink_port, 1, 65535)}});
+                  {"smtp_sink_port", r.u16(dc.smtp_sink_port, 1, 65535)},
+                  {"smtp_sink_max_mib", r.u32(dc.smtp_sink_max_mib, 1, 1U << 20)}});
     auto& s = cfg.sensor;
     r.read_table(root, "sensor",
                  {{"listen_address", r.string(s.listen_address, check_address)},
@@ -268,6 +269,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                   {"max_connections_per_source", r.u32(s.max_connections_per_source, 1, 10000)},
                   {"disk_budget_mib", r.u32(s.disk_budget_mib, 1, 1U << 30)},
                   {"pcap_rotate_mib", r.u32(s.pcap_rotate_mib, 1, 1U << 20)},
+                  {"pcap_max_mib", r.u32(s.pcap_max_mib, 1, 1U << 20)},
                   {"log_file", r.optional_path(s.log_file)}});
     auto& o = cfg.outputs;
     r.read_table(root, "outputs",

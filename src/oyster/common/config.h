@@ -111,6 +111,9 @@ struct DataControlConfig {
     // Mail a guest sends (TCP 25, 465, 587, any destination) is redirected to
     // a sink on the sensor that records it and never relays it.
     std::uint16_t smtp_sink_port = 2525;
+    // A guest's mail kept at most (MiB); messages past it are answered,
+    // counted and not kept (`quota_reached`).
+    std::uint32_t smtp_sink_max_mib = 256;
 };
 
 // A public port of the portal and the guest port it leads to.
@@ -158,6 +161,9 @@ struct SensorConfig {
     std::uint32_t disk_budget_mib = 20480;
     // Each guest's pcap is rotated into a new file at this size (MiB).
     std::uint32_t pcap_rotate_mib = 100;
+    // All of a guest's pcap files together hold at most this much (MiB);
+    // past it packets are counted, not written (`quota_reached`).
+    std::uint32_t pcap_max_mib = 2048;
     // The daemon's log, besides stderr; empty: <state_dir>/sensor/oyster.log.
     std::filesystem::path log_file;
 };

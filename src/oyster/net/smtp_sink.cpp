@@ -38,8 +38,12 @@ std::string original_destination(int fd) {
 
 }  // namespace
 
-SmtpSink::SmtpSink(std::uint16_t port, std::string hostname, Mailbox mailbox, OnMessage on_message, Ipv4 address)
-    : hostname_(std::move(hostname)), mailbox_(std::move(mailbox)), on_message_(std::move(on_message)) {
+SmtpSink::SmtpSink(std::uint16_t port, std::string hostname, Mailbox mailbox, OnMessage on_message, Ipv4 address,
+                   std::uint64_t max_mailbox_bytes)
+    : hostname_(std::move(hostname)),
+      mailbox_(std::move(mailbox)),
+      on_message_(std::move(on_message)),
+      max_mailbox_bytes_(max_mailbox_bytes) {
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (listen_fd_ < 0) throw_errno("socket");
     int one = 1;
@@ -113,6 +117,23 @@ void SmtpSink::accept_loop(const std::stop_token& stop) {
     }
 }
 
+bool SmtpSink::reserve(const std::filesystem::path& mailbox, std::uint64_t bytes) {
+    std::lock_guard lock(mu_);
+    auto [it, first] = mailbox_bytes_.try_emplace(mailbox, 0);
+    if (first) {
+        // What an earlier run of the sink stored counts too.
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator(mailbox, ec)) {
+            std::error_code size_ec;
+            auto size = e.is_regular_file(size_ec) ? e.file_size(size_ec) : 0;
+            if (!size_ec) it->second += size;
+        }
+    }
+    if (it->second + bytes > max_mailbox_bytes_) return false;
+    it->second += bytes;
+    return true;
+}
+
 void SmtpSink::serve(int fd, Ipv4 peer, const std::string& dst) {
     auto mailbox = mailbox_(peer);
     if (!mailbox) {
@@ -155,12 +176,17 @@ void SmtpSink::serve(int fd, Ipv4 peer, const std::string& dst) {
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count(),
                                     ++stored_);
-            SinkedMessage sm{peer, dst, *mailbox / name, std::move(m)};
-            try {
-                std::filesystem::create_directories(*mailbox);
-                write_file_atomic(sm.file, sm.message.data, 0600);
-            } catch (const std::exception&) {
+            SinkedMessage sm{peer, dst, *mailbox / name, false, std::move(m)};
+            if (!reserve(*mailbox, sm.message.data.size())) {
+                sm.over_quota = true;
                 sm.file.clear();
+            } else {
+                try {
+                    std::filesystem::create_directories(*mailbox);
+                    write_file_atomic(sm.file, sm.message.data, 0600);
+                } catch (const std::exception&) {
+                    sm.file.clear();
+                }
             }
             on_message_(sm);
         }

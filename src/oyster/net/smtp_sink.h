@@ -4,7 +4,10 @@
 // relays nothing. A thread per connection, at most kMaxSessions at once and
 // kMaxSessionsPerGuest of one guest (so one guest cannot take the sink from
 // the others), each with an idle timeout and at most kMaxSessionBytes read,
-// so a guest cannot tie the sink up or grow its memory without bound.
+// so a guest cannot tie the sink up or grow its memory without bound. A
+// guest's mailbox holds at most `max_mailbox_bytes` (what a restarted sink
+// finds there counts): messages past it are answered as any other, counted
+// and not stored (SinkedMessage::over_quota), so mail cannot fill the disk.
 #pragma once
 
 #include <atomic>
@@ -27,7 +30,8 @@ namespace oyster {
 struct SinkedMessage {
     Ipv4 guest_ip;
     std::string original_destination;  // "ip:port" the guest connected to
-    std::filesystem::path file;        // where the message was stored
+    std::filesystem::path file;        // where the message was stored; empty if it was not
+    bool over_quota = false;           // not stored: the guest's mailbox is full
     SmtpMessage message;
 };
 
@@ -46,7 +50,8 @@ public:
     // Throws oyster::Error.
     // Listens on address:port (0: any free port, see port()); the sensor's
     // is every address, as the redirected mail arrives on the guests' taps.
-    SmtpSink(std::uint16_t port, std::string hostname, Mailbox mailbox, OnMessage on_message, Ipv4 address = Ipv4{0});
+    SmtpSink(std::uint16_t port, std::string hostname, Mailbox mailbox, OnMessage on_message, Ipv4 address = Ipv4{0},
+             std::uint64_t max_mailbox_bytes = UINT64_MAX);
     ~SmtpSink();
     SmtpSink(const SmtpSink&) = delete;
     SmtpSink& operator=(const SmtpSink&) = delete;
@@ -56,6 +61,8 @@ public:
 private:
     void accept_loop(const std::stop_token& stop);
     void serve(int fd, Ipv4 peer, const std::string& original_destination);
+    // Counts `bytes` into the mailbox if they fit its quota.
+    bool reserve(const std::filesystem::path& mailbox, std::uint64_t bytes);
 
     std::string hostname_;
     Mailbox mailbox_;
@@ -64,6 +71,8 @@ private:
     std::mutex mu_;
     std::set<int> client_fds_;
     std::map<std::uint32_t, unsigned> sessions_of_guest_;  // by guest address, under mu_
+    std::uint64_t max_mailbox_bytes_;
+    std::map<std::filesystem::path, std::uint64_t> mailbox_bytes_;  // under mu_
     std::uint16_t port_ = 0;
     ThreadSet sessions_;
     std::atomic<unsigned> active_{0};

@@ -28,12 +28,16 @@ std::vector<std::filesystem::path> pcap_files_in(const std::filesystem::path& di
     return out;
 }
 
-TapCapture::TapCapture(const std::string& tap, const std::filesystem::path& dir, std::uint64_t rotate_bytes)
-    : dir_(dir), rotate_bytes_(rotate_bytes) {
+TapCapture::TapCapture(const std::string& tap, const std::filesystem::path& dir, std::uint64_t rotate_bytes,
+                       std::uint64_t max_bytes)
+    : dir_(dir), rotate_bytes_(rotate_bytes), max_bytes_(max_bytes) {
     std::filesystem::create_directories(dir_);
     for (const auto& f : pcap_files_in(dir_)) {
         unsigned n = 0;
         if (std::sscanf(f.filename().c_str(), "tap-%u.pcap", &n) == 1) next_index_ = std::max(next_index_, n + 1);
+        std::error_code ec;
+        auto size = std::filesystem::file_size(f, ec);
+        if (!ec) closed_bytes_ += size;
     }
     char err[PCAP_ERRBUF_SIZE] = {};
     handle_ = pcap_create(tap.c_str(), err);
@@ -51,7 +55,10 @@ TapCapture::TapCapture(const std::string& tap, const std::filesystem::path& dir,
         pcap_close(handle_);
         throw Error(fmt::format("pcap: {}: {}", tap, err));
     }
-    open_next_file();
+    if (closed_bytes_ >= max_bytes_)
+        quota_reached_ = true;
+    else
+        open_next_file();
     thread_ = std::jthread([this](const std::stop_token& stop) { run(stop); });
 }
 
@@ -70,14 +77,37 @@ void TapCapture::open_next_file() {
     if (dumper_ == nullptr) throw Error(fmt::format("pcap: cannot write {}: {}", path.string(), pcap_geterr(handle_)));
 }
 
+bool TapCapture::at_quota() {
+    if (quota_reached_) return true;
+    auto written = static_cast<std::uint64_t>(pcap_dump_ftell64(dumper_));
+    if (closed_bytes_ + written < max_bytes_) return false;
+    pcap_dump_close(dumper_);
+    dumper_ = nullptr;
+    quota_reached_ = true;
+    return true;
+}
+
 void TapCapture::run(const std::stop_token& stop) {
+    // Past the quota packets are only counted, so the socket's buffer never
+    // fills and the count says what the pcap lacks.
+    auto count = [](u_char* user, const struct pcap_pkthdr*, const u_char*) {
+        ++*reinterpret_cast<std::atomic<std::uint64_t>*>(user);
+    };
     while (!stop.stop_requested()) {
         if (!wait_readable(handle_, kTimeoutMs)) continue;
-        // pcap_dump is libpcap's own callback for writing to a dumper.
+        if (quota_reached_) {
+            if (pcap_dispatch(handle_, -1, count, reinterpret_cast<u_char*>(&not_written_)) < 0) break;
+            continue;
+        }
+        // pcap_dump is libpcap's own callback for writing to a dumper. A
+        // batch may go past the quota by what one dispatch delivers.
         int n = pcap_dispatch(handle_, -1, pcap_dump, reinterpret_cast<u_char*>(dumper_));
         if (n < 0) break;  // breakloop, or the tap is gone
         if (n > 0) pcap_dump_flush(dumper_);
-        if (static_cast<std::uint64_t>(pcap_dump_ftell64(dumper_)) >= rotate_bytes_) {
+        if (at_quota()) continue;
+        auto written = static_cast<std::uint64_t>(pcap_dump_ftell64(dumper_));
+        if (written >= rotate_bytes_) {
+            closed_bytes_ += written;
             try {
                 open_next_file();
             } catch (const Error&) {

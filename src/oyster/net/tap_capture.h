@@ -5,6 +5,11 @@
 //
 // The capture runs in a thread of its own from construction until
 // destruction or until the tap disappears (the guest stopped).
+//
+// All of a directory's files together hold at most `max_bytes` (the files a
+// restarted capture finds count): a guest flooding its tap cannot fill the
+// disk with its pcap. At the quota the capture stops writing, goes on
+// counting what it does not write, and says so (quota_reached()).
 #pragma once
 
 #include <atomic>
@@ -24,17 +29,27 @@ class TapCapture {
 public:
     // Opens the tap and the first file (numbered after any already in
     // `dir`, so a restarted capture never overwrites). Throws oyster::Error.
-    TapCapture(const std::string& tap, const std::filesystem::path& dir, std::uint64_t rotate_bytes);
+    TapCapture(const std::string& tap, const std::filesystem::path& dir, std::uint64_t rotate_bytes,
+               std::uint64_t max_bytes = UINT64_MAX);
     ~TapCapture();
     TapCapture(const TapCapture&) = delete;
     TapCapture& operator=(const TapCapture&) = delete;
 
+    // True once the files reached max_bytes; packets after it are counted.
+    bool quota_reached() const { return quota_reached_; }
+    std::uint64_t packets_not_written() const { return not_written_; }
+
 private:
     void run(const std::stop_token& stop);
     void open_next_file();
+    // Closes the file at the quota; true when the capture is now at it.
+    bool at_quota();
 
     std::filesystem::path dir_;
-    std::uint64_t rotate_bytes_;
+    std::uint64_t rotate_bytes_, max_bytes_;
+    std::uint64_t closed_bytes_ = 0;  // in the directory's files already closed
+    std::atomic<bool> quota_reached_{false};
+    std::atomic<std::uint64_t> not_written_{0};
     ::pcap* handle_ = nullptr;
     ::pcap_dumper* dumper_ = nullptr;
     unsigned next_index_ = 0;

@@ -127,6 +127,7 @@ private:
         std::string source;        // whose guest it is (engaged, dormant); empty before a login
         std::int64_t held_at = 0;  // unix time its source first came to it
         std::unique_ptr<TapCapture> pcap;
+        bool pcap_quota_reported = false;
         std::unique_ptr<CaptureFollower> follower;  // while it runs
         bool intrusion_dirty = false;
     };
@@ -173,6 +174,13 @@ private:
     // After a stop: when the guest's capture writer ended at its quota, says
     // so (`quota_reached`). Any thread.
     void report_capture_quota(const GuestRecord& guest, const std::optional<Intrusion>& intrusion);
+    // A `quota_reached` event (and a log line) for a guest's `cause`.
+    void report_quota(const GuestRecord& guest, const std::optional<Intrusion>& intrusion, const std::string& cause,
+                      std::uint32_t limit_mib, const std::string& detail);
+    void report_quota(const std::string& guest_id, const std::string& intrusion_id, const std::string& source_ip,
+                      const std::string& cause, std::uint32_t limit_mib, const std::string& detail);
+    // The packet capture of a guest's tap, with the sensor's rotation and quota.
+    std::unique_ptr<TapCapture> make_tap_capture(const GuestRecord& g) const;
     // Safe from worker threads: EventLog is.
     void emit_intrusion_closed(const Intrusion& i);
     // Marks the intrusion's directory as not to be pruned until analyze()
@@ -212,6 +220,7 @@ private:
     std::map<std::string, std::uint64_t> refused_;
 
     std::mutex info_mu_;
+    std::set<std::string> mail_quota_reported_;  // guest ids, under info_mu_
     std::map<std::uint32_t, GuestInfo> by_guest_ip_;
 
     std::mutex analysis_mu_;  // one analysis at a time
@@ -326,7 +335,8 @@ int SensorDaemon::run() {
             if (!info) return std::nullopt;
             return info->dir / "smtp";
         },
-        [this](const SinkedMessage& m) { on_mail(m); });
+        [this](const SinkedMessage& m) { on_mail(m); }, Ipv4{0},
+        std::uint64_t{cfg_.data_control.smtp_sink_max_mib} << 20);
 
     recover();
     portal_.watch(wake_fd_, [this] {
@@ -408,8 +418,7 @@ void SensorDaemon::recover() {
             s.live = true;
             s.guest = g;
             try {
-                s.pcap =
-                    std::make_unique<TapCapture>(g.tap, g.pcap_dir(), std::uint64_t{cfg_.sensor.pcap_rotate_mib} << 20);
+                s.pcap = make_tap_capture(g);
             } catch (const Error& e) {
                 log_.line(fmt::format("guest {}: no packet capture after restart: {}", g.id, e.what()));
             }
@@ -659,9 +668,7 @@ void SensorDaemon::start_boot(std::uint64_t handle, bool wake) {
         StartOptions opts;
         opts.owner = "sensor";
         opts.restart = restart;
-        opts.on_tap_ready = [&](const GuestRecord& g) {
-            pcap = std::make_unique<TapCapture>(g.tap, g.pcap_dir(), std::uint64_t{cfg_.sensor.pcap_rotate_mib} << 20);
-        };
+        opts.on_tap_ready = [&](const GuestRecord& g) { pcap = make_tap_capture(g); };
         try {
             c.guest = start_guest(cfg_, platform_, opts, out);
             c.kind = Completion::Kind::booted;
@@ -962,14 +969,30 @@ void SensorDaemon::report_capture_quota(const GuestRecord& guest, const std::opt
         if (!line.empty()) last = line;
     }
     if (last.find(capture::kQuotaMessage) == std::string::npos) return;
-    log_.line(fmt::format("guest {}: stopped at its capture quota ({} MiB, capture.max_mib)", guest.id,
-                          cfg_.capture.max_mib));
-    events_.emit("quota_reached", {{"guest_id", guest.id},
-                                   {"intrusion_id", intrusion ? intrusion->id : ""},
-                                   {"source_ip", intrusion ? intrusion->source_ip : ""},
-                                   {"cause", "capture"},
-                                   {"limit_mib", cfg_.capture.max_mib},
-                                   {"detail", last}});
+    report_quota(guest, intrusion, "capture", cfg_.capture.max_mib, last);
+}
+
+void SensorDaemon::report_quota(const GuestRecord& guest, const std::optional<Intrusion>& intrusion,
+                                const std::string& cause, std::uint32_t limit_mib, const std::string& detail) {
+    report_quota(guest.id, intrusion ? intrusion->id : "", intrusion ? intrusion->source_ip : "", cause, limit_mib,
+                 detail);
+}
+
+void SensorDaemon::report_quota(const std::string& guest_id, const std::string& intrusion_id,
+                                const std::string& source_ip, const std::string& cause, std::uint32_t limit_mib,
+                                const std::string& detail) {
+    log_.line(fmt::format("guest {}: reached its {} quota ({} MiB): {}", guest_id, cause, limit_mib, detail));
+    events_.emit("quota_reached", {{"guest_id", guest_id},
+                                   {"intrusion_id", intrusion_id},
+                                   {"source_ip", source_ip},
+                                   {"cause", cause},
+                                   {"limit_mib", limit_mib},
+                                   {"detail", detail}});
+}
+
+std::unique_ptr<TapCapture> SensorDaemon::make_tap_capture(const GuestRecord& g) const {
+    return std::make_unique<TapCapture>(g.tap, g.pcap_dir(), std::uint64_t{cfg_.sensor.pcap_rotate_mib} << 20,
+                                        std::uint64_t{cfg_.sensor.pcap_max_mib} << 20);
 }
 
 void SensorDaemon::follow_capture(Slot& s) {
@@ -1024,6 +1047,12 @@ void SensorDaemon::tick() {
                                   s.guest->writer_pid));
             pool_.died(h, now);
             continue;
+        }
+        if (check_liveness && s.pcap && s.pcap->quota_reached() && !s.pcap_quota_reported) {
+            s.pcap_quota_reported = true;
+            report_quota(*s.guest, s.intrusion, "pcap", cfg_.sensor.pcap_max_mib,
+                         fmt::format("packets past the quota are counted, not written ({} so far)",
+                                     s.pcap->packets_not_written()));
         }
         if (save && s.intrusion && s.intrusion_dirty) {
             s.intrusion_dirty = false;
@@ -1157,7 +1186,15 @@ void SensorDaemon::on_mail(const SinkedMessage& m) {
                           {"auth_dropped", m.message.auth_dropped},
                           {"bytes", m.message.data.size()},
                           {"truncated", m.message.truncated},
+                          {"stored", !m.file.empty()},
                           {"file", m.file.string()}});
+    if (!m.over_quota || !g) return;
+    {
+        std::lock_guard lock(info_mu_);
+        if (!mail_quota_reported_.insert(g->guest_id).second) return;
+    }
+    report_quota(g->guest_id, g->intrusion_id, g->source_ip, "mail", cfg_.data_control.smtp_sink_max_mib,
+                 "messages past the quota are answered, listed in mail events, and not kept");
 }
 
 }  // namespace
