@@ -3,8 +3,9 @@
 # its own: a failing syslog target does not stop the JSON-lines output;
 # once the collector is up every event arrives once, as RFC 5424 (over TCP
 # with octet counting, and over UDP), with its type as MSGID and its JSON
-# intact; a target that stays down keeps a bounded backlog and says what it
-# skipped. Needs no guest.
+# intact; the log rotated between flushes loses and repeats nothing, for
+# the outputs and the store; a target that stays down keeps a bounded
+# backlog and says what it skipped. Needs no guest.
 set -euo pipefail
 OYSTER="${1:?usage: outputs.sh OYSTER_BINARY}"
 NS="oyo$$"
@@ -129,6 +130,35 @@ write_config udp://127.0.0.1:5515
 oyster outputs flush >/dev/null || fail "flush over UDP failed"
 wait_received 2000
 log "rsyslog over UDP: 1000 more"
+
+# --- the log rotated (sensor.events_rotate_mib) between flushes, with
+# events before and after: each output and the store finish the old file
+# and read the new one, every event once.
+oyster store sync --json >"$WORK/sync1.json" || fail "store sync failed"
+[ "$(jq .added "$WORK/sync1.json")" = 1000 ] || fail "the store took $(cat "$WORK/sync1.json")"
+write_config tcp://127.0.0.1:5514
+more_events() {  # file count tag
+	python3 - "$@" <<'PY'
+import json, sys
+with open(sys.argv[1], "a") as out:
+    for i in range(int(sys.argv[2])):
+        out.write(json.dumps({"ts": "2026-11-27T10:59:00.000Z", "type": "connection", "n": f"{sys.argv[3]}-{i}"}) + "\n")
+PY
+}
+more_events "$EVENTS" 300 before
+mv "$EVENTS" "$EVENTS.1"
+more_events "$EVENTS" 200 after
+oyster outputs flush >/dev/null || fail "flush across the rotation failed"
+wait_received 2500
+sleep 1
+[ "$(received)" = 2500 ] || fail "rsyslog received $(received) messages across the rotation, not 2500"
+cat "$EVENTS.1" "$EVENTS" | cmp -s - "$WORK/copy.jsonl" || fail "the JSON-lines output is not the rotated log and the new one"
+tail -n 500 "$WORK/received.log" | cut -d'|' -f7- | sed 's/^\xef\xbb\xbf//' | jq -r .n >"$WORK/rotated-n.txt"
+[ "$(sort -u "$WORK/rotated-n.txt" | wc -l)" = 500 ] && grep -qx before-0 "$WORK/rotated-n.txt" &&
+	grep -qx after-199 "$WORK/rotated-n.txt" || fail "the events across the rotation are not each there once"
+oyster store sync --json >"$WORK/sync2.json" || fail "store sync across the rotation failed"
+[ "$(jq .added "$WORK/sync2.json")" = 500 ] || fail "the store took $(cat "$WORK/sync2.json") across the rotation"
+log "rotated log: the outputs and the store read the rest of events.jsonl.1, then the new file: 500 events, once each"
 
 # --- a target that stays down: its backlog is bounded, and says so.
 python3 - "$EVENTS" <<'PY'

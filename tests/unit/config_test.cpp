@@ -70,6 +70,8 @@ max_connections_per_source = 8
 disk_budget_mib = 1000
 pcap_rotate_mib = 10
 pcap_max_mib = 30
+events_rotate_mib = 12
+events_keep_files = 3
 log_file = "/var/log/oyster.log"
 )",
                             "good.toml");
@@ -110,6 +112,8 @@ log_file = "/var/log/oyster.log"
     EXPECT_EQ(c.sensor.disk_budget_mib, 1000u);
     EXPECT_EQ(c.sensor.pcap_rotate_mib, 10u);
     EXPECT_EQ(c.sensor.pcap_max_mib, 30u);
+    EXPECT_EQ(c.sensor.events_rotate_mib, 12u);
+    EXPECT_EQ(c.sensor.events_keep_files, 3u);
     EXPECT_EQ(c.sensor.log_file, "/var/log/oyster.log");
 }
 
@@ -180,6 +184,8 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(shipped.sensor.disk_budget_mib, defaults.sensor.disk_budget_mib);
     EXPECT_EQ(shipped.sensor.pcap_rotate_mib, defaults.sensor.pcap_rotate_mib);
     EXPECT_EQ(shipped.sensor.pcap_max_mib, defaults.sensor.pcap_max_mib);
+    EXPECT_EQ(shipped.sensor.events_rotate_mib, defaults.sensor.events_rotate_mib);
+    EXPECT_EQ(shipped.sensor.events_keep_files, defaults.sensor.events_keep_files);
     EXPECT_EQ(shipped.sensor.log_file, defaults.sensor.log_file);
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "oyster/common/log_segments.h"
 #include "temp_dir.h"
 
 namespace oyster::sensor {
@@ -73,6 +74,36 @@ TEST_F(EventLogTest, AFullDiskDropsWholeEventsAndSaysSoAfterwards) {
     EXPECT_EQ(lines[2]["by_type"], nlohmann::json({{"capture", 5}, {"login", 1}}));
     EXPECT_TRUE(lines[2]["since"].is_string());
     EXPECT_EQ(lines[3]["type"], "connection_closed");
+}
+
+// Past its size the live file becomes <file>.N and a new one starts; the
+// newest rotated files are kept, and every event is in exactly one file.
+TEST_F(EventLogTest, RotatesAtItsSizeAndKeepsTheNewestFiles) {
+    auto file = dir / "events.jsonl";
+    {
+        EventLog log(file, 1000, 2);
+        for (int i = 0; i < 40; ++i) log.emit("connection", {{"n", i}, {"pad", std::string(80, 'p')}});
+    }
+    auto segments = log_segments(file);
+    ASSERT_EQ(segments.size(), 3U);  // two rotated files kept, and the live one
+    EXPECT_EQ(segments.back().path, file);
+    EXPECT_LT(segments[0].number, segments[1].number);
+    std::vector<int> seen;
+    for (const auto& s : segments) {
+        EXPECT_LE(s.size, 1000U + 200U);
+        for (const auto& e : lines_of(s.path)) seen.push_back(e["n"].get<int>());
+    }
+    // The oldest files are gone; what is left is in order, without a gap.
+    ASSERT_FALSE(seen.empty());
+    for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_EQ(seen[i], seen[i - 1] + 1);
+    EXPECT_EQ(seen.back(), 39);
+    // A log opened again numbers on from the files it finds.
+    auto before = segments[1].number;
+    {
+        EventLog log(file, 1000, 2);
+        for (int i = 40; i < 60; ++i) log.emit("connection", {{"n", i}, {"pad", std::string(80, 'p')}});
+    }
+    EXPECT_GT(log_segments(file)[1].number, before);
 }
 
 }  // namespace

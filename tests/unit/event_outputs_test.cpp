@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "oyster/common/log_segments.h"
 #include "oyster/outputs/syslog_message.h"
 #include "temp_dir.h"
 
@@ -194,6 +195,48 @@ TEST_F(LogCursorTest, TwoProcessesForwardingOneOutputAtOnceDeliverEachLineOnce) 
     EXPECT_EQ(std::count(copy.begin(), copy.end(), '\n'), 3000);  // not the whole text on failure
     EXPECT_TRUE(copy == all);
     EXPECT_EQ(runner.cursor->state().delivered, 3000U);
+}
+
+// The sensor's log rotated under a reader: it finishes the file it was in,
+// then reads each newer one, every line once and in order.
+TEST_F(LogCursorTest, ReadsOnAcrossARotation) {
+    append("a\nb\nc\n");
+    auto c = cursor();
+    auto b = c.next(2);  // about two bytes: the first line
+    EXPECT_EQ(b.lines, (std::vector<std::string>{"a"}));
+    c.commit(b);
+    std::filesystem::rename(log(), rotated_segment(log(), 1));
+    append("d\n");
+    std::filesystem::rename(log(), rotated_segment(log(), 2));
+    append("e\nf\n");
+    EXPECT_EQ(c.backlog(), 4U + 2U + 4U);
+    std::vector<std::string> got;
+    for (int i = 0; i < 10; ++i) {
+        auto next = c.next(1 << 20);
+        if (next.lines.empty()) break;
+        got.insert(got.end(), next.lines.begin(), next.lines.end());
+        c.commit(next);
+    }
+    EXPECT_EQ(got, (std::vector<std::string>{"b", "c", "d", "e", "f"}));
+    EXPECT_EQ(c.state().delivered, 6U);
+    EXPECT_EQ(c.backlog(), 0U);
+}
+
+// Far behind across rotated files, it skips whole files first.
+TEST_F(LogCursorTest, FarBehindAcrossRotatedFilesItSkipsWholeFiles) {
+    std::string line(99, 'x');
+    for (int f = 1; f <= 3; ++f) {
+        for (int i = 0; i < 10; ++i) append(line + "\n");
+        std::filesystem::rename(log(), rotated_segment(log(), f));
+    }
+    for (int i = 0; i < 5; ++i) append(line + "\n");
+    auto c = cursor(1200);  // the live file and a little more
+    LogCursor::Skip skip;
+    auto b = c.next(1 << 20, &skip);
+    EXPECT_EQ(skip.lines, 20U);  // the first two files whole
+    EXPECT_EQ(b.lines.size(), 10U);
+    c.commit(b);
+    EXPECT_EQ(c.next(1 << 20).lines.size(), 5U);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
+#include "oyster/common/log_segments.h"
 #include "oyster/store/store_schema.h"
 #include "temp_dir.h"
 
@@ -260,6 +261,30 @@ TEST_F(EventStoreTest, MigratesAnEmptyDatabaseAndRefusesANewerOne) {
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("newer than this Oyster"), std::string::npos) << e.what();
     }
+}
+
+// The sensor's log rotated between syncs: the store reads the rest of the
+// file it was in, then the newer ones, each line once; a new store reads
+// every file kept.
+TEST_F(EventStoreTest, ReadsOnAcrossARotation) {
+    append(std::string(kOpened) + "\n");
+    {
+        EventStore store(dir / "store.sqlite");
+        EXPECT_EQ(store.ingest_jsonl(jsonl()).events, 1U);
+        append(std::string(kLogin) + "\n");
+        std::filesystem::rename(jsonl(), rotated_segment(jsonl(), 1));
+        append(std::string(kExec) + "\n");
+        std::filesystem::rename(jsonl(), rotated_segment(jsonl(), 2));
+        append(std::string(kClosed) + "\n");
+        EXPECT_EQ(store.ingest_jsonl(jsonl()).events, 3U);
+        EXPECT_EQ(store.ingest_jsonl(jsonl()).events, 0U);
+        append(std::string(kOther) + "\n");
+        EXPECT_EQ(store.ingest_jsonl(jsonl()).events, 1U);
+        EXPECT_EQ(store.count("events"), 5U);
+        EXPECT_EQ(store.count("commands"), 1U);
+    }
+    EventStore fresh(dir / "fresh.sqlite");
+    EXPECT_EQ(fresh.ingest_jsonl(jsonl()).events, 5U);
 }
 
 }  // namespace

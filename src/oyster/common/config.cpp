@@ -270,6 +270,8 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                   {"disk_budget_mib", r.u32(s.disk_budget_mib, 1, 1U << 30)},
                   {"pcap_rotate_mib", r.u32(s.pcap_rotate_mib, 1, 1U << 20)},
                   {"pcap_max_mib", r.u32(s.pcap_max_mib, 1, 1U << 20)},
+                  {"events_rotate_mib", r.u32(s.events_rotate_mib, 1, 1U << 20)},
+                  {"events_keep_files", r.u32(s.events_keep_files, 1, 100000)},
                   {"log_file", r.optional_path(s.log_file)}});
     auto& o = cfg.outputs;
     r.read_table(root, "outputs",

@@ -164,6 +164,10 @@ struct SensorConfig {
     // All of a guest's pcap files together hold at most this much (MiB);
     // past it packets are counted, not written (`quota_reached`).
     std::uint32_t pcap_max_mib = 2048;
+    // The sensor's events.jsonl is rotated to events.jsonl.N at this size
+    // (MiB), and the newest events_keep_files rotated files are kept.
+    std::uint32_t events_rotate_mib = 256;
+    std::uint32_t events_keep_files = 8;
     // The daemon's log, besides stderr; empty: <state_dir>/sensor/oyster.log.
     std::filesystem::path log_file;
 };

@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
 #include "oyster/common/fd_guard.h"
+#include "oyster/common/log_segments.h"
 #include "oyster/common/read_at.h"
 #include "oyster/common/sha256.h"
 
@@ -96,42 +98,86 @@ void LogCursor::save() {
 }
 
 std::uint64_t LogCursor::backlog() const {
-    struct stat st {};
-    if (::stat(log_.c_str(), &st) != 0) return 0;
-    auto size = static_cast<std::uint64_t>(st.st_size);
-    if (static_cast<std::uint64_t>(st.st_ino) != state_.inode || state_.offset > size) return size;
-    return size - state_.offset;
+    auto segments = log_segments(log_);
+    auto place = place_in(segments, state_.inode, state_.offset);
+    if (!place) return 0;
+    std::uint64_t rest = segments[place->index].size - place->offset;
+    for (std::size_t i = place->index + 1; i < segments.size(); ++i) rest += segments[i].size;
+    return rest;
 }
+
+namespace {
+
+// Newlines in [from, to) of an open log.
+std::uint64_t count_lines(int fd, const std::filesystem::path& path, std::uint64_t from, std::uint64_t to) {
+    std::uint64_t lines = 0;
+    constexpr std::size_t kRead = 1U << 20;
+    while (from < to) {
+        std::string chunk =
+            read_at(fd, from, static_cast<std::size_t>(std::min<std::uint64_t>(kRead, to - from)), path);
+        if (chunk.empty()) break;
+        lines += static_cast<std::uint64_t>(std::count(chunk.begin(), chunk.end(), '\n'));
+        from += chunk.size();
+    }
+    return lines;
+}
+
+}  // namespace
 
 LogCursor::Batch LogCursor::next(std::size_t max_bytes, Skip* skipped) {
     Batch b;
-    FdGuard fd(::open(log_.c_str(), O_RDONLY | O_CLOEXEC));
+    auto segments = log_segments(log_);
+    auto place = place_in(segments, state_.inode, state_.offset);
+    if (!place) return b;
+    Skip skip;
+    // Over the backlog limit across rotated files: whole files first.
+    auto rest_from = [&](std::size_t i, std::uint64_t offset) {
+        std::uint64_t rest = segments[i].size - std::min(offset, segments[i].size);
+        for (std::size_t j = i + 1; j < segments.size(); ++j) rest += segments[j].size;
+        return rest;
+    };
+    bool same_file = !place->restarted && segments[place->index].inode == state_.inode;
+    while (place->index + 1 < segments.size() && rest_from(place->index + 1, 0) > backlog_bytes_) {
+        const auto& seg = segments[place->index];
+        FdGuard fd(::open(seg.path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (fd.get() >= 0) skip.lines += count_lines(fd.get(), seg.path, place->offset, seg.size);
+        skip.bytes += seg.size - std::min(place->offset, seg.size);
+        ++place->index;
+        place->offset = 0;
+        same_file = false;
+    }
+
+    const LogSegment& seg = segments[place->index];
+    FdGuard fd(::open(seg.path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) {
-        if (errno == ENOENT) return b;
-        throw_errno("open " + log_.string());
+        if (errno == ENOENT) return b;  // rotated away while listed: next time
+        throw_errno("open " + seg.path.string());
     }
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) throw_errno("stat " + log_.string());
+    if (::fstat(fd.get(), &st) != 0) throw_errno("stat " + seg.path.string());
+    if (static_cast<std::uint64_t>(st.st_ino) != seg.inode) return b;  // renamed meanwhile: next time
     auto size = static_cast<std::uint64_t>(st.st_size);
-    b.inode = static_cast<std::uint64_t>(st.st_ino);
-    std::string head = hex_head(read_at(fd.get(), 0, std::min<std::size_t>(64, size), log_));
-    if (b.inode != state_.inode || state_.offset > size || !head.starts_with(state_.head)) {
-        state_.inode = b.inode;
-        state_.offset = 0;  // a new log (rotated, or replaced)
-        state_.head.clear();
-    }
+    b.inode = seg.inode;
+    std::string head = hex_head(read_at(fd.get(), 0, std::min<std::size_t>(64, size), seg.path));
+    // The state's file by its inode number, but not by its first bytes: a
+    // log removed and made again, read from its start.
+    bool replaced = same_file && !head.starts_with(state_.head);
+    state_.inode = b.inode;
+    state_.offset = replaced ? 0 : place->offset;
+    // Another file than the state's (the next after a rotation, the oldest
+    // for a new output): its head is learnt at the next commit.
+    if (!same_file || replaced) state_.head.clear();
     b.head = head;
 
-    if (size - state_.offset > backlog_bytes_) {
+    if (size - state_.offset > backlog_bytes_ || skip.bytes > 0) {
         // Skip to the first line that starts within the limit.
-        std::uint64_t target = size - backlog_bytes_;
-        Skip skip;
+        std::uint64_t target = size > backlog_bytes_ ? size - backlog_bytes_ : 0;
         std::uint64_t at = state_.offset;
         std::uint64_t line_start = at;
         constexpr std::size_t kRead = 1U << 20;
-        while (at < size) {
+        while (at < size && line_start < target) {
             std::string chunk =
-                read_at(fd.get(), at, static_cast<std::size_t>(std::min<std::uint64_t>(kRead, size - at)), log_);
+                read_at(fd.get(), at, static_cast<std::size_t>(std::min<std::uint64_t>(kRead, size - at)), seg.path);
             if (chunk.empty()) break;
             bool done = false;
             for (std::size_t i = 0; i < chunk.size(); ++i) {
@@ -146,7 +192,7 @@ LogCursor::Batch LogCursor::next(std::size_t max_bytes, Skip* skipped) {
             if (done) break;
             at += chunk.size();
         }
-        skip.bytes = line_start - state_.offset;
+        skip.bytes += line_start - state_.offset;
         state_.offset = line_start;
         state_.skipped_bytes += skip.bytes;
         state_.skipped_lines += skip.lines;
@@ -155,11 +201,10 @@ LogCursor::Batch LogCursor::next(std::size_t max_bytes, Skip* skipped) {
         if (skipped != nullptr) *skipped = skip;
     }
 
-    LineChunk chunk = read_line_chunk(fd.get(), log_, state_.offset, size, max_bytes, kMaxLineBytes);
+    LineChunk chunk = read_line_chunk(fd.get(), seg.path, state_.offset, size, max_bytes, kMaxLineBytes);
     b.lines = std::move(chunk.lines);
     b.skipped_lines = chunk.skipped;
-    std::uint64_t offset = chunk.end;
-    b.end = offset;
+    b.end = chunk.end;
     return b;
 }
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
+#include "oyster/common/log_segments.h"
 
 namespace oyster::sensor {
 
@@ -22,10 +24,14 @@ std::string utc_timestamp() {
     return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
 }
 
-EventLog::EventLog(const std::filesystem::path& file) : path_(file) {
+EventLog::EventLog(const std::filesystem::path& file, std::uint64_t rotate_bytes, std::uint64_t keep_rotated)
+    : path_(file), rotate_bytes_(rotate_bytes), keep_rotated_(keep_rotated) {
     std::filesystem::create_directories(file.parent_path());
     fd_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fd_ < 0) throw_errno("open event log " + file.string());
+    struct stat st {};
+    if (::fstat(fd_, &st) == 0) size_ = static_cast<std::uint64_t>(st.st_size);
+    for (const auto& s : log_segments(path_)) next_rotated_ = std::max(next_rotated_, s.number + 1);
     syncer_ = std::jthread([this](const std::stop_token& stop) {
         while (!stop.stop_requested()) {
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -70,6 +76,7 @@ void EventLog::emit(std::string_view type, nlohmann::json fields) {
     }
     if (dropped_.empty() && write_line(line)) {
         dirty_ = true;
+        if (rotate_bytes_ > 0 && size_ >= rotate_bytes_) rotate();
         return;
     }
     if (dropped_.empty()) {
@@ -78,6 +85,36 @@ void EventLog::emit(std::string_view type, nlohmann::json fields) {
                      std::strerror(errno));
     }
     ++dropped_[std::string(type)];
+}
+
+void EventLog::rotate() {
+    auto to = rotated_segment(path_, next_rotated_);
+    // The rotated file is complete on disk before readers may take it as done.
+    ::fdatasync(fd_);
+    if (::rename(path_.c_str(), to.c_str()) != 0) {
+        std::fprintf(stderr, "event log: cannot rotate %s: %s\n", path_.c_str(), std::strerror(errno));
+        return;
+    }
+    int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        // Go on in the file as it was: put its name back.
+        std::fprintf(stderr, "event log: cannot start a new %s: %s\n", path_.c_str(), std::strerror(errno));
+        (void)::rename(to.c_str(), path_.c_str());
+        return;
+    }
+    ::close(fd_.exchange(fd));
+    size_ = 0;
+    ++next_rotated_;
+    if (int dir = ::open(path_.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
+        ::fsync(dir);
+        ::close(dir);
+    }
+    auto segments = log_segments(path_);
+    std::size_t rotated = segments.empty() ? 0 : segments.size() - 1;  // the last is the live file
+    for (std::size_t i = 0; i + keep_rotated_ < rotated; ++i) {
+        std::error_code ec;
+        std::filesystem::remove(segments[i].path, ec);
+    }
 }
 
 bool EventLog::write_line(const std::string& line) {
@@ -97,6 +134,7 @@ bool EventLog::write_line(const std::string& line) {
         }
         off += static_cast<std::size_t>(n);
     }
+    size_ = static_cast<std::uint64_t>(st.st_size) + line.size();
     return true;
 }
 

@@ -15,6 +15,11 @@
 // be written again is preceded by an `events_dropped` event saying how many
 // of each type were lost and since when. Events already written are never
 // touched.
+//
+// The log is rotated (common/log_segments.h): once the live file reaches
+// `rotate_bytes` it is renamed <file>.N (N one more than the newest) and a
+// new one is started; of the rotated files the newest `keep_rotated` are
+// kept. Readers go on from where they were across a rotation.
 #pragma once
 
 #include <atomic>
@@ -32,7 +37,9 @@ namespace oyster::sensor {
 
 class EventLog {
 public:
-    explicit EventLog(const std::filesystem::path& file);
+    // rotate_bytes 0: never rotate.
+    explicit EventLog(const std::filesystem::path& file, std::uint64_t rotate_bytes = 0,
+                      std::uint64_t keep_rotated = 8);
     ~EventLog();
     EventLog(const EventLog&) = delete;
     EventLog& operator=(const EventLog&) = delete;
@@ -47,10 +54,17 @@ private:
     // Writes `line` whole or not at all; false (errno set) when it cannot.
     // Called with mu_ held.
     bool write_line(const std::string& line);
+    // Renames the live file to the next rotated name and starts a new one;
+    // removes rotated files beyond keep_rotated_. Called with mu_ held.
+    void rotate();
 
     std::filesystem::path path_;
+    std::uint64_t rotate_bytes_, keep_rotated_;
     mutable std::mutex mu_;
-    int fd_ = -1;
+    // The syncer reads it without mu_: a rotation swaps it.
+    std::atomic<int> fd_{-1};
+    std::uint64_t size_ = 0;                        // of the live file, under mu_
+    std::uint64_t next_rotated_ = 1;                // number of the next rotated file, under mu_
     std::map<std::string, std::uint64_t> dropped_;  // by type, under mu_
     std::string dropped_since_;
     std::atomic<bool> dirty_{false};

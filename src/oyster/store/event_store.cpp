@@ -8,6 +8,7 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/fd_guard.h"
+#include "oyster/common/log_segments.h"
 #include "oyster/common/read_at.h"
 #include "oyster/store/json_fields.h"
 #include "oyster/store/store_schema.h"
@@ -234,61 +235,108 @@ IngestResult EventStore::ingest_text(std::string_view text) {
 
 IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl) {
     IngestResult r;
-    FdGuard fd(::open(jsonl.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) {
-        if (errno == ENOENT) return r;
-        throw_errno("open " + jsonl.string());
-    }
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) throw_errno("stat " + jsonl.string());
-    auto inode = static_cast<std::int64_t>(st.st_ino);
-    auto size = static_cast<std::uint64_t>(st.st_size);
-
-    // Where this log's stored lines end (0 for another inode, or a log
-    // truncated below it).
-    auto stored_offset = [&]() -> std::uint64_t {
-        std::uint64_t at = 0;
+    struct Position {
+        std::uint64_t inode = 0, offset = 0;
+        bool operator==(const Position&) const = default;
+    };
+    // Where this log's stored lines end: the file (by inode: the live one
+    // or a rotated one) and the offset in it.
+    auto stored = [&]() {
+        Position p;
         st_->get_position.bind(1, jsonl.string());
-        if (st_->get_position.step() && st_->get_position.int64(0) == inode) {
-            at = static_cast<std::uint64_t>(st_->get_position.int64(1));
+        if (st_->get_position.step()) {
+            p.inode = static_cast<std::uint64_t>(st_->get_position.int64(0));
+            p.offset = static_cast<std::uint64_t>(st_->get_position.int64(1));
         }
         st_->get_position.reset();
-        if (at <= size) return at;
-        // Past the size this call saw: truncated, or grown since and
-        // stored by another ingester that looked later. Only a log
-        // shorter than the position now was truncated.
-        struct stat now {};
-        if (::fstat(fd.get(), &now) == 0 && static_cast<std::uint64_t>(now.st_size) >= at) return at;
-        return std::uint64_t{0};
+        return p;
+    };
+    auto store_position = [&](const Position& p) {
+        st_->set_position.bind(1, jsonl.string())
+            .bind(2, static_cast<std::int64_t>(p.inode))
+            .bind(3, static_cast<std::int64_t>(p.offset))
+            .run();
     };
 
     // One transaction per chunk: thousands of events per commit, and the
     // position committed with exactly the lines it covers.
     constexpr std::size_t kChunk = 4U << 20;
-    std::uint64_t offset = stored_offset();
-    while (offset < size) {
-        LineChunk chunk = read_line_chunk(fd.get(), jsonl, offset, size, kChunk, kMaxLineBytes);
-        if (chunk.end == offset) break;  // a partial last line: wait for the rest
-        Transaction t(db_);
-        // Another ingester (the sensor's feeder, a CLI command's sync) may
-        // have stored these lines while this one read them: the position
-        // is read again under the write lock, and the chunk dropped if it
-        // moved (the transaction rolls back, nothing was added).
-        if (std::uint64_t now = stored_offset(); now != offset) {
-            offset = now;
-            continue;
+    // Each round reads on from the stored position, in the file holding
+    // it or the next (common/log_segments.h); a round ends at the live
+    // file's end, or when another ingester moved the position.
+    for (int round = 0; round < 1000; ++round) {
+        Position expected = stored();
+        // Listed after the position was read: files only grow, so one
+        // shorter than the position was truncated.
+        auto segments = log_segments(jsonl);
+        auto place = place_in(segments, expected.inode, expected.offset);
+        if (!place) return r;
+        const LogSegment& seg = segments[place->index];
+        bool live = place->index + 1 == segments.size();
+        FdGuard fd(::open(seg.path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (fd.get() < 0) {
+            if (errno == ENOENT) return r;  // rotated away meanwhile: the next sync
+            throw_errno("open " + seg.path.string());
         }
-        r.skipped += chunk.skipped;
-        for (const auto& line : chunk.lines) {
-            if (add_line(line))
-                ++r.events;
-            else
-                ++r.skipped;
+        struct stat st {};
+        if (::fstat(fd.get(), &st) != 0) throw_errno("stat " + seg.path.string());
+        if (static_cast<std::uint64_t>(st.st_ino) != seg.inode) return r;
+        auto size = static_cast<std::uint64_t>(st.st_size);
+        std::uint64_t offset = place->offset;
+        bool moved = false;
+        while (offset < size) {
+            LineChunk chunk = read_line_chunk(fd.get(), seg.path, offset, size, kChunk, kMaxLineBytes);
+            if (chunk.end == offset) {
+                // A partial last line: the live file's rest is still being
+                // written; a rotated file's never will be.
+                if (!live) {
+                    Transaction t(db_);
+                    if (stored() != expected) {
+                        moved = true;
+                        break;
+                    }
+                    expected = {seg.inode, size};
+                    store_position(expected);
+                    t.commit();
+                    ++r.skipped;
+                    offset = size;
+                }
+                break;
+            }
+            Transaction t(db_);
+            // Another ingester (the sensor's feeder, a CLI command's sync) may
+            // have stored these lines while this one read them: the position
+            // is read again under the write lock, and the chunk dropped if it
+            // moved (the transaction rolls back, nothing was added).
+            if (stored() != expected) {
+                moved = true;
+                break;
+            }
+            r.skipped += chunk.skipped;
+            for (const auto& line : chunk.lines) {
+                if (add_line(line))
+                    ++r.events;
+                else
+                    ++r.skipped;
+            }
+            expected = {seg.inode, chunk.end};
+            store_position(expected);
+            t.commit();
+            r.bytes += chunk.end - offset;
+            offset = chunk.end;
         }
-        st_->set_position.bind(1, jsonl.string()).bind(2, inode).bind(3, static_cast<std::int64_t>(chunk.end)).run();
-        t.commit();
-        r.bytes += chunk.end - offset;
-        offset = chunk.end;
+        if (moved) continue;
+        if (live) return r;
+        if (offset < size) return r;
+        // A rotated file read to its end: its position names it until the
+        // first chunk of the next is stored, and place_in() moves on.
+        if (expected.inode != seg.inode) {
+            Transaction t(db_);
+            if (stored() != expected) continue;
+            expected = {seg.inode, size};
+            store_position(expected);
+            t.commit();
+        }
     }
     return r;
 }
