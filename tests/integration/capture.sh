@@ -82,6 +82,31 @@ echo "$tamper" | sed 's/^/    guest> /' >&2
 echo "$tamper" | grep -E '^[0-9]+ ' | grep -v ' -1 Function not implemented$' && fail "a probe did not answer ENOSYS"
 [ "$(echo "$tamper" | grep -c 'Function not implemented')" = 24 ] || fail "syscall probes did not run"
 
+log "honeylog keys: the image's asks root for this boot's, and only that one takes messages"
+image_key="$(jq -r .honeylog_key "$STATE_DIR/platform.json")"
+keys="$(attacker_ssh "$gip" "
+	perl -e '
+		my \$k = hex(\$ARGV[0]);
+		my \$m = \"forged-with-image-key\";
+		my \$r = syscall(402, \$k, \$m, length(\$m)); print \"image-key-message \$r \$!\\n\";
+		my \$q = pack(\"a8 Q\", \"OYSTKQ1\", 0);
+		\$r = syscall(402, \$k, \$q, 16); my (undef, \$b) = unpack(\"a8 Q\", \$q);
+		printf \"root-query %d %016x\\n\", \$r, \$b;
+		\$m = \"boot-key-message-$marker\";
+		\$r = syscall(402, \$b, \$m, length(\$m));
+		print \"boot-key-message \$r\\n\";' $image_key
+	setpriv --reuid=65534 --regid=65534 --clear-groups perl -e '
+		my \$q = pack(\"a8 Q\", \"OYSTKQ1\", 0);
+		my \$r = syscall(402, hex(\$ARGV[0]), \$q, 16); print \"nobody-query \$r \$!\\n\";' $image_key")"
+echo "$keys" | sed 's/^/    guest> /' >&2
+uml_boot_key="$(tr '\0' '\n' <"/proc/$(jq -r .pid "$STATE_DIR/guests/$id/guest.json")/environ" |
+	sed -n 's/^OYSTER_HONEYLOG_BOOT_KEY=//p')"
+[ -n "$uml_boot_key" ] && [ "$uml_boot_key" != "$image_key" ] || fail "the guest has no boot key of its own"
+echo "$keys" | matches -x 'image-key-message -1 Function not implemented' || fail "the image's key took a message"
+echo "$keys" | matches -x "root-query 16 $uml_boot_key" || fail "root did not get this boot's key"
+echo "$keys" | matches -x "boot-key-message $((17 + ${#marker}))" || fail "the boot key took no message"
+echo "$keys" | matches -x 'nobody-query -1 Function not implemented' || fail "a user other than root got the boot key"
+
 log "the capture path on the host"
 # The UML process holds only the pipe's write end; the writer, outside its
 # jail and in a session of its own, is the one that has the file.
@@ -215,6 +240,12 @@ HOME="$WORK" script -qec "asciinema cat '$cast'" /dev/null < /dev/null > "$WORK/
 grep -q "typed-$marker" "$WORK/replay.txt" || fail "replay lacks the echoed marker"
 grep -q "$marker ran as 0" "$WORK/replay.txt" || fail "replay lacks the payload's output"
 [ -s "${cast%.cast}.ttylog" ] || fail "no ttylog"
+
+# Only the message with the boot key is on the host.
+jq_any --arg m "boot-key-message-$marker" 'select(.type == "honeylog" and .message == $m)' "$ev" >/dev/null ||
+	fail "the message with the boot key did not arrive"
+jq_any 'select(.type == "honeylog" and (.message | contains("forged-with-image-key")))' "$ev" >/dev/null &&
+	fail "a message with the image's key arrived"
 
 # honeylog: rsyslog relayed the log line and sshd's login line.
 jq_any --arg m "logline-$marker" 'select(.type == "honeylog" and (.message | contains($m)))' "$ev" >/dev/null ||

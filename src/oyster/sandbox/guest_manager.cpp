@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -148,6 +149,16 @@ void kill_guest_processes(const GuestRecord& g) {
     // Also after the leader is gone: its group may outlive it. Never with
     // pid 0 (nothing was started), which would signal our own group.
     if (g.pid > 0) ::kill(-g.pid, SIGKILL);
+}
+
+// The key this boot's honeylog messages carry (patch 0018): random per boot,
+// so a key an intruder reads in one guest forges nothing in another.
+std::string random_honeylog_boot_key() {
+    std::uint64_t key = 0;
+    while (key == 0) {
+        if (::getrandom(&key, sizeof key, 0) != static_cast<ssize_t>(sizeof key)) throw_errno("getrandom");
+    }
+    return fmt::format("{:016x}", key);
 }
 
 }  // namespace
@@ -352,7 +363,8 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
                  fmt::format("OYSTER_EXEC_CONTENT_LIMIT={}", std::uint64_t{cfg.capture.exec_content_limit_mib} << 20),
                  fmt::format("OYSTER_KEPT_CONTENT_LIMIT={}", std::uint64_t{cfg.capture.kept_content_limit_mib} << 20),
                  fmt::format("OYSTER_KEPT_SINCE_NS={}", fingerprint_file(platform.image).mtime_ns),
-                 "OYSTER_HONEYLOG_KEY=" + platform.honeylog_key});
+                 "OYSTER_HONEYLOG_KEY=" + platform.honeylog_key,
+                 "OYSTER_HONEYLOG_BOOT_KEY=" + random_honeylog_boot_key()});
         }
         try {
             g.pid = spawn_session(uml_command_line(cfg, platform, g), g.console_log(), env, capture_fd, &jail);

@@ -31,6 +31,7 @@
 #define OYSTER_CAP_ENV_FD "OYSTER_CAPTURE_FD"
 #define OYSTER_CAP_ENV_CONTENT_LIMIT "OYSTER_EXEC_CONTENT_LIMIT"
 #define OYSTER_CAP_ENV_HONEYLOG_KEY "OYSTER_HONEYLOG_KEY"
+#define OYSTER_CAP_ENV_HONEYLOG_BOOT_KEY "OYSTER_HONEYLOG_BOOT_KEY"
 #define OYSTER_CAP_ENV_KEPT_LIMIT "OYSTER_KEPT_CONTENT_LIMIT"
 #define OYSTER_CAP_ENV_KEPT_SINCE "OYSTER_KEPT_SINCE_NS"
 
@@ -144,6 +145,23 @@ struct oyster_cap_exit {
 struct oyster_cap_tty {
     __u32 tty;
     __u32 len;
+};
+
+/*
+ * Two keys. The image's key (OYSTER_HONEYLOG_KEY) is built into the guest's
+ * helpers; with it, and only as root, a helper asks for this boot's key
+ * (OYSTER_HONEYLOG_BOOT_KEY, random per boot from the launcher), which is
+ * the only one messages and login questions take. So a key read from one
+ * guest's disk forges nothing in another, nor in the same guest once it
+ * boots again. The question: honeylog(image key, &query, sizeof(query))
+ * with the magic; the answer is the boot key in `key`, and it is not
+ * recorded. Anything else with the image key is an unassigned number.
+ */
+#define OYSTER_KEY_QUERY_MAGIC "OYSTKQ1"
+#define OYSTER_KEY_QUERY_MAGIC_LEN 8
+struct oyster_key_query {
+    char magic[OYSTER_KEY_QUERY_MAGIC_LEN]; /* OYSTER_KEY_QUERY_MAGIC, NUL-padded */
+    __u64 key;                              /* out: this boot's key */
 };
 
 /* OYSTER_CAP_HONEYLOG: a message passed to honeylog() with the right key. */
