@@ -67,6 +67,21 @@ TEST(ReceiveTimes, TornEntryAndBackwardsStampsAreIgnored) {
     EXPECT_TRUE(ReceiveTimes::parse({}).empty());
 }
 
+// A live decode lets go of the stamps behind it, and still answers for
+// the records ahead.
+TEST(ReceiveTimes, ForgetsStampsBehindTheReader) {
+    ReceiveTimes t;
+    for (std::uint64_t i = 1; i <= 10000; ++i) t.add({i * 100, i * 1000});
+    t.forget_before(250);
+    EXPECT_EQ(t.received_ns(250), 3000u);
+    EXPECT_EQ(t.size(), 9998u);
+    t.forget_before(900001);
+    EXPECT_LE(t.size(), 1000u);
+    EXPECT_EQ(t.received_ns(900001), 9001000u);
+    EXPECT_EQ(t.received_ns(1000000), 10000000u);
+    EXPECT_FALSE(t.received_ns(1000001));
+}
+
 class CaptureWriterTest : public TempDirTest {
 protected:
     std::filesystem::path capture() const { return dir / "capture.bin"; }

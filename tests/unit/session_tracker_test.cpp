@@ -191,6 +191,42 @@ TEST_F(SessionTrackerTest, CommandsOfConcurrentConnectionsLandInTheirOwnSessions
     EXPECT_EQ(kinds, (std::vector<std::string>{"connection", "accept", "exec", "login", "exec", "connection_closed"}));
 }
 
+// A timeline follows the host's receive times: a guest root who sets its
+// clock cannot move its commands before the login or after the disconnect.
+TEST_F(SessionTrackerTest, TheTimelineFollowsTheHostsReceiveTimesNotTheGuestsClock) {
+    Log l;
+    l.connection(40001);
+    l.accept(300, 40001);
+    l.login(300, 40001, "123456", true);
+    l.fork(300, 311);
+    auto exec_at = [&](const std::vector<std::string>& argv, const char* guest_time, int received) {
+        l.capture({{"type", "exec"},
+                   {"path", "/usr/bin/" + argv[0]},
+                   {"cwd", "/root"},
+                   {"argv", argv},
+                   {"time", guest_time},
+                   {"received", ts(received)}},
+                  311);
+    };
+    exec_at({"later-by-its-clock"}, "2031-01-01T00:00:00.000000000Z", 5);
+    exec_at({"earlier-by-its-clock"}, "2001-01-01T00:00:00.000000000Z", 6);
+    l.t = 8;
+    l.closed(40001);
+    EventStore store(dir / "store.sqlite");
+    store.ingest_text(l.text);
+    std::vector<std::string> order;
+    for (const auto& row : session_timeline(store.db(), 1)) {
+        std::string k = row["type"];
+        if (k == "capture") {
+            const auto& e = row["event"]["event"];
+            k = e["type"] == "exec" ? e["argv"][0].get<std::string>() : e["type"].get<std::string>();
+        }
+        order.push_back(k);
+    }
+    EXPECT_EQ(order, (std::vector<std::string>{"connection", "accept", "login", "later-by-its-clock",
+                                               "earlier-by-its-clock", "connection_closed"}));
+}
+
 TEST_F(SessionTrackerTest, AReusedPidDoesNotInheritAnOldSession) {
     Log l = two_connections();
     l.fork(1, 311);  // pid 311 again, now a child of init

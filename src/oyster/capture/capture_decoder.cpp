@@ -320,13 +320,17 @@ std::filesystem::path receive_times_file_for(const std::filesystem::path& captur
     return times.replace_extension(".times");
 }
 
+void CaptureDecoder::stamp_received(nlohmann::json& e, std::uint64_t received_ns) {
+    e["received"] = iso_time(received_ns);
+    e["received_ns"] = received_ns;
+}
+
 void CaptureDecoder::write_event(const nlohmann::json& e) {
     if (received_ns_) {
         // Everything a record causes (its event, a completed file, a gap)
         // happened when the record reached the host.
         auto stamped = e;
-        stamped["received"] = iso_time(*received_ns_);
-        stamped["received_ns"] = *received_ns_;
+        stamp_received(stamped, *received_ns_);
         events_ << dump(stamped) << "\n";
     } else {
         events_ << dump(e) << "\n";
@@ -483,6 +487,7 @@ void CaptureDecoder::on_content(const Record& r, const ExecContentRecord& c) {
 void CaptureDecoder::on_record(const Record& r) {
     ++stats_.records;
     received_ns_ = receive_times_.received_ns(r.actor.end_offset);
+    receive_times_.forget_before(r.actor.end_offset);
     if (r.actor.boot != boot_) {
         // The guest was booted again from its disk: what the last boot left
         // open ended with it, and pids and sequence numbers start anew.

@@ -68,6 +68,13 @@ public:
     void set_receive_times(ReceiveTimes times) { receive_times_ = std::move(times); }
     // One more stamp, for a decoder fed as the stream arrives.
     void add_receive_stamp(const ReceiveStamp& stamp) { receive_times_.add(stamp); }
+    // When the host received the record ending at `end_offset`, the last
+    // one decoded or a later one; nullopt when not known.
+    std::optional<std::uint64_t> received_ns(std::uint64_t end_offset) const {
+        return receive_times_.received_ns(end_offset);
+    }
+    // Adds `received` (ISO 8601) and `received_ns` to an event.
+    static void stamp_received(nlohmann::json& e, std::uint64_t received_ns);
     // Writes out what is buffered, so readers of the output directory see
     // every record decoded so far (a live decode).
     void flush();

@@ -58,8 +58,17 @@ void ReceiveTimes::add(const ReceiveStamp& s) {
     stamps_.push_back(s);
 }
 
+void ReceiveTimes::forget_before(std::uint64_t end_offset) {
+    while (first_ < stamps_.size() && stamps_[first_].end_offset < end_offset) ++first_;
+    // Moved down in bulk: each stamp once, not once per record.
+    if (first_ >= 4096 && first_ * 2 >= stamps_.size()) {
+        stamps_.erase(stamps_.begin(), stamps_.begin() + static_cast<std::ptrdiff_t>(first_));
+        first_ = 0;
+    }
+}
+
 std::optional<std::uint64_t> ReceiveTimes::received_ns(std::uint64_t end_offset) const {
-    auto it = std::lower_bound(stamps_.begin(), stamps_.end(), end_offset,
+    auto it = std::lower_bound(stamps_.begin() + static_cast<std::ptrdiff_t>(first_), stamps_.end(), end_offset,
                                [](const ReceiveStamp& s, std::uint64_t off) { return s.end_offset < off; });
     if (it == stamps_.end()) return std::nullopt;
     return it->realtime_ns;

@@ -43,8 +43,13 @@ public:
     static ReceiveTimes load(const std::filesystem::path& file);
 
     void add(const ReceiveStamp& s);
-    bool empty() const { return stamps_.empty(); }
-    std::size_t size() const { return stamps_.size(); }
+    bool empty() const { return size() == 0; }
+    std::size_t size() const { return stamps_.size() - first_; }
+
+    // A reader going through the stream in order no longer needs the stamps
+    // of bytes before `end_offset`: they are let go, so a live decode holds
+    // only the stamps ahead of it however long the guest runs.
+    void forget_before(std::uint64_t end_offset);
 
     // When the bytes up to `end_offset` had all reached the host: the first
     // stamp at or past it; nullopt when none is (not stamped yet).
@@ -52,6 +57,7 @@ public:
 
 private:
     std::vector<ReceiveStamp> stamps_;
+    std::size_t first_ = 0;  // stamps before it are forgotten
 };
 
 }  // namespace oyster::capture

@@ -61,15 +61,19 @@ constexpr const char* kIntrusionSelect =
     "(SELECT COUNT(*) FROM credentials c WHERE c.intrusion_id = i.id AND c.success = 1) AS logins_accepted, "
     "(SELECT COUNT(*) FROM commands m WHERE m.intrusion_id = i.id) AS commands FROM intrusions i";
 
-// When an event happened, as "YYYY-MM-DDTHH:MM:SS.mmmZ": a guest record's
-// own time (the kernel's clock, to the nanosecond), else the sensor's ts.
-// (A login carries the capture fields at its top level.)
+// When an event happened, as "YYYY-MM-DDTHH:MM:SS.mmmZ": when the host
+// received a guest's record (within a millisecond or two of it), else the
+// record's own time (the guest kernel's clock), else the sensor's ts. (A
+// login carries the capture fields at its top level.)
 std::string happened_at(const std::string& ts, const nlohmann::json& body) {
     if (!body.is_object()) return ts;
     const nlohmann::json* record = &body;
     if (auto inner = body.find("event"); inner != body.end() && inner->is_object()) record = &*inner;
-    auto t = record->find("time");
-    if (t != record->end() && t->is_string()) {
+    // When the host received a guest's record; only without that the
+    // guest's own clock, which its root may set.
+    for (const char* key : {"received", "time"}) {
+        auto t = record->find(key);
+        if (t == record->end() || !t->is_string()) continue;
         const auto& s = t->get_ref<const std::string&>();
         if (s.size() >= 24 && s[4] == '-' && s[10] == 'T' && s[19] == '.') return s.substr(0, 23) + "Z";
     }
