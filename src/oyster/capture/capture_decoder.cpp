@@ -72,6 +72,16 @@ std::string as_text(const std::vector<std::uint8_t>& data) {
     return std::string(data.begin(), data.end());
 }
 
+// The file an exec or kept record names, as its event shows it.
+template <typename Rec>
+nlohmann::json file_version_json(const Rec& b) {
+    return {{"size", b.file_size},
+            {"ino", b.ino},
+            {"dev", fmt::format("{}:{}", dev_major(b.dev), dev_minor(b.dev))},
+            {"mode", fmt::format("{:o}", b.mode)},
+            {"mtime_ns", b.mtime_ns}};
+}
+
 std::string file_key(std::uint32_t dev, std::uint64_t ino, std::uint64_t mtime_ns, std::uint64_t size) {
     return fmt::format("{}:{}:{}:{}", dev, ino, mtime_ns, size);
 }
@@ -203,11 +213,7 @@ std::optional<nlohmann::json> CaptureDecoder::event_for(const Record& r) {
                 e["argv"] = b.argv;
                 e["argc"] = b.argc;
                 e["argv_truncated"] = b.argv_truncated;
-                e["file"] = {{"size", b.file_size},
-                             {"ino", b.ino},
-                             {"dev", fmt::format("{}:{}", dev_major(b.dev), dev_minor(b.dev))},
-                             {"mode", fmt::format("{:o}", b.mode)},
-                             {"mtime_ns", b.mtime_ns}};
+                e["file"] = file_version_json(b);
                 e["content"] = b.content_follows ? "follows" : b.content_sent_before ? "sent_before" : "none";
             } else if constexpr (std::is_same_v<T, ExecContentRecord>) {
                 return std::nullopt;
@@ -292,11 +298,7 @@ std::optional<nlohmann::json> CaptureDecoder::event_for(const Record& r) {
                 e["type"] = "kept";
                 e["path"] = b.path;
                 e["syscall"] = syscall_name(b.syscall);
-                e["file"] = {{"size", b.file_size},
-                             {"ino", b.ino},
-                             {"dev", fmt::format("{}:{}", dev_major(b.dev), dev_minor(b.dev))},
-                             {"mode", fmt::format("{:o}", b.mode)},
-                             {"mtime_ns", b.mtime_ns}};
+                e["file"] = file_version_json(b);
                 e["content"] = b.content_follows       ? "follows"
                                : b.content_sent_before ? "sent_before"
                                : b.over_budget         ? "over_budget"

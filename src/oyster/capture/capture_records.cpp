@@ -87,17 +87,25 @@ CredIds ids(const oyster_cap_ids& w) {
     return CredIds{w.uid, w.euid, w.suid, w.fsuid, w.gid, w.egid, w.sgid, w.fsgid};
 }
 
+// The fields that name a file version, which exec and kept records share.
+template <typename Wire, typename Parsed>
+void copy_file_version(const Wire& w, std::uint16_t flags, Parsed& r) {
+    r.file_size = w.file_size;
+    r.ino = w.ino;
+    r.mtime_ns = w.mtime_ns;
+    r.dev = w.dev;
+    r.mode = w.mode;
+    r.content_follows = (flags & OYSTER_CAP_EXEC_CONTENT_FOLLOWS) != 0;
+    r.content_sent_before = (flags & OYSTER_CAP_EXEC_CONTENT_SENT) != 0;
+}
+
 std::optional<RecordBody> parse_body(std::uint16_t type, std::uint16_t flags, Payload p, std::string& why) {
     switch (type) {
         case OYSTER_CAP_EXEC: {
             oyster_cap_exec e{};
             if (!p.read(e)) return why = "exec payload too short", std::nullopt;
             ExecRecord r;
-            r.file_size = e.file_size;
-            r.ino = e.ino;
-            r.mtime_ns = e.mtime_ns;
-            r.dev = e.dev;
-            r.mode = e.mode;
+            copy_file_version(e, flags, r);
             r.argc = e.argc;
             std::string argv;
             if (!p.string(e.filename_len, r.filename) || !p.string(e.path_len, r.path) || !p.string(e.cwd_len, r.cwd) ||
@@ -107,8 +115,6 @@ std::optional<RecordBody> parse_body(std::uint16_t type, std::uint16_t flags, Pa
             if (!p.only_padding_left()) return why = "exec record has trailing bytes", std::nullopt;
             r.argv = split_argv(argv);
             r.argv_truncated = (flags & OYSTER_CAP_EXEC_ARGV_TRUNCATED) != 0;
-            r.content_follows = (flags & OYSTER_CAP_EXEC_CONTENT_FOLLOWS) != 0;
-            r.content_sent_before = (flags & OYSTER_CAP_EXEC_CONTENT_SENT) != 0;
             return r;
         }
         case OYSTER_CAP_EXEC_CONTENT: {
@@ -229,16 +235,10 @@ std::optional<RecordBody> parse_body(std::uint16_t type, std::uint16_t flags, Pa
             oyster_cap_kept k{};
             if (!p.read(k)) return why = "kept payload too short", std::nullopt;
             KeptRecord r;
-            r.file_size = k.file_size;
-            r.ino = k.ino;
-            r.mtime_ns = k.mtime_ns;
-            r.dev = k.dev;
-            r.mode = k.mode;
+            copy_file_version(k, flags, r);
             r.syscall = k.syscall;
             if (!p.string(k.path_len, r.path)) return why = "kept path overruns the record", std::nullopt;
             if (!p.only_padding_left()) return why = "kept record has trailing bytes", std::nullopt;
-            r.content_follows = (flags & OYSTER_CAP_EXEC_CONTENT_FOLLOWS) != 0;
-            r.content_sent_before = (flags & OYSTER_CAP_EXEC_CONTENT_SENT) != 0;
             r.over_budget = (flags & OYSTER_CAP_KEPT_OVER_BUDGET) != 0;
             return r;
         }
