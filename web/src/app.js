@@ -150,6 +150,7 @@ function describe(row) {
       case 'connect': return `connect ${JSON.stringify(c.remote ?? '')}`;
       case 'accept': return `accept ${JSON.stringify(c.remote ?? '')}`;
       case 'file': return `file ${c.op ?? ''} ${c.path ?? ''}`;
+      case 'kept': return `kept ${c.path ?? ''} before ${c.syscall ?? ''} (content ${c.content ?? ''})`;
       case 'tty_open': return `terminal ${c.tty ?? ''} opened`;
       case 'tty_close': return `terminal ${c.tty ?? ''} closed`;
       default: return c.type;
@@ -249,7 +250,7 @@ async function intrusion(id) {
     el('p', {}, `${i.source_ip} in guest ${i.guest_id}, ${clock(i.opened)} – ${i.closed ? clock(i.closed) + ' (' + (i.close_reason ?? '') + ')' : 'open'}`),
     i.analysed ? null : el('p', { class: 'muted' }, 'Not analysed yet: the files are analysed when the guest stops.'),
     el('h2', {}, 'Alerts'), alertsTable(d.alerts, false),
-    el('h2', {}, 'Files added, changed and deleted'), filesTable(d.files.filter((f) => f.change !== 'executed')),
+    el('h2', {}, 'Files added, changed, deleted and kept'), filesTable(d.files.filter((f) => f.change !== 'executed')),
     el('h2', {}, 'Programs executed (not in the base image)'), filesTable(d.files.filter((f) => f.change === 'executed' && !f.in_base_image)),
     el('h2', {}, 'Sessions'),
     table(['session', 'started', 'source', 'user', 'commands', 'tty'],

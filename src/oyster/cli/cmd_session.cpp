@@ -90,6 +90,11 @@ std::string describe(const nlohmann::json& e) {
         if (!store::bool_field(c, "ok")) what += fmt::format(" (failed: {})", safe(c, "error"));
         return what + fmt::format(" ({})", who);
     }
+    if (kind == "kept") {
+        // A written file's content, kept as the call was about to destroy it.
+        return fmt::format("kept {} before {} (content {}) ({})", safe(c, "path"), safe(c, "syscall"),
+                           safe(c, "content"), who);
+    }
     if (kind == "tty_open") return fmt::format("terminal {} opened", safe(c, "session_tty"));
     if (kind == "tty_close") return fmt::format("terminal {} closed", safe(c, "session_tty"));
     if (kind == "bind" || kind == "listen") return fmt::format("{} {} ({})", kind, address(c, "local"), who);

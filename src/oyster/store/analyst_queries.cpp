@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "oyster/forensics/fs_diff.h"
 #include "oyster/store/json_fields.h"
 #include "oyster/store/session_tracker.h"
 
@@ -116,6 +117,8 @@ bool is_bookkeeping(const nlohmann::json& e) {
                starts_with_any(path, {"/run/utmp", "/var/log/wtmp", "/var/log/lastlog", "/run/motd.dynamic"});
     }
     if (kind == "mount") return comm == "sshd" && str_field(c, "syscall") == "chroot";
+    // State that logind, pam_motd and daemons rewrite at every login or stop.
+    if (kind == "kept") return !forensics::noise_rule(path).empty();
     return kind == "socket";
 }
 

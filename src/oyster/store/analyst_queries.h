@@ -38,7 +38,8 @@ nlohmann::json list_sessions(SqliteDb& db, const SessionFilter& f);
 
 // Records of a session's processes that say nothing about the attacker:
 // sshd's and the C library's bookkeeping (privilege drops, local sockets,
-// /dev and /proc opens, utmp/wtmp). Human timelines leave them out unless
+// /dev and /proc opens, utmp/wtmp, state kept as logind and pam_motd
+// rewrite it: the forensics' noise rules). Human timelines leave them out unless
 // asked; JSON keeps them. A name like "sshd" is the guest's word, so
 // nothing marked here is hidden from the store.
 bool is_bookkeeping(const nlohmann::json& event);
