@@ -227,6 +227,18 @@ TEST_F(SessionTrackerTest, TheTimelineFollowsTheHostsReceiveTimesNotTheGuestsClo
                                                "earlier-by-its-clock", "connection_closed"}));
 }
 
+// What logind rewrites at every login is kept as bookkeeping; what an
+// intruder wrote and removed is not.
+TEST(Bookkeeping, KeptSystemStateIsBookkeepingAndAnIntrudersFileIsNot) {
+    auto kept = [](const char* path) {
+        return nlohmann::json{{"type", "capture"},
+                              {"event", {{"type", "kept"}, {"path", path}, {"comm", "systemd-logind"}}}};
+    };
+    EXPECT_TRUE(is_bookkeeping(kept("/run/systemd/sessions/c1")));
+    EXPECT_FALSE(is_bookkeeping(kept("/tmp/dropper.sh")));
+    EXPECT_FALSE(is_bookkeeping(kept("/root/run.sh")));
+}
+
 TEST_F(SessionTrackerTest, AReusedPidDoesNotInheritAnOldSession) {
     Log l = two_connections();
     l.fork(1, 311);  // pid 311 again, now a child of init
