@@ -25,7 +25,9 @@ login_shell() {
 	# here they would resolve on the build host.
 	if ! chroot "$r" test -e "$sh"; then
 		applet=$(basename "$sh")
-		if [ -x "$r/bin/busybox" ] && chroot "$r" /bin/busybox --list | grep -qx -- "$applet"; then
+		# grep reads the whole list: with -q it would stop at the match, and
+		# BusyBox writing the rest would die of SIGPIPE (pipefail: a failure).
+		if [ -x "$r/bin/busybox" ] && chroot "$r" /bin/busybox --list | grep -x -- "$applet" >/dev/null; then
 			mkdir -p "$r$(dirname "$sh")"
 			ln -s /bin/busybox "$r$sh"
 		else
