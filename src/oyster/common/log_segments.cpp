@@ -62,4 +62,10 @@ std::optional<LogPlace> place_in(const std::vector<LogSegment>& segments, std::u
     return p;
 }
 
+std::uint64_t bytes_from(const std::vector<LogSegment>& segments, const LogPlace& place) {
+    std::uint64_t rest = 0;
+    for (std::size_t i = place.index; i < segments.size(); ++i) rest += segments[i].size;
+    return place.index < segments.size() ? rest - std::min(place.offset, segments[place.index].size) : 0;
+}
+
 }  // namespace oyster

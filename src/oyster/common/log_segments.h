@@ -37,4 +37,7 @@ struct LogPlace {
 };
 std::optional<LogPlace> place_in(const std::vector<LogSegment>& segments, std::uint64_t inode, std::uint64_t offset);
 
+// Bytes of the log from a place to its end, over every newer segment.
+std::uint64_t bytes_from(const std::vector<LogSegment>& segments, const LogPlace& place);
+
 }  // namespace oyster

@@ -21,6 +21,7 @@
 #include "oyster/forensics/partition_table.h"
 #include "oyster/forensics/yara_rules.h"
 #include "oyster/sandbox/guest_record.h"
+#include "oyster/store/json_fields.h"
 
 namespace oyster::forensics {
 namespace {
@@ -84,11 +85,6 @@ struct CapturedFiles {
     std::map<std::string, KeptFile> kept;
 };
 
-std::string string_field(const json& j, const char* key) {
-    auto it = j.find(key);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 CapturedFiles captured_files(const std::filesystem::path& decoded_dir) {
     CapturedFiles out;
     std::ifstream in(decoded_dir / "events.jsonl");
@@ -106,14 +102,15 @@ CapturedFiles captured_files(const std::filesystem::path& decoded_dir) {
         std::optional<std::uint64_t> seq_value;
         if (seq != j.end() && seq->is_number_unsigned()) seq_value = seq->get<std::uint64_t>();
         if (type == "exec") {
-            std::string path = string_field(j, "path");
+            std::string path = store::str_field(j, "path");
             if (path.empty()) continue;
             ++runs_of_path[path];
             if (seq_value) path_of_exec[*seq_value] = path;
         } else if (type == "kept") {
-            if (seq_value) kept_by_seq[*seq_value] = {string_field(j, "path"), string_field(j, "syscall"), true};
+            if (seq_value)
+                kept_by_seq[*seq_value] = {store::str_field(j, "path"), store::str_field(j, "syscall"), true};
         } else if (type == "exec_content" || type == "kept_content") {
-            std::string sha = string_field(j, "sha256");
+            std::string sha = store::str_field(j, "sha256");
             if (!is_sha256_hex(sha)) continue;
             bool complete = j.value("complete", false);
             if (type == "exec_content") {

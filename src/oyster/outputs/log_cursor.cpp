@@ -100,10 +100,7 @@ void LogCursor::save() {
 std::uint64_t LogCursor::backlog() const {
     auto segments = log_segments(log_);
     auto place = place_in(segments, state_.inode, state_.offset);
-    if (!place) return 0;
-    std::uint64_t rest = segments[place->index].size - place->offset;
-    for (std::size_t i = place->index + 1; i < segments.size(); ++i) rest += segments[i].size;
-    return rest;
+    return place ? bytes_from(segments, *place) : 0;
 }
 
 namespace {
@@ -131,13 +128,8 @@ LogCursor::Batch LogCursor::next(std::size_t max_bytes, Skip* skipped) {
     if (!place) return b;
     Skip skip;
     // Over the backlog limit across rotated files: whole files first.
-    auto rest_from = [&](std::size_t i, std::uint64_t offset) {
-        std::uint64_t rest = segments[i].size - std::min(offset, segments[i].size);
-        for (std::size_t j = i + 1; j < segments.size(); ++j) rest += segments[j].size;
-        return rest;
-    };
     bool same_file = !place->restarted && segments[place->index].inode == state_.inode;
-    while (place->index + 1 < segments.size() && rest_from(place->index + 1, 0) > backlog_bytes_) {
+    while (place->index + 1 < segments.size() && bytes_from(segments, {place->index + 1, 0, false}) > backlog_bytes_) {
         const auto& seg = segments[place->index];
         FdGuard fd(::open(seg.path.c_str(), O_RDONLY | O_CLOEXEC));
         if (fd.get() >= 0) skip.lines += count_lines(fd.get(), seg.path, place->offset, seg.size);

@@ -106,17 +106,19 @@ void CaptureFollower::read_new(bool report_records, bool to_end) {
         for (const auto& r : parser_.take()) {
             if (decoder_) decoder_->on_record(r);
             if (!report_records || r.actor.end_offset <= catch_up_end_) continue;
-            if (auto e = capture::CaptureDecoder::event_for(r)) {
-                // The host's time, beside the guest's: timelines are ordered
-                // by it (the guest's clock is its root's to set).
-                if (auto ns = decoder_ ? decoder_->received_ns(r.actor.end_offset) : std::nullopt) {
-                    capture::CaptureDecoder::stamp_received(*e, *ns);
-                }
-                if (on_login_ && e->value("type", "") == "login") on_login_(*e);
-                bool thread = e->value("thread", false);
-                if (e->contains("type") && is_live_type((*e)["type"].get<std::string>()) && !thread)
-                    report(std::move(*e));
+            auto e = capture::CaptureDecoder::event_for(r);
+            // Terminal bytes and exits, most of a busy stream, stop here.
+            if (!e || !e->contains("type") || !is_live_type((*e)["type"].get<std::string>()) ||
+                e->value("thread", false)) {
+                continue;
             }
+            // The host's time, beside the guest's: timelines are ordered by
+            // it (the guest's clock is its root's to set).
+            if (auto ns = decoder_ ? decoder_->received_ns(r.actor.end_offset) : std::nullopt) {
+                capture::CaptureDecoder::stamp_received(*e, *ns);
+            }
+            if (on_login_ && e->value("type", "") == "login") on_login_(*e);
+            report(std::move(*e));
         }
         if (!parser_.error().empty()) {
             failed_ = true;

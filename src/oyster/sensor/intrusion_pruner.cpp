@@ -9,6 +9,7 @@
 #include "oyster/evidence/evidence_store.h"
 #include "oyster/forensics/intrusion_analysis.h"
 #include "oyster/sandbox/guest_record.h"
+#include "oyster/store/json_fields.h"
 
 namespace oyster::sensor {
 
@@ -24,22 +25,16 @@ std::set<std::string> evidence_named_by(const std::filesystem::path& guest_dir) 
     }
     if (!a.is_object()) return out;
     auto add = [&out](const json& o) {
-        if (!o.is_object()) return;
-        auto sha = o.find("sha256");
-        if (sha != o.end() && sha->is_string() && is_sha256_hex(sha->get<std::string>())) {
-            out.insert(sha->get<std::string>());
-        }
+        if (auto sha = store::str_field(o, "sha256"); is_sha256_hex(sha)) out.insert(sha);
     };
     if (auto files = a.find("files"); files != a.end() && files->is_array()) {
         for (const auto& f : *files) {
-            auto extracted = f.is_object() ? f.find("extracted") : f.end();
-            if (extracted != f.end() && extracted->is_boolean() && extracted->get<bool>()) add(f);
+            if (store::bool_field(f, "extracted")) add(f);
         }
     }
     if (auto arts = a.find("artefacts"); arts != a.end() && arts->is_array()) {
         for (const auto& art : *arts) {
-            auto kind = art.is_object() ? art.find("kind") : art.end();
-            if (kind != art.end() && *kind == "evidence") add(art);
+            if (store::str_field(art, "kind") == "evidence") add(art);
         }
     }
     return out;
