@@ -1,11 +1,14 @@
 #!/bin/bash
 # Evidence under a hostile guest (issue 17). The guest's root floods its
 # capture with cheap records (connect() on a UDP socket, some 2,000 a
-# second, ten times the live allowance) for 60 s, while its attacker types
-# commands at a terminal, logs in again over new connections and fails
-# passwords: every command and every login attempt is in the store, in its
-# own session, and the flood costs only its own class (suppressed "other"
-# events, counted). Then it floods as fast as it can until its capture
+# second, ten times the live allowance) and with terminal opens and closes
+# (some 1,000 a second, a class the store's sessions need) for 60 s, while
+# its attacker types commands at a terminal, logs in again over new
+# connections and fails passwords: every command and every login attempt
+# is in the store, in its own session; the connects cost only their own
+# class (suppressed "other" events, counted), and the terminal events
+# beyond the live allowance are all in the store (store_only), as many as
+# the guest's complete decode holds. Then it floods as fast as it can until its capture
 # reaches its quota (capture.max_mib): the guest is stopped with a
 # `quota_reached` event, the file stays within the quota, and the sensor
 # goes on serving others.
@@ -40,11 +43,13 @@ my $to = pack_sockaddr_in(53, inet_aton("198.51.100.9"));
 my $end = time + 60;
 while (time < $end) {
 	connect($s, $to) for 1 .. 200;
+	for (1 .. 50) { open(my $p, "+<", "/dev/ptmx") or die "ptmx: $!"; close($p); }
 	select(undef, undef, undef, 0.1);
 }
 PL
 portal_ssh $A10 'cat >/root/flood.pl && (nohup perl /root/flood.pl </dev/null >/dev/null 2>&1 &)' <"$WORK/flood.pl" ||
 	fail "cannot start the flood"
+flood_started=$SECONDS
 wait_for 30 'select(.type=="capture_suppressed" and .by_class.other > 0)' "the flood to go over its allowance"
 log "flooding; typing 20 commands at a terminal and logging in 5 times over 60 s"
 
@@ -72,15 +77,31 @@ wait $logins_pid || true
 [ "$(grep -v 'echo typed-check' "$WORK/typed.txt" | grep -c 'typed-check-')" = 20 ] ||
 	fail "the typed commands did not all run: $(tail -5 "$WORK/typed.txt")"
 [ "$(grep -c '^login-check-' "$WORK/logins.txt")" = 5 ] || fail "the logins did not all run: $(cat "$WORK/logins.txt")"
-sleep 2  # the last records reach the follower (every 250 ms) and the store
+# The flood over (the decode and the store are compared below), and the
+# last records through the follower (every 250 ms) to the store.
+while [ $((SECONDS - flood_started)) -lt 62 ]; do sleep 1; done
+sleep 2
 
 sensor_oyster store sync >/dev/null
 sql() { sqlite3 "$DB" "$1"; }
-suppressed="$(jq -cs '[.[] | select(.type=="capture_suppressed") | .by_class] |
-	{other: (map(.other // 0) | add), rest: (map(del(.other) | to_entries[].value) | add // 0)}' "$EVENTS")"
+suppressed="$(jq -cs '[.[] | select(.type=="capture_suppressed")] |
+	{other: (map(.by_class.other // 0) | add), terminal: (map(.by_class.terminal // 0) | add),
+	 stored: (map(.stored // 0) | add), rest: (map(.by_class | del(.other, .terminal) | to_entries[].value) | add // 0)}' \
+	"$EVENTS")"
 log "suppressed live events: $suppressed"
 [ "$(jq .other <<<"$suppressed")" -gt 20000 ] || fail "the flood was not cut: $suppressed"
 [ "$(jq .rest <<<"$suppressed")" = 0 ] || fail "the flood crowded out events of other classes: $suppressed"
+[ "$(jq .terminal <<<"$suppressed")" -gt 10000 ] || fail "the terminal flood stayed within the live allowance"
+[ "$(jq .stored <<<"$suppressed")" = "$(jq .terminal <<<"$suppressed")" ] ||
+	fail "terminal events past the live allowance are not all in the log for the store: $suppressed"
+guest="$(jq -r 'select(.type=="intrusion_opened") | .guest_id' "$EVENTS" | first_line)"
+decoded="$(jq -c 'select(.type=="tty_open")' "$STATE_DIR/guests/$guest/capture/events.jsonl" | wc -l)"
+stored="$(sql "SELECT COUNT(*) FROM events WHERE type = 'capture' AND guest_id = '$guest'
+	AND json_extract(body, '$.event.type') = 'tty_open'")"
+[ "$stored" = "$decoded" ] || fail "the store holds $stored terminal opens, the guest's decode $decoded"
+[ "$(jq -s '[.[] | select(.type=="capture" and .store_only)] | length' "$EVENTS")" -gt 10000 ] ||
+	fail "no store_only events in the log"
+log "$stored terminal opens in the store, as many as in the decode"
 
 typed_sid="$(sql "SELECT DISTINCT session_id FROM commands WHERE command_line LIKE '/bin/echo typed-check-%'")"
 [ "$(sql "SELECT COUNT(DISTINCT command_line) FROM commands WHERE command_line LIKE '/bin/echo typed-check-%'
@@ -100,10 +121,9 @@ done
 log "20 typed commands in session $typed_sid; 5 logins and 5 failed passwords, each in its session"
 
 # The quota: connect() as fast as the guest goes, until the capture is full.
-guest="$(jq -r 'select(.type=="intrusion_opened") | .guest_id' "$EVENTS" | first_line)"
 cap="$STATE_DIR/guests/$guest/capture.bin"
 log "capture at $(($(stat -c %s "$cap") >> 20)) MiB; flooding it to its quota of $QUOTA_MIB MiB"
-sed -i 's/select(undef, undef, undef, 0.1);//; s/time + 60/time + 300/' "$WORK/flood.pl"
+sed -i 's/select(undef, undef, undef, 0.1);//; s/time + 60/time + 300/; /ptmx/d' "$WORK/flood.pl"
 portal_ssh $A10 'cat >/root/flood2.pl && (nohup perl /root/flood2.pl </dev/null >/dev/null 2>&1 &)' <"$WORK/flood.pl" ||
 	fail "cannot start the second flood"
 wait_for 180 "select(.type==\"quota_reached\" and .cause==\"capture\" and .guest_id==\"$guest\")" "the capture quota"

@@ -85,26 +85,74 @@ TEST_F(CaptureFollowerTest, SkipsABootLargerThanOneRead) {
     EXPECT_TRUE(got.empty()) << nlohmann::json(got).dump().substr(0, 300);
 }
 
-TEST_F(CaptureFollowerTest, CapsTheRateAndCountsTheRest) {
+// An exec burst beyond the live allowance: the allowance's worth is
+// forwarded live (and what refills while it is read, at most a few); the
+// rest is still written for the store, marked store_only, and counted.
+TEST_F(CaptureFollowerTest, CapsTheLiveRateAndStoresTheRest) {
     StreamBuilder b;
     append(b.bytes, 0, b.bytes.size());
     CaptureFollower f(dir / "capture.bin", sink());
     std::size_t start = b.bytes.size();
-    // A burst beyond the bucket: the bucket's worth is reported (and what
-    // refills while it is read, at most a few), the rest suppressed.
-    for (unsigned i = 0; i < CaptureFollower::kBurstEvents + 500; ++i) b.exec("/bin/true", {"true"}, 10, 0);
+    const unsigned total = CaptureFollower::kBurstEvents + 500;
+    for (unsigned i = 0; i < total; ++i) b.exec("/bin/true", {"true", std::to_string(i)}, 10, 0);
     append(b.bytes, start, b.bytes.size());
     auto t0 = std::chrono::steady_clock::now();
     f.poll();
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_GE(f.reported(), CaptureFollower::kBurstEvents);
     EXPECT_LE(f.reported(), CaptureFollower::kBurstEvents + 1 + seconds * CaptureFollower::kEventsPerSecond);
-    EXPECT_EQ(got.size(), f.reported());
+    EXPECT_EQ(f.reported() + f.stored_only(), total);
+    ASSERT_EQ(got.size(), total);
+    unsigned flagged = 0;
+    for (unsigned i = 0; i < total; ++i) {
+        EXPECT_EQ(got[i]["event"]["argv"][1], std::to_string(i)) << "in order, none left out";
+        flagged += got[i].value("store_only", false);
+    }
+    EXPECT_EQ(flagged, f.stored_only());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    f.poll();
+    ASSERT_EQ(got.back()["type"], "capture_suppressed");
+    EXPECT_EQ(got.back()["events"], f.stored_only());
+    EXPECT_EQ(got.back()["stored"], f.stored_only());
+    EXPECT_EQ(got.back()["by_class"], nlohmann::json({{"exec", f.stored_only()}}));
+}
+
+// A root forging one protected class in a loop (terminal opens here) is
+// bounded by the store's allowance, ten times the live one: what is past
+// both is counted, not written.
+TEST_F(CaptureFollowerTest, TheStoresAllowanceBoundsAForgedFlood) {
+    StreamBuilder b;
+    append(b.bytes, 0, b.bytes.size());
+    CaptureFollower f(dir / "capture.bin", sink());
+    std::size_t start = b.bytes.size();
+    const unsigned total = CaptureFollower::kBurstEvents + CaptureFollower::kStoreBurstEvents + 5000;
+    for (unsigned i = 0; i < total; ++i) b.tty(OYSTER_CAP_TTY_OPEN, "");
+    append(b.bytes, start, b.bytes.size());
+    auto t0 = std::chrono::steady_clock::now();
+    while (f.reported() + f.stored_only() < total && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1))
+        f.poll();
+    f.poll();
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_GE(f.stored_only(), CaptureFollower::kStoreBurstEvents);
+    EXPECT_LE(f.reported() + f.stored_only(),
+              CaptureFollower::kBurstEvents + CaptureFollower::kStoreBurstEvents + 2 +
+                  seconds * (CaptureFollower::kEventsPerSecond + CaptureFollower::kStoreEventsPerSecond));
+    EXPECT_LT(f.reported() + f.stored_only(), total);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    f.poll();
+    std::uint64_t suppressed = 0, stored = 0;
+    for (const auto& e : got) {
+        if (e["type"] != "capture_suppressed") continue;
+        suppressed += e["events"].get<std::uint64_t>();
+        stored += e["stored"].get<std::uint64_t>();
+    }
+    EXPECT_EQ(suppressed, total - f.reported());
+    EXPECT_EQ(stored, f.stored_only());
 }
 
 // A guest floods connect() records (a UDP socket connected in a loop)
 // while its attacker works: the flood uses up only its own class, and the
-// attacker's execs, forks, terminal opens and accepts are all reported.
+// attacker's execs, forks, terminal opens and accepts are all forwarded live.
 TEST_F(CaptureFollowerTest, AFloodOfCheapRecordsCrowdsOutNothingElse) {
     StreamBuilder b;
     append(b.bytes, 0, b.bytes.size());
@@ -148,6 +196,7 @@ TEST_F(CaptureFollowerTest, AFloodOfCheapRecordsCrowdsOutNothingElse) {
     ASSERT_TRUE(suppressed.is_object());
     EXPECT_EQ(suppressed["events"], 8000 - connects);
     EXPECT_EQ(suppressed["by_class"], nlohmann::json({{"other", 8000 - connects}}));
+    EXPECT_EQ(suppressed["stored"], 0) << "the other class beyond its allowance is not written";
 }
 
 std::string read_text(const std::filesystem::path& p) {

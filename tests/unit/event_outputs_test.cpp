@@ -146,6 +146,26 @@ TEST_F(LogCursorTest, AFailedBatchIsDeliveredAgainAndNothingIsLost) {
     EXPECT_EQ(flaky->got, (std::vector<std::string>{"a", "b", "c"}));
 }
 
+// Capture events the sensor wrote for its store alone are not forwarded;
+// an attacker's string holding the flag's text changes nothing.
+TEST_F(LogCursorTest, StoreOnlyEventsAreNotForwarded) {
+    const std::string kept =
+        R"({"ts":"t","type":"capture","event":{"type":"exec","argv":["echo","\"store_only\":true"]}})";
+    append(kept + "\n" + R"({"ts":"t","type":"capture","event":{"type":"exec"},"store_only":true})" + "\n" +
+           R"({"ts":"t","type":"login","user":"root","store_only":false})" + "\n");
+    auto sink = std::make_unique<FlakySink>(0);
+    auto* got = sink.get();
+    Output o{"test", "t", std::move(sink), std::make_unique<LogCursor>(cursor())};
+    auto r = forward(o);
+    EXPECT_EQ(r.error, "");
+    ASSERT_EQ(got->got.size(), 2U);
+    EXPECT_EQ(got->got[0], kept);
+    EXPECT_EQ(r.delivered, 2U);
+    EXPECT_TRUE(is_store_only(R"({"store_only":true,"type":"capture"})"));
+    EXPECT_FALSE(is_store_only(R"({"event":{"store_only":true}})"));
+    EXPECT_FALSE(is_store_only(R"({"store_only":true)"));
+}
+
 TEST_F(LogCursorTest, TheSensorsRunnerDeliversEverythingByTheTimeItStops) {
     Config cfg;
     cfg.paths.state_dir = dir;

@@ -21,6 +21,16 @@ std::string host_name() {
 
 }  // namespace
 
+bool is_store_only(std::string_view line) {
+    // Only lines that can hold the flag are parsed: an attacker's string
+    // holding the text has its quotes escaped and cannot match.
+    if (line.find("\"store_only\":true") == std::string_view::npos) return false;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_object()) return false;
+    auto flag = j.find("store_only");
+    return flag != j.end() && flag->is_boolean() && flag->get<bool>();
+}
+
 std::vector<Output> configured_outputs(const Config& cfg, const std::filesystem::path& events_file) {
     std::vector<Output> out;
     auto state_dir = cfg.paths.state_dir / "outputs";
@@ -54,6 +64,7 @@ ForwardResult forward(Output& output) {
             r.skipped.bytes += skip.bytes;
             r.skipped.lines += skip.lines;
             if (batch.lines.empty() && batch.skipped_lines == 0) break;
+            std::erase_if(batch.lines, [](const std::string& line) { return is_store_only(line); });
             if (!batch.lines.empty()) output.sink->deliver(batch.lines);
             output.cursor->commit(batch);
             r.delivered += batch.lines.size();

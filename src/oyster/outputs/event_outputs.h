@@ -3,13 +3,16 @@
 // place in the log (log_cursor.h), so the sensor only ever writes its log
 // and a slow or failing output delays neither capture nor the others. A
 // failure is retried every second, resuming with the batch that failed;
-// one over its backlog limit skips ahead and says so.
+// one over its backlog limit skips ahead and says so. Events the sensor
+// wrote for its store alone (`store_only`: capture events beyond the live
+// allowance, sensor/capture_follower.h) are not forwarded.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -38,6 +41,9 @@ struct ForwardResult {
     LogCursor::Skip skipped;      // over the backlog limit, this call
     std::string error;            // empty: caught up
 };
+
+// True for an event line marked `store_only`.
+bool is_store_only(std::string_view line);
 
 // Delivers what the output has not yet delivered, batch by batch; stops
 // at the first failure (reported in `error`, the batch kept for the next

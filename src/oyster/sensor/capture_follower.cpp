@@ -160,47 +160,57 @@ const char* CaptureFollower::live_class_name(LiveClass c) {
 void CaptureFollower::roll_window() {
     auto now = std::chrono::steady_clock::now();
     if (now - window_start_ < std::chrono::seconds(1)) return;
-    std::uint64_t total = 0;
+    std::uint64_t total = 0, stored = 0;
     nlohmann::json by_class = nlohmann::json::object();
     for (std::size_t i = 0; i < kLiveClasses; ++i) {
         if (buckets_[i].suppressed == 0) continue;
         total += buckets_[i].suppressed;
+        stored += buckets_[i].stored;
         by_class[live_class_name(static_cast<LiveClass>(i))] = buckets_[i].suppressed;
         buckets_[i].suppressed = 0;
+        buckets_[i].stored = 0;
     }
-    if (total > 0) sink_("capture_suppressed", {{"events", total}, {"by_class", std::move(by_class)}});
+    if (total > 0) {
+        sink_("capture_suppressed", {{"events", total}, {"by_class", std::move(by_class)}, {"stored", stored}});
+    }
     window_start_ = now;
 }
 
-bool CaptureFollower::take_token(Bucket& b) {
+void CaptureFollower::refill(Bucket& b) {
     auto now = std::chrono::steady_clock::now();
     double elapsed = std::chrono::duration<double>(now - b.refilled).count();
     b.refilled = now;
     b.tokens = std::min<double>(kBurstEvents, b.tokens + elapsed * kEventsPerSecond);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
+    b.store_tokens = std::min<double>(kStoreBurstEvents, b.store_tokens + elapsed * kStoreEventsPerSecond);
 }
 
 void CaptureFollower::report(nlohmann::json event) {
-    // Logins under a cap too: sshd in a guest takes a few attempts a second,
-    // but a guest root holding the honeylog key can forge reports as fast as
-    // it likes.
     roll_window();
     std::string type = event.value("type", "");
-    Bucket& bucket = buckets_[static_cast<std::size_t>(live_class(type))];
-    if (!take_token(bucket)) {
+    LiveClass c = live_class(type);
+    Bucket& bucket = buckets_[static_cast<std::size_t>(c)];
+    refill(bucket);
+    bool live = bucket.tokens >= 1;
+    if (live) {
+        bucket.tokens -= 1;
+        ++reported_;
+    } else {
         ++bucket.suppressed;
-        return;
+        if (c == LiveClass::other || bucket.store_tokens < 1) return;
+        bucket.store_tokens -= 1;
+        ++bucket.stored;
+        ++stored_only_;
     }
-    ++reported_;
     // Login attempts are events of the sensor's own.
+    nlohmann::json fields;
     if (type == "login") {
         event.erase("type");
-        sink_("login", std::move(event));
-        return;
+        fields = std::move(event);
+    } else {
+        fields = {{"event", std::move(event)}};
     }
-    sink_("capture", {{"event", std::move(event)}});
+    if (!live) fields["store_only"] = true;
+    sink_(type == "login" ? "login" : "capture", std::move(fields));
 }
 
 }  // namespace oyster::sensor

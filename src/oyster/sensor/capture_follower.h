@@ -18,18 +18,27 @@
 // they go through the same CaptureParser as any decode, and a malformed
 // stream ends the following with one `capture_error` event.
 //
-// Reporting is rate-limited per guest and per class of event, each class
-// with a token bucket of its own (kEventsPerSecond sustained, bursts of up
-// to kBurstEvents: an SSH login alone is some 90 records, accept, forks,
-// sshd's privilege drops, and two logins in one second must not lose the
-// forks that tie commands to their session). The classes are what the
-// store's sessions and an analyst cannot do without: execs, process forks,
-// logins, terminal opens and closes, accepts, and then everything else. So
-// a loop of cheap records (a connect() on a UDP socket, file events) only
-// uses up its own class: the attacker's commands, logins and the forks and
-// accepts that place them in their sessions are still reported. What a
-// class's bucket leaves out is counted per class in a `capture_suppressed`
-// event each second (the full decode at stop has every record).
+// Every event of the classes the store's sessions, commands and
+// credentials are made of is written to the sensor's log, in order with
+// the sensor's own events, so the store (fed from that log) has all of
+// them: execs, process forks, logins, terminal opens and closes, accepts.
+// What the operator's outputs are forwarded is limited per guest and per
+// class, each class with a token bucket of its own (kEventsPerSecond
+// sustained, bursts of up to kBurstEvents: an SSH login alone is some 90
+// records, accept, forks, sshd's privilege drops). An event of those
+// classes beyond its allowance is still written, marked `store_only`
+// (outputs skip it); so a loop of one cheap record cannot hide the
+// attacker's commands from a syslog collector either, since it uses up
+// only its own class. The log itself is bounded too, by a second, ten
+// times larger allowance per class (kStoreEventsPerSecond): far above what
+// a UML guest's real logins and commands reach (a fork+exec takes
+// milliseconds), it stops a root who forges records in a loop from
+// rotating other guests' events out of the log. Everything else
+// (connects, file events, ...) beyond the live allowance is not written
+// at all. The guest's capture/ has every record. What
+// the buckets left out of the outputs is counted per class in a
+// `capture_suppressed` event each second, with how many of them are in
+// the log for the store.
 // Login attempts reported by the guest's PAM hook become `login` events of
 // their own (within their class's cap: a guest root can forge them). Each is
 // also handed to the login observer, outside the cap: whether someone logged
@@ -56,6 +65,8 @@ class CaptureFollower {
 public:
     static constexpr unsigned kEventsPerSecond = 200;
     static constexpr unsigned kBurstEvents = 2000;
+    static constexpr unsigned kStoreEventsPerSecond = 10 * kEventsPerSecond;
+    static constexpr unsigned kStoreBurstEvents = 10 * kBurstEvents;
     using Sink = std::function<void(const std::string& type, nlohmann::json fields)>;
     using LoginObserver = std::function<void(const nlohmann::json& login)>;
 
@@ -75,7 +86,9 @@ public:
     // `report` false, skips it: a pooled guest's own cron and daemons).
     void poll(bool report = true);
 
+    // Events written within their allowance, and beyond it (store_only).
     std::uint64_t reported() const { return reported_; }
+    std::uint64_t stored_only() const { return stored_only_; }
     // True when it decodes into a directory (see the constructor).
     bool decodes() const { return decoder_ != nullptr; }
 
@@ -89,7 +102,8 @@ public:
     static bool is_live_type(const std::string& type);
 
     // The classes, each with its own allowance; `live_class` says which a
-    // live event type is in.
+    // live event type is in. All but `other` are written whole (store_only
+    // beyond the allowance).
     enum class LiveClass { exec, fork, login, terminal, accept, other };
     static constexpr std::size_t kLiveClasses = 6;
     static LiveClass live_class(const std::string& type);
@@ -97,9 +111,11 @@ public:
 
 private:
     struct Bucket {
-        double tokens = kBurstEvents;
+        double tokens = kBurstEvents;  // live: forwarded to the outputs
+        double store_tokens = kStoreBurstEvents;
         std::chrono::steady_clock::time_point refilled = std::chrono::steady_clock::now();
-        std::uint64_t suppressed = 0;
+        std::uint64_t suppressed = 0;  // not forwarded, since the last roll
+        std::uint64_t stored = 0;      // of them, written store_only
     };
 
     // Reads new stamps; returns how far capture.bin may be read (all of it
@@ -109,9 +125,8 @@ private:
     void report(nlohmann::json event);
     // Once a second: reports what was suppressed since the last report.
     void roll_window();
-    // Takes a token from the class's bucket (refilled at kEventsPerSecond);
-    // false when it is empty.
-    static bool take_token(Bucket& b);
+    // Refills the class's bucket for the time since its last refill.
+    static void refill(Bucket& b);
 
     std::filesystem::path file_;
     Sink sink_;
@@ -127,6 +142,7 @@ private:
     std::uint64_t stamped_ = 0;  // capture.bin is stamped up to here
     bool failed_ = false;
     std::uint64_t reported_ = 0;
+    std::uint64_t stored_only_ = 0;
     std::chrono::steady_clock::time_point window_start_{};
     std::array<Bucket, kLiveClasses> buckets_{};
 };
