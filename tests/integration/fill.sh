@@ -2,12 +2,12 @@
 # A guest fills what it can on the host (issue 17): its root floods UDP
 # (everything it sends is in its pcap), sends mail to the sink, writes to
 # its console and fills its own disk, all at once. The sensor stays up;
-# the pcap and the mail stop at their quotas (sensor.pcap_max_mib,
-# data_control.smtp_sink_max_mib), each with a `quota_reached` event
-# naming it; the guest's disk and console are bounded by the guest's disk
-# size (its COW file) and the UML process's file-size limit; the host's
-# free space stays above guest.reserve_free_mib; the guest and another
-# source are still served.
+# the pcap, the mail and the console stop at their quotas
+# (sensor.pcap_max_mib, data_control.smtp_sink_max_mib,
+# guest.console_max_mib), each with a `quota_reached` event naming it; the
+# guest's disk is bounded by its size (its COW file); the host's free space
+# stays above guest.reserve_free_mib; the guest and another source are
+# still served.
 OYSTER="$(realpath "$1")"
 source "$(dirname "$0")/lib.sh"
 PORTAL=203.0.113.1
@@ -15,6 +15,8 @@ A10=203.0.113.10
 A11=203.0.113.11
 PCAP_MIB=4
 MAIL_MIB=1
+CONSOLE_MIB=2
+GUEST_CONFIG="console_max_mib = $CONSOLE_MIB"
 EXTRA_CONFIG="[sensor]
 listen_address = \"$PORTAL\"
 pool_size = 1
@@ -63,7 +65,6 @@ portal_ssh $A10 'cat >/root/mail.pl' <"$WORK/mail.pl" || fail "cannot copy the m
 portal_ssh $A10 'cat >/root/udp.pl' <"$WORK/udp.pl" || fail "cannot copy the UDP script"
 log "filling: UDP, mail, console and the guest's disk at once"
 pcap_before=$(du -sb "$gdir/pcap" | cut -f1)
-console_before=$(stat -c %s "$gdir/console.log")
 portal_ssh $A10 'perl /root/udp.pl & perl /root/mail.pl > /run/mail.out 2>&1 &
 	head -c 4M /dev/urandom | base64 > /dev/console &
 	dd if=/dev/zero of=/root/fill bs=1M 2>/run/dd.out; echo "dd: $?"; sync; wait
@@ -75,6 +76,7 @@ grep -q 'dd: 1$' "$WORK/fill.out" && grep -q ' 100% /$' "$WORK/fill.out" || fail
 
 wait_for 60 "select(.type==\"quota_reached\" and .cause==\"pcap\" and .guest_id==\"$guest\")" "the pcap quota"
 wait_for 60 "select(.type==\"quota_reached\" and .cause==\"mail\" and .guest_id==\"$guest\")" "the mail quota"
+wait_for 60 "select(.type==\"quota_reached\" and .cause==\"console\" and .guest_id==\"$guest\")" "the console quota"
 events | jq -c "select(.type==\"quota_reached\" and .guest_id==\"$guest\")" | sed 's/^/    event> /' >&2
 
 pcap_bytes=$(du -sb "$gdir/pcap" | cut -f1)
@@ -88,19 +90,21 @@ unstored=$(events | jq -c "select(.type==\"mail\" and .guest_id==\"$guest\" and 
 [ "$stored" -ge 1 ] && [ "$unstored" -ge 1 ] && [ $((stored + unstored)) = 8 ] ||
 	fail "mail events: $stored stored, $unstored not, of 8"
 # The guest's disk is its COW file, no larger than the disk the guest sees;
-# the console log is bounded by the UML process's file-size limit.
+# the console log stops at its quota, saying so, and the UML process's
+# output goes through the console's writer (a pipe), not to a file.
 image_bytes=$(stat -c %s "$(jq -r .image "$gdir/guest.json")")
 cow_bytes=$(du -B1 "$gdir/disk.cow" | cut -f1)
 [ "$cow_bytes" -le $((image_bytes + (16 << 20))) ] || fail "the COW file takes $cow_bytes bytes for a $image_bytes-byte disk"
 console_bytes=$(stat -c %s "$gdir/console.log")
-[ "$console_bytes" -gt $((console_before + (4 << 20))) ] || fail "the console did not take the guest's writes"
+[ "$console_bytes" -ge $((CONSOLE_MIB << 20)) ] && [ "$console_bytes" -le $(((CONSOLE_MIB << 20) + 100)) ] ||
+	fail "the console log holds $console_bytes bytes, not its quota of $CONSOLE_MIB MiB"
+tail -c 100 "$gdir/console.log" | grep -q 'console quota reached' || fail "the console log does not say it stopped"
 uml_pid=$(jq -r .pid "$gdir/guest.json")
-fsize_limit=$(awk '/Max file size/ {print $4}' "/proc/$uml_pid/limits")
-[ "$console_bytes" -le "$fsize_limit" ] || fail "the console log is over the file-size limit"
+[ "$(stat -L -c %F "/proc/$uml_pid/fd/1")" = fifo ] || fail "the UML process's stdout is not the console writer's pipe"
 reserve_mib=1024
 free_mib=$(($(stat -f -c '%a * %S' "$STATE_DIR" | bc) >> 20))
 [ "$free_mib" -gt "$reserve_mib" ] || fail "free space $free_mib MiB is below the reserve"
-log "pcap $((pcap_bytes >> 10)) KiB (quota $PCAP_MIB MiB), mail $((mail_bytes >> 10)) KiB in $stored messages ($unstored not kept), COW $((cow_bytes >> 20)) MiB, console $((console_bytes >> 10)) KiB (limit $((fsize_limit >> 20)) MiB), $free_mib MiB free"
+log "pcap $((pcap_bytes >> 10)) KiB (quota $PCAP_MIB MiB), mail $((mail_bytes >> 10)) KiB in $stored messages ($unstored not kept), COW $((cow_bytes >> 20)) MiB, console $((console_bytes >> 10)) KiB (quota $CONSOLE_MIB MiB), $free_mib MiB free"
 
 kill -0 "$SENSOR_PID" || fail "the sensor died"
 portal_ssh $A10 'echo still-mine' | matches -x still-mine || fail "the filled guest is no longer served"

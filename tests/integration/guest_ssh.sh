@@ -34,10 +34,14 @@ echo "$status" | grep -Eq '^Groups:\s*$' || fail "UML has supplementary groups"
 echo "$status" | grep -Eq '^NoNewPrivs:\s+1$' || fail "no_new_privs not set"
 echo "$status" | grep -Eq '^Seccomp:\s+2$' || fail "no seccomp filter on UML"
 echo "$status" | grep -Eq "^NSpid:\s+$pid\s+1$" || fail "UML is not pid 1 of its own pid namespace"
-# It may write no file larger than its disk (or memory) plus 64 MiB: its
-# console log, which the guest can flood, included.
+# It may write no file larger than its disk (or memory) plus 64 MiB. Its
+# console, which the guest can flood, is a pipe its console writer drains
+# into console.log up to guest.console_max_mib.
 fsize="$(awk '/^Max file size/ {print $4}' "/proc/$pid/limits")"
 [ "$fsize" = $(($(stat -c %s "$image") + (64 << 20))) ] || fail "UML's file size limit is $fsize"
+console_writer="$(jq -r .console_writer_pid "$STATE_DIR/guests/$id/guest.json")"
+[ "$(readlink "/proc/$pid/fd/1")" = "$(readlink "/proc/$console_writer/fd/3")" ] &&
+	[ "$(stat -L -c %F "/proc/$pid/fd/1")" = fifo ] || fail "UML's console is not its console writer's pipe"
 root_view="$(cd "/proc/$pid/root" && find . -mindepth 1 | sort)"
 for unwanted in ./etc ./home ./root ./proc/self ./sys ./run ./usr/bin ".$STATE_DIR/platform.json" \
 	".$STATE_DIR/guests/$id/console.log" ".$STATE_DIR/guests/$id/capture.bin"; do

@@ -351,7 +351,11 @@ log "sensor descriptors: $fds_before before the flood, $fds_after after"
 	fail "the per-source connection cap never refused"
 portal_ssh $A10 'cat /root/mark' | matches -x left-by-10 || fail "$A10 not served after the flood"
 
-# --- kill -9 in the middle of A10's session, restart: nothing lost.
+# --- kill -9 in the middle of A10's session, restart: nothing lost. A
+# command that runs in A10's guest while no sensor runs is reported by the
+# next one (it reads on from capture.progress), once.
+portal_ssh $A10 '(setsid nohup sh -c "sleep 3; /bin/echo ran-while-sensor-down" </dev/null >/dev/null 2>&1 &)' ||
+	fail "cannot start A10's background command"
 lines_before=$(wc -l < "$EVENTS")
 cp "$EVENTS" "$WORK/events-before-kill.jsonl"
 writer10=$(jq -r .writer_pid "$STATE_DIR/guests/$g10/guest.json")
@@ -359,6 +363,7 @@ kill -9 $SENSOR_PID
 wait $SENSOR_PID 2>/dev/null || true
 kill -0 "$writer10" 2>/dev/null || fail "$A10's capture writer died with the sensor"
 head -n "$lines_before" "$EVENTS" | cmp -s - "$WORK/events-before-kill.jsonl" || fail "events changed across kill -9"
+sleep 5  # the background command runs meanwhile
 start_sensor
 wait_for 60 "select(.type==\"guest_recovered\" and .source_ip==\"$A10\")" "re-adoption of $A10's guest"
 portal_ssh $A10 'cat /root/mark' | matches -x left-by-10 || fail "$A10 lost its guest across the restart"
@@ -398,6 +403,9 @@ n_db=$(sqlite3 "$DB" "SELECT COUNT(*) FROM events")
 	fail "the store lacks A11's admitted login"
 [ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM intrusions WHERE source_ip = '$A10' AND closed IS NOT NULL")" -ge 1 ] ||
 	fail "the store lacks A10's closed intrusion"
+[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM commands WHERE command_line = '/bin/echo ran-while-sensor-down'
+	AND intrusion_id = '$(jq -r .id "$STATE_DIR/guests/$g10/intrusion.json")'")" = 1 ] ||
+	fail "the command run while no sensor ran is not in the store once, in A10's intrusion"
 sensor_oyster store sync --json > "$WORK/sync.json" || fail "oyster store sync failed"
 jq -e '.added == 0 and .skipped == 0' "$WORK/sync.json" >/dev/null || fail "sync after the sensor: $(cat "$WORK/sync.json")"
 log "store: $n_db events, $(sqlite3 "$DB" "SELECT COUNT(*) FROM credentials") credentials, $(sqlite3 "$DB" "SELECT COUNT(*) FROM commands") commands"

@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "capture_stream_builder.h"
 #include "oyster/capture/capture_decoder.h"
 #include "oyster/capture/receive_times.h"
@@ -70,6 +72,44 @@ TEST_F(CaptureFollowerTest, ReportsOnlyWhatComesAfterItStarts) {
     EXPECT_EQ(got[1]["event"]["type"], "fork");
     EXPECT_EQ(got[1]["event"]["child_tgid"], 102);
     EXPECT_EQ(f.reported(), 2u);
+}
+
+// A sensor killed after reporting some records: the next sensor's follower
+// reports from where the last one read (nothing lost, nothing twice), not
+// from the file's end; the pool guest's boot is still not reported.
+TEST_F(CaptureFollowerTest, ASensorRestartReportsWhatTheOldOneHadNotRead) {
+    auto progress = dir / "capture.progress";
+    StreamBuilder b;
+    b.exec("/usr/sbin/cron", {"cron"}, 1000, 0);  // the pool guest's boot
+    append(b.bytes, 0, b.bytes.size());
+    std::size_t at = b.bytes.size();
+    {
+        CaptureFollower old(dir / "capture.bin", sink(), {}, {}, progress);
+        b.exec("/usr/bin/id", {"id", "before"}, 1000, 0);
+        append(b.bytes, at, b.bytes.size());
+        at = b.bytes.size();
+        old.poll();
+        // Killed before it reads these.
+        b.exec("/usr/bin/id", {"id", "while-down-1"}, 1000, 0);
+        b.exec("/usr/bin/id", {"id", "while-down-2"}, 1000, 0);
+        append(b.bytes, at, b.bytes.size());
+        at = b.bytes.size();
+    }
+    CaptureFollower next(dir / "capture.bin", sink(), {}, {}, progress);
+    next.poll();
+    std::vector<std::string> argv1;
+    for (const auto& e : got) argv1.push_back(e["event"]["argv"][1]);
+    EXPECT_EQ(argv1, (std::vector<std::string>{"before", "while-down-1", "while-down-2"}));
+
+    // A progress file that is not one, or says more than the file holds,
+    // falls back to the file's end.
+    for (const std::string& bad : {std::string("garbage"), fmt::format("{:020}\n", b.bytes.size() + 100)}) {
+        std::ofstream(progress, std::ios::binary | std::ios::trunc) << bad;
+        got.clear();
+        CaptureFollower again(dir / "capture.bin", sink(), {}, {}, progress);
+        again.poll();
+        EXPECT_TRUE(got.empty()) << bad;
+    }
 }
 
 TEST_F(CaptureFollowerTest, SkipsABootLargerThanOneRead) {

@@ -24,6 +24,7 @@
 #include "capture_stream_builder.h"
 #include "oyster/capture/capture_decoder.h"
 #include "oyster/capture/capture_writer.h"
+#include "oyster/capture/console_writer.h"
 #include "oyster/capture/receive_times.h"
 #include "oyster/common/process.h"
 #include "oyster/sandbox/seccomp_policy.h"
@@ -219,6 +220,78 @@ TEST_F(CaptureWriterTest, StopsAtItsQuota) {
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == kQuotaExitStatus) << status;
     EXPECT_EQ(std::filesystem::file_size(capture()), 70u);
     ::close(w);
+}
+
+// The console's writer (--console): a guest writing to its console past
+// the quota fills nothing; the file says where it stopped, and the guest
+// is never blocked or stopped: the pipe keeps being drained.
+TEST_F(CaptureWriterTest, TheConsoleStopsGrowingAtItsQuotaAndTheGuestGoesOn) {
+    auto console = dir / "console.log";
+    std::ofstream(console, std::ios::binary) << "boot 1\n";
+    int fds[2];
+    ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+    writer_ =
+        spawn_session({OYSTER_CAPTURE_WRITER, "--console", console.string(), "4096"}, dir / "writer.log", {}, fds[0]);
+    ::close(fds[0]);
+    ::signal(SIGPIPE, SIG_IGN);
+    // 8 MiB: far more than the pipe holds, so the writer must read it all.
+    std::string chunk(64 << 10, 'c');
+    for (int i = 0; i < 128; ++i) ASSERT_EQ(::write(fds[1], chunk.data(), chunk.size()), ssize_t(chunk.size()));
+    ::close(fds[1]);
+    int status = wait_writer();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    auto text = read_all(console);
+    EXPECT_EQ(text.size(), 4096 + std::strlen(kConsoleQuotaNote));
+    EXPECT_EQ(text.substr(0, 7), "boot 1\n");
+    EXPECT_EQ(text.substr(4096), kConsoleQuotaNote);
+    auto log = read_all(dir / "writer.log");
+    EXPECT_NE(log.find(std::to_string(8 * 1024 * 1024 - (4096 - 7)) + " discarded"), std::string::npos) << log;
+
+    // Woken again at its quota: nothing more is kept, and the stream is
+    // still drained.
+    ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+    writer_ =
+        spawn_session({OYSTER_CAPTURE_WRITER, "--console", console.string(), "4096"}, dir / "writer.log", {}, fds[0]);
+    ::close(fds[0]);
+    for (int i = 0; i < 32; ++i) ASSERT_EQ(::write(fds[1], chunk.data(), chunk.size()), ssize_t(chunk.size()));
+    ::close(fds[1]);
+    status = wait_writer();
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    EXPECT_EQ(read_all(console), text);
+}
+
+TEST(ConsoleWriter, BelowItsQuotaEverythingIsKept) {
+    int in[2];
+    ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+    char path[] = "/tmp/oyster-console-XXXXXX";
+    int out = ::mkstemp(path);
+    ASSERT_GE(out, 0);
+    ::unlink(path);
+    ASSERT_EQ(::write(in[1], "kernel: hello\n", 14), 14);
+    ::close(in[1]);
+    auto r = copy_console_stream(in[0], out, 0, 1 << 20);
+    ::close(in[0]);
+    EXPECT_EQ(r.written, 14u);
+    EXPECT_EQ(r.discarded, 0u);
+    EXPECT_FALSE(r.quota);
+    EXPECT_EQ(r.error, "");
+    ::close(out);
+}
+
+// A full disk: the console is drained and dropped, the guest goes on.
+TEST(ConsoleWriter, AFailedWriteDiscardsTheRest) {
+    int in[2];
+    ASSERT_EQ(::pipe2(in, O_CLOEXEC), 0);
+    int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+    ASSERT_GE(full, 0);
+    ASSERT_EQ(::write(in[1], "one\n", 4), 4);
+    ::close(in[1]);
+    auto r = copy_console_stream(in[0], full, 0, 1 << 20);
+    ::close(in[0]);
+    ::close(full);
+    EXPECT_EQ(r.written, 0u);
+    EXPECT_EQ(r.discarded, 4u);
+    EXPECT_NE(r.error.find("No space left"), std::string::npos) << r.error;
 }
 
 // An escaped UML process: root's powers of the guest's uid, under the UML

@@ -148,6 +148,7 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(shipped.guest.placement, defaults.guest.placement);
     EXPECT_EQ(shipped.guest.cpus, defaults.guest.cpus);
     EXPECT_EQ(shipped.guest.reserve_free_mib, defaults.guest.reserve_free_mib);
+    EXPECT_EQ(shipped.guest.console_max_mib, defaults.guest.console_max_mib);
     ASSERT_EQ(shipped.login.accounts.size(), defaults.login.accounts.size());
     EXPECT_EQ(shipped.login.accounts[0].user, defaults.login.accounts[0].user);
     EXPECT_EQ(shipped.login.accounts[0].password, defaults.login.accounts[0].password);
@@ -244,6 +245,8 @@ TEST(Config, ValidatesValues) {
               "test.toml:2: data_control.allow_private: expected an array of strings, got a string");
     EXPECT_EQ(parse_config("[guest]\nreserve_free_mib = 0\n", "t.toml").guest.reserve_free_mib, 0U);
     EXPECT_EQ(Config{}.guest.reserve_free_mib, 1024U);
+    EXPECT_EQ(parse_config("[guest]\nconsole_max_mib = 2\n", "t.toml").guest.console_max_mib, 2U);
+    EXPECT_NE(error_of("[guest]\nconsole_max_mib = 0\n").find("guest.console_max_mib"), std::string::npos);
     // [web] was refused as an unknown table once: every key of it is read.
     Config web = parse_config(
         "[web]\nenabled = false\nlisten = \"127.0.0.1:9090\"\ntoken_file = \"/etc/oyster/token\"\n"

@@ -50,6 +50,9 @@ struct GuestConfig {
     // No guest starts while the filesystem of the state directory has less
     // free than this (MiB): a full disk loses evidence and events.
     std::uint32_t reserve_free_mib = 1024;
+    // A guest's console.log stops growing here (MiB); later output is
+    // discarded (capture/console_writer.h).
+    std::uint32_t console_max_mib = 64;
 };
 
 std::optional<GuestPlacement> parse_guest_placement(std::string_view s);

@@ -24,6 +24,7 @@
 #include <sstream>
 
 #include "oyster/common/error.h"
+#include "oyster/common/fd_guard.h"
 
 extern char** environ;
 
@@ -339,31 +340,24 @@ pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem:
     if (argv.empty()) throw Error("spawn_session: empty command");
     // Not through a symlink: the forensics worker's log is in a directory
     // the worker itself writes.
-    int log = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
-    if (log < 0) throw_errno("open " + log_file.string());
+    FdGuard log(::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640));
+    if (log.get() < 0) throw_errno("open " + log_file.string());
+    return spawn_session(argv, log.get(), extra_env, pass_fd, jail);
+}
+
+pid_t spawn_session(const std::vector<std::string>& argv, int output_fd, const std::vector<std::string>& extra_env,
+                    int pass_fd, const ProcessJail* jail) {
+    if (argv.empty()) throw Error("spawn_session: empty command");
+    int log = output_fd;
     auto args = to_argv(argv);
     std::vector<std::string> env_store =
         (jail != nullptr && jail->clean_environment) ? extra_env : environment_with(extra_env);
     auto envp = to_argv(env_store);
     PreparedRoot root;
-    if (jail != nullptr && !jail->root_staging.empty()) {
-        try {
-            root = prepare_root(*jail);
-        } catch (...) {
-            ::close(log);
-            throw;
-        }
-    }
-    if (jail != nullptr && jail->seccomp_program.size() > 0xffff) {
-        ::close(log);
-        throw Error("jail: seccomp program too long");
-    }
+    if (jail != nullptr && !jail->root_staging.empty()) root = prepare_root(*jail);
+    if (jail != nullptr && jail->seccomp_program.size() > 0xffff) throw Error("jail: seccomp program too long");
     pid_t pid = fork_for(jail);
-    if (pid < 0) {
-        int err = errno;
-        ::close(log);
-        throw_errno("fork", err);
-    }
+    if (pid < 0) throw_errno("fork");
     if (pid == 0) {
         ::setsid();
         int devnull = ::open("/dev/null", O_RDONLY);
@@ -396,7 +390,6 @@ pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem:
         ::execve(args[0], args.data(), envp.data());
         child_fail("execve");
     }
-    ::close(log);
     return pid;
 }
 

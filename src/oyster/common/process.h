@@ -94,6 +94,10 @@ struct ProcessJail {
 pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem::path& log_file,
                     const std::vector<std::string>& extra_env = {}, int pass_fd = -1,
                     const ProcessJail* jail = nullptr);
+// The same with stdout+stderr on `output_fd` (a pipe to a writer), which
+// stays the caller's to close.
+pid_t spawn_session(const std::vector<std::string>& argv, int output_fd, const std::vector<std::string>& extra_env = {},
+                    int pass_fd = -1, const ProcessJail* jail = nullptr);
 
 // The process's start time in clock ticks since boot (field 22 of
 // /proc/PID/stat): with the pid, it names a process even after pid reuse.

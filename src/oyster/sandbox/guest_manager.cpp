@@ -101,37 +101,56 @@ bool wait_exit(const GuestRecord& g, std::chrono::milliseconds timeout) {
     return wait_process_exit(g.pid, g.pid_start_time, timeout);
 }
 
-// The writer ends when the last holder of the pipe's write end is gone: with
+// A writer ends when the last holder of its pipe's write end is gone: with
 // the UML process group dead, that is at once, after it has written all the
 // guest sent. One still running then is fed by a process outside the group.
-void wait_capture_writer(const GuestRecord& g, std::ostream& log) {
-    if (g.writer_pid <= 0) return;
-    if (wait_process_exit(g.writer_pid, g.writer_start_time, std::chrono::seconds(10))) return;
-    log << fmt::format("guest {}: capture writer {} still running 10 s after the guest ended: killing it\n", g.id,
-                       g.writer_pid);
-    if (process_alive(g.writer_pid, g.writer_start_time)) ::kill(g.writer_pid, SIGKILL);
-    wait_process_exit(g.writer_pid, g.writer_start_time, std::chrono::seconds(2));
+void wait_writer(const GuestRecord& g, pid_t pid, std::uint64_t start_time, const char* what, std::ostream& log) {
+    if (pid <= 0) return;
+    if (wait_process_exit(pid, start_time, std::chrono::seconds(10))) return;
+    log << fmt::format("guest {}: {} writer {} still running 10 s after the guest ended: killing it\n", g.id, what,
+                       pid);
+    if (process_alive(pid, start_time)) ::kill(pid, SIGKILL);
+    wait_process_exit(pid, start_time, std::chrono::seconds(2));
 }
 
-// Starts the guest's capture writer on the read end of a new pipe; returns
-// the write end, which the UML process is given.
-int start_capture_writer(GuestRecord& g, std::uint64_t max_bytes) {
+void wait_writers(const GuestRecord& g, std::ostream& log) {
+    wait_writer(g, g.writer_pid, g.writer_start_time, "capture", log);
+    wait_writer(g, g.console_writer_pid, g.console_writer_start_time, "console", log);
+}
+
+// Starts `oyster-capture-writer` with `args` on the read end of a new pipe;
+// returns the write end and the writer's pid and start time.
+int start_writer(const std::vector<std::string>& args, const std::filesystem::path& log_file, pid_t& pid,
+                 std::uint64_t& start_time) {
     auto program = capture::capture_writer_program();
     if (::access(program.c_str(), X_OK) != 0) {
         throw Error(fmt::format("the capture writer {} is missing: oyster-capture-writer is installed beside oyster",
                                 program.string()));
     }
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe for the capture stream");
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe for a guest's writer");
     FdGuard read_end(fds[0]), write_end(fds[1]);
     // A deeper pipe lets the guest run on while the writer waits for the disk;
     // the default (64 KiB) still works, so a refusal is not an error.
     (void)::fcntl(write_end.get(), F_SETPIPE_SZ, 1 << 20);
-    g.writer_pid = spawn_session(
-        {program.string(), g.capture_file().string(), g.capture_times_file().string(), std::to_string(max_bytes)},
-        g.capture_writer_log(), {}, read_end.get());
-    g.writer_start_time = process_start_time(g.writer_pid).value_or(0);
+    std::vector<std::string> argv{program.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    pid = spawn_session(argv, log_file, {}, read_end.get());
+    start_time = process_start_time(pid).value_or(0);
     return write_end.release();
+}
+
+// The capture's writer; the UML process is given the returned write end.
+int start_capture_writer(GuestRecord& g, std::uint64_t max_bytes) {
+    return start_writer({g.capture_file().string(), g.capture_times_file().string(), std::to_string(max_bytes)},
+                        g.capture_writer_log(), g.writer_pid, g.writer_start_time);
+}
+
+// The console's writer; the returned write end is the UML process's stdout
+// and stderr.
+int start_console_writer(GuestRecord& g, std::uint64_t max_bytes) {
+    return start_writer({"--console", g.console_log().string(), std::to_string(max_bytes)}, g.console_writer_log(),
+                        g.console_writer_pid, g.console_writer_start_time);
 }
 
 // The containment table stays while any guest of this namespace runs.
@@ -310,7 +329,7 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
     auto cleanup_failed = [&](const std::string& why) -> Error {
         kill_guest_processes(g);
         wait_exit(g, std::chrono::seconds(5));
-        wait_capture_writer(g, log);
+        wait_writers(g, log);
         release_guest_files(g);
         try {
             delete_tap(g.tap);
@@ -366,13 +385,11 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
                  "OYSTER_HONEYLOG_KEY=" + platform.honeylog_key,
                  "OYSTER_HONEYLOG_BOOT_KEY=" + random_honeylog_boot_key()});
         }
-        try {
-            g.pid = spawn_session(uml_command_line(cfg, platform, g), g.console_log(), env, capture_fd, &jail);
-        } catch (...) {
-            if (capture_fd >= 0) ::close(capture_fd);
-            throw;
-        }
-        if (capture_fd >= 0) ::close(capture_fd);
+        FdGuard capture_pipe(capture_fd);
+        // The console through a writer of its own too: a guest writing to
+        // /dev/console cannot fill the disk past guest.console_max_mib.
+        FdGuard console(start_console_writer(g, std::uint64_t{cfg.guest.console_max_mib} << 20));
+        g.pid = spawn_session(uml_command_line(cfg, platform, g), console.get(), env, capture_fd, &jail);
     } catch (const Error& e) {
         throw cleanup_failed(e.what());
     }
@@ -448,7 +465,7 @@ GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& l
     }
     kill_guest_processes(g);
     wait_exit(g, std::chrono::seconds(5));
-    wait_capture_writer(g, log);
+    wait_writers(g, log);
     delete_tap(g.tap);
     std::error_code ec;
     std::filesystem::remove_all(g.uml_dir(), ec);

@@ -32,7 +32,9 @@ nlohmann::json to_json(const GuestRecord& g) {
             {"owner", g.owner},
             {"cpu", g.cpu},
             {"writer_pid", g.writer_pid},
-            {"writer_start_time", g.writer_start_time}};
+            {"writer_start_time", g.writer_start_time},
+            {"console_writer_pid", g.console_writer_pid},
+            {"console_writer_start_time", g.console_writer_start_time}};
 }
 
 GuestRecord guest_from_json(const nlohmann::json& j) {
@@ -59,6 +61,8 @@ GuestRecord guest_from_json(const nlohmann::json& j) {
     g.cpu = j.value("cpu", -1);
     g.writer_pid = j.value("writer_pid", pid_t{0});
     g.writer_start_time = j.value("writer_start_time", std::uint64_t{0});
+    g.console_writer_pid = j.value("console_writer_pid", pid_t{0});
+    g.console_writer_start_time = j.value("console_writer_start_time", std::uint64_t{0});
     return g;
 }
 

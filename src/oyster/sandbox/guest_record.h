@@ -40,6 +40,10 @@ struct GuestRecord {
     // (capture/capture_writer.h); 0: capture off, or a guest from before it.
     pid_t writer_pid = 0;
     std::uint64_t writer_start_time = 0;
+    // The console writer draining the UML process's stdout and stderr into
+    // console.log (capture/console_writer.h); 0: a guest from before it.
+    pid_t console_writer_pid = 0;
+    std::uint64_t console_writer_start_time = 0;
 
     std::filesystem::path console_log() const { return dir / "console.log"; }
     // Raw capture stream the guest kernel writes, and where it is decoded.
@@ -47,7 +51,11 @@ struct GuestRecord {
     std::filesystem::path capture_dir() const { return dir / "capture"; }
     // When the host received each part of capture.bin (capture/receive_times.h).
     std::filesystem::path capture_times_file() const { return dir / "capture.times"; }
+    // How far the sensor's capture followers have read capture.bin
+    // (sensor/capture_follower.h).
+    std::filesystem::path capture_progress_file() const { return dir / "capture.progress"; }
     std::filesystem::path capture_writer_log() const { return dir / "capture-writer.log"; }
+    std::filesystem::path console_writer_log() const { return dir / "console-writer.log"; }
     std::filesystem::path uml_dir() const { return dir / "uml"; }
     // Empty on the host: the UML process's jail root is assembled on it in
     // the process's own mount namespace (sandbox/jail.h).

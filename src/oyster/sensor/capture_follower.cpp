@@ -6,19 +6,34 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <span>
 
+#include <fmt/format.h>
+
 #include "oyster/capture/capture_decoder.h"
+#include "oyster/common/fd_guard.h"
 
 namespace oyster::sensor {
+namespace {
+
+// A progress file: 20 decimal digits and a newline.
+constexpr std::size_t kProgressSize = 21;
+
+}  // namespace
 
 CaptureFollower::CaptureFollower(std::filesystem::path capture_file, Sink sink, LoginObserver on_login,
-                                 const std::filesystem::path& decode_dir)
-    : file_(std::move(capture_file)), sink_(std::move(sink)), on_login_(std::move(on_login)) {
+                                 const std::filesystem::path& decode_dir, std::filesystem::path progress_file)
+    : file_(std::move(capture_file)),
+      sink_(std::move(sink)),
+      on_login_(std::move(on_login)),
+      progress_file_(std::move(progress_file)) {
     std::error_code ec;
     auto size = std::filesystem::file_size(file_, ec);
     catch_up_end_ = ec ? 0 : size;
+    if (auto progress = read_progress()) catch_up_end_ = std::min(catch_up_end_, *progress);
+    progress_written_ = catch_up_end_;
     if (!decode_dir.empty()) {
         std::filesystem::remove_all(decode_dir, ec);
         decoder_ = std::make_unique<capture::CaptureDecoder>(decode_dir);
@@ -44,12 +59,41 @@ bool CaptureFollower::is_live_type(const std::string& type) {
 void CaptureFollower::poll(bool report) {
     read_new(report, false);
     if (decoder_) decoder_->flush();
+    write_progress();
+}
+
+std::optional<std::uint64_t> CaptureFollower::read_progress() const {
+    if (progress_file_.empty()) return std::nullopt;
+    FdGuard fd(::open(progress_file_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (fd.get() < 0) return std::nullopt;
+    std::array<char, kProgressSize> buf{};
+    if (::pread(fd.get(), buf.data(), buf.size(), 0) != static_cast<ssize_t>(buf.size()) || buf.back() != '\n') {
+        return std::nullopt;
+    }
+    std::uint64_t v = 0;
+    auto [end, err] = std::from_chars(buf.data(), buf.data() + buf.size() - 1, v);
+    if (err != std::errc() || end != buf.data() + buf.size() - 1) return std::nullopt;
+    return v;
+}
+
+void CaptureFollower::write_progress() {
+    // Only forward, and only past what was reported: the events this
+    // progress covers are already in the log.
+    if (progress_file_.empty() || considered_ <= progress_written_) return;
+    FdGuard fd(::open(progress_file_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (fd.get() < 0) return;  // a follower without it reports as before
+    // Fixed width: one small write within a page replaces the whole value.
+    auto text = fmt::format("{:020}\n", considered_);
+    if (::pwrite(fd.get(), text.data(), text.size(), 0) == static_cast<ssize_t>(text.size())) {
+        progress_written_ = considered_;
+    }
 }
 
 capture::DecodeStats CaptureFollower::finish(std::string* error) {
     // Everything left, however much: the writer has ended.
     sink_ = nullptr;
     read_new(false, true);
+    write_progress();
     std::string why = capture::stream_end_error(parser_);
     if (error != nullptr) *error = why;
     if (!decoder_) return {};
@@ -105,6 +149,7 @@ void CaptureFollower::read_new(bool report_records, bool to_end) {
         }
         for (const auto& r : parser_.take()) {
             if (decoder_) decoder_->on_record(r);
+            considered_ = std::max(considered_, r.actor.end_offset);
             if (!report_records || r.actor.end_offset <= catch_up_end_) continue;
             auto e = capture::CaptureDecoder::event_for(r);
             // Terminal bytes and exits, most of a busy stream, stop here.

@@ -13,8 +13,14 @@
 // It reads only as far as the writer has stamped (capture.times), so each
 // decoded event has its receive time, and at most kMaxReadPerPoll a poll,
 // so a large capture never holds up the sensor's loop. What the file held
-// when the follower started (a pool guest's boot, or everything before a
-// sensor restart) is decoded but not reported. Records are hostile input:
+// when the guest's first follower started (a pool guest's boot) is decoded
+// but not reported. How far followers have read is kept in a progress file
+// beside the capture (rewritten after each poll, after the events it
+// covers were written): a follower started again (the sensor restarted, a
+// dormant guest woken) reports from there on, so the records a killed
+// sensor had not yet read, and a woken guest's boot (where an intruder's
+// persistence runs), are reported too. A kill between an event's write
+// and the progress's can report a few records twice, never none. Records are hostile input:
 // they go through the same CaptureParser as any decode, and a malformed
 // stream ends the following with one `capture_error` event.
 //
@@ -52,6 +58,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -74,10 +81,12 @@ public:
     static constexpr std::size_t kMaxReadPerPoll = std::size_t{4} << 20;
 
     // Starts at the beginning of `capture_file` (which may not exist yet);
-    // what it holds already is not reported. With `decode_dir`, decodes
-    // into it (emptied first: a decode starts at the stream's start).
+    // what it holds already is not reported, unless `progress_file` says
+    // an earlier follower read less of it (see above). With `decode_dir`,
+    // decodes into it (emptied first: a decode starts at the stream's
+    // start).
     CaptureFollower(std::filesystem::path capture_file, Sink sink, LoginObserver on_login = {},
-                    const std::filesystem::path& decode_dir = {});
+                    const std::filesystem::path& decode_dir = {}, std::filesystem::path progress_file = {});
     ~CaptureFollower();
     CaptureFollower(const CaptureFollower&) = delete;
     CaptureFollower& operator=(const CaptureFollower&) = delete;
@@ -121,6 +130,10 @@ private:
     // Reads new stamps; returns how far capture.bin may be read (all of it
     // when there is no times file: a capture from before the writer).
     std::uint64_t read_stamps();
+    // Where the progress file says earlier followers stopped; nullopt when
+    // there is none (or it is not a progress file).
+    std::optional<std::uint64_t> read_progress() const;
+    void write_progress();
     void read_new(bool report, bool to_end);
     void report(nlohmann::json event);
     // Once a second: reports what was suppressed since the last report.
@@ -134,6 +147,9 @@ private:
     int fd_ = -1;
     std::uint64_t offset_ = 0;
     std::uint64_t catch_up_end_ = 0;  // records ending here or before are not reported
+    std::filesystem::path progress_file_;
+    std::uint64_t considered_ = 0;  // the end of the last record read
+    std::uint64_t progress_written_ = 0;
     capture::CaptureParser parser_;
     std::unique_ptr<capture::CaptureDecoder> decoder_;
     bool header_seen_ = false;

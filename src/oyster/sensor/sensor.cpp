@@ -129,6 +129,7 @@ private:
         std::int64_t held_at = 0;  // unix time its source first came to it
         std::unique_ptr<TapCapture> pcap;
         bool pcap_quota_reported = false;
+        bool console_quota_reported = false;
         std::unique_ptr<CaptureFollower> follower;  // while it runs
         bool intrusion_dirty = false;
     };
@@ -428,8 +429,8 @@ void SensorDaemon::recover() {
                 s.source = open->second.source_ip;
                 s.held_at = open->second.started_at;
             }
-            // From now on: what happened while no sensor ran is in the full
-            // decode at stop.
+            // From where the old sensor's follower stopped reading: what the
+            // guest did while no sensor ran is reported now.
             follow_capture(s);
             log_.line(fmt::format("guest {}: still running, adopted ({})", g.id,
                                   engaged ? "intrusion of " + s.source : "back in the pool"));
@@ -1010,12 +1011,13 @@ void SensorDaemon::follow_capture(Slot& s) {
     };
     auto on_login_report = [this, handle](const json& login) { on_login(handle, login); };
     try {
-        s.follower =
-            std::make_unique<CaptureFollower>(s.guest->capture_file(), sink, on_login_report, s.guest->capture_dir());
+        s.follower = std::make_unique<CaptureFollower>(s.guest->capture_file(), sink, on_login_report,
+                                                       s.guest->capture_dir(), s.guest->capture_progress_file());
     } catch (const std::exception& e) {
         // Live events still; the decode is then made at stop.
         log_.line(fmt::format("guest {}: cannot decode the capture as it comes: {}", s.guest->id, e.what()));
-        s.follower = std::make_unique<CaptureFollower>(s.guest->capture_file(), sink, on_login_report);
+        s.follower = std::make_unique<CaptureFollower>(s.guest->capture_file(), sink, on_login_report,
+                                                       std::filesystem::path{}, s.guest->capture_progress_file());
     }
 }
 
@@ -1054,6 +1056,17 @@ void SensorDaemon::tick() {
             report_quota(*s.guest, s.intrusion, "pcap", cfg_.sensor.pcap_max_mib,
                          fmt::format("packets past the quota are counted, not written ({} so far)",
                                      s.pcap->packets_not_written()));
+        }
+        // The console's writer discards past its quota and the guest goes
+        // on; its file's size says when that happened.
+        if (check_liveness && !s.console_quota_reported && s.guest->console_writer_pid > 0) {
+            std::error_code ec;
+            auto size = std::filesystem::file_size(s.guest->console_log(), ec);
+            if (!ec && size >= std::uint64_t{cfg_.guest.console_max_mib} << 20) {
+                s.console_quota_reported = true;
+                report_quota(*s.guest, s.intrusion, "console", cfg_.guest.console_max_mib,
+                             "later console output is discarded");
+            }
         }
         if (save && s.intrusion && s.intrusion_dirty) {
             s.intrusion_dirty = false;
