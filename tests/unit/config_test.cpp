@@ -162,6 +162,7 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(shipped.data_control.tcp_connections_per_hour, defaults.data_control.tcp_connections_per_hour);
     EXPECT_EQ(shipped.data_control.udp_flows_per_hour, defaults.data_control.udp_flows_per_hour);
     EXPECT_EQ(shipped.data_control.icmp_packets_per_hour, defaults.data_control.icmp_packets_per_hour);
+    EXPECT_EQ(shipped.data_control.dns_packets_per_hour, defaults.data_control.dns_packets_per_hour);
     EXPECT_EQ(shipped.data_control.allow_private, defaults.data_control.allow_private);
     EXPECT_EQ(shipped.data_control.bandwidth_kib_per_second, defaults.data_control.bandwidth_kib_per_second);
     EXPECT_EQ(shipped.data_control.smtp_sink_port, defaults.data_control.smtp_sink_port);

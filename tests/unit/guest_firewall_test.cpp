@@ -18,6 +18,12 @@ TEST(GuestFirewall, CapsArePerGuestBurstsPerHour) {
     c.data_control.tcp_connections_per_hour = 7;
     std::string r = guest_containment_ruleset(c);
     position(r, "update @tcp_new { ip saddr limit rate over 7/hour burst 7 packets } goto drop_tcp_cap");
+    // A guest the full set cannot take is dropped, not let through.
+    auto full = position(r, "meta l4proto tcp ct state new ip saddr != @tcp_new goto drop_tcp_cap");
+    EXPECT_LT(r.find("update @tcp_new"), full);
+    position(r, "ip saddr != @udp_new goto drop_udp_cap");
+    position(r, "ip saddr != @icmp_out goto drop_icmp_cap");
+    position(r, "ip saddr != @bandwidth goto drop_bandwidth");
     position(r, "update @udp_new { ip saddr limit rate over 20/hour burst 20 packets } goto drop_udp_cap");
     position(r, "update @icmp_out { ip saddr limit rate over 20/hour burst 20 packets } goto drop_icmp_cap");
 }
@@ -36,7 +42,7 @@ TEST(GuestFirewall, ExceptionsComeBeforeTheDropsTheyExcept) {
     c.data_control.allow_private = {"10.9.0.0/16"};
     std::string r = guest_containment_ruleset(c);
     auto guests = position(r, "ip daddr 10.213.0.0/16 goto drop_guest");
-    auto dns_ok = position(r, "ip daddr 192.0.2.53 meta l4proto { tcp, udp } th dport 53 accept");
+    auto dns_ok = position(r, "ip daddr 192.0.2.53 meta l4proto { tcp, udp } th dport 53 goto guest_dns");
     auto dns_drop = position(r, "meta l4proto { tcp, udp } th dport 53 goto drop_dns");
     auto allowed = position(r, "ip daddr 10.9.0.0/16 goto guest_capped");
     auto private_drop = position(r, "ip daddr { 0.0.0.0/8, 10.0.0.0/8");
@@ -47,6 +53,52 @@ TEST(GuestFirewall, ExceptionsComeBeforeTheDropsTheyExcept) {
     position(r, "tcp dport { 25, 465, 587 } goto drop_smtp");
     position(r, "meta nfproto ipv6 goto drop_ipv6");
     position(r, "ip saddr 10.213.0.0/16 oifname != \"oyg*\" masquerade");
+}
+
+// Every limit is keyed by the source address: a guest must not choose it.
+// Checked before conntrack, so a forged packet makes no state either.
+TEST(GuestFirewall, AGuestSendsFromItsOwnAddressOnly) {
+    std::string r = guest_containment_ruleset(Config{});
+    position(r, "add chain inet oyster guest_source { type filter hook prerouting priority raw; policy accept; }");
+    auto v6 = position(r, "guest_source iifname \"oyg*\" meta nfproto ipv6 goto drop_ipv6");
+    auto rpf = position(r, "guest_source iifname \"oyg*\" fib saddr . iif oif missing goto drop_spoofed");
+    auto own = position(r, "guest_source iifname \"oyg*\" ip saddr & 0.0.0.3 != 0.0.0.2 goto drop_spoofed");
+    EXPECT_LT(v6, rpf);
+    EXPECT_LT(rpf, own);
+}
+
+TEST(GuestFirewall, InvalidPacketsAndMetadataAddressesAreDropped) {
+    Config c;
+    c.data_control.allow_private = {"169.254.0.0/16", "100.64.0.0/10"};
+    std::string r = guest_containment_ruleset(c);
+    auto invalid = position(r, "guest_forward iifname \"oyg*\" ct state invalid goto drop_invalid");
+    auto established = position(r, "guest_forward iifname \"oyg*\" ct state established,related accept");
+    EXPECT_LT(invalid, established);
+    // Whatever allow_private opens, metadata stays shut.
+    auto metadata = position(r,
+                             "ip daddr { 169.254.169.254, 169.254.170.2, 168.63.129.16, 100.100.100.200, "
+                             "192.0.0.192 } goto drop_metadata");
+    position(r, "ip6 daddr { fd00:ec2::254 } goto drop_metadata");
+    EXPECT_LT(metadata, position(r, "ip daddr 169.254.0.0/16 goto guest_capped"));
+}
+
+// DNS to the resolver is counted per packet, ahead of the established
+// flows a tunnel would hide in.
+TEST(GuestFirewall, DnsToTheResolverIsCountedPerPacket) {
+    Config c;
+    c.network.dns = "192.0.2.53";
+    c.data_control.dns_packets_per_hour = 50;
+    std::string r = guest_containment_ruleset(c);
+    auto dns = position(r, "ip daddr 192.0.2.53 meta l4proto { tcp, udp } th dport 53 goto guest_dns");
+    EXPECT_LT(dns, position(r, "guest_forward iifname \"oyg*\" ct state established,related accept"));
+    position(r,
+             "add rule inet oyster guest_dns meta l4proto { tcp, udp } update @dns_out { ip saddr limit rate over "
+             "50/hour burst 50 packets } goto drop_dns_cap");
+    position(r, "add rule inet oyster guest_dns meta l4proto { tcp, udp } ip saddr != @dns_out goto drop_dns_cap");
+    position(r, "add rule inet oyster guest_dns accept");
+    c.data_control.dns_packets_per_hour = 0;
+    position(guest_containment_ruleset(c),
+             "add rule inet oyster guest_dns meta l4proto { tcp, udp } goto drop_dns_cap");
 }
 
 TEST(GuestFirewall, WithoutResolverAllDnsIsDropped) {

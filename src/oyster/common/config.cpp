@@ -242,6 +242,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                  {{"tcp_connections_per_hour", r.u32(dc.tcp_connections_per_hour, 0, 1000000)},
                   {"udp_flows_per_hour", r.u32(dc.udp_flows_per_hour, 0, 1000000)},
                   {"icmp_packets_per_hour", r.u32(dc.icmp_packets_per_hour, 0, 1000000)},
+                  {"dns_packets_per_hour", r.u32(dc.dns_packets_per_hour, 0, 1000000)},
                   {"allow_private", r.string_list(dc.allow_private, check_network)},
                   {"bandwidth_kib_per_second", r.u32(dc.bandwidth_kib_per_second, 1, 10000000)},
                   {"smtp_sink_port", r.u16(dc.smtp_sink_port, 1, 65535)},

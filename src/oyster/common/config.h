@@ -105,6 +105,10 @@ struct DataControlConfig {
     std::uint32_t tcp_connections_per_hour = 20;
     std::uint32_t udp_flows_per_hour = 20;
     std::uint32_t icmp_packets_per_hour = 20;
+    // DNS packets (queries) each guest may send to network.dns per hour;
+    // every packet counts, so a tunnel through one UDP flow is held too.
+    // 0 forbids DNS.
+    std::uint32_t dns_packets_per_hour = 600;
     // Private, loopback, link-local, CGNAT, multicast and reserved
     // destinations are never reachable, except networks listed here.
     std::vector<std::string> allow_private;

@@ -57,14 +57,28 @@ std::string drop_chain(const char* reason) {
         kTable, reason, kDropLogPerSecond, kDropLogPerSecond * 2, kDropLogPrefix, kDropLogGroup);
 }
 
-// A rule in guest_capped that drops what is over `per_hour` for `match`.
-std::string cap_rule(const char* set, const char* match, const char* reason, std::uint32_t per_hour) {
-    if (per_hour == 0) return fmt::format("add rule {} guest_capped {} goto drop_{}\n", kTable, match, reason);
+// Cloud instance metadata and control endpoints: never reachable from a
+// guest, whatever data_control.allow_private says (AWS, GCP, Azure and
+// OpenStack 169.254.169.254, AWS ECS 169.254.170.2, Azure's WireServer
+// 168.63.129.16, Alibaba 100.100.100.200, Oracle 192.0.0.192; and AWS's
+// IPv6 metadata fd00:ec2::254, though no IPv6 leaves a guest at all).
+constexpr const char* kMetadataAddresses =
+    "169.254.169.254, 169.254.170.2, 168.63.129.16, 100.100.100.200, 192.0.0.192";
+constexpr const char* kMetadataAddresses6 = "fd00:ec2::254";
+
+// A rule in `chain` that drops what is over `per_hour` for `match`, keyed by
+// the guest's address (checked against its tap first: guest_source). Each
+// limit is kept in the set's element for that guest; a guest whose element
+// cannot be added (the set full) is dropped, never let through unlimited.
+std::string cap_rule(const char* chain, const char* set, const std::string& match, const char* reason,
+                     std::uint32_t per_hour) {
+    if (per_hour == 0) return fmt::format("add rule {} {} {} goto drop_{}\n", kTable, chain, match, reason);
     return fmt::format(
         "add set {0} {1} {{ type ipv4_addr; size 65536; flags dynamic,timeout; timeout 1h; }}\n"
-        "add rule {0} guest_capped {2} update @{1} {{ ip saddr limit rate over {3}/hour burst {3} packets }} "
-        "goto drop_{4}\n",
-        kTable, set, match, per_hour, reason);
+        "add rule {0} {5} {2} update @{1} {{ ip saddr limit rate over {3}/hour burst {3} packets }} "
+        "goto drop_{4}\n"
+        "add rule {0} {5} {2} ip saddr != @{1} goto drop_{4}\n",
+        kTable, set, match, per_hour, reason, chain);
 }
 
 std::string ruleset_tag(const std::string& rules) {
@@ -89,6 +103,21 @@ std::string guest_containment_ruleset(const Config& cfg) {
         "add rule {0} portal_mark_in {2} ct mark {1:#x} meta mark set {1:#x}\n",
         kTable, kPortalReplyMark, guests, kPortalSocketMark);
 
+    // Before anything else (and before conntrack): a guest sends from its
+    // own address or not at all. Every limit below is keyed by the source
+    // address, so a guest sending from addresses of its choosing would get
+    // a fresh allowance per address, and its packets would leave forged
+    // (reflection attacks). The route back to the source must be the tap
+    // the packet came in on (so it is in that tap's /30), and within the
+    // /30 only the guest's .2 is its own (.1 is the host's). Guests have no
+    // IPv6 at all.
+    r += fmt::format(
+        "add chain {0} guest_source {{ type filter hook prerouting priority raw; policy accept; }}\n"
+        "add rule {0} guest_source {1} meta nfproto ipv6 goto drop_ipv6\n"
+        "add rule {0} guest_source {1} fib saddr . iif oif missing goto drop_spoofed\n"
+        "add rule {0} guest_source {1} ip saddr & 0.0.0.3 != 0.0.0.2 goto drop_spoofed\n",
+        kTable, guests);
+
     // Mail from a guest, to anywhere, goes to the sensor's sink instead.
     r += fmt::format(
         "add chain {0} guest_smtp {{ type nat hook prerouting priority dstnat; }}\n"
@@ -104,32 +133,43 @@ std::string guest_containment_ruleset(const Config& cfg) {
         kTable, guests, dc.smtp_sink_port);
 
     r += fmt::format("add chain {} guest_capped\n", kTable);
-    r += cap_rule("tcp_new", "meta l4proto tcp ct state new", "tcp_cap", dc.tcp_connections_per_hour);
-    r += cap_rule("udp_new", "meta l4proto udp ct state new", "udp_cap", dc.udp_flows_per_hour);
-    r += cap_rule("icmp_out", "meta l4proto icmp", "icmp_cap", dc.icmp_packets_per_hour);
+    r += cap_rule("guest_capped", "tcp_new", "meta l4proto tcp ct state new", "tcp_cap", dc.tcp_connections_per_hour);
+    r += cap_rule("guest_capped", "udp_new", "meta l4proto udp ct state new", "udp_cap", dc.udp_flows_per_hour);
+    r += cap_rule("guest_capped", "icmp_out", "meta l4proto icmp", "icmp_cap", dc.icmp_packets_per_hour);
     r += fmt::format(
         "add rule {0} guest_capped meta l4proto {{ tcp, udp, icmp }} accept\n"
         "add rule {0} guest_capped goto drop_protocol\n",
         kTable);
 
-    // The bandwidth cap comes first: it holds for established flows too.
+    // The bandwidth cap comes first: it holds for established flows too;
+    // then what conntrack cannot place (invalid: no limit would count it);
+    // then DNS to the resolver, every packet counted (a tunnel through one
+    // UDP flow is established after its first reply).
     r += fmt::format(
         "add set {0} bandwidth {{ type ipv4_addr; size 65536; flags dynamic,timeout; timeout 1h; }}\n"
         "add chain {0} guest_forward {{ type filter hook forward priority -10; policy accept; }}\n"
         "add rule {0} guest_forward {1} update @bandwidth {{ ip saddr limit rate over {2} kbytes/second burst {2} "
         "kbytes }} goto drop_bandwidth\n"
-        "add rule {0} guest_forward {1} ct state established,related accept\n"
-        "add rule {0} guest_forward {1} meta nfproto ipv6 goto drop_ipv6\n"
-        "add rule {0} guest_forward {1} ip daddr {3} goto drop_guest\n",
-        kTable, guests, dc.bandwidth_kib_per_second, cfg.network.guest_pool);
+        "add rule {0} guest_forward {1} ip saddr != @bandwidth goto drop_bandwidth\n"
+        "add rule {0} guest_forward {1} ct state invalid goto drop_invalid\n"
+        "add rule {0} guest_forward {1} meta nfproto ipv6 goto drop_ipv6\n",
+        kTable, guests, dc.bandwidth_kib_per_second);
     if (!cfg.network.dns.empty()) {
-        r += fmt::format("add rule {0} guest_forward {1} ip daddr {2} meta l4proto {{ tcp, udp }} th dport 53 accept\n",
-                         kTable, guests, cfg.network.dns);
+        r += fmt::format(
+            "add chain {0} guest_dns\n"
+            "add rule {0} guest_forward {1} ip daddr {2} meta l4proto {{ tcp, udp }} th dport 53 goto guest_dns\n",
+            kTable, guests, cfg.network.dns);
+        r += cap_rule("guest_dns", "dns_out", "meta l4proto { tcp, udp }", "dns_cap", dc.dns_packets_per_hour);
+        r += fmt::format("add rule {} guest_dns accept\n", kTable);
     }
     r += fmt::format(
+        "add rule {0} guest_forward {1} ct state established,related accept\n"
+        "add rule {0} guest_forward {1} ip daddr {2} goto drop_guest\n"
+        "add rule {0} guest_forward {1} ip daddr {{ {3} }} goto drop_metadata\n"
+        "add rule {0} guest_forward {1} ip6 daddr {{ {4} }} goto drop_metadata\n"
         "add rule {0} guest_forward {1} meta l4proto {{ tcp, udp }} th dport 53 goto drop_dns\n"
         "add rule {0} guest_forward {1} tcp dport {{ 25, 465, 587 }} goto drop_smtp\n",
-        kTable, guests);
+        kTable, guests, cfg.network.guest_pool, kMetadataAddresses, kMetadataAddresses6);
     for (const auto& net : dc.allow_private) {
         r += fmt::format("add rule {0} guest_forward {1} ip daddr {2} goto guest_capped\n", kTable, guests, net);
     }

@@ -2,15 +2,24 @@
 // `inet oyster` of the caller's network namespace, made through libnftables.
 //
 // A guest answers every connection made to it. What it starts on its own is
-// limited (the Honeywall's "data control"), per guest address:
+// limited (the Honeywall's "data control"), per guest:
+//   - a guest sends from its own address only (its tap's /30, the .2), and
+//     no IPv6: what it sends from another is dropped before conntrack, so
+//     nothing leaves forged and every limit keyed by the source address is
+//     keyed by the guest;
 //   - nothing to the host itself (any of its addresses): input chain drop;
 //   - nothing to other guests (the pool), IPv6, or private, loopback,
 //     link-local, CGNAT, multicast and reserved ranges, except networks in
 //     data_control.allow_private;
-//   - DNS only to network.dns; mail (TCP 25/465/587) never leaves;
+//   - cloud metadata and control addresses (169.254.169.254, Azure's
+//     168.63.129.16, ...) never, whatever allow_private says;
+//   - DNS only to network.dns, every packet counted against
+//     data_control.dns_packets_per_hour; mail (TCP 25/465/587) never leaves;
+//   - packets conntrack marks invalid dropped (no limit would count them);
 //   - new TCP connections, UDP flows and ICMP packets each capped per hour
-//     (dynamic sets keyed by guest address with `limit rate over`); other
-//     IP protocols dropped;
+//     (dynamic sets keyed by guest address with `limit rate over`; a guest
+//     whose element a full set cannot take is dropped); other IP protocols
+//     dropped;
 //   - what is allowed out is masqueraded behind the host's address.
 //   - outbound bandwidth capped per guest (data_control.bandwidth_kib_per_second);
 //   - mail (TCP 25/465/587) redirected to the sensor's SMTP sink.
@@ -40,8 +49,9 @@ inline constexpr unsigned kDropLogGroup = 4057;
 inline constexpr unsigned kDropLogPerSecond = 10;
 inline constexpr const char* kDropLogPrefix = "oyster drop ";
 // Why a packet was dropped; each names a chain drop_<reason>.
-inline constexpr const char* kDropReasons[] = {"host",    "sink",    "guest",   "ipv6",     "dns",      "smtp",
-                                               "private", "tcp_cap", "udp_cap", "icmp_cap", "protocol", "bandwidth"};
+inline constexpr const char* kDropReasons[] = {"host",    "sink",    "guest",    "ipv6",     "dns",      "smtp",
+                                               "private", "tcp_cap", "udp_cap",  "icmp_cap", "protocol", "bandwidth",
+                                               "spoofed", "invalid", "metadata", "dns_cap"};
 
 // Creates or replaces the table for this config, atomically; leaves it alone
 // when it already holds exactly this ruleset (reloading would reset every
