@@ -3,8 +3,11 @@
 // pid namespace; cgroup limits land in the files each cgroup version reads.
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/if_tun.h>
+#include <linux/sockios.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -126,8 +129,10 @@ TEST(SeccompPolicy, EvidenceDescriptorWithUpperBitsSetIsStillIt) {
              << fd;
         EXPECT_TRUE(killed_by_seccomp(run_filtered([fd] { return static_cast<int>(::syscall(SYS_dup, fd)); })))
             << std::hex << fd;
-        EXPECT_TRUE(killed_by_seccomp(run_filtered([fd] { return static_cast<int>(::syscall(SYS_ioctl, fd, 0, 0)); })))
-            << std::hex << fd;
+        EXPECT_TRUE(killed_by_seccomp(run_filtered([fd] {
+            return static_cast<int>(::syscall(SYS_ioctl, fd, TCGETS, 0));
+        }))) << std::hex
+             << fd;
         EXPECT_TRUE(killed_by_seccomp(run_filtered([fd] {
             return static_cast<int>(::syscall(SYS_fallocate, fd, 0x02 | 0x01, 0, 4096));
         }))) << std::hex
@@ -186,7 +191,7 @@ TEST(SeccompPolicy, OtherDescriptorsStayUsable) {
     int status = run_filtered([] {
         for (long fd : {0L, 1L, 2L, 4L, 7L, 11L, 1023L, (1L << 32) | 4L, 0x7fffffffL}) {
             ::syscall(SYS_ftruncate, fd, 0);  // EBADF or EINVAL, not killed
-            ::syscall(SYS_ioctl, fd, 0, 0);
+            ::syscall(SYS_ioctl, fd, TCGETS, 0);
         }
         if (::syscall(SYS_fcntl, (1L << 32) | kProtectedFd, F_GETFL) < 0) return 1;
         if (::syscall(SYS_socket, (1L << 32) | AF_UNIX, SOCK_DGRAM, 0) < 0) return 2;
@@ -199,12 +204,36 @@ TEST(SeccompPolicy, OtherDescriptorsStayUsable) {
 TEST(SeccompPolicy, WithoutCaptureDescriptorThreeIsOrdinary) {
     int status = run_filtered(
         [] {
-            ::syscall(SYS_ioctl, kProtectedFd, 0, 0);
+            ::syscall(SYS_ioctl, kProtectedFd, TCGETS, 0);
             ::syscall(SYS_ftruncate, kProtectedFd, 0);
             return ::syscall(SYS_fcntl, kProtectedFd, F_SETFL, 0) == 0 ? 0 : 1;
         },
         -1);
     EXPECT_TRUE(exited_ok(status)) << "wait status " << status;
+}
+
+// ioctl takes only the requests UML makes: an escaped UML cannot set its
+// tap's offloads, owner or persistence, or query devices, whatever the
+// upper half of the request's register holds.
+TEST(SeccompPolicy, OnlyTheIoctlsUmlMakes) {
+    int status = run_filtered([] {
+        winsize ws{};
+        if (::syscall(SYS_ioctl, 0, TCGETS, &ws) == 0) return 1;  // not a terminal here: ENOTTY
+        ::syscall(SYS_ioctl, 0, TIOCGWINSZ, &ws);
+        ::syscall(SYS_ioctl, 5, TUNSETIFF, 0);  // EBADF
+        ::syscall(SYS_ioctl, 0, (1L << 32) | TCGETS, 0);
+        return 0;
+    });
+    EXPECT_TRUE(exited_ok(status)) << "wait status " << status;
+    for (unsigned long request : {static_cast<unsigned long>(TUNSETOFFLOAD), static_cast<unsigned long>(TUNSETPERSIST),
+                                  static_cast<unsigned long>(TUNSETOWNER), static_cast<unsigned long>(TUNSETVNETHDRSZ),
+                                  static_cast<unsigned long>(FIONREAD), static_cast<unsigned long>(SIOCGIFFLAGS),
+                                  static_cast<unsigned long>(TIOCSTI), (1UL << 32) | TUNSETOFFLOAD}) {
+        EXPECT_TRUE(killed_by_seccomp(run_filtered([request] {
+            return static_cast<int>(::syscall(SYS_ioctl, 0, request, 0));
+        }))) << std::hex
+             << request;
+    }
 }
 
 TEST(SeccompPolicy, KillsNamespacesMountsAndKernelInterfaces) {
@@ -288,7 +317,8 @@ TEST_F(JailedProcessTest, SeesOnlyItsRootAndPidNamespace) {
 
 // The forensics worker keeps uid 0 (root's files in its view) but no
 // capability: permission bits bind it, it cannot mount or make device nodes,
-// and it has no network but a loopback of its own.
+// and it has no network but a loopback of its own, and IPC and UTS
+// namespaces of its own.
 TEST_F(JailedProcessTest, RootWithoutCapabilitiesAndNetwork) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (namespaces, capabilities)";
     auto other = dir / "someone-elses";
@@ -299,9 +329,12 @@ TEST_F(JailedProcessTest, RootWithoutCapabilitiesAndNetwork) {
     jail.no_new_privs = true;
     jail.new_pid_namespace = true;
     jail.new_net_namespace = true;
+    jail.new_ipc_uts_namespaces = true;
     jail.drop_capabilities = true;
+    auto ns_of = [](const char* kind) { return std::filesystem::read_symlink(std::string("/proc/self/ns/") + kind); };
     std::string script =
         "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status; "
+        "echo ipc=$(readlink /proc/self/ns/ipc); echo uts=$(readlink /proc/self/ns/uts); "
         "echo uid=$(id -u); "
         "echo nets=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ' '); "
         "cat " +
@@ -325,6 +358,11 @@ TEST_F(JailedProcessTest, RootWithoutCapabilitiesAndNetwork) {
     }
     EXPECT_NE(out.find("uid=0\n"), std::string::npos) << out;
     EXPECT_NE(out.find("nets=lo\n"), std::string::npos) << out;
+    // IPC and UTS namespaces of its own: no host message queue or shared
+    // memory segment to reach.
+    EXPECT_NE(out.find("ipc=ipc:["), std::string::npos) << out;
+    EXPECT_EQ(out.find("ipc=" + ns_of("ipc").string() + "\n"), std::string::npos) << out;
+    EXPECT_EQ(out.find("uts=" + ns_of("uts").string() + "\n"), std::string::npos) << out;
     EXPECT_NE(out.find("dac=kept\n"), std::string::npos) << out;
     EXPECT_NE(out.find("mknod=no\n"), std::string::npos) << out;
     EXPECT_NE(out.find("mount=no\n"), std::string::npos) << out;

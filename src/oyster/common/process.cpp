@@ -256,6 +256,9 @@ const char* enter_jail(const ProcessJail& jail, const PreparedRoot& root) {
     if (jail.new_net_namespace && !jail.new_pid_namespace && ::unshare(CLONE_NEWNET) != 0) {
         return "unshare(CLONE_NEWNET)";
     }
+    if (jail.new_ipc_uts_namespaces && !jail.new_pid_namespace && ::unshare(CLONE_NEWIPC | CLONE_NEWUTS) != 0) {
+        return "unshare(CLONE_NEWIPC | CLONE_NEWUTS)";
+    }
     for (const auto& [resource, value] : jail.limits) {
         rlimit rl{value, value};
         if (::setrlimit(resource, &rl) != 0) return "setrlimit";
@@ -284,12 +287,14 @@ const char* enter_jail(const ProcessJail& jail, const PreparedRoot& root) {
     return nullptr;
 }
 
-// fork(), or a clone into new pid and mount namespaces, and a network one
-// when asked (the child is pid 1 there). Raw clone: the child only makes system calls before execve.
+// fork(), or a clone into new pid and mount namespaces, and network, IPC
+// and UTS ones when asked (the child is pid 1 there). Raw clone: the child
+// only makes system calls before execve.
 pid_t fork_for(const ProcessJail* jail) {
     if (jail == nullptr || !jail->new_pid_namespace) return ::fork();
     unsigned long flags = CLONE_NEWPID | CLONE_NEWNS | SIGCHLD;
     if (jail->new_net_namespace) flags |= CLONE_NEWNET;
+    if (jail->new_ipc_uts_namespaces) flags |= CLONE_NEWIPC | CLONE_NEWUTS;
     return static_cast<pid_t>(::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, 0UL));
 }
 

@@ -61,6 +61,10 @@ struct ProcessJail {
     bool new_pid_namespace = false;
     // Its own network namespace: only a loopback interface, which is down.
     bool new_net_namespace = false;
+    // Its own IPC and UTS namespaces: no System V IPC object or POSIX
+    // message queue shared with the host's processes, and a host name of
+    // its own to set.
+    bool new_ipc_uts_namespaces = false;
     // For a process that keeps uid 0 (to read and write root's files in its
     // view): no capabilities before or after execve (bounding, ambient,
     // effective, permitted and inheritable sets emptied; securebits locked so

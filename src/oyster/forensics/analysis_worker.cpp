@@ -66,6 +66,7 @@ ProcessJail worker_jail(const std::filesystem::path& oyster_exe, const std::file
     jail.no_new_privs = true;
     jail.new_pid_namespace = true;
     jail.new_net_namespace = true;
+    jail.new_ipc_uts_namespaces = true;
     jail.drop_capabilities = true;
     jail.clean_environment = true;
     jail.root_staging = staging.string();

@@ -62,6 +62,7 @@ ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std:
     j.gid = guest_uid(g.slot);
     j.no_new_privs = true;
     j.new_pid_namespace = true;
+    j.new_ipc_uts_namespaces = true;
     j.clean_environment = true;
     // UML's kernel process maps the guest's memory and a few MiB of its own;
     // its children map parts of that memory. Twice the memory plus 1 GiB
