@@ -1,8 +1,10 @@
 // The pieces the forensic analysis runs each file through: libmagic's
 // typing, the shipped YARA rules (each fires on what it is documented for
 // and not on a Debian system's own files), rule errors that name the file
-// and line, and the evidence store's content addressing.
+// and line, and the evidence store's content addressing (also of what the
+// worker leaves in its own output).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 
@@ -21,6 +23,11 @@ const std::filesystem::path kShippedRules = std::filesystem::path(OYSTER_SOURCE_
 void write_file(const std::filesystem::path& p, const std::string& data) {
     std::filesystem::create_directories(p.parent_path());
     std::ofstream(p, std::ios::binary) << data;
+}
+
+std::string read_file(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
 }
 
 std::span<const std::uint8_t> bytes(const std::string& s) {
@@ -148,6 +155,29 @@ TEST_F(ForensicScannersTest, EvidenceIsKeptOnceByContent) {
     EXPECT_THROW(store.path_for("../../etc/passwd"), Error);
     std::filesystem::create_symlink(dir / "a", dir / "link");
     EXPECT_THROW(store.put_file(dir / "link"), Error);
+}
+
+// What a worker taken over by a crafted filesystem left in its own output:
+// blobs named for other content, a forged name for a blob already stored,
+// a symlink to a host file, a FIFO. Only regular files come in, each by
+// its own content's hash; nothing stored changes, and nothing blocks.
+TEST_F(ForensicScannersTest, BlobsFromTheWorkersOutputComeInByTheirContent) {
+    evidence::EvidenceStore store(dir / "evidence");
+    write_file(dir / "kept", "evidence of another intrusion");
+    auto kept = store.put_file(dir / "kept");
+    auto out = dir / "worker-blobs";
+    std::filesystem::create_directories(out / "sha256/ab");
+    write_file(out / "sha256/ab" / kept, "forged content under a stored blob's name");
+    write_file(out / "sha256/ab/new", "a new payload");
+    std::filesystem::create_symlink("/etc/passwd", out / "sha256/ab/link");
+    ASSERT_EQ(::mkfifo((out / "sha256/ab/fifo").c_str(), 0600), 0);
+    EXPECT_EQ(store.take_from(out), 2u);
+    EXPECT_EQ(read_file(store.path_for(kept)), "evidence of another intrusion");
+    EXPECT_TRUE(store.contains(sha256_text("forged content under a stored blob's name")));
+    EXPECT_TRUE(store.contains(sha256_text("a new payload")));
+    EXPECT_FALSE(store.contains(sha256_text(read_file("/etc/passwd"))));
+    EXPECT_EQ(store.take_from(out), 0u) << "the same blobs again add nothing";
+    EXPECT_EQ(store.take_from(dir / "missing"), 0u);
 }
 
 }  // namespace

@@ -270,6 +270,17 @@ TEST_F(FsDiffTest, TheJailedWorkerGivesTheSameAnalysis) {
     EXPECT_EQ(j["alerts"].size(), in_process.alerts.size());
     evidence::EvidenceStore store(options.evidence_dir);
     EXPECT_EQ(read_all(store.path_for(tool_sha)), tool);
+    // It wrote only its own output: the blobs came into the store after it
+    // ended, its own store is gone, and its evidence artefacts name the
+    // store's place for each hash.
+    EXPECT_FALSE(std::filesystem::exists(guest_dir / "forensics/blobs"));
+    bool tool_listed = false;
+    for (const auto& art : j["artefacts"]) {
+        if (art["kind"] != "evidence") continue;
+        EXPECT_EQ(art["path"], store.path_for(art["sha256"].get<std::string>()).string());
+        tool_listed = tool_listed || art["sha256"] == tool_sha;
+    }
+    EXPECT_TRUE(tool_listed);
     // The jail's root was assembled on a directory of its own, and nothing
     // of it is left.
     for (const auto& e : std::filesystem::directory_iterator(guest_dir / "forensics")) {

@@ -111,6 +111,7 @@ std::string EvidenceStore::Writer::commit() {
         throw_errno("rename to " + target.string(), err);
     }
     sync_dir(target.parent_path());
+    added_ = true;
     return sha;
 }
 
@@ -129,6 +130,33 @@ std::string EvidenceStore::put_file(const std::filesystem::path& source) const {
         w.write(buf.data(), static_cast<std::size_t>(n));
     }
     return w.commit();
+}
+
+std::size_t EvidenceStore::take_from(const std::filesystem::path& dir) const {
+    std::size_t added = 0;
+    std::error_code ec;
+    std::filesystem::recursive_directory_iterator it(dir, ec), end;
+    if (ec) return 0;
+    std::vector<char> buf(std::size_t{1} << 20);
+    for (; it != end; it.increment(ec)) {
+        if (ec) throw Error(fmt::format("{}: {}", dir.string(), ec.message()));
+        if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
+        FdGuard in(::open(it->path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+        struct stat st {};
+        if (in.get() < 0 || ::fstat(in.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        Writer w(*this);
+        while (true) {
+            ssize_t n = ::read(in.get(), buf.data(), buf.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) throw_errno("read " + it->path().string());
+            if (n == 0) break;
+            w.write(buf.data(), static_cast<std::size_t>(n));
+        }
+        // A hash already stored is not replaced (same name, same bytes).
+        w.commit();
+        if (w.added()) ++added;
+    }
+    return added;
 }
 
 }  // namespace oyster::evidence

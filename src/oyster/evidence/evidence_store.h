@@ -36,6 +36,8 @@ public:
         // Syncs and files the blob; returns its SHA-256. Call once.
         std::string commit();
         std::uint64_t bytes() const { return bytes_; }
+        // After commit(): whether the blob was new to the store.
+        bool added() const { return added_; }
 
     private:
         const EvidenceStore& store_;
@@ -43,11 +45,20 @@ public:
         int fd_ = -1;
         Sha256Stream hash_;
         std::uint64_t bytes_ = 0;
+        bool added_ = false;
     };
 
     // Copies a host file in (not a symlink). Returns its SHA-256. Throws
     // oyster::Error.
     std::string put_file(const std::filesystem::path& source) const;
+
+    // Copies every regular file under `dir`, a directory an untrusted
+    // process wrote (the forensics worker's own output), into the store by
+    // its content's hash, whatever its name: nothing there can replace or
+    // change a blob already stored. Symlinks, FIFOs and other non-regular
+    // files are skipped (opened without following, without blocking).
+    // Returns how many blobs were new. Throws oyster::Error.
+    std::size_t take_from(const std::filesystem::path& dir) const;
 
     // Removes a blob (its last intrusion is gone); returns the bytes it
     // occupied, 0 when it was not there. Throws oyster::Error.

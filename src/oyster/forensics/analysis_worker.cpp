@@ -18,6 +18,8 @@
 #include "oyster/common/error.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
+#include "oyster/common/sha256.h"
+#include "oyster/evidence/evidence_store.h"
 #include "oyster/forensics/file_type.h"
 #include "oyster/sandbox/guest_record.h"
 
@@ -136,14 +138,28 @@ nlohmann::json run_analysis_worker(const std::filesystem::path& oyster_exe, cons
     // where they lead here.
     auto guest_dir = std::filesystem::absolute(given_dir);
     AnalysisOptions options = given_options;
-    options.evidence_dir = std::filesystem::absolute(options.evidence_dir);
     if (!options.yara_rules.empty()) options.yara_rules = std::filesystem::absolute(options.yara_rules);
     auto out_dir = guest_dir / "forensics";
+    // The worker writes only its own output: the files it takes go to a
+    // store of its own under forensics/, and from there into the evidence
+    // store by their content's hash once it has ended, so a worker taken
+    // over by a crafted filesystem cannot replace another intrusion's
+    // evidence.
+    evidence::EvidenceStore evidence(std::filesystem::absolute(given_options.evidence_dir));
+    options.evidence_dir = out_dir / "blobs";
     std::error_code ec;
+    std::filesystem::remove_all(options.evidence_dir, ec);
     for (const auto& dir : {out_dir, options.evidence_dir}) {
         std::filesystem::create_directories(dir, ec);
         if (ec) throw Error(fmt::format("{}: {}", dir.string(), ec.message()));
     }
+    struct RemoveBlobs {
+        std::filesystem::path dir;
+        ~RemoveBlobs() {
+            std::error_code ignored;
+            std::filesystem::remove_all(dir, ignored);
+        }
+    } remove_blobs{options.evidence_dir};
     std::filesystem::remove(analysis_file(guest_dir), ec);
     auto log = out_dir / "worker.log";
     // The jail's root is assembled on an empty directory of its own (in the
@@ -204,6 +220,20 @@ nlohmann::json run_analysis_worker(const std::filesystem::path& oyster_exe, cons
     // (and report) a host file.
     auto j = nlohmann::json::parse(read_regular_file(analysis_file(guest_dir)), nullptr, false);
     if (!j.is_object()) throw Error(fmt::format("{}: not an analysis", analysis_file(guest_dir).string()));
+    evidence.take_from(options.evidence_dir);
+    // Its evidence artefacts name the worker's own store: the evidence
+    // store's place for the hash instead (where readers look anyway).
+    if (auto arts = j.find("artefacts"); arts != j.end() && arts->is_array()) {
+        for (auto& art : *arts) {
+            if (!art.is_object() || art.value("kind", "") != "evidence") continue;
+            auto sha = art.find("sha256");
+            if (sha != art.end() && sha->is_string() && is_sha256_hex(sha->get<std::string>())) {
+                art["path"] = evidence.path_for(sha->get<std::string>()).string();
+            } else {
+                art["path"] = "";
+            }
+        }
+    }
     return j;
 }
 
