@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -40,10 +41,9 @@ using testing::TempDirTest;
 
 constexpr int kProtectedFd = 3;
 
-// Runs `body` in a child under the UML filter and returns its wait status.
+// Runs `body` in a child under `program` and returns its wait status.
 // The child makes raw system calls only (no sanitizer interceptors).
-int run_filtered(const std::function<int()>& body, int protected_fd = kProtectedFd) {
-    auto program = uml_seccomp_program(protected_fd, SeccompViolation::kill);
+int run_under(std::vector<sock_filter> program, const std::function<int()>& body) {
     pid_t pid = ::fork();
     if (pid == 0) {
         int fd = static_cast<int>(::syscall(SYS_memfd_create, "evidence", 0));
@@ -56,6 +56,11 @@ int run_filtered(const std::function<int()>& body, int protected_fd = kProtected
     int status = 0;
     ::waitpid(pid, &status, 0);
     return status;
+}
+
+// The same under the UML filter.
+int run_filtered(const std::function<int()>& body, int protected_fd = kProtectedFd) {
+    return run_under(uml_seccomp_program(protected_fd, SeccompViolation::kill), body);
 }
 
 bool killed_by_seccomp(int status) {
@@ -234,6 +239,40 @@ TEST(SeccompPolicy, OnlyTheIoctlsUmlMakes) {
         }))) << std::hex
              << request;
     }
+}
+
+// The forensics worker, taken over by a crafted filesystem, can read and
+// write what its jail holds and little else: no process, no IP socket, no
+// mount, namespace, key or BPF call, no device request.
+TEST(SeccompPolicy, TheForensicsWorkerStartsNothingAndOpensNoIpSocket) {
+    auto program = forensics_worker_seccomp_program(SeccompViolation::kill);
+    int status = run_under(program, [] {
+        if (::syscall(SYS_socket, AF_NETLINK, SOCK_RAW, 0) < 0) return 1;
+        if (::syscall(SYS_prctl, PR_CAPBSET_READ, 0, 0, 0, 0) < 0) return 2;
+        winsize ws{};
+        ::syscall(SYS_ioctl, 2, TCGETS, &ws);
+        char buf[16];
+        if (::syscall(SYS_getrandom, buf, sizeof buf, 0) < 0) return 3;
+        return 0;
+    });
+    EXPECT_TRUE(exited_ok(status)) << "wait status " << status;
+    std::vector<std::pair<const char*, std::function<int()>>> killed = {
+        {"socket(AF_INET)", [] { return static_cast<int>(::syscall(SYS_socket, AF_INET, SOCK_STREAM, 0)); }},
+        {"socket(AF_UNIX)", [] { return static_cast<int>(::syscall(SYS_socket, AF_UNIX, SOCK_DGRAM, 0)); }},
+        {"connect", [] { return static_cast<int>(::syscall(SYS_connect, 0, nullptr, 0)); }},
+        {"mount", [] { return static_cast<int>(::syscall(SYS_mount, "none", "/", "tmpfs", 0, nullptr)); }},
+        {"unshare", [] { return static_cast<int>(::syscall(SYS_unshare, CLONE_NEWUSER)); }},
+        {"keyctl", [] { return static_cast<int>(::syscall(SYS_keyctl, 0, 0, 0, 0, 0)); }},
+        {"bpf", [] { return static_cast<int>(::syscall(SYS_bpf, 0, nullptr, 0)); }},
+        {"ioctl(FIONREAD)", [] { return static_cast<int>(::syscall(SYS_ioctl, 0, FIONREAD, 0)); }},
+#if !defined(__SANITIZE_ADDRESS__)
+        // The sanitizer build's runtime needs these (LeakSanitizer at exit).
+        {"prctl(PR_SET_NAME)", [] { return static_cast<int>(::syscall(SYS_prctl, PR_SET_NAME, "x", 0, 0, 0)); }},
+        {"fork", [] { return static_cast<int>(::syscall(SYS_fork)); }},
+        {"ptrace", [] { return static_cast<int>(::syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0)); }},
+#endif
+    };
+    for (const auto& [name, call] : killed) EXPECT_TRUE(killed_by_seccomp(run_under(program, call))) << name;
 }
 
 TEST(SeccompPolicy, KillsNamespacesMountsAndKernelInterfaces) {

@@ -22,6 +22,7 @@
 #include "oyster/evidence/evidence_store.h"
 #include "oyster/forensics/file_type.h"
 #include "oyster/sandbox/guest_record.h"
+#include "oyster/sandbox/seccomp_policy.h"
 
 namespace oyster::forensics {
 namespace {
@@ -70,6 +71,7 @@ ProcessJail worker_jail(const std::filesystem::path& oyster_exe, const std::file
     jail.new_net_namespace = true;
     jail.new_ipc_uts_namespaces = true;
     jail.drop_capabilities = true;
+    jail.seccomp_program = forensics_worker_seccomp_program(seccomp_violation_from_environment());
     jail.clean_environment = true;
     jail.root_staging = staging.string();
     using Kind = JailEntry::Kind;

@@ -35,13 +35,6 @@ void chown_path(const std::filesystem::path& p, uid_t uid, gid_t gid) {
     if (::lchown(p.c_str(), uid, gid) != 0) throw_errno("chown " + p.string());
 }
 
-SeccompViolation seccomp_mode() {
-    // Diagnostics only (docs/threat-model.md): log instead of kill, to find
-    // a call a new kernel version makes.
-    const char* v = std::getenv("OYSTER_SECCOMP_LOG");
-    return v != nullptr && std::string(v) == "1" ? SeccompViolation::log : SeccompViolation::kill;
-}
-
 }  // namespace
 
 rlim_t guest_file_size_limit(const Config& cfg, const GuestRecord& g) {
@@ -108,7 +101,8 @@ ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std:
         j.cpus = guest_cpus(cfg);
     }
 
-    j.seccomp_program = uml_seccomp_program(cfg.capture.enabled ? kCaptureFd : -1, seccomp_mode());
+    j.seccomp_program =
+        uml_seccomp_program(cfg.capture.enabled ? kCaptureFd : -1, seccomp_violation_from_environment());
     return j;
 }
 

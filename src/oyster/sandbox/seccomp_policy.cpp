@@ -6,12 +6,15 @@
 #include <seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <string>
 
 #include "oyster/common/error.h"
 #include "oyster/common/fd_guard.h"
@@ -165,6 +168,35 @@ constexpr const char* kAllowed[] = {
     "shutdown",
 };
 
+// What the forensics worker calls, from its execve to its exit: the
+// dynamic loader, reading the guest's disk and the rules, writing its own
+// output (blobs, analysis.json, its log), and its memory (measured with
+// strace over the unit test's analysis and the sensor's). No process,
+// thread, mount, namespace, key, BPF, ptrace or socket call but one
+// netlink socket (see below): a crafted filesystem that takes over
+// libext2fs, libmagic or libyara has little of the kernel left to try.
+constexpr const char* kWorkerAllowed[] = {
+    "read", "write", "pread64", "pwrite64", "readv", "writev", "lseek", "close", "openat", "open", "newfstatat",
+    "fstat", "stat", "lstat", "statx", "access", "faccessat", "faccessat2", "readlink", "readlinkat", "getdents",
+    "getdents64", "mkdir", "mkdirat", "rename", "renameat", "renameat2", "unlink", "unlinkat", "fchmod", "fchmodat",
+    "ftruncate", "fsync", "fdatasync", "fadvise64", "fcntl", "dup", "dup2", "dup3", "getcwd",
+    // memory
+    "mmap", "munmap", "mprotect", "mremap", "madvise", "brk",
+    // the process itself
+    "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "futex", "exit", "exit_group", "execve",
+    "arch_prctl", "set_tid_address", "set_robust_list", "rseq", "prlimit64", "getrlimit", "getrandom", "capget",
+    "getpid", "gettid", "getuid", "geteuid", "getgid", "getegid", "sysinfo", "uname", "sched_getaffinity",
+    "sched_yield", "clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday", "time",
+    // the netlink socket of the confinement summary (created only as
+    // AF_NETLINK, in its own empty network namespace)
+    "bind", "sendto", "recvmsg", "recvfrom", "getsockname"};
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr const char* kSanitizerRuntime[] = {
+    "clone",           "ptrace", "wait4", "prctl", "getppid", "kill", "tgkill", "mincore", "pipe2", "sched_setaffinity",
+    "process_vm_readv"};
+#endif
+
 // The ioctl requests UML makes (arch/um of Linux 6.12, measured by running
 // guests with every other request logged): attaching its tap (TUNSETIFF,
 // the tuntap transport), and glibc's and the console channel's terminal
@@ -201,6 +233,20 @@ scmp_arg_cmp arg(unsigned index, scmp_compare op, scmp_datum_t a, scmp_datum_t b
 
 void check(int rc, const char* what) {
     if (rc < 0) throw Error(std::string("seccomp: ") + what + ": " + std::strerror(-rc));
+}
+
+// The filter as a BPF program in memory: the child installs it with one
+// prctl and may not allocate after fork.
+std::vector<sock_filter> exported(scmp_filter_ctx ctx) {
+    int memfd = ::memfd_create("oyster-seccomp", MFD_CLOEXEC);
+    if (memfd < 0) throw_errno("memfd_create");
+    FdGuard guard(memfd);
+    check(seccomp_export_bpf(ctx, memfd), "export");
+    off_t size = ::lseek(memfd, 0, SEEK_END);
+    if (size <= 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0) throw Error("seccomp: bad program size");
+    std::vector<sock_filter> program(static_cast<std::size_t>(size) / sizeof(sock_filter));
+    if (::pread(memfd, program.data(), static_cast<std::size_t>(size), 0) != size) throw_errno("read seccomp program");
+    return program;
 }
 
 }  // namespace
@@ -275,17 +321,41 @@ std::vector<sock_filter> uml_seccomp_program(int protected_fd, SeccompViolation 
     // makes glibc fall back to clone().
     check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0), "clone3");
 
-    // Export to memory: the child installs it with one prctl and may not
-    // allocate after fork.
-    int memfd = ::memfd_create("oyster-seccomp", MFD_CLOEXEC);
-    if (memfd < 0) throw_errno("memfd_create");
-    FdGuard guard(memfd);
-    check(seccomp_export_bpf(ctx, memfd), "export");
-    off_t size = ::lseek(memfd, 0, SEEK_END);
-    if (size <= 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0) throw Error("seccomp: bad program size");
-    std::vector<sock_filter> program(static_cast<std::size_t>(size) / sizeof(sock_filter));
-    if (::pread(memfd, program.data(), static_cast<std::size_t>(size), 0) != size) throw_errno("read seccomp program");
-    return program;
+    return exported(ctx);
+}
+
+SeccompViolation seccomp_violation_from_environment() {
+    const char* v = std::getenv("OYSTER_SECCOMP_LOG");
+    return v != nullptr && std::string(v) == "1" ? SeccompViolation::log : SeccompViolation::kill;
+}
+
+std::vector<sock_filter> forensics_worker_seccomp_program(SeccompViolation on_violation) {
+    std::uint32_t deny = on_violation == SeccompViolation::log ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS;
+    std::unique_ptr<void, ContextDeleter> holder(seccomp_init(deny));
+    if (!holder) throw Error("seccomp: cannot create a filter context");
+    scmp_filter_ctx ctx = holder.get();
+    auto allow = [&](const char* name, unsigned count = 0, const scmp_arg_cmp* args = nullptr) {
+        int nr = seccomp_syscall_resolve_name(name);
+        if (nr == __NR_SCMP_ERROR) throw Error(std::string("seccomp: unknown system call ") + name);
+        check(seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, count, args), name);
+    };
+    for (const char* name : kWorkerAllowed) allow(name);
+    // Its confinement summary lists the interfaces of its own, empty,
+    // network namespace over netlink; no other socket.
+    const scmp_arg_cmp netlink_only[] = {arg(0, SCMP_CMP_MASKED_EQ, kLow32, AF_NETLINK)};
+    allow("socket", 1, netlink_only);
+    // isatty() on its log: the only terminal query; no device request.
+    const scmp_arg_cmp tcgets[] = {arg(1, SCMP_CMP_MASKED_EQ, kLow32, TCGETS)};
+    allow("ioctl", 1, tcgets);
+    // libcap, loaded with it, reads the bounding set's size at start.
+    const scmp_arg_cmp capbset_read[] = {arg(0, SCMP_CMP_MASKED_EQ, kLow32, PR_CAPBSET_READ)};
+    allow("prctl", 1, capbset_read);
+#if defined(__SANITIZE_ADDRESS__)
+    // The sanitizer build's runtime: LeakSanitizer stops the process's
+    // threads at exit from a helper it clones and ptrace()s them from.
+    for (const char* name : kSanitizerRuntime) allow(name);
+#endif
+    return exported(ctx);
 }
 
 }  // namespace oyster

@@ -1,4 +1,5 @@
-// The host system calls a UML process may make, as a seccomp filter: what
+// The host system calls a jailed process may make, as seccomp filters. For
+// the UML process (uml_seccomp_program): what
 // UML's kernel, its I/O helper threads and the stubs in each guest process
 // need (measured, see docs/threat-model.md), and nothing that would let an
 // attacker who took over the process reach further: no IP, netlink or packet
@@ -31,5 +32,16 @@ enum class SeccompViolation {
 // own first descriptor may be 3). Throws oyster::Error if libseccomp cannot
 // build the program.
 std::vector<sock_filter> uml_seccomp_program(int protected_fd, SeccompViolation on_violation);
+
+// The forensics worker's filter (forensics/analysis_worker.h): the calls it
+// makes from its execve to its exit, and nothing that starts a process or
+// thread, traces, mounts, enters namespaces or opens a socket but the one
+// netlink socket of its confinement summary. The sanitizer build adds what
+// its runtime needs (LeakSanitizer's clone and ptrace at exit).
+std::vector<sock_filter> forensics_worker_seccomp_program(SeccompViolation on_violation);
+
+// kill, or log when OYSTER_SECCOMP_LOG=1 is set (diagnostics only: to find
+// a call a new kernel or library version makes).
+SeccompViolation seccomp_violation_from_environment();
 
 }  // namespace oyster
