@@ -8,7 +8,7 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 for cmd in "" "setup" "run" "guest" "guest start" "guest stop" "guest list" "intrusion" "intrusion list" \
-	"capture" "capture decode" "selftest" "selftest stealth" "store" "store sync"; do
+	"capture" "capture decode" "selftest" "selftest stealth" "selftest containment" "store" "store sync"; do
 	# shellcheck disable=SC2086
 	help="$("$OYSTER" $cmd --help)"
 	grep -q "^Usage: oyster" <<<"$help" || fail "oyster $cmd --help"

@@ -21,10 +21,13 @@ dns_packets_per_hour = $DNS_CAP
 allow_private = [\"169.254.0.0/16\"]"
 world_up
 # Metadata endpoints, in the test's internet.
-for m in 168.63.129.16 169.254.169.254; do
+for m in 168.63.129.16 169.254.169.254 100.100.100.200; do
 	ip -n "$NS_INTERNET" addr add "$m/32" dev lo
 	ip -n "$NS_SENSOR" route add "$m/32" via "$WEB_IP"
 done
+# Where the selftest sends its forged datagrams: an address that answers
+# ARP, so a leaked datagram would really go out where it is watched for.
+ip -n "$NS_INTERNET" addr add 198.51.100.99/32 dev lo
 # A resolver that answers every datagram and logs its sender's port.
 cat >"$WORK/dns.py" <<'PY'
 import socket, sys
@@ -58,14 +61,16 @@ listen "$NS_SENSOR" 0.0.0.0 8081
 listen "$NS_ATTACKER" "$ATTACKER_IP" 8080
 listen "$NS_INTERNET" "$WEB_IP" 8080
 listen "$NS_INTERNET" "$LAN_IP" 8080
+listen "$NS_INTERNET" "$LAN_IP" 80
 listen "$NS_INTERNET" "$SMTP_IP" 25
 listen "$NS_INTERNET" "$DNS_IP" 53
 listen "$NS_INTERNET" "$WEB_IP" 53
 listen "$NS_INTERNET" 168.63.129.16 80
 listen "$NS_INTERNET" 169.254.169.254 80
+listen "$NS_INTERNET" 100.100.100.200 80
 sleep 0.5
 for t in 203.0.113.1:8080 "$WEB_IP:8080" "$LAN_IP:8080" "$SMTP_IP:25" "$DNS_IP:53" "$WEB_IP:53" 168.63.129.16:80 \
-	169.254.169.254:80; do
+	169.254.169.254:80 100.100.100.200:80; do
 	ip netns exec "$NS_SENSOR" nc -z -w 3 "${t%:*}" "${t#*:}" || fail "control: $t unreachable from the sensor"
 done
 ip netns exec "$NS_SENSOR" nc -z -w 3 "$ATTACKER_IP" 8080 || fail "control: attacker listener unreachable"
@@ -156,6 +161,16 @@ grep -v -x "sent-from-$a" "$WORK/udp_sink.log" && fail "datagrams from a forged 
 [ "$(seen 'tcp.dstport == 8080 and tcp.flags.syn == 1 and tcp.flags.ack == 0 and ip.src != 198.51.100.1')" = 0 ] ||
 	fail "a connection left with a source other than the sensor's"
 log "spoofed $(counter spoofed), metadata $(counter metadata), dns_cap $(counter dns_cap) packets dropped"
+
+# --- The operator's proof, beside the two guests above: `oyster selftest
+# containment` boots two guests of its own and probes from one's root.
+sensor_oyster selftest containment --json --lan "$LAN_IP" >"$WORK/selftest.json" 2>"$WORK/selftest.log" ||
+	{ cat "$WORK/selftest.log" "$WORK/selftest.json" >&2; fail "selftest containment failed"; }
+jq -r '.probes[] | "    selftest> \(if .pass then "PASS" else "FAIL" end) \(.name): \(.detail)"' "$WORK/selftest.json" >&2
+[ "$(jq '[.probes[] | select(.pass)] | length' "$WORK/selftest.json")" = 5 ] && [ "$(jq .failed "$WORK/selftest.json")" = 0 ] ||
+	fail "selftest containment: $(cat "$WORK/selftest.json")"
+jq -e '.probes[] | select(.name == "spoofed_source") | .detail | test("seen leaving by oyt")' "$WORK/selftest.json" >/dev/null ||
+	fail "the selftest did not watch the test's egress interface"
 
 sensor_oyster guest stop "$(jq -r .id "$WORK/a.json")"
 ip netns exec "$NS_SENSOR" nft list table inet oyster >/dev/null || fail "table removed while guest B runs"

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "oyster/common/text_lines.h"
+#include "oyster/selftest/containment_selftest.h"
 #include "oyster/selftest/probe_output.h"
 #include "oyster/selftest/stealth_checks.h"
 #include "oyster/selftest/tool_packages.h"
@@ -243,6 +244,20 @@ TEST(ToolPackages, ClosureIsTheUnindentedRealPackages) {
         "  Depends: perl\nlibc6\nperl\n";
     EXPECT_EQ(parse_depends_closure(out), (std::vector<std::string>{"dmidecode", "libc6", "perl", "virt-what"}));
     EXPECT_TRUE(parse_depends_closure("").empty());
+}
+
+// The containment selftest's in-guest TCP probe: one verdict per target;
+// a guest root's extra output is not a verdict.
+TEST(ContainmentSelftest, ReadsOneVerdictPerTarget) {
+    auto got = parse_tcp_probe(
+        "10.0.0.1:22 timeout\n192.0.2.6:22 connected\nnoise\n169.254.169.254:80 refused\n1.2.3.4:80 maybe\n"
+        "100.100.100.200:80 unreachable\n");
+    std::vector<std::pair<std::string, std::string>> want = {{"10.0.0.1:22", "timeout"},
+                                                             {"192.0.2.6:22", "connected"},
+                                                             {"169.254.169.254:80", "refused"},
+                                                             {"100.100.100.200:80", "unreachable"}};
+    EXPECT_EQ(got, want);
+    EXPECT_TRUE(parse_tcp_probe("").empty());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// `oyster selftest stealth`: does a guest pass for a real server? Prints
-// each check, what it looks for and PASS/FAIL, then the total; exits 1 when
-// any check failed.
+// `oyster selftest stealth`: does a guest pass for a real server? `oyster
+// selftest containment`: does a guest's root stay inside? Each prints its
+// checks, what each looks for and PASS/FAIL, then the total; exits 1 when
+// any failed.
 #include <iostream>
 #include <memory>
 
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oyster/cli/commands.h"
+#include "oyster/selftest/containment_selftest.h"
 #include "oyster/selftest/stealth_selftest.h"
 
 namespace oyster::cli {
@@ -56,6 +58,54 @@ void register_selftest(CLI::App& app, const ConfigLoader& load) {
                                      report.checks.size() - report.failed(), report.failed());
         }
         if (report.failed() > 0) throw Error(fmt::format("{} stealth check(s) failed", report.failed()));
+    });
+
+    auto* containment = selftest->add_subcommand(
+        "containment",
+        "Boot two guests and try, as one guest's root, to reach the host, the other guest, the LAN and cloud "
+        "metadata, and to send from forged addresses");
+    struct ContainmentArgs {
+        bool json = false;
+        bool keep_guests = false;
+        std::vector<std::string> lan;
+    };
+    auto cargs = std::make_shared<ContainmentArgs>();
+    containment->add_flag("--json", cargs->json, "Print the results as JSON");
+    containment
+        ->add_option("--lan", cargs->lan,
+                     "A LAN host a guest must not reach (IPv4; repeatable). Default: the host's default "
+                     "gateway")
+        ->check(CLI::ValidIPV4);
+    containment->add_flag("--keep-guests", cargs->keep_guests,
+                          "Keep the guests' directories (console logs, disks) afterwards");
+    containment->callback([=]() {
+        Config cfg = load();
+        Platform platform = load_platform(cfg.paths.state_dir);
+        ContainmentRunOptions opts;
+        opts.lan = cargs->lan;
+        opts.keep_guests = cargs->keep_guests;
+        auto report = run_containment_selftest(cfg, platform, opts, std::cerr);
+        if (cargs->json) {
+            nlohmann::json probes = nlohmann::json::array();
+            for (const auto& c : report.probes) {
+                probes.push_back(
+                    {{"name", c.name}, {"looks_for", c.looks_for}, {"pass", c.pass}, {"detail", c.detail}});
+            }
+            nlohmann::json j = {{"guest_id", report.guest_id},
+                                {"other_guest_id", report.other_guest_id},
+                                {"probes", probes},
+                                {"total", report.probes.size()},
+                                {"failed", report.failed()}};
+            std::cout << j.dump(2) << "\n";
+        } else {
+            for (const auto& c : report.probes) {
+                std::cout << fmt::format("[{}] {:<15} {}\n       {}\n", c.pass ? "PASS" : "FAIL", c.name, c.looks_for,
+                                         c.detail);
+            }
+            std::cout << fmt::format("containment: {} probes, {} passed, {} failed\n", report.probes.size(),
+                                     report.probes.size() - report.failed(), report.failed());
+        }
+        if (report.failed() > 0) throw Error(fmt::format("{} containment probe(s) failed", report.failed()));
     });
 }
 

@@ -2,6 +2,7 @@
 
 #include <nftables/libnftables.h>
 
+#include <cstdlib>
 #include <memory>
 #include <optional>
 
@@ -200,6 +201,15 @@ void install_guest_containment(const Config& cfg) {
         return;
     }
     ctx.run(rules, "install table inet oyster");
+}
+
+std::optional<std::uint64_t> drop_count(const std::string& reason) {
+    NftContext ctx;
+    auto out = ctx.try_output(fmt::format("list chain {} drop_{}", kTable, reason));
+    if (!out) return std::nullopt;
+    auto at = out->find("counter packets ");
+    if (at == std::string::npos) return std::nullopt;
+    return std::strtoull(out->c_str() + at + 16, nullptr, 10);
 }
 
 void remove_guest_containment() {

@@ -30,6 +30,8 @@
 // counters.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "oyster/common/config.h"
@@ -60,6 +62,10 @@ void install_guest_containment(const Config& cfg);
 
 // Deletes the table if present.
 void remove_guest_containment();
+
+// Packets the chain drop_<reason> has dropped so far (the table of the
+// caller's network namespace); nullopt when there is no such chain.
+std::optional<std::uint64_t> drop_count(const std::string& reason);
 
 // The ruleset text install_guest_containment() loads.
 std::string guest_containment_ruleset(const Config& cfg);
