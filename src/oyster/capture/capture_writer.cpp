@@ -12,6 +12,7 @@
 
 #include "oyster/capture/receive_times.h"
 #include "oyster/common/fd_guard.h"
+#include "oyster/common/write_all.h"
 
 namespace oyster::capture {
 namespace {
@@ -20,21 +21,6 @@ std::uint64_t realtime_ns() {
     timespec ts{};
     ::clock_gettime(CLOCK_REALTIME, &ts);
     return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
-}
-
-// Writes all of `data`; false with errno set when it cannot.
-bool write_all(int fd, const std::uint8_t* data, std::size_t size) {
-    while (size > 0) {
-        ssize_t n = ::write(fd, data, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            if (n == 0) errno = EIO;
-            return false;
-        }
-        data += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return true;
 }
 
 std::string errno_text(const char* what) {

@@ -10,25 +10,9 @@
 #include <vector>
 
 #include "oyster/common/fd_guard.h"
+#include "oyster/common/write_all.h"
 
 namespace oyster::capture {
-namespace {
-
-bool write_all(int fd, const char* data, std::size_t size) {
-    while (size > 0) {
-        ssize_t n = ::write(fd, data, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            if (n == 0) errno = EIO;
-            return false;
-        }
-        data += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
-}  // namespace
 
 ConsoleCopyResult copy_console_stream(int in_fd, int out_fd, std::uint64_t start_size, std::uint64_t max_bytes) {
     ConsoleCopyResult result;

@@ -13,6 +13,34 @@
 #include "oyster/selftest/stealth_selftest.h"
 
 namespace oyster::cli {
+namespace {
+
+// A selftest's results: each as "[PASS] name  what it looks for / what it
+// found" and the total, or with `json` as `head` plus {<key>: [{name,
+// looks_for, pass, detail}], total, failed}.
+void print_checks(const std::vector<CheckResult>& checks, bool json, nlohmann::json head, const char* key,
+                  const char* what, int name_width) {
+    auto failed = failed_checks(checks);
+    if (json) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& c : checks) {
+            list.push_back({{"name", c.name}, {"looks_for", c.looks_for}, {"pass", c.pass}, {"detail", c.detail}});
+        }
+        head[key] = std::move(list);
+        head["total"] = checks.size();
+        head["failed"] = failed;
+        std::cout << head.dump(2) << "\n";
+        return;
+    }
+    for (const auto& c : checks) {
+        std::cout << fmt::format("[{}] {:<{}} {}\n       {}\n", c.pass ? "PASS" : "FAIL", c.name, name_width,
+                                 c.looks_for, c.detail);
+    }
+    std::cout << fmt::format("{}: {} {}, {} passed, {} failed\n", what, checks.size(), key, checks.size() - failed,
+                             failed);
+}
+
+}  // namespace
 
 void register_selftest(CLI::App& app, const ConfigLoader& load) {
     auto* selftest = app.add_subcommand("selftest", "Check a running platform the way an intruder would");
@@ -37,26 +65,8 @@ void register_selftest(CLI::App& app, const ConfigLoader& load) {
         opts.disguise = !args->disguise_off;
         opts.keep_guest = args->keep_guest;
         auto report = run_stealth_selftest(cfg, platform, opts, std::cerr);
-        if (args->json) {
-            nlohmann::json checks = nlohmann::json::array();
-            for (const auto& c : report.checks) {
-                checks.push_back(
-                    {{"name", c.name}, {"looks_for", c.looks_for}, {"pass", c.pass}, {"detail", c.detail}});
-            }
-            nlohmann::json j = {{"guest_id", report.guest_id},
-                                {"disguise", opts.disguise},
-                                {"checks", checks},
-                                {"total", report.checks.size()},
-                                {"failed", report.failed()}};
-            std::cout << j.dump(2) << "\n";
-        } else {
-            for (const auto& c : report.checks) {
-                std::cout << fmt::format("[{}] {:<20} {}\n       {}\n", c.pass ? "PASS" : "FAIL", c.name, c.looks_for,
-                                         c.detail);
-            }
-            std::cout << fmt::format("stealth: {} checks, {} passed, {} failed\n", report.checks.size(),
-                                     report.checks.size() - report.failed(), report.failed());
-        }
+        print_checks(report.checks, args->json, {{"guest_id", report.guest_id}, {"disguise", opts.disguise}}, "checks",
+                     "stealth", 20);
         if (report.failed() > 0) throw Error(fmt::format("{} stealth check(s) failed", report.failed()));
     });
 
@@ -85,26 +95,9 @@ void register_selftest(CLI::App& app, const ConfigLoader& load) {
         opts.lan = cargs->lan;
         opts.keep_guests = cargs->keep_guests;
         auto report = run_containment_selftest(cfg, platform, opts, std::cerr);
-        if (cargs->json) {
-            nlohmann::json probes = nlohmann::json::array();
-            for (const auto& c : report.probes) {
-                probes.push_back(
-                    {{"name", c.name}, {"looks_for", c.looks_for}, {"pass", c.pass}, {"detail", c.detail}});
-            }
-            nlohmann::json j = {{"guest_id", report.guest_id},
-                                {"other_guest_id", report.other_guest_id},
-                                {"probes", probes},
-                                {"total", report.probes.size()},
-                                {"failed", report.failed()}};
-            std::cout << j.dump(2) << "\n";
-        } else {
-            for (const auto& c : report.probes) {
-                std::cout << fmt::format("[{}] {:<15} {}\n       {}\n", c.pass ? "PASS" : "FAIL", c.name, c.looks_for,
-                                         c.detail);
-            }
-            std::cout << fmt::format("containment: {} probes, {} passed, {} failed\n", report.probes.size(),
-                                     report.probes.size() - report.failed(), report.failed());
-        }
+        print_checks(report.probes, cargs->json,
+                     {{"guest_id", report.guest_id}, {"other_guest_id", report.other_guest_id}}, "probes",
+                     "containment", 15);
         if (report.failed() > 0) throw Error(fmt::format("{} containment probe(s) failed", report.failed()));
     });
 }

@@ -235,6 +235,24 @@ void check(int rc, const char* what) {
     if (rc < 0) throw Error(std::string("seccomp: ") + what + ": " + std::strerror(-rc));
 }
 
+// A filter being built: deny-by-default (kill, or log), allow() per call.
+class FilterBuilder {
+public:
+    explicit FilterBuilder(SeccompViolation on_violation)
+        : holder_(seccomp_init(on_violation == SeccompViolation::log ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS)) {
+        if (!holder_) throw Error("seccomp: cannot create a filter context");
+    }
+    void allow(const char* name, unsigned count = 0, const scmp_arg_cmp* args = nullptr) {
+        int nr = seccomp_syscall_resolve_name(name);
+        if (nr == __NR_SCMP_ERROR) throw Error(std::string("seccomp: unknown system call ") + name);
+        check(seccomp_rule_add_array(ctx(), SCMP_ACT_ALLOW, nr, count, args), name);
+    }
+    scmp_filter_ctx ctx() const { return holder_.get(); }
+
+private:
+    std::unique_ptr<void, ContextDeleter> holder_;
+};
+
 // The filter as a BPF program in memory: the child installs it with one
 // prctl and may not allocate after fork.
 std::vector<sock_filter> exported(scmp_filter_ctx ctx) {
@@ -252,14 +270,10 @@ std::vector<sock_filter> exported(scmp_filter_ctx ctx) {
 }  // namespace
 
 std::vector<sock_filter> uml_seccomp_program(int protected_fd, SeccompViolation on_violation) {
-    std::uint32_t deny = on_violation == SeccompViolation::log ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS;
-    std::unique_ptr<void, ContextDeleter> holder(seccomp_init(deny));
-    if (!holder) throw Error("seccomp: cannot create a filter context");
-    scmp_filter_ctx ctx = holder.get();
+    FilterBuilder filter(on_violation);
+    scmp_filter_ctx ctx = filter.ctx();
     auto allow = [&](const char* name, unsigned count = 0, const scmp_arg_cmp* args = nullptr) {
-        int nr = seccomp_syscall_resolve_name(name);
-        if (nr == __NR_SCMP_ERROR) throw Error(std::string("seccomp: unknown system call ") + name);
-        check(seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, count, args), name);
+        filter.allow(name, count, args);
     };
     for (const char* name : kAllowed) allow(name);
 
@@ -330,14 +344,9 @@ SeccompViolation seccomp_violation_from_environment() {
 }
 
 std::vector<sock_filter> forensics_worker_seccomp_program(SeccompViolation on_violation) {
-    std::uint32_t deny = on_violation == SeccompViolation::log ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS;
-    std::unique_ptr<void, ContextDeleter> holder(seccomp_init(deny));
-    if (!holder) throw Error("seccomp: cannot create a filter context");
-    scmp_filter_ctx ctx = holder.get();
+    FilterBuilder filter(on_violation);
     auto allow = [&](const char* name, unsigned count = 0, const scmp_arg_cmp* args = nullptr) {
-        int nr = seccomp_syscall_resolve_name(name);
-        if (nr == __NR_SCMP_ERROR) throw Error(std::string("seccomp: unknown system call ") + name);
-        check(seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, count, args), name);
+        filter.allow(name, count, args);
     };
     for (const char* name : kWorkerAllowed) allow(name);
     // Its confinement summary lists the interfaces of its own, empty,
@@ -355,7 +364,7 @@ std::vector<sock_filter> forensics_worker_seccomp_program(SeccompViolation on_vi
     // threads at exit from a helper it clones and ptrace()s them from.
     for (const char* name : kSanitizerRuntime) allow(name);
 #endif
-    return exported(ctx);
+    return exported(filter.ctx());
 }
 
 }  // namespace oyster

@@ -190,9 +190,7 @@ CheckResult probe_forged_sources(const GuestShell& shell, const GuestRecord& g, 
 }  // namespace
 
 std::size_t ContainmentReport::failed() const {
-    std::size_t n = 0;
-    for (const auto& c : probes) n += c.pass ? 0 : 1;
-    return n;
+    return failed_checks(probes);
 }
 
 std::vector<std::pair<std::string, std::string>> parse_tcp_probe(const std::string& output) {

@@ -22,6 +22,13 @@ struct CheckResult {
     std::string detail;
 };
 
+// How many of `checks` failed.
+inline std::size_t failed_checks(const std::vector<CheckResult>& checks) {
+    std::size_t n = 0;
+    for (const auto& c : checks) n += c.pass ? 0 : 1;
+    return n;
+}
+
 struct StealthExpectations {
     // `systemd-detect-virt --vm` on the host ("none" on bare metal): guest
     // code runs on the host's processor, so CPUID tells the guest the same.

@@ -103,9 +103,7 @@ ProbeOutput probe_guest(const Config& cfg, const GuestShell& shell, std::vector<
 }  // namespace
 
 std::size_t StealthReport::failed() const {
-    std::size_t n = 0;
-    for (const auto& c : checks) n += c.pass ? 0 : 1;
-    return n;
+    return failed_checks(checks);
 }
 
 std::vector<CheckResult> compare_ssh_hello(const SshServerHello& guest, const SshServerHello& stock) {
