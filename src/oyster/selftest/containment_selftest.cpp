@@ -33,7 +33,7 @@ const std::vector<std::string> kMetadataTargets = {"169.254.169.254:80", "168.63
 // forged datagrams are sent (port 9, discard; nobody answers).
 constexpr const char* kForgedSource = "203.0.113.201";
 constexpr const char* kForgedTarget = "198.51.100.99";
-constexpr int kForgedDatagrams = 5;
+constexpr std::uint64_t kForgedDatagrams = 5;
 
 // One line per target, all at once: "<ip>:<port> connected|refused|
 // unreachable|timeout". A dropped SYN times out (4 s); a refusal (RST) or an
@@ -116,11 +116,8 @@ public:
     EgressWatch& operator=(const EgressWatch&) = delete;
 
     std::uint64_t count() {
-        int n = 0;
-        while ((n = pcap_dispatch(
-                    handle_, -1,
-                    [](u_char* user, const pcap_pkthdr*, const u_char*) { ++*reinterpret_cast<std::uint64_t*>(user); },
-                    reinterpret_cast<u_char*>(&seen_))) > 0) {
+        auto one = [](u_char* user, const pcap_pkthdr*, const u_char*) { ++*reinterpret_cast<std::uint64_t*>(user); };
+        while (pcap_dispatch(handle_, -1, one, reinterpret_cast<u_char*>(&seen_)) > 0) {
         }
         return seen_;
     }
