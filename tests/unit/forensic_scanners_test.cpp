@@ -155,6 +155,8 @@ TEST_F(ForensicScannersTest, EvidenceIsKeptOnceByContent) {
     EXPECT_THROW(store.path_for("../../etc/passwd"), Error);
     std::filesystem::create_symlink(dir / "a", dir / "link");
     EXPECT_THROW(store.put_file(dir / "link"), Error);
+    ASSERT_EQ(::mkfifo((dir / "fifo").c_str(), 0600), 0);
+    EXPECT_THROW(store.put_file(dir / "fifo"), Error) << "a FIFO is refused, not waited on";
 }
 
 // What a worker taken over by a crafted filesystem left in its own output:

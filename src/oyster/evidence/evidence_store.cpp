@@ -115,21 +115,43 @@ std::string EvidenceStore::Writer::commit() {
     return sha;
 }
 
-std::string EvidenceStore::put_file(const std::filesystem::path& source) const {
-    FdGuard in(::open(source.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (in.get() < 0) throw_errno("open " + source.string());
+namespace {
+
+// `path` opened for reading without following a symlink or blocking on a
+// FIFO; -1 when it is not a regular file (errno EINVAL) or cannot be opened.
+int open_regular(const std::filesystem::path& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    struct stat st {};
+    if (fd >= 0 && (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        ::close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
+}  // namespace
+
+std::string EvidenceStore::copy_in(int fd, const std::filesystem::path& what, bool* added) const {
     Writer w(*this);
     std::vector<char> buf(std::size_t{1} << 20);
     while (true) {
-        ssize_t n = ::read(in.get(), buf.data(), buf.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("read " + source.string());
-        }
+        ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw_errno("read " + what.string());
         if (n == 0) break;
         w.write(buf.data(), static_cast<std::size_t>(n));
     }
-    return w.commit();
+    // A hash already stored is not replaced (same name, same bytes).
+    auto sha = w.commit();
+    if (added != nullptr) *added = w.added();
+    return sha;
+}
+
+std::string EvidenceStore::put_file(const std::filesystem::path& source) const {
+    FdGuard in(open_regular(source));
+    if (in.get() < 0) throw_errno("open " + source.string() + " (a regular file)");
+    return copy_in(in.get(), source);
 }
 
 std::size_t EvidenceStore::take_from(const std::filesystem::path& dir) const {
@@ -137,24 +159,14 @@ std::size_t EvidenceStore::take_from(const std::filesystem::path& dir) const {
     std::error_code ec;
     std::filesystem::recursive_directory_iterator it(dir, ec), end;
     if (ec) return 0;
-    std::vector<char> buf(std::size_t{1} << 20);
     for (; it != end; it.increment(ec)) {
         if (ec) throw Error(fmt::format("{}: {}", dir.string(), ec.message()));
         if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
-        FdGuard in(::open(it->path().c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
-        struct stat st {};
-        if (in.get() < 0 || ::fstat(in.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-        Writer w(*this);
-        while (true) {
-            ssize_t n = ::read(in.get(), buf.data(), buf.size());
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) throw_errno("read " + it->path().string());
-            if (n == 0) break;
-            w.write(buf.data(), static_cast<std::size_t>(n));
-        }
-        // A hash already stored is not replaced (same name, same bytes).
-        w.commit();
-        if (w.added()) ++added;
+        FdGuard in(open_regular(it->path()));
+        if (in.get() < 0) continue;
+        bool is_new = false;
+        copy_in(in.get(), it->path(), &is_new);
+        if (is_new) ++added;
     }
     return added;
 }

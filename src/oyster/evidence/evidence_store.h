@@ -48,8 +48,8 @@ public:
         bool added_ = false;
     };
 
-    // Copies a host file in (not a symlink). Returns its SHA-256. Throws
-    // oyster::Error.
+    // Copies a host file in (a regular file, not a symlink or FIFO). Returns
+    // its SHA-256. Throws oyster::Error.
     std::string put_file(const std::filesystem::path& source) const;
 
     // Copies every regular file under `dir`, a directory an untrusted
@@ -65,6 +65,9 @@ public:
     std::uint64_t remove(const std::string& sha256) const;
 
 private:
+    // Copies what `fd` holds in; `added` says whether the blob was new.
+    std::string copy_in(int fd, const std::filesystem::path& what, bool* added = nullptr) const;
+
     std::filesystem::path root_;
 };
 

@@ -43,6 +43,7 @@ CaptureFollower::CaptureFollower(std::filesystem::path capture_file, Sink sink, 
 CaptureFollower::~CaptureFollower() {
     if (fd_ >= 0) ::close(fd_);
     if (times_fd_ >= 0) ::close(times_fd_);
+    if (progress_fd_ >= 0) ::close(progress_fd_);
 }
 
 bool CaptureFollower::is_live_type(const std::string& type) {
@@ -80,11 +81,14 @@ void CaptureFollower::write_progress() {
     // Only forward, and only past what was reported: the events this
     // progress covers are already in the log.
     if (progress_file_.empty() || considered_ <= progress_written_) return;
-    FdGuard fd(::open(progress_file_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (fd.get() < 0) return;  // a follower without it reports as before
+    // Opened once: polls run on the sensor's loop.
+    if (progress_fd_ < 0) {
+        progress_fd_ = ::open(progress_file_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (progress_fd_ < 0) return;  // a follower without it reports as before
+    }
     // Fixed width: one small write within a page replaces the whole value.
     auto text = fmt::format("{:020}\n", considered_);
-    if (::pwrite(fd.get(), text.data(), text.size(), 0) == static_cast<ssize_t>(text.size())) {
+    if (::pwrite(progress_fd_, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size())) {
         progress_written_ = considered_;
     }
 }

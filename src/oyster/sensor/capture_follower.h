@@ -150,6 +150,7 @@ private:
     std::filesystem::path progress_file_;
     std::uint64_t considered_ = 0;  // the end of the last record read
     std::uint64_t progress_written_ = 0;
+    int progress_fd_ = -1;
     capture::CaptureParser parser_;
     std::unique_ptr<capture::CaptureDecoder> decoder_;
     bool header_seen_ = false;
