@@ -142,19 +142,32 @@ TEST_F(CaptureFollowerTest, CapsTheLiveRateAndStoresTheRest) {
     EXPECT_GE(f.reported(), CaptureFollower::kBurstEvents);
     EXPECT_LE(f.reported(), CaptureFollower::kBurstEvents + 1 + seconds * CaptureFollower::kEventsPerSecond);
     EXPECT_EQ(f.reported() + f.stored_only(), total);
-    ASSERT_EQ(got.size(), total);
+    std::vector<nlohmann::json> captured;
+    for (const auto& e : got) {
+        if (e["type"] == "capture") captured.push_back(e);
+    }
+    ASSERT_EQ(captured.size(), total);
     unsigned flagged = 0;
     for (unsigned i = 0; i < total; ++i) {
-        EXPECT_EQ(got[i]["event"]["argv"][1], std::to_string(i)) << "in order, none left out";
-        flagged += got[i].value("store_only", false);
+        EXPECT_EQ(captured[i]["event"]["argv"][1], std::to_string(i)) << "in order, none left out";
+        flagged += captured[i].value("store_only", false);
     }
     EXPECT_EQ(flagged, f.stored_only());
+    // Every roll counts (a slow poll, as under the sanitizer, may roll
+    // during the burst).
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     f.poll();
-    ASSERT_EQ(got.back()["type"], "capture_suppressed");
-    EXPECT_EQ(got.back()["events"], f.stored_only());
-    EXPECT_EQ(got.back()["stored"], f.stored_only());
-    EXPECT_EQ(got.back()["by_class"], nlohmann::json({{"exec", f.stored_only()}}));
+    std::uint64_t events = 0, stored = 0, execs = 0;
+    for (const auto& e : got) {
+        if (e["type"] != "capture_suppressed") continue;
+        events += e["events"].get<std::uint64_t>();
+        stored += e["stored"].get<std::uint64_t>();
+        EXPECT_EQ(e["by_class"].size(), 1u) << e.dump();
+        execs += e["by_class"].value("exec", std::uint64_t{0});
+    }
+    EXPECT_EQ(events, f.stored_only());
+    EXPECT_EQ(stored, f.stored_only());
+    EXPECT_EQ(execs, f.stored_only());
 }
 
 // A root forging one protected class in a loop (terminal opens here) is
@@ -212,9 +225,7 @@ TEST_F(CaptureFollowerTest, AFloodOfCheapRecordsCrowdsOutNothingElse) {
     append(b.bytes, start, b.bytes.size());
     f.poll();
     unsigned execs = 0, forks = 0, opens = 0, connects = 0;
-    nlohmann::json suppressed;
     for (const auto& e : got) {
-        if (e["type"] == "capture_suppressed") suppressed = e;
         if (e["type"] != "capture") continue;
         std::string t = e["event"]["type"];
         execs += t == "exec";
@@ -227,16 +238,26 @@ TEST_F(CaptureFollowerTest, AFloodOfCheapRecordsCrowdsOutNothingElse) {
     EXPECT_EQ(opens, 4u);
     EXPECT_GE(connects, CaptureFollower::kBurstEvents);
     EXPECT_LT(connects, 8000u) << "the flood itself is capped";
-    // The count of what was left out comes on the next second's roll.
+    // The count of what was left out comes on the next second's roll (a
+    // slow poll, as under the sanitizer, may have rolled once already:
+    // every roll counts).
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     f.poll();
+    std::uint64_t events = 0, other = 0, stored = 0;
+    nlohmann::json classes = nlohmann::json::object();
     for (const auto& e : got) {
-        if (e["type"] == "capture_suppressed") suppressed = e;
+        if (e["type"] != "capture_suppressed") continue;
+        events += e["events"].get<std::uint64_t>();
+        stored += e["stored"].get<std::uint64_t>();
+        for (const auto& [name, n] : e["by_class"].items()) {
+            classes[name] = true;
+            if (name == "other") other += n.get<std::uint64_t>();
+        }
     }
-    ASSERT_TRUE(suppressed.is_object());
-    EXPECT_EQ(suppressed["events"], 8000 - connects);
-    EXPECT_EQ(suppressed["by_class"], nlohmann::json({{"other", 8000 - connects}}));
-    EXPECT_EQ(suppressed["stored"], 0) << "the other class beyond its allowance is not written";
+    EXPECT_EQ(events, 8000 - connects);
+    EXPECT_EQ(other, 8000 - connects);
+    EXPECT_EQ(classes, nlohmann::json({{"other", true}})) << "no other class was cut";
+    EXPECT_EQ(stored, 0u) << "the other class beyond its allowance is not written";
 }
 
 std::string read_text(const std::filesystem::path& p) {
