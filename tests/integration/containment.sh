@@ -167,8 +167,13 @@ log "spoofed $(counter spoofed), metadata $(counter metadata), dns_cap $(counter
 sensor_oyster selftest containment --json --lan "$LAN_IP" >"$WORK/selftest.json" 2>"$WORK/selftest.log" ||
 	{ cat "$WORK/selftest.log" "$WORK/selftest.json" >&2; fail "selftest containment failed"; }
 jq -r '.probes[] | "    selftest> \(if .pass then "PASS" else "FAIL" end) \(.name): \(.detail)"' "$WORK/selftest.json" >&2
-[ "$(jq '[.probes[] | select(.pass)] | length' "$WORK/selftest.json")" = 5 ] && [ "$(jq .failed "$WORK/selftest.json")" = 0 ] ||
-	fail "selftest containment: $(cat "$WORK/selftest.json")"
+expected="host other_guest lan metadata spoofed_source uml_host_files uml_other_guest uml_own_record uml_proc uml_tun"
+expected="$expected uml_sockets uml_capture uml_processes"
+[ "$(jq -r '[.probes[] | select(.pass) | .name] | join(" ")' "$WORK/selftest.json")" = "$expected" ] &&
+	[ "$(jq .failed "$WORK/selftest.json")" = 0 ] || fail "selftest containment: $(cat "$WORK/selftest.json")"
+# The host's abstract sockets are held by Landlock's scope, not by chance.
+jq -e '.probes[] | select(.name == "uml_sockets") | .detail | test("sendto:abstract denied EPERM")' \
+	"$WORK/selftest.json" >/dev/null || fail "an escaped UML process was not refused the host's abstract sockets"
 jq -e '.probes[] | select(.name == "spoofed_source") | .detail | test("seen leaving by oyt")' "$WORK/selftest.json" >/dev/null ||
 	fail "the selftest did not watch the test's egress interface"
 

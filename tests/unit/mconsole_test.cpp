@@ -1,9 +1,15 @@
 #include "oyster/sandbox/mconsole.h"
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include <cstring>
+#include <thread>
 #include <vector>
+
+#include "temp_dir.h"
 
 namespace oyster {
 namespace {
@@ -44,6 +50,52 @@ TEST(Mconsole, RejectsLengthsPastThePacket) {
     EXPECT_FALSE(parse_mconsole_reply(packet(0, 0, 0xffffffff, "x"), ok, more, text));
     EXPECT_FALSE(parse_mconsole_reply(std::vector<std::uint8_t>(11), ok, more, text));
     EXPECT_TRUE(text.empty());
+}
+
+// The client's reply address is a path beside the console socket (a jailed
+// UML process may not send to an abstract one outside its Landlock domain),
+// writable by the guest's uid, and gone after the reply.
+class MconsoleClient : public testing::TempDirTest {};
+
+TEST_F(MconsoleClient, RepliesGoToAPathBesideTheConsole) {
+    auto console = dir / "umid" / "mconsole";
+    std::filesystem::create_directories(console.parent_path());
+    int server = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(server, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strcpy(addr.sun_path, console.c_str());
+    ASSERT_EQ(::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    std::string origin;
+    mode_t origin_mode = 0;
+    std::thread fake_uml([&] {
+        std::uint8_t buf[600];
+        sockaddr_un from{};
+        socklen_t len = sizeof from;
+        ssize_t n = ::recvfrom(server, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+        if (n < 12) return;
+        origin.assign(from.sun_path, ::strnlen(from.sun_path, sizeof from.sun_path));
+        struct stat st {};
+        if (::stat(origin.c_str(), &st) == 0) origin_mode = st.st_mode & 0777;
+        auto reply = packet(0, 0, 3, std::string("ok\0", 3));
+        ::sendto(server, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+    });
+    MconsoleReply reply;
+    std::string error;
+    try {
+        reply = mconsole_command(console, "version", std::chrono::seconds(5));
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    fake_uml.join();
+    EXPECT_EQ(error, "");
+    ::close(server);
+    EXPECT_TRUE(reply.ok);
+    EXPECT_EQ(reply.text, "ok");
+    ASSERT_FALSE(origin.empty()) << "abstract (unnamed) reply address";
+    EXPECT_EQ(std::filesystem::path(origin).parent_path(), console.parent_path());
+    EXPECT_EQ(origin_mode, 0666U);
+    EXPECT_FALSE(std::filesystem::exists(origin));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "oyster/selftest/probe_output.h"
 #include "oyster/selftest/stealth_checks.h"
 #include "oyster/selftest/tool_packages.h"
+#include "oyster/selftest/uml_boundary_probe.h"
 
 namespace oyster {
 namespace {
@@ -258,6 +259,37 @@ TEST(ContainmentSelftest, ReadsOneVerdictPerTarget) {
                                                              {"100.100.100.200:80", "unreachable"}};
     EXPECT_EQ(got, want);
     EXPECT_TRUE(parse_tcp_probe("").empty());
+}
+
+// The UML boundary probe: a check passes only when every attempt of its
+// label was refused or killed, and at least one was made.
+TEST(ContainmentSelftest, JudgesTheUmlBoundaryByEveryAttempt) {
+    auto attempts = parse_boundary_probe(
+        "host_files open:/etc/shadow denied ENOENT\n"
+        "tun TUNSETPERSIST killed SIGSYS\n"
+        "tun TUNSETIFF:new allowed\n"
+        "sockets sendto:abstract denied EPERM\n"
+        "capture ftruncate error fork:EAGAIN\n"
+        "garbage\n"
+        "proc open:/proc/1/environ maybe\n");
+    ASSERT_EQ(attempts.size(), 5U);
+    EXPECT_EQ(attempts[1].label, "tun");
+    EXPECT_EQ(attempts[1].attempt, "TUNSETPERSIST");
+    EXPECT_EQ(attempts[1].outcome, "killed SIGSYS");
+    auto checks = judge_boundary(
+        attempts, {{"host_files", "h"}, {"tun", "t"}, {"sockets", "s"}, {"capture", "c"}, {"proc", "p"}}, 0);
+    ASSERT_EQ(checks.size(), 5U);
+    EXPECT_EQ(checks[0].name, "uml_host_files");
+    EXPECT_TRUE(checks[0].pass);
+    EXPECT_FALSE(checks[1].pass);  // one tun attempt was allowed
+    EXPECT_NE(checks[1].detail.find("TUNSETIFF:new allowed"), std::string::npos);
+    EXPECT_TRUE(checks[2].pass);
+    EXPECT_FALSE(checks[3].pass);  // an attempt not made is not a refusal
+    EXPECT_FALSE(checks[4].pass);  // no attempt at all
+    // A datagram that reached the host's socket fails "sockets" whatever the
+    // probe printed.
+    auto reached = judge_boundary(attempts, {{"sockets", "s"}}, 1);
+    EXPECT_FALSE(reached[0].pass);
 }
 
 }  // namespace

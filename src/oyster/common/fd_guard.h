@@ -14,6 +14,11 @@ public:
     }
     FdGuard(const FdGuard&) = delete;
     FdGuard& operator=(const FdGuard&) = delete;
+    FdGuard(FdGuard&& other) noexcept : fd_(other.release()) {}
+    FdGuard& operator=(FdGuard&& other) noexcept {
+        if (this != &other) reset(other.release());
+        return *this;
+    }
     int get() const { return fd_; }
     // Closes the descriptor held, then holds `fd`.
     void reset(int fd = -1) {

@@ -25,6 +25,7 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/fd_guard.h"
+#include "oyster/common/landlock_scope.h"
 
 extern char** environ;
 
@@ -276,8 +277,12 @@ const char* enter_jail(const ProcessJail& jail, const PreparedRoot& root) {
     if (jail.drop_capabilities) {
         if (const char* failed = drop_all_capabilities()) return failed;
     }
-    if ((jail.no_new_privs || !jail.seccomp_program.empty()) && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    if ((jail.no_new_privs || !jail.seccomp_program.empty() || jail.landlock_scopes != 0) &&
+        ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
         return "no_new_privs";
+    }
+    if (jail.landlock_scopes != 0) {
+        if (const char* failed = landlock_restrict_scopes(jail.landlock_scopes)) return failed;
     }
     if (!jail.seccomp_program.empty()) {
         sock_fprog prog{static_cast<unsigned short>(jail.seccomp_program.size()),

@@ -71,6 +71,10 @@ struct ProcessJail {
     // uid 0 gains none back), so it cannot mount, make device nodes, trace
     // or signal others, or pass a file's permission bits.
     bool drop_capabilities = false;
+    // Landlock scopes (common/landlock_scope.h) it restricts itself to after
+    // no_new_privs: no abstract unix socket or signal outside its domain.
+    // 0: none (the caller checks landlock_can_scope() first).
+    std::uint64_t landlock_scopes = 0;
     // When not empty: a private mount namespace whose root is a fresh
     // read-only tmpfs holding only `root` (entered with pivot_root; the
     // host's filesystem is not reachable from it). `root_staging` is an empty

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
+#include "oyster/common/landlock_scope.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
 #include "oyster/common/sha256.h"
@@ -71,6 +72,7 @@ ProcessJail worker_jail(const std::filesystem::path& oyster_exe, const std::file
     jail.new_net_namespace = true;
     jail.new_ipc_uts_namespaces = true;
     jail.drop_capabilities = true;
+    if (landlock_can_scope()) jail.landlock_scopes = kLandlockScopeAbstractUnix | kLandlockScopeSignal;
     jail.seccomp_program = forensics_worker_seccomp_program(seccomp_violation_from_environment());
     jail.clean_environment = true;
     jail.root_staging = staging.string();

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
+#include "oyster/common/landlock_scope.h"
 #include "oyster/common/paths.h"
 #include "oyster/sandbox/guest_cgroup.h"
 #include "oyster/sandbox/guest_cpuinfo.h"
@@ -101,6 +102,15 @@ ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std:
         j.cpus = guest_cpus(cfg);
     }
 
+    // Abstract unix sockets belong to the network namespace UML shares with
+    // the sensor (common/landlock_scope.h).
+    if (landlock_can_scope()) {
+        j.landlock_scopes = kLandlockScopeAbstractUnix | kLandlockScopeSignal;
+    } else {
+        notes.push_back(
+            "Landlock scoping is unavailable (host kernel before 6.12, or landlock not in lsm=): the UML process can "
+            "send to the host's abstract unix sockets");
+    }
     j.seccomp_program =
         uml_seccomp_program(cfg.capture.enabled ? kCaptureFd : -1, seccomp_violation_from_environment());
     return j;

@@ -2,10 +2,12 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -56,10 +58,27 @@ MconsoleReply mconsole_command(const std::filesystem::path& socket_path, const s
     int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw_errno("mconsole socket");
     FdGuard guard(fd);
-    // Autobind to an abstract address so the kernel has somewhere to reply.
+    // Bound to a path beside the console's socket, where the jailed UML
+    // process sees it too: UML may not send to an abstract address outside
+    // its Landlock domain (common/landlock_scope.h), and the directory is
+    // the guest's uid's alone, so 0666 lets that uid reply and nobody else.
+    static std::atomic<unsigned> sequence{0};
+    auto reply_path = socket_path.parent_path() / fmt::format(".reply-{}-{}", ::getpid(), sequence.fetch_add(1));
     sockaddr_un self{};
     self.sun_family = AF_UNIX;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&self), sizeof(sa_family_t)) != 0) throw_errno("mconsole bind");
+    if (reply_path.native().size() >= sizeof self.sun_path) {
+        throw Error("mconsole reply socket path too long: " + reply_path.string());
+    }
+    std::memcpy(self.sun_path, reply_path.c_str(), reply_path.native().size());
+    ::unlink(reply_path.c_str());  // one left by a killed client of the same pid
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&self), sizeof self) != 0) {
+        throw_errno("mconsole bind " + reply_path.string());
+    }
+    struct RemoveReplySocket {
+        std::filesystem::path path;
+        ~RemoveReplySocket() { ::unlink(path.c_str()); }
+    } remove_reply{reply_path};
+    if (::chmod(reply_path.c_str(), 0666) != 0) throw_errno("chmod " + reply_path.string());
 
     std::array<std::uint8_t, 12 + kMaxData> req{};
     std::uint32_t hdr[3] = {kMagic, kVersion, static_cast<std::uint32_t>(command.size())};

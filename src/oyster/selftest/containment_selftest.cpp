@@ -23,6 +23,7 @@
 #include "oyster/net/ipv4.h"
 #include "oyster/sandbox/guest_manager.h"
 #include "oyster/selftest/guest_shell.h"
+#include "oyster/selftest/uml_boundary_probe.h"
 
 namespace oyster {
 namespace {
@@ -236,6 +237,7 @@ ContainmentReport run_containment_selftest(const Config& cfg, const Platform& pl
         judge_tcp("metadata", "cloud metadata and control addresses are unreachable from a guest", metadata, outcome,
                   report.probes);
         report.probes.push_back(probe_forged_sources(shell, a, log));
+        for (auto& c : probe_uml_boundary(cfg, a, *b, log)) report.probes.push_back(std::move(c));
     } catch (const Error& e) {
         failure = e.what();
     }

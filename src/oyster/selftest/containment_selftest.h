@@ -9,7 +9,12 @@
 //   - datagrams sent from a forged source address (outside the guest's
 //     /30, and inside it) must never leave the host: a capture on the
 //     interface they would leave by sees none, and the spoofed-drop
-//     counter took them.
+//     counter took them;
+//   - at the UML boundary, a process under the first guest's own jail (as
+//     an attacker who escaped its kernel would be) is refused the host's
+//     files, /proc, the other guest's files, its own evidence, other taps,
+//     the host's abstract sockets, the capture descriptor and the host's
+//     processes (selftest/uml_boundary_probe.h).
 // The guests and their disks are removed afterwards.
 #pragma once
 
