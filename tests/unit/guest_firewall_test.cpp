@@ -28,6 +28,25 @@ TEST(GuestFirewall, CapsArePerGuestBurstsPerHour) {
     position(r, "update @icmp_out { ip saddr limit rate over 20/hour burst 20 packets } goto drop_icmp_cap");
 }
 
+// Every echo request counts, before established flows are let through: a
+// ping flood against a host that answers is one conntrack flow. Other ICMP
+// a guest starts shares the same allowance (one set, declared once).
+TEST(GuestFirewall, EveryEchoRequestCounts) {
+    Config c;
+    std::string r = guest_containment_ruleset(c);
+    auto echo = position(r, "icmp type echo-request update @icmp_out { ip saddr limit rate over 20/hour");
+    auto established = position(r, "guest_forward iifname \"oyg*\" ct state established,related accept");
+    EXPECT_LT(echo, established);
+    position(r, "guest_capped icmp type != echo-request update @icmp_out");
+    auto declared = r.find("add set inet oyster icmp_out ");
+    ASSERT_NE(declared, std::string::npos);
+    EXPECT_EQ(r.find("add set inet oyster icmp_out ", declared + 1), std::string::npos);
+    c.data_control.icmp_packets_per_hour = 0;
+    r = guest_containment_ruleset(c);
+    position(r, "icmp type echo-request goto drop_icmp_cap");
+    EXPECT_EQ(r.find("@icmp_out"), std::string::npos);
+}
+
 TEST(GuestFirewall, ZeroCapForbidsInsteadOfLimiting) {
     Config c;
     c.data_control.udp_flows_per_hour = 0;
