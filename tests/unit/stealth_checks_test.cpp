@@ -7,6 +7,7 @@
 
 #include "oyster/common/text_lines.h"
 #include "oyster/selftest/containment_selftest.h"
+#include "oyster/selftest/load_probes.h"
 #include "oyster/selftest/probe_output.h"
 #include "oyster/selftest/stealth_checks.h"
 #include "oyster/selftest/tool_packages.h"
@@ -290,6 +291,36 @@ TEST(ContainmentSelftest, JudgesTheUmlBoundaryByEveryAttempt) {
     // probe printed.
     auto reached = judge_boundary(attempts, {{"sockets", "s"}}, 1);
     EXPECT_FALSE(reached[0].pass);
+}
+
+// The flood's own count, among whatever else a guest root prints.
+TEST(ContainmentSelftest, ReadsWhatTheFloodSent) {
+    auto sent = parse_flood_sent("noise\nsent tcp 43000 udp 42 icmp 7\n");
+    ASSERT_TRUE(sent);
+    EXPECT_EQ(sent->tcp, 43000U);
+    EXPECT_EQ(sent->udp, 42U);
+    EXPECT_EQ(sent->icmp, 7U);
+    EXPECT_FALSE(parse_flood_sent("sent tcp 1 udp 2\n"));
+    EXPECT_FALSE(parse_flood_sent("sent tcp 99999999999999999999 udp 1 icmp 1\n"));
+}
+
+// Another guest's banner: within twice the idle median, idle taken as at
+// least 25 ms; a banner that never came fails.
+TEST(ContainmentSelftest, JudgesTheNeighbourByItsMedianBanner) {
+    using std::chrono::microseconds;
+    std::vector<std::optional<microseconds>> idle = {microseconds(40000), microseconds(41000), microseconds(39000)};
+    std::vector<std::optional<microseconds>> fine = {microseconds(60000), microseconds(200000), microseconds(70000)};
+    std::vector<std::optional<microseconds>> slow = {microseconds(90000), microseconds(95000), microseconds(20000)};
+    EXPECT_TRUE(judge_neighbour_latency("n", "load", idle, fine).pass);
+    EXPECT_FALSE(judge_neighbour_latency("n", "load", idle, slow).pass);
+    std::vector<std::optional<microseconds>> fast_idle = {microseconds(1000), microseconds(1000), microseconds(1000)};
+    std::vector<std::optional<microseconds>> jitter = {microseconds(45000), microseconds(45000), microseconds(1000)};
+    EXPECT_TRUE(judge_neighbour_latency("n", "load", fast_idle, jitter).pass);
+    auto missing = fine;
+    missing[0] = std::nullopt;
+    auto c = judge_neighbour_latency("n", "load", idle, missing);
+    EXPECT_FALSE(c.pass);
+    EXPECT_NE(c.detail.find("1 banners did not come"), std::string::npos);
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 
 #include <ifaddrs.h>
 #include <netinet/in.h>
-#include <pcap/pcap.h>
 
 #include <algorithm>
 #include <chrono>
@@ -22,7 +21,9 @@
 #include "oyster/net/guest_firewall.h"
 #include "oyster/net/ipv4.h"
 #include "oyster/sandbox/guest_manager.h"
+#include "oyster/selftest/egress_watch.h"
 #include "oyster/selftest/guest_shell.h"
+#include "oyster/selftest/load_probes.h"
 #include "oyster/selftest/uml_boundary_probe.h"
 
 namespace oyster {
@@ -77,62 +78,6 @@ std::optional<std::string> default_gateway() {
     }
     return std::nullopt;
 }
-
-// The interface a packet to `ip` leaves the host by (`ip route get`);
-// empty when there is no route.
-std::string egress_device(const std::string& ip) {
-    try {
-        auto r = run_capture({"ip", "-o", "route", "get", ip}, {}, ChildStderr::discard);
-        std::istringstream f(r.stdout_text);
-        std::string word;
-        while (f >> word) {
-            if (word == "dev" && (f >> word)) return word;
-        }
-    } catch (const Error&) {
-    }
-    return "";
-}
-
-// Counts the packets matching `filter` on `device` from now until count()
-// is called (libpcap, the capture the sensor's pcap files are made with).
-class EgressWatch {
-public:
-    EgressWatch(const std::string& device, const std::string& filter) {
-        char err[PCAP_ERRBUF_SIZE] = {};
-        handle_ = pcap_create(device.c_str(), err);
-        if (handle_ == nullptr) throw Error(fmt::format("pcap on {}: {}", device, err));
-        pcap_set_snaplen(handle_, 256);
-        pcap_set_immediate_mode(handle_, 1);
-        if (pcap_activate(handle_) < 0) fail(device);
-        bpf_program prog{};
-        if (pcap_compile(handle_, &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) fail(device);
-        int rc = pcap_setfilter(handle_, &prog);
-        pcap_freecode(&prog);
-        if (rc != 0 || pcap_setnonblock(handle_, 1, err) != 0) fail(device);
-    }
-    ~EgressWatch() {
-        if (handle_ != nullptr) pcap_close(handle_);
-    }
-    EgressWatch(const EgressWatch&) = delete;
-    EgressWatch& operator=(const EgressWatch&) = delete;
-
-    std::uint64_t count() {
-        auto one = [](u_char* user, const pcap_pkthdr*, const u_char*) { ++*reinterpret_cast<std::uint64_t*>(user); };
-        while (pcap_dispatch(handle_, -1, one, reinterpret_cast<u_char*>(&seen_)) > 0) {
-        }
-        return seen_;
-    }
-
-private:
-    [[noreturn]] void fail(const std::string& device) {
-        std::string why = pcap_geterr(handle_);
-        pcap_close(handle_);
-        handle_ = nullptr;
-        throw Error(fmt::format("pcap on {}: {}", device, why));
-    }
-    pcap_t* handle_ = nullptr;
-    std::uint64_t seen_ = 0;
-};
 
 // Each target must time out: dropped on the way, never answered.
 void judge_tcp(const std::string& name, const std::string& what, const std::vector<std::string>& targets,
@@ -238,6 +183,8 @@ ContainmentReport run_containment_selftest(const Config& cfg, const Platform& pl
                   report.probes);
         report.probes.push_back(probe_forged_sources(shell, a, log));
         for (auto& c : probe_uml_boundary(cfg, a, *b, log)) report.probes.push_back(std::move(c));
+        for (auto& c : probe_floods(cfg, shell, a, *b, log)) report.probes.push_back(std::move(c));
+        report.probes.push_back(probe_hogs(shell, a, *b, log));
     } catch (const Error& e) {
         failure = e.what();
     }

@@ -15,6 +15,8 @@
 //     files, /proc, the other guest's files, its own evidence, other taps,
 //     the host's abstract sockets, the capture descriptor and the host's
 //     processes (selftest/uml_boundary_probe.h).
+//   - under load (selftest/load_probes.h): floods held at the caps, and
+//     the other guest still answering while the first floods and hogs.
 // The guests and their disks are removed afterwards.
 #pragma once
 

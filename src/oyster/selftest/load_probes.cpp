@@ -1,0 +1,246 @@
+#include "oyster/selftest/load_probes.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "oyster/common/error.h"
+#include "oyster/common/fd_guard.h"
+#include "oyster/sandbox/jail.h"
+#include "oyster/selftest/egress_watch.h"
+
+namespace oyster {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+// Where floods go: the documentation range, which no internet host answers.
+constexpr const char* kFloodTarget = "198.51.100.99";
+constexpr int kFloodSeconds = 8;
+constexpr int kSamples = 5;
+constexpr auto kSampleGap = milliseconds(300);
+constexpr auto kBannerTimeout = milliseconds(5000);
+constexpr auto kIdleFloor = milliseconds(25);
+
+// As fast as one process can: non-blocking TCP connects, UDP datagrams and
+// ICMP echo requests (a raw socket, root's), each to a new port or
+// sequence number; then what was sent. Core Perl only (the guest has no
+// hping3).
+constexpr const char* kFloodScript = R"(use Socket; use Fcntl;
+my ($target, $secs) = @ARGV; my $addr = inet_aton($target); my $end = time + $secs;
+my ($t, $u, $i) = (0, 0, 0); my @open;
+socket(my $udp, PF_INET, SOCK_DGRAM, 17) or die "udp: $!";
+socket(my $icmp, PF_INET, SOCK_RAW, 1) or die "icmp: $!";
+sub sum { my $s = unpack("%32n*", $_[0]); $s = ($s >> 16) + ($s & 0xffff); $s += $s >> 16; ~$s & 0xffff }
+while (time < $end) {
+  for (1 .. 100) {
+    if (socket(my $s, PF_INET, SOCK_STREAM, 6)) {
+      fcntl($s, F_SETFL, O_NONBLOCK); connect($s, sockaddr_in(1024 + $t % 60000, $addr)); push @open, $s; $t++;
+    }
+    $u++ if send($udp, "oyster selftest", 0, sockaddr_in(1024 + $u % 60000, $addr));
+    my $p = pack("CCnnn", 8, 0, 0, $$ & 0xffff, $i & 0xffff) . "oyster selftest!";
+    substr($p, 2, 2) = pack("n", sum($p));
+    $i++ if send($icmp, $p, 0, sockaddr_in(0, $addr));
+  }
+  @open = () if @open > 400;
+}
+print "sent tcp $t udp $u icmp $i\n";)";
+
+// A fork bomb and a memory hog, detached from the ssh session so it returns.
+constexpr const char* kHogsScript =
+    "setsid bash -c 'perl -e \"my @a; push @a, q(x) x (16 << 20) while 1\" & f() { f | f & }; f' "
+    "</dev/null >/dev/null 2>&1 &";
+
+std::vector<std::optional<microseconds>> sample_banner(const std::string& ip) {
+    std::vector<std::optional<microseconds>> out;
+    for (int i = 0; i < kSamples; ++i) {
+        out.push_back(banner_latency(ip, kBannerTimeout));
+        std::this_thread::sleep_for(kSampleGap);
+    }
+    return out;
+}
+
+microseconds median(const std::vector<std::optional<microseconds>>& samples) {
+    std::vector<microseconds> v;
+    v.reserve(samples.size());
+    for (const auto& s : samples) v.push_back(s.value_or(std::chrono::duration_cast<microseconds>(kBannerTimeout)));
+    if (v.empty()) return microseconds(0);
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+double per_second(std::uint64_t n) {
+    return static_cast<double>(n) / kFloodSeconds;
+}
+
+double ms(microseconds us) {
+    return static_cast<double>(us.count()) / 1000.0;
+}
+
+// Host processes of `uid`: the guest's UML process and one per guest process.
+std::size_t processes_of(uid_t uid) {
+    std::size_t n = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator("/proc", ec); !ec && it != std::filesystem::directory_iterator();
+         it.increment(ec)) {
+        std::ifstream status(it->path() / "status");
+        std::string line;
+        while (std::getline(status, line)) {
+            if (line.rfind("Uid:", 0) != 0) continue;
+            std::istringstream f(line.substr(4));
+            uid_t real = 0;
+            if (f >> real && real == uid) ++n;
+            break;
+        }
+    }
+    return n;
+}
+
+}  // namespace
+
+std::optional<microseconds> banner_latency(const std::string& ip, milliseconds timeout) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(22);
+    if (::inet_pton(AF_INET, ip.c_str(), &addr.sin_addr) != 1) return std::nullopt;
+    auto start = std::chrono::steady_clock::now();
+    auto deadline = start + timeout;
+    FdGuard fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (fd.get() < 0) return std::nullopt;
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
+        return std::nullopt;
+    }
+    std::string got;
+    for (;;) {
+        auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return std::nullopt;
+        pollfd p{fd.get(), POLLIN, 0};
+        int r = ::poll(&p, 1, static_cast<int>(left.count()));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return std::nullopt;
+        char buf[256];
+        ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (n <= 0) return std::nullopt;
+        got.append(buf, static_cast<std::size_t>(n));
+        if (got.find('\n') != std::string::npos) break;
+    }
+    if (got.rfind("SSH-", 0) != 0) return std::nullopt;
+    return std::chrono::duration_cast<microseconds>(std::chrono::steady_clock::now() - start);
+}
+
+CheckResult judge_neighbour_latency(const std::string& name, const std::string& load,
+                                    const std::vector<std::optional<microseconds>>& idle,
+                                    const std::vector<std::optional<microseconds>>& loaded) {
+    CheckResult c{name, fmt::format("another guest's SSH banner comes within twice its idle time while {}", load),
+                  false, ""};
+    auto idle_median = median(idle), loaded_median = median(loaded);
+    auto missing =
+        std::count(loaded.begin(), loaded.end(), std::nullopt) + std::count(idle.begin(), idle.end(), std::nullopt);
+    auto bound = 2 * std::max(idle_median, std::chrono::duration_cast<microseconds>(kIdleFloor));
+    c.pass = !idle.empty() && !loaded.empty() && missing == 0 && loaded_median <= bound;
+    c.detail = fmt::format("median {:.1f} ms idle, {:.1f} ms under load (bound {:.1f} ms){}", ms(idle_median),
+                           ms(loaded_median), ms(bound),
+                           missing == 0 ? "" : fmt::format("; {} banners did not come", missing));
+    return c;
+}
+
+std::optional<FloodSent> parse_flood_sent(const std::string& output) {
+    static const std::regex line(R"(^sent tcp ([0-9]{1,15}) udp ([0-9]{1,15}) icmp ([0-9]{1,15})$)");
+    std::istringstream in(output);
+    std::string l;
+    while (std::getline(in, l)) {
+        std::smatch m;
+        if (std::regex_match(l, m, line)) return FloodSent{std::stoull(m[1]), std::stoull(m[2]), std::stoull(m[3])};
+    }
+    return std::nullopt;
+}
+
+std::vector<CheckResult> probe_floods(const Config& cfg, const GuestShell& shell, const GuestRecord& self,
+                                      const GuestRecord& neighbour, std::ostream& log) {
+    std::vector<CheckResult> out;
+    CheckResult held{"flood_held",
+                     fmt::format("TCP, UDP and ICMP floods from a guest leave the host within its per-hour allowances "
+                                 "({} connections, {} flows, {} echo requests)",
+                                 cfg.data_control.tcp_connections_per_hour, cfg.data_control.udp_flows_per_hour,
+                                 cfg.data_control.icmp_packets_per_hour),
+                     false, ""};
+    log << fmt::format("selftest: idle SSH banner latency of guest {}\n", neighbour.id);
+    auto idle = sample_banner(neighbour.guest_ip);
+
+    std::string device = egress_device(kFloodTarget);
+    if (device.empty()) {
+        held.detail = fmt::format("no route to {}: nothing to watch", kFloodTarget);
+        out.push_back(held);
+        return out;
+    }
+    auto to = fmt::format("dst host {}", kFloodTarget);
+    EgressWatch syn(device, to + " and tcp[tcpflags] & tcp-syn != 0");
+    EgressWatch udp(device, to + " and udp");
+    EgressWatch icmp(device, to + " and icmp[icmptype] == icmp-echo");
+    log << fmt::format("selftest: guest {} floods {} for {} s\n", self.id, kFloodTarget, kFloodSeconds);
+    auto flood = std::async(std::launch::async, [&] {
+        return shell.run(fmt::format("perl -e '{}' {} {}", kFloodScript, kFloodTarget, kFloodSeconds));
+    });
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    auto loaded = sample_banner(neighbour.guest_ip);
+    auto result = flood.get();
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    auto sent = parse_flood_sent(result.stdout_text);
+
+    // The allowance: a burst of the per-hour figure, refilled at that rate.
+    const auto& dc = cfg.data_control;
+    auto allowed = [](std::uint32_t per_hour) {
+        return per_hour +
+               static_cast<std::uint64_t>(std::ceil(static_cast<double>(per_hour) * (kFloodSeconds + 3) / 3600.0));
+    };
+    std::uint64_t left_tcp = syn.count(), left_udp = udp.count(), left_icmp = icmp.count();
+    if (!sent) {
+        held.detail = fmt::format("the flood did not run: {}", result.stdout_text.substr(0, 200));
+    } else {
+        bool big_enough = sent->tcp >= 10 * std::uint64_t{dc.tcp_connections_per_hour} &&
+                          sent->udp >= 10 * std::uint64_t{dc.udp_flows_per_hour} &&
+                          sent->icmp >= 10 * std::uint64_t{dc.icmp_packets_per_hour};
+        held.pass = big_enough && left_tcp <= allowed(dc.tcp_connections_per_hour) &&
+                    left_udp <= allowed(dc.udp_flows_per_hour) && left_icmp <= allowed(dc.icmp_packets_per_hour);
+        held.detail = fmt::format(
+            "sent in {} s: {} SYN, {} UDP, {} ICMP echo ({:.0f}/{:.0f}/{:.0f} per s); left by {}: {} SYN, {} UDP, {} "
+            "ICMP echo{}",
+            kFloodSeconds, sent->tcp, sent->udp, sent->icmp, per_second(sent->tcp), per_second(sent->udp),
+            per_second(sent->icmp), device, left_tcp, left_udp, left_icmp,
+            big_enough ? "" : "; the flood was too small to prove anything");
+    }
+    out.push_back(held);
+    out.push_back(judge_neighbour_latency("neighbour_under_flood", "the first guest floods", idle, loaded));
+    return out;
+}
+
+CheckResult probe_hogs(const GuestShell& shell, const GuestRecord& self, const GuestRecord& neighbour,
+                       std::ostream& log) {
+    log << fmt::format("selftest: idle SSH banner latency of guest {}\n", neighbour.id);
+    auto idle = sample_banner(neighbour.guest_ip);
+    log << fmt::format("selftest: guest {} starts a fork bomb and a memory hog\n", self.id);
+    shell.run(kHogsScript);
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    auto loaded = sample_banner(neighbour.guest_ip);
+    auto c = judge_neighbour_latency("neighbour_under_hogs", "the first guest runs a fork bomb and a memory hog", idle,
+                                     loaded);
+    c.detail += fmt::format("; {} host processes of guest {}'s uid", processes_of(guest_uid(self.slot)), self.id);
+    return c;
+}
+
+}  // namespace oyster

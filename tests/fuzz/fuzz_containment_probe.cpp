@@ -1,0 +1,28 @@
+// The containment selftest reads what a guest's root printed (the TCP
+// probe, the flood's count) and what the boundary probe printed under an
+// escaped UML process's jail: every byte is the attacker's. Parsing and
+// judging it must stay in bounds.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "oyster/selftest/containment_selftest.h"
+#include "oyster/selftest/load_probes.h"
+#include "oyster/selftest/uml_boundary_probe.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    std::string text(reinterpret_cast<const char*>(data), size);
+    for (const auto& [target, result] : oyster::parse_tcp_probe(text)) {
+        if (target.size() > size || result.size() > 11) __builtin_trap();
+    }
+    auto attempts = oyster::parse_boundary_probe(text);
+    for (const auto& a : attempts) {
+        if (a.label.empty() || a.attempt.empty() || a.label.size() + a.attempt.size() + a.outcome.size() > size) {
+            __builtin_trap();
+        }
+    }
+    auto checks = oyster::judge_boundary(attempts, {{"tun", "t"}, {"sockets", "s"}}, size % 3);
+    if (checks.size() != 2) __builtin_trap();
+    (void)oyster::parse_flood_sent(text);
+    return 0;
+}
