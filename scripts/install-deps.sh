@@ -33,6 +33,8 @@ test_pkgs=(
 	chromium
 	# the sensor meets brute force as the internet sends it
 	hydra
+	# the outside scan (tests/integration/outside_scan.sh) is real Nmap
+	nmap
 )
 pkgs=("${run_pkgs[@]}")
 # The web UI is built with Node.js and npm at setup: the machine's own when
