@@ -1,5 +1,5 @@
 // The containment selftest reads what a guest's root printed (the TCP
-// probe, the flood's count) and what the boundary probe printed under an
+// probe, the flood's count, Nmap's greppable output) and what the boundary probe printed under an
 // escaped UML process's jail: every byte is the attacker's. Parsing and
 // judging it must stay in bounds.
 #include <cstddef>
@@ -7,6 +7,7 @@
 #include <string>
 
 #include "oyster/selftest/containment_selftest.h"
+#include "oyster/selftest/guest_nmap_probe.h"
 #include "oyster/selftest/load_probes.h"
 #include "oyster/selftest/uml_boundary_probe.h"
 
@@ -24,5 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto checks = oyster::judge_boundary(attempts, {{"tun", "t"}, {"sockets", "s"}}, size % 3);
     if (checks.size() != 2) __builtin_trap();
     (void)oyster::parse_flood_sent(text);
+    for (const auto& h : oyster::parse_nmap_grepable(text)) {
+        for (const auto& [port, state] : h.ports) {
+            if (port <= 0 || port > 65535 || state.size() > size) __builtin_trap();
+        }
+    }
     return 0;
 }

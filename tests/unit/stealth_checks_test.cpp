@@ -7,6 +7,7 @@
 
 #include "oyster/common/text_lines.h"
 #include "oyster/selftest/containment_selftest.h"
+#include "oyster/selftest/guest_nmap_probe.h"
 #include "oyster/selftest/load_probes.h"
 #include "oyster/selftest/probe_output.h"
 #include "oyster/selftest/stealth_checks.h"
@@ -321,6 +322,39 @@ TEST(ContainmentSelftest, JudgesTheNeighbourByItsMedianBanner) {
     auto c = judge_neighbour_latency("n", "load", idle, missing);
     EXPECT_FALSE(c.pass);
     EXPECT_NE(c.detail.find("1 banners did not come"), std::string::npos);
+}
+
+// apt's simulated install on an empty system: the packages it would
+// install, alternatives resolved; "Conf" and other lines are not packages.
+TEST(ToolPackages, ReadsASimulatedInstall) {
+    auto got = parse_simulated_install(
+        "NOTE: This is only a simulation!\n"
+        "Inst libblas3 (3.11.0-2 Debian:12.12/stable [amd64])\n"
+        "Inst nmap (7.93+dfsg1-1 Debian:12.12/stable [amd64])\n"
+        "Conf nmap (7.93+dfsg1-1 Debian:12.12/stable [amd64])\n"
+        "Inst libblas3 (3.11.0-2 Debian:12.12/stable [amd64])\n"
+        "Inst  (empty)\n");
+    EXPECT_EQ(got, (std::vector<std::string>{"libblas3", "nmap"}));
+    EXPECT_TRUE(parse_simulated_install("").empty());
+}
+
+// Nmap's greppable output from a guest root's run: hosts, their status and
+// each port's state; another line or a malformed port is not a result.
+TEST(ContainmentSelftest, ReadsNmapGreppableOutput) {
+    auto hosts = parse_nmap_grepable(
+        "# Nmap 7.93 scan initiated\n"
+        "Host: 192.0.2.1 ()\tStatus: Up\n"
+        "Host: 192.0.2.1 ()\tPorts: 22/filtered/tcp//ssh///, 80/closed/tcp//http///, x/open/tcp//, "
+        "70000/open/tcp//\tIgnored State: filtered (1)\n"
+        "Host: not-an-ip ()\tStatus: Up\n"
+        "Host: 10.9.0.1 ()\tPorts: 8080/open/tcp//http-proxy///\n"
+        "# Nmap done\n");
+    ASSERT_EQ(hosts.size(), 2U);
+    EXPECT_EQ(hosts[0].ip, "192.0.2.1");
+    EXPECT_TRUE(hosts[0].up);
+    EXPECT_EQ(hosts[0].ports, (std::vector<std::pair<int, std::string>>{{22, "filtered"}, {80, "closed"}}));
+    EXPECT_FALSE(hosts[1].up);
+    EXPECT_EQ(hosts[1].ports, (std::vector<std::pair<int, std::string>>{{8080, "open"}}));
 }
 
 }  // namespace

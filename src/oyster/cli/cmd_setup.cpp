@@ -137,13 +137,19 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
         }
         p.shown_boot = shown_boot(persona.uptime_days, unix_now(), p.identity.kernel_version,
                                   p.honeylog_key + "\n" + p.hostname, previous);
-        // Only `oyster selftest stealth` needs them, and it may run where
-        // there is no way out: fetched here, in the host's namespace.
+        // Only the selftests need them, and they may run where there is no
+        // way out: fetched here, in the host's namespace.
         std::cerr << "==> packages for `oyster selftest stealth`\n";
         try {
             fetch_selftest_packages(cfg.paths.cache_dir);
         } catch (const Error& e) {
             std::cerr << fmt::format("    warning: {}; the stealth selftest will report the tools missing\n", e.what());
+        }
+        std::cerr << "==> packages for `oyster selftest containment`\n";
+        try {
+            fetch_containment_packages(cfg.paths.cache_dir);
+        } catch (const Error& e) {
+            std::cerr << fmt::format("    warning: {}; the containment selftest will report nmap missing\n", e.what());
         }
         save_platform(cfg.paths.state_dir, p);
         std::cerr << fmt::format("==> ready\n    kernel {}\n    image  {}\n    sha256 {}\n    shown  Linux {} {}\n",

@@ -1,4 +1,4 @@
-// Splitting text into lines, for the line-oriented output of programs and
+// Splitting text into lines (or other parts), for the line-oriented output of programs and
 // /proc files. Views into the text: they live as long as it does.
 #pragma once
 
@@ -9,18 +9,23 @@
 
 namespace oyster {
 
-// The lines of `text` without their '\n'; a last line without one counts,
-// an empty text has none.
-inline std::vector<std::string_view> split_lines(std::string_view text) {
+// The parts of `text` between `separator`s; a last part without one after
+// it counts, a trailing separator makes no empty part, an empty text has none.
+inline std::vector<std::string_view> split_on(std::string_view text, char separator) {
     std::vector<std::string_view> out;
     std::size_t pos = 0;
     while (pos < text.size()) {
-        std::size_t nl = text.find('\n', pos);
-        std::size_t end = nl == std::string_view::npos ? text.size() : nl;
+        std::size_t at = text.find(separator, pos);
+        std::size_t end = at == std::string_view::npos ? text.size() : at;
         out.push_back(text.substr(pos, end - pos));
         pos = end + 1;
     }
     return out;
+}
+
+// The lines of `text` without their '\n' (split_on's rules).
+inline std::vector<std::string_view> split_lines(std::string_view text) {
+    return split_on(text, '\n');
 }
 
 // Reads one line of untrusted text without its '\n', keeping at most

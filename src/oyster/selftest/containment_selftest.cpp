@@ -22,6 +22,7 @@
 #include "oyster/net/ipv4.h"
 #include "oyster/sandbox/guest_manager.h"
 #include "oyster/selftest/egress_watch.h"
+#include "oyster/selftest/guest_nmap_probe.h"
 #include "oyster/selftest/guest_shell.h"
 #include "oyster/selftest/load_probes.h"
 #include "oyster/selftest/uml_boundary_probe.h"
@@ -181,9 +182,17 @@ ContainmentReport run_containment_selftest(const Config& cfg, const Platform& pl
         judge_tcp("lan", "LAN hosts are unreachable from a guest", lan, outcome, report.probes);
         judge_tcp("metadata", "cloud metadata and control addresses are unreachable from a guest", metadata, outcome,
                   report.probes);
+        std::vector<std::string> addresses;
+        for (const auto& t : all) {
+            auto ip = t.substr(0, t.find(':'));
+            if (std::find(addresses.begin(), addresses.end(), ip) == addresses.end()) addresses.push_back(ip);
+        }
         report.probes.push_back(probe_forged_sources(shell, a, log));
         for (auto& c : probe_uml_boundary(cfg, a, *b, log)) report.probes.push_back(std::move(c));
+        // The flood before Nmap: its host discovery's echo requests would
+        // spend the ICMP allowance the flood is to be measured against.
         for (auto& c : probe_floods(cfg, shell, a, *b, log)) report.probes.push_back(std::move(c));
+        for (auto& c : probe_guest_nmap(cfg, shell, a, addresses, log)) report.probes.push_back(std::move(c));
         report.probes.push_back(probe_hogs(shell, a, *b, log));
     } catch (const Error& e) {
         failure = e.what();

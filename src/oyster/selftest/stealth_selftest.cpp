@@ -11,6 +11,7 @@
 #include "oyster/common/text_lines.h"
 #include "oyster/sandbox/guest_manager.h"
 #include "oyster/selftest/guest_shell.h"
+#include "oyster/selftest/guest_tools.h"
 #include "oyster/selftest/probe_output.h"
 #include "oyster/selftest/reference_sshd.h"
 #include "oyster/selftest/ssh_kexinit.h"
@@ -49,35 +50,19 @@ std::string host_virtualization() {
 // checks about the tools themselves.
 ProbeOutput probe_guest(const Config& cfg, const GuestShell& shell, std::vector<CheckResult>& checks,
                         std::ostream& log) {
-    auto listing = shell.run("dpkg-query -W -f='${Package}\\n'").stdout_text;
-    std::set<std::string, std::less<>> installed;
-    for (auto name : split_lines(listing)) installed.emplace(name);
-    std::vector<std::string> bring;
-    std::vector<std::filesystem::path> files;
     auto cached = cached_selftest_packages(cfg.paths.cache_dir);
-    for (const auto& [name, deb] : cached) {
-        if (name == kStockSshPackage || installed.contains(name)) continue;
-        bring.push_back(name);
-        files.push_back(deb);
-    }
     bool have_tools = true;
     for (const auto& tool : kStealthTools) have_tools = have_tools && cached.contains(tool);
+    auto tools =
+        bring_tools(shell, cached, {kStockSshPackage}, {data_dir() / "selftest" / "stealth-probe.sh"}, kGuestDir, log);
     checks.push_back(
         {"tools_fetched", "the fingerprinting tools and what the guest lacks for them are in the cache", have_tools,
          have_tools
-             ? fmt::format("{} packages: {}", bring.size(), fmt::join(bring, " "))
+             ? fmt::format("{} packages: {}", tools.packages.size(), fmt::join(tools.packages, " "))
              : fmt::format("not in {}: `oyster setup` fetches them", selftest_debs_dir(cfg.paths.cache_dir).string())});
-    files.push_back(data_dir() / "selftest" / "stealth-probe.sh");
-    log << fmt::format("selftest: copying {} files into the guest\n", files.size());
-    shell.copy_in(files, kGuestDir);
-    if (files.size() > 1) {
-        // dpkg's status, not tail's: the output is cut, the verdict is not.
-        auto r =
-            shell.run(fmt::format("cd {} && out=$(DEBIAN_FRONTEND=noninteractive dpkg -i *.deb 2>&1); rc=$?; "
-                                  "printf '%s\\n' \"$out\" | tail -n 5; exit $rc",
-                                  kGuestDir));
+    if (!tools.packages.empty()) {
         checks.push_back(
-            {"tools_installed", "the tools install in the guest (dpkg -i)", r.exit_code == 0, trimmed(r.stdout_text)});
+            {"tools_installed", "the tools install in the guest (dpkg -i)", tools.installed, tools.dpkg_output});
     }
     auto nonce = random_nonce();
     log << "selftest: running the probe as root in the guest\n";
@@ -86,15 +71,7 @@ ProbeOutput probe_guest(const Config& cfg, const GuestShell& shell, std::vector<
     ProbeOutput probe = parse_probe_output(r.stdout_text, nonce);
 
     // Out again: nothing of the run may stay in the guest.
-    std::string purge = fmt::format("rm -rf {}", kGuestDir);
-    if (!bring.empty()) purge = fmt::format("dpkg --purge {} >/dev/null 2>&1; {}", fmt::join(bring, " "), purge);
-    shell.run(purge);
-    auto still =
-        shell.run(fmt::format("for p in {}; do dpkg-query -W -f='${{Status}}\\n' \"$p\" 2>/dev/null | grep -q ' "
-                              "installed$' && echo \"$p\"; "
-                              "done; ls -d {} 2>/dev/null; true",
-                              fmt::join(bring, " "), kGuestDir));
-    std::string left = trimmed(still.stdout_text);
+    std::string left = remove_tools(shell, tools.packages, kGuestDir);
     checks.push_back({"tools_removed", "the tools and the probe are gone from the guest after the run", left.empty(),
                       left.empty() ? "purged" : "left: " + left});
     return probe;

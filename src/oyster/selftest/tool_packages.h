@@ -17,6 +17,10 @@
 namespace oyster {
 
 inline const std::vector<std::string> kStealthTools = {"virt-what", "imvirt", "dmidecode", "ethtool"};
+// What `oyster selftest containment` scans with from inside a guest. Kept
+// in a directory of their own: the stealth selftest brings every package
+// of its directory the guest lacks.
+inline const std::vector<std::string> kContainmentTools = {"nmap"};
 // The package whose sshd is the stock one (reference_sshd.h).
 inline constexpr const char* kStockSshPackage = "openssh-server";
 
@@ -25,6 +29,21 @@ inline constexpr const char* kStockSshPackage = "openssh-server";
 std::vector<std::string> parse_depends_closure(std::string_view apt_cache_output);
 
 std::filesystem::path selftest_debs_dir(const std::filesystem::path& cache_dir);
+
+std::filesystem::path containment_debs_dir(const std::filesystem::path& cache_dir);
+
+// The packages `apt-get -s install` would install ("Inst NAME ..." lines):
+// a consistent set, alternatives resolved.
+std::vector<std::string> parse_simulated_install(std::string_view apt_get_output);
+
+// Downloads the containment tools and all they need on a system with no
+// package installed (apt resolves alternatives, which a dependency closure
+// cannot: nmap's libblas.so.3 has five providers), those the cache lacks.
+// Throws oyster::Error naming what failed.
+void fetch_containment_packages(const std::filesystem::path& cache_dir);
+
+// The .deb files in `dir`, by package name.
+std::map<std::string, std::filesystem::path> cached_packages(const std::filesystem::path& dir);
 
 // Downloads (apt-get download) the packages of the tools' dependency
 // closure and the stock sshd's that the cache lacks. Throws oyster::Error
