@@ -106,7 +106,11 @@ attacker_ssh "$gip" 'hostname; cat /etc/timezone' | tr '\n' ' ' | matches -x 'we
 	fail "the default persona's hostname and timezone are not the guest's"
 
 log "stopping guest $id"
-sensor_oyster guest stop "$id"
+sensor_oyster guest stop "$id" 2>"$WORK/stop.log" || fail "guest stop failed: $(cat "$WORK/stop.log")"
+# The mconsole answered the jailed UML (its reply socket is a path in the
+# guest's runtime directory: Landlock keeps UML from abstract ones).
+matches -F 'asked for a clean shutdown' <"$WORK/stop.log" && ! matches -F 'mconsole:' <"$WORK/stop.log" ||
+	fail "the guest's mconsole did not answer the stop: $(cat "$WORK/stop.log")"
 [ "$(jq -r .state "$STATE_DIR/guests/$id/guest.json")" = stopped ] || fail "record not stopped"
 ip -n "$NS_SENSOR" link show "oyg$id" >/dev/null 2>&1 && fail "tap oyg$id left behind"
 pgrep -f "umid=$id" >/dev/null && fail "UML processes of $id left behind"

@@ -54,12 +54,15 @@ TEST(Mconsole, RejectsLengthsPastThePacket) {
 
 // The client's reply address is a path beside the console socket (a jailed
 // UML process may not send to an abstract one outside its Landlock domain),
-// writable by the guest's uid, and gone after the reply.
+// owned by the directory's owner (the guest's uid: it may reply), and gone
+// after the reply.
 class MconsoleClient : public testing::TempDirTest {};
 
 TEST_F(MconsoleClient, RepliesGoToAPathBesideTheConsole) {
     auto console = dir / "umid" / "mconsole";
     std::filesystem::create_directories(console.parent_path());
+    // The guest's uid owns its runtime directory.
+    ASSERT_EQ(::chown(console.parent_path().c_str(), 4057999, 4057999), 0);
     int server = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     ASSERT_GE(server, 0);
     sockaddr_un addr{};
@@ -67,7 +70,7 @@ TEST_F(MconsoleClient, RepliesGoToAPathBesideTheConsole) {
     std::strcpy(addr.sun_path, console.c_str());
     ASSERT_EQ(::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
     std::string origin;
-    mode_t origin_mode = 0;
+    uid_t origin_owner = 12345;
     std::thread fake_uml([&] {
         std::uint8_t buf[600];
         sockaddr_un from{};
@@ -76,7 +79,7 @@ TEST_F(MconsoleClient, RepliesGoToAPathBesideTheConsole) {
         if (n < 12) return;
         origin.assign(from.sun_path, ::strnlen(from.sun_path, sizeof from.sun_path));
         struct stat st {};
-        if (::stat(origin.c_str(), &st) == 0) origin_mode = st.st_mode & 0777;
+        if (::lstat(origin.c_str(), &st) == 0) origin_owner = st.st_uid;
         auto reply = packet(0, 0, 3, std::string("ok\0", 3));
         ::sendto(server, reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
     });
@@ -94,7 +97,9 @@ TEST_F(MconsoleClient, RepliesGoToAPathBesideTheConsole) {
     EXPECT_EQ(reply.text, "ok");
     ASSERT_FALSE(origin.empty()) << "abstract (unnamed) reply address";
     EXPECT_EQ(std::filesystem::path(origin).parent_path(), console.parent_path());
-    EXPECT_EQ(origin_mode, 0666U);
+    struct stat dir_st {};
+    ASSERT_EQ(::stat(console.parent_path().c_str(), &dir_st), 0);
+    EXPECT_EQ(origin_owner, dir_st.st_uid);
     EXPECT_FALSE(std::filesystem::exists(origin));
 }
 

@@ -60,8 +60,10 @@ MconsoleReply mconsole_command(const std::filesystem::path& socket_path, const s
     FdGuard guard(fd);
     // Bound to a path beside the console's socket, where the jailed UML
     // process sees it too: UML may not send to an abstract address outside
-    // its Landlock domain (common/landlock_scope.h), and the directory is
-    // the guest's uid's alone, so 0666 lets that uid reply and nobody else.
+    // its Landlock domain (common/landlock_scope.h). The socket is handed to
+    // the directory's owner (the guest's uid) so it may reply; by lchown,
+    // never chmod: the directory is that uid's, and an escaped UML could
+    // swap the name for a symlink to a host file between bind and the call.
     static std::atomic<unsigned> sequence{0};
     auto reply_path = socket_path.parent_path() / fmt::format(".reply-{}-{}", ::getpid(), sequence.fetch_add(1));
     sockaddr_un self{};
@@ -78,7 +80,9 @@ MconsoleReply mconsole_command(const std::filesystem::path& socket_path, const s
         std::filesystem::path path;
         ~RemoveReplySocket() { ::unlink(path.c_str()); }
     } remove_reply{reply_path};
-    if (::chmod(reply_path.c_str(), 0666) != 0) throw_errno("chmod " + reply_path.string());
+    struct stat dir {};
+    if (::stat(socket_path.parent_path().c_str(), &dir) != 0) throw_errno("stat " + socket_path.parent_path().string());
+    if (::lchown(reply_path.c_str(), dir.st_uid, dir.st_gid) != 0) throw_errno("lchown " + reply_path.string());
 
     std::array<std::uint8_t, 12 + kMaxData> req{};
     std::uint32_t hdr[3] = {kMagic, kVersion, static_cast<std::uint32_t>(command.size())};
