@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -196,8 +197,15 @@ std::vector<CheckResult> probe_uml_boundary(const Config& cfg, const GuestRecord
     out_write.reset();
     capture_write.reset();
     std::string text = read_until_end(out_read.get(), std::chrono::steady_clock::now() + kProbeDeadline);
+    // Its output's end is its exit on the way: a moment to be reaped. Killed
+    // only if it is still there after that, or hung before its end.
     int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == 0) {
+    auto reap_by = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    pid_t reaped = 0;
+    while ((reaped = ::waitpid(pid, &status, WNOHANG)) == 0 && std::chrono::steady_clock::now() < reap_by) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (reaped == 0) {
         ::kill(pid, SIGKILL);
         ::waitpid(pid, &status, 0);
     }
