@@ -239,14 +239,8 @@ TEST(TextLines, SplitsOnNewlinesOnly) {
     EXPECT_TRUE(split_lines("").empty());
     EXPECT_EQ(split_lines("a\n\nb c"), (std::vector<std::string_view>{"a", "", "b c"}));
     EXPECT_EQ(split_lines("a\n"), (std::vector<std::string_view>{"a"}));
-}
-
-TEST(ToolPackages, ClosureIsTheUnindentedRealPackages) {
-    std::string out =
-        "virt-what\n  Depends: dmidecode\n  Depends: libc6\ndmidecode\n  Depends: libc6\n<perl:any>\n"
-        "  Depends: perl\nlibc6\nperl\n";
-    EXPECT_EQ(parse_depends_closure(out), (std::vector<std::string>{"dmidecode", "libc6", "perl", "virt-what"}));
-    EXPECT_TRUE(parse_depends_closure("").empty());
+    EXPECT_EQ(split_on("22/open, 80/closed,", ','), (std::vector<std::string_view>{"22/open", " 80/closed"}));
+    EXPECT_EQ(without_trailing_space("ok \n\n"), "ok");
 }
 
 // The containment selftest's in-guest TCP probe: one verdict per target;

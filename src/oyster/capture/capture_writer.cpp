@@ -12,6 +12,7 @@
 
 #include "oyster/capture/receive_times.h"
 #include "oyster/common/fd_guard.h"
+#include "oyster/common/paths.h"
 #include "oyster/common/write_all.h"
 
 namespace oyster::capture {
@@ -129,9 +130,7 @@ int run_capture_writer(int in_fd, const std::filesystem::path& capture_file, con
 }
 
 std::filesystem::path capture_writer_program() {
-    std::error_code ec;
-    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return self.parent_path() / "oyster-capture-writer";
+    return program_beside_self("oyster-capture-writer");
 }
 
 }  // namespace oyster::capture

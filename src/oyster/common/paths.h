@@ -1,5 +1,6 @@
 // Where Oyster's own files are: the directory holding kernel/ and image/
-// (compiled in, overridable with OYSTER_DATA_DIR) and atomic file writes.
+// (compiled in, overridable with OYSTER_DATA_DIR), the programs installed
+// beside oyster, and atomic file writes.
 #pragma once
 
 #include <filesystem>
@@ -8,6 +9,13 @@
 namespace oyster {
 
 std::filesystem::path data_dir();
+
+// A program installed beside the running one (oyster-capture-writer,
+// oyster-boundary-probe beside oyster).
+inline std::filesystem::path program_beside_self(const std::string& name) {
+    std::error_code ec;
+    return std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / name;
+}
 
 // Writes `content` to `path` so that a crash leaves either the old or the new
 // file, never a torn one (temp file, fsync, rename, fsync of the directory).

@@ -28,6 +28,12 @@ inline std::vector<std::string_view> split_lines(std::string_view text) {
     return split_on(text, '\n');
 }
 
+// `text` without the newlines and spaces it ends with.
+inline std::string without_trailing_space(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text;
+}
+
 // Reads one line of untrusted text without its '\n', keeping at most
 // `max` + 1 bytes of it (so a caller sees that it was longer than `max`
 // and skips it) however long it really is. False at the end of input.

@@ -144,7 +144,7 @@ std::string guest_containment_ruleset(const Config& cfg) {
     r += cap_rule("guest_capped", "tcp_new", "meta l4proto tcp ct state new", "tcp_cap", dc.tcp_connections_per_hour);
     r += cap_rule("guest_capped", "udp_new", "meta l4proto udp ct state new", "udp_cap", dc.udp_flows_per_hour);
     // Echo requests are counted in guest_forward, before conntrack's
-    // established flows are let through (guest_icmp_echo below).
+    // established flows are let through (guest_forward, below).
     r += cap_rule("guest_capped", "icmp_out", "icmp type != echo-request", "icmp_cap", dc.icmp_packets_per_hour);
     r += fmt::format(
         "add rule {0} guest_capped meta l4proto {{ tcp, udp, icmp }} accept\n"

@@ -9,14 +9,6 @@
 #include "oyster/common/text_lines.h"
 
 namespace oyster {
-namespace {
-
-std::string trimmed(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
-}
-
-}  // namespace
 
 BroughtTools bring_tools(const GuestShell& shell, const std::map<std::string, std::filesystem::path>& cached,
                          const std::vector<std::string>& skip, std::vector<std::filesystem::path> extra_files,
@@ -42,7 +34,7 @@ BroughtTools bring_tools(const GuestShell& shell, const std::map<std::string, st
                                   "printf '%s\\n' \"$out\" | tail -n 5; exit $rc",
                                   dir));
         out.installed = r.exit_code == 0;
-        out.dpkg_output = trimmed(r.stdout_text);
+        out.dpkg_output = without_trailing_space(r.stdout_text);
     }
     return out;
 }
@@ -55,7 +47,7 @@ std::string remove_tools(const GuestShell& shell, const std::vector<std::string>
         fmt::format("for p in {}; do dpkg-query -W -f='${{Status}}\\n' \"$p\" 2>/dev/null | grep -q ' installed$' && "
                     "echo \"$p\"; done; ls -d {} 2>/dev/null; true",
                     fmt::join(packages, " "), dir));
-    return trimmed(still.stdout_text);
+    return without_trailing_space(still.stdout_text);
 }
 
 }  // namespace oyster

@@ -1,9 +1,5 @@
 #include "oyster/selftest/load_probes.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,7 +14,7 @@
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
-#include "oyster/common/fd_guard.h"
+#include "oyster/sandbox/guest_manager.h"
 #include "oyster/sandbox/jail.h"
 #include "oyster/selftest/egress_watch.h"
 
@@ -113,33 +109,8 @@ std::size_t processes_of(uid_t uid) {
 }  // namespace
 
 std::optional<microseconds> banner_latency(const std::string& ip, milliseconds timeout) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(22);
-    if (::inet_pton(AF_INET, ip.c_str(), &addr.sin_addr) != 1) return std::nullopt;
     auto start = std::chrono::steady_clock::now();
-    auto deadline = start + timeout;
-    FdGuard fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (fd.get() < 0) return std::nullopt;
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
-        return std::nullopt;
-    }
-    std::string got;
-    for (;;) {
-        auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return std::nullopt;
-        pollfd p{fd.get(), POLLIN, 0};
-        int r = ::poll(&p, 1, static_cast<int>(left.count()));
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return std::nullopt;
-        char buf[256];
-        ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-        if (n <= 0) return std::nullopt;
-        got.append(buf, static_cast<std::size_t>(n));
-        if (got.find('\n') != std::string::npos) break;
-    }
-    if (got.rfind("SSH-", 0) != 0) return std::nullopt;
+    if (!wait_for_ssh_banner(ip, static_cast<int>(timeout.count()))) return std::nullopt;
     return std::chrono::duration_cast<microseconds>(std::chrono::steady_clock::now() - start);
 }
 

@@ -28,8 +28,8 @@
 
 namespace oyster {
 
-// How long until the SSH banner of `ip`:22 arrived, from connect; nullopt
-// when it did not come within `timeout`.
+// How long until the SSH banner of `ip`:22 arrived (wait_for_ssh_banner,
+// from its first connect); nullopt when it did not come within `timeout`.
 std::optional<std::chrono::microseconds> banner_latency(const std::string& ip,
                                                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
 

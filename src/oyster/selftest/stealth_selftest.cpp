@@ -29,17 +29,12 @@ std::string random_nonce() {
     return fmt::format("{:08x}{:08x}", rd(), rd());
 }
 
-std::string trimmed(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
-}
-
 // What the host's own processor says: `systemd-detect-virt --vm` prints
 // "none" (and exits 1) on bare metal.
 std::string host_virtualization() {
     try {
         auto r = run_capture({"systemd-detect-virt", "--vm"}, {}, ChildStderr::discard);
-        auto out = trimmed(r.stdout_text);
+        auto out = without_trailing_space(r.stdout_text);
         return out.empty() ? "unknown" : out;
     } catch (const Error&) {
         return "unknown (no systemd-detect-virt on the host)";

@@ -32,17 +32,25 @@ void download_missing(const std::vector<std::string>& wanted, const std::filesys
     }
 }
 
-}  // namespace
-
-std::vector<std::string> parse_depends_closure(std::string_view apt_cache_output) {
-    std::set<std::string> names;
-    for (auto line : split_lines(apt_cache_output)) {
-        if (line.empty() || line.front() == ' ' || line.front() == '<') continue;
-        if (line.find_first_of(" \t/") != std::string_view::npos) continue;
-        names.emplace(line);
+// What apt would install for `tools` on a system with no package: a
+// consistent set, alternatives resolved (a dependency closure cannot choose
+// among nmap's five libblas.so.3 providers). The guest's own packages are
+// left out when the tools are brought in (selftest/guest_tools.h).
+std::vector<std::string> resolve_install_set(const std::vector<std::string>& tools) {
+    std::vector<std::string> argv = {"apt-get", "-s",
+                                     "-o",      "Dir::State::status=/dev/null",
+                                     "-o",      "Debug::NoLocking=1",
+                                     "install", "--no-install-recommends"};
+    argv.insert(argv.end(), tools.begin(), tools.end());
+    auto r = run_capture(argv, {}, ChildStderr::discard);
+    auto wanted = parse_simulated_install(r.stdout_text);
+    if (r.exit_code != 0 || wanted.empty()) {
+        throw Error(fmt::format("apt-get -s install {} failed (exit {})", fmt::join(tools, " "), r.exit_code));
     }
-    return {names.begin(), names.end()};
+    return wanted;
 }
+
+}  // namespace
 
 std::filesystem::path selftest_debs_dir(const std::filesystem::path& cache_dir) {
     return cache_dir / "selftest" / "debs";
@@ -80,32 +88,13 @@ std::map<std::string, std::filesystem::path> cached_packages(const std::filesyst
 }
 
 void fetch_selftest_packages(const std::filesystem::path& cache_dir) {
-    std::vector<std::string> argv = {"apt-cache",       "depends",       "--recurse",
-                                     "--no-recommends", "--no-suggests", "--no-conflicts",
-                                     "--no-breaks",     "--no-replaces", "--no-enhances"};
-    argv.insert(argv.end(), kStealthTools.begin(), kStealthTools.end());
-    auto r = run_capture(argv, {}, ChildStderr::discard);
-    if (r.exit_code != 0) {
-        throw Error(fmt::format("apt-cache depends {} failed (exit {})", fmt::join(kStealthTools, " "), r.exit_code));
-    }
-    auto wanted = parse_depends_closure(r.stdout_text);
+    auto wanted = resolve_install_set(kStealthTools);
     wanted.emplace_back(kStockSshPackage);
     download_missing(wanted, selftest_debs_dir(cache_dir));
 }
 
 void fetch_containment_packages(const std::filesystem::path& cache_dir) {
-    std::vector<std::string> argv = {"apt-get", "-s",
-                                     "-o",      "Dir::State::status=/dev/null",
-                                     "-o",      "Debug::NoLocking=1",
-                                     "install", "--no-install-recommends"};
-    argv.insert(argv.end(), kContainmentTools.begin(), kContainmentTools.end());
-    auto r = run_capture(argv, {}, ChildStderr::discard);
-    auto wanted = parse_simulated_install(r.stdout_text);
-    if (r.exit_code != 0 || wanted.empty()) {
-        throw Error(
-            fmt::format("apt-get -s install {} failed (exit {})", fmt::join(kContainmentTools, " "), r.exit_code));
-    }
-    download_missing(wanted, containment_debs_dir(cache_dir));
+    download_missing(resolve_install_set(kContainmentTools), containment_debs_dir(cache_dir));
 }
 
 }  // namespace oyster

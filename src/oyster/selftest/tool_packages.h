@@ -24,10 +24,6 @@ inline const std::vector<std::string> kContainmentTools = {"nmap"};
 // The package whose sshd is the stock one (reference_sshd.h).
 inline constexpr const char* kStockSshPackage = "openssh-server";
 
-// The names `apt-cache depends --recurse` printed for the roots (its
-// unindented lines), without virtual packages ("<perl:any>").
-std::vector<std::string> parse_depends_closure(std::string_view apt_cache_output);
-
 std::filesystem::path selftest_debs_dir(const std::filesystem::path& cache_dir);
 
 std::filesystem::path containment_debs_dir(const std::filesystem::path& cache_dir);
@@ -37,17 +33,16 @@ std::filesystem::path containment_debs_dir(const std::filesystem::path& cache_di
 std::vector<std::string> parse_simulated_install(std::string_view apt_get_output);
 
 // Downloads the containment tools and all they need on a system with no
-// package installed (apt resolves alternatives, which a dependency closure
-// cannot: nmap's libblas.so.3 has five providers), those the cache lacks.
-// Throws oyster::Error naming what failed.
+// package installed, those the cache lacks. Throws oyster::Error naming what
+// failed.
 void fetch_containment_packages(const std::filesystem::path& cache_dir);
 
 // The .deb files in `dir`, by package name.
 std::map<std::string, std::filesystem::path> cached_packages(const std::filesystem::path& dir);
 
-// Downloads (apt-get download) the packages of the tools' dependency
-// closure and the stock sshd's that the cache lacks. Throws oyster::Error
-// naming what failed.
+// Downloads (apt-get download) what apt would install for the stealth tools
+// on a system with no package, and the stock sshd's package, those the
+// cache lacks. Throws oyster::Error naming what failed.
 void fetch_selftest_packages(const std::filesystem::path& cache_dir);
 
 // The cached .deb files, by package name ("name_version_arch.deb").

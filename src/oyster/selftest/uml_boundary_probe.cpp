@@ -20,6 +20,7 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/fd_guard.h"
+#include "oyster/common/paths.h"
 #include "oyster/common/process.h"
 #include "oyster/common/text_lines.h"
 #include "oyster/sandbox/jail.h"
@@ -28,12 +29,6 @@ namespace oyster {
 namespace {
 
 constexpr auto kProbeDeadline = std::chrono::seconds(30);
-
-std::filesystem::path probe_program() {
-    std::error_code ec;
-    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    return self.parent_path() / "oyster-boundary-probe";
-}
 
 // A socket of `type` bound to the abstract address `name`; streams listen.
 FdGuard abstract_listener(const std::string& name, int type) {
@@ -159,7 +154,8 @@ std::vector<CheckResult> probe_uml_boundary(const Config& cfg, const GuestRecord
     FdGuard datagrams = abstract_listener(name, SOCK_DGRAM);
     FdGuard streams = abstract_listener(name + "-stream", SOCK_STREAM);
 
-    std::vector<std::string> argv = {probe_program().string(), other.tap, std::to_string(::getpid()), name};
+    std::vector<std::string> argv = {program_beside_self("oyster-boundary-probe").string(), other.tap,
+                                     std::to_string(::getpid()), name};
     auto add = [&argv](std::vector<std::string> more) { argv.insert(argv.end(), more.begin(), more.end()); };
     add(existing("host_files", {"/etc/shadow", "/etc/passwd", "/root/.ssh", "/root/.bash_history",
                                 cfg.paths.state_dir / "sensor" / "events.jsonl", "/var/log/syslog", "/run/systemd"}));
