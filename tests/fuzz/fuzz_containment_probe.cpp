@@ -1,5 +1,6 @@
 // The containment selftest reads what a guest's root printed (the TCP
-// probe, the flood's count, Nmap's greppable output) and what the boundary probe printed under an
+// probe, the flood's count, Nmap's greppable output, the SMTP client's
+// dialogue, dd's report) and what the boundary probe printed under an
 // escaped UML process's jail: every byte is the attacker's. Parsing and
 // judging it must stay in bounds.
 #include <cstddef>
@@ -9,6 +10,7 @@
 #include "oyster/selftest/containment_selftest.h"
 #include "oyster/selftest/guest_nmap_probe.h"
 #include "oyster/selftest/load_probes.h"
+#include "oyster/selftest/mail_probe.h"
 #include "oyster/selftest/uml_boundary_probe.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -25,10 +27,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto checks = oyster::judge_boundary(attempts, {{"tun", "t"}, {"sockets", "s"}}, size % 3);
     if (checks.size() != 2) __builtin_trap();
     (void)oyster::parse_flood_sent(text);
+    (void)oyster::parse_dd_result(text);
     for (const auto& h : oyster::parse_nmap_grepable(text)) {
         for (const auto& [port, state] : h.ports) {
             if (port <= 0 || port > 65535 || state.size() > size) __builtin_trap();
         }
+    }
+    for (const auto& d : oyster::parse_mail_dialogue(text)) {
+        if (d.port <= 0 || d.port > 65535 || d.banner.size() + d.error.size() > size) __builtin_trap();
+        (void)oyster::mail_reply({d}, d.port, "greeting");
     }
     return 0;
 }

@@ -9,6 +9,7 @@
 #include "oyster/selftest/containment_selftest.h"
 #include "oyster/selftest/guest_nmap_probe.h"
 #include "oyster/selftest/load_probes.h"
+#include "oyster/selftest/mail_probe.h"
 #include "oyster/selftest/probe_output.h"
 #include "oyster/selftest/stealth_checks.h"
 #include "oyster/selftest/tool_packages.h"
@@ -349,6 +350,38 @@ TEST(ContainmentSelftest, ReadsNmapGreppableOutput) {
     EXPECT_EQ(hosts[0].ports, (std::vector<std::pair<int, std::string>>{{22, "filtered"}, {80, "closed"}}));
     EXPECT_FALSE(hosts[1].up);
     EXPECT_EQ(hosts[1].ports, (std::vector<std::pair<int, std::string>>{{8080, "open"}}));
+}
+
+// The guest's SMTP client, as the mail probe reads it: codes per port and
+// step, the greeting's text, how a port gave up; garbage is skipped.
+TEST(ContainmentSelftest, ReadsTheMailDialogue) {
+    auto d = parse_mail_dialogue(
+        "25 greeting 220 mail.web01.localdomain ESMTP Postfix (Debian/GNU)\n25 ehlo 250\n25 sent 250\n"
+        "465 greeting 220 mail.web01.localdomain ESMTP\n587 error connect: Connection timed out\n"
+        "99999 greeting 220 x\nnoise\n25 quit abc\n");
+    ASSERT_EQ(d.size(), 3U);
+    EXPECT_EQ(d[0].banner, "mail.web01.localdomain ESMTP Postfix (Debian/GNU)");
+    EXPECT_EQ(mail_reply(d, 25, "sent"), 250);
+    EXPECT_EQ(mail_reply(d, 25, "quit"), 0);
+    EXPECT_EQ(mail_reply(d, 465, "greeting"), 220);
+    EXPECT_EQ(mail_reply(d, 587, "greeting"), 0);
+    EXPECT_EQ(d[2].error, "connect: Connection timed out");
+    EXPECT_TRUE(parse_mail_dialogue("").empty());
+}
+
+// dd's last words: what it copied and whether the disk was full.
+TEST(ContainmentSelftest, ReadsHowTheFillEnded) {
+    auto full = parse_dd_result(
+        "dd: error writing '/var/tmp/fill': No space left on device\n1235+0 records in\n1234+0 records out\n"
+        "1293942784 bytes (1.3 GB, 1.2 GiB) copied, 12.3 s, 105 MB/s\n");
+    ASSERT_TRUE(full);
+    EXPECT_EQ(full->bytes, 1293942784U);
+    EXPECT_TRUE(full->disk_full);
+    auto stopped = parse_dd_result("10+0 records in\n10+0 records out\n10485760 bytes (10 MB, 10 MiB) copied, 1 s\n");
+    ASSERT_TRUE(stopped);
+    EXPECT_FALSE(stopped->disk_full);
+    EXPECT_FALSE(parse_dd_result("Terminated\n"));
+    EXPECT_FALSE(parse_dd_result("99999999999999999999 bytes copied\n"));
 }
 
 }  // namespace

@@ -193,4 +193,8 @@ void SmtpSink::serve(int fd, Ipv4 peer, const std::string& dst) {
     }
 }
 
+std::string sink_hostname(const std::string& host_name) {
+    return "mail." + host_name + ".localdomain";
+}
+
 }  // namespace oyster

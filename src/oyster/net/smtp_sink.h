@@ -27,6 +27,10 @@
 
 namespace oyster {
 
+// The name the sink greets with on a host named `host_name`: a mail host of
+// its domain, as a small server's Postfix would say.
+std::string sink_hostname(const std::string& host_name);
+
 struct SinkedMessage {
     Ipv4 guest_ip;
     std::string original_destination;  // "ip:port" the guest connected to

@@ -22,9 +22,13 @@
 #include "oyster/net/ipv4.h"
 #include "oyster/sandbox/guest_manager.h"
 #include "oyster/selftest/egress_watch.h"
+#include "oyster/selftest/guest_arp_probe.h"
 #include "oyster/selftest/guest_nmap_probe.h"
 #include "oyster/selftest/guest_shell.h"
+#include "oyster/selftest/guest_tools.h"
 #include "oyster/selftest/load_probes.h"
+#include "oyster/selftest/mail_probe.h"
+#include "oyster/selftest/tool_packages.h"
 #include "oyster/selftest/uml_boundary_probe.h"
 
 namespace oyster {
@@ -131,6 +135,46 @@ CheckResult probe_forged_sources(const GuestShell& shell, const GuestRecord& g, 
     return c;
 }
 
+// Where the tools are brought in the guest (and removed from).
+constexpr const char* kToolsDir = "/root/selftest-containment";
+
+// Nmap and Ettercap as the intruder would bring them: installed for the
+// run from the containment kit, then purged (tools_removed).
+std::vector<CheckResult> probe_with_guest_tools(const Config& cfg, const GuestShell& shell, const GuestRecord& a,
+                                                const GuestRecord& b, const std::vector<std::string>& addresses,
+                                                std::ostream& log) {
+    std::vector<CheckResult> out;
+    auto dir = containment_debs_dir(cfg.paths.cache_dir);
+    auto cached = cached_packages(dir);
+    std::vector<std::string> missing;
+    for (const auto& tool : kContainmentTools)
+        if (!cached.contains(tool)) missing.push_back(tool);
+    CheckResult removed{"tools_removed", "nothing of the tools brought in is left in the guest", false, ""};
+    if (!missing.empty()) {
+        auto why = fmt::format("{} not in {}: `oyster setup` fetches them", fmt::join(missing, ", "), dir.string());
+        for (const auto* name : {"nmap_ports", "nmap_sweep", "arp_poisoning"}) out.push_back({name, "", false, why});
+        removed.detail = why;
+        out.push_back(removed);
+        return out;
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    auto tools = bring_tools(shell, cached, {}, {}, kToolsDir, log);
+    log << fmt::format("selftest: {} packages brought and installed in {:.1f} s\n", tools.packages.size(),
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (!tools.installed) {
+        for (const auto* name : {"nmap_ports", "nmap_sweep", "arp_poisoning"})
+            out.push_back({name, "", false, "the tools did not install: " + tools.dpkg_output});
+    } else {
+        out = probe_guest_nmap(shell, a, addresses, log);
+        out.push_back(probe_arp_poisoning(cfg, shell, a, b, addresses, log));
+    }
+    auto left = remove_tools(shell, tools.packages, kToolsDir);
+    removed.pass = left.empty();
+    removed.detail = left.empty() ? fmt::format("{} packages purged", tools.packages.size()) : "left: " + left;
+    out.push_back(removed);
+    return out;
+}
+
 }  // namespace
 
 std::size_t ContainmentReport::failed() const {
@@ -188,11 +232,13 @@ ContainmentReport run_containment_selftest(const Config& cfg, const Platform& pl
             if (std::find(addresses.begin(), addresses.end(), ip) == addresses.end()) addresses.push_back(ip);
         }
         report.probes.push_back(probe_forged_sources(shell, a, log));
+        report.probes.push_back(probe_mail_sink(cfg, platform.hostname, shell, a, log));
         for (auto& c : probe_uml_boundary(cfg, a, *b, log)) report.probes.push_back(std::move(c));
         // The flood before Nmap: its host discovery's echo requests would
         // spend the ICMP allowance the flood is to be measured against.
         for (auto& c : probe_floods(cfg, shell, a, *b, log)) report.probes.push_back(std::move(c));
-        for (auto& c : probe_guest_nmap(cfg, shell, a, addresses, log)) report.probes.push_back(std::move(c));
+        for (auto& c : probe_with_guest_tools(cfg, shell, a, *b, addresses, log)) report.probes.push_back(std::move(c));
+        report.probes.push_back(probe_disk_fill(cfg, shell, a, *b, log));
         report.probes.push_back(probe_hogs(shell, a, *b, log));
     } catch (const Error& e) {
         failure = e.what();

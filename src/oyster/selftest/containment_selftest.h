@@ -15,8 +15,14 @@
 //     files, /proc, the other guest's files, its own evidence, other taps,
 //     the host's abstract sockets, the capture descriptor and the host's
 //     processes (selftest/uml_boundary_probe.h).
-//   - under load (selftest/load_probes.h): floods held at the caps, and
-//     the other guest still answering while the first floods and hogs.
+//   - mail to anywhere lands in the host's sink (selftest/mail_probe.h);
+//   - with real tools brought into the first guest and purged after
+//     (Nmap, Ettercap, tcpdump: selftest/guest_tools.h): Nmap finds nothing
+//     (selftest/guest_nmap_probe.h), ARP poisoning diverts nothing
+//     (selftest/guest_arp_probe.h), and nothing of them is left;
+//   - under load (selftest/load_probes.h): floods held at the caps, a disk
+//     fill bounded by the guest's own disk, and the other guest still
+//     answering while the first floods, fills and hogs.
 // The guests and their disks are removed afterwards.
 #pragma once
 

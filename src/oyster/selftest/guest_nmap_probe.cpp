@@ -8,13 +8,10 @@
 
 #include "oyster/common/text_lines.h"
 #include "oyster/net/ipv4.h"
-#include "oyster/selftest/guest_tools.h"
-#include "oyster/selftest/tool_packages.h"
 
 namespace oyster {
 namespace {
 
-constexpr const char* kGuestDir = "/root/selftest-containment";
 // Not 25, 465 or 587: a guest's mail to anywhere is redirected to the
 // sensor's sink by design (the SMTP probe's concern).
 constexpr const char* kPorts = "22,23,53,80,443,2525,3306,5432,8080";
@@ -60,7 +57,7 @@ std::vector<NmapHost> parse_nmap_grepable(const std::string& output) {
     return hosts;
 }
 
-std::vector<CheckResult> probe_guest_nmap(const Config& cfg, const GuestShell& shell, const GuestRecord& self,
+std::vector<CheckResult> probe_guest_nmap(const GuestShell& shell, const GuestRecord& self,
                                           const std::vector<std::string>& targets, std::ostream& log) {
     CheckResult ports{"nmap_ports",
                       fmt::format("Nmap from a guest's root finds every port ({}) filtered on the host, the other "
@@ -70,75 +67,54 @@ std::vector<CheckResult> probe_guest_nmap(const Config& cfg, const GuestShell& s
     CheckResult sweep{"nmap_sweep",
                       "an Nmap host discovery (ICMP, TCP SYN and ACK) of them and of the guest's /24 finds no host up",
                       false, ""};
-    CheckResult removed{"nmap_removed", "nothing of the Nmap run is left in the guest", false, ""};
-    auto cached = cached_packages(containment_debs_dir(cfg.paths.cache_dir));
-    if (!cached.contains("nmap")) {
-        auto why = fmt::format("nmap is not in {}: `oyster setup` fetches it",
-                               containment_debs_dir(cfg.paths.cache_dir).string());
-        ports.detail = sweep.detail = removed.detail = why;
-        return {ports, sweep, removed};
-    }
+    log << fmt::format("selftest: Nmap from guest {} against {} addresses\n", self.id, targets.size());
+    // Rates forced: every probe is dropped, and Nmap's congestion control
+    // would otherwise take a drop for a slow network and crawl.
     auto t0 = std::chrono::steady_clock::now();
-    auto tools = bring_tools(shell, cached, {}, {}, kGuestDir, log);
-    log << fmt::format("selftest: {} packages brought and installed in {:.1f} s\n", tools.packages.size(),
-                       seconds_since(t0));
-    if (!tools.installed) {
-        ports.detail = sweep.detail = "nmap did not install: " + tools.dpkg_output;
-    } else {
-        log << fmt::format("selftest: Nmap from guest {} against {} addresses\n", self.id, targets.size());
-        // Rates forced: every probe is dropped, and Nmap's congestion control
-        // would otherwise take a drop for a slow network and crawl.
-        t0 = std::chrono::steady_clock::now();
-        auto scan =
-            shell.run(fmt::format("nmap -n -Pn -sS --disable-arp-ping --max-retries 1 --min-rate 500 "
-                                  "--max-rtt-timeout 300ms --host-timeout 120s -p {} -oG - {} 2>&1",
-                                  kPorts, fmt::join(targets, " ")));
-        double scan_seconds = seconds_since(t0);
-        std::vector<std::string> answered;
-        std::size_t filtered = 0;
-        auto hosts = parse_nmap_grepable(scan.stdout_text);
-        for (const auto& h : hosts) {
-            for (const auto& [port, state] : h.ports) {
-                if (state == "filtered") {
-                    ++filtered;
-                } else {
-                    answered.push_back(fmt::format("{}:{} {}", h.ip, port, state));
-                }
+    auto scan =
+        shell.run(fmt::format("nmap -n -Pn -sS --disable-arp-ping --max-retries 1 --min-rate 500 "
+                              "--max-rtt-timeout 300ms --host-timeout 120s -p {} -oG - {} 2>&1",
+                              kPorts, fmt::join(targets, " ")));
+    double scan_seconds = seconds_since(t0);
+    std::vector<std::string> answered;
+    std::size_t filtered = 0;
+    auto hosts = parse_nmap_grepable(scan.stdout_text);
+    for (const auto& h : hosts) {
+        for (const auto& [port, state] : h.ports) {
+            if (state == "filtered") {
+                ++filtered;
+            } else {
+                answered.push_back(fmt::format("{}:{} {}", h.ip, port, state));
             }
         }
-        std::size_t expected = targets.size() * static_cast<std::size_t>(split_on(kPorts, ',').size());
-        ports.pass = answered.empty() && filtered == expected;
-        ports.detail = answered.empty() ? fmt::format("{} of {} ports filtered on {} hosts ({:.1f} s)", filtered,
-                                                      expected, hosts.size(), scan_seconds)
-                                        : fmt::format("answered: {}", fmt::join(answered, ", "));
-        if (filtered != expected && answered.empty()) {
-            ports.detail += fmt::format("; nmap said: {}", scan.stdout_text.substr(0, 300));
-        }
-
-        auto subnet = Ipv4{parse_ipv4(self.guest_ip)->value & 0xffffff00U}.str() + "/24";
-        t0 = std::chrono::steady_clock::now();
-        auto found =
-            shell.run(fmt::format("nmap -n -sn -PE -PP -PS22,80,443 -PA80 --disable-arp-ping --min-rate 1000 "
-                                  "--min-hostgroup 512 --max-rtt-timeout 300ms --exclude {} -oG - {} {} 2>&1",
-                                  self.guest_ip, subnet, fmt::join(targets, " ")));
-        double sweep_seconds = seconds_since(t0);
-        std::vector<std::string> up;
-        for (const auto& h : parse_nmap_grepable(found.stdout_text)) {
-            if (h.up) up.push_back(h.ip);
-        }
-        bool ran = found.stdout_text.find("# Nmap done") != std::string::npos;
-        sweep.pass = ran && up.empty();
-        sweep.detail = !ran         ? "nmap did not finish: " + found.stdout_text.substr(0, 300)
-                       : up.empty() ? fmt::format("no host up among {} and {} ({:.1f} s)", subnet,
-                                                  fmt::join(targets, " "), sweep_seconds)
-                                    : fmt::format("up: {}", fmt::join(up, ", "));
     }
+    std::size_t expected = targets.size() * static_cast<std::size_t>(split_on(kPorts, ',').size());
+    ports.pass = answered.empty() && filtered == expected;
+    ports.detail = answered.empty() ? fmt::format("{} of {} ports filtered on {} hosts ({:.1f} s)", filtered, expected,
+                                                  hosts.size(), scan_seconds)
+                                    : fmt::format("answered: {}", fmt::join(answered, ", "));
+    if (filtered != expected && answered.empty()) {
+        ports.detail += fmt::format("; nmap said: {}", scan.stdout_text.substr(0, 300));
+    }
+
+    auto subnet = Ipv4{parse_ipv4(self.guest_ip)->value & 0xffffff00U}.str() + "/24";
     t0 = std::chrono::steady_clock::now();
-    auto left = remove_tools(shell, tools.packages, kGuestDir);
-    log << fmt::format("selftest: purged in {:.1f} s\n", seconds_since(t0));
-    removed.pass = left.empty();
-    removed.detail = left.empty() ? fmt::format("{} packages purged", tools.packages.size()) : "left: " + left;
-    return {ports, sweep, removed};
+    auto found =
+        shell.run(fmt::format("nmap -n -sn -PE -PP -PS22,80,443 -PA80 --disable-arp-ping --min-rate 1000 "
+                              "--min-hostgroup 512 --max-rtt-timeout 300ms --exclude {} -oG - {} {} 2>&1",
+                              self.guest_ip, subnet, fmt::join(targets, " ")));
+    double sweep_seconds = seconds_since(t0);
+    std::vector<std::string> up;
+    for (const auto& h : parse_nmap_grepable(found.stdout_text)) {
+        if (h.up) up.push_back(h.ip);
+    }
+    bool ran = found.stdout_text.find("# Nmap done") != std::string::npos;
+    sweep.pass = ran && up.empty();
+    sweep.detail = !ran         ? "nmap did not finish: " + found.stdout_text.substr(0, 300)
+                   : up.empty() ? fmt::format("no host up among {} and {} ({:.1f} s)", subnet, fmt::join(targets, " "),
+                                              sweep_seconds)
+                                : fmt::format("up: {}", fmt::join(up, ", "));
+    return {ports, sweep};
 }
 
 }  // namespace oyster

@@ -1,14 +1,13 @@
 // The containment selftest's Nmap from inside a guest, as its root with
 // the real tool (brought in for the run from the selftest's package cache,
-// purged after: selftest/guest_tools.h):
+// purged after: selftest/guest_tools.h, containment_selftest.h):
 //   - nmap_ports: a SYN scan of common service ports on the host's
 //     addresses, the other guest, LAN hosts and the metadata addresses
 //     finds every port filtered (an open or closed port means a packet got
 //     there and something answered);
 //   - nmap_sweep: a host-discovery sweep (ICMP echo and timestamp, TCP SYN
 //     and ACK; ARP left out: a guest's gateway must answer ARP) of the same
-//     addresses and of the guest's /24 in the pool finds no host up;
-//   - nmap_removed: nothing of the run is left in the guest.
+//     addresses and of the guest's /24 in the pool finds no host up.
 #pragma once
 
 #include <ostream>
@@ -16,7 +15,6 @@
 #include <utility>
 #include <vector>
 
-#include "oyster/common/config.h"
 #include "oyster/sandbox/guest_record.h"
 #include "oyster/selftest/guest_shell.h"
 #include "oyster/selftest/stealth_checks.h"
@@ -33,7 +31,8 @@ struct NmapHost {
 // Lines of another shape are ignored.
 std::vector<NmapHost> parse_nmap_grepable(const std::string& output);
 
-std::vector<CheckResult> probe_guest_nmap(const Config& cfg, const GuestShell& shell, const GuestRecord& self,
+// Nmap must be installed in the guest.
+std::vector<CheckResult> probe_guest_nmap(const GuestShell& shell, const GuestRecord& self,
                                           const std::vector<std::string>& targets, std::ostream& log);
 
 }  // namespace oyster

@@ -1,5 +1,6 @@
 #include "oyster/selftest/load_probes.h"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
+#include "oyster/common/text_lines.h"
 #include "oyster/sandbox/guest_manager.h"
 #include "oyster/sandbox/jail.h"
 #include "oyster/selftest/egress_watch.h"
@@ -55,6 +57,13 @@ while (time < $end) {
   @open = () if @open > 400;
 }
 print "sent tcp $t udp $u icmp $i\n";)";
+
+// The disk fill: zeros until the guest's disk is full, then flushed so the
+// COW file on the host holds what the guest wrote.
+constexpr const char* kFillScript = "timeout 600 dd if=/dev/zero of=/var/tmp/fill bs=1M 2>&1; sync";
+// The neighbour's own write while the first guest's disk is full.
+constexpr const char* kNeighbourWrite =
+    "dd if=/dev/zero of=/var/tmp/probe bs=1M count=8 conv=fsync 2>&1 && rm -f /var/tmp/probe && echo wrote";
 
 // A fork bomb and a memory hog, detached from the ssh session so it returns.
 constexpr const char* kHogsScript =
@@ -104,6 +113,20 @@ std::size_t processes_of(uid_t uid) {
         }
     }
     return n;
+}
+
+std::uint64_t free_bytes(const std::filesystem::path& dir) {
+    struct statvfs st {};
+    if (::statvfs(dir.c_str(), &st) != 0) return 0;
+    return std::uint64_t{st.f_bavail} * st.f_frsize;
+}
+
+double mib(std::uint64_t bytes) {
+    return static_cast<double>(bytes) / (1 << 20);
+}
+
+double signed_mib(std::uint64_t before, std::uint64_t after) {
+    return after >= before ? mib(after - before) : -mib(before - after);
 }
 
 }  // namespace
@@ -198,6 +221,68 @@ std::vector<CheckResult> probe_floods(const Config& cfg, const GuestShell& shell
     out.push_back(held);
     out.push_back(judge_neighbour_latency("neighbour_under_flood", "the first guest floods", idle, loaded));
     return out;
+}
+
+std::optional<DdResult> parse_dd_result(const std::string& output) {
+    static const std::regex copied(R"(^([0-9]{1,19}) bytes .*copied)");
+    std::optional<DdResult> out;
+    bool full = false;
+    for (auto line : split_lines(output)) {
+        std::string l(line);
+        if (l.find("No space left on device") != std::string::npos) full = true;
+        std::smatch m;
+        if (std::regex_search(l, m, copied)) {
+            try {
+                out = DdResult{std::stoull(m[1]), false};
+            } catch (const std::out_of_range&) {
+                return std::nullopt;
+            }
+        }
+    }
+    if (out) out->disk_full = full;
+    return out;
+}
+
+CheckResult probe_disk_fill(const Config& cfg, const GuestShell& shell, const GuestRecord& self,
+                            const GuestRecord& neighbour, std::ostream& log) {
+    auto limit = static_cast<std::uint64_t>(guest_file_size_limit(cfg, self));
+    CheckResult c{"disk_fill_held",
+                  fmt::format("a guest's root filling its disk ends with ENOSPC, its COW file stays within {:.0f} MiB, "
+                              "and the other guest can still write and answers within twice its idle time",
+                              mib(limit)),
+                  false, ""};
+    log << fmt::format("selftest: idle SSH banner latency of guest {}\n", neighbour.id);
+    auto idle = sample_banner(neighbour.guest_ip);
+    std::error_code ec;
+    auto host_free_before = free_bytes(self.cow.parent_path());
+    auto cow_before = std::filesystem::file_size(self.cow, ec);
+    log << fmt::format("selftest: guest {} fills its disk\n", self.id);
+    auto t0 = std::chrono::steady_clock::now();
+    auto fill = std::async(std::launch::async, [&] { return shell.run(kFillScript); });
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    auto loaded = sample_banner(neighbour.guest_ip);
+    auto filled = fill.get();
+    double fill_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    auto cow_after = std::filesystem::file_size(self.cow, ec);
+    auto host_free_after = free_bytes(self.cow.parent_path());
+    GuestShell other(neighbour.guest_ip, cfg.guest.root_password);
+    auto wrote = other.run(kNeighbourWrite);
+    shell.run("rm -f /var/tmp/fill; sync");
+
+    auto latency = judge_neighbour_latency(c.name, "", idle, loaded);
+    auto dd = parse_dd_result(filled.stdout_text);
+    bool neighbour_wrote = wrote.stdout_text.find("wrote") != std::string::npos;
+    c.pass = dd && dd->disk_full && !ec && cow_after <= limit && neighbour_wrote && latency.pass;
+    c.detail = fmt::format(
+        "{}; COW {:.0f} -> {:.0f} MiB (limit {:.0f}); host free space {:+.0f} MiB; the other guest {}; its banner: {}",
+        !dd             ? "dd did not report: " + without_trailing_space(filled.stdout_text).substr(0, 200)
+        : dd->disk_full ? fmt::format("{:.0f} MiB written in {:.1f} s, then ENOSPC", mib(dd->bytes), fill_seconds)
+                        : fmt::format("{:.0f} MiB written, stopped without ENOSPC", mib(dd->bytes)),
+        mib(cow_before), mib(cow_after), mib(limit), signed_mib(host_free_before, host_free_after),
+        neighbour_wrote ? "wrote 8 MiB"
+                        : "could not write: " + without_trailing_space(wrote.stdout_text).substr(0, 200),
+        latency.detail);
+    return c;
 }
 
 CheckResult probe_hogs(const GuestShell& shell, const GuestRecord& self, const GuestRecord& neighbour,

@@ -12,6 +12,11 @@
 //     time (median of five; idle taken as at least 25 ms, below which the
 //     host's own scheduling jitter is larger than the answer) while the
 //     first guest floods, and while it runs a fork bomb and a memory hog.
+//   - disk_fill_held: the first guest's root fills its disk; its own
+//     writes end with ENOSPC, its COW file stays within the limit the jail
+//     sets (sandbox/jail.h: the disk's size plus headroom), the host's free
+//     space falls by no more than that growth, and the other guest can
+//     still write and answers within twice its idle banner time.
 // The hogs come last: the first guest is then of no further use.
 #pragma once
 
@@ -48,6 +53,17 @@ std::optional<FloodSent> parse_flood_sent(const std::string& output);
 
 std::vector<CheckResult> probe_floods(const Config& cfg, const GuestShell& shell, const GuestRecord& self,
                                       const GuestRecord& neighbour, std::ostream& log);
+
+// What dd printed when it stopped: the bytes it copied, and whether the
+// disk was full (ENOSPC) rather than some other end.
+struct DdResult {
+    std::uint64_t bytes = 0;
+    bool disk_full = false;
+};
+std::optional<DdResult> parse_dd_result(const std::string& output);
+
+CheckResult probe_disk_fill(const Config& cfg, const GuestShell& shell, const GuestRecord& self,
+                            const GuestRecord& neighbour, std::ostream& log);
 
 CheckResult probe_hogs(const GuestShell& shell, const GuestRecord& self, const GuestRecord& neighbour,
                        std::ostream& log);

@@ -331,7 +331,7 @@ int SensorDaemon::run() {
 
     DropMonitor drops([this](const LoggedPacket& p) { on_drop(p); });
     SmtpSink sink(
-        cfg_.data_control.smtp_sink_port, "mail." + platform_.hostname + ".localdomain",
+        cfg_.data_control.smtp_sink_port, sink_hostname(platform_.hostname),
         [this](Ipv4 ip) -> std::optional<std::filesystem::path> {
             auto info = guest_by_ip(ip);
             if (!info) return std::nullopt;
