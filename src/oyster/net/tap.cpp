@@ -50,6 +50,16 @@ void set_inet(int sock, const std::string& name, unsigned long request, Ipv4 add
     if (::ioctl(sock, request, &ifr) != 0) throw_errno(fmt::format("set {} of {} to {}", what, name, addr.str()));
 }
 
+// One of the interface's IPv4 settings (/proc/sys/net/ipv4/conf/<name>/,
+// of the caller's network namespace).
+void set_ipv4_conf(const std::string& name, const char* key, const char* value) {
+    auto path = fmt::format("/proc/sys/net/ipv4/conf/{}/{}", name, key);
+    FdGuard fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (fd.get() < 0) throw_errno("open " + path);
+    auto len = std::strlen(value);
+    if (::write(fd.get(), value, len) != static_cast<ssize_t>(len)) throw_errno("write " + path);
+}
+
 }  // namespace
 
 void create_tap(const std::string& name, uid_t owner, const GuestLink& link) {
@@ -60,6 +70,12 @@ void create_tap(const std::string& name, uid_t owner, const GuestLink& link) {
         }
         if (::ioctl(tap.get(), TUNSETPERSIST, 1UL) != 0) throw_errno("TUNSETPERSIST " + name);
     }
+    // The host answers ARP on a tap only for that tap's own address: by
+    // default Linux answers for any address it owns on any interface, so a
+    // guest asking for other addresses of the pool would learn of every
+    // other guest's gateway and of the host's uplinks.
+    set_ipv4_conf(name, "arp_ignore", "1");
+    set_ipv4_conf(name, "arp_announce", "2");
     FdGuard sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (sock.get() < 0) throw_errno("socket");
     set_inet(sock.get(), name, SIOCSIFADDR, link.host, "address");

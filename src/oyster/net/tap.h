@@ -20,7 +20,8 @@ inline constexpr std::size_t kMaxIfNameLen = 15;
 inline constexpr const char* kTapPrefix = "oyg";
 
 // Creates (or re-uses) persistent tap `name`, owned by `owner`, with the
-// host-side address of `link` and the interface up. Throws oyster::Error.
+// host-side address of `link` and the interface up, answering ARP only for
+// that address. Throws oyster::Error.
 void create_tap(const std::string& name, uid_t owner, const GuestLink& link);
 
 // Removes a persistent tap. Missing taps are not an error.

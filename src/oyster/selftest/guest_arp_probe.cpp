@@ -1,12 +1,15 @@
 #include "oyster/selftest/guest_arp_probe.h"
 
+#include <net/if.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <future>
 #include <iterator>
@@ -18,6 +21,7 @@
 #include "oyster/common/fd_guard.h"
 #include "oyster/common/text_lines.h"
 #include "oyster/net/ipv4.h"
+#include "oyster/selftest/egress_watch.h"
 #include "oyster/selftest/load_probes.h"
 
 namespace oyster {
@@ -46,6 +50,18 @@ std::string read_file(const std::string& path) {
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
+}
+
+// The MAC address of interface `name` of this network namespace (not from
+// /sys, which shows the namespace it was mounted in); empty if unknown.
+std::string interface_mac(const std::string& name) {
+    FdGuard sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    ifreq ifr{};
+    if (sock.get() < 0 || name.empty() || name.size() >= sizeof ifr.ifr_name) return "";
+    std::memcpy(ifr.ifr_name, name.data(), name.size());
+    if (::ioctl(sock.get(), SIOCGIFHWADDR, &ifr) != 0) return "";
+    const auto* b = reinterpret_cast<const unsigned char*>(ifr.ifr_hwaddr.sa_data);
+    return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3], b[4], b[5]);
 }
 
 // A few datagrams of the host's own to the internet.
@@ -107,7 +123,11 @@ CheckResult probe_arp_poisoning(const Config& cfg, const GuestShell& shell, cons
                   "Ettercap's ARP poisoning from a guest's root (its gateway, towards the other guest, the host and "
                   "LAN hosts) shows it no traffic but its own and poisons nothing on the host",
                   false, ""};
-    auto gateway_mac = without_trailing_space(read_file(fmt::format("/sys/class/net/{}/address", self.tap)));
+    auto gateway_mac = interface_mac(self.tap);
+    if (gateway_mac.empty()) {
+        c.detail = fmt::format("cannot read the MAC address of {}, the guest's tap", self.tap);
+        return c;
+    }
     std::vector<std::string> targets;
     std::string hosts = fmt::format("{} {} gateway\\n", self.host_ip, gateway_mac);
     for (const auto& ip : foreign_ips) {
@@ -121,18 +141,28 @@ CheckResult probe_arp_poisoning(const Config& cfg, const GuestShell& shell, cons
     // re-arping its victims as it would for an intruder.
     auto script = fmt::format(
         "d=$(mktemp -d); chmod 755 \"$d\"; cd \"$d\"; printf '{0}' >hosts; chmod 644 hosts; "
-        "timeout -s INT {1} tcpdump -n -t -i eth0 >sniff.txt 2>tcpdump.err & t=$!; sleep 1; "
-        "timeout -s KILL {2} ettercap -T -q -z -j hosts -i eth0 -s 's({3})q' -M arp:remote /{4}/// /{5}/// "
+        "timeout -s INT {1} tcpdump -n -t -Q in -i eth0 >sniff.txt 2>tcpdump.err & t=$!; sleep 1; "
+        "for ip in {6}; do ip route add $ip/32 dev eth0; done; "
+        "for ip in {6}; do timeout 2 bash -c \"exec 3<>/dev/tcp/$ip/9\" 2>/dev/null & done; wait $(jobs -p | grep -v "
+        "$t); "
+        "for ip in {6}; do ip route del $ip/32 dev eth0; done; "
+        "timeout -s KILL {2} ettercap -T -q -z -j hosts -i eth0 -s 's({3})q' -M arp:remote '/{4}///' '/{5}///' "
         "</dev/null >ettercap.log 2>&1; echo \"ettercap exit $?\"; wait $t; "
         "head -n 20000 sniff.txt; grep -iE 'poison|hosts added|fatal|error' ettercap.log | head -n 5; "
         "cd /; rm -rf \"$d\"",
-        hosts, kPoisonSeconds + 6, kPoisonSeconds + 20, kPoisonSeconds, self.host_ip, fmt::join(targets, ";"));
+        hosts, kPoisonSeconds + 9, kPoisonSeconds + 20, kPoisonSeconds, self.host_ip, fmt::join(targets, ";"),
+        fmt::join(targets, " "));
     log << fmt::format("selftest: guest {} poisons its gateway towards {} addresses for {} s\n", self.id,
                        targets.size(), kPoisonSeconds);
+    // The forged replies as they reach the host: ARP replies from the guest
+    // for any address but its own.
+    EgressWatch forged_replies(self.tap, fmt::format("arp and arp[6:2] == 2 and not arp src host {}", self.guest_ip));
     auto poisoning = std::async(std::launch::async, [&] { return shell.run(script); });
     // Traffic a working poisoning would divert to the guest: the host with
     // the other guest, the other guest with the internet, the host's own.
-    std::this_thread::sleep_for(std::chrono::seconds(4));
+    // Ettercap poisons from about 5 s in (tcpdump, the ARP queries, its own
+    // start), for kPoisonSeconds.
+    std::this_thread::sleep_for(std::chrono::seconds(7));
     for (int i = 0; i < 3; ++i) (void)banner_latency(neighbour.guest_ip);
     GuestShell other(neighbour.guest_ip, cfg.guest.root_password);
     other.run(fmt::format("timeout 3 bash -c 'exec 3<>/dev/tcp/{}/80' 2>/dev/null; true", kInternetTarget));
@@ -142,21 +172,30 @@ CheckResult probe_arp_poisoning(const Config& cfg, const GuestShell& shell, cons
 
     auto sniffed = parse_tcpdump(r.stdout_text);
     std::vector<std::string> foreign, poisoned;
-    std::size_t forged = 0;
+    std::uint64_t forged = forged_replies.count();
     for (const auto& [src, dst] : sniffed.ipv4) {
         if (src != self.guest_ip && dst != self.guest_ip && foreign.size() < 5) foreign.push_back(src + " > " + dst);
     }
+    std::vector<std::string> answered;
     for (const auto& [ip, mac] : sniffed.arp_replies) {
-        if (mac == lower(self.mac) && ip != self.guest_ip) ++forged;
+        if (mac == lower(gateway_mac) && ip != self.host_ip &&
+            std::find(answered.begin(), answered.end(), ip) == answered.end())
+            answered.push_back(ip);
     }
     for (const auto& e : table) {
         if ((e.mac == lower(self.mac) || e.device == self.tap) && e.ip != self.guest_ip)
             poisoned.push_back(fmt::format("{} at {} on {}", e.ip, e.mac, e.device));
     }
-    c.pass = forged > 0 && foreign.empty() && poisoned.empty();
+    c.pass = forged > 0 && foreign.empty() && poisoned.empty() && answered.empty();
     c.detail = fmt::format(
-        "{} forged ARP replies sent; {} IPv4 packets seen in the guest, {}; host neighbour table: {}", forged,
-        sniffed.ipv4.size(), foreign.empty() ? "all its own" : fmt::format("not its own: {}", fmt::join(foreign, ", ")),
+        "ARP for {} addresses: {}; {} forged ARP replies reached the host; {} IPv4 packets received in the guest, {}; "
+        "host "
+        "neighbour table: {}",
+        targets.size(),
+        answered.empty() ? "the gateway answered none"
+                         : fmt::format("the gateway answered for {}", fmt::join(answered, ", ")),
+        forged, sniffed.ipv4.size(),
+        foreign.empty() ? "all its own" : fmt::format("not its own: {}", fmt::join(foreign, ", ")),
         poisoned.empty() ? "untouched" : fmt::format("poisoned: {}", fmt::join(poisoned, ", ")));
     if (forged == 0) {
         auto tail = r.stdout_text.substr(r.stdout_text.size() > 300 ? r.stdout_text.size() - 300 : 0);

@@ -3,6 +3,9 @@
 // selftest/guest_tools.h). Each guest has a /30 of its own on a tap of its
 // own, so the only neighbour it can poison is its gateway, the host, and
 // the host routes by tap, not by what a guest claims. The probe:
+//   - asks ARP for each of those addresses (a route on the link for
+//     each): the gateway must answer for none (the host owns several of
+//     them, on other taps and its uplinks);
 //   - tells Ettercap the other guest's, the host's and the LAN hosts'
 //     addresses are on the guest's link (a hosts list; a scan finds only
 //     the gateway) and has it poison the gateway towards each of them
@@ -10,10 +13,12 @@
 //   - meanwhile the host fetches the other guest's banner, the other guest
 //     connects out, and the host sends datagrams of its own to the
 //     internet, so there is traffic a working poisoning would divert;
-//   - passes when tcpdump in the guest saw Ettercap's forged replies go
-//     out, and no IPv4 packet neither from nor to the guest itself, and
-//     the host's neighbour table holds no address at the guest's MAC but
-//     the guest's own.
+//   - passes when tcpdump in the guest received no ARP answer for them
+//     and no IPv4 packet neither from nor to the guest itself (what it
+//     sends is not judged: Ettercap forges sources of its own), a libpcap
+//     capture on its tap saw Ettercap's forged replies reach the host, and
+//     the host's neighbour table holds no address at the guest's MAC or on
+//     its tap but the guest's own.
 #pragma once
 
 #include <cstddef>
@@ -29,7 +34,7 @@
 
 namespace oyster {
 
-// What `tcpdump -n -t` printed, as the probe judges it.
+// What `tcpdump -n -t -Q in` printed, as the probe judges it.
 struct SniffedTraffic {
     std::vector<std::pair<std::string, std::string>> ipv4;         // (source, destination), ports cut off
     std::vector<std::pair<std::string, std::string>> arp_replies;  // (address claimed, MAC claimed for it)

@@ -1,5 +1,6 @@
 #include "oyster/selftest/load_probes.h"
 
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -119,6 +120,14 @@ std::uint64_t free_bytes(const std::filesystem::path& dir) {
     struct statvfs st {};
     if (::statvfs(dir.c_str(), &st) != 0) return 0;
     return std::uint64_t{st.f_bavail} * st.f_frsize;
+}
+
+// What a file takes on disk (a COW file is sparse: its size is the disk's
+// from the start, its blocks are what the guest wrote).
+std::uint64_t allocated_bytes(const std::filesystem::path& file) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) return 0;
+    return static_cast<std::uint64_t>(st.st_blocks) * 512;
 }
 
 double mib(std::uint64_t bytes) {
@@ -253,9 +262,8 @@ CheckResult probe_disk_fill(const Config& cfg, const GuestShell& shell, const Gu
                   false, ""};
     log << fmt::format("selftest: idle SSH banner latency of guest {}\n", neighbour.id);
     auto idle = sample_banner(neighbour.guest_ip);
-    std::error_code ec;
     auto host_free_before = free_bytes(self.cow.parent_path());
-    auto cow_before = std::filesystem::file_size(self.cow, ec);
+    auto cow_before = allocated_bytes(self.cow);
     log << fmt::format("selftest: guest {} fills its disk\n", self.id);
     auto t0 = std::chrono::steady_clock::now();
     auto fill = std::async(std::launch::async, [&] { return shell.run(kFillScript); });
@@ -263,7 +271,9 @@ CheckResult probe_disk_fill(const Config& cfg, const GuestShell& shell, const Gu
     auto loaded = sample_banner(neighbour.guest_ip);
     auto filled = fill.get();
     double fill_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    auto cow_after = std::filesystem::file_size(self.cow, ec);
+    auto cow_after = allocated_bytes(self.cow);
+    std::error_code ec;
+    auto cow_size = std::filesystem::file_size(self.cow, ec);
     auto host_free_after = free_bytes(self.cow.parent_path());
     GuestShell other(neighbour.guest_ip, cfg.guest.root_password);
     auto wrote = other.run(kNeighbourWrite);
@@ -272,13 +282,14 @@ CheckResult probe_disk_fill(const Config& cfg, const GuestShell& shell, const Gu
     auto latency = judge_neighbour_latency(c.name, "", idle, loaded);
     auto dd = parse_dd_result(filled.stdout_text);
     bool neighbour_wrote = wrote.stdout_text.find("wrote") != std::string::npos;
-    c.pass = dd && dd->disk_full && !ec && cow_after <= limit && neighbour_wrote && latency.pass;
+    c.pass = dd && dd->disk_full && !ec && cow_size <= limit && cow_after <= limit && neighbour_wrote && latency.pass;
     c.detail = fmt::format(
-        "{}; COW {:.0f} -> {:.0f} MiB (limit {:.0f}); host free space {:+.0f} MiB; the other guest {}; its banner: {}",
+        "{}; COW file {:.0f} -> {:.0f} MiB on disk, {:.0f} MiB long (limit {:.0f}); host free space {:+.0f} MiB; the "
+        "other guest {}; its banner: {}",
         !dd             ? "dd did not report: " + without_trailing_space(filled.stdout_text).substr(0, 200)
         : dd->disk_full ? fmt::format("{:.0f} MiB written in {:.1f} s, then ENOSPC", mib(dd->bytes), fill_seconds)
                         : fmt::format("{:.0f} MiB written, stopped without ENOSPC", mib(dd->bytes)),
-        mib(cow_before), mib(cow_after), mib(limit), signed_mib(host_free_before, host_free_after),
+        mib(cow_before), mib(cow_after), mib(cow_size), mib(limit), signed_mib(host_free_before, host_free_after),
         neighbour_wrote ? "wrote 8 MiB"
                         : "could not write: " + without_trailing_space(wrote.stdout_text).substr(0, 200),
         latency.detail);
