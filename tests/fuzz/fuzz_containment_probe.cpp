@@ -1,6 +1,6 @@
 // The containment selftest reads what a guest's root printed (the TCP
 // probe, the flood's count, Nmap's greppable output, the SMTP client's
-// dialogue, dd's report) and what the boundary probe printed under an
+// dialogue, dd's report, tcpdump's lines, the host's neighbour table) and what the boundary probe printed under an
 // escaped UML process's jail: every byte is the attacker's. Parsing and
 // judging it must stay in bounds.
 #include <cstddef>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "oyster/selftest/containment_selftest.h"
+#include "oyster/selftest/guest_arp_probe.h"
 #include "oyster/selftest/guest_nmap_probe.h"
 #include "oyster/selftest/load_probes.h"
 #include "oyster/selftest/mail_probe.h"
@@ -36,6 +37,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& d : oyster::parse_mail_dialogue(text)) {
         if (d.port <= 0 || d.port > 65535 || d.banner.size() + d.error.size() > size) __builtin_trap();
         (void)oyster::mail_reply({d}, d.port, "greeting");
+    }
+    auto sniffed = oyster::parse_tcpdump(text);
+    for (const auto& [src, dst] : sniffed.ipv4) {
+        if (src.size() + dst.size() > size) __builtin_trap();
+    }
+    for (const auto& e : oyster::parse_proc_net_arp(text)) {
+        if (e.ip.size() + e.mac.size() + e.device.size() > size) __builtin_trap();
     }
     return 0;
 }

@@ -179,6 +179,21 @@ jq -e '.probes[] | select(.name == "uml_sockets") | .detail | test("sendto:abstr
 jq -e '.probes[] | select(.name == "spoofed_source") | .detail | test("seen leaving by oyt")' "$WORK/selftest.json" >/dev/null ||
 	fail "the selftest did not watch the test's egress interface"
 
+# --- A guest's root cannot wedge its own guest with a packet ring: a
+# process with an AF_PACKET ring of 64 KiB blocks (compound pages, as
+# libpcap maps them) forks and the child execs. Before kernel patch 0019
+# the child's page table entries pointed at the wrong pages and the guest
+# spun at full CPU ("Bad page map"); Ettercap does exactly this.
+ring='use Socket; socket(my $s, 17, 3, 0x0300) or die "socket: $!";
+	setsockopt($s, 263, 10, pack("i", 2)) or die "version: $!";
+	setsockopt($s, 263, 5, pack("I7", 65536, 4, 2048, 128, 100, 0, 0)) or die "ring: $!";
+	syscall(9, 0, 262144, 3, 1, fileno($s), 0) > 0 or die "mmap: $!";
+	my $p = fork; exec "/bin/true" unless $p; waitpid($p, 0); print "forked\n"'
+SSH_TIMEOUT=30 attacker_ssh "$a" "perl -e '$ring'; dmesg | grep -c 'Bad page map'" >"$WORK/ring.txt" || true
+[ "$(cat "$WORK/ring.txt")" = "$(printf 'forked\n0')" ] ||
+	fail "a forked packet-ring process wedged or hurt the guest: $(cat "$WORK/ring.txt")"
+SSH_TIMEOUT=30 attacker_ssh "$a" true || fail "guest A stopped answering after the packet-ring fork"
+
 sensor_oyster guest stop "$(jq -r .id "$WORK/a.json")"
 ip netns exec "$NS_SENSOR" nft list table inet oyster >/dev/null || fail "table removed while guest B runs"
 sensor_oyster guest stop "$(jq -r .id "$WORK/b.json")"

@@ -177,11 +177,13 @@ jq_any() {  # jq_any [jq options...] FILTER FILE
 # in the host's namespaces, with /sys as it is).
 sensor_oyster() { nsenter --net="/run/netns/$NS_SENSOR" "$OYSTER" --config "$CONFIG" "$@"; }
 
-# Runs a shell command in a guest over real OpenSSH, from the attacker host.
+# Runs a shell command in a guest over real OpenSSH, from the attacker host
+# (killed after $SSH_TIMEOUT seconds if that is set: a wedged guest keeps a
+# session open forever).
 attacker_ssh() {
 	local ip="$1"
 	shift
-	ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -q \
+	${SSH_TIMEOUT:+timeout "$SSH_TIMEOUT"} ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -q \
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=20 \
 		-o PreferredAuthentications=password -o PubkeyAuthentication=no \
 		"root@$ip" "$@"

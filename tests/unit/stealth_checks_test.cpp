@@ -7,6 +7,7 @@
 
 #include "oyster/common/text_lines.h"
 #include "oyster/selftest/containment_selftest.h"
+#include "oyster/selftest/guest_arp_probe.h"
 #include "oyster/selftest/guest_nmap_probe.h"
 #include "oyster/selftest/load_probes.h"
 #include "oyster/selftest/mail_probe.h"
@@ -382,6 +383,37 @@ TEST(ContainmentSelftest, ReadsHowTheFillEnded) {
     EXPECT_FALSE(stopped->disk_full);
     EXPECT_FALSE(parse_dd_result("Terminated\n"));
     EXPECT_FALSE(parse_dd_result("99999999999999999999 bytes copied\n"));
+}
+
+// tcpdump's lines as the ARP probe reads them: IPv4 endpoints without
+// ports, ARP replies with the MAC claimed, the rest counted.
+TEST(ContainmentSelftest, ReadsWhatTheGuestSniffed) {
+    auto t = parse_tcpdump(
+        "IP 192.0.2.2.22 > 203.0.113.10.41862: Flags [P.], seq 1:93, length 92\n"
+        "IP 203.0.113.1 > 192.0.2.1: ICMP echo request, id 7, seq 7, length 8\n"
+        "ARP, Reply 192.0.2.6 is-at 00:1B:21:9B:15:52, length 28\n"
+        "ARP, Request who-has 192.0.2.5 tell 192.0.2.2, length 28\n"
+        "IP6 fe80::1 > ff02::2: ICMP6, router solicitation, length 16\n"
+        "IP truncated\n\n");
+    ASSERT_EQ(t.ipv4.size(), 2U);
+    EXPECT_EQ(t.ipv4[0], std::make_pair(std::string("192.0.2.2"), std::string("203.0.113.10")));
+    EXPECT_EQ(t.ipv4[1], std::make_pair(std::string("203.0.113.1"), std::string("192.0.2.1")));
+    ASSERT_EQ(t.arp_replies.size(), 1U);
+    EXPECT_EQ(t.arp_replies[0], std::make_pair(std::string("192.0.2.6"), std::string("00:1b:21:9b:15:52")));
+    EXPECT_EQ(t.other, 2U);
+}
+
+// The host's neighbour table: complete entries only, MACs in lower case.
+TEST(ContainmentSelftest, ReadsTheNeighbourTable) {
+    auto e = parse_proc_net_arp(
+        "IP address       HW type     Flags       HW address            Mask     Device\n"
+        "192.0.2.2        0x1         0x2         00:1B:21:95:CA:63     *        oyg1\n"
+        "192.0.2.6        0x1         0x0         00:00:00:00:00:00     *        oyg2\n"
+        "short line\n");
+    ASSERT_EQ(e.size(), 1U);
+    EXPECT_EQ(e[0].ip, "192.0.2.2");
+    EXPECT_EQ(e[0].mac, "00:1b:21:95:ca:63");
+    EXPECT_EQ(e[0].device, "oyg1");
 }
 
 }  // namespace
