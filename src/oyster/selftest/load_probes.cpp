@@ -267,7 +267,8 @@ CheckResult probe_disk_fill(const Config& cfg, const GuestShell& shell, const Gu
     log << fmt::format("selftest: guest {} fills its disk\n", self.id);
     auto t0 = std::chrono::steady_clock::now();
     auto fill = std::async(std::launch::async, [&] { return shell.run(kFillScript); });
-    std::this_thread::sleep_for(std::chrono::seconds(2));
+    // The fill takes a few seconds (4 s here): sample while it writes.
+    std::this_thread::sleep_for(std::chrono::seconds(1));
     auto loaded = sample_banner(neighbour.guest_ip);
     auto filled = fill.get();
     double fill_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
