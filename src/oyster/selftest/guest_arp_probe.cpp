@@ -173,7 +173,8 @@ CheckResult probe_arp_poisoning(const Config& cfg, const GuestShell& shell, cons
     std::vector<std::string> foreign, poisoned;
     std::uint64_t forged = forged_replies.count();
     for (const auto& [src, dst] : sniffed.ipv4) {
-        if (src != self.guest_ip && dst != self.guest_ip && foreign.size() < 5) foreign.push_back(src + " > " + dst);
+        if (src != self.guest_ip && dst != self.guest_ip && foreign.size() < 5)
+            foreign.push_back(fmt::format("{} > {}", src, dst));
     }
     std::vector<std::string> answered;
     for (const auto& [ip, mac] : sniffed.arp_replies) {
