@@ -131,7 +131,8 @@ TEST(GuestFirewall, EveryDropIsCountedAndLoggedRateLimited) {
     for (const char* reason : kDropReasons) {
         std::string chain = std::string("drop_") + reason;
         position(r, "add rule inet oyster " + chain +
-                        " limit rate 10/second burst 20 packets log prefix \"oyster drop " + reason + " \" group 4057");
+                        " limit rate 10/second burst 20 packets log prefix \"oyster drop " + reason +
+                        " \" group 4057 snaplen 128");
         position(r, "add rule inet oyster " + chain + " counter drop");
     }
     // No drop bypasses the logging chains.

@@ -15,7 +15,10 @@ DropMonitor::DropMonitor(Callback on_drop) : on_drop_(std::move(on_drop)) {
     std::string device = fmt::format("nflog:{}", kDropLogGroup);
     handle_ = pcap_create(device.c_str(), err);
     if (handle_ == nullptr) throw Error(fmt::format("pcap: {}: {}", device, err));
-    pcap_set_snaplen(handle_, 256);
+    // libpcap reads each NFLOG message into a buffer of snaplen + 128 bytes;
+    // the rules bound a message's packet bytes (kDropLogSnaplen), this
+    // leaves room for every attribute around them.
+    pcap_set_snaplen(handle_, 4096);
     pcap_set_timeout(handle_, 200);
     if (int rc = pcap_activate(handle_); rc < 0) {
         std::string msg = pcap_geterr(handle_);

@@ -53,9 +53,9 @@ constexpr const char* kPrivateRanges =
 std::string drop_chain(const char* reason) {
     return fmt::format(
         "add chain {0} drop_{1}\n"
-        "add rule {0} drop_{1} limit rate {2}/second burst {3} packets log prefix \"{4}{1} \" group {5}\n"
+        "add rule {0} drop_{1} limit rate {2}/second burst {3} packets log prefix \"{4}{1} \" group {5} snaplen {6}\n"
         "add rule {0} drop_{1} counter drop\n",
-        kTable, reason, kDropLogPerSecond, kDropLogPerSecond * 2, kDropLogPrefix, kDropLogGroup);
+        kTable, reason, kDropLogPerSecond, kDropLogPerSecond * 2, kDropLogPrefix, kDropLogGroup, kDropLogSnaplen);
 }
 
 // Cloud instance metadata and control endpoints: never reachable from a

@@ -50,6 +50,11 @@ inline constexpr unsigned kPortalReplyMark = 0x4f59;
 inline constexpr unsigned kDropLogGroup = 4057;
 inline constexpr unsigned kDropLogPerSecond = 10;
 inline constexpr const char* kDropLogPrefix = "oyster drop ";
+// Bytes of a dropped packet the kernel copies into its NFLOG message: its
+// IPv4 header (at most 60) and the ports are all the drop event needs. A
+// whole packet (a scanner's large UDP probe) made messages longer than
+// libpcap's buffer, which then reported more bytes than it had read.
+inline constexpr unsigned kDropLogSnaplen = 128;
 // Why a packet was dropped; each names a chain drop_<reason>.
 inline constexpr const char* kDropReasons[] = {"host",    "sink",    "guest",    "ipv6",     "dns",      "smtp",
                                                "private", "tcp_cap", "udp_cap",  "icmp_cap", "protocol", "bandwidth",
