@@ -187,10 +187,15 @@ TEST_F(CaptureFollowerTest, TheStoresAllowanceBoundsAForgedFlood) {
     f.poll();
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_GE(f.stored_only(), CaptureFollower::kStoreBurstEvents);
-    EXPECT_LE(f.reported() + f.stored_only(),
-              CaptureFollower::kBurstEvents + CaptureFollower::kStoreBurstEvents + 2 +
-                  seconds * (CaptureFollower::kEventsPerSecond + CaptureFollower::kStoreEventsPerSecond));
-    EXPECT_LT(f.reported() + f.stored_only(), total);
+    double allowance = CaptureFollower::kBurstEvents + CaptureFollower::kStoreBurstEvents + 2 +
+                       seconds * (CaptureFollower::kEventsPerSecond + CaptureFollower::kStoreEventsPerSecond);
+    EXPECT_LE(f.reported() + f.stored_only(), allowance);
+    // Some records went past both allowances, unless reading the flood took
+    // so long (under the sanitizers, 4.5 s were seen) that the allowances
+    // refilled enough for all of it.
+    if (allowance < total) {
+        EXPECT_LT(f.reported() + f.stored_only(), total);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     f.poll();
     std::uint64_t suppressed = 0, stored = 0;
