@@ -137,6 +137,8 @@ CheckResult probe_forged_sources(const GuestShell& shell, const GuestRecord& g, 
 
 // Where the tools are brought in the guest (and removed from).
 constexpr const char* kToolsDir = "/root/selftest-containment";
+// The probes that need them, reported failed when they cannot run.
+constexpr const char* kToolProbes[] = {"nmap_ports", "nmap_sweep", "arp_poisoning"};
 
 // Nmap and Ettercap as the intruder would bring them: installed for the
 // run from the containment kit, then purged (tools_removed).
@@ -152,7 +154,7 @@ std::vector<CheckResult> probe_with_guest_tools(const Config& cfg, const GuestSh
     CheckResult removed{"tools_removed", "nothing of the tools brought in is left in the guest", false, ""};
     if (!missing.empty()) {
         auto why = fmt::format("{} not in {}: `oyster setup` fetches them", fmt::join(missing, ", "), dir.string());
-        for (const auto* name : {"nmap_ports", "nmap_sweep", "arp_poisoning"}) out.push_back({name, "", false, why});
+        for (const auto* name : kToolProbes) out.push_back({name, "", false, why});
         removed.detail = why;
         out.push_back(removed);
         return out;
@@ -162,7 +164,7 @@ std::vector<CheckResult> probe_with_guest_tools(const Config& cfg, const GuestSh
     log << fmt::format("selftest: {} packages brought and installed in {:.1f} s\n", tools.packages.size(),
                        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (!tools.installed) {
-        for (const auto* name : {"nmap_ports", "nmap_sweep", "arp_poisoning"})
+        for (const auto* name : kToolProbes)
             out.push_back({name, "", false, "the tools did not install: " + tools.dpkg_output});
     } else {
         out = probe_guest_nmap(shell, a, addresses, log);
