@@ -47,7 +47,7 @@ events | jq_any --arg p "/root/$marker" --arg s "$content_sha" \
 	'select(.type=="forensic_file" and .change=="added" and .path==$p and .sha256==$s)' ||
 	fail "the file written before the kill is not listed with its content: $(events |
 		jq -c 'select(.type=="forensic_file" and .change=="added")' | head -5)"
-grep -qx "forensics worker: capabilities none, network lo, host /etc/shadow hidden" \
+grep -qx "forensics worker: capabilities none, user namespace own, network lo, host /etc/shadow hidden" \
 	"$STATE_DIR/guests/$gid/forensics/worker.log" || fail "the forensics worker was not confined"
 
 kill -TERM "$SENSOR_PID"

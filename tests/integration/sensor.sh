@@ -446,7 +446,7 @@ events | jq -c "select(.type==\"forensics_done\" and .intrusion_id==\"$i10\")" |
 events | jq_any "select(.type==\"forensics_done\" and .intrusion_id==\"$i10\" and .error == null
 	and (.errors | length) == 0)" || fail "the forensics of A10's intrusion failed"
 # The worker that parsed the intruder's disk was jailed, as it saw itself.
-grep -qx "forensics worker: capabilities none, network lo, host /etc/shadow hidden" \
+grep -qx "forensics worker: capabilities none, user namespace own, network lo, host /etc/shadow hidden" \
 	"$STATE_DIR/guests/$g10/forensics/worker.log" ||
 	fail "the forensics worker was not confined: $(head -c 2000 "$STATE_DIR/guests/$g10/forensics/worker.log")"
 ls -a "$STATE_DIR/guests/$g10/forensics" | matches '^\.jail' && fail "the worker's jail staging was left behind"

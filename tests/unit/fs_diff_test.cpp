@@ -6,6 +6,7 @@
 #include "oyster/forensics/fs_diff.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
@@ -240,19 +241,31 @@ TEST_F(FsDiffTest, AnalysisTypesExtractsAndScans) {
 }
 
 // What the sensor runs: the oyster binary's forensics worker, in its jail
-// (no capabilities, no network, no host file but what it was given), gives
-// the analysis the process itself gives, and says from inside how it is
-// confined.
+// (an unprivileged uid in a user namespace of its own, no capabilities, no
+// network, no host file but what it was given), gives the analysis the
+// process itself gives, and says from inside how it is confined. Root's
+// private files (the disks 0600, the guest directory 0700) are readable to
+// it only through its idmapped view, and what it wrote is root's.
 TEST_F(FsDiffTest, TheJailedWorkerGivesTheSameAnalysis) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (the worker's namespaces)";
     auto [guest_dir, options, tool, tool_sha, base_sha] = intruded_guest_dir();
     auto in_process = analyze_intrusion(guest_dir, options);
     std::filesystem::remove_all(options.evidence_dir);
+    for (const auto& [path, mode] : {std::pair{dir / "disk.img", 0600}, {dir / "disk.cow", 0600}, {guest_dir, 0700}}) {
+        ASSERT_EQ(::chmod(path.c_str(), static_cast<mode_t>(mode)), 0) << path;
+    }
 
     auto j = run_analysis_worker(OYSTER_BINARY, guest_dir, options);
     auto log = read_all(guest_dir / "forensics/worker.log");
-    EXPECT_NE(log.find("forensics worker: capabilities none, network lo, host /etc/shadow hidden\n"), std::string::npos)
+    EXPECT_NE(
+        log.find("forensics worker: capabilities none, user namespace own, network lo, host /etc/shadow hidden\n"),
+        std::string::npos)
         << log;
+    EXPECT_EQ(log.find("no user namespace"), std::string::npos) << log;
+    struct stat analysis_stat {};
+    ASSERT_EQ(::stat(analysis_file(guest_dir).c_str(), &analysis_stat), 0);
+    EXPECT_EQ(analysis_stat.st_uid, 0U);
+    EXPECT_EQ(analysis_stat.st_gid, 0U);
     EXPECT_EQ(j["intrusion_id"], "20261127T000000-g-test");
     EXPECT_EQ(j["errors"], nlohmann::json::array()) << j["errors"].dump();
     std::set<std::string> worker_files, process_files;
@@ -270,6 +283,9 @@ TEST_F(FsDiffTest, TheJailedWorkerGivesTheSameAnalysis) {
     EXPECT_EQ(j["alerts"].size(), in_process.alerts.size());
     evidence::EvidenceStore store(options.evidence_dir);
     EXPECT_EQ(read_all(store.path_for(tool_sha)), tool);
+    struct stat blob_stat {};
+    ASSERT_EQ(::stat(store.path_for(tool_sha).c_str(), &blob_stat), 0);
+    EXPECT_EQ(blob_stat.st_uid, 0U);
     // It wrote only its own output: the blobs came into the store after it
     // ended, its own store is gone, and its evidence artefacts name the
     // store's place for each hash.

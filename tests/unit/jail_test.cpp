@@ -28,8 +28,11 @@
 #include <thread>
 
 #include "oyster/common/cpu_list.h"
+#include "oyster/common/error.h"
+#include "oyster/common/fd_guard.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
+#include "oyster/common/user_namespace.h"
 #include "oyster/sandbox/guest_cgroup.h"
 #include "oyster/sandbox/seccomp_policy.h"
 #include "temp_dir.h"
@@ -407,6 +410,88 @@ TEST_F(JailedProcessTest, RootWithoutCapabilitiesAndNetwork) {
     EXPECT_NE(out.find("mount=no\n"), std::string::npos) << out;
     EXPECT_NE(out.find("end\n"), std::string::npos) << out;
     EXPECT_FALSE(std::filesystem::exists(dir / "null"));
+}
+
+// The forensics worker's way: an unprivileged host uid as the root of a
+// user namespace of its own. Host root's files are nobody's to it, but those
+// bound through its idmapped view are its own (read-only, or writable where
+// the entry says); what it creates there is root's on the host disk.
+TEST_F(JailedProcessTest, UserNamespaceOfItsOwnAndAnIdmappedView) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (namespaces, idmapped mounts)";
+    constexpr uid_t kHostUid = 4057997;
+    auto priv = dir / "private";
+    auto out = dir / "out";
+    std::filesystem::create_directories(priv);
+    std::filesystem::create_directories(out);
+    std::filesystem::create_directories(dir / "staging");
+    ASSERT_EQ(::chmod(priv.c_str(), 0700), 0);
+    ASSERT_EQ(::chmod(out.c_str(), 0700), 0);
+    write_file_atomic(priv / "secret", "root-only\n", 0600);
+    write_file_atomic(priv / "someone-elses", "theirs\n", 0600);
+    ASSERT_EQ(::chown((priv / "someone-elses").c_str(), 4057998, 4057998), 0);
+    write_file_atomic(dir / "plain", "not-idmapped\n", 0600);
+    FdGuard ns = make_user_namespace(kHostUid, kHostUid);
+    ASSERT_EQ(idmapped_mount_refusal(priv, ns.get()), "");
+
+    ProcessJail jail;
+    jail.user_namespace_fd = ns.get();
+    jail.no_new_privs = true;
+    jail.new_pid_namespace = true;
+    jail.drop_capabilities = true;
+    jail.clean_environment = true;
+    jail.root_staging = (dir / "staging").string();
+    using Kind = JailEntry::Kind;
+    jail.root.push_back({Kind::bind_read_only, "/bin/sh", "/bin/sh", true});
+    for (const auto& lib : shared_libraries_of("/bin/sh")) jail.root.push_back({Kind::bind_read_only, lib, lib, true});
+    jail.root.push_back({Kind::bind_device, "/dev/null", "/dev/null"});
+    jail.root.push_back({Kind::proc, "/proc", ""});
+    jail.root.push_back({Kind::bind_read_only, "/private", priv.string(), false, true});
+    jail.root.push_back({Kind::bind_writable, "/out", out.string(), false, true});
+    jail.root.push_back({Kind::bind_read_only, "/plain", (dir / "plain").string()});
+    const char* script =
+        "while read k a rest; do case $k in Uid:) echo uid=$a;; CapEff:) echo capeff=$a;; esac; "
+        "done < /proc/self/status; "
+        "read a b c < /proc/self/uid_map; echo map=$a,$b,$c; "
+        "read s < /private/secret && echo private=$s; "
+        "(read s < /private/someone-elses) 2>/dev/null && echo other=read || echo other=denied; "
+        "(read s < /plain) 2>/dev/null && echo plain=read || echo plain=denied; "
+        "(: > /private/new) 2>/dev/null && echo private=writable || echo private=read-only; "
+        "echo made > /out/made && echo out=written; echo end";
+    auto log = dir / "out.log";
+    pid_t pid = spawn_session({"/bin/sh", "-c", script}, log, {}, -1, &jail);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    std::string text = read_file(log);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+    EXPECT_NE(text.find("uid=0\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("capeff=0000000000000000\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("map=0," + std::to_string(kHostUid) + ",1\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("private=root-only\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("other=denied\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("plain=denied\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("private=read-only\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("out=written\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("end\n"), std::string::npos) << text;
+    struct stat made {};
+    ASSERT_EQ(::stat((out / "made").c_str(), &made), 0);
+    EXPECT_EQ(made.st_uid, 0U);
+    EXPECT_EQ(made.st_gid, 0U);
+    EXPECT_FALSE(std::filesystem::exists(priv / "new"));
+    EXPECT_TRUE(std::filesystem::is_empty(dir / "staging"));
+}
+
+// A jail that asks for an idmapped view without a user namespace, or a
+// user namespace with ids of its own, is refused before anything runs.
+TEST_F(JailedProcessTest, IdmappedViewNeedsAUserNamespace) {
+    ProcessJail jail;
+    jail.root_staging = (dir / "staging").string();
+    std::filesystem::create_directories(dir / "staging");
+    jail.root.push_back({JailEntry::Kind::bind_read_only, "/d", dir.string(), false, true});
+    EXPECT_THROW(spawn_session({"/bin/true"}, dir / "out.log", {}, -1, &jail), Error);
+    jail.root.clear();
+    jail.user_namespace_fd = 0;
+    jail.uid = 4057999;
+    EXPECT_THROW(spawn_session({"/bin/true"}, dir / "out.log", {}, -1, &jail), Error);
 }
 
 // The CPUs a jail names hold for the process and for all it starts.

@@ -114,9 +114,34 @@ PreparedRoot prepare_root(const ProcessJail& jail) {
     return out;
 }
 
+// After fork, as host root: binds `e.source` at `target` through an idmapped
+// mount of `user_namespace_fd` (only a detached copy of a mount can take an
+// idmap: made with open_tree, then attached). Returns the failed step or
+// nullptr.
+const char* bind_idmapped(const JailEntry& e, const char* target, int user_namespace_fd) {
+    if (user_namespace_fd < 0) return "idmapped bind without a user namespace";
+    int tree = ::open_tree(AT_FDCWD, e.source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (tree < 0) return "open_tree (idmapped bind)";
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    if (e.kind != JailEntry::Kind::bind_writable) attr.attr_set |= MOUNT_ATTR_RDONLY;
+    if (!e.exec) attr.attr_set |= MOUNT_ATTR_NOEXEC;
+    attr.userns_fd = static_cast<std::uint64_t>(user_namespace_fd);
+    const char* failed = nullptr;
+    if (::mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof attr) != 0) {
+        failed = "mount_setattr (idmapped bind)";
+    } else if (::move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) != 0) {
+        failed = "move_mount (idmapped bind)";
+    }
+    int err = errno;
+    ::close(tree);
+    errno = err;
+    return failed;
+}
+
 // After fork, as root, in a fresh mount namespace: assembles the new root on
 // the staging directory and pivots into it. Returns the failed step or nullptr.
-const char* enter_root(const ProcessJail& jail, const PreparedRoot& root) {
+const char* enter_root(const ProcessJail& jail, const PreparedRoot& root, int user_namespace_fd) {
     // Private: nothing mounted here shows on the host, nor the other way.
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return "mount --make-rprivate /";
     const char* staging = jail.root_staging.c_str();
@@ -139,6 +164,10 @@ const char* enter_root(const ProcessJail& jail, const PreparedRoot& root) {
                     int fd = ::open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
                     if (fd < 0) return "create a bind target";
                     ::close(fd);
+                }
+                if (e.idmapped) {
+                    if (const char* failed = bind_idmapped(e, target, user_namespace_fd)) return failed;
+                    break;
                 }
                 if (::mount(e.source.c_str(), target, nullptr, MS_BIND, nullptr) != 0) return "bind mount";
                 unsigned long flags = MS_BIND | MS_REMOUNT | MS_NOSUID;
@@ -227,12 +256,27 @@ const char* drop_all_capabilities() {
     return nullptr;
 }
 
+// After fork, with the root assembled: enters the user namespace of
+// `user_namespace_fd` as its uid and gid 0, with no supplementary group (the
+// host root's would still count on the host's files). Entering gives every
+// capability over that namespace, which owns no other namespace of ours.
+const char* enter_user_namespace(int user_namespace_fd) {
+    if (::setns(user_namespace_fd, CLONE_NEWUSER) != 0) return "setns (user namespace)";
+    ::close(user_namespace_fd);
+    if (::syscall(SYS_setgroups, 0, nullptr) != 0) return "setgroups (user namespace)";
+    if (::syscall(SYS_setresgid, 0, 0, 0) != 0) return "setresgid (user namespace)";
+    if (::syscall(SYS_setresuid, 0, 0, 0) != 0) return "setresuid (user namespace)";
+    if (::getuid() != 0 || ::geteuid() != 0) return "uid check (user namespace)";
+    return nullptr;
+}
+
 // After fork: only system calls. Order matters: cgroups and mounts while
-// still root, then limits, groups, gid, uid (after which nothing can be
-// taken back), then the seccomp filter, which must come last because it
-// forbids what came before.
+// still root, then limits, the user namespace or groups, gid, uid (after
+// which nothing can be taken back), then the seccomp filter, which must come
+// last because it forbids what came before. `user_namespace_fd` is the
+// child's copy of the jail's (or -1).
 // Returns the step that failed, or nullptr.
-const char* enter_jail(const ProcessJail& jail, const PreparedRoot& root) {
+const char* enter_jail(const ProcessJail& jail, const PreparedRoot& root, int user_namespace_fd) {
     for (const auto& procs : jail.cgroup_procs) {
         // "0" is the writer itself, whatever pid namespace it is in.
         int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
@@ -252,7 +296,7 @@ const char* enter_jail(const ProcessJail& jail, const PreparedRoot& root) {
     }
     if (!jail.root_staging.empty()) {
         if (!jail.new_pid_namespace && ::unshare(CLONE_NEWNS) != 0) return "unshare(CLONE_NEWNS)";
-        if (const char* failed = enter_root(jail, root)) return failed;
+        if (const char* failed = enter_root(jail, root, user_namespace_fd)) return failed;
     }
     if (jail.new_net_namespace && !jail.new_pid_namespace && ::unshare(CLONE_NEWNET) != 0) {
         return "unshare(CLONE_NEWNET)";
@@ -263,6 +307,9 @@ const char* enter_jail(const ProcessJail& jail, const PreparedRoot& root) {
     for (const auto& [resource, value] : jail.limits) {
         rlimit rl{value, value};
         if (::setrlimit(resource, &rl) != 0) return "setrlimit";
+    }
+    if (user_namespace_fd >= 0) {
+        if (const char* failed = enter_user_namespace(user_namespace_fd)) return failed;
     }
     if (jail.uid != 0) {
         // Raw system calls, not glibc's wrappers: those ask every thread of
@@ -290,6 +337,20 @@ const char* enter_jail(const ProcessJail& jail, const PreparedRoot& root) {
         if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) return "seccomp";
     }
     return nullptr;
+}
+
+// Where a child keeps its copy of the jail's user namespace descriptor
+// (the lowest free number from here).
+constexpr int kChildNamespaceFdMin = 64;
+
+void check_user_namespace_use(const ProcessJail& jail) {
+    bool idmapped = std::any_of(jail.root.begin(), jail.root.end(), [](const JailEntry& e) { return e.idmapped; });
+    if (jail.user_namespace_fd < 0) {
+        if (idmapped) throw Error("jail: an idmapped bind needs a user namespace");
+        return;
+    }
+    if (jail.uid != 0 || jail.gid != 0) throw Error("jail: a user namespace decides the ids; no uid with it");
+    if (!jail.cgroup_procs.empty()) throw Error("jail: cgroups are joined as host root; not with a user namespace");
 }
 
 // fork(), or a clone into new pid and mount namespaces, and network, IPC
@@ -366,6 +427,7 @@ pid_t spawn_session(const std::vector<std::string>& argv, int output_fd, const s
     PreparedRoot root;
     if (jail != nullptr && !jail->root_staging.empty()) root = prepare_root(*jail);
     if (jail != nullptr && jail->seccomp_program.size() > 0xffff) throw Error("jail: seccomp program too long");
+    if (jail != nullptr) check_user_namespace_use(*jail);
     pid_t pid = fork_for(jail);
     if (pid < 0) throw_errno("fork");
     if (pid == 0) {
@@ -382,6 +444,13 @@ pid_t spawn_session(const std::vector<std::string>& argv, int output_fd, const s
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        // The user namespace's descriptor, out of the way of descriptor 3 and
+        // kept open (close-on-exec) until it is entered.
+        int user_namespace_fd = -1;
+        if (jail != nullptr && jail->user_namespace_fd >= 0) {
+            user_namespace_fd = ::fcntl(jail->user_namespace_fd, F_DUPFD_CLOEXEC, kChildNamespaceFdMin);
+            if (user_namespace_fd < 0) child_fail("keep the user namespace's descriptor");
+        }
         if (pass_fd >= 0) {
             // dup2 onto itself keeps FD_CLOEXEC, so clear it explicitly.
             if (pass_fd != 3 && ::dup2(pass_fd, 3) < 0) child_fail("pass descriptor 3");
@@ -389,9 +458,14 @@ pid_t spawn_session(const std::vector<std::string>& argv, int output_fd, const s
         }
         // Nothing else of ours may leak into the guest's process: libraries
         // (libpcap, libnftables) open descriptors without O_CLOEXEC.
-        ::close_range(pass_fd >= 0 ? 4 : 3, ~0U, 0);
+        unsigned first_closed = pass_fd >= 0 ? 4 : 3;
+        if (user_namespace_fd >= 0) {
+            ::close_range(first_closed, static_cast<unsigned>(user_namespace_fd) - 1, 0);
+            first_closed = static_cast<unsigned>(user_namespace_fd) + 1;
+        }
+        ::close_range(first_closed, ~0U, 0);
         if (jail != nullptr) {
-            if (const char* failed = enter_jail(*jail, root)) {
+            if (const char* failed = enter_jail(*jail, root, user_namespace_fd)) {
                 // Into the console log, where start_guest's error shows it.
                 write_child_failure("oyster: cannot jail the guest process", failed, errno);
                 _exit(126);

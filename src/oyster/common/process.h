@@ -46,6 +46,11 @@ struct JailEntry {
     std::string target;
     std::string source;
     bool exec = false;  // bind_read_only/tmpfs: programs may be run or mapped executable from it
+    // bind_read_only/bind_writable in a jail with a user namespace: an
+    // idmapped mount through it (common/user_namespace.h), so host root's
+    // files there are the process's own (its uid 0) and what it creates is
+    // root's on the host disk.
+    bool idmapped = false;
 };
 
 // What a spawned process gives up before it runs (see sandbox/jail.h). Each
@@ -54,6 +59,12 @@ struct JailEntry {
 struct ProcessJail {
     uid_t uid = 0;  // 0 keeps root
     gid_t gid = 0;
+    // When >= 0: a user namespace (common/user_namespace.h) the process
+    // enters once its root is assembled, as that namespace's uid and gid 0
+    // (an unprivileged host id) with no supplementary group: it owns no host
+    // file but what idmapped entries show it. Stays the caller's to close.
+    // Not with `uid` (the namespace decides the ids) nor `cgroup_procs`.
+    int user_namespace_fd = -1;
     std::vector<std::pair<int, rlim_t>> limits;  // RLIMIT_*, soft = hard
     bool no_new_privs = false;
     // Its own pid namespace: it is pid 1 there, sees and signals only its
@@ -65,8 +76,8 @@ struct ProcessJail {
     // message queue shared with the host's processes, and a host name of
     // its own to set.
     bool new_ipc_uts_namespaces = false;
-    // For a process that keeps uid 0 (to read and write root's files in its
-    // view): no capabilities before or after execve (bounding, ambient,
+    // For a process that keeps uid 0 (host root, to read and write root's
+    // files in its view, or its user namespace's root): no capabilities before or after execve (bounding, ambient,
     // effective, permitted and inheritable sets emptied; securebits locked so
     // uid 0 gains none back), so it cannot mount, make device nodes, trace
     // or signal others, or pass a file's permission bits.

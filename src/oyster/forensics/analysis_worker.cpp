@@ -1,9 +1,11 @@
 #include "oyster/forensics/analysis_worker.h"
 
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <net/if.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,10 +18,13 @@
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
+#include "oyster/common/fd_guard.h"
 #include "oyster/common/landlock_scope.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
 #include "oyster/common/sha256.h"
+#include "oyster/common/user_namespace.h"
+#include "oyster/common/write_all.h"
 #include "oyster/evidence/evidence_store.h"
 #include "oyster/forensics/file_type.h"
 #include "oyster/sandbox/guest_record.h"
@@ -61,12 +66,23 @@ std::string normal(const std::filesystem::path& p) {
     return std::filesystem::absolute(p).lexically_normal().string();
 }
 
+// Appends `line` to the worker's log, never through a symlink (the worker
+// writes its directory).
+void append_to_log(const std::filesystem::path& log, const std::string& line) {
+    FdGuard fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640));
+    std::string text = line + "\n";
+    if (fd.get() >= 0) (void)write_all(fd.get(), text.data(), text.size());
+}
+
 }  // namespace
 
 ProcessJail worker_jail(const std::filesystem::path& oyster_exe, const std::filesystem::path& guest_dir,
-                        const AnalysisOptions& options, const std::filesystem::path& staging) {
+                        const AnalysisOptions& options, const std::filesystem::path& staging, int user_namespace_fd) {
     GuestRecord guest = load_guest(guest_dir);
     ProcessJail jail;
+    jail.user_namespace_fd = user_namespace_fd;
+    // Root's private files, shown as the worker's own in its user namespace.
+    bool own = user_namespace_fd >= 0;
     jail.no_new_privs = true;
     jail.new_pid_namespace = true;
     jail.new_net_namespace = true;
@@ -84,15 +100,17 @@ ProcessJail worker_jail(const std::filesystem::path& oyster_exe, const std::file
     for (const char* dev : {"/dev/null", "/dev/urandom"}) jail.root.push_back({Kind::bind_device, dev, dev});
     for (const auto& f : magic_database_files()) jail.root.push_back({Kind::bind_read_only, normal(f), f.string()});
     if (!options.yara_rules.empty()) {
-        jail.root.push_back({Kind::bind_read_only, normal(options.yara_rules), options.yara_rules.string()});
+        jail.root.push_back(
+            {Kind::bind_read_only, normal(options.yara_rules), options.yara_rules.string(), false, own});
     }
-    jail.root.push_back({Kind::bind_read_only, normal(guest.image), guest.image.string()});
-    jail.root.push_back({Kind::bind_read_only, normal(guest_dir), guest_dir.string()});
+    jail.root.push_back({Kind::bind_read_only, normal(guest.image), guest.image.string(), false, own});
+    jail.root.push_back({Kind::bind_read_only, normal(guest_dir), guest_dir.string(), false, own});
     if (!inside(std::filesystem::absolute(guest.cow), std::filesystem::absolute(guest_dir))) {
-        jail.root.push_back({Kind::bind_read_only, normal(guest.cow), guest.cow.string()});
+        jail.root.push_back({Kind::bind_read_only, normal(guest.cow), guest.cow.string(), false, own});
     }
-    jail.root.push_back({Kind::bind_writable, normal(guest_dir / "forensics"), (guest_dir / "forensics").string()});
-    jail.root.push_back({Kind::bind_writable, normal(options.evidence_dir), options.evidence_dir.string()});
+    jail.root.push_back(
+        {Kind::bind_writable, normal(guest_dir / "forensics"), (guest_dir / "forensics").string(), false, own});
+    jail.root.push_back({Kind::bind_writable, normal(options.evidence_dir), options.evidence_dir.string(), false, own});
 #if defined(__SANITIZE_ADDRESS__)
     // AddressSanitizer's runtime reads /proc/self/maps; the production build
     // has no /proc.
@@ -113,8 +131,12 @@ std::string confinement_summary() {
     }
     std::error_code ec;
     bool shadow = std::filesystem::exists("/etc/shadow", ec);
-    return fmt::format("capabilities {}, network {}, host /etc/shadow {}", no_caps ? "none" : "some",
-                       nets.empty() ? "none" : nets, shadow ? "visible" : "hidden");
+    // /dev/null is host root's: in a user namespace that does not map host
+    // root it reads as the overflow id, not 0.
+    struct stat null_stat {};
+    bool own_namespace = ::stat("/dev/null", &null_stat) == 0 && null_stat.st_uid != 0;
+    return fmt::format("capabilities {}, user namespace {}, network {}, host /etc/shadow {}", no_caps ? "none" : "some",
+                       own_namespace ? "own" : "host", nets.empty() ? "none" : nets, shadow ? "visible" : "hidden");
 }
 
 AnalysisOptions analysis_options(const Config& cfg) {
@@ -135,6 +157,35 @@ std::vector<std::string> worker_arguments(const std::filesystem::path& guest_dir
     }
     return args;
 }
+
+namespace {
+
+// A user namespace for one run of the worker, when this host can give it
+// one and bind every file it needs through idmapped mounts; otherwise no
+// descriptor, and the log says why the worker runs as host uid 0.
+FdGuard worker_user_namespace(const std::filesystem::path& oyster_exe, const std::filesystem::path& guest_dir,
+                              const AnalysisOptions& options, const std::filesystem::path& staging,
+                              const std::filesystem::path& log) {
+    std::string refusal;
+    FdGuard ns;
+    try {
+        ns = make_user_namespace(kForensicsWorkerUid, kForensicsWorkerUid);
+        for (const auto& e : worker_jail(oyster_exe, guest_dir, options, staging, ns.get()).root) {
+            if (e.idmapped) refusal = idmapped_mount_refusal(e.source, ns.get());
+            if (!refusal.empty()) break;
+        }
+    } catch (const Error& e) {
+        refusal = e.what();
+    }
+    if (refusal.empty()) return ns;
+    append_to_log(log,
+                  "oyster: no user namespace for the forensics worker (it runs as host uid 0 without "
+                  "capabilities): " +
+                      refusal);
+    return {};
+}
+
+}  // namespace
 
 nlohmann::json run_analysis_worker(const std::filesystem::path& oyster_exe, const std::filesystem::path& given_dir,
                                    const AnalysisOptions& given_options, const WorkerLimits& limits) {
@@ -176,7 +227,8 @@ nlohmann::json run_analysis_worker(const std::filesystem::path& oyster_exe, cons
         ~RemoveStaging() { ::rmdir(dir.c_str()); }
     } remove_staging{staging};
 
-    ProcessJail jail = worker_jail(oyster_exe, guest_dir, options, staging);
+    FdGuard user_namespace = worker_user_namespace(oyster_exe, guest_dir, options, staging, log);
+    ProcessJail jail = worker_jail(oyster_exe, guest_dir, options, staging, user_namespace.get());
     std::vector<std::string> argv = {program_path(oyster_exe).string()};
     for (auto& a : worker_arguments(guest_dir, options)) argv.push_back(std::move(a));
     // Only what the sanitizer builds are tuned with; nothing else of the

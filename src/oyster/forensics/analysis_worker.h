@@ -7,6 +7,8 @@
 // turned into code execution) reaches only what the analysis must touch.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -32,24 +34,37 @@ AnalysisOptions analysis_options(const Config& cfg);
 // (the child's argv, after the executable).
 std::vector<std::string> worker_arguments(const std::filesystem::path& guest_dir, const AnalysisOptions& options);
 
-// The worker's jail (common/process.h): uid 0 for root's files in its view
-// but no capabilities and no_new_privs; its own pid, mount and network
-// namespaces (no network but a loopback); a root holding only the program
-// and its libraries, /dev/null and urandom, libmagic's database and the
-// YARA rules (read-only), the base image and the guest directory
-// (read-only), and, writable, the guest's forensics/ directory and the
-// evidence store. No other host file, no /proc (but under AddressSanitizer,
-// whose runtime reads it: a read-only one of its own), no /sys. The root is
-// assembled on `staging`, an empty host directory.
+// The host uid and gid the worker runs as: uid 0 of a user namespace of its
+// own (common/user_namespace.h) that maps no other id. It owns no host
+// file: what it creates through its idmapped view is stored as root's.
+inline constexpr uid_t kForensicsWorkerUid = 4056999;
+
+// The worker's jail (common/process.h): no capabilities and no_new_privs;
+// its own user namespace (`user_namespace_fd`, whose uid 0 is
+// kForensicsWorkerUid) or, when it is -1, host uid 0; its own pid, mount,
+// network (no network but a loopback), IPC and UTS namespaces; a root
+// holding only the program and its libraries, /dev/null and urandom,
+// libmagic's database (read-only), the YARA rules, the base image and the
+// guest directory (read-only, root's files shown as its own), and,
+// writable, the guest's forensics/ directory and its blob store there. No
+// other host file, no /proc (but under AddressSanitizer, whose runtime
+// reads it: a read-only one of its own), no /sys. The root is assembled on
+// `staging`, an empty host directory.
 ProcessJail worker_jail(const std::filesystem::path& oyster_exe, const std::filesystem::path& guest_dir,
-                        const AnalysisOptions& options, const std::filesystem::path& staging);
+                        const AnalysisOptions& options, const std::filesystem::path& staging,
+                        int user_namespace_fd = -1);
 
 // What the calling process can reach, as it sees it: "capabilities none,
-// network lo, host /etc/shadow hidden" in the worker's jail. The worker
-// writes it to its log first, so a jail that stopped applying shows.
+// user namespace own, network lo, host /etc/shadow hidden" in the worker's
+// jail ("user namespace own": host root's files are nobody's to it, so it
+// is not host root). The worker writes it to its log first, so a jail that
+// stopped applying shows.
 std::string confinement_summary();
 
-// Runs `oyster_exe` with worker_arguments() in worker_jail() (from the
+// Runs `oyster_exe` with worker_arguments() in worker_jail(), in a user
+// namespace made for the run; as host uid 0 without capabilities only when
+// the host cannot give it one (user namespaces disabled, a filesystem
+// without idmapped mounts), which its log says first (from the
 // oyster process itself: "/proc/self/exe", which names the running
 // binary's file), its output appended to
 // <guest_dir>/forensics/worker.log, waits for it and returns the analysis
