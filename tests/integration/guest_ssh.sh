@@ -43,14 +43,23 @@ console_writer="$(jq -r .console_writer_pid "$STATE_DIR/guests/$id/guest.json")"
 [ "$(readlink "/proc/$pid/fd/1")" = "$(readlink "/proc/$console_writer/fd/3")" ] &&
 	[ "$(stat -L -c %F "/proc/$pid/fd/1")" = fifo ] || fail "UML's console is not its console writer's pipe"
 root_view="$(cd "/proc/$pid/root" && find . -mindepth 1 | sort)"
-for unwanted in ./etc ./home ./root ./proc/self ./sys ./run ./usr/bin ".$STATE_DIR/platform.json" \
+for unwanted in ./etc ./home ./root ./proc/self ./sys ./run ./usr/bin ./dev/net/tun ".$STATE_DIR/platform.json" \
 	".$STATE_DIR/guests/$id/console.log" ".$STATE_DIR/guests/$id/capture.bin"; do
 	echo "$root_view" | matches -xF "$unwanted" && fail "the jail shows $unwanted"
 done
-for wanted in ".$(jq -r .kernel "$STATE_DIR/platform.json")" ".$image" ".$cow" ./dev/net/tun ./proc/cpuinfo; do
+for wanted in ".$(jq -r .kernel "$STATE_DIR/platform.json")" ".$image" ".$cow" ./proc/cpuinfo; do
 	echo "$root_view" | matches -xF "$wanted" || fail "the jail lacks $wanted: $root_view"
 done
 touch "/proc/$pid/root/dev/x" 2>/dev/null && fail "the jail's root is writable"
+# Its own network namespace, with nothing but a loopback; its tap (in the
+# sensor's namespace) came in attached, as descriptor 4.
+[ "$(stat -L -c %i "/proc/$pid/ns/net")" != "$(jq -r .netns_inode "$STATE_DIR/guests/$id/guest.json")" ] ||
+	fail "UML shares the sensor's network namespace"
+links="$(nsenter --net="/proc/$pid/ns/net" ip -o link show | awk -F': ' '{print $2}' | tr '\n' ' ')"
+[ "$links" = "lo " ] || fail "UML's network namespace holds more than a loopback: $links"
+tap="$(jq -r .tap "$STATE_DIR/guests/$id/guest.json")"
+grep -qx "iff:[[:space:]]*$tap" "/proc/$pid/fdinfo/4" ||
+	fail "UML's descriptor 4 is not its tap $tap: $(cat "/proc/$pid/fdinfo/4")"
 if [ -d /sys/fs/cgroup/memory/oyster ]; then
 	grep -q ":memory:/oyster/$id\$" "/proc/$pid/cgroup" || fail "UML is not in its memory cgroup"
 	grep -q ":pids:/oyster/$id\$" "/proc/$pid/cgroup" || fail "UML is not in its pids cgroup"

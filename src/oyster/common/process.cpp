@@ -339,9 +339,11 @@ const char* enter_jail(const ProcessJail& jail, const PreparedRoot& root, int us
     return nullptr;
 }
 
-// Where a child keeps its copy of the jail's user namespace descriptor
-// (the lowest free number from here).
+// Where a child keeps its copy of the jail's user namespace descriptor,
+// and moves the descriptors it passes on before they take their places
+// (the lowest free numbers from here).
 constexpr int kChildNamespaceFdMin = 64;
+constexpr int kChildMovedFdMin = 80;
 
 void check_user_namespace_use(const ProcessJail& jail) {
     bool idmapped = std::any_of(jail.root.begin(), jail.root.end(), [](const JailEntry& e) { return e.idmapped; });
@@ -418,7 +420,15 @@ pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem:
 
 pid_t spawn_session(const std::vector<std::string>& argv, int output_fd, const std::vector<std::string>& extra_env,
                     int pass_fd, const ProcessJail* jail) {
+    return spawn_session(argv, output_fd, extra_env, pass_fd >= 0 ? std::vector<int>{pass_fd} : std::vector<int>{},
+                         jail);
+}
+
+pid_t spawn_session(const std::vector<std::string>& argv, int output_fd, const std::vector<std::string>& extra_env,
+                    const std::vector<int>& pass_fds, const ProcessJail* jail) {
     if (argv.empty()) throw Error("spawn_session: empty command");
+    if (pass_fds.size() > kMaxPassedFds) throw Error("spawn_session: too many descriptors to pass");
+    const int passed_count = static_cast<int>(pass_fds.size());
     int log = output_fd;
     auto args = to_argv(argv);
     std::vector<std::string> env_store =
@@ -451,14 +461,26 @@ pid_t spawn_session(const std::vector<std::string>& argv, int output_fd, const s
             user_namespace_fd = ::fcntl(jail->user_namespace_fd, F_DUPFD_CLOEXEC, kChildNamespaceFdMin);
             if (user_namespace_fd < 0) child_fail("keep the user namespace's descriptor");
         }
-        if (pass_fd >= 0) {
-            // dup2 onto itself keeps FD_CLOEXEC, so clear it explicitly.
-            if (pass_fd != 3 && ::dup2(pass_fd, 3) < 0) child_fail("pass descriptor 3");
-            if (::fcntl(3, F_SETFD, 0) < 0) child_fail("pass descriptor 3");
+        // Each passed descriptor first out of the way (one may hold the
+        // number another goes to), then into its place without FD_CLOEXEC.
+        int moved[kMaxPassedFds];
+        for (int i = 0; i < passed_count; ++i) {
+            moved[i] = pass_fds[static_cast<std::size_t>(i)] < 0
+                           ? -1
+                           : ::fcntl(pass_fds[static_cast<std::size_t>(i)], F_DUPFD_CLOEXEC, kChildMovedFdMin);
+            if (pass_fds[static_cast<std::size_t>(i)] >= 0 && moved[i] < 0) child_fail("pass a descriptor");
+        }
+        for (int i = 0; i < passed_count; ++i) {
+            if (moved[i] < 0) {
+                ::close(3 + i);
+            } else if (::dup2(moved[i], 3 + i) < 0) {
+                child_fail("pass a descriptor");
+            }
         }
         // Nothing else of ours may leak into the guest's process: libraries
-        // (libpcap, libnftables) open descriptors without O_CLOEXEC.
-        unsigned first_closed = pass_fd >= 0 ? 4 : 3;
+        // (libpcap, libnftables) open descriptors without O_CLOEXEC. (The
+        // moved copies are closed here too.)
+        auto first_closed = static_cast<unsigned>(3 + passed_count);
         if (user_namespace_fd >= 0) {
             ::close_range(first_closed, static_cast<unsigned>(user_namespace_fd) - 1, 0);
             first_closed = static_cast<unsigned>(user_namespace_fd) + 1;

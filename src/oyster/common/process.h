@@ -117,6 +117,11 @@ pid_t spawn_session(const std::vector<std::string>& argv, const std::filesystem:
 // stays the caller's to close.
 pid_t spawn_session(const std::vector<std::string>& argv, int output_fd, const std::vector<std::string>& extra_env = {},
                     int pass_fd = -1, const ProcessJail* jail = nullptr);
+// The same passing several descriptors: `pass_fds[i]` becomes descriptor
+// 3 + i (-1 leaves that number closed); at most kMaxPassedFds.
+inline constexpr std::size_t kMaxPassedFds = 8;
+pid_t spawn_session(const std::vector<std::string>& argv, int output_fd, const std::vector<std::string>& extra_env,
+                    const std::vector<int>& pass_fds, const ProcessJail* jail);
 
 // The process's start time in clock ticks since boot (field 22 of
 // /proc/PID/stat): with the pid, it names a process even after pid reuse.

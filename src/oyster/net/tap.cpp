@@ -87,6 +87,10 @@ void create_tap(const std::string& name, uid_t owner, const GuestLink& link) {
     if (::ioctl(sock.get(), SIOCSIFFLAGS, &ifr) != 0) throw_errno("bring up " + name);
 }
 
+int attach_tap(const std::string& name) {
+    return open_tap(name);
+}
+
 void delete_tap(const std::string& name) {
     if (!interface_exists(name)) return;
     FdGuard tap(open_tap(name));

@@ -24,6 +24,12 @@ inline constexpr const char* kTapPrefix = "oyg";
 // that address. Throws oyster::Error.
 void create_tap(const std::string& name, uid_t owner, const GuestLink& link);
 
+// A descriptor attached to tap `name` (IFF_TAP | IFF_NO_PI, as UML's tuntap
+// transport attaches): handed to the UML process (kernel patch 0020), which
+// then needs neither /dev/net/tun nor the tap's network namespace. Throws
+// oyster::Error (EBUSY: something is attached already).
+int attach_tap(const std::string& name);
+
 // Removes a persistent tap. Missing taps are not an error.
 void delete_tap(const std::string& name);
 

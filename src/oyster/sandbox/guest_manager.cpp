@@ -193,7 +193,9 @@ std::vector<std::string> uml_command_line(const Config& cfg, const Platform& pla
         // The disk is shown as a virtio disk, partitioned (patch 0008, image/tasks/90-disk.sh).
         "root=/dev/vda1",
         "rw",
-        fmt::format("eth0=tuntap,{},{}", g.tap, g.mac),
+        // The tap attached by the launcher, as descriptor kTapFd (patch 0020):
+        // the jail's network namespace has no tap to attach to.
+        fmt::format("eth0=tuntap,fd:{},{}", kTapFd, g.mac),
         ip,
         "umid=" + g.id,
         "uml_dir=" + g.uml_dir().string(),
@@ -389,7 +391,8 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         // The console through a writer of its own too: a guest writing to
         // /dev/console cannot fill the disk past guest.console_max_mib.
         FdGuard console(start_console_writer(g, std::uint64_t{cfg.guest.console_max_mib} << 20));
-        g.pid = spawn_session(uml_command_line(cfg, platform, g), console.get(), env, capture_fd, &jail);
+        FdGuard tap(attach_tap(g.tap));
+        g.pid = spawn_session(uml_command_line(cfg, platform, g), console.get(), env, {capture_fd, tap.get()}, &jail);
     } catch (const Error& e) {
         throw cleanup_failed(e.what());
     }

@@ -56,6 +56,7 @@ ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std:
     j.gid = guest_uid(g.slot);
     j.no_new_privs = true;
     j.new_pid_namespace = true;
+    j.new_net_namespace = true;
     j.new_ipc_uts_namespaces = true;
     j.clean_environment = true;
     // UML's kernel process maps the guest's memory and a few MiB of its own;
@@ -78,7 +79,6 @@ ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std:
     j.root.push_back({Kind::bind_writable, g.uml_dir().string(), g.uml_dir().string()});
     for (const char* dev : {"/dev/null", "/dev/random", "/dev/urandom"})
         j.root.push_back({Kind::bind_device, dev, dev});
-    j.root.push_back({Kind::tun_device, "/dev/net/tun", ""});
     // UML's memory file: the guest's RAM, mapped executable. /dev/shm is
     // UML's own first choice, and not a place a state directory is bound.
     j.root.push_back({Kind::tmpfs, "/dev/shm",
@@ -102,14 +102,15 @@ ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std:
         j.cpus = guest_cpus(cfg);
     }
 
-    // Abstract unix sockets belong to the network namespace UML shares with
-    // the sensor (common/landlock_scope.h).
+    // Abstract unix sockets belong to a network namespace: the jail's own
+    // holds none of the host's; scoping is a second wall
+    // (common/landlock_scope.h).
     if (landlock_can_scope()) {
         j.landlock_scopes = kLandlockScopeAbstractUnix | kLandlockScopeSignal;
     } else {
         notes.push_back(
-            "Landlock scoping is unavailable (host kernel before 6.12, or landlock not in lsm=): the UML process can "
-            "send to the host's abstract unix sockets");
+            "Landlock scoping is unavailable (host kernel before 6.12, or landlock not in lsm=): only the jail's "
+            "network and pid namespaces keep the UML process from the host's abstract unix sockets and processes");
     }
     j.seccomp_program =
         uml_seccomp_program(cfg.capture.enabled ? kCaptureFd : -1, seccomp_violation_from_environment());

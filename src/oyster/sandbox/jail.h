@@ -6,10 +6,13 @@
 //   - no supplementary groups, no_new_privs (setuid programs give nothing);
 //   - its own pid namespace: it sees and can signal only its own processes,
 //     and they all die with it;
+//   - its own network namespace, empty (a loopback, down): its tap comes in
+//     as descriptor kTapFd, attached by the launcher, so it reaches no
+//     host interface, address or abstract unix socket, and needs no
+//     /dev/net/tun;
 //   - its own mount namespace whose root is a read-only tmpfs holding only
 //     the kernel binary and the libraries it loads, the base image
 //     (read-only), its COW file and runtime directory, /dev/null, random,
-//     a private /dev/net/tun (it can attach only to the tap made for it),
 //     a private /dev/shm for UML's memory file, and a copy of the host's
 //     /proc/cpuinfo (UML reads the host CPU's features from it). No other
 //     host file, no /proc, no /sys;
@@ -41,6 +44,8 @@ inline constexpr uid_t kGuestUidBase = 4057000;
 
 // The descriptor the guest kernel writes its capture stream to.
 inline constexpr int kCaptureFd = 3;
+// The guest's tap, attached by the launcher (net/tap.h attach_tap).
+inline constexpr int kTapFd = 4;
 
 // Where, in the jail, the guest kernel finds its firmware's SMBIOS table
 // (sandbox/smbios_table.h; the launcher adds the file).

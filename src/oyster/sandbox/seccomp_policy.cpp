@@ -199,16 +199,13 @@ constexpr const char* kSanitizerRuntime[] = {
 
 // The ioctl requests UML makes (read from arch/um of Linux 6.12; the
 // guest_ssh, capture, stealth, sensor, containment and guest_crash tests
-// run with violations logged, logged none): attaching its tap (TUNSETIFF,
-// the tuntap transport), and glibc's and the console channel's terminal
-// queries (TCGETS for isatty(), TIOCGWINSZ), which fail with ENOTTY on the
-// pipes and files UML holds. Everything else on a tun descriptor (offloads,
-// vnet headers, owner, persistence, filters) and every other device
-// request is refused: an escaped UML cannot reconfigure its tap beyond
-// attaching it again. (TUNSETIFF takes its flags in memory, which a filter
-// cannot read; the tap is persistent and owned by the guest's uid, so it
-// can only be its own tap, of its own type.)
-constexpr unsigned long kUmlIoctls[] = {TUNSETIFF, TCGETS, TIOCGWINSZ};
+// run with violations logged, logged none): glibc's and the console
+// channel's terminal queries (TCGETS for isatty(), TIOCGWINSZ), which fail
+// with ENOTTY on the pipes and files UML holds. Its tap comes attached
+// (kernel patch 0020), so every tun request (attaching, offloads, vnet
+// headers, owner, persistence, filters) and every other device request is
+// refused: an escaped UML cannot reconfigure or re-attach its tap.
+constexpr unsigned long kUmlIoctls[] = {TCGETS, TIOCGWINSZ};
 
 // Namespace flags clone() may not use: a user namespace would hand the
 // attacker a root-in-namespace view of much more kernel code.

@@ -2,7 +2,8 @@
 // its UML process would try first. `oyster selftest containment` runs it
 // under that guest's own jail (sandbox/jail.h: its uid, namespaces, root,
 // limits, Landlock scopes and the UML seccomp filter, with descriptor 3 a
-// pipe like the capture's) and judges what it prints.
+// pipe like the capture's and descriptor 4 a tun descriptor like its tap's)
+// and judges what it prints.
 //
 // Each attempt runs in a child of its own, because the seccomp filter kills
 // the process that makes a forbidden call; one line per attempt:
@@ -82,6 +83,16 @@ int tun_ioctl(unsigned long request, unsigned long value) {
     return outcome(::ioctl(fd, request, value));
 }
 
+// The tap descriptor UML is handed (sandbox/jail.h kTapFd).
+constexpr int kTapFd = 4;
+
+int tap_fd_ioctl(unsigned long request, const char* name) {
+    ifreq req{};
+    std::snprintf(req.ifr_name, sizeof req.ifr_name, "%s", name);
+    req.ifr_flags = IFF_TAP | IFF_NO_PI;
+    return outcome(::ioctl(kTapFd, request, &req));
+}
+
 int abstract_socket(const char* name, int type) {
     int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
     if (fd < 0) return outcome(fd);
@@ -134,6 +145,13 @@ int main(int argc, char** argv) {
             [other_tap] { return tun_attach(other_tap, static_cast<short>(IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE)); });
     attempt("tun", "TUNSETPERSIST", [] { return tun_ioctl(TUNSETPERSIST, 1); });
     attempt("tun", "TUNSETOWNER", [] { return tun_ioctl(TUNSETOWNER, 0); });
+    // The tun descriptor it is handed: attached elsewhere, made
+    // persistent, someone else's, or given offloads.
+    std::snprintf(what, sizeof what, "fd4:TUNSETIFF:%s", other_tap);
+    attempt("tun", what, [other_tap] { return tap_fd_ioctl(TUNSETIFF, other_tap); });
+    attempt("tun", "fd4:TUNSETPERSIST", [] { return outcome(::ioctl(kTapFd, TUNSETPERSIST, 0UL)); });
+    attempt("tun", "fd4:TUNSETOWNER", [] { return outcome(::ioctl(kTapFd, TUNSETOWNER, 0UL)); });
+    attempt("tun", "fd4:TUNSETOFFLOAD", [] { return outcome(::ioctl(kTapFd, TUNSETOFFLOAD, 0UL)); });
 
     // Sockets: the host's abstract unix sockets (datagram and stream), and
     // any socket that reaches past unix ones.

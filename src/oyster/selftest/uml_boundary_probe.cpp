@@ -144,7 +144,9 @@ std::vector<CheckResult> probe_uml_boundary(const Config& cfg, const GuestRecord
         {"other_guest", "nor another guest's disk, console log, capture or runtime directory"},
         {"own_record", "nor its own guest's capture, console log or record"},
         {"proc", "nor /proc or /sys, nor mount a procfs"},
-        {"tun", "nor attach to another guest's tap, make a tap, or make one persistent or someone else's"},
+        {"tun",
+         "nor attach to another guest's tap, make a tap, or make one persistent or someone else's, by "
+         "/dev/net/tun or the tap descriptor it holds"},
         {"sockets", "nor reach the host's abstract unix sockets, nor open an IP, netlink or packet socket"},
         {"capture", "nor truncate, punch, duplicate, re-flag or ioctl the capture descriptor"},
         {"processes", "nor signal or trace the host's processes, make a user namespace, become root or chroot"},
@@ -189,7 +191,11 @@ std::vector<CheckResult> probe_uml_boundary(const Config& cfg, const GuestRecord
     log << fmt::format("selftest: probing the UML boundary as guest {}'s escaped UML process (uid {})\n", self.id,
                        jail.uid);
     for (const auto& n : notes) log << fmt::format("selftest: {}\n", n);
-    pid_t pid = spawn_session(argv, out_write.get(), {}, capture_write.get(), &jail);
+    // A tun descriptor as UML's tap is (its own tap is attached by the guest;
+    // the seccomp filter judges requests, not the device behind them).
+    FdGuard tun(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
+    if (tun.get() < 0) throw_errno("open /dev/net/tun");
+    pid_t pid = spawn_session(argv, out_write.get(), {}, {capture_write.get(), tun.get()}, &jail);
     out_write.reset();
     capture_write.reset();
     std::string text = read_until_end(out_read.get(), std::chrono::steady_clock::now() + kProbeDeadline);

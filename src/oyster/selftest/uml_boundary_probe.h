@@ -3,10 +3,11 @@
 // reach. `oyster-boundary-probe` (selftest/boundary_probe_main.cpp) runs
 // under that guest's own jail (sandbox/jail.h: uid, namespaces, root,
 // limits, Landlock scopes and the UML seccomp filter, descriptor 3 a pipe
-// as the capture's is) and tries the host's files and /proc, another
-// guest's files, this guest's own evidence, the tun device, the host's
-// abstract unix sockets and IP/netlink/packet sockets, the capture
-// descriptor, and the host's processes and privileges. Every attempt must
+// as the capture's is, descriptor 4 a tun descriptor as its tap's is) and
+// tries the host's files and /proc, another guest's files, this guest's
+// own evidence, the tun device and its tap descriptor, the host's abstract
+// unix sockets and IP/netlink/packet sockets, the capture descriptor, and
+// the host's processes and privileges. Every attempt must
 // be refused (an errno) or kill the process (the seccomp filter).
 #pragma once
 

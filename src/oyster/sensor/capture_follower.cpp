@@ -206,8 +206,15 @@ const char* CaptureFollower::live_class_name(LiveClass c) {
     return "other";
 }
 
+void CaptureFollower::set_clock(Clock clock) {
+    clock_ = std::move(clock);
+    auto now = clock_();
+    for (auto& b : buckets_) b.refilled = now;
+    window_start_ = now;
+}
+
 void CaptureFollower::roll_window() {
-    auto now = std::chrono::steady_clock::now();
+    auto now = clock_();
     if (now - window_start_ < std::chrono::seconds(1)) return;
     std::uint64_t total = 0, stored = 0;
     nlohmann::json by_class = nlohmann::json::object();
@@ -225,8 +232,8 @@ void CaptureFollower::roll_window() {
     window_start_ = now;
 }
 
-void CaptureFollower::refill(Bucket& b) {
-    auto now = std::chrono::steady_clock::now();
+void CaptureFollower::refill(Bucket& b) const {
+    auto now = clock_();
     double elapsed = std::chrono::duration<double>(now - b.refilled).count();
     b.refilled = now;
     b.tokens = std::min<double>(kBurstEvents, b.tokens + elapsed * kEventsPerSecond);

@@ -107,6 +107,13 @@ public:
     // was wrong with the stream, if anything.
     capture::DecodeStats finish(std::string* error = nullptr);
 
+    // The clock the allowances and the suppression reports are measured by:
+    // steady_clock unless a caller (a test, to control time) sets another.
+    // Setting one starts every allowance's refill and the report window at
+    // its present time.
+    using Clock = std::function<std::chrono::steady_clock::time_point()>;
+    void set_clock(Clock clock);
+
     // The event types reported live (the decoder's names).
     static bool is_live_type(const std::string& type);
 
@@ -139,7 +146,7 @@ private:
     // Once a second: reports what was suppressed since the last report.
     void roll_window();
     // Refills the class's bucket for the time since its last refill.
-    static void refill(Bucket& b);
+    void refill(Bucket& b) const;
 
     std::filesystem::path file_;
     Sink sink_;
@@ -160,6 +167,7 @@ private:
     bool failed_ = false;
     std::uint64_t reported_ = 0;
     std::uint64_t stored_only_ = 0;
+    Clock clock_ = [] { return std::chrono::steady_clock::now(); };
     std::chrono::steady_clock::time_point window_start_{};
     std::array<Bucket, kLiveClasses> buckets_{};
 };
