@@ -1,7 +1,8 @@
 // The containment selftest reads what a guest's root printed (the TCP
 // probe, the flood's count, Nmap's greppable output, the SMTP client's
-// dialogue, dd's report, tcpdump's lines, the host's neighbour table) and what the boundary probe printed under an
-// escaped UML process's jail: every byte is the attacker's. Parsing and
+// dialogue, dd's report, tcpdump's lines, hping3's statistics, the host's
+// neighbour table) and what the boundary probe printed under an escaped UML
+// process's jail: every byte is the attacker's. Parsing and
 // judging it must stay in bounds.
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "oyster/selftest/containment_selftest.h"
 #include "oyster/selftest/guest_arp_probe.h"
 #include "oyster/selftest/guest_nmap_probe.h"
+#include "oyster/selftest/guest_spoof_probe.h"
 #include "oyster/selftest/load_probes.h"
 #include "oyster/selftest/mail_probe.h"
 #include "oyster/selftest/uml_boundary_probe.h"
@@ -42,6 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& [src, dst] : sniffed.ipv4) {
         if (src.size() + dst.size() > size) __builtin_trap();
     }
+    // At most 9 digits per line, one line per 21 bytes at least.
+    if (oyster::hping_transmitted(text) > (size / 21 + 1) * 999999999ULL) __builtin_trap();
     for (const auto& e : oyster::parse_proc_net_arp(text)) {
         if (e.ip.size() + e.mac.size() + e.device.size() > size) __builtin_trap();
     }

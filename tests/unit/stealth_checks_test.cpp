@@ -9,6 +9,7 @@
 #include "oyster/selftest/containment_selftest.h"
 #include "oyster/selftest/guest_arp_probe.h"
 #include "oyster/selftest/guest_nmap_probe.h"
+#include "oyster/selftest/guest_spoof_probe.h"
 #include "oyster/selftest/load_probes.h"
 #include "oyster/selftest/mail_probe.h"
 #include "oyster/selftest/probe_output.h"
@@ -404,6 +405,22 @@ TEST(ContainmentSelftest, ReadsWhatTheGuestSniffed) {
 }
 
 // The host's neighbour table: complete entries only, MACs in lower case.
+// hping3's statistics, one per run, summed; anything else (its per-packet
+// lines, a number that is not one, a guest's long digit string) adds nothing.
+TEST(ContainmentSelftest, ReadsWhatHping3Sent) {
+    EXPECT_EQ(hping_transmitted("HPING 198.51.100.99 (eth0 198.51.100.99): S set, 40 headers + 0 data bytes\n"
+                                "\n--- 198.51.100.99 hping statistic ---\n"
+                                "300 packets transmitted, 0 packets received, 100% packet loss\n"
+                                "round-trip min/avg/max = 0.0/0.0/0.0 ms\n"
+                                "--- 198.51.100.99 hping statistic ---\n"
+                                "299 packets transmitted, 0 packets received, 100% packet loss\n"),
+              599U);
+    EXPECT_EQ(hping_transmitted("x3 packets transmitted\n packets transmitted\n"
+                                "12345678901 packets transmitted\nhping3: command not found\n"),
+              0U);
+    EXPECT_EQ(hping_transmitted(""), 0U);
+}
+
 TEST(ContainmentSelftest, ReadsTheNeighbourTable) {
     auto e = parse_proc_net_arp(
         "IP address       HW type     Flags       HW address            Mask     Device\n"

@@ -25,6 +25,7 @@
 #include "oyster/selftest/guest_arp_probe.h"
 #include "oyster/selftest/guest_nmap_probe.h"
 #include "oyster/selftest/guest_shell.h"
+#include "oyster/selftest/guest_spoof_probe.h"
 #include "oyster/selftest/guest_tools.h"
 #include "oyster/selftest/load_probes.h"
 #include "oyster/selftest/mail_probe.h"
@@ -138,9 +139,9 @@ CheckResult probe_forged_sources(const GuestShell& shell, const GuestRecord& g, 
 // Where the tools are brought in the guest (and removed from).
 constexpr const char* kToolsDir = "/root/selftest-containment";
 // The probes that need them, reported failed when they cannot run.
-constexpr const char* kToolProbes[] = {"nmap_ports", "nmap_sweep", "arp_poisoning"};
+constexpr const char* kToolProbes[] = {"nmap_ports", "nmap_sweep", "arp_poisoning", "spoofed_flood"};
 
-// Nmap and Ettercap as the intruder would bring them: installed for the
+// Nmap, Ettercap and hping3 as the intruder would bring them: installed for the
 // run from the containment kit, then purged (tools_removed).
 std::vector<CheckResult> probe_with_guest_tools(const Config& cfg, const GuestShell& shell, const GuestRecord& a,
                                                 const GuestRecord& b, const std::vector<std::string>& addresses,
@@ -169,6 +170,7 @@ std::vector<CheckResult> probe_with_guest_tools(const Config& cfg, const GuestSh
     } else {
         out = probe_guest_nmap(shell, a, addresses, log);
         out.push_back(probe_arp_poisoning(cfg, shell, a, b, addresses, log));
+        out.push_back(probe_spoofed_flood(shell, a, b, kForgedTarget, log));
     }
     auto left = remove_tools(shell, tools.packages, kToolsDir);
     removed.pass = left.empty();

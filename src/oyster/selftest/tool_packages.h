@@ -17,11 +17,11 @@
 namespace oyster {
 
 inline const std::vector<std::string> kStealthTools = {"virt-what", "imvirt", "dmidecode", "ethtool"};
-// What `oyster selftest containment` scans, poisons and sniffs with from
-// inside a guest. Kept
+// What `oyster selftest containment` scans, poisons, sniffs and forges
+// with from inside a guest. Kept
 // in a directory of their own: the stealth selftest brings every package
 // of its directory the guest lacks.
-inline const std::vector<std::string> kContainmentTools = {"nmap", "ettercap-text-only", "tcpdump"};
+inline const std::vector<std::string> kContainmentTools = {"nmap", "ettercap-text-only", "tcpdump", "hping3"};
 // The package whose sshd is the stock one (reference_sshd.h).
 inline constexpr const char* kStockSshPackage = "openssh-server";
 
