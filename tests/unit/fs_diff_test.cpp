@@ -6,9 +6,14 @@
 #include "oyster/forensics/fs_diff.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -302,6 +307,53 @@ TEST_F(FsDiffTest, TheJailedWorkerGivesTheSameAnalysis) {
     for (const auto& e : std::filesystem::directory_iterator(guest_dir / "forensics")) {
         EXPECT_FALSE(e.path().filename().string().starts_with(".jail")) << e.path();
     }
+}
+
+// A host that cannot give the worker an idmapped view (here its COW disk
+// is on ramfs, which has no idmapped mounts) still gets its analysis: the
+// worker runs as host uid 0 without capabilities, and its log says why
+// before anything else.
+TEST_F(FsDiffTest, WithoutIdmappedMountsTheWorkerRunsAsRootAndSaysWhy) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root (mounts, the worker's namespaces)";
+    auto [guest_dir, options, tool, tool_sha, base_sha] = intruded_guest_dir();
+    // In a child with a mount namespace of its own: nothing shows on the host.
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        auto ram = dir / "ram";
+        std::filesystem::create_directories(ram);
+        if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+            ::mount("none", ram.c_str(), "ramfs", 0, nullptr) != 0) {
+            ::_exit(2);
+        }
+        std::error_code ec;
+        std::filesystem::copy_file(dir / "disk.cow", ram / "disk.cow", ec);
+        if (ec || ::mount((ram / "disk.cow").c_str(), (dir / "disk.cow").c_str(), nullptr, MS_BIND, nullptr) != 0) {
+            ::_exit(3);
+        }
+        try {
+            auto j = run_analysis_worker(OYSTER_BINARY, guest_dir, options);
+            if (j["files"].empty() || !j["errors"].empty()) ::_exit(4);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%s\n", e.what());
+            ::_exit(5);
+        }
+        ::_exit(0);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    auto log = read_all(guest_dir / "forensics/worker.log");
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n" << log;
+    auto why = log.find(
+        "oyster: no user namespace for the forensics worker (it runs as host uid 0 without "
+        "capabilities): idmapped mount of " +
+        (dir / "disk.cow").string() + ": Invalid argument\n");
+    auto summary = log.find(
+        "forensics worker: capabilities none, user namespace host, network lo, host /etc/shadow "
+        "hidden\n");
+    EXPECT_NE(why, std::string::npos) << log;
+    EXPECT_NE(summary, std::string::npos) << log;
+    EXPECT_LT(why, summary) << log;
 }
 
 TEST_F(FsDiffTest, AForeignOrCutDiskIsRefused) {
