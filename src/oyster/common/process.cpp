@@ -10,7 +10,6 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -78,7 +77,6 @@ struct PreparedRoot {
     struct Step {
         const JailEntry* entry;
         std::string host_target;  // staging + target
-        std::string host_parent;  // staging + dirname(target), for tun_device
         bool source_is_directory = false;
     };
     std::vector<std::string> directories;  // staging + each parent directory, in order
@@ -102,7 +100,7 @@ PreparedRoot prepare_root(const ProcessJail& jail) {
             throw Error("jail: target must be a normalized absolute path: " + e.target);
         }
         add_parents(target);
-        PreparedRoot::Step step{&e, jail.root_staging + e.target, jail.root_staging + target.parent_path().string()};
+        PreparedRoot::Step step{&e, jail.root_staging + e.target};
         if (e.kind == JailEntry::Kind::bind_read_only || e.kind == JailEntry::Kind::bind_writable ||
             e.kind == JailEntry::Kind::bind_device) {
             std::error_code ec;
@@ -181,20 +179,6 @@ const char* enter_root(const ProcessJail& jail, const PreparedRoot& root, int us
                 if (::mkdir(target, 0755) != 0 && errno != EEXIST) return "mkdir a tmpfs mount point";
                 unsigned long flags = MS_NOSUID | MS_NODEV | (e.exec ? 0 : MS_NOEXEC);
                 if (::mount("tmpfs", target, "tmpfs", flags, e.source.c_str()) != 0) return "mount tmpfs";
-                break;
-            }
-            case JailEntry::Kind::tun_device: {
-                // Its own small tmpfs: the root is nodev, a tun node needs dev.
-                const char* dir = step.host_parent.c_str();
-                if (::mkdir(dir, 0755) != 0 && errno != EEXIST) return "mkdir for /dev/net/tun";
-                if (::mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=16k") != 0) {
-                    return "mount tmpfs for /dev/net/tun";
-                }
-                if (::mknod(target, S_IFCHR | 0666, makedev(10, 200)) != 0) return "mknod /dev/net/tun";
-                if (::chmod(target, 0666) != 0) return "chmod /dev/net/tun";
-                if (::mount(nullptr, dir, nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, nullptr) != 0) {
-                    return "remount /dev/net read-only";
-                }
                 break;
             }
             case JailEntry::Kind::proc: {

@@ -38,7 +38,6 @@ struct JailEntry {
         bind_writable,   // `source`, writable, nosuid, nodev
         bind_device,     // `source` (a host device node such as /dev/null), read-only mount
         tmpfs,           // a fresh tmpfs; `source` holds its mount options ("size=...,mode=...")
-        tun_device,      // a tmpfs at `target`'s directory holding a 0666 /dev/net/tun node
         text_file,       // a read-only file whose contents are `source`
         proc,            // a read-only procfs of the process's own pid namespace
     };

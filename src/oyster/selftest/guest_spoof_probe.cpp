@@ -13,8 +13,10 @@
 namespace oyster {
 namespace {
 
-// Per run: enough to be a flood at the tap, few enough to take a second.
-constexpr unsigned kPacketsPerRun = 300;
+// Per run (of three): enough to be a flood at the tap, few enough to take
+// a second.
+constexpr std::uint64_t kPacketsPerRun = 300;
+constexpr std::uint64_t kRuns = 3;
 // A forged internet source no host owns (documentation range).
 constexpr const char* kForgedSource = "203.0.113.202";
 
@@ -63,10 +65,10 @@ CheckResult probe_spoofed_flood(const GuestShell& shell, const GuestRecord& self
     auto dropped = drop_count("spoofed").value_or(0) - before;
     std::uint64_t left = watch ? watch->count() : 0;
     std::uint64_t sent = hping_transmitted(r.stdout_text);
-    c.pass = sent >= 3 * kPacketsPerRun && left == 0 && dropped >= sent;
-    c.detail = fmt::format("hping3 sent {} (3 runs of {}); {} dropped as spoofed, {} seen leaving by {}", sent,
+    c.pass = sent >= kRuns * kPacketsPerRun && left == 0 && dropped >= sent;
+    c.detail = fmt::format("hping3 sent {} ({} runs of {}); {} dropped as spoofed, {} seen leaving by {}", sent, kRuns,
                            kPacketsPerRun, dropped, left, device.empty() ? "(no route out)" : device);
-    if (sent < 3 * kPacketsPerRun) c.detail += "; hping3: " + r.stdout_text.substr(0, 300);
+    if (sent < kRuns * kPacketsPerRun) c.detail += "; hping3: " + r.stdout_text.substr(0, 300);
     return c;
 }
 
