@@ -309,14 +309,27 @@ TEST(SeccompPolicy, Clone3FallsBackToClone) {
     })));
 }
 
-class JailedProcessTest : public TempDirTest {};
+class JailedProcessTest : public TempDirTest {
+protected:
+    // A root on the staging directory holding /bin/sh, what it loads and
+    // /dev/null: enough for the test's script.
+    void give_shell(ProcessJail& jail) {
+        std::filesystem::create_directories(dir / "staging");
+        jail.root_staging = (dir / "staging").string();
+        using Kind = JailEntry::Kind;
+        jail.root.push_back({Kind::bind_read_only, "/bin/sh", "/bin/sh", true});
+        for (const auto& lib : shared_libraries_of("/bin/sh")) {
+            jail.root.push_back({Kind::bind_read_only, lib, lib, true});
+        }
+        jail.root.push_back({Kind::bind_device, "/dev/null", "/dev/null"});
+    }
+};
 
 // A jailed shell sees its own root (the files it was given and nothing else),
 // is pid 1 of its own pid namespace, cannot write its root, and runs as the
 // given uid with the caller's environment gone.
 TEST_F(JailedProcessTest, SeesOnlyItsRootAndPidNamespace) {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root (mount and pid namespaces)";
-    std::filesystem::create_directories(dir / "staging");
     ::setenv("OYSTER_TEST_SECRET", "leaked", 1);
     ProcessJail jail;
     jail.uid = 4057999;
@@ -324,11 +337,8 @@ TEST_F(JailedProcessTest, SeesOnlyItsRootAndPidNamespace) {
     jail.no_new_privs = true;
     jail.new_pid_namespace = true;
     jail.clean_environment = true;
-    jail.root_staging = (dir / "staging").string();
+    give_shell(jail);
     using Kind = JailEntry::Kind;
-    jail.root.push_back({Kind::bind_read_only, "/bin/sh", "/bin/sh", true});
-    for (const auto& lib : shared_libraries_of("/bin/sh")) jail.root.push_back({Kind::bind_read_only, lib, lib, true});
-    jail.root.push_back({Kind::bind_device, "/dev/null", "/dev/null"});
     jail.root.push_back({Kind::text_file, "/proc/cpuinfo", "model name : test\n"});
     jail.root.push_back({Kind::tmpfs, "/dev/shm", "mode=0777,size=1m"});
     auto log = dir / "out.log";
@@ -424,7 +434,6 @@ TEST_F(JailedProcessTest, UserNamespaceOfItsOwnAndAnIdmappedView) {
     auto out = dir / "out";
     std::filesystem::create_directories(priv);
     std::filesystem::create_directories(out);
-    std::filesystem::create_directories(dir / "staging");
     ASSERT_EQ(::chmod(priv.c_str(), 0700), 0);
     ASSERT_EQ(::chmod(out.c_str(), 0700), 0);
     write_file_atomic(priv / "secret", "root-only\n", 0600);
@@ -440,11 +449,8 @@ TEST_F(JailedProcessTest, UserNamespaceOfItsOwnAndAnIdmappedView) {
     jail.new_pid_namespace = true;
     jail.drop_capabilities = true;
     jail.clean_environment = true;
-    jail.root_staging = (dir / "staging").string();
+    give_shell(jail);
     using Kind = JailEntry::Kind;
-    jail.root.push_back({Kind::bind_read_only, "/bin/sh", "/bin/sh", true});
-    for (const auto& lib : shared_libraries_of("/bin/sh")) jail.root.push_back({Kind::bind_read_only, lib, lib, true});
-    jail.root.push_back({Kind::bind_device, "/dev/null", "/dev/null"});
     jail.root.push_back({Kind::proc, "/proc", ""});
     jail.root.push_back({Kind::bind_read_only, "/private", priv.string(), false, true});
     jail.root.push_back({Kind::bind_writable, "/out", out.string(), false, true});
