@@ -25,6 +25,7 @@
 #include "oyster/common/error.h"
 #include "oyster/common/fd_guard.h"
 #include "oyster/common/landlock_scope.h"
+#include "oyster/common/user_namespace.h"
 
 extern char** environ;
 
@@ -114,23 +115,16 @@ PreparedRoot prepare_root(const ProcessJail& jail) {
 
 // After fork, as host root: binds `e.source` at `target` through an idmapped
 // mount of `user_namespace_fd` (only a detached copy of a mount can take an
-// idmap: made with open_tree, then attached). Returns the failed step or
-// nullptr.
+// idmap: made, then attached). Returns the failed step or nullptr.
 const char* bind_idmapped(const JailEntry& e, const char* target, int user_namespace_fd) {
     if (user_namespace_fd < 0) return "idmapped bind without a user namespace";
-    int tree = ::open_tree(AT_FDCWD, e.source.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-    if (tree < 0) return "open_tree (idmapped bind)";
-    mount_attr attr{};
-    attr.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-    if (e.kind != JailEntry::Kind::bind_writable) attr.attr_set |= MOUNT_ATTR_RDONLY;
-    if (!e.exec) attr.attr_set |= MOUNT_ATTR_NOEXEC;
-    attr.userns_fd = static_cast<std::uint64_t>(user_namespace_fd);
+    std::uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    if (e.kind != JailEntry::Kind::bind_writable) attrs |= MOUNT_ATTR_RDONLY;
+    if (!e.exec) attrs |= MOUNT_ATTR_NOEXEC;
     const char* failed = nullptr;
-    if (::mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof attr) != 0) {
-        failed = "mount_setattr (idmapped bind)";
-    } else if (::move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) != 0) {
-        failed = "move_mount (idmapped bind)";
-    }
+    int tree = open_idmapped_tree(e.source.c_str(), attrs, user_namespace_fd, &failed);
+    if (tree < 0) return failed;
+    if (::move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) != 0) failed = "move_mount (idmapped bind)";
     int err = errno;
     ::close(tree);
     errno = err;
@@ -352,6 +346,14 @@ pid_t fork_for(const ProcessJail* jail) {
 
 }  // namespace
 
+std::string idmapped_refusal(const ProcessJail& jail) {
+    for (const auto& e : jail.root) {
+        if (!e.idmapped) continue;
+        if (auto why = idmapped_mount_refusal(e.source, jail.user_namespace_fd); !why.empty()) return why;
+    }
+    return {};
+}
+
 CommandResult run_capture(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
                           ChildStderr child_stderr) {
     if (argv.empty()) throw Error("run_capture: empty command");
@@ -449,10 +451,9 @@ pid_t spawn_session(const std::vector<std::string>& argv, int output_fd, const s
         // number another goes to), then into its place without FD_CLOEXEC.
         int moved[kMaxPassedFds];
         for (int i = 0; i < passed_count; ++i) {
-            moved[i] = pass_fds[static_cast<std::size_t>(i)] < 0
-                           ? -1
-                           : ::fcntl(pass_fds[static_cast<std::size_t>(i)], F_DUPFD_CLOEXEC, kChildMovedFdMin);
-            if (pass_fds[static_cast<std::size_t>(i)] >= 0 && moved[i] < 0) child_fail("pass a descriptor");
+            int given = pass_fds[static_cast<std::size_t>(i)];
+            moved[i] = given < 0 ? -1 : ::fcntl(given, F_DUPFD_CLOEXEC, kChildMovedFdMin);
+            if (given >= 0 && moved[i] < 0) child_fail("pass a descriptor");
         }
         for (int i = 0; i < passed_count; ++i) {
             if (moved[i] < 0) {

@@ -102,6 +102,11 @@ struct ProcessJail {
     // secrets).
     bool clean_environment = false;
 };
+// Empty when every idmapped entry of `jail` can be bound through its user
+// namespace on this host; otherwise why the first one cannot (its
+// filesystem has no idmapped mounts: tmpfs before Linux 6.3, NFS, ramfs).
+std::string idmapped_refusal(const ProcessJail& jail);
+
 // Starts argv in a new session (its own process group) with stdin from
 // /dev/null, stdout+stderr appended to `log_file`, the environment plus
 // `extra_env` ("NAME=value"), `pass_fd` (when >= 0) as descriptor 3 and no

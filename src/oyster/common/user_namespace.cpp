@@ -67,15 +67,29 @@ FdGuard make_user_namespace(uid_t host_uid, gid_t host_gid) {
     return ns;
 }
 
-std::string idmapped_mount_refusal(const std::filesystem::path& path, int user_namespace_fd) {
-    FdGuard tree(::open_tree(AT_FDCWD, path.c_str(), OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
-    if (tree.get() < 0) return fmt::format("open_tree {}: {}", path.string(), std::strerror(errno));
-    mount_attr attr{};
-    attr.attr_set = MOUNT_ATTR_IDMAP;
-    attr.userns_fd = static_cast<std::uint64_t>(user_namespace_fd);
-    if (::mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr, sizeof attr) != 0) {
-        return fmt::format("idmapped mount of {}: {}", path.string(), std::strerror(errno));
+int open_idmapped_tree(const char* path, std::uint64_t attr_set, int user_namespace_fd, const char** failed) {
+    int tree = ::open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+    if (tree < 0) {
+        *failed = "open_tree";
+        return -1;
     }
+    mount_attr attr{};
+    attr.attr_set = MOUNT_ATTR_IDMAP | attr_set;
+    attr.userns_fd = static_cast<std::uint64_t>(user_namespace_fd);
+    if (::mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof attr) != 0) {
+        int err = errno;
+        ::close(tree);
+        errno = err;
+        *failed = "idmapped mount";
+        return -1;
+    }
+    return tree;
+}
+
+std::string idmapped_mount_refusal(const std::filesystem::path& path, int user_namespace_fd) {
+    const char* failed = nullptr;
+    FdGuard tree(open_idmapped_tree(path.c_str(), 0, user_namespace_fd, &failed));
+    if (tree.get() < 0) return fmt::format("{} of {}: {}", failed, path.string(), std::strerror(errno));
     return {};
 }
 

@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -28,10 +29,18 @@ namespace oyster {
 // (user namespaces disabled, /proc missing).
 FdGuard make_user_namespace(uid_t host_uid, gid_t host_gid);
 
+// A detached copy of the mount at `path` (open_tree) made idmapped through
+// `user_namespace_fd` with `attr_set` (MOUNT_ATTR_*) besides: the one way
+// both the jail (which then attaches it) and idmapped_mount_refusal() make
+// one. Only system calls: safe between fork and execve. Returns its
+// descriptor (close-on-exec), or -1 with errno set and `*failed` naming the
+// step.
+int open_idmapped_tree(const char* path, std::uint64_t attr_set, int user_namespace_fd, const char** failed);
+
 // Empty when `path` can be bound through an idmapped mount of
 // `user_namespace_fd` (its filesystem supports it, the kernel has it);
-// otherwise why not ("open_tree: ...", "mount_setattr: Invalid argument").
-// Makes a detached copy of the mount and drops it: nothing shows.
+// otherwise why not ("idmapped mount of PATH: Invalid argument"). Makes a
+// detached copy of the mount and drops it: nothing shows.
 std::string idmapped_mount_refusal(const std::filesystem::path& path, int user_namespace_fd);
 
 }  // namespace oyster

@@ -160,29 +160,30 @@ std::vector<std::string> worker_arguments(const std::filesystem::path& guest_dir
 
 namespace {
 
-// A user namespace for one run of the worker, when this host can give it
-// one and bind every file it needs through idmapped mounts; otherwise no
-// descriptor, and the log says why the worker runs as host uid 0.
-FdGuard worker_user_namespace(const std::filesystem::path& oyster_exe, const std::filesystem::path& guest_dir,
-                              const AnalysisOptions& options, const std::filesystem::path& staging,
-                              const std::filesystem::path& log) {
+// The worker's jail on this host: in a user namespace made for the run
+// when the host can make one and bind every file the worker needs through
+// it; otherwise as host uid 0, and its log says why first. `ns` keeps the
+// namespace for the spawn.
+ProcessJail worker_jail_here(const std::filesystem::path& oyster_exe, const std::filesystem::path& guest_dir,
+                             const AnalysisOptions& options, const std::filesystem::path& staging,
+                             const std::filesystem::path& log, FdGuard& ns) {
     std::string refusal;
-    FdGuard ns;
     try {
         ns = make_user_namespace(kForensicsWorkerUid, kForensicsWorkerUid);
-        for (const auto& e : worker_jail(oyster_exe, guest_dir, options, staging, ns.get()).root) {
-            if (e.idmapped) refusal = idmapped_mount_refusal(e.source, ns.get());
-            if (!refusal.empty()) break;
-        }
     } catch (const Error& e) {
         refusal = e.what();
     }
-    if (refusal.empty()) return ns;
+    if (ns.get() >= 0) {
+        ProcessJail jail = worker_jail(oyster_exe, guest_dir, options, staging, ns.get());
+        refusal = idmapped_refusal(jail);
+        if (refusal.empty()) return jail;
+        ns.reset();
+    }
     append_to_log(log,
                   "oyster: no user namespace for the forensics worker (it runs as host uid 0 without "
                   "capabilities): " +
                       refusal);
-    return {};
+    return worker_jail(oyster_exe, guest_dir, options, staging);
 }
 
 }  // namespace
@@ -227,8 +228,8 @@ nlohmann::json run_analysis_worker(const std::filesystem::path& oyster_exe, cons
         ~RemoveStaging() { ::rmdir(dir.c_str()); }
     } remove_staging{staging};
 
-    FdGuard user_namespace = worker_user_namespace(oyster_exe, guest_dir, options, staging, log);
-    ProcessJail jail = worker_jail(oyster_exe, guest_dir, options, staging, user_namespace.get());
+    FdGuard user_namespace;
+    ProcessJail jail = worker_jail_here(oyster_exe, guest_dir, options, staging, log, user_namespace);
     std::vector<std::string> argv = {program_path(oyster_exe).string()};
     for (auto& a : worker_arguments(guest_dir, options)) argv.push_back(std::move(a));
     // Only what the sanitizer builds are tuned with; nothing else of the

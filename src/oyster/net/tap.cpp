@@ -28,19 +28,6 @@ ifreq make_ifreq(const std::string& name) {
     return ifr;
 }
 
-int open_tap(const std::string& name) {
-    int fd = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-    if (fd < 0) throw_errno("open /dev/net/tun");
-    ifreq ifr = make_ifreq(name);
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-    if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
-        int err = errno;
-        ::close(fd);
-        throw_errno("TUNSETIFF " + name, err);
-    }
-    return fd;
-}
-
 void set_inet(int sock, const std::string& name, unsigned long request, Ipv4 addr, const char* what) {
     ifreq ifr = make_ifreq(name);
     sockaddr_in sin{};
@@ -64,7 +51,7 @@ void set_ipv4_conf(const std::string& name, const char* key, const char* value) 
 
 void create_tap(const std::string& name, uid_t owner, const GuestLink& link) {
     {
-        FdGuard tap(open_tap(name));
+        FdGuard tap(attach_tap(name));
         if (::ioctl(tap.get(), TUNSETOWNER, static_cast<unsigned long>(owner)) != 0) {
             throw_errno("TUNSETOWNER " + name);
         }
@@ -88,12 +75,21 @@ void create_tap(const std::string& name, uid_t owner, const GuestLink& link) {
 }
 
 int attach_tap(const std::string& name) {
-    return open_tap(name);
+    int fd = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0) throw_errno("open /dev/net/tun");
+    ifreq ifr = make_ifreq(name);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    if (::ioctl(fd, TUNSETIFF, &ifr) != 0) {
+        int err = errno;
+        ::close(fd);
+        throw_errno("TUNSETIFF " + name, err);
+    }
+    return fd;
 }
 
 void delete_tap(const std::string& name) {
     if (!interface_exists(name)) return;
-    FdGuard tap(open_tap(name));
+    FdGuard tap(attach_tap(name));
     if (::ioctl(tap.get(), TUNSETPERSIST, 0UL) != 0) throw_errno("clear TUNSETPERSIST on " + name);
 }
 

@@ -68,13 +68,18 @@ void try_path(const char* label, const char* path) {
     attempt(label, what, [path] { return outcome(::open(path, O_RDONLY | O_CLOEXEC)); });
 }
 
-int tun_attach(const char* name, short flags) {
-    int fd = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-    if (fd < 0) return outcome(fd);
+// TUNSETIFF on `fd`: attach it to tap `name` (made if missing).
+int tunsetiff(int fd, const char* name, short flags) {
     ifreq req{};
     std::snprintf(req.ifr_name, sizeof req.ifr_name, "%s", name);
     req.ifr_flags = flags;
     return outcome(::ioctl(fd, TUNSETIFF, &req));
+}
+
+int tun_attach(const char* name, short flags) {
+    int fd = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return outcome(fd);
+    return tunsetiff(fd, name, flags);
 }
 
 int tun_ioctl(unsigned long request, unsigned long value) {
@@ -85,13 +90,6 @@ int tun_ioctl(unsigned long request, unsigned long value) {
 
 // The tap descriptor UML is handed (sandbox/jail.h kTapFd).
 constexpr int kTapFd = 4;
-
-int tap_fd_ioctl(unsigned long request, const char* name) {
-    ifreq req{};
-    std::snprintf(req.ifr_name, sizeof req.ifr_name, "%s", name);
-    req.ifr_flags = IFF_TAP | IFF_NO_PI;
-    return outcome(::ioctl(kTapFd, request, &req));
-}
 
 int abstract_socket(const char* name, int type) {
     int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
@@ -148,7 +146,7 @@ int main(int argc, char** argv) {
     // The tun descriptor it is handed: attached elsewhere, made
     // persistent, someone else's, or given offloads.
     std::snprintf(what, sizeof what, "fd4:TUNSETIFF:%s", other_tap);
-    attempt("tun", what, [other_tap] { return tap_fd_ioctl(TUNSETIFF, other_tap); });
+    attempt("tun", what, [other_tap] { return tunsetiff(kTapFd, other_tap, IFF_TAP | IFF_NO_PI); });
     attempt("tun", "fd4:TUNSETPERSIST", [] { return outcome(::ioctl(kTapFd, TUNSETPERSIST, 0UL)); });
     attempt("tun", "fd4:TUNSETOWNER", [] { return outcome(::ioctl(kTapFd, TUNSETOWNER, 0UL)); });
     attempt("tun", "fd4:TUNSETOFFLOAD", [] { return outcome(::ioctl(kTapFd, TUNSETOFFLOAD, 0UL)); });

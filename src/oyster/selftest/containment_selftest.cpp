@@ -109,11 +109,7 @@ CheckResult probe_forged_sources(const GuestShell& shell, const GuestRecord& g, 
                               kForgedSource, g.id),
                   false, ""};
     auto inside = Ipv4{parse_ipv4(g.guest_ip)->value & ~std::uint32_t{3}}.str();
-    std::string device = egress_device(kForgedTarget);
-    std::unique_ptr<EgressWatch> watch;
-    if (!device.empty()) {
-        watch = std::make_unique<EgressWatch>(device, fmt::format("src host {} or src host {}", kForgedSource, inside));
-    }
+    LeakWatch watch(kForgedTarget, fmt::format("src host {} or src host {}", kForgedSource, inside));
     auto before = drop_count("spoofed").value_or(0);
     log << fmt::format("selftest: sending {} datagrams from each of {} and {} in guest {}\n", kForgedDatagrams,
                        kForgedSource, inside, g.id);
@@ -127,10 +123,9 @@ CheckResult probe_forged_sources(const GuestShell& shell, const GuestRecord& g, 
     auto r = shell.run(script);
     std::this_thread::sleep_for(std::chrono::seconds(1));
     auto dropped = drop_count("spoofed").value_or(0) - before;
-    std::uint64_t left = watch ? watch->count() : 0;
+    std::uint64_t left = watch.count();
     c.pass = left == 0 && dropped >= 2 * kForgedDatagrams;
-    c.detail = fmt::format("{} dropped as spoofed, {} seen leaving by {}{}", dropped, left,
-                           device.empty() ? "(no route out)" : device,
+    c.detail = fmt::format("{} dropped as spoofed, {} seen leaving by {}{}", dropped, left, watch.where(),
                            r.stdout_text.empty() ? "" : "; guest: " + r.stdout_text);
     while (!c.detail.empty() && c.detail.back() == '\n') c.detail.pop_back();
     return c;

@@ -49,6 +49,14 @@ std::uint64_t EgressWatch::count() {
     return seen_;
 }
 
+LeakWatch::LeakWatch(const std::string& ip, const std::string& filter) : where_(egress_device(ip)) {
+    if (where_.empty()) {
+        where_ = "(no route out)";
+    } else {
+        watch_ = std::make_unique<EgressWatch>(where_, filter);
+    }
+}
+
 void EgressWatch::fail(const std::string& device) {
     std::string why = pcap_geterr(handle_);
     pcap_close(handle_);

@@ -7,6 +7,7 @@
 #include <pcap/pcap.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace oyster {
@@ -31,6 +32,22 @@ private:
     [[noreturn]] void fail(const std::string& device);
     pcap_t* handle_ = nullptr;
     std::uint64_t seen_ = 0;
+};
+
+// What leaves the host towards `ip` matching `filter`: an EgressWatch on
+// the interface a packet to `ip` leaves by. With no route there nothing can
+// leave: it watches nothing and counts 0. The forged-source, mail and
+// spoofed-flood probes judge by it.
+class LeakWatch {
+public:
+    LeakWatch(const std::string& ip, const std::string& filter);
+    std::uint64_t count() { return watch_ ? watch_->count() : 0; }
+    // The interface watched, or "(no route out)".
+    const std::string& where() const { return where_; }
+
+private:
+    std::string where_;
+    std::unique_ptr<EgressWatch> watch_;
 };
 
 }  // namespace oyster

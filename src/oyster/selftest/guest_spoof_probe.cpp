@@ -1,7 +1,6 @@
 #include "oyster/selftest/guest_spoof_probe.h"
 
 #include <chrono>
-#include <memory>
 #include <thread>
 
 #include <fmt/format.h>
@@ -48,9 +47,7 @@ CheckResult probe_spoofed_flood(const GuestShell& shell, const GuestRecord& self
                               "never leave the host and are all dropped as spoofed",
                               kForgedSource, other.guest_ip),
                   false, ""};
-    std::string device = egress_device(target);
-    std::unique_ptr<EgressWatch> watch;
-    if (!device.empty()) watch = std::make_unique<EgressWatch>(device, "dst host " + target);
+    LeakWatch watch(target, "dst host " + target);
     auto before = drop_count("spoofed").value_or(0);
     log << fmt::format("selftest: hping3 in guest {}: {} packets each from random sources, {} and {}, to {}\n", self.id,
                        kPacketsPerRun, kForgedSource, other.guest_ip, target);
@@ -63,11 +60,11 @@ CheckResult probe_spoofed_flood(const GuestShell& shell, const GuestRecord& self
     auto r = shell.run(runs);
     std::this_thread::sleep_for(std::chrono::seconds(1));
     auto dropped = drop_count("spoofed").value_or(0) - before;
-    std::uint64_t left = watch ? watch->count() : 0;
+    std::uint64_t left = watch.count();
     std::uint64_t sent = hping_transmitted(r.stdout_text);
     c.pass = sent >= kRuns * kPacketsPerRun && left == 0 && dropped >= sent;
     c.detail = fmt::format("hping3 sent {} ({} runs of {}); {} dropped as spoofed, {} seen leaving by {}", sent, kRuns,
-                           kPacketsPerRun, dropped, left, device.empty() ? "(no route out)" : device);
+                           kPacketsPerRun, dropped, left, watch.where());
     if (sent < kRuns * kPacketsPerRun) c.detail += "; hping3: " + r.stdout_text.substr(0, 300);
     return c;
 }

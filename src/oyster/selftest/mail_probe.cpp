@@ -118,15 +118,12 @@ CheckResult probe_mail_sink(const Config& cfg, const std::string& host_name, con
             cfg.data_control.smtp_sink_port, e.what());
         return c;
     }
-    std::string device = egress_device(kMailTarget);
-    std::unique_ptr<EgressWatch> watch;
-    if (!device.empty())
-        watch = std::make_unique<EgressWatch>(device, "tcp and (dst port 25 or dst port 465 or dst port 587)");
+    LeakWatch watch(kMailTarget, "tcp and (dst port 25 or dst port 465 or dst port 587)");
     auto token = random_token();
     log << fmt::format("selftest: guest {} sends mail to {} on ports 25, 465 and 587\n", self.id, kMailTarget);
     auto r = shell.run(fmt::format("perl -e '{}' {} {}", kClientScript, kMailTarget, token));
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    std::uint64_t left = watch ? watch->count() : 0;
+    std::uint64_t left = watch.count();
     sink.reset();  // joins its sessions: every message is in `kept`
 
     auto dialogues = parse_mail_dialogue(r.stdout_text);
@@ -163,8 +160,8 @@ CheckResult probe_mail_sink(const Config& cfg, const std::string& host_name, con
         if (ours->guest_ip.str() != self.guest_ip) problems.push_back("the sink took it for " + ours->guest_ip.str());
         found.push_back(fmt::format("kept in {} (to {})", ours->file.filename().string(), ours->original_destination));
     }
-    if (left != 0) problems.push_back(fmt::format("{} packets to a mail port seen leaving by {}", left, device));
-    found.push_back(fmt::format("{} seen leaving by {}", left, device.empty() ? "(no route out)" : device));
+    if (left != 0) problems.push_back(fmt::format("{} packets to a mail port seen leaving by {}", left, watch.where()));
+    found.push_back(fmt::format("{} seen leaving by {}", left, watch.where()));
     c.pass = problems.empty();
     c.detail = fmt::format("{}", fmt::join(c.pass ? found : problems, ", "));
     return c;

@@ -176,7 +176,7 @@ void CaptureFollower::read_new(bool report_records, bool to_end) {
         }
     }
     // A quiet guest still gets its count of what the last burst left out.
-    if (report_records) roll_window();
+    if (report_records) roll_window(clock_());
 }
 
 CaptureFollower::LiveClass CaptureFollower::live_class(const std::string& type) {
@@ -213,8 +213,7 @@ void CaptureFollower::set_clock(Clock clock) {
     window_start_ = now;
 }
 
-void CaptureFollower::roll_window() {
-    auto now = clock_();
+void CaptureFollower::roll_window(std::chrono::steady_clock::time_point now) {
     if (now - window_start_ < std::chrono::seconds(1)) return;
     std::uint64_t total = 0, stored = 0;
     nlohmann::json by_class = nlohmann::json::object();
@@ -232,8 +231,7 @@ void CaptureFollower::roll_window() {
     window_start_ = now;
 }
 
-void CaptureFollower::refill(Bucket& b) const {
-    auto now = clock_();
+void CaptureFollower::refill(Bucket& b, std::chrono::steady_clock::time_point now) {
     double elapsed = std::chrono::duration<double>(now - b.refilled).count();
     b.refilled = now;
     b.tokens = std::min<double>(kBurstEvents, b.tokens + elapsed * kEventsPerSecond);
@@ -241,11 +239,13 @@ void CaptureFollower::refill(Bucket& b) const {
 }
 
 void CaptureFollower::report(nlohmann::json event) {
-    roll_window();
+    // One reading of the clock per event, for the window and the allowance.
+    auto now = clock_();
+    roll_window(now);
     std::string type = event.value("type", "");
     LiveClass c = live_class(type);
     Bucket& bucket = buckets_[static_cast<std::size_t>(c)];
-    refill(bucket);
+    refill(bucket, now);
     bool live = bucket.tokens >= 1;
     if (live) {
         bucket.tokens -= 1;

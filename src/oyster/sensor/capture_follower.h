@@ -144,9 +144,9 @@ private:
     void read_new(bool report, bool to_end);
     void report(nlohmann::json event);
     // Once a second: reports what was suppressed since the last report.
-    void roll_window();
+    void roll_window(std::chrono::steady_clock::time_point now);
     // Refills the class's bucket for the time since its last refill.
-    void refill(Bucket& b) const;
+    static void refill(Bucket& b, std::chrono::steady_clock::time_point now);
 
     std::filesystem::path file_;
     Sink sink_;
