@@ -2,21 +2,27 @@
 # Builds the Oyster UML guest kernel from Debian's linux-source-6.12 with our
 # patch series and config fragment, cached by content hash.
 #
-# Usage: kernel/build.sh [--cache-dir DIR] [--force]
+# Usage: kernel/build.sh [--cache-dir DIR] [--force] [--before NNNN]
 # Prints the path of the built kernel binary as the last line on stdout;
 # progress goes to stderr. Called by `oyster setup` and the Makefile.
+# --before NNNN applies only the patches numbered below NNNN: the benches
+# build the series as it was before a change, to measure both in one run.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cache_dir="${OYSTER_CACHE_DIR:-/var/cache/oyster}"
 force=0
+before=""
 source_pkg=linux-source-6.12
 
-usage() { sed -n '2,8s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--cache-dir) cache_dir="$2"; shift 2 ;;
 	--force) force=1; shift ;;
+	--before)
+		[[ "${2:-}" =~ ^[0-9]{4}$ ]] || { echo "kernel/build.sh: --before takes a patch number, e.g. 0021" >&2; exit 2; }
+		before="$2"; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "kernel/build.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -39,7 +45,12 @@ ensure_packages() {
 ensure_packages
 version="$(dpkg-query -W -f='${Version}' "$source_pkg")"
 shopt -s nullglob
-patches=("$here"/patches/[0-9][0-9][0-9][0-9]-*.patch)
+patches=()
+for p in "$here"/patches/[0-9][0-9][0-9][0-9]-*.patch; do
+	n="$(basename "$p")"
+	[ -z "$before" ] || [ "${n:0:4}" \< "$before" ] || continue
+	patches+=("$p")
+done
 shared_headers=("$here"/../src/oyster/capture/wire/*.h)
 key="$( { echo "$source_pkg $version"; cat "$here/oyster.config" "$here/build.sh"; \
 	for f in "${patches[@]}" "${shared_headers[@]}"; do basename "$f"; cat "$f"; done; } |

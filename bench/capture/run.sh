@@ -6,17 +6,30 @@
 #   - flood: MIB MiB of random data printed through an SSH pty: bytes the
 #     client received vs bytes captured as terminal output (0 lost), and the
 #     host CPU the decoder used for the whole capture.
-# Usage: bench/capture/run.sh OYSTER_BINARY [LOOPS] [FLOOD_MIB]
+# The overhead is measured on the kernel `oyster setup` built ("new") and,
+# beside it in the same run, on the baseline ("old": the patch series below
+# BASELINE, built by kernel/build.sh --before; "none" skips it), so a patch
+# to the system-call path shows what it does to the capture's cost too.
+# Usage: bench/capture/run.sh OYSTER_BINARY [LOOPS] [FLOOD_MIB] [BASELINE]
 set -euo pipefail
-OYSTER="$(realpath "${1:?usage: bench/capture/run.sh OYSTER_BINARY [LOOPS] [FLOOD_MIB]}")"
+OYSTER="$(realpath "${1:?usage: bench/capture/run.sh OYSTER_BINARY [LOOPS] [FLOOD_MIB] [BASELINE]}")"
 LOOPS="${2:-500}"
 FLOOD_MIB="${3:-100}"
+BASELINE="${4:-0021}"
 # The flood measures the capture, not data control: lift the cap on what a
 # guest sends (256 KiB/s by default), which the flood would otherwise meet.
 EXTRA_CONFIG="[data_control]
 bandwidth_kib_per_second = 10000000"
 source "$(dirname "$0")/../../tests/integration/lib.sh"
+source "$(dirname "$0")/../lib.sh"
 world_up
+declare -A KERNEL
+KERNEL[new]="$(current_kernel)"
+kinds=(new)
+if [ "$BASELINE" != none ]; then
+	KERNEL[old]="$(baseline_kernel "$BASELINE" 2>"$WORK/kernel.log")" || { cat "$WORK/kernel.log" >&2; exit 1; }
+	kinds=(old new)
+fi
 
 # Workloads, each printing its wall time in ms.
 forkexec='s=$(date +%s%N); i=0; while [ $i -lt '"$LOOPS"' ]; do /bin/true; i=$((i+1)); done; echo $(( ($(date +%s%N)-s)/1000000 ))'
@@ -41,24 +54,29 @@ best_of() {  # on-ip off-ip workload -> "on off" in ms
 	echo "$on $off"
 }
 
-echo "== overhead: capture on vs off (best of 5, interleaved, ms)"
-sensor_oyster guest start --json > "$WORK/on.json" 2>/dev/null
-sed -i 's/^\[network\]/[capture]\nenabled = false\n[network]/' "$CONFIG"
-sensor_oyster guest start --json > "$WORK/off.json" 2>/dev/null
-sed -i '/^\[capture\]$/,+1d' "$CONFIG"
-on_ip="$(jq -r .guest_ip "$WORK/on.json")"
-off_ip="$(jq -r .guest_ip "$WORK/off.json")"
-read -r on_fe off_fe < <(best_of "$on_ip" "$off_ip" "$forkexec")
-read -r on_tar off_tar < <(best_of "$on_ip" "$off_ip" "$untar")
-read -r on_sh off_sh < <(best_of "$on_ip" "$off_ip" "$shells")
-read -r on_wr off_wr < <(best_of "$on_ip" "$off_ip" "$written")
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / (b > 0 ? b : 1)}'; }
-printf '   %-28s %8s %8s %8s\n' workload on off on/off
-printf '   %-28s %8d %8d %8s\n' "fork+exec /bin/true x$LOOPS" "$on_fe" "$off_fe" "$(ratio "$on_fe" "$off_fe")"
-printf '   %-28s %8d %8d %8s\n' "untar (usr libs + docs)" "$on_tar" "$off_tar" "$(ratio "$on_tar" "$off_tar")"
-printf '   %-28s %8d %8d %8s\n' "50 shell pipelines" "$on_sh" "$off_sh" "$(ratio "$on_sh" "$off_sh")"
-printf '   %-28s %8d %8d %8s\n' "write+unlink 2000 x 4 KiB" "$on_wr" "$off_wr" "$(ratio "$on_wr" "$off_wr")"
-sensor_oyster guest stop "$(jq -r .id "$WORK/off.json")" >/dev/null 2>&1
+for k in "${kinds[@]}"; do
+	echo "== overhead, $k kernel (${KERNEL[$k]}): capture on vs off (best of 5, interleaved, ms)"
+	use_kernel "${KERNEL[$k]}"
+	sensor_oyster guest start --json > "$WORK/on.json" 2>/dev/null
+	sed -i 's/^\[network\]/[capture]\nenabled = false\n[network]/' "$CONFIG"
+	sensor_oyster guest start --json > "$WORK/off.json" 2>/dev/null
+	sed -i '/^\[capture\]$/,+1d' "$CONFIG"
+	on_ip="$(jq -r .guest_ip "$WORK/on.json")"
+	off_ip="$(jq -r .guest_ip "$WORK/off.json")"
+	read -r on_fe off_fe < <(best_of "$on_ip" "$off_ip" "$forkexec")
+	read -r on_tar off_tar < <(best_of "$on_ip" "$off_ip" "$untar")
+	read -r on_sh off_sh < <(best_of "$on_ip" "$off_ip" "$shells")
+	read -r on_wr off_wr < <(best_of "$on_ip" "$off_ip" "$written")
+	r() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / (b > 0 ? b : 1)}'; }
+	printf '   %-28s %8s %8s %8s\n' workload on off on/off
+	printf '   %-28s %8d %8d %8s\n' "fork+exec /bin/true x$LOOPS" "$on_fe" "$off_fe" "$(r "$on_fe" "$off_fe")"
+	printf '   %-28s %8d %8d %8s\n' "untar (usr libs + docs)" "$on_tar" "$off_tar" "$(r "$on_tar" "$off_tar")"
+	printf '   %-28s %8d %8d %8s\n' "50 shell pipelines" "$on_sh" "$off_sh" "$(r "$on_sh" "$off_sh")"
+	printf '   %-28s %8d %8d %8s\n' "write+unlink 2000 x 4 KiB" "$on_wr" "$off_wr" "$(r "$on_wr" "$off_wr")"
+	sensor_oyster guest stop "$(jq -r .id "$WORK/off.json")" >/dev/null 2>&1
+	# The flood below runs in the new kernel's capture-on guest.
+	[ "$k" = new ] || sensor_oyster guest stop "$(jq -r .id "$WORK/on.json")" >/dev/null 2>&1
+done
 
 echo "== flood: $FLOOD_MIB MiB of random data through an SSH pty"
 gip="$(jq -r .guest_ip "$WORK/on.json")"

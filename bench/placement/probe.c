@@ -7,12 +7,15 @@
  * Usage: probe GETPPID_CALLS FORKS
  * Prints one line: getppid_us=<median of 9 batches, µs per call>
  * fork_exec_ms=<median of 5 batches, ms per fork+exec>; a count of 0 skips
- * that measurement (bench/syscall_path profiles one at a time). A median, since
+ * that measurement (bench/syscall_path profiles one at a time); then
+ * faults_per_fork=<page faults of each child, from its fork to its exit>,
+ * each of which is a round trip or three on UML's path. A median, since
  * a batch that met a host tick or another guest's burst says nothing of
  * the path itself. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -94,9 +97,15 @@ int main(int argc, char **argv)
 		printf("getppid_us=%.3f%s", median(g, 9), forks > 0 ? " " : "\n");
 	}
 	if (forks > 0) {
+		struct rusage before, after;
+
+		getrusage(RUSAGE_CHILDREN, &before);
 		for (int i = 0; i < 5; i++)
 			f[i] = fork_exec_batch(forks);
-		printf("fork_exec_ms=%.3f\n", median(f, 5));
+		getrusage(RUSAGE_CHILDREN, &after);
+		printf("fork_exec_ms=%.3f faults_per_fork=%.1f\n", median(f, 5),
+		       (double)(after.ru_minflt + after.ru_majflt - before.ru_minflt - before.ru_majflt) /
+			       (double)(forks * 5));
 	}
 	return 0;
 }

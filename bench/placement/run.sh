@@ -25,6 +25,7 @@ CALLS="${3:-5000}"
 FORKS="${4:-50}"
 here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../../tests/integration/lib.sh"
+source "$here/../lib.sh"
 
 BURNERS=()
 stop_burners() {
@@ -48,7 +49,7 @@ restore_host() {
 trap 'restore_host; world_down' EXIT
 world_up
 
-gcc -O2 -static -Wall -Wextra -o "$WORK/probe" "$here/probe.c"
+build_probe
 
 set_placement() {
 	sed -i '/^placement = /d' "$CONFIG"
@@ -60,24 +61,8 @@ boot() {  # -> prints the guest's JSON record to $WORK/<name>.json; echoes boot 
 }
 ip_of() { jq -r .guest_ip "$WORK/$1.json"; }
 stop_guest() { sensor_oyster guest stop "$(jq -r .id "$WORK/$1.json")" >/dev/null 2>&1 || true; }
-copy_probe() { attacker_ssh "$(ip_of "$1")" 'cat > /tmp/probe && chmod +x /tmp/probe' < "$WORK/probe"; }
+copy_probe() { copy_probe_to "$(ip_of "$1")"; }
 probe_in() { attacker_ssh "$(ip_of "$1")" /tmp/probe "$CALLS" "$FORKS"; }
-field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-banner_ms() {  # median of 5 SYN -> banner times to an idle guest, ms
-	ip netns exec "$NS_ATTACKER" python3 - "$(ip_of "$1")" <<'PY'
-import socket, statistics, sys, time
-times = []
-for _ in range(5):
-    time.sleep(1)  # let the host's CPUs go idle, as between an idle guest's visitors
-    t = time.monotonic()
-    s = socket.create_connection((sys.argv[1], 22), timeout=10)
-    s.recv(64)
-    times.append((time.monotonic() - t) * 1000)
-    s.close()
-print(f"{statistics.median(times):.0f}")
-PY
-}
 cpu_of() { jq -r .cpu "$WORK/$1.json"; }
 
 echo "== host baseline (the probe run on the host: getppid µs, fork+exec ms)"
@@ -99,7 +84,7 @@ for placement in free single spread; do
 	copy_probe "$placement-1"
 	copy_probe "$placement-2"
 	idle="$(probe_in "$placement-1")"
-	banner="$(banner_ms "$placement-1")"
+	banner="$(banner_ms "$(ip_of "$placement-1")")"
 	probe_in "$placement-1" > "$WORK/a.out" &
 	a=$!
 	probe_in "$placement-2" > "$WORK/b.out"
@@ -126,7 +111,6 @@ for placement in free single spread; do
 	echo "   busy host: $busy"
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", a / (b > 0 ? b : 1)}'; }
 echo "== summary (median; two guests: guest A/guest B; ratio: guest/host of the same state)"
 printf '   %-30s %12s %12s %12s\n' measure free single spread
 row() { printf '   %-30s %12s %12s %12s\n' "$1" "${R[free.$2]}" "${R[single.$2]}" "${R[spread.$2]}"; }
@@ -165,7 +149,7 @@ measure_setting() {
 	for p in free spread; do
 		set_placement "$p"
 		printf '   %-40s %-6s %s; banner %s ms; boot %s ms\n' "$([ $p = free ] && echo "$1")" "$p:" \
-			"$(probe_in "$p-k")" "$(banner_ms "$p-k")" "$(boot "$p-b")"
+			"$(probe_in "$p-k")" "$(banner_ms "$(ip_of "$p-k")")" "$(boot "$p-b")"
 		stop_guest "$p-b"
 	done
 }

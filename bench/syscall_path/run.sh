@@ -19,13 +19,14 @@ FORKS="${3:-100}"
 here="$(cd "$(dirname "$0")" && pwd)"
 command -v perf >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q linux-perf >/dev/null
 source "$here/../../tests/integration/lib.sh"
+source "$here/../lib.sh"
 world_up
-gcc -O2 -static -Wall -Wextra -o "$WORK/probe" "$here/../placement/probe.c"
+build_probe
 
 sensor_oyster guest start --json > "$WORK/g.json" 2>/dev/null
 gip="$(jq -r .guest_ip "$WORK/g.json")"
 pid="$(jq -r .pid "$WORK/g.json")"
-attacker_ssh "$gip" 'cat > /tmp/probe && chmod +x /tmp/probe' < "$WORK/probe"
+copy_probe_to "$gip"
 echo "== guest $(jq -r .id "$WORK/g.json") on CPU $(jq -r .cpu "$WORK/g.json"), UML pid $pid"
 
 EVENTS=raw_syscalls:sys_enter,syscalls:sys_enter_ptrace,syscalls:sys_enter_wait4,context-switches,page-faults,syscalls:sys_enter_mmap

@@ -114,6 +114,17 @@ attacker_ssh "$gip" 'ls /home' | matches -x mhartmann || fail "the default perso
 attacker_ssh "$gip" 'hostname; cat /etc/timezone' | tr '\n' ' ' | matches -x 'web-prod-02 Europe/Berlin ' ||
 	fail "the default persona's hostname and timezone are not the guest's"
 
+# Each guest thread keeps its own FP/SIMD registers across faults, system
+# calls, switches, fork and signal handlers (kernel patch 0022 fetches them
+# from the host process only when something needs them).
+log "checking that guest threads keep their FP/SIMD state"
+gcc -O2 -static -pthread -Wall -Wextra -o "$WORK/fp_state" "$(dirname "$0")/fp_state.c" || fail "cannot build fp_state"
+attacker_ssh "$gip" 'cat > /tmp/fp_state && chmod +x /tmp/fp_state' < "$WORK/fp_state"
+out="$(attacker_ssh "$gip" '/tmp/fp_state 2000; rm -f /tmp/fp_state')" || fail "FP state lost in the guest: $out"
+echo "$out" | matches -E '^fp_state ok: 6000 checks in 3 threads, 8 forks, [1-9][0-9]* signals' ||
+	fail "fp_state did not check what it should: $out"
+log "$out"
+
 log "stopping guest $id"
 sensor_oyster guest stop "$id" 2>"$WORK/stop.log" || fail "guest stop failed: $(cat "$WORK/stop.log")"
 # The mconsole answered the jailed UML (its reply socket is a path in the
