@@ -1,5 +1,5 @@
 # Shared by the benches that boot guests and time them from inside (boot,
-# placement, syscall_path). Source after tests/integration/lib.sh and
+# capture, placement, syscall_path). Source after tests/integration/lib.sh and
 # world_up: they use its world ($WORK, $STATE_DIR, sensor_oyster,
 # attacker_ssh).
 
@@ -19,8 +19,8 @@ field() {  # name probe-output -> the number after name=
 median() {  # numbers on stdin, one per line
 	sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'
 }
-ratio() {  # a b -> a/b to 2 places
-	awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / (b > 0 ? b : 1)}'
+ratio() {  # a b [places] -> a/b, to 2 places unless told
+	awk -v a="$1" -v b="$2" -v p="${3:-2}" 'BEGIN {printf "%.*f", p, a / (b > 0 ? b : 1)}'
 }
 
 # Median of 5 SYN -> SSH banner times to an idle guest, ms, from the

@@ -67,12 +67,11 @@ for k in "${kinds[@]}"; do
 	read -r on_tar off_tar < <(best_of "$on_ip" "$off_ip" "$untar")
 	read -r on_sh off_sh < <(best_of "$on_ip" "$off_ip" "$shells")
 	read -r on_wr off_wr < <(best_of "$on_ip" "$off_ip" "$written")
-	r() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / (b > 0 ? b : 1)}'; }
 	printf '   %-28s %8s %8s %8s\n' workload on off on/off
-	printf '   %-28s %8d %8d %8s\n' "fork+exec /bin/true x$LOOPS" "$on_fe" "$off_fe" "$(r "$on_fe" "$off_fe")"
-	printf '   %-28s %8d %8d %8s\n' "untar (usr libs + docs)" "$on_tar" "$off_tar" "$(r "$on_tar" "$off_tar")"
-	printf '   %-28s %8d %8d %8s\n' "50 shell pipelines" "$on_sh" "$off_sh" "$(r "$on_sh" "$off_sh")"
-	printf '   %-28s %8d %8d %8s\n' "write+unlink 2000 x 4 KiB" "$on_wr" "$off_wr" "$(r "$on_wr" "$off_wr")"
+	printf '   %-28s %8d %8d %8s\n' "fork+exec /bin/true x$LOOPS" "$on_fe" "$off_fe" "$(ratio "$on_fe" "$off_fe" 3)"
+	printf '   %-28s %8d %8d %8s\n' "untar (usr libs + docs)" "$on_tar" "$off_tar" "$(ratio "$on_tar" "$off_tar" 3)"
+	printf '   %-28s %8d %8d %8s\n' "50 shell pipelines" "$on_sh" "$off_sh" "$(ratio "$on_sh" "$off_sh" 3)"
+	printf '   %-28s %8d %8d %8s\n' "write+unlink 2000 x 4 KiB" "$on_wr" "$off_wr" "$(ratio "$on_wr" "$off_wr" 3)"
 	sensor_oyster guest stop "$(jq -r .id "$WORK/off.json")" >/dev/null 2>&1
 	# The flood below runs in the new kernel's capture-on guest.
 	[ "$k" = new ] || sensor_oyster guest stop "$(jq -r .id "$WORK/on.json")" >/dev/null 2>&1
