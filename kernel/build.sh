@@ -122,6 +122,15 @@ kmake -j"$jobs" linux 2>&1 | while IFS= read -r line; do
 done
 [ "${PIPESTATUS[0]}" = 0 ] || { step "compile failed"; exit 1; }
 
+# Patch 0023 lets the syscall stub run in a guest's host process without
+# fetching the guest's FP state first: that holds only while the stub's code
+# has no FP or SIMD instruction (UML builds with -mno-sse and the like).
+if objdump -d --no-show-raw-insn -j .syscall_stub "$src/linux" |
+	awk -F'\t' 'NF >= 2 && ($2 ~ /^f/ || $2 ~ /%([xyz]?mm[0-9]|st)/) {print; bad = 1} END {exit !bad}' >&2; then
+	step "the syscall stub above uses FP or SIMD registers, which patch 0023 relies on it not to"
+	exit 1
+fi
+
 step "5/5 installing into $out_dir"
 tmp_out="$cache_dir/kernel/.tmp-$key-$$"
 rm -rf "$tmp_out"

@@ -124,6 +124,14 @@ out="$(attacker_ssh "$gip" '/tmp/fp_state 2000; rm -f /tmp/fp_state')" || fail "
 echo "$out" | matches -E '^fp_state ok: 6000 checks in 3 threads, 8 forks, [1-9][0-9]* signals' ||
 	fail "fp_state did not check what it should: $out"
 log "$out"
+# Page faults behave as on a real kernel where patch 0024 tells their kind
+# (read or write) from the VMA instead of from the host.
+log "checking that guest page faults behave as a real kernel's"
+gcc -O2 -static -Wall -Wextra -o "$WORK/page_faults" "$(dirname "$0")/page_faults.c" || fail "cannot build page_faults"
+attacker_ssh "$gip" 'cat > /tmp/page_faults && chmod +x /tmp/page_faults' < "$WORK/page_faults"
+out="$(attacker_ssh "$gip" '/tmp/page_faults; rm -f /tmp/page_faults')" || fail "page faults misbehave in the guest: $out"
+echo "$out" | matches -x 'page_faults ok: 29 checks' || fail "page_faults did not check what it should: $out"
+log "$out"
 
 log "stopping guest $id"
 sensor_oyster guest stop "$id" 2>"$WORK/stop.log" || fail "guest stop failed: $(cat "$WORK/stop.log")"
