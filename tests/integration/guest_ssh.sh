@@ -120,7 +120,8 @@ attacker_ssh "$gip" 'hostname; cat /etc/timezone' | tr '\n' ' ' | matches -x 'we
 log "checking that guest threads keep their FP/SIMD state"
 gcc -O2 -static -pthread -Wall -Wextra -o "$WORK/fp_state" "$(dirname "$0")/fp_state.c" || fail "cannot build fp_state"
 attacker_ssh "$gip" 'cat > /tmp/fp_state && chmod +x /tmp/fp_state' < "$WORK/fp_state"
-out="$(attacker_ssh "$gip" '/tmp/fp_state 2000; rm -f /tmp/fp_state')" || fail "FP state lost in the guest: $out"
+out="$(attacker_ssh "$gip" '/tmp/fp_state 2000; rc=$?; rm -f /tmp/fp_state; exit $rc')" ||
+	fail "FP state lost in the guest: $out"
 echo "$out" | matches -E '^fp_state ok: 6000 checks in 3 threads, 8 forks, [1-9][0-9]* signals' ||
 	fail "fp_state did not check what it should: $out"
 log "$out"
@@ -129,7 +130,8 @@ log "$out"
 log "checking that guest page faults behave as a real kernel's"
 gcc -O2 -static -Wall -Wextra -o "$WORK/page_faults" "$(dirname "$0")/page_faults.c" || fail "cannot build page_faults"
 attacker_ssh "$gip" 'cat > /tmp/page_faults && chmod +x /tmp/page_faults' < "$WORK/page_faults"
-out="$(attacker_ssh "$gip" '/tmp/page_faults; rm -f /tmp/page_faults')" || fail "page faults misbehave in the guest: $out"
+out="$(attacker_ssh "$gip" '/tmp/page_faults; rc=$?; rm -f /tmp/page_faults; exit $rc')" ||
+	fail "page faults misbehave in the guest: $out"
 echo "$out" | matches -x 'page_faults ok: 29 checks' || fail "page_faults did not check what it should: $out"
 log "$out"
 
