@@ -114,24 +114,28 @@ attacker_ssh "$gip" 'ls /home' | matches -x mhartmann || fail "the default perso
 attacker_ssh "$gip" 'hostname; cat /etc/timezone' | tr '\n' ' ' | matches -x 'web-prod-02 Europe/Berlin ' ||
 	fail "the default persona's hostname and timezone are not the guest's"
 
+# Builds tests/integration/NAME.c static on the host, runs it in the guest
+# with ARGS and prints its output; fails the test if it exits non-zero.
+run_static_probe() {  # name [args...]
+	local name="$1" out
+	shift
+	gcc -O2 -static -pthread -Wall -Wextra -o "$WORK/$name" "$(dirname "$0")/$name.c" || fail "cannot build $name"
+	attacker_ssh "$gip" "cat > /tmp/$name && chmod +x /tmp/$name" < "$WORK/$name"
+	out="$(attacker_ssh "$gip" "/tmp/$name $*; rc=\$?; rm -f /tmp/$name; exit \$rc")" || fail "$name in the guest: $out"
+	echo "$out"
+}
 # Each guest thread keeps its own FP/SIMD registers across faults, system
 # calls, switches, fork and signal handlers (kernel patch 0022 fetches them
 # from the host process only when something needs them).
 log "checking that guest threads keep their FP/SIMD state"
-gcc -O2 -static -pthread -Wall -Wextra -o "$WORK/fp_state" "$(dirname "$0")/fp_state.c" || fail "cannot build fp_state"
-attacker_ssh "$gip" 'cat > /tmp/fp_state && chmod +x /tmp/fp_state' < "$WORK/fp_state"
-out="$(attacker_ssh "$gip" '/tmp/fp_state 2000; rc=$?; rm -f /tmp/fp_state; exit $rc')" ||
-	fail "FP state lost in the guest: $out"
+out="$(run_static_probe fp_state 2000)"
 echo "$out" | matches -E '^fp_state ok: 6000 checks in 3 threads, 8 forks, [1-9][0-9]* signals' ||
 	fail "fp_state did not check what it should: $out"
 log "$out"
 # Page faults behave as on a real kernel where patch 0024 tells their kind
 # (read or write) from the VMA instead of from the host.
 log "checking that guest page faults behave as a real kernel's"
-gcc -O2 -static -Wall -Wextra -o "$WORK/page_faults" "$(dirname "$0")/page_faults.c" || fail "cannot build page_faults"
-attacker_ssh "$gip" 'cat > /tmp/page_faults && chmod +x /tmp/page_faults' < "$WORK/page_faults"
-out="$(attacker_ssh "$gip" '/tmp/page_faults; rc=$?; rm -f /tmp/page_faults; exit $rc')" ||
-	fail "page faults misbehave in the guest: $out"
+out="$(run_static_probe page_faults)"
 echo "$out" | matches -x 'page_faults ok: 29 checks' || fail "page_faults did not check what it should: $out"
 log "$out"
 
