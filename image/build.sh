@@ -32,8 +32,8 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$honeylog_key" ] || { echo "image/build.sh: --honeylog-key is required (oyster setup passes it)" >&2; exit 2; }
 [ -n "$spec" ] || { echo "image/build.sh: --spec is required (oyster setup writes it)" >&2; exit 2; }
-jq -e '.persona.hostname and .login and .root_password' "$spec" >/dev/null ||
-	{ echo "image/build.sh: $spec is not an image spec (persona, login, root_password)" >&2; exit 2; }
+jq -e '.persona.hostname and .login.root_password' "$spec" >/dev/null ||
+	{ echo "image/build.sh: $spec is not an image spec (persona, login)" >&2; exit 2; }
 case "$size_mib" in ''|*[!0-9]*) echo "image/build.sh: --size must be a number of MiB, got '$size_mib'" >&2; exit 2 ;; esac
 [ "$(id -u)" = 0 ] || { echo "image/build.sh: must run as root (debootstrap needs it)" >&2; exit 1; }
 
@@ -47,6 +47,16 @@ key="$( { echo "size=$size_mib"; printf 'key=%s\n' "$honeylog_key"; jq -S . "$sp
 	sha256sum | cut -c1-16)"
 out_dir="$cache_dir/image/$key"
 
+work="$cache_dir/build/image-$key"
+# One build at a time per cache: a second `oyster setup` started meanwhile
+# would remove the first one's tree while its chroot holds mounts in it.
+# The cache is looked at under the lock: the build waited for may be this one.
+mkdir -p "$cache_dir/build"
+exec 9>"$cache_dir/build/image.lock"
+if ! flock -n 9; then
+	echo "[image] waiting for another image build in $cache_dir" >&2
+	flock 9
+fi
 if [ "$force" = 0 ] && [ -f "$out_dir/disk.img" ] && [ -f "$out_dir/disk.img.sha256" ] &&
 	[ -f "$out_dir/identity.json" ]; then
 	printf '[image] cached: %s\n' "$out_dir" >&2
@@ -54,14 +64,16 @@ if [ "$force" = 0 ] && [ -f "$out_dir/disk.img" ] && [ -f "$out_dir/disk.img.sha
 	exit 0
 fi
 
-work="$cache_dir/build/image-$key"
-rm -rf "$work"
-mkdir -p "$work"
+# A failed chroot step, or a build killed before its trap ran, may leave
+# mounts under the tree (/proc, the bind-mounted package cache): unmount
+# them first, deepest first, and never let rm cross into one.
 cleanup() {
-	# A failed chroot step may leave mounts behind: never leave them.
-	for m in proc sys dev/pts dev; do umount -l "$work/rootfs/$m" 2>/dev/null || true; done
-	rm -rf "$work"
+	awk -v w="$work/" 'index($2, w) == 1 { print $2 }' /proc/self/mounts | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	rm -rf --one-file-system "$work"
 }
+cleanup
+mkdir -p "$work"
 trap cleanup EXIT
 
 # The contract between the runner and its tasks.
