@@ -13,9 +13,11 @@
  * The policy:
  *   OYSTER_LOGIN_ACCOUNTS        "hex(user):hex(password) ..." pairs that log in
  *   OYSTER_ROOT_AFTER_FAILURES   after this many failures from one address,
- *                                root logs in with any password (0: never)
- * Failures per address are kept in a small root-only file under /run (gone at
- * reboot), locked while read and rewritten. The host counts them too, over
+ *                                root logs in with the next password tried,
+ *                                which from then on is root's password for
+ *                                that address alone (0: never)
+ * Failures and that password per address are kept in a small root-only file
+ * under /run (gone at reboot), locked while read and rewritten. The host counts them too, over
  * every guest the address was given, and the count it gave this guest is
  * taken when it is higher (struct oyster_login_query): the rule answers the
  * same wherever a source lands.
@@ -115,20 +117,46 @@ static unsigned long host_failures(const char *rhost)
 	return n > 0 ? (unsigned long)n : 0;
 }
 
-/*
- * Failures recorded for host so far; with add, one more is recorded first.
- * The file holds "address count" lines; it is bounded, and the oldest lines
- * go when it is full.
- */
-static unsigned long tally(const char *rhost, int add)
+/* What the hook knows of one source address. */
+struct source {
+	unsigned long failures;
+	/*
+	 * Root's password for this source once root got in after failures
+	 * (hex, "" none): from then on it is the only one that works, as on a
+	 * real server, so trying another password shows no "any password" rule.
+	 */
+	char password_hex[2 * 256 + 1];
+};
+
+static void hex_encode(const char *s, char *out, size_t cap)
 {
-	static char buf[TALLY_MAX + 1], out[TALLY_MAX + 128];
-	unsigned long count = 0, from_host;
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; s[i] && 2 * i + 2 < cap; i++) {
+		out[2 * i] = digits[(unsigned char)s[i] >> 4];
+		out[2 * i + 1] = digits[(unsigned char)s[i] & 15];
+	}
+	out[2 * i] = '\0';
+}
+
+/*
+ * Reads rhost's record into *src; with add, one more failure is recorded
+ * first; with remember, root's password for it. The file holds "address
+ * failures [hex-password]" lines; it is bounded, and the oldest lines go
+ * when it is full.
+ */
+static void source_record(const char *rhost, int add, const char *remember,
+			  struct source *src)
+{
+	static char buf[TALLY_MAX + 1], out[TALLY_MAX + 1024];
+	unsigned long from_host;
 	size_t used = 0, len = 0, i;
 	char *line, *save, host[65];
 	ssize_t n;
 	int fd;
 
+	memset(src, 0, sizeof(*src));
 	/*
 	 * The line's key: at most 64 bytes, no spaces or control characters
 	 * (telnetd passes login a name that may come from a hostile PTR record).
@@ -140,7 +168,7 @@ static unsigned long tally(const char *rhost, int add)
 	mkdir(TALLY_DIR, 0755);
 	fd = open(TALLY_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return 0;
+		return;
 	if (flock(fd, LOCK_EX) != 0)
 		goto out;
 	while (len < TALLY_MAX &&
@@ -149,24 +177,33 @@ static unsigned long tally(const char *rhost, int add)
 	buf[len] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *space = strrchr(line, ' ');
+		char *count = strchr(line, ' '), *password;
 
-		if (!space)
+		if (!count)
 			continue;
-		*space = '\0';
+		*count++ = '\0';
 		if (strcmp(line, host) == 0) {
-			count = strtoul(space + 1, NULL, 10);
+			src->failures = strtoul(count, &password, 10);
+			if (*password == ' ' &&
+			    strlen(password + 1) < sizeof(src->password_hex) &&
+			    strspn(password + 1, "0123456789abcdef") ==
+				    strlen(password + 1))
+				strcpy(src->password_hex, password + 1);
 			continue;
 		}
-		if (used + strlen(line) + 24 < sizeof(out) - 128)
+		if (used + strlen(line) + strlen(count) + 2 < TALLY_MAX)
 			used += (size_t)snprintf(out + used, sizeof(out) - used,
-						 "%s %s\n", line, space + 1);
+						 "%s %s\n", line, count);
 	}
 	from_host = host_failures(rhost);
-	if (from_host > count)
-		count = from_host;
-	if (add) {
-		count++;
+	if (from_host > src->failures)
+		src->failures = from_host;
+	if (add || remember) {
+		if (add)
+			src->failures++;
+		if (remember)
+			hex_encode(remember, src->password_hex,
+				   sizeof(src->password_hex));
 		/* Full: keep the newest half. */
 		if (used > TALLY_MAX / 2) {
 			char *cut = strchr(out + used - TALLY_MAX / 2, '\n');
@@ -177,13 +214,14 @@ static unsigned long tally(const char *rhost, int add)
 			}
 		}
 		used += (size_t)snprintf(out + used, sizeof(out) - used,
-					 "%s %lu\n", host, count);
+					 "%s %lu%s%s\n", host, src->failures,
+					 *src->password_hex ? " " : "",
+					 src->password_hex);
 		if (ftruncate(fd, 0) == 0)
 			n = pwrite(fd, out, used, 0);
 	}
 out:
 	close(fd);
-	return count;
 }
 
 /* The peer port of our connection to host, if we hold it (sshd does). */
@@ -217,7 +255,11 @@ static unsigned peer_port(const char *host)
 
 static size_t put(char *msg, size_t used, size_t cap, const char *s, size_t max)
 {
-	size_t n = strnlen(s, max);
+	size_t n = 0;
+
+	/* Not strnlen: GCC 12 takes max for the size of a shorter literal. */
+	while (n < max && s[n])
+		n++;
 
 	if (used + n + 1 > cap)
 		return used;
@@ -252,6 +294,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	const char *user = NULL, *password = NULL, *service = NULL;
 	const void *item = NULL;
 	const char *host = "", *reason;
+	struct source src = { 0 };
 	int accepted = 0, known;
 
 	(void)flags;
@@ -276,6 +319,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	    !password)
 		password = "";
 	known = getpwnam(user) != NULL;
+	if (OYSTER_ROOT_AFTER_FAILURES > 0)
+		source_record(host, 0, NULL, &src);
 	if (!known) {
 		reason = "no such user";
 		/* OpenSSH never shows PAM the password of an unknown user. */
@@ -287,15 +332,23 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		accepted = 1;
 		reason = "listed account";
 	} else if (OYSTER_ROOT_AFTER_FAILURES > 0 && strcmp(user, "root") == 0 &&
+		   *src.password_hex) {
+		char tried[sizeof(src.password_hex)];
+
+		hex_encode(password, tried, sizeof(tried));
+		accepted = strcmp(tried, src.password_hex) == 0;
+		reason = accepted ? "root after failures" : "not this source's root password";
+	} else if (OYSTER_ROOT_AFTER_FAILURES > 0 && strcmp(user, "root") == 0 &&
 		   /* "+ 1 >": no always-true warning when built with 0 */
-		   tally(host, 0) + 1 > (unsigned long)OYSTER_ROOT_AFTER_FAILURES) {
+		   src.failures + 1 > (unsigned long)OYSTER_ROOT_AFTER_FAILURES) {
 		accepted = 1;
 		reason = "root after failures";
+		source_record(host, 0, password, &src);
 	} else {
 		reason = "not in policy";
 	}
 	if (!accepted && OYSTER_ROOT_AFTER_FAILURES > 0)
-		tally(host, 1);
+		source_record(host, 1, NULL, &src);
 	report(service, user, password, host, peer_port(host),
 	       accepted, reason);
 	return accepted ? PAM_SUCCESS : PAM_AUTH_ERR;

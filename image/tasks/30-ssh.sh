@@ -2,7 +2,7 @@
 # Who gets in is the login policy's decision (50-honeylog.sh installs the
 # PAM hook); root's shadow password serves su and sudo inside.
 r="$OYSTER_IMAGE_ROOTFS"
-jq -j '"root:" + .root_password + "\n"' "$OYSTER_IMAGE_SPEC" | chroot "$r" chpasswd
+jq -j '"root:" + .login.root_password + "\n"' "$OYSTER_IMAGE_SPEC" | chroot "$r" chpasswd
 mkdir -p "$r/etc/ssh/sshd_config.d"
 cat > "$r/etc/ssh/sshd_config.d/10-login.conf" <<'C'
 PermitRootLogin yes

@@ -28,7 +28,11 @@ chmod 0711 "$WORK"
 CONFIG="$WORK/oyster.toml"
 STATE_DIR="$WORK/state"
 ATTACKER_IP=203.0.113.10
-ROOT_PASSWORD=123456
+# Root's password and the failures after which root gets in: drawn per
+# installation by `oyster setup` (sandbox/login_policy.h); world_up reads
+# them from the platform record.
+ROOT_PASSWORD=
+ROOT_AFTER=
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -131,7 +135,6 @@ world_up() {
 cache_dir = "${OYSTER_CACHE_DIR:-/var/cache/oyster}"
 state_dir = "$STATE_DIR"
 [guest]
-root_password = "$ROOT_PASSWORD"
 boot_timeout_s = 120
 ${GUEST_CONFIG:-}
 [network]
@@ -141,6 +144,9 @@ CFG
 	# The platform is built (and cached) by `make test` before the tests run;
 	# setup here only finds it and records it in this test's state dir.
 	"$OYSTER" --config "$CONFIG" setup >/dev/null 2>"$WORK/setup.log" || { cat "$WORK/setup.log" >&2; fail "oyster setup"; }
+	ROOT_PASSWORD="$(jq -r .login.root_password "$STATE_DIR/platform.json")"
+	ROOT_AFTER="$(jq -r .login.root_after_failures "$STATE_DIR/platform.json")"
+	[ -n "$ROOT_PASSWORD" ] && [ "$ROOT_AFTER" -ge 2 ] || fail "no drawn login policy in $STATE_DIR/platform.json"
 }
 
 # The distinct CPU lists (Cpus_allowed_list) of every host task of a guest:

@@ -121,22 +121,28 @@ portal_ssh $A11 'cat /root/mark 2>/dev/null || echo none' | matches -x none || f
 portal_ssh $A10 'cat /root/mark' | matches -x left-by-10 || fail "$A10 came back to another guest"
 
 # --- login policy, applied in the guest by its PAM hook ([login] defaults:
-# root:123456 listed, root admitted after 3 failures from one address).
-# Every attempt is a login event with the address the guest saw.
-for pw in wrong-1 'wrong 2' "wr'ong\"3"; do
+# root's drawn password listed, root admitted after the drawn number of
+# failures from one address). Every attempt is a login event with the
+# address the guest saw.
+wrong=(wrong-1 'wrong 2' "wr'ong\"3" wrong-4 wrong-5 wrong-6)
+for pw in "${wrong[@]:0:$ROOT_AFTER}"; do
 	try_login $A11 "$pw" && fail "root logged in from $A11 with a wrong password ($pw)"
 done
-try_login $A11 anything-now || fail "root was not admitted after 3 failures from $A11"
+try_login $A11 anything-now || fail "root was not admitted after $ROOT_AFTER failures from $A11"
 wait_for 30 "select(.type==\"login\" and .remote_ip==\"$A11\" and .password==\"anything-now\" and .success
 	and .reason==\"root after failures\")" "the login event of the policy's admission"
-for pw in wrong-1 'wrong 2' "wr'ong\"3"; do
+# From then on that password is root's for this address, and no other is:
+# a detector trying a second random password meets a real server.
+try_login $A11 anything-else && fail "root took a second arbitrary password from $A11"
+try_login $A11 anything-now || fail "root's password for $A11 stopped working"
+for pw in "${wrong[@]:0:$ROOT_AFTER}"; do
 	events | jq_any --arg pw "$pw" "select(.type==\"login\" and .remote_ip==\"$A11\" and .password==\$pw
 		and .user==\"root\" and .service==\"sshd\" and (.success|not) and .remote_port > 1023)" ||
 		fail "no rejected login event for password '$pw' from $A11"
 done
 events | jq_any "select(.type==\"login\" and .remote_ip==\"$A10\" and .password==\"$ROOT_PASSWORD\" and .success
 	and .reason==\"listed account\")" || fail "no accepted login event for $A10"
-log "login policy: 3 wrong passwords rejected, then admitted; all attempts recorded"
+log "login policy: $ROOT_AFTER wrong passwords rejected, then admitted; all attempts recorded"
 
 # --- data control from inside A10's guest.
 probe='for t in "$@"; do if timeout 4 bash -c "exec 3<>/dev/tcp/${t%:*}/${t#*:}" 2>/dev/null; then echo "REACHED $t"; else echo "blocked $t"; fi; done'
@@ -402,8 +408,11 @@ DB="$STATE_DIR/store.sqlite"
 n_log=$(wc -l < "$EVENTS")
 n_db=$(sqlite3 "$DB" "SELECT COUNT(*) FROM events")
 [ "$n_db" = "$n_log" ] || fail "the store holds $n_db events, the log $n_log"
-[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM credentials WHERE source_ip = '$A11' AND password = 'anything-now' AND success = 1")" = 1 ] ||
-	fail "the store lacks A11's admitted login"
+# Admitted after its failures, then again with the password it got in with.
+[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM credentials WHERE source_ip = '$A11' AND password = 'anything-now' AND success = 1")" = 2 ] ||
+	fail "the store lacks A11's two admitted logins"
+[ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM credentials WHERE source_ip = '$A11' AND password = 'anything-else' AND success = 0")" = 1 ] ||
+	fail "the store lacks A11's refused second password"
 [ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM intrusions WHERE source_ip = '$A10' AND closed IS NOT NULL")" -ge 1 ] ||
 	fail "the store lacks A10's closed intrusion"
 [ "$(sqlite3 "$DB" "SELECT COUNT(*) FROM commands WHERE command_line = '/bin/echo ran-while-sensor-down'

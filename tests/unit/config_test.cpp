@@ -21,7 +21,12 @@ TEST(Config, EmptyFileGivesDocumentedDefaults) {
     EXPECT_EQ(c.paths.cache_dir, "/var/cache/oyster");
     EXPECT_EQ(c.paths.state_dir, "/var/lib/oyster");
     EXPECT_EQ(c.guest.memory_mib, 256u);
-    EXPECT_EQ(c.guest.root_password, "123456");
+    // Nothing a detector could key on: drawn per installation.
+    EXPECT_EQ(c.guest.root_password, "drawn");
+    ASSERT_EQ(c.login.accounts.size(), 1u);
+    EXPECT_EQ(c.login.accounts[0].user, "root");
+    EXPECT_EQ(c.login.accounts[0].password, "drawn");
+    EXPECT_FALSE(c.login.root_after_failures);
     EXPECT_EQ(c.guest.placement, GuestPlacement::spread);
     EXPECT_TRUE(c.guest.cpus.empty());
     EXPECT_EQ(c.network.guest_pool, "10.213.0.0/16");
@@ -236,6 +241,10 @@ TEST(Config, ValidatesValues) {
               "test.toml:2: login.accounts: \"root\" is not \"user:password\"");
     EXPECT_NE(error_of("[login]\naccounts = [\"Root:x\"]\n").find("login.accounts"), std::string::npos);
     EXPECT_NE(error_of("[login]\nroot_after_failures = -1\n").find("login.root_after_failures"), std::string::npos);
+    EXPECT_EQ(error_of("[login]\nroot_after_failures = \"random\"\n"),
+              "test.toml:2: login.root_after_failures: expected an integer or \"drawn\"");
+    EXPECT_FALSE(parse_config("[login]\nroot_after_failures = \"drawn\"\n", "t.toml").login.root_after_failures);
+    EXPECT_EQ(parse_config("[login]\nroot_after_failures = 0\n", "t.toml").login.root_after_failures, 0u);
     // The user must pick: an empty list rejects every password.
     EXPECT_TRUE(parse_config("[login]\naccounts = []\n", "t.toml").login.accounts.empty());
     EXPECT_EQ(error_of("[data_control]\nallow_private = [\"10.0.0.0/8\", 7]\n"),

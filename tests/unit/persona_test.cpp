@@ -129,19 +129,28 @@ TEST_F(ImageSpecTest, ChangesWithPersonaAndPolicy) {
     write_file_atomic(dir / "p.toml", "hostname = \"box\"\n");
     Config cfg;
     cfg.guest.persona = (dir / "p.toml").string();
-    auto spec = image_spec(cfg);
+    Platform platform;
+    platform.honeylog_key = "0123456789abcdef";
+    LoginPolicy login = resolve_login_policy(cfg, platform.honeylog_key);
+    auto spec = image_spec(cfg, login);
     EXPECT_EQ(spec["persona"]["hostname"], "box");
     // A persona that names no kernel package gets Debian's.
     EXPECT_EQ(spec["persona"]["packages"], nlohmann::json::array({"linux-image-amd64"}));
+    // The drawn values, drawn: what the image's hook and /etc/shadow get.
     EXPECT_EQ(spec["login"]["accounts"][0]["user"], "root");
-    EXPECT_EQ(spec["login"]["root_after_failures"], 3);
-    Platform platform;
+    EXPECT_EQ(spec["login"]["accounts"][0]["password"], login.root_password);
+    EXPECT_EQ(spec["login"]["root_password"], login.root_password);
+    EXPECT_EQ(spec["login"]["root_after_failures"], login.root_after_failures);
     platform.image_spec_sha256 = image_spec_sha256(spec);
     EXPECT_NO_THROW(check_image_spec(cfg, platform));
 
+    // Another installation's secret draws another policy.
+    platform.honeylog_key = "fedcba9876543210";
+    EXPECT_THROW(check_image_spec(cfg, platform), Error);
+    platform.honeylog_key = "0123456789abcdef";
     cfg.login.root_after_failures = 0;
     EXPECT_THROW(check_image_spec(cfg, platform), Error);
-    cfg.login.root_after_failures = 3;
+    cfg.login.root_after_failures.reset();
     write_file_atomic(dir / "p.toml", "hostname = \"box2\"\n");
     try {
         check_image_spec(cfg, platform);
@@ -150,12 +159,13 @@ TEST_F(ImageSpecTest, ChangesWithPersonaAndPolicy) {
         EXPECT_NE(std::string(e.what()).find("oyster setup"), std::string::npos) << e.what();
     }
     cfg.guest.persona = (dir / "missing.toml").string();
-    EXPECT_THROW(image_spec(cfg), ConfigError);
+    EXPECT_THROW(image_spec(cfg, login), ConfigError);
 
     // One it names is kept, and nothing is added.
     write_file_atomic(dir / "k.toml", "hostname = \"box\"\npackages = [\"nginx\", \"linux-image-cloud-amd64\"]\n");
     cfg.guest.persona = (dir / "k.toml").string();
-    EXPECT_EQ(image_spec(cfg)["persona"]["packages"], nlohmann::json::array({"nginx", "linux-image-cloud-amd64"}));
+    EXPECT_EQ(image_spec(cfg, login)["persona"]["packages"],
+              nlohmann::json::array({"nginx", "linux-image-cloud-amd64"}));
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ void register_guest(CLI::App& app, const ConfigLoader& load) {
             return;
         }
         std::cout << fmt::format("guest {} is up: ssh root@{}   (password: {})\n", g.id, g.guest_ip,
-                                 cfg.guest.root_password);
+                                 platform.login.root_password);
         std::cout << fmt::format("stop it with: oyster guest stop {}\n", g.id);
     });
 

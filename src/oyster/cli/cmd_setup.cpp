@@ -81,7 +81,8 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
         p.honeylog_key = ensure_honeylog_key(cfg.paths.cache_dir);
         // The persona is read (and its errors shown) before any long build.
         Persona persona = load_persona(persona_path(cfg.guest.persona));
-        nlohmann::json spec = image_spec(cfg, persona);
+        p.login = resolve_login_policy(cfg, p.honeylog_key);
+        nlohmann::json spec = image_spec(persona, p.login);
         p.hostname = persona.hostname;
         p.image_spec_sha256 = image_spec_sha256(spec);
         // The firmware the guest is shown follows the host's (CPUID cannot be
@@ -159,6 +160,11 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
             std::cerr << fmt::format("    booted {} days ago (the persona's uptime; guests show the time since)\n",
                                      (unix_now() - p.shown_boot.boot_time) / 86400);
         }
+        std::vector<std::string> pairs;
+        for (const auto& a : p.login.accounts) pairs.push_back(a.user + ":" + a.password);
+        std::cerr << fmt::format("    login  {}; root after {} failures from one address{}\n",
+                                 pairs.empty() ? "no account" : fmt::format("{}", fmt::join(pairs, " ")),
+                                 p.login.root_after_failures, p.login.root_after_failures == 0 ? " (never)" : "");
     });
 }
 

@@ -221,7 +221,16 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                        r.string_list(accounts, check_account)(n, key);
                        accounts_given = true;
                    }},
-                  {"root_after_failures", r.u32(cfg.login.root_after_failures, 0, 1000)}});
+                  {"root_after_failures", [&](const toml::node& n, const std::string& key) {
+                       if (n.value_exact<std::string>() == std::string(kDrawn)) {
+                           cfg.login.root_after_failures.reset();
+                           return;
+                       }
+                       if (!n.is_integer()) r.fail(key, &n, "expected an integer or \"drawn\"");
+                       std::uint32_t v = 0;
+                       r.u32(v, 0, 1000)(n, key);
+                       cfg.login.root_after_failures = v;
+                   }}});
     if (accounts_given) {
         cfg.login.accounts.clear();
         for (const auto& a : accounts) {

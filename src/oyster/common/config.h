@@ -34,9 +34,14 @@ struct PathsConfig {
 // Which host CPU each guest's processes run on (sandbox/guest_placement.h).
 enum class GuestPlacement { spread, single, free };
 
+// A password or count given as this is drawn per installation from its
+// secret (sandbox/login_policy.h).
+inline constexpr std::string_view kDrawn = "drawn";
+
 struct GuestConfig {
     std::uint32_t memory_mib = 256;
-    std::string root_password = "123456";
+    // Root's password in the guest's /etc/shadow.
+    std::string root_password = std::string(kDrawn);
     std::uint32_t image_size_mib = 2048;
     std::uint32_t boot_timeout_s = 60;
     std::uint32_t stop_timeout_s = 20;
@@ -66,11 +71,12 @@ struct LoginConfig {
         std::string password;
     };
     // User and password pairs that log in (the user must exist in the guest:
-    // root, or a persona user).
-    std::vector<Account> accounts = {{"root", "123456"}};
+    // root, or a persona user); a password "drawn" is the installation's
+    // drawn one, root's by default.
+    std::vector<Account> accounts = {{"root", std::string(kDrawn)}};
     // After this many failed attempts from one source address, root logs in
-    // with any password; 0 never.
-    std::uint32_t root_after_failures = 3;
+    // with any password; 0 never; none: drawn per installation.
+    std::optional<std::uint32_t> root_after_failures;
 };
 
 struct NetworkConfig {

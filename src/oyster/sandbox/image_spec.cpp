@@ -8,21 +8,18 @@
 
 namespace oyster {
 
-nlohmann::json image_spec(const Config& cfg) {
-    return image_spec(cfg, load_persona(persona_path(cfg.guest.persona)));
+nlohmann::json image_spec(const Config& cfg, const LoginPolicy& login) {
+    return image_spec(load_persona(persona_path(cfg.guest.persona)), login);
 }
 
-nlohmann::json image_spec(const Config& cfg, Persona persona) {
+nlohmann::json image_spec(const Persona& shown, const LoginPolicy& login) {
+    Persona persona = shown;
     // Every guest is shown the release of a Debian kernel on its disk
     // (sandbox/guest_identity.h): a persona that names none gets Debian's own.
     bool has_kernel = std::any_of(persona.packages.begin(), persona.packages.end(),
                                   [](const std::string& p) { return p.starts_with("linux-image-"); });
     if (!has_kernel) persona.packages.insert(persona.packages.begin(), std::string(kDefaultKernelPackage));
-    nlohmann::json accounts = nlohmann::json::array();
-    for (const auto& a : cfg.login.accounts) accounts.push_back({{"user", a.user}, {"password", a.password}});
-    return {{"persona", persona_json(persona)},
-            {"login", {{"accounts", accounts}, {"root_after_failures", cfg.login.root_after_failures}}},
-            {"root_password", cfg.guest.root_password}};
+    return {{"persona", persona_json(persona)}, {"login", login_policy_json(login)}};
 }
 
 std::string image_spec_sha256(const nlohmann::json& spec) {
@@ -30,7 +27,10 @@ std::string image_spec_sha256(const nlohmann::json& spec) {
 }
 
 void check_image_spec(const Config& cfg, const Platform& platform) {
-    if (image_spec_sha256(image_spec(cfg)) == platform.image_spec_sha256) return;
+    if (image_spec_sha256(image_spec(cfg, resolve_login_policy(cfg, platform.honeylog_key))) ==
+        platform.image_spec_sha256) {
+        return;
+    }
     throw Error(
         fmt::format("the guest image was built for another persona or login policy than {} now gives "
                     "(guest.persona, [login], guest.root_password): run `oyster setup`",

@@ -9,6 +9,7 @@
 
 #include "oyster/common/config.h"
 #include "oyster/common/persona.h"
+#include "oyster/sandbox/login_policy.h"
 #include "oyster/sandbox/platform.h"
 
 namespace oyster {
@@ -17,15 +18,17 @@ namespace oyster {
 inline constexpr const char* kDefaultKernelPackage = "linux-image-amd64";
 
 // Loads the configured persona; throws ConfigError naming its file.
-nlohmann::json image_spec(const Config& cfg);
+// `login` is cfg's policy resolved for the installation (login_policy.h).
+nlohmann::json image_spec(const Config& cfg, const LoginPolicy& login);
 // The same, for a persona already loaded (setup also needs its hardware
 // and uptime, which are not part of the image).
-nlohmann::json image_spec(const Config& cfg, Persona persona);
+nlohmann::json image_spec(const Persona& persona, const LoginPolicy& login);
 
 std::string image_spec_sha256(const nlohmann::json& spec);
 
 // Throws Error telling the operator to run `oyster setup` when the
-// configuration's spec is not the one the platform's image was built from.
+// configuration's spec (its login policy resolved with the platform's
+// secret) is not the one the platform's image was built from.
 void check_image_spec(const Config& cfg, const Platform& platform);
 
 }  // namespace oyster

@@ -46,6 +46,12 @@ Platform load_platform(const std::filesystem::path& state_dir) {
         p.dmi = parse_dmi_json(j.at("dmi"), path.string() + " (dmi)");
         p.shown_boot.boot_time = j.at("shown_boot").at("boot_time").get<std::int64_t>();
         p.shown_boot.uptime_days = j.at("shown_boot").at("uptime_days").get<std::uint32_t>();
+        const auto& login = j.at("login");
+        p.login.root_password = login.at("root_password").get<std::string>();
+        for (const auto& a : login.at("accounts")) {
+            p.login.accounts.push_back({a.at("user").get<std::string>(), a.at("password").get<std::string>()});
+        }
+        p.login.root_after_failures = login.at("root_after_failures").get<std::uint32_t>();
         return p;
     } catch (const nlohmann::json::exception& e) {
         throw Error(
@@ -71,9 +77,10 @@ void save_platform(const std::filesystem::path& state_dir, const Platform& p) {
           {"kernel_version", p.identity.kernel_version},
           {"root_uuid", p.identity.root_uuid}}},
         {"dmi", dmi_json(p.dmi)},
-        {"shown_boot", {{"boot_time", p.shown_boot.boot_time}, {"uptime_days", p.shown_boot.uptime_days}}}};
+        {"shown_boot", {{"boot_time", p.shown_boot.boot_time}, {"uptime_days", p.shown_boot.uptime_days}}},
+        {"login", login_policy_json(p.login)}};
     std::filesystem::create_directories(state_dir);
-    write_file_atomic(platform_record_path(state_dir), j.dump(2) + "\n");
+    write_file_atomic(platform_record_path(state_dir), j.dump(2) + "\n", 0600);
 }
 
 std::string ensure_honeylog_key(const std::filesystem::path& cache_dir) {

@@ -14,6 +14,7 @@
 #include "oyster/common/error.h"
 #include "oyster/sandbox/guest_dmi.h"
 #include "oyster/sandbox/guest_identity.h"
+#include "oyster/sandbox/login_policy.h"
 #include "oyster/sandbox/shown_uptime.h"
 
 namespace oyster {
@@ -47,6 +48,9 @@ struct Platform {
     // When the persona's machine "booted" (shown_uptime.h); kept across
     // setups while the persona's uptime_days stays the same.
     ShownBoot shown_boot;
+    // Who gets in, drawn values drawn (login_policy.h): the image has it
+    // built in; the operator, the selftests and the tests read it here.
+    LoginPolicy login;
 };
 
 // Reads <cache_dir>/honeylog.key, creating it (random, mode 0600) if absent.
@@ -56,6 +60,7 @@ std::filesystem::path platform_record_path(const std::filesystem::path& state_di
 
 // Throws oyster::Error telling the operator to run `oyster setup` when absent.
 Platform load_platform(const std::filesystem::path& state_dir);
+// Root-only (mode 0600): the record holds the honeylog key and passwords.
 void save_platform(const std::filesystem::path& state_dir, const Platform& p);
 
 // Reads the image's expected checksum from <image>.sha256 (sha256sum format).

@@ -164,7 +164,7 @@ std::vector<CheckResult> probe_with_guest_tools(const Config& cfg, const GuestSh
             out.push_back({name, "", false, "the tools did not install: " + tools.dpkg_output});
     } else {
         out = probe_guest_nmap(shell, a, addresses, log);
-        out.push_back(probe_arp_poisoning(cfg, shell, a, b, addresses, log));
+        out.push_back(probe_arp_poisoning(shell, a, b, addresses, log));
         out.push_back(probe_spoofed_flood(shell, a, b, kForgedTarget, log));
     }
     auto left = remove_tools(shell, tools.packages, kToolsDir);
@@ -214,7 +214,7 @@ ContainmentReport run_containment_selftest(const Config& cfg, const Platform& pl
         for (const auto& ip : lan_hosts) lan.push_back(ip + ":80");
         std::vector<std::string> all;
         for (const auto* list : {&host, &other, &lan, &metadata}) all.insert(all.end(), list->begin(), list->end());
-        GuestShell shell(a.guest_ip, cfg.guest.root_password);
+        GuestShell shell(a.guest_ip, platform.login.root_password);
         log << fmt::format("selftest: {} TCP probes from guest {} as root\n", all.size(), a.id);
         auto r = shell.run(fmt::format("bash -c '{}' probe {}", kTcpProbe, fmt::join(all, " ")));
         std::map<std::string, std::string> outcome;

@@ -111,9 +111,8 @@ std::vector<NeighbourEntry> parse_proc_net_arp(const std::string& text) {
     return out;
 }
 
-CheckResult probe_arp_poisoning(const Config& cfg, const GuestShell& shell, const GuestRecord& self,
-                                const GuestRecord& neighbour, const std::vector<std::string>& foreign_ips,
-                                std::ostream& log) {
+CheckResult probe_arp_poisoning(const GuestShell& shell, const GuestRecord& self, const GuestRecord& neighbour,
+                                const std::vector<std::string>& foreign_ips, std::ostream& log) {
     CheckResult c{"arp_poisoning",
                   "Ettercap's ARP poisoning from a guest's root (its gateway, towards the other guest, the host and "
                   "LAN hosts) shows it no traffic but its own and poisons nothing on the host",
@@ -158,7 +157,7 @@ CheckResult probe_arp_poisoning(const Config& cfg, const GuestShell& shell, cons
     // start), for kPoisonSeconds.
     std::this_thread::sleep_for(std::chrono::seconds(7));
     for (int i = 0; i < 3; ++i) (void)banner_latency(neighbour.guest_ip);
-    GuestShell other(neighbour.guest_ip, cfg.guest.root_password);
+    GuestShell other(neighbour.guest_ip, shell.root_password());
     other.run(fmt::format("timeout 3 bash -c 'exec 3<>/dev/tcp/{}/80' 2>/dev/null; true", kInternetTarget));
     send_host_datagrams();
     std::vector<NeighbourEntry> table;

@@ -27,7 +27,6 @@
 #include <utility>
 #include <vector>
 
-#include "oyster/common/config.h"
 #include "oyster/sandbox/guest_record.h"
 #include "oyster/selftest/guest_shell.h"
 #include "oyster/selftest/stealth_checks.h"
@@ -49,8 +48,7 @@ struct NeighbourEntry {
 };
 std::vector<NeighbourEntry> parse_proc_net_arp(const std::string& text);
 
-CheckResult probe_arp_poisoning(const Config& cfg, const GuestShell& shell, const GuestRecord& self,
-                                const GuestRecord& neighbour, const std::vector<std::string>& foreign_ips,
-                                std::ostream& log);
+CheckResult probe_arp_poisoning(const GuestShell& shell, const GuestRecord& self, const GuestRecord& neighbour,
+                                const std::vector<std::string>& foreign_ips, std::ostream& log);
 
 }  // namespace oyster

@@ -1,5 +1,5 @@
 // Root's shell in a guest, over real OpenSSH from the host (ssh and scp,
-// password from oyster.toml's guest.root_password through sshpass): how
+// root's password as setup recorded it in platform.json, through sshpass): how
 // `oyster selftest` works inside a guest the way an intruder would.
 #pragma once
 
@@ -21,6 +21,12 @@ public:
 
     // Copies host files into the guest's `dir` (created). Throws oyster::Error.
     void copy_in(const std::vector<std::filesystem::path>& files, const std::string& dir) const;
+
+    // Whether `user` logs in with this shell's password (exit 0 of `true`).
+    bool logs_in(const std::string& user) const;
+
+    // Root's password, for a shell in another guest of the same platform.
+    const std::string& root_password() const { return password_; }
 
 private:
     std::vector<std::string> ssh_options() const;

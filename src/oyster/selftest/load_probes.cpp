@@ -276,7 +276,7 @@ CheckResult probe_disk_fill(const Config& cfg, const GuestShell& shell, const Gu
     std::error_code ec;
     auto cow_size = std::filesystem::file_size(self.cow, ec);
     auto host_free_after = free_bytes(self.cow.parent_path());
-    GuestShell other(neighbour.guest_ip, cfg.guest.root_password);
+    GuestShell other(neighbour.guest_ip, shell.root_password());
     auto wrote = other.run(kNeighbourWrite);
     shell.run("rm -f /var/tmp/fill; sync");
 

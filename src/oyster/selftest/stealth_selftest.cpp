@@ -12,6 +12,7 @@
 #include "oyster/sandbox/guest_manager.h"
 #include "oyster/selftest/guest_shell.h"
 #include "oyster/selftest/guest_tools.h"
+#include "oyster/selftest/login_probe.h"
 #include "oyster/selftest/probe_output.h"
 #include "oyster/selftest/reference_sshd.h"
 #include "oyster/selftest/ssh_kexinit.h"
@@ -114,8 +115,10 @@ StealthReport run_stealth_selftest(const Config& cfg, const Platform& platform, 
     ProbeOutput probe;
     std::string failure;
     try {
-        GuestShell shell(g.guest_ip, cfg.guest.root_password);
+        GuestShell shell(g.guest_ip, platform.login.root_password);
         probe = probe_guest(cfg, shell, extra, log);
+        log << "selftest: trying the credentials public honeypot detectors try\n";
+        extra.push_back(probe_public_credentials(shell, g.guest_ip));
         log << "selftest: comparing the SSH greeting with a stock Debian sshd\n";
         try {
             auto guest_hello = fetch_ssh_hello(g.guest_ip, 22, 10000);
