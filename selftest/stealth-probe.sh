@@ -48,6 +48,7 @@ probe virt_what virt-what
 probe imvirt imvirt
 probe dmidecode dmidecode
 probe ethtool_i ethtool -i eth0
+probe ip_link ip -o link show
 # Every readable file of /proc (the pid directories aside) and /sys that
 # names UML, its drivers or the host: "file:match" lines. grep -r does not
 # follow the symbolic links /sys is full of; kmsg would block.

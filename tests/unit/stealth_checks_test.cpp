@@ -76,6 +76,12 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
         {"sys_class_net",
          {"eth0 driver=virtio_net address=00:1b:21:f2:19:aa\nlo driver= address=00:00:00:00:00:00", 0}},
         {"ethtool_i", {"driver: virtio_net\nversion: 1.0.0", 0}},
+        {"ip_link",
+         {"1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen "
+          "1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n2: eth0: "
+          "<BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc pfifo_fast state UP mode DEFAULT group default qlen "
+          "1000\\    link/ether 00:1b:21:f2:19:aa brd ff:ff:ff:ff:ff:ff",
+          0}},
         {"systemd_detect_virt", {"kvm", 0}},
         {"systemd_detect_virt_container", {"none", 1}},
         {"virt_what", {"kvm", 0}},
@@ -144,6 +150,10 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
     s["uptime"] = {" 12:41:07 up 2 min,  1 user,  load average: 0.52, 0.18, 0.06", 0};
     s["sys_class_net"] = {"eth0 driver=uml-netdev address=fe:fd:c0:a8:00:02", 0};
     s["ethtool_i"] = {"driver: uml-netdev", 0};
+    s["ip_link"] = {
+        "2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc pfifo_fast state UNKNOWN mode "
+        "DEFAULT group default qlen 1000\\    link/ether fe:fd:c0:a8:00:02 brd ff:ff:ff:ff:ff:ff",
+        0};
     s["systemd_detect_virt"] = {"uml", 0};
     s["virt_what"] = {"uml", 0};
     s["imvirt"] = {"UML", 0};
@@ -173,6 +183,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "btime",
                              "nic",
                              "ethtool",
+                             "nic_link",
                              "systemd_detect_virt",
                              "virt_what",
                              "imvirt",

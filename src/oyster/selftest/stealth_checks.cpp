@@ -374,6 +374,14 @@ void Judge::network_device() {
     }
     if (bad.empty() && eth0.empty()) bad = "no eth0";
     add("nic", looks_for, bad.empty(), bad.empty() ? eth0 : bad);
+    // A NIC's driver reports its link, so `ip link` says "state UP"; one
+    // that never does leaves it UNKNOWN, as only loopback and tunnels show.
+    std::string link;
+    for (auto line : split_lines(t("ip_link"))) {
+        if (line.find(" eth0:") != std::string_view::npos) link = line.substr(0, line.find("link/"));
+    }
+    add("nic_link", "ip link shows eth0 in state UP, its link reported as a NIC's driver does",
+        link.find(" state UP ") != std::string::npos, link.empty() ? "no eth0 in ip link" : link);
     if (tool_ran("ethtool", "ethtool -i eth0 names a real driver", "ethtool_i")) {
         auto out = t("ethtool_i");
         std::string hit = giveaway_line(out);
