@@ -9,8 +9,9 @@
 #   - fork+exec of /bin/true x LOOPS from a shell in the guest (over SSH,
 #     warm), against the same loop on the host in this invocation;
 #   - the placement probe (bench/placement/probe.c): getppid() µs and
-#     fork+exec+wait ms, medians of batches, and the page faults of each
-#     child;
+#     fork+exec+wait ms, medians of batches, the page faults of each
+#     child, and the time of a first write to a fresh page (what a program
+#     timing a page fault sees);
 #   - SYN -> SSH banner of the idle guest (median of 5);
 # then a summary with new/old for each. BASELINE "none" measures only the
 # kernel setup built.
@@ -53,17 +54,18 @@ done
 
 loop='s=$(date +%s%N); i=0; while [ $i -lt '"$LOOPS"' ]; do /bin/true; i=$((i+1)); done; e=$(date +%s%N); echo $(( (e-s)/1000000 ))'
 host_ms="$(bash -c "$loop")"
-host_probe="$("$WORK/probe" 5000 50)"
+host_probe="$("$WORK/probe" 5000 50 4096)"
 for k in "${kinds[@]}"; do
 	gip="$(jq -r .guest_ip "$WORK/$k.json")"
 	echo "== $k kernel: guest $(jq -r .id "$WORK/$k.json") on CPU $(jq -r .cpu "$WORK/$k.json")"
 	attacker_ssh "$gip" "$loop" >/dev/null # warm the guest's page cache
 	R[$k.loop]="$(attacker_ssh "$gip" "$loop")"
 	copy_probe_to "$gip"
-	probe="$(attacker_ssh "$gip" /tmp/probe 5000 50)"
+	probe="$(attacker_ssh "$gip" /tmp/probe 5000 50 4096)"
 	R[$k.getppid]="$(field getppid_us "$probe")"
 	R[$k.fork]="$(field fork_exec_ms "$probe")"
 	R[$k.faults]="$(field faults_per_fork "$probe")"
+	R[$k.pagefault]="$(field page_fault_us "$probe")"
 	R[$k.banner]="$(banner_ms "$gip")"
 	R[$k.boot]="$(tr ' ' '\n' <<<"${R[$k.boots]}" | grep . | median)"
 	echo "   shell loop: ${R[$k.loop]} ms for $LOOPS; probe: $probe; SYN->banner ${R[$k.banner]} ms"
@@ -84,4 +86,5 @@ row "fork+exec, shell loop (ms/$LOOPS)" loop "$host_ms"
 row "fork+exec, probe (ms)" fork "$(field fork_exec_ms "$host_probe")"
 row "getppid (µs)" getppid "$(field getppid_us "$host_probe")"
 row "page faults per fork+exec" faults "$(field faults_per_fork "$host_probe")"
+row "page fault, first write (µs)" pagefault "$(field page_fault_us "$host_probe")"
 row "SYN->banner, idle guest (ms)" banner
