@@ -16,11 +16,11 @@
  *                                root logs in with the next password tried,
  *                                which from then on is root's password for
  *                                that address alone (0: never)
- * Failures and that password per address are kept in a small root-only file
- * under /run (gone at reboot), locked while read and rewritten. The host counts them too, over
- * every guest the address was given, and the count it gave this guest is
- * taken when it is higher (struct oyster_login_query): the rule answers the
- * same wherever a source lands.
+ * Failures and that password per address are kept in a small root-only
+ * file under /run (gone at reboot), locked while read and rewritten. The
+ * host counts the failures too, over every guest the address was given, and
+ * the count it gave this guest is taken when it is higher (struct
+ * oyster_login_query): the rule answers the same wherever a source lands.
  */
 #define PAM_SM_AUTH
 #include <arpa/inet.h>

@@ -36,13 +36,13 @@ CommandResult GuestShell::run(const std::string& command) const {
     return r;
 }
 
-bool GuestShell::logs_in(const std::string& user) const {
+int GuestShell::try_login(const std::string& user) const {
     std::vector<std::string> argv = {"sshpass", "-e", "ssh"};
     auto opts = ssh_options();
     argv.insert(argv.end(), opts.begin(), opts.end());
     argv.push_back(user + "@" + ip_);
     argv.push_back("true");
-    return run_capture(argv, {"SSHPASS=" + password_}, ChildStderr::discard).exit_code == 0;
+    return run_capture(argv, {"SSHPASS=" + password_}, ChildStderr::discard).exit_code;
 }
 
 void GuestShell::copy_in(const std::vector<std::filesystem::path>& files, const std::string& dir) const {

@@ -22,8 +22,9 @@ public:
     // Copies host files into the guest's `dir` (created). Throws oyster::Error.
     void copy_in(const std::vector<std::filesystem::path>& files, const std::string& dir) const;
 
-    // Whether `user` logs in with this shell's password (exit 0 of `true`).
-    bool logs_in(const std::string& user) const;
+    // Tries `user` with this shell's password, running `true`: sshpass's
+    // exit status (0 logged in, 5 the password refused, else no answer).
+    int try_login(const std::string& user) const;
 
     // Root's password, for a shell in another guest of the same platform.
     const std::string& root_password() const { return password_; }
