@@ -224,6 +224,37 @@ out:
 	close(fd);
 }
 
+/*
+ * Root's login by the failures rule: the password root got in with from
+ * host before is the only one; with none yet, any password once host has
+ * failed OYSTER_ROOT_AFTER_FAILURES times, and it is remembered.
+ */
+static int root_by_failures(const char *host, const char *password,
+			    const char **reason)
+{
+	struct source src;
+	char tried[sizeof(src.password_hex)];
+
+	source_record(host, 0, NULL, &src);
+	if (*src.password_hex) {
+		hex_encode(password, tried, sizeof(tried));
+		if (strcmp(tried, src.password_hex) == 0) {
+			*reason = "root after failures";
+			return 1;
+		}
+		*reason = "not this source's root password";
+		return 0;
+	}
+	/* "+ 1 >": no always-true warning when built with 0 */
+	if (src.failures + 1 > (unsigned long)OYSTER_ROOT_AFTER_FAILURES) {
+		source_record(host, 0, password, &src);
+		*reason = "root after failures";
+		return 1;
+	}
+	*reason = "not in policy";
+	return 0;
+}
+
 /* The peer port of our connection to host, if we hold it (sshd does). */
 static unsigned peer_port(const char *host)
 {
@@ -294,7 +325,7 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	const char *user = NULL, *password = NULL, *service = NULL;
 	const void *item = NULL;
 	const char *host = "", *reason;
-	struct source src = { 0 };
+	struct source src;
 	int accepted = 0, known;
 
 	(void)flags;
@@ -319,8 +350,6 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	    !password)
 		password = "";
 	known = getpwnam(user) != NULL;
-	if (OYSTER_ROOT_AFTER_FAILURES > 0)
-		source_record(host, 0, NULL, &src);
 	if (!known) {
 		reason = "no such user";
 		/* OpenSSH never shows PAM the password of an unknown user. */
@@ -331,19 +360,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	} else if (listed(user, password)) {
 		accepted = 1;
 		reason = "listed account";
-	} else if (OYSTER_ROOT_AFTER_FAILURES > 0 && strcmp(user, "root") == 0 &&
-		   *src.password_hex) {
-		char tried[sizeof(src.password_hex)];
-
-		hex_encode(password, tried, sizeof(tried));
-		accepted = strcmp(tried, src.password_hex) == 0;
-		reason = accepted ? "root after failures" : "not this source's root password";
-	} else if (OYSTER_ROOT_AFTER_FAILURES > 0 && strcmp(user, "root") == 0 &&
-		   /* "+ 1 >": no always-true warning when built with 0 */
-		   src.failures + 1 > (unsigned long)OYSTER_ROOT_AFTER_FAILURES) {
-		accepted = 1;
-		reason = "root after failures";
-		source_record(host, 0, password, &src);
+	} else if (OYSTER_ROOT_AFTER_FAILURES > 0 && strcmp(user, "root") == 0) {
+		accepted = root_by_failures(host, password, &reason);
 	} else {
 		reason = "not in policy";
 	}
