@@ -67,15 +67,7 @@ test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -L unit
 
 fuzz: build-fuzz
-	@n=0; for f in $(BUILD_FUZZ)/tests/fuzz/fuzz_*; do \
-	  name=$$(basename $$f); corpus=tests/fuzz/corpus/$${name#fuzz_}; \
-	  work=$$(mktemp -d); cp -r $$corpus/. $$work/ 2>/dev/null || true; \
-	  echo "==> $$name for $(FUZZ_SECONDS) s"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$work 2>&1 | grep -E '^(stat::number_of_executed_units|==|INFO: seed corpus)' ; \
-	  rc=$${PIPESTATUS[0]}; rm -rf $$work; \
-	  if [ $$rc != 0 ]; then echo "fuzz: $$n passed, 1 failed ($$name)"; exit $$rc; fi; \
-	  n=$$((n + 1)); \
-	done; echo "fuzz: $$n passed, 0 failed"
+	scripts/fuzz-smoke.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(JOBS)
 
 FORMAT_FILES = $(shell git ls-files '*.cpp' '*.h' | grep -v '^kernel/')
 
