@@ -41,6 +41,14 @@ sh_probe passwd 'cut -d: -f1 /etc/passwd'
 # The check botnets such as ZHtrap run, as one command.
 sh_probe zhtrap 'ls /home; ps aux; cat /proc/cpuinfo'
 sh_probe honeypot_files 'ls -d /home/cowrie /opt/cowrie /usr/share/cowrie /home/kippo /opt/kippo /etc/kippo /usr/lib/uml /usr/bin/uml_* 2>/dev/null'
+# Our own names where a shell sees them: running commands (their names:
+# the probe's own arguments would match), file names on the system's trees,
+# configuration under /etc. Stock Debian never names a relay over omprog.
+sh_probe our_names '
+ps -eo comm= | grep -i -e honeylog -e oyster
+find /etc /usr /var /opt /srv /root /home -xdev \( -iname "*honeylog*" -o -iname "*oyster*" \) 2>/dev/null | head -n 20
+grep -rIl -i -e honeylog -e oyster -e omprog /etc 2>/dev/null | head -n 20
+true'
 probe systemd_detect_virt systemd-detect-virt
 probe systemd_detect_virt_container systemd-detect-virt --container
 probe lscpu lscpu

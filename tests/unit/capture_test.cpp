@@ -380,6 +380,53 @@ TEST_F(DecoderTest, SystemCallRecordsBecomeEvents) {
     EXPECT_EQ(events[5]["error"], "EPERM");
 }
 
+TEST_F(DecoderTest, LogDatagramsBecomeGuestLogEvents) {
+    StreamBuilder s;
+    auto log = [&](std::uint32_t socket, std::uint16_t flags, const std::string& datagram) {
+        oyster_cap_log l{};
+        l.socket = socket;
+        l.len = static_cast<std::uint32_t>(datagram.size());
+        s.record(OYSTER_CAP_LOG, flags, StreamBuilder::pod(l) + datagram);
+    };
+    log(OYSTER_CAP_LOG_SYSLOG, 0, "<86>Dec  5 07:00:01 sshd[812]: Accepted password for root from 203.0.113.10");
+    log(OYSTER_CAP_LOG_JOURNAL, OYSTER_CAP_LOG_TRUNCATED,
+        "MESSAGE=Started cron.service\nPRIORITY=6\nSYSLOG_IDENTIFIER=systemd\n");
+    std::string error;
+    auto events = decode(s.bytes, &error);
+    EXPECT_EQ(error, "");
+    ASSERT_EQ(events.size(), 3u);
+    EXPECT_EQ(events[1]["type"], "guest_log");
+    EXPECT_EQ(events[1]["socket"], "syslog");
+    EXPECT_EQ(events[1]["ident"], "sshd");
+    EXPECT_EQ(events[1]["claimed_pid"], 812);
+    EXPECT_EQ(events[1]["facility"], "authpriv");
+    EXPECT_EQ(events[1]["severity"], "info");
+    EXPECT_EQ(events[1]["message"], "Accepted password for root from 203.0.113.10");
+    EXPECT_EQ(events[1]["comm"], "bash");  // who really sent it: the record's header
+    EXPECT_FALSE(events[1].contains("truncated"));
+    EXPECT_EQ(events[2]["socket"], "journal");
+    EXPECT_EQ(events[2]["ident"], "systemd");
+    EXPECT_EQ(events[2]["message"], "Started cron.service");
+    EXPECT_EQ(events[2]["truncated"], true);
+}
+
+TEST(CaptureParser, RejectsHostileLogRecords) {
+    auto error_of = [](std::uint32_t socket, std::uint32_t len, const std::string& data) {
+        StreamBuilder s;
+        oyster_cap_log l{};
+        l.socket = socket;
+        l.len = len;
+        s.record(OYSTER_CAP_LOG, 0, StreamBuilder::pod(l) + data);
+        std::string error;
+        parse_all(s.bytes, &error);
+        return error;
+    };
+    EXPECT_NE(error_of(3, 2, "hi").find("names no log socket"), std::string::npos);
+    EXPECT_NE(error_of(OYSTER_CAP_LOG_SYSLOG, OYSTER_CAP_LOG_MAX + 1, "x").find("over the limit"), std::string::npos);
+    EXPECT_NE(error_of(OYSTER_CAP_LOG_SYSLOG, 100, "short").find("overruns"), std::string::npos);
+    EXPECT_EQ(error_of(OYSTER_CAP_LOG_SYSLOG, 5, "short"), "");
+}
+
 TEST_F(DecoderTest, SocketEventTypeIsNotTheGuestsToChoose) {
     StreamBuilder s;
     oyster_cap_socket so{};

@@ -91,6 +91,7 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
         {"passwd", {"root\nmhartmann\njwolff", 0}},
         {"home", {"jwolff  mhartmann", 0}},
         {"honeypot_files", {"", 2}},
+        {"our_names", {"", 0}},
         {"zhtrap", {"jwolff  mhartmann\nUSER PID\nvendor_id : AuthenticAMD", 0}},
     };
 }
@@ -161,6 +162,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
     s["hostname"] = {"svr04", 0};
     s["passwd"] = {"root\nphil\nrichard", 0};
     s["honeypot_files"] = {"/home/cowrie", 0};
+    s["our_names"] = {"honeylog-relay\n/etc/rsyslog.d/10-relay.conf", 0};
     s["zhtrap"] = {"phil richard\nvendor_id : User Mode Linux", 0};
     auto v = verdicts(probe_text(s));
     for (const auto& name : {"cpuinfo",
@@ -191,6 +193,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "hostname",
                              "users",
                              "honeypot_files",
+                             "our_names",
                              "zhtrap",
                              "cpuinfo_hypervisor",
                              "dmi_agrees_with_cpu",

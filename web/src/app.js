@@ -151,6 +151,7 @@ function describe(row) {
       case 'accept': return `accept ${JSON.stringify(c.remote ?? '')}`;
       case 'file': return `file ${c.op ?? ''} ${c.path ?? ''}`;
       case 'kept': return `kept ${c.path ?? ''} before ${c.syscall ?? ''} (content ${c.content ?? ''})`;
+      case 'guest_log': return `log ${c.ident || c.comm || ''}: ${c.message ?? ''}`;
       case 'tty_open': return `terminal ${c.tty ?? ''} opened`;
       case 'tty_close': return `terminal ${c.tty ?? ''} closed`;
       default: return c.type;

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "oyster/capture/guest_log_line.h"
 #include "oyster/capture/login_attempt.h"
 #include "oyster/capture/socket_address.h"
 #include "oyster/capture/syscall_names.h"
@@ -51,6 +52,8 @@ const char* type_name(std::uint32_t type) {
             return "tty_close";
         case OYSTER_CAP_HONEYLOG:
             return "honeylog";
+        case OYSTER_CAP_LOG:
+            return "log";
         case OYSTER_CAP_DROPPED:
             return "dropped";
         case OYSTER_CAP_CRED:
@@ -250,6 +253,18 @@ std::optional<nlohmann::json> CaptureDecoder::event_for(const Record& r) {
                     e["type"] = "honeylog";
                     e["message"] = as_text(b.data);
                 }
+            } else if constexpr (std::is_same_v<T, LogRecord>) {
+                std::string_view text(reinterpret_cast<const char*>(b.data.data()), b.data.size());
+                auto line =
+                    b.socket == OYSTER_CAP_LOG_JOURNAL ? parse_journal_datagram(text) : parse_syslog_datagram(text);
+                e["type"] = "guest_log";
+                e["socket"] = b.socket == OYSTER_CAP_LOG_JOURNAL ? "journal" : "syslog";
+                e["ident"] = line.ident;
+                if (line.claimed_pid) e["claimed_pid"] = *line.claimed_pid;
+                if (line.facility) e["facility"] = syslog_facility_name(*line.facility);
+                if (line.severity) e["severity"] = syslog_severity_name(*line.severity);
+                e["message"] = line.message;
+                if (b.truncated) e["truncated"] = true;
             } else if constexpr (std::is_same_v<T, CredRecord>) {
                 e["type"] = "cred";
                 put_call(e, b.syscall, b.result);

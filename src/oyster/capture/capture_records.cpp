@@ -163,6 +163,19 @@ std::optional<RecordBody> parse_body(std::uint16_t type, std::uint16_t flags, Pa
             if (!p.only_padding_left()) return why = "honeylog record has trailing bytes", std::nullopt;
             return r;
         }
+        case OYSTER_CAP_LOG: {
+            oyster_cap_log l{};
+            if (!p.read(l)) return why = "log payload too short", std::nullopt;
+            if (l.socket != OYSTER_CAP_LOG_SYSLOG && l.socket != OYSTER_CAP_LOG_JOURNAL)
+                return why = "log record names no log socket", std::nullopt;
+            if (l.len > OYSTER_CAP_LOG_MAX) return why = "log datagram over the limit", std::nullopt;
+            LogRecord r;
+            r.socket = l.socket;
+            r.truncated = (flags & OYSTER_CAP_LOG_TRUNCATED) != 0;
+            if (!p.bytes(l.len, r.data)) return why = "log datagram overruns the record", std::nullopt;
+            if (!p.only_padding_left()) return why = "log record has trailing bytes", std::nullopt;
+            return r;
+        }
         case OYSTER_CAP_DROPPED: {
             oyster_cap_dropped d{};
             if (!p.read(d) || !p.only_padding_left()) return why = "bad dropped payload", std::nullopt;

@@ -77,6 +77,13 @@ struct HoneylogRecord {
     std::vector<std::uint8_t> data;
 };
 
+// A datagram sent to the system log's sockets (OYSTER_CAP_LOG).
+struct LogRecord {
+    std::uint32_t socket = 0;  // OYSTER_CAP_LOG_SYSLOG or OYSTER_CAP_LOG_JOURNAL
+    bool truncated = false;    // longer than OYSTER_CAP_LOG_MAX
+    std::vector<std::uint8_t> data;
+};
+
 struct DroppedRecord {
     std::uint32_t type = 0;
     std::uint64_t bytes = 0;
@@ -160,8 +167,8 @@ struct UnknownRecord {
 };
 
 using RecordBody =
-    std::variant<ExecRecord, ExecContentRecord, ForkRecord, ExitRecord, TtyRecord, HoneylogRecord, DroppedRecord,
-                 CredRecord, SocketRecord, FileRecord, SyscallRecord, KeptRecord, UnknownRecord>;
+    std::variant<ExecRecord, ExecContentRecord, ForkRecord, ExitRecord, TtyRecord, HoneylogRecord, LogRecord,
+                 DroppedRecord, CredRecord, SocketRecord, FileRecord, SyscallRecord, KeptRecord, UnknownRecord>;
 
 struct Record {
     Actor actor;

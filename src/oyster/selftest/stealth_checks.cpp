@@ -449,6 +449,10 @@ void Judge::honeypot_defaults() {
     auto files = t("honeypot_files");
     add("honeypot_files", "no Cowrie, Kippo or UML files on disk",
         files.empty() && probe_.sections.contains("honeypot_files"), files.empty() ? "none" : first_line(files));
+    auto ours = t("our_names");
+    add("our_names",
+        "no running command, file name or file in /etc names Oyster or its log relay (honeylog, oyster, omprog)",
+        ours.empty() && probe_.sections.contains("our_names"), ours.empty() ? "none" : first_line(ours));
     // ZHtrap's probe is one command; its markers are the honeypot defaults above
     // and UML's /proc/cpuinfo.
     auto zh = t("zhtrap");

@@ -63,7 +63,8 @@ enum oyster_cap_type {
     OYSTER_CAP_FILE = 13,        /* struct oyster_cap_file + paths */
     OYSTER_CAP_SYSCALL = 14,     /* struct oyster_cap_syscall + strings */
     OYSTER_CAP_KEPT = 15,        /* struct oyster_cap_kept + path */
-    OYSTER_CAP_TYPE_MAX = 15,
+    OYSTER_CAP_LOG = 16,         /* struct oyster_cap_log + bytes */
+    OYSTER_CAP_TYPE_MAX = 16,
 };
 
 /* Common header of every record (72 bytes). */
@@ -187,6 +188,23 @@ struct oyster_login_query {
     char magic[OYSTER_LOGIN_QUERY_MAGIC_LEN]; /* OYSTER_LOGIN_QUERY_MAGIC, NUL-padded */
     __u32 addr;                               /* IPv4, network byte order */
     __u32 reserved;
+};
+
+/*
+ * OYSTER_CAP_LOG: a datagram sent to the system log's sockets, as the
+ * receiver got it, recorded by the kernel as it is queued (the record's
+ * header names the sender). So every log line leaves the guest as it is
+ * written, with no process or file of ours inside, and a line wiped from
+ * the logs later is already on the host.
+ */
+#define OYSTER_CAP_LOG_SYSLOG 1  /* /dev/log, /run/systemd/journal/dev-log */
+#define OYSTER_CAP_LOG_JOURNAL 2 /* /run/systemd/journal/socket: KEY=VALUE */
+#define OYSTER_CAP_LOG_MAX 8192  /* bytes of one datagram recorded */
+/* OYSTER_CAP_LOG flags */
+#define OYSTER_CAP_LOG_TRUNCATED 0x1 /* the datagram was longer than len */
+struct oyster_cap_log {
+    __u32 socket; /* OYSTER_CAP_LOG_SYSLOG or OYSTER_CAP_LOG_JOURNAL */
+    __u32 len;    /* bytes of the datagram following this struct */
 };
 
 /* Something could not be recorded in full; says what and how much. */
