@@ -49,6 +49,9 @@ ps -eo comm= | grep -i -e honeylog -e oyster
 find /etc /usr /var /opt /srv /root /home -xdev \( -iname "*honeylog*" -o -iname "*oyster*" \) 2>/dev/null | head -n 20
 grep -rIl -i -e honeylog -e oyster -e omprog /etc 2>/dev/null | head -n 20
 true'
+# What `free` and `vmstat` print, a second apart, three times: a live
+# machine's free memory moves.
+sh_probe mem_free 'for i in 1 2 3; do grep "^MemFree:" /proc/meminfo; [ $i = 3 ] || sleep 1; done'
 probe systemd_detect_virt systemd-detect-virt
 probe systemd_detect_virt_container systemd-detect-virt --container
 probe lscpu lscpu

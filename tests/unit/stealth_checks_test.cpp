@@ -92,6 +92,7 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
         {"home", {"jwolff  mhartmann", 0}},
         {"honeypot_files", {"", 2}},
         {"our_names", {"", 0}},
+        {"mem_free", {"MemFree: 161532 kB\nMemFree: 161340 kB\nMemFree: 161340 kB", 0}},
         {"zhtrap", {"jwolff  mhartmann\nUSER PID\nvendor_id : AuthenticAMD", 0}},
     };
 }
@@ -163,6 +164,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
     s["passwd"] = {"root\nphil\nrichard", 0};
     s["honeypot_files"] = {"/home/cowrie", 0};
     s["our_names"] = {"honeylog-relay\n/etc/rsyslog.d/10-relay.conf", 0};
+    s["mem_free"] = {"MemFree: 167956 kB\nMemFree: 167956 kB\nMemFree: 167956 kB", 0};
     s["zhtrap"] = {"phil richard\nvendor_id : User Mode Linux", 0};
     auto v = verdicts(probe_text(s));
     for (const auto& name : {"cpuinfo",
@@ -194,6 +196,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "users",
                              "honeypot_files",
                              "our_names",
+                             "memory_moves",
                              "zhtrap",
                              "cpuinfo_hypervisor",
                              "dmi_agrees_with_cpu",

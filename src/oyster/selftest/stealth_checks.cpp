@@ -7,6 +7,7 @@
 #include <cctype>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "oyster/common/text_lines.h"
 
@@ -449,6 +450,11 @@ void Judge::honeypot_defaults() {
     auto files = t("honeypot_files");
     add("honeypot_files", "no Cowrie, Kippo or UML files on disk",
         files.empty() && probe_.sections.contains("honeypot_files"), files.empty() ? "none" : first_line(files));
+    auto free_lines = split_lines(t("mem_free"));
+    std::set<std::string_view> distinct(free_lines.begin(), free_lines.end());
+    add("memory_moves", "free memory moves between three readings a second apart, as a live machine's does",
+        free_lines.size() == 3 && distinct.size() > 1,
+        free_lines.size() == 3 ? fmt::format("{} distinct of 3", distinct.size()) : "no three readings");
     auto ours = t("our_names");
     add("our_names",
         "no running command, file name or file in /etc names Oyster or its log relay (honeylog, oyster, omprog)",
