@@ -43,11 +43,13 @@ sh_probe zhtrap 'ls /home; ps aux; cat /proc/cpuinfo'
 sh_probe honeypot_files 'ls -d /home/cowrie /opt/cowrie /usr/share/cowrie /home/kippo /opt/kippo /etc/kippo /usr/lib/uml /usr/bin/uml_* 2>/dev/null'
 # Our own names where a shell sees them: running commands (their names:
 # the probe's own arguments would match), file names on the system's trees,
-# configuration under /etc. Stock Debian never names a relay over omprog.
+# configuration under /etc, strings in PAM and rsyslog modules and in
+# /usr/local. Stock Debian never names a relay over omprog.
 sh_probe our_names '
 ps -eo comm= | grep -i -e honeylog -e oyster
 find /etc /usr /var /opt /srv /root /home -xdev \( -iname "*honeylog*" -o -iname "*oyster*" \) 2>/dev/null | head -n 20
 grep -rIl -i -e honeylog -e oyster -e omprog /etc 2>/dev/null | head -n 20
+grep -rlai -e honeylog -e oyster -e OYST /usr/lib/x86_64-linux-gnu/security /usr/lib/x86_64-linux-gnu/rsyslog /usr/local 2>/dev/null | head -n 20
 true'
 # What `free` and `vmstat` print, a second apart, three times: a live
 # machine's free memory moves.

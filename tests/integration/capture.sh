@@ -94,14 +94,14 @@ keys="$(attacker_ssh "$gip" "
 		my \$k = hex(\$ARGV[0]);
 		my \$m = \"forged-with-image-key\";
 		my \$r = syscall(402, \$k, \$m, length(\$m)); print \"image-key-message \$r \$!\\n\";
-		my \$q = pack(\"a8 Q\", \"OYSTKQ1\", 0);
+		my \$q = pack(\"a8 Q\", \"\\x8b\\xd1\\xbe\\xa7\\xdc\\xf2\\x89\", 0);
 		\$r = syscall(402, \$k, \$q, 16); my (undef, \$b) = unpack(\"a8 Q\", \$q);
 		printf \"root-query %d %016x\\n\", \$r, \$b;
 		\$m = \"boot-key-message-$marker\";
 		\$r = syscall(402, \$b, \$m, length(\$m));
 		print \"boot-key-message \$r\\n\";' $image_key
 	setpriv --reuid=65534 --regid=65534 --clear-groups perl -e '
-		my \$q = pack(\"a8 Q\", \"OYSTKQ1\", 0);
+		my \$q = pack(\"a8 Q\", \"\\x8b\\xd1\\xbe\\xa7\\xdc\\xf2\\x89\", 0);
 		my \$r = syscall(402, hex(\$ARGV[0]), \$q, 16); print \"nobody-query \$r \$!\\n\";' $image_key")"
 echo "$keys" | sed 's/^/    guest> /' >&2
 uml_boot_key="$(tr '\0' '\n' <"/proc/$(jq -r .pid "$STATE_DIR/guests/$id/guest.json")/environ" |

@@ -457,7 +457,8 @@ void Judge::honeypot_defaults() {
         free_lines.size() == 3 ? fmt::format("{} distinct of 3", distinct.size()) : "no three readings");
     auto ours = t("our_names");
     add("our_names",
-        "no running command, file name or file in /etc names Oyster or its log relay (honeylog, oyster, omprog)",
+        "no running command, file name, file in /etc or PAM/rsyslog module names Oyster (honeylog, oyster, OYST, "
+        "omprog)",
         ours.empty() && probe_.sections.contains("our_names"), ours.empty() ? "none" : first_line(ours));
     // ZHtrap's probe is one command; its markers are the honeypot defaults above
     // and UML's /proc/cpuinfo.

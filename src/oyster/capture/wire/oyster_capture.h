@@ -158,7 +158,8 @@ struct oyster_cap_tty {
  * with the magic; the answer is the boot key in `key`, and it is not
  * recorded. Anything else with the image key is an unassigned number.
  */
-#define OYSTER_KEY_QUERY_MAGIC "OYSTKQ1"
+/* Bytes, not a word: `strings` on a helper that holds it shows nothing. */
+#define OYSTER_KEY_QUERY_MAGIC "\x8b\xd1\xbe\xa7\xdc\xf2\x89"
 #define OYSTER_KEY_QUERY_MAGIC_LEN 8
 struct oyster_key_query {
     char magic[OYSTER_KEY_QUERY_MAGIC_LEN]; /* OYSTER_KEY_QUERY_MAGIC, NUL-padded */
@@ -181,7 +182,7 @@ struct oyster_cap_honeylog {
  * a message, and the result is the count the host gave for the address (0
  * for one it did not). Questions are not recorded.
  */
-#define OYSTER_LOGIN_QUERY_MAGIC "OYSTLQ1"
+#define OYSTER_LOGIN_QUERY_MAGIC "\x93\xc5\xaf\xe1\xb8\xd6\x8a"
 #define OYSTER_LOGIN_QUERY_MAGIC_LEN 8
 #define OYSTER_LOGIN_MCONSOLE_DEV "oyster-login"
 struct oyster_login_query {
