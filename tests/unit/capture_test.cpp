@@ -391,10 +391,11 @@ TEST_F(DecoderTest, LogDatagramsBecomeGuestLogEvents) {
     log(OYSTER_CAP_LOG_SYSLOG, 0, "<86>Dec  5 07:00:01 sshd[812]: Accepted password for root from 203.0.113.10");
     log(OYSTER_CAP_LOG_JOURNAL, OYSTER_CAP_LOG_TRUNCATED,
         "MESSAGE=Started cron.service\nPRIORITY=6\nSYSLOG_IDENTIFIER=systemd\n");
+    log(OYSTER_CAP_LOG_SYSLOG, 0, "<105>ntpd: clock stepped");  // facility 13: no name
     std::string error;
     auto events = decode(s.bytes, &error);
     EXPECT_EQ(error, "");
-    ASSERT_EQ(events.size(), 3u);
+    ASSERT_EQ(events.size(), 4u);
     EXPECT_EQ(events[1]["type"], "guest_log");
     EXPECT_EQ(events[1]["socket"], "syslog");
     EXPECT_EQ(events[1]["ident"], "sshd");
@@ -408,6 +409,8 @@ TEST_F(DecoderTest, LogDatagramsBecomeGuestLogEvents) {
     EXPECT_EQ(events[2]["ident"], "systemd");
     EXPECT_EQ(events[2]["message"], "Started cron.service");
     EXPECT_EQ(events[2]["truncated"], true);
+    EXPECT_EQ(events[3]["facility"], "13");
+    EXPECT_EQ(events[3]["severity"], "alert");
 }
 
 TEST(CaptureParser, RejectsHostileLogRecords) {

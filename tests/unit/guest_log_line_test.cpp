@@ -1,4 +1,5 @@
 #include "oyster/capture/guest_log_line.h"
+#include "oyster/common/syslog_facility.h"
 
 #include <gtest/gtest.h>
 
@@ -79,7 +80,14 @@ TEST(GuestLogLine, StopsAtAJournalFieldThatOverruns) {
 TEST(GuestLogLine, NamesFacilitiesAndSeverities) {
     EXPECT_EQ(syslog_facility_name(10), "authpriv");
     EXPECT_EQ(syslog_facility_name(23), "local7");
+    EXPECT_EQ(syslog_facility_name(13), "");
     EXPECT_EQ(syslog_facility_name(24), "");
+    for (int code = 0; code < 24; ++code) {
+        auto name = syslog_facility_name(code);
+        if (!name.empty()) {
+            EXPECT_EQ(syslog_facility_code(name), code) << name;
+        }
+    }
     EXPECT_EQ(syslog_severity_name(0), "emerg");
     EXPECT_EQ(syslog_severity_name(-1), "");
 }

@@ -13,6 +13,7 @@
 #include "oyster/capture/socket_address.h"
 #include "oyster/capture/syscall_names.h"
 #include "oyster/common/error.h"
+#include "oyster/common/syslog_facility.h"
 
 extern "C" {
 #include "oyster/capture/wire/oyster_capture.h"
@@ -261,7 +262,15 @@ std::optional<nlohmann::json> CaptureDecoder::event_for(const Record& r) {
                 e["socket"] = b.socket == OYSTER_CAP_LOG_JOURNAL ? "journal" : "syslog";
                 e["ident"] = line.ident;
                 if (line.claimed_pid) e["claimed_pid"] = *line.claimed_pid;
-                if (line.facility) e["facility"] = syslog_facility_name(*line.facility);
+                // A code without a name (12-15) shows as its number.
+                if (line.facility) {
+                    auto name = syslog_facility_name(*line.facility);
+                    if (name.empty()) {
+                        e["facility"] = std::to_string(*line.facility);
+                    } else {
+                        e["facility"] = name;
+                    }
+                }
                 if (line.severity) e["severity"] = syslog_severity_name(*line.severity);
                 e["message"] = line.message;
                 if (b.truncated) e["truncated"] = true;

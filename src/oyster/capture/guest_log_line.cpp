@@ -191,14 +191,6 @@ GuestLogLine parse_journal_datagram(std::string_view datagram) {
     return out;
 }
 
-std::string_view syslog_facility_name(int facility) {
-    static constexpr std::array<std::string_view, 24> kNames = {
-        "kern",   "user",   "mail",     "daemon", "auth",   "syslog",   "lpr",     "news",
-        "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "security", "console", "solaris-cron",
-        "local0", "local1", "local2",   "local3", "local4", "local5",   "local6",  "local7"};
-    return facility >= 0 && facility < 24 ? kNames[static_cast<std::size_t>(facility)] : std::string_view{};
-}
-
 std::string_view syslog_severity_name(int severity) {
     static constexpr std::array<std::string_view, 8> kNames = {"emerg",   "alert",  "crit", "err",
                                                                "warning", "notice", "info", "debug"};

@@ -20,7 +20,7 @@
 namespace oyster::capture {
 
 struct GuestLogLine {
-    std::optional<int> facility;  // 0-23, from <PRI> or SYSLOG_FACILITY
+    std::optional<int> facility;  // 0-23, from <PRI> or SYSLOG_FACILITY (common/syslog_facility.h)
     std::optional<int> severity;  // 0-7, from <PRI> or PRIORITY
     std::string ident;            // TAG, APP-NAME or SYSLOG_IDENTIFIER ("" when none)
     std::optional<std::uint32_t> claimed_pid;
@@ -34,8 +34,6 @@ GuestLogLine parse_syslog_datagram(std::string_view datagram);
 // datagram ends the parse; what was read before stays.
 GuestLogLine parse_journal_datagram(std::string_view datagram);
 
-// "auth", "authpriv", "daemon", ... for a facility number, "" outside 0-23.
-std::string_view syslog_facility_name(int facility);
 // "emerg" ... "debug" for a severity number, "" outside 0-7.
 std::string_view syslog_severity_name(int severity);
 

@@ -14,6 +14,7 @@
 #include <toml++/toml.h>
 
 #include "oyster/common/cpu_list.h"
+#include "oyster/common/syslog_facility.h"
 #include "oyster/common/toml_reader.h"
 #include "oyster/net/ipv4.h"
 
@@ -59,12 +60,8 @@ std::string check_dns(const std::string& s) {
     return fmt::format("\"{}\" is not an IPv4 address", s);
 }
 
-const std::set<std::string, std::less<>> kFacilities = {
-    "kern",     "user", "mail",   "daemon", "auth",   "syslog", "lpr",    "news",   "uucp",   "cron",
-    "authpriv", "ftp",  "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
-
 std::string check_facility(const std::string& s) {
-    if (kFacilities.contains(s)) return {};
+    if (syslog_facility_code(s)) return {};
     return fmt::format(
         "\"{}\" is not a syslog facility (kern, user, mail, daemon, auth, syslog, lpr, news, uucp, "
         "cron, authpriv, ftp, local0 to local7)",

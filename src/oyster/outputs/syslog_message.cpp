@@ -44,19 +44,6 @@ std::size_t utf8_cut(std::string_view s, std::size_t max) {
 
 }  // namespace
 
-std::optional<int> syslog_facility_code(std::string_view name) {
-    static constexpr std::array<std::pair<std::string_view, int>, 20> kCodes = {{
-        {"kern", 0},      {"user", 1},    {"mail", 2},    {"daemon", 3},  {"auth", 4},
-        {"syslog", 5},    {"lpr", 6},     {"news", 7},    {"uucp", 8},    {"cron", 9},
-        {"authpriv", 10}, {"ftp", 11},    {"local0", 16}, {"local1", 17}, {"local2", 18},
-        {"local3", 19},   {"local4", 20}, {"local5", 21}, {"local6", 22}, {"local7", 23},
-    }};
-    for (auto [n, code] : kCodes) {
-        if (n == name) return code;
-    }
-    return std::nullopt;
-}
-
 int event_severity(const nlohmann::json& event) {
     if (!event.is_object()) return 6;
     auto type_it = event.find("type");

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oyster/common/syslog_facility.h"
+
 namespace oyster::outputs {
 
 struct SyslogFormat {
@@ -20,9 +22,6 @@ struct SyslogFormat {
     std::string procid = "-";
     std::size_t max_bytes = 8192;
 };
-
-// The facility's code (RFC 5424 table 1) for a name from docs/outputs.md.
-std::optional<int> syslog_facility_code(std::string_view name);
 
 // How an event's type maps to a severity: errors 3, what an analyst
 // should look at now (accepted logins, intrusions opened, caps hit) 5,
