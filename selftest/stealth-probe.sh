@@ -51,6 +51,28 @@ find /etc /usr /var /opt /srv /root /home -xdev \( -iname "*honeylog*" -o -iname
 grep -rIl -i -e honeylog -e oyster -e omprog /etc 2>/dev/null | head -n 20
 grep -rlai -e honeylog -e oyster -e OYST /usr/lib/x86_64-linux-gnu/security /usr/lib/x86_64-linux-gnu/rsyslog /usr/local 2>/dev/null | head -n 20
 true'
+# Every view of the boot moment, as "name value" lines: the clocks (uptime,
+# idle time, btime, a process's start, the kernel log's stamp of a line
+# written now) and the records the boot left (init's start, utmp's and
+# wtmp's boot records, the journal's first entry, /run's files), all in
+# seconds; and systemd-analyze's account of the boot.
+sh_probe clock '
+read -r up idle _ < /proc/uptime
+echo "uptime $up"
+echo "idle $idle"
+echo "btime $(sed -n "s/^btime //p" /proc/stat)"
+echo "now $(date +%s)"
+echo "clk_tck $(getconf CLK_TCK)"
+echo "self_start $(cut -d" " -f22 /proc/self/stat)"
+echo "pid1 $(date -d "$(ps -o lstart= -p 1)" +%s)"
+echo "utmp_boot $(date -d "$(who -b | sed "s/^ *system boot *//")" +%s)"
+echo "wtmp_boot $(date -d "$(last -x -F reboot | awk "/^reboot/ {print \$5, \$6, \$7, \$8, \$9; exit}")" +%s)"
+echo "journal_first $(journalctl -b -q -o short-unix --no-pager 2>/dev/null | head -n 1 | cut -d. -f1)"
+echo "run_sshd $(stat -c %Y /run/sshd.pid)"
+printf "clock-%s\n" $$ > /dev/kmsg
+echo "kmsg $(dmesg | sed -n "s/^\[ *\([0-9.]*\)\] clock-$$\$/\1/p" | tail -n 1)"
+echo "analyze $(systemd-analyze 2>&1 | head -n 1)"
+true'
 # What `free` and `vmstat` print, a second apart, three times: a live
 # machine's free memory moves.
 sh_probe mem_free 'for i in 1 2 3; do grep "^MemFree:" /proc/meminfo; [ $i = 3 ] || sleep 1; done'

@@ -28,6 +28,20 @@ TEST(ShownUptime, BootsThatManyDaysAgoPlusPartOfADay) {
     EXPECT_EQ(env[0], "UML_SHOWN_UPTIME=" + std::to_string(kNow + 7 * kDay - boot.boot_time));
 }
 
+// A guest booted again from its disk shows a reboot after its last stop,
+// never a boot its disk's records postdate.
+TEST(ShownUptime, ADiskThatRanBeforeShowsARebootAfterItsLastStop) {
+    auto boot = shown_boot(41, kNow, kVersion, "seed", std::nullopt);
+    std::int64_t stopped = kNow + 2 * kDay;
+    auto env = shown_uptime_env(boot, kNow + 5 * kDay, stopped);
+    ASSERT_EQ(env.size(), 1U);
+    EXPECT_EQ(env[0], "UML_SHOWN_UPTIME=" + std::to_string(kNow + 5 * kDay - stopped - kRebootS));
+    // A disk last written before the persona's boot moment changes nothing.
+    EXPECT_EQ(shown_uptime_env(boot, kNow, boot.boot_time - kDay), shown_uptime_env(boot, kNow));
+    // Booted again at once: the guest's own clock.
+    EXPECT_TRUE(shown_uptime_env(boot, stopped + 10, stopped).empty());
+}
+
 TEST(ShownUptime, KeptAcrossSetupsWhileTheSettingStays) {
     ShownBoot earlier{kNow - 60 * kDay, 41};
     EXPECT_EQ(shown_boot(41, kNow, kVersion, "seed", earlier).boot_time, earlier.boot_time);

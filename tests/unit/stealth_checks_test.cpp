@@ -28,6 +28,23 @@ std::string probe_text(const std::map<std::string, std::pair<std::string, int>>&
     return out + "=== N0NCE end\n";
 }
 
+// A machine booted at 1792897929 and up 41 days: every view agrees.
+std::string consistent_clock() {
+    return "uptime 3570288.73\nidle 3570283.01\nbtime 1792897929\nnow 1796468218\nclk_tck 100\n"
+           "self_start 357028972\npid1 1792897929\nutmp_boot 1792897929\nwtmp_boot 1792897929\n"
+           "journal_first 1792897930\nrun_sshd 1792897932\nkmsg 3570289.890000\n"
+           "analyze Startup finished in 98ms (kernel) + 2.991s (userspace) = 3.090s ";
+}
+
+// The same guest as patch 0015 left it: the boot and monotonic clocks
+// started at the shown uptime, the wall clock at the real boot.
+std::string clock_started_late() {
+    return "uptime 3570288.73\nidle 283.01\nbtime 1792897929\nnow 1796468218\nclk_tck 100\n"
+           "self_start 357028972\npid1 1796467932\nutmp_boot 1796467932\nwtmp_boot 1796467932\n"
+           "journal_first 1796467931\nrun_sshd 1796467934\nkmsg 289.890000\n"
+           "analyze Startup finished in 1month 1w 4d 7h 39min 48.123s (kernel) + 2.991s (userspace) = 1month";
+}
+
 std::map<std::string, std::pair<std::string, int>> disguised() {
     return {
         {"proc_cpuinfo",
@@ -94,6 +111,7 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
         {"our_names", {"", 0}},
         {"mem_free", {"MemFree: 161532 kB\nMemFree: 161340 kB\nMemFree: 161340 kB", 0}},
         {"zhtrap", {"jwolff  mhartmann\nUSER PID\nvendor_id : AuthenticAMD", 0}},
+        {"clock", {consistent_clock(), 0}},
     };
 }
 
@@ -166,6 +184,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
     s["our_names"] = {"honeylog-relay\n/etc/rsyslog.d/10-relay.conf", 0};
     s["mem_free"] = {"MemFree: 167956 kB\nMemFree: 167956 kB\nMemFree: 167956 kB", 0};
     s["zhtrap"] = {"phil richard\nvendor_id : User Mode Linux", 0};
+    s["clock"] = {clock_started_late(), 0};
     auto v = verdicts(probe_text(s));
     for (const auto& name : {"cpuinfo",
                              "cmdline",
@@ -200,8 +219,43 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "zhtrap",
                              "cpuinfo_hypervisor",
                              "dmi_agrees_with_cpu",
-                             "uptime_long"}) {
+                             "uptime_long",
+                             "boot_records",
+                             "clock_sources",
+                             "idle_time",
+                             "systemd_analyze"}) {
         ASSERT_TRUE(v.contains(name)) << name;
+        EXPECT_FALSE(v[name]) << name;
+    }
+}
+
+// Each view of the boot moment is held against the others on its own.
+TEST(StealthChecks, EveryViewOfTheBootMomentMustAgree) {
+    auto with = [](const std::string& from, const std::string& to) {
+        auto s = disguised();
+        auto& text = s["clock"].first;
+        auto at = text.find(from);
+        EXPECT_NE(at, std::string::npos) << from;
+        if (at != std::string::npos) text.replace(at, from.size(), to);
+        return verdicts(probe_text(s));
+    };
+    EXPECT_FALSE(with("journal_first 1792897930", "journal_first 1796467931")["boot_records"]);
+    EXPECT_FALSE(with("wtmp_boot 1792897929", "wtmp_boot ")["boot_records"]);
+    EXPECT_FALSE(with("pid1 1792897929", "pid1 1792897920")["boot_records"]);
+    EXPECT_TRUE(with("run_sshd 1792897932", "run_sshd 1792898100")["boot_records"]);
+    EXPECT_TRUE(with("utmp_boot 1792897929", "utmp_boot 1792897920")["boot_records"]);
+    EXPECT_FALSE(with("utmp_boot 1792897929", "utmp_boot 1792897860")["boot_records"]);
+    EXPECT_FALSE(with("kmsg 3570289.890000", "kmsg 289.890000")["clock_sources"]);
+    EXPECT_FALSE(with("self_start 357028972", "self_start 28972")["clock_sources"]);
+    EXPECT_FALSE(with("now 1796468218", "now 1796468418")["clock_sources"]);
+    EXPECT_FALSE(with("idle 3570283.01", "idle 283.01")["idle_time"]);
+    EXPECT_FALSE(with("98ms (kernel)", "1month 1w 4d (kernel)")["systemd_analyze"]);
+    EXPECT_FALSE(with("98ms (kernel)", "3min 2.5s (kernel)")["systemd_analyze"]);
+    EXPECT_TRUE(with("98ms (kernel)", "1.712s (kernel)")["systemd_analyze"]);
+    auto s = disguised();
+    s.erase("clock");
+    auto v = verdicts(probe_text(s));
+    for (const auto* name : {"boot_records", "clock_sources", "idle_time", "systemd_analyze"}) {
         EXPECT_FALSE(v[name]) << name;
     }
 }

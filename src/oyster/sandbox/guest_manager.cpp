@@ -256,6 +256,7 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
     if (!pool) throw Error("network.guest_pool is not a network: " + cfg.network.guest_pool);
 
     GuestRecord g;
+    std::int64_t disk_last_written = 0;  // unix seconds; 0 for a new disk
     {
         StateLock lock(cfg.paths.state_dir);
         auto guests_dir = cfg.paths.state_dir / "guests";
@@ -305,6 +306,7 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         g.cpu = choose_guest_cpu(cfg.guest.placement, guest_cpus(cfg), used_cpus);
         if (opts.reuse_cow || opts.restart) {
             if (opts.reuse_cow) g.cow = std::filesystem::absolute(*opts.reuse_cow);
+            disk_last_written = fingerprint_file(g.cow).mtime_ns / 1'000'000'000;
             CowHeader h = read_cow_file(g.cow);
             auto named = std::filesystem::weakly_canonical(h.backing_file);
             if (named != std::filesystem::weakly_canonical(platform.image)) {
@@ -366,7 +368,9 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
                                  smbios_bios_area(platform.dmi, host_smbios_processor(read_file("/proc/cpuinfo")),
                                                   cfg.guest.memory_mib)});
             env.push_back(fmt::format("UML_SMBIOS={}", kBiosAreaFile));
-            for (auto& e : shown_uptime_env(platform.shown_boot, unix_now())) env.push_back(std::move(e));
+            for (auto& e : shown_uptime_env(platform.shown_boot, unix_now(), disk_last_written)) {
+                env.push_back(std::move(e));
+            }
         }
         int capture_fd = -1;
         if (cfg.capture.enabled) {
@@ -410,6 +414,18 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
     while (Clock::now() < deadline) {
         if (!process_alive(g.pid, g.pid_start_time)) throw cleanup_failed("the UML process exited during boot");
         if (auto banner = wait_for_ssh_banner(g.guest_ip, 500)) {
+            // The guest booted in its shown past (kernel patch 0029): its
+            // clocks catch up now, before anyone else can reach it. A kernel
+            // without the command keeps its old clock; a guest whose console
+            // does not answer would stay in the past, so it is not used.
+            if (opts.disguise) {
+                try {
+                    auto reply = mconsole_command(g.mconsole_socket(), "clock");
+                    if (!reply.ok) log << fmt::format("guest {}: clock not caught up: {}\n", g.id, reply.text);
+                } catch (const Error& e) {
+                    throw cleanup_failed(fmt::format("its clock did not catch up: {}", e.what()));
+                }
+            }
             g.boot_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
             save_guest(g);
             log << fmt::format("guest {}: sshd answered '{}' after {:.2f} s\n", g.id, *banner,

@@ -2,9 +2,10 @@
 // a server that is always up for two minutes is one that was started for
 // whoever looks. So the persona's machine has a boot moment of its own,
 // `uptime_days` before the platform was first set up, and each guest shows
-// the time since then as its uptime (kernel patch 0015: the boot and
-// monotonic clocks start that far along, so uptime, /proc/stat's btime and
-// ps's start times agree). An intruder who comes back a week later finds
+// the time since then as its uptime. The guest boots at that moment (its
+// wall clock that far back, kernel patch 0029), so what the boot stamps
+// dates from it, and its clocks catch up once the launcher says the boot is
+// over (guest_manager.cpp). An intruder who comes back a week later finds
 // it a week older.
 #pragma once
 
@@ -29,8 +30,16 @@ struct ShownBoot {
 ShownBoot shown_boot(std::uint32_t uptime_days, std::int64_t now, std::string_view kernel_version,
                      std::string_view seed, const std::optional<ShownBoot>& previous);
 
+// How long after its disk was last written a machine that was stopped
+// shows itself booted again: a server's reboot.
+inline constexpr std::int64_t kRebootS = 40;
+
 // "UML_SHOWN_UPTIME=<seconds>" for a guest starting at `now`; none when
-// `boot.boot_time` is 0.
-std::vector<std::string> shown_uptime_env(const ShownBoot& boot, std::int64_t now);
+// `boot.boot_time` is 0. A guest booting from a disk that has run before
+// (`disk_last_written`, unix seconds; 0 for a new disk) cannot have booted
+// before its disk recorded its last shutdown (wtmp, the journal, logrotate's
+// stamps would be "in the future"): it shows a reboot kRebootS after that,
+// or the persona's boot moment if that is later.
+std::vector<std::string> shown_uptime_env(const ShownBoot& boot, std::int64_t now, std::int64_t disk_last_written = 0);
 
 }  // namespace oyster

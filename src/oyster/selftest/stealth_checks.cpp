@@ -10,6 +10,7 @@
 #include <set>
 
 #include "oyster/common/text_lines.h"
+#include "oyster/selftest/clock_checks.h"
 
 namespace oyster {
 
@@ -481,6 +482,7 @@ void Judge::run() {
     network_device();
     virtualization_tools();
     honeypot_defaults();
+    for (auto& c : judge_clock(t("clock"), probe_.sections.contains("clock"))) results.push_back(std::move(c));
 }
 
 }  // namespace
