@@ -154,7 +154,11 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
     s["proc_version"] = {"Linux version 6.12.117 (root@vm) (gcc (Debian 12.2.0-14+deb12u1) 12.2.0) #1 Fri Nov 27 2026",
                          0};
     s["uname_r"] = {"6.12.117", 0};
-    s["dmesg"] = {"[    0.100000] mconsole (version 2) initialized on /tmp/oyster-it/uml/mconsole", 0};
+    s["dmesg"] = {
+        "[    0.100000] mconsole (version 2) initialized on /tmp/oyster-it/uml/mconsole\n[    0.150000] module "
+        "x_tables: .gnu.linkonce.this_module section size must match the kernel's built struct module size "
+        "at run time",
+        0};
     s["proc_partitions"] = {"major minor  #blocks  name\n\n  98        0    2097152 ubda", 0};
     s["proc_interrupts"] = {"  0:       1205   SIGALRM      hr timer\n  2:        871     SIGIO      ubd", 0};
     s["proc_iomem"] = {"", 0};
@@ -220,6 +224,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "cpuinfo_hypervisor",
                              "dmi_agrees_with_cpu",
                              "uptime_long",
+                             "module_loader",
                              "boot_records",
                              "clock_sources",
                              "idle_time",

@@ -193,6 +193,11 @@ std::vector<std::string> uml_command_line(const Config& cfg, const Platform& pla
         // The disk is shown as a virtio disk, partitioned (patch 0008, image/tasks/90-disk.sh).
         "root=/dev/vda1",
         "rw",
+        // The image's modules are its Debian kernel's, which this kernel
+        // refuses, aloud in the log. The image turns loading off at boot
+        // (kernel.modules_disabled); this turns it off before the first
+        // attempt, which then fails as quietly as any later one.
+        "nomodule",
         // The tap attached by the launcher, as descriptor kTapFd (patch 0020):
         // the jail's network namespace has no tap to attach to.
         fmt::format("eth0=tuntap,fd:{},{}", kTapFd, g.mac),

@@ -249,6 +249,18 @@ void Judge::kernel_identity() {
     add("proc_version", "/proc/version names the same release, built by Debian (debian-kernel@lists.debian.org)",
         same && debian, version);
     no_giveaways("dmesg", "the kernel log names no UML, UML driver or host path", {"dmesg"});
+    // The image's modules are Debian's kernel's, which this kernel cannot
+    // load: an attempt at boot leaves a complaint Debian's kernel never
+    // makes about its own modules.
+    std::string refused;
+    for (auto line : split_lines(t("dmesg"))) {
+        for (auto words : {"section size must match", "disagrees about version of symbol", "Unknown symbol",
+                           "version magic", "module verification failed", "invalid module format"}) {
+            if (refused.empty() && line.find(words) != std::string_view::npos) refused = line_at(line, 0);
+        }
+    }
+    add("module_loader", "the kernel log shows no module refused as built for another kernel",
+        refused.empty() && probe_.sections.contains("dmesg"), refused.empty() ? "none" : refused);
 }
 
 void Judge::disks() {
