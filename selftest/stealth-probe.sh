@@ -73,6 +73,12 @@ printf "clock-%s\n" $$ > /dev/kmsg
 echo "kmsg $(dmesg | sed -n "s/^\[ *\([0-9.]*\)\] clock-$$\$/\1/p" | tail -n 1)"
 echo "analyze $(systemd-analyze 2>&1 | head -n 1)"
 true'
+# PAM modules no package owns, and what dpkg finds changed in PAM's own
+# packages (bookworm's dpkg knows the modules under /lib).
+sh_probe pam_packages '
+for f in /lib/x86_64-linux-gnu/security/*.so; do dpkg -S "$f" >/dev/null 2>&1 || dpkg -S "/usr$f" >/dev/null 2>&1 || echo "unowned $f"; done
+dpkg --verify libpam-modules libpam-modules-bin libpam-runtime 2>&1
+true'
 # What `free` and `vmstat` print, a second apart, three times: a live
 # machine's free memory moves.
 sh_probe mem_free 'for i in 1 2 3; do grep "^MemFree:" /proc/meminfo; [ $i = 3 ] || sleep 1; done'

@@ -29,6 +29,18 @@ make -s -C "$OYSTER_SOURCE_DIR/guest" KEY="0x$OYSTER_HONEYLOG_KEY" ACCOUNTS="$ac
 	PAM_MODULE="$module" OUT="$security" pam
 chown root:root "$security/$module"
 chmod 0600 "$security/$module"
+# Owned as its neighbours are: listed in libpam-modules' files (as dpkg
+# names them in bookworm, under /lib) with its checksum, so `dpkg -S` names
+# that package and `dpkg --verify` finds nothing; dated as pam_unix.so is.
+info="$r/var/lib/dpkg/info/libpam-modules:amd64"
+path="/lib/x86_64-linux-gnu/security/$module"
+[ -f "$info.list" ] && [ -f "$info.md5sums" ] || { echo "the image has no libpam-modules to own $module" >&2; exit 1; }
+grep -qxF "$path" "$info.list" || echo "$path" >> "$info.list"
+grep -vF "  ${path#/}" "$info.md5sums" > "$info.md5sums.new" || true
+echo "$(md5sum < "$security/$module" | cut -d' ' -f1)  ${path#/}" >> "$info.md5sums.new"
+mv "$info.md5sums.new" "$info.md5sums"
+chmod 0644 "$info.md5sums"
+touch -r "$security/pam_unix.so" "$security/$module"
 # First in common-auth. For sshd and login it is the only line that decides:
 # success jumps over Debian's pam_unix and pam_deny onto its pam_permit (a
 # jump alone leaves the stack undecided, which PAM counts as failure), a

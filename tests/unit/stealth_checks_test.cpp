@@ -112,6 +112,7 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
         {"mem_free", {"MemFree: 161532 kB\nMemFree: 161340 kB\nMemFree: 161340 kB", 0}},
         {"zhtrap", {"jwolff  mhartmann\nUSER PID\nvendor_id : AuthenticAMD", 0}},
         {"clock", {consistent_clock(), 0}},
+        {"pam_packages", {"", 0}},
     };
 }
 
@@ -189,6 +190,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
     s["mem_free"] = {"MemFree: 167956 kB\nMemFree: 167956 kB\nMemFree: 167956 kB", 0};
     s["zhtrap"] = {"phil richard\nvendor_id : User Mode Linux", 0};
     s["clock"] = {clock_started_late(), 0};
+    s["pam_packages"] = {"unowned /lib/x86_64-linux-gnu/security/pam_unix_auth.so", 0};
     auto v = verdicts(probe_text(s));
     for (const auto& name : {"cpuinfo",
                              "cmdline",
@@ -225,6 +227,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "dmi_agrees_with_cpu",
                              "uptime_long",
                              "module_loader",
+                             "pam_packages",
                              "boot_records",
                              "clock_sources",
                              "idle_time",

@@ -473,6 +473,10 @@ void Judge::honeypot_defaults() {
         "no running command, file name, file in /etc or PAM/rsyslog module names Oyster (honeylog, oyster, OYST, "
         "omprog)",
         ours.empty() && probe_.sections.contains("our_names"), ours.empty() ? "none" : first_line(ours));
+    auto pam = t("pam_packages");
+    add("pam_packages",
+        "every PAM module belongs to a package (dpkg -S) and dpkg --verify finds PAM's packages unchanged",
+        pam.empty() && probe_.sections.contains("pam_packages"), pam.empty() ? "none" : first_line(pam));
     // ZHtrap's probe is one command; its markers are the honeypot defaults above
     // and UML's /proc/cpuinfo.
     auto zh = t("zhtrap");
