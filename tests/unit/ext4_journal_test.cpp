@@ -136,6 +136,38 @@ TEST_F(Ext4JournalTest, ReplaysAsE2fsprogsDoesInBothFormats) {
     }
 }
 
+// jbd2 sets the revoke feature in the journal's superblock when it first
+// revokes, in memory; a guest killed before that superblock reached the
+// disk leaves revoke blocks a superblock without the feature. The kernel's
+// recovery reads them regardless (fs/jbd2/recovery.c), and so must we.
+TEST_F(Ext4JournalTest, RevokesCountBeforeTheSuperblockSaysSo) {
+    auto img = make_fs("fs");
+    auto hosts = block_of(img, "/etc/hosts");
+    auto evil = block_file("evil", "6.6.6.6 localhost\n");
+    debugfs(img, fmt::format("jo\njw -b {0} {1}\njw -r {0}\njc\n", hosts, evil));
+    auto journal_block = block_of(img, "<8>");
+    {
+        // s_feature_incompat, big-endian at byte 40: clear the revoke bit.
+        std::fstream f(img, std::ios::in | std::ios::out | std::ios::binary);
+        auto at = static_cast<std::streamoff>(journal_block * kBlock + 43);
+        f.seekg(at);
+        char incompat = 0;
+        f.read(&incompat, 1);
+        ASSERT_TRUE(incompat & 0x1) << "debugfs wrote no revoke feature to clear";
+        incompat = static_cast<char>(incompat & ~0x1);
+        f.seekp(at);
+        f.write(&incompat, 1);
+    }
+    auto expected = recovered_by_e2fsprogs(img);
+    EXPECT_EQ(snapshot(img), snapshot(expected));
+    EXPECT_EQ(cat(img, "/etc/hosts"), "127.0.0.1 localhost\n");
+    DiskView disk(img);
+    ExtFs fs(disk, Partition{0, disk.size()});
+    ASSERT_NE(fs.journal(), nullptr);
+    EXPECT_EQ(fs.journal()->revoked, 1U);
+    EXPECT_EQ(fs.journal()->end.find("unknown type"), std::string::npos) << fs.journal()->end;
+}
+
 // The intruder's file, its inode, its directory entry and the bitmaps all
 // in the journal (a guest killed before writeback): it is listed, as after
 // the kernel's recovery.

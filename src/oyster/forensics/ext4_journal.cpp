@@ -10,8 +10,7 @@ namespace {
 // jbd2's on-disk format (include/linux/jbd2.h), big-endian throughout.
 constexpr std::uint32_t kMagic = 0xC03B3998;
 constexpr std::uint32_t kDescriptorBlock = 1, kCommitBlock = 2, kSuperblockV1 = 3, kSuperblockV2 = 4, kRevokeBlock = 5;
-constexpr std::uint32_t kIncompatRevoke = 0x1, kIncompat64Bit = 0x2, kIncompatCsumV2 = 0x8, kIncompatCsumV3 = 0x10,
-                        kIncompatFastCommit = 0x20;
+constexpr std::uint32_t kIncompat64Bit = 0x2, kIncompatCsumV2 = 0x8, kIncompatCsumV3 = 0x10, kIncompatFastCommit = 0x20;
 constexpr std::uint32_t kFlagEscape = 1, kFlagSameUuid = 2, kFlagLastTag = 8;
 constexpr std::size_t kHeaderBytes = 12, kRevokeHeaderBytes = 16, kUuidBytes = 16, kTailBytes = 4;
 constexpr std::uint32_t kDefaultFastCommitBlocks = 256;
@@ -128,7 +127,11 @@ JournalOverlay scan_journal(const BlockReader& read, std::span<const std::uint64
             pending_revokes.clear();
             ++overlay.transactions;
             ++sequence;
-        } else if (type == kRevokeBlock && (incompat & kIncompatRevoke) != 0) {
+        } else if (type == kRevokeBlock) {
+            // Whatever the superblock says: jbd2 sets the revoke feature in
+            // memory at the first revoke, and a guest killed before that
+            // superblock was written leaves revoke blocks without it. The
+            // kernel's recovery reads them regardless (fs/jbd2/recovery.c).
             std::size_t used = be32(b, kHeaderBytes);
             std::size_t record = wide ? 8 : 4;
             used = std::min<std::size_t>(used, block_size - (tail ? kTailBytes : 0));
