@@ -9,6 +9,11 @@ source "$(dirname "$0")/lib.sh"
 # docs/stealth.md, "Open"). Each must still fail: when one passes, it leaves
 # this list.
 STILL_OPEN=""
+# The guests boot at the persona's boot moment and catch their clocks up
+# (off by default for its cost, docs/configuration.md): the clock checks
+# (boot_records, clock_sources, idle_time, systemd_analyze) hold the
+# guest to one story, which they fail without it.
+GUEST_CONFIG="boot_at_shown_moment = true"
 world_up
 
 log "stealth battery on a disguised guest"

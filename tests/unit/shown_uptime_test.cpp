@@ -42,6 +42,17 @@ TEST(ShownUptime, ADiskThatRanBeforeShowsARebootAfterItsLastStop) {
     EXPECT_TRUE(shown_uptime_env(boot, stopped + 10, stopped).empty());
 }
 
+// guest.boot_at_shown_moment: the kernel is also told to boot at that
+// moment and catch up (patch 0029); nothing when there is no uptime to show.
+TEST(ShownUptime, CatchUpIsAskedForOnlyWithAnUptime) {
+    auto boot = shown_boot(41, kNow, kVersion, "seed", std::nullopt);
+    auto env = shown_uptime_env(boot, kNow, 0, true);
+    ASSERT_EQ(env.size(), 2U);
+    EXPECT_EQ(env[1], "UML_SHOWN_CATCH_UP=1");
+    EXPECT_EQ(shown_uptime_env(boot, kNow, 0, false).size(), 1U);
+    EXPECT_TRUE(shown_uptime_env(shown_boot(0, kNow, kVersion, "seed", std::nullopt), kNow, 0, true).empty());
+}
+
 TEST(ShownUptime, KeptAcrossSetupsWhileTheSettingStays) {
     ShownBoot earlier{kNow - 60 * kDay, 41};
     EXPECT_EQ(shown_boot(41, kNow, kVersion, "seed", earlier).boot_time, earlier.boot_time);

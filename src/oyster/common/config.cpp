@@ -209,7 +209,8 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                   {"placement", placement_reader(r, cfg.guest.placement)},
                   {"cpus", r.string(cfg.guest.cpus, check_cpus)},
                   {"reserve_free_mib", r.u32(cfg.guest.reserve_free_mib, 0, 1U << 30)},
-                  {"console_max_mib", r.u32(cfg.guest.console_max_mib, 1, 1U << 20)}});
+                  {"console_max_mib", r.u32(cfg.guest.console_max_mib, 1, 1U << 20)},
+                  {"boot_at_shown_moment", r.boolean(cfg.guest.boot_at_shown_moment)}});
     std::vector<std::string> accounts;
     bool accounts_given = false;
     r.read_table(root, "login",

@@ -373,7 +373,8 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
                                  smbios_bios_area(platform.dmi, host_smbios_processor(read_file("/proc/cpuinfo")),
                                                   cfg.guest.memory_mib)});
             env.push_back(fmt::format("UML_SMBIOS={}", kBiosAreaFile));
-            for (auto& e : shown_uptime_env(platform.shown_boot, unix_now(), disk_last_written)) {
+            for (auto& e :
+                 shown_uptime_env(platform.shown_boot, unix_now(), disk_last_written, cfg.guest.boot_at_shown_moment)) {
                 env.push_back(std::move(e));
             }
         }
@@ -423,7 +424,7 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
             // clocks catch up now, before anyone else can reach it. A kernel
             // without the command keeps its old clock; a guest whose console
             // does not answer would stay in the past, so it is not used.
-            if (opts.disguise) {
+            if (opts.disguise && cfg.guest.boot_at_shown_moment) {
                 try {
                     auto reply = mconsole_command(g.mconsole_socket(), "clock");
                     if (!reply.ok) log << fmt::format("guest {}: clock not caught up: {}\n", g.id, reply.text);

@@ -2,11 +2,12 @@
 // a server that is always up for two minutes is one that was started for
 // whoever looks. So the persona's machine has a boot moment of its own,
 // `uptime_days` before the platform was first set up, and each guest shows
-// the time since then as its uptime. The guest boots at that moment (its
-// wall clock that far back, kernel patch 0029), so what the boot stamps
-// dates from it, and its clocks catch up once the launcher says the boot is
-// over (guest_manager.cpp). An intruder who comes back a week later finds
-// it a week older.
+// the time since then as its uptime (kernel patch 0015: the boot and
+// monotonic clocks start that far along). With guest.boot_at_shown_moment
+// the guest boots at that moment instead (its wall clock that far back,
+// patch 0029), so what the boot stamps dates from it, and its clocks catch
+// up once the launcher says the boot is over (guest_manager.cpp). An
+// intruder who comes back a week later finds it a week older.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +41,9 @@ inline constexpr std::int64_t kRebootS = 40;
 // before its disk recorded its last shutdown (wtmp, the journal, logrotate's
 // stamps would be "in the future"): it shows a reboot kRebootS after that,
 // or the persona's boot moment if that is later.
-std::vector<std::string> shown_uptime_env(const ShownBoot& boot, std::int64_t now, std::int64_t disk_last_written = 0);
+// With `catch_up`, also "UML_SHOWN_CATCH_UP=1": the guest boots at that
+// moment and catches its clocks up when told (guest.boot_at_shown_moment).
+std::vector<std::string> shown_uptime_env(const ShownBoot& boot, std::int64_t now, std::int64_t disk_last_written = 0,
+                                          bool catch_up = false);
 
 }  // namespace oyster
