@@ -19,8 +19,9 @@ run_pkgs=(
 	libarchive-dev libext2fs-dev libmagic-dev libyara-dev
 	# the web UI and its API
 	libcpp-httplib-dev
-	# `oyster selftest stealth`: root's shell in a guest, the stock sshd it unpacks
-	openssh-client sshpass libwrap0
+	# `oyster selftest stealth`: root's shell in a guest, the stock sshd it unpacks,
+	# and the public fingerprinting tools it holds both against
+	openssh-client sshpass libwrap0 ssh-audit nmap
 )
 test_pkgs=(
 	libgtest-dev libgmock-dev clang clang-format clang-tidy libclang-rt-14-dev

@@ -15,6 +15,7 @@
 #include "oyster/selftest/login_probe.h"
 #include "oyster/selftest/probe_output.h"
 #include "oyster/selftest/reference_sshd.h"
+#include "oyster/selftest/ssh_fingerprint.h"
 #include "oyster/selftest/ssh_kexinit.h"
 #include "oyster/selftest/tool_packages.h"
 
@@ -126,6 +127,17 @@ StealthReport run_stealth_selftest(const Config& cfg, const Platform& platform, 
             auto stock_hello = fetch_ssh_hello("127.0.0.1", stock.port(), 10000);
             auto ssh = compare_ssh_hello(guest_hello, stock_hello);
             extra.insert(extra.end(), ssh.begin(), ssh.end());
+            log << "selftest: ssh-audit and Nmap's SSH scripts on both\n";
+            extra.push_back(compare_ssh_reports(
+                "ssh_audit",
+                "ssh-audit reports of the guest's sshd what it reports of a stock Debian sshd (banner, algorithms "
+                "in order, host key types and sizes)",
+                ssh_audit_report(g.guest_ip, 22), ssh_audit_report("127.0.0.1", stock.port())));
+            extra.push_back(compare_ssh_reports(
+                "nmap_ssh",
+                "Nmap's version detection and SSH scripts (ssh2-enum-algos, ssh-hostkey, ssh-auth-methods, sshv1) "
+                "say of the guest's sshd what they say of a stock Debian sshd",
+                nmap_ssh_report(g.guest_ip, 22), nmap_ssh_report("127.0.0.1", stock.port())));
         } catch (const Error& e) {
             extra.push_back({"ssh_greeting", "the SSH banner and key-exchange offer can be compared with a stock sshd",
                              false, e.what()});
