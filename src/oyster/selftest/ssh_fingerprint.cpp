@@ -57,47 +57,6 @@ std::string collapse_spaces(std::string_view line) {
     return out;
 }
 
-std::vector<std::string_view> split_words(std::string_view line) {
-    std::vector<std::string_view> out;
-    std::size_t i = 0;
-    while (i < line.size()) {
-        auto sp = line.find(' ', i);
-        if (sp == std::string_view::npos) sp = line.size();
-        if (sp > i) out.push_back(line.substr(i, sp - i));
-        i = sp + 1;
-    }
-    return out;
-}
-
-}  // namespace
-
-SshToolReport normalise_ssh_audit(std::string_view json) {
-    nlohmann::json doc;
-    try {
-        doc = nlohmann::json::parse(json);
-    } catch (const nlohmann::json::exception&) {
-        return not_ran("ssh-audit's report is not JSON");
-    }
-    if (!doc.is_object() || !doc.contains("banner")) return not_ran("ssh-audit's report has no banner");
-    SshToolReport r;
-    r.ran = true;
-    for (const auto& [key, value] : doc.items()) {
-        if (key == "target") continue;
-        if (!value.is_array()) {
-            r.lines.push_back(key + " " + value.dump());
-            continue;
-        }
-        for (auto item : value) {
-            // A host key's fingerprint is the server's own; its kind is not.
-            if (key == "fingerprints" && item.is_object()) item.erase("hash");
-            r.lines.push_back(key + " " + item.dump());
-        }
-    }
-    return r;
-}
-
-namespace {
-
 bool all_of(std::string_view s, std::string_view allowed) {
     return !s.empty() && s.find_first_not_of(allowed) == std::string_view::npos;
 }
@@ -112,7 +71,8 @@ std::optional<std::string> port_line(std::string_view line) {
 // "| 256 <fingerprint> (ECDSA)" -> "| 256 (ECDSA)": the fingerprint is the
 // server's own, its size and type are not.
 std::optional<std::string> host_key_line(std::string_view line) {
-    auto fields = split_words(line);
+    // The line has single spaces only (collapse_spaces).
+    auto fields = split_on(line, ' ');
     if (fields.size() != 4 || (fields[0] != "|" && fields[0] != "|_") || !all_of(fields[1], "0123456789") ||
         !fields[3].starts_with('(') || !fields[3].ends_with(')')) {
         return std::nullopt;
@@ -179,6 +139,31 @@ SshToolReport normalise_nmap(std::string_view output) {
     }
     flush();
     if (!r.ran) return not_ran("Nmap reported no port");
+    return r;
+}
+
+SshToolReport normalise_ssh_audit(std::string_view json) {
+    nlohmann::json doc;
+    try {
+        doc = nlohmann::json::parse(json);
+    } catch (const nlohmann::json::exception&) {
+        return not_ran("ssh-audit's report is not JSON");
+    }
+    if (!doc.is_object() || !doc.contains("banner")) return not_ran("ssh-audit's report has no banner");
+    SshToolReport r;
+    r.ran = true;
+    for (const auto& [key, value] : doc.items()) {
+        if (key == "target") continue;
+        if (!value.is_array()) {
+            r.lines.push_back(key + " " + value.dump());
+            continue;
+        }
+        for (auto item : value) {
+            // A host key's fingerprint is the server's own; its kind is not.
+            if (key == "fingerprints" && item.is_object()) item.erase("hash");
+            r.lines.push_back(key + " " + item.dump());
+        }
+    }
     return r;
 }
 
