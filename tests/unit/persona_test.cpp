@@ -132,7 +132,7 @@ TEST_F(ImageSpecTest, ChangesWithPersonaAndPolicy) {
     Platform platform;
     platform.honeylog_key = "0123456789abcdef";
     LoginPolicy login = resolve_login_policy(cfg, platform.honeylog_key);
-    auto spec = image_spec(cfg, login);
+    auto spec = image_spec(cfg, login, 0);
     EXPECT_EQ(spec["persona"]["hostname"], "box");
     // A persona that names no kernel package gets Debian's.
     EXPECT_EQ(spec["persona"]["packages"], nlohmann::json::array({"linux-image-amd64"}));
@@ -143,6 +143,12 @@ TEST_F(ImageSpecTest, ChangesWithPersonaAndPolicy) {
     EXPECT_EQ(spec["login"]["root_after_failures"], login.root_after_failures);
     platform.image_spec_sha256 = image_spec_sha256(spec);
     EXPECT_NO_THROW(check_image_spec(cfg, platform));
+
+    // Another history (the shown boot's anchor moved) is another image.
+    platform.shown_boot.anchor = 1792897929;
+    EXPECT_THROW(check_image_spec(cfg, platform), Error);
+    EXPECT_EQ(image_spec(cfg, login, 1792897929)["history"]["anchor"], 1792897929);
+    platform.shown_boot.anchor = 0;
 
     // Another installation's secret draws another policy.
     platform.honeylog_key = "fedcba9876543210";
@@ -159,12 +165,12 @@ TEST_F(ImageSpecTest, ChangesWithPersonaAndPolicy) {
         EXPECT_NE(std::string(e.what()).find("oyster setup"), std::string::npos) << e.what();
     }
     cfg.guest.persona = (dir / "missing.toml").string();
-    EXPECT_THROW(image_spec(cfg, login), ConfigError);
+    EXPECT_THROW(image_spec(cfg, login, 0), ConfigError);
 
     // One it names is kept, and nothing is added.
     write_file_atomic(dir / "k.toml", "hostname = \"box\"\npackages = [\"nginx\", \"linux-image-cloud-amd64\"]\n");
     cfg.guest.persona = (dir / "k.toml").string();
-    EXPECT_EQ(image_spec(cfg, login)["persona"]["packages"],
+    EXPECT_EQ(image_spec(cfg, login, 0)["persona"]["packages"],
               nlohmann::json::array({"nginx", "linux-image-cloud-amd64"}));
 }
 

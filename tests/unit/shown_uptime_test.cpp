@@ -68,5 +68,24 @@ TEST(ShownUptime, NeverBeforeTheKernelWasBuilt) {
     EXPECT_LT(shown_boot(400, kNow, "#1 SMP", "seed", std::nullopt).boot_time, kNow - 400 * kDay);
 }
 
+// The image's history is built from the anchor before the shown kernel is
+// known; setup's boot from it afterwards is the one shown_boot gives, and
+// the anchor stays with later setups.
+TEST(ShownUptime, TheAnchorComesFirstAndStays) {
+    auto anchor = shown_boot_anchor(41, kNow, "seed", std::nullopt);
+    auto boot = shown_boot_at(41, anchor, kVersion, "seed");
+    EXPECT_EQ(boot.boot_time, shown_boot(41, kNow, kVersion, "seed", std::nullopt).boot_time);
+    EXPECT_EQ(boot.anchor, anchor);
+    EXPECT_EQ(shown_boot_anchor(41, kNow + 30 * kDay, "seed", boot), anchor);
+    EXPECT_EQ(shown_boot(41, kNow + 30 * kDay, kVersion, "seed", boot).anchor, anchor);
+    // A platform from before anchors were kept: its boot is the anchor.
+    ShownBoot old{kNow - 41 * kDay, 41};
+    EXPECT_EQ(shown_boot_anchor(41, kNow, "seed", old), old.boot_time);
+    EXPECT_EQ(shown_boot_anchor(0, kNow, "seed", std::nullopt), 0);
+    // Past the kernel's build date, as before.
+    auto late = shown_boot_at(400, shown_boot_anchor(400, kNow, "seed", std::nullopt), kVersion, "seed");
+    EXPECT_GE(late.boot_time, 1782950400 + kDay);
+}
+
 }  // namespace
 }  // namespace oyster

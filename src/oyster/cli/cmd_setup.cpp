@@ -75,15 +75,29 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
             }
         }
 
-        std::vector<std::string> env = {"OYSTER_CACHE_DIR=" + cfg.paths.cache_dir.string()};
+        // The image build runs `oyster lived-in` (image task 85): this binary.
+        std::error_code self_ec;
+        std::vector<std::string> env = {
+            "OYSTER_CACHE_DIR=" + cfg.paths.cache_dir.string(),
+            "OYSTER_EXE=" + std::filesystem::read_symlink("/proc/self/exe", self_ec).string()};
         Platform p;
         // Made before the image: the guest's helpers are built with it.
         p.honeylog_key = ensure_honeylog_key(cfg.paths.cache_dir);
         // The persona is read (and its errors shown) before any long build.
         Persona persona = load_persona(persona_path(cfg.guest.persona));
         p.login = resolve_login_policy(cfg, p.honeylog_key);
-        nlohmann::json spec = image_spec(persona, p.login);
         p.hostname = persona.hostname;
+        // The shown boot's anchor before the image: the image's history ends
+        // with the reboot into it (disguise/lived_in.h).
+        std::optional<ShownBoot> previous;
+        try {
+            previous = load_platform(cfg.paths.state_dir).shown_boot;
+        } catch (const Error&) {
+            // None yet, or from an older Oyster: a new boot moment.
+        }
+        const std::string boot_seed = p.honeylog_key + "\n" + p.hostname;
+        const std::int64_t history_anchor = shown_boot_anchor(persona.uptime_days, unix_now(), boot_seed, previous);
+        nlohmann::json spec = image_spec(persona, p.login, history_anchor);
         p.image_spec_sha256 = image_spec_sha256(spec);
         // The firmware the guest is shown follows the host's (CPUID cannot be
         // hidden) unless the persona says otherwise; serials are derived
@@ -130,14 +144,7 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
         }
         p.image_fingerprint = fingerprint_file(p.image);
         p.identity = read_guest_identity(p.image);
-        std::optional<ShownBoot> previous;
-        try {
-            previous = load_platform(cfg.paths.state_dir).shown_boot;
-        } catch (const Error&) {
-            // None yet, or from an older Oyster: a new boot moment.
-        }
-        p.shown_boot = shown_boot(persona.uptime_days, unix_now(), p.identity.kernel_version,
-                                  p.honeylog_key + "\n" + p.hostname, previous);
+        p.shown_boot = shown_boot_at(persona.uptime_days, history_anchor, p.identity.kernel_version, boot_seed);
         // Only the selftests need them, and they may run where there is no
         // way out: fetched here, in the host's namespace.
         std::cerr << "==> packages for `oyster selftest stealth`\n";

@@ -18,17 +18,20 @@ namespace oyster {
 inline constexpr const char* kDefaultKernelPackage = "linux-image-amd64";
 
 // Loads the configured persona; throws ConfigError naming its file.
-// `login` is cfg's policy resolved for the installation (login_policy.h).
-nlohmann::json image_spec(const Config& cfg, const LoginPolicy& login);
+// `login` is cfg's policy resolved for the installation (login_policy.h);
+// `history_anchor` the shown boot's anchor (shown_uptime.h) that the
+// image's lived-in history ends at (disguise/lived_in.h), 0 for none.
+nlohmann::json image_spec(const Config& cfg, const LoginPolicy& login, std::int64_t history_anchor);
 // The same, for a persona already loaded (setup also needs its hardware
 // and uptime, which are not part of the image).
-nlohmann::json image_spec(const Persona& persona, const LoginPolicy& login);
+nlohmann::json image_spec(const Persona& persona, const LoginPolicy& login, std::int64_t history_anchor);
 
 std::string image_spec_sha256(const nlohmann::json& spec);
 
 // Throws Error telling the operator to run `oyster setup` when the
 // configuration's spec (its login policy resolved with the platform's
-// secret) is not the one the platform's image was built from.
+// secret, the platform's history anchor) is not the one the platform's
+// image was built from.
 void check_image_spec(const Config& cfg, const Platform& platform);
 
 }  // namespace oyster

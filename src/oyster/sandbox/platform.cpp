@@ -46,6 +46,7 @@ Platform load_platform(const std::filesystem::path& state_dir) {
         p.dmi = parse_dmi_json(j.at("dmi"), path.string() + " (dmi)");
         p.shown_boot.boot_time = j.at("shown_boot").at("boot_time").get<std::int64_t>();
         p.shown_boot.uptime_days = j.at("shown_boot").at("uptime_days").get<std::uint32_t>();
+        p.shown_boot.anchor = j.at("shown_boot").value("anchor", p.shown_boot.boot_time);
         const auto& login = j.at("login");
         p.login.root_password = login.at("root_password").get<std::string>();
         for (const auto& a : login.at("accounts")) {
@@ -60,25 +61,27 @@ Platform load_platform(const std::filesystem::path& state_dir) {
 }
 
 void save_platform(const std::filesystem::path& state_dir, const Platform& p) {
-    nlohmann::json j = {
-        {"kernel", p.kernel.string()},
-        {"image", p.image.string()},
-        {"image_sha256", p.image_sha256},
-        {"image_fingerprint",
-         {{"size", p.image_fingerprint.size},
-          {"inode", p.image_fingerprint.inode},
-          {"mtime_ns", p.image_fingerprint.mtime_ns},
-          {"ctime_ns", p.image_fingerprint.ctime_ns}}},
-        {"honeylog_key", p.honeylog_key},
-        {"hostname", p.hostname},
-        {"image_spec_sha256", p.image_spec_sha256},
-        {"identity",
-         {{"kernel_release", p.identity.kernel_release},
-          {"kernel_version", p.identity.kernel_version},
-          {"root_uuid", p.identity.root_uuid}}},
-        {"dmi", dmi_json(p.dmi)},
-        {"shown_boot", {{"boot_time", p.shown_boot.boot_time}, {"uptime_days", p.shown_boot.uptime_days}}},
-        {"login", login_policy_json(p.login)}};
+    nlohmann::json j = {{"kernel", p.kernel.string()},
+                        {"image", p.image.string()},
+                        {"image_sha256", p.image_sha256},
+                        {"image_fingerprint",
+                         {{"size", p.image_fingerprint.size},
+                          {"inode", p.image_fingerprint.inode},
+                          {"mtime_ns", p.image_fingerprint.mtime_ns},
+                          {"ctime_ns", p.image_fingerprint.ctime_ns}}},
+                        {"honeylog_key", p.honeylog_key},
+                        {"hostname", p.hostname},
+                        {"image_spec_sha256", p.image_spec_sha256},
+                        {"identity",
+                         {{"kernel_release", p.identity.kernel_release},
+                          {"kernel_version", p.identity.kernel_version},
+                          {"root_uuid", p.identity.root_uuid}}},
+                        {"dmi", dmi_json(p.dmi)},
+                        {"shown_boot",
+                         {{"boot_time", p.shown_boot.boot_time},
+                          {"uptime_days", p.shown_boot.uptime_days},
+                          {"anchor", p.shown_boot.anchor}}},
+                        {"login", login_policy_json(p.login)}};
     std::filesystem::create_directories(state_dir);
     write_file_atomic(platform_record_path(state_dir), j.dump(2) + "\n", 0600);
 }

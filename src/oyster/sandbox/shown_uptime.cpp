@@ -33,22 +33,47 @@ std::int64_t kernel_build_date(std::string_view version) {
     return static_cast<std::int64_t>(::timegm(&tm));
 }
 
+std::int64_t jitter_of(std::string_view seed) {
+    // Hours and minutes of their own, so that no two installations boot
+    // on the same round figure.
+    return static_cast<std::int64_t>(
+        std::stoull(sha256_text(fmt::format("oyster-boot\n{}", seed)).substr(0, 8), nullptr, 16) %
+        static_cast<std::uint64_t>(kDay));
+}
+
 }  // namespace
+
+std::int64_t shown_boot_anchor(std::uint32_t uptime_days, std::int64_t now, std::string_view seed,
+                               const std::optional<ShownBoot>& previous) {
+    if (uptime_days == 0) return 0;
+    if (previous && previous->uptime_days == uptime_days && previous->boot_time > 0) {
+        // A platform from before anchors were kept: its boot is the anchor.
+        return previous->anchor > 0 ? previous->anchor : previous->boot_time;
+    }
+    return now - static_cast<std::int64_t>(uptime_days) * kDay - jitter_of(seed);
+}
+
+ShownBoot shown_boot_at(std::uint32_t uptime_days, std::int64_t anchor, std::string_view kernel_version,
+                        std::string_view seed) {
+    if (uptime_days == 0 || anchor <= 0) return {};
+    std::int64_t jitter = jitter_of(seed);
+    // The setup that drew the anchor ran at this moment.
+    std::int64_t drawn_at = anchor + static_cast<std::int64_t>(uptime_days) * kDay + jitter;
+    std::int64_t boot = anchor;
+    if (std::int64_t built = kernel_build_date(kernel_version); built > 0 && boot < built + kDay) {
+        boot = std::min(drawn_at, built + kDay + jitter);
+    }
+    return {boot, uptime_days, anchor};
+}
 
 ShownBoot shown_boot(std::uint32_t uptime_days, std::int64_t now, std::string_view kernel_version,
                      std::string_view seed, const std::optional<ShownBoot>& previous) {
-    if (uptime_days == 0) return {};
-    if (previous && previous->uptime_days == uptime_days && previous->boot_time > 0) return *previous;
-    // Hours and minutes of their own, so that no two installations boot
-    // on the same round figure.
-    auto jitter = static_cast<std::int64_t>(
-        std::stoull(sha256_text(fmt::format("oyster-boot\n{}", seed)).substr(0, 8), nullptr, 16) %
-        static_cast<std::uint64_t>(kDay));
-    std::int64_t boot = now - static_cast<std::int64_t>(uptime_days) * kDay - jitter;
-    if (std::int64_t built = kernel_build_date(kernel_version); built > 0 && boot < built + kDay) {
-        boot = std::min(now, built + kDay + jitter);
+    if (previous && previous->uptime_days == uptime_days && previous->boot_time > 0 && uptime_days > 0) {
+        ShownBoot kept = *previous;
+        if (kept.anchor <= 0) kept.anchor = kept.boot_time;
+        return kept;
     }
-    return {boot, uptime_days};
+    return shown_boot_at(uptime_days, shown_boot_anchor(uptime_days, now, seed, previous), kernel_version, seed);
 }
 
 std::vector<std::string> shown_uptime_env(const ShownBoot& boot, std::int64_t now, std::int64_t disk_last_written,

@@ -21,7 +21,22 @@ namespace oyster {
 struct ShownBoot {
     std::int64_t boot_time = 0;     // unix seconds; 0: the guest's own uptime
     std::uint32_t uptime_days = 0;  // the persona's setting it was made from
+    // The moment drawn before the shown kernel was known (boot_time is it,
+    // moved past the kernel's build date where needed). The image's history
+    // is built from it (disguise/lived_in.h), so it is kept with the boot.
+    std::int64_t anchor = 0;
 };
+
+// The first half of shown_boot, before the image (and so the shown kernel)
+// exists: `previous`'s anchor when made from the same setting, else `now`
+// less the days and a part of a day derived from `seed`; 0 for no days.
+std::int64_t shown_boot_anchor(std::uint32_t uptime_days, std::int64_t now, std::string_view seed,
+                               const std::optional<ShownBoot>& previous);
+// The second half: the boot moment for `anchor`, never earlier than a day
+// after the date the shown kernel was built (the "(YYYY-MM-DD)" ending
+// `kernel_version`): a machine cannot have booted a kernel before it existed.
+ShownBoot shown_boot_at(std::uint32_t uptime_days, std::int64_t anchor, std::string_view kernel_version,
+                        std::string_view seed);
 
 // The boot moment for a persona asking `uptime_days`: `previous` as it is
 // when made from the same setting, else `now` less the days and a part of a
