@@ -21,17 +21,6 @@ std::optional<double> number(std::string_view s) {
     return v;
 }
 
-// "name value" lines; the value is the rest of the line.
-std::map<std::string, std::string, std::less<>> fields(std::string_view section) {
-    std::map<std::string, std::string, std::less<>> out;
-    for (auto line : split_lines(section)) {
-        auto sp = line.find(' ');
-        if (sp == std::string_view::npos) continue;
-        out.emplace(std::string(line.substr(0, sp)), std::string(line.substr(sp + 1)));
-    }
-    return out;
-}
-
 // systemd-analyze's kernel time ("98ms", "1.234s"; "1month 1w 4d 3h
 // 20min 5.1s" on a kernel whose clocks started at the shown uptime) in
 // seconds, when it is a plain one.
@@ -75,7 +64,7 @@ std::vector<CheckResult> judge_clock(std::string_view section, bool present) {
         }
         return out;
     }
-    auto f = fields(section);
+    auto f = probe_fields(section);
     auto get = [&](std::string_view name) -> std::optional<double> {
         auto it = f.find(name);
         return it == f.end() ? std::nullopt : number(it->second);

@@ -1,5 +1,7 @@
 #include "oyster/selftest/probe_output.h"
 
+#include "oyster/common/text_lines.h"
+
 #include <charconv>
 
 namespace oyster {
@@ -63,6 +65,16 @@ ProbeOutput parse_probe_output(std::string_view text, std::string_view nonce) {
         if (current->text.size() + line.size() + 1 > kMaxProbeSectionBytes) continue;
         current->text.append(line);
         current->text.push_back('\n');
+    }
+    return out;
+}
+
+std::multimap<std::string, std::string, std::less<>> probe_fields(std::string_view section) {
+    std::multimap<std::string, std::string, std::less<>> out;
+    for (auto line : split_lines(section)) {
+        auto sp = line.find(' ');
+        if (sp == std::string_view::npos) continue;
+        out.emplace(std::string(line.substr(0, sp)), std::string(line.substr(sp + 1)));
     }
     return out;
 }

@@ -34,4 +34,8 @@ inline constexpr std::size_t kMaxProbeSectionBytes = 1 << 20;
 
 ProbeOutput parse_probe_output(std::string_view text, std::string_view nonce);
 
+// A section of "name value" lines (the value is the rest of the line), in
+// order; a name may repeat. Lines without a space are skipped.
+std::multimap<std::string, std::string, std::less<>> probe_fields(std::string_view section);
+
 }  // namespace oyster
