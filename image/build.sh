@@ -41,7 +41,8 @@ shopt -s nullglob
 tasks=("$here"/tasks/[0-9][0-9]-*.sh)
 key="$( { echo "size=$size_mib"; printf 'key=%s\n' "$honeylog_key"; jq -S . "$spec";
 	cat "$here"/../guest/*.c "$here"/../guest/*.h "$here"/../guest/Makefile "$here"/../src/oyster/capture/wire/*.h \
-		"$here"/../src/oyster/capture/login_report.h; cat "$here/build.sh";
+		"$here"/../src/oyster/capture/login_report.h "$here"/../src/oyster/disguise/*.h \
+		"$here"/../src/oyster/disguise/*.cpp "$here"/../src/oyster/cli/cmd_lived_in.cpp; cat "$here/build.sh";
 	for t in "${tasks[@]}"; do basename "$t"; cat "$t"; done;
 	if [ -d "$here/files" ]; then find "$here/files" -type f -print0 | sort -z | xargs -0 -r cat; fi; } |
 	sha256sum | cut -c1-16)"
@@ -87,6 +88,10 @@ export OYSTER_IMAGE_IDENTITY="$work/identity.json"
 cp "$spec" "$work/spec.json"
 export OYSTER_IMAGE_SPEC="$work/spec.json"
 export OYSTER_HONEYLOG_KEY="$honeylog_key"
+# Task 85 dates what the build made (files from this moment on) and lists
+# the change times task 90 writes into the filesystem.
+export OYSTER_IMAGE_BUILD_STARTED="$(date +%s)"
+export OYSTER_IMAGE_CHANGE_TIMES="$work/change-times"
 export OYSTER_SOURCE_DIR="$(cd "$here/.." && pwd)"
 export OYSTER_DEB_CACHE="$cache_dir/debs"
 export DEBIAN_FRONTEND=noninteractive

@@ -6,6 +6,10 @@
 # The host judges the output (src/oyster/selftest/stealth_checks.h); this
 # script only collects it. Bash only: it must not need what it looks for.
 nonce="$1"
+# The image build's window (unix seconds, from the host): no file of the
+# machine's may date from it.
+built_from="${2:-0}"
+built_to="${3:-0}"
 section() { printf '=== %s %s\n' "$nonce" "$1"; }
 # One probe: its output and its exit status, never more than 256 KiB.
 probe() {  # probe NAME COMMAND...
@@ -73,6 +77,36 @@ printf "clock-%s\n" $$ > /dev/kmsg
 echo "kmsg $(dmesg | sed -n "s/^\[ *\([0-9.]*\)\] clock-$$\$/\1/p" | tail -n 1)"
 echo "analyze $(systemd-analyze 2>&1 | head -n 1)"
 true'
+# The machine's past, as "name value" lines: where wtmp begins and what it
+# holds, btmp's failures, lastlog's users, the rotated logs and how far back
+# they reach, apt's sessions, and how many files of the system's trees date
+# from the image build (modified, changed, born), with a few of them.
+sh_probe lived_in "
+echo \"btime \$(sed -n 's/^btime //p' /proc/stat)\"
+echo \"wtmp_begins \$(date -d \"\$(last -F | sed -n 's/^wtmp begins //p')\" +%s)\"
+echo \"wtmp_reboots \$(last -x -F reboot | grep -c '^reboot')\"
+echo \"wtmp_logins \$(last -F | grep -c 'pts/')\"
+echo \"btmp_failures \$(lastb 2>/dev/null | grep -c 'ssh:notty')\"
+echo \"lastlog_users \$(lastlog -u 1000-59999 2>/dev/null | tail -n +2 | grep -vc 'Never logged in')\"
+echo \"rotated_logs \$(ls -1 /var/log/auth.log.1 /var/log/*.gz 2>/dev/null | wc -l)\"
+oldest=\$(ls -1 /var/log/auth.log.*.gz 2>/dev/null | sort -V | tail -n 1)
+[ -n \"\$oldest\" ] && echo \"oldest_auth \$(date -d \"\$(zcat -f \$oldest 2>/dev/null | head -n 1 | cut -d' ' -f1)\" +%s)\"
+echo \"auth_failures \$(zcat -f /var/log/auth.log* 2>/dev/null | grep -c 'Failed password')\"
+for d in \$(zcat -f /var/log/apt/history.log* 2>/dev/null | sed -n 's/^Start-Date: //p' | tr ' ' _); do
+	echo \"apt_session \$(date -d \"\${d//_/ }\" +%s)\"
+done
+echo \"apt_build_installs \$(zcat -f /var/log/apt/history.log* 2>/dev/null | grep -c -e '-y -q' -e 'debootstrap')\"
+trees='/etc /home /root /srv /var/lib/dpkg /var/log /usr/local'
+for k in m c; do
+	echo \"build_\$k \$(find \$trees -xdev -newer\${k}t @$built_from ! -newer\${k}t @$built_to 2>/dev/null | wc -l)\"
+	find \$trees -xdev -newer\${k}t @$built_from ! -newer\${k}t @$built_to 2>/dev/null | head -n 3 | sed \"s/^/build_\${k}_file /\"
+done
+# Birth times: find cannot test them, stat (statx) reads them.
+born=\$(find \$trees -xdev -print0 2>/dev/null | xargs -0 stat -c '%W %n' 2>/dev/null |
+	awk -v a=$built_from -v b=$built_to '\$1 >= a && \$1 <= b { print \$2 }')
+echo \"build_B \$(printf '%s' \"\$born\" | grep -c .)\"
+printf '%s\\n' \"\$born\" | head -n 3 | sed '/^\$/d; s/^/build_B_file /'
+true"
 # PAM modules no package owns, and what dpkg finds changed in PAM's own
 # packages (bookworm's dpkg knows the modules under /lib).
 sh_probe pam_packages '

@@ -14,7 +14,30 @@ uuid="$(jq -r .root_uuid "$OYSTER_IMAGE_IDENTITY")"
 fs="$OYSTER_IMAGE_FILE.part1"
 rm -f "$OYSTER_IMAGE_FILE" "$fs"
 truncate -s "$((OYSTER_IMAGE_SIZE_MIB - 1))M" "$fs"
-mkfs.ext4 -q -F -U "$uuid" -d "$OYSTER_IMAGE_ROOTFS" "$fs"
+# Created, as far as the filesystem tells (tune2fs -l, every inode's birth
+# time), when the machine was installed (task 85), and each file's change
+# and birth time as its history has it: user space cannot set those, so
+# debugfs writes them into the new filesystem.
+installed=""
+if [ -f "${OYSTER_IMAGE_CHANGE_TIMES:-}" ]; then
+	installed=$(awk 'NR == 1 && $1 == "installed" { print $2 }' "$OYSTER_IMAGE_CHANGE_TIMES")
+fi
+env ${installed:+E2FSPROGS_FAKE_TIME="$installed"} mkfs.ext4 -q -F -U "$uuid" -d "$OYSTER_IMAGE_ROOTFS" "$fs"
+if [ -n "$installed" ]; then
+	awk 'NR > 1 { p = substr($0, length($1) + length($2) + 3)
+		printf "sif "%s" ctime @%s
+sif "%s" crtime @%s
+", p, $1, p, $2 }' "$OYSTER_IMAGE_CHANGE_TIMES" |
+		debugfs -w -f - "$fs" >/dev/null 2>"$fs.debugfs-errors"
+	# debugfs reports a failed command on stderr but exits 0.
+	if grep -v '^debugfs ' "$fs.debugfs-errors" | grep -q .; then
+		echo "setting change times failed:" >&2
+		grep -v '^debugfs ' "$fs.debugfs-errors" | head -5 >&2
+		exit 1
+	fi
+	rm -f "$fs.debugfs-errors"
+	echo "change and birth times of $(($(wc -l <"$OYSTER_IMAGE_CHANGE_TIMES") - 1)) files set; created $(date -u -d "@$installed" +%F)"
+fi
 truncate -s "${OYSTER_IMAGE_SIZE_MIB}M" "$OYSTER_IMAGE_FILE"
 printf 'label: dos\nstart=2048, type=83, bootable\n' | sfdisk -q "$OYSTER_IMAGE_FILE"
 dd if="$fs" of="$OYSTER_IMAGE_FILE" bs=1M seek=1 conv=notrunc,sparse status=none

@@ -38,6 +38,21 @@ std::string consistent_clock() {
 
 // The same guest as patch 0015 left it: the boot and monotonic clocks
 // started at the shown uptime, the wall clock at the real boot.
+// A machine with a past (disguise/lived_in.h), and one installed minutes
+// before its boot, as every guest was before it.
+std::string lived_in() {
+    return "btime 1792897929\nwtmp_begins 1746000000\nwtmp_reboots 9\nwtmp_logins 412\nbtmp_failures 3180\n"
+           "lastlog_users 3\nrotated_logs 22\noldest_auth 1790400000\nauth_failures 9120\n"
+           "apt_session 1770000000\napt_session 1792896000\napt_build_installs 0\nbuild_m 0\nbuild_c 0\n"
+           "build_B 0\n";
+}
+
+std::string fresh_install() {
+    return "btime 1792897929\nwtmp_begins 1792897929\nwtmp_reboots 1\nwtmp_logins 1\nbtmp_failures 0\n"
+           "lastlog_users 0\nrotated_logs 0\nauth_failures 0\napt_session 1796460000\napt_build_installs 1\n"
+           "build_m 2890\nbuild_m_file /etc\nbuild_c 3105\nbuild_c_file /etc/hostname\nbuild_B 3105\n";
+}
+
 std::string clock_started_late() {
     return "uptime 3570288.73\nidle 283.01\nbtime 1792897929\nnow 1796468218\nclk_tck 100\n"
            "self_start 357028972\npid1 1796467932\nutmp_boot 1796467932\nwtmp_boot 1796467932\n"
@@ -112,6 +127,7 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
         {"mem_free", {"MemFree: 161532 kB\nMemFree: 161340 kB\nMemFree: 161340 kB", 0}},
         {"zhtrap", {"jwolff  mhartmann\nUSER PID\nvendor_id : AuthenticAMD", 0}},
         {"clock", {consistent_clock(), 0}},
+        {"lived_in", {lived_in(), 0}},
         {"pam_packages", {"", 0}},
     };
 }
@@ -190,6 +206,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
     s["mem_free"] = {"MemFree: 167956 kB\nMemFree: 167956 kB\nMemFree: 167956 kB", 0};
     s["zhtrap"] = {"phil richard\nvendor_id : User Mode Linux", 0};
     s["clock"] = {clock_started_late(), 0};
+    s["lived_in"] = {fresh_install(), 0};
     s["pam_packages"] = {"unowned /lib/x86_64-linux-gnu/security/pam_unix_auth.so", 0};
     auto v = verdicts(probe_text(s));
     for (const auto& name : {"cpuinfo",
@@ -231,7 +248,11 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "boot_records",
                              "clock_sources",
                              "idle_time",
-                             "systemd_analyze"}) {
+                             "systemd_analyze",
+                             "lived_in_logins",
+                             "lived_in_logs",
+                             "lived_in_packages",
+                             "lived_in_times"}) {
         ASSERT_TRUE(v.contains(name)) << name;
         EXPECT_FALSE(v[name]) << name;
     }
@@ -264,6 +285,33 @@ TEST(StealthChecks, EveryViewOfTheBootMomentMustAgree) {
     s.erase("clock");
     auto v = verdicts(probe_text(s));
     for (const auto* name : {"boot_records", "clock_sources", "idle_time", "systemd_analyze"}) {
+        EXPECT_FALSE(v[name]) << name;
+    }
+}
+
+// Each part of the past is held on its own; a section that is missing fails them all.
+TEST(StealthChecks, APastInEveryRecord) {
+    auto with = [](const std::string& from, const std::string& to) {
+        auto s = disguised();
+        auto& text = s["lived_in"].first;
+        auto at = text.find(from);
+        EXPECT_NE(at, std::string::npos) << from;
+        if (at != std::string::npos) text.replace(at, from.size(), to);
+        return verdicts(probe_text(s));
+    };
+    EXPECT_FALSE(with("wtmp_begins 1746000000", "wtmp_begins 1790000000")["lived_in_logins"]);
+    EXPECT_FALSE(with("btmp_failures 3180", "btmp_failures 0")["lived_in_logins"]);
+    EXPECT_FALSE(with("lastlog_users 3", "lastlog_users 0")["lived_in_logins"]);
+    EXPECT_FALSE(with("oldest_auth 1790400000", "oldest_auth 1792800000")["lived_in_logs"]);
+    EXPECT_FALSE(with("rotated_logs 22", "rotated_logs 0")["lived_in_logs"]);
+    EXPECT_FALSE(with("apt_build_installs 0", "apt_build_installs 1")["lived_in_packages"]);
+    EXPECT_FALSE(with("apt_session 1770000000\napt_session 1792896000", "apt_session 1796460000")["lived_in_packages"]);
+    EXPECT_FALSE(with("build_c 0", "build_c 1\nbuild_c_file /etc/passwd")["lived_in_times"]);
+    EXPECT_FALSE(with("build_B 0\n", "")["lived_in_times"]);
+    auto s = disguised();
+    s.erase("lived_in");
+    auto v = verdicts(probe_text(s));
+    for (const auto* name : {"lived_in_logins", "lived_in_logs", "lived_in_packages", "lived_in_times"}) {
         EXPECT_FALSE(v[name]) << name;
     }
 }

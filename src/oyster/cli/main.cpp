@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     oyster::cli::register_export(app, load);
     oyster::cli::register_files(app, load);
     oyster::cli::register_web(app, load);
+    oyster::cli::register_lived_in(app, load);
 
     try {
         app.parse(argc, argv);

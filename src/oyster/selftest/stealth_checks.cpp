@@ -11,6 +11,7 @@
 
 #include "oyster/common/text_lines.h"
 #include "oyster/selftest/clock_checks.h"
+#include "oyster/selftest/lived_in_checks.h"
 
 namespace oyster {
 
@@ -499,6 +500,7 @@ void Judge::run() {
     virtualization_tools();
     honeypot_defaults();
     for (auto& c : judge_clock(t("clock"), probe_.sections.contains("clock"))) results.push_back(std::move(c));
+    for (auto& c : judge_lived_in(t("lived_in"), probe_.sections.contains("lived_in"))) results.push_back(std::move(c));
 }
 
 }  // namespace

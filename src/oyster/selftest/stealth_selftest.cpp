@@ -1,6 +1,7 @@
 #include "oyster/selftest/stealth_selftest.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <random>
 #include <set>
@@ -25,6 +26,8 @@ namespace {
 
 // Where the run's files live inside the guest; removed after.
 constexpr const char* kGuestDir = "/root/selftest";
+// How long before its base image was written an image build may have begun.
+constexpr std::int64_t kImageBuildWindowS = 3 * 3600;
 
 std::string random_nonce() {
     std::random_device rd;
@@ -45,8 +48,8 @@ std::string host_virtualization() {
 
 // The tools in, the probe run, the tools out: the probe's output and the
 // checks about the tools themselves.
-ProbeOutput probe_guest(const Config& cfg, const GuestShell& shell, std::vector<CheckResult>& checks,
-                        std::ostream& log) {
+ProbeOutput probe_guest(const Config& cfg, const Platform& platform, const GuestShell& shell,
+                        std::vector<CheckResult>& checks, std::ostream& log) {
     auto cached = cached_selftest_packages(cfg.paths.cache_dir);
     bool have_tools = true;
     for (const auto& tool : kStealthTools) have_tools = have_tools && cached.contains(tool);
@@ -63,7 +66,12 @@ ProbeOutput probe_guest(const Config& cfg, const GuestShell& shell, std::vector<
     }
     auto nonce = random_nonce();
     log << "selftest: running the probe as root in the guest\n";
-    auto r = shell.run(fmt::format("bash {}/stealth-probe.sh {}", kGuestDir, nonce));
+    // The image build's window: the base image was written at its end, and
+    // a build takes minutes (lived_in_times).
+    struct stat image {};
+    std::int64_t built = ::stat(platform.image.c_str(), &image) == 0 ? image.st_mtime : 0;
+    auto r = shell.run(
+        fmt::format("bash {}/stealth-probe.sh {} {} {}", kGuestDir, nonce, built - kImageBuildWindowS, built));
     if (r.stdout_text.size() > 64u << 20) r.stdout_text.resize(64u << 20);
     ProbeOutput probe = parse_probe_output(r.stdout_text, nonce);
 
@@ -117,7 +125,7 @@ StealthReport run_stealth_selftest(const Config& cfg, const Platform& platform, 
     std::string failure;
     try {
         GuestShell shell(g.guest_ip, platform.login.root_password);
-        probe = probe_guest(cfg, shell, extra, log);
+        probe = probe_guest(cfg, platform, shell, extra, log);
         log << "selftest: trying the credentials public honeypot detectors try\n";
         extra.push_back(probe_public_credentials(shell, g.guest_ip));
         log << "selftest: comparing the SSH greeting with a stock Debian sshd\n";
