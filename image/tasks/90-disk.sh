@@ -25,9 +25,7 @@ fi
 env ${installed:+E2FSPROGS_FAKE_TIME="$installed"} mkfs.ext4 -q -F -U "$uuid" -d "$OYSTER_IMAGE_ROOTFS" "$fs"
 if [ -n "$installed" ]; then
 	awk 'NR > 1 { p = substr($0, length($1) + length($2) + 3)
-		printf "sif "%s" ctime @%s
-sif "%s" crtime @%s
-", p, $1, p, $2 }' "$OYSTER_IMAGE_CHANGE_TIMES" |
+		printf "sif \"%s\" ctime @%s\nsif \"%s\" crtime @%s\n", p, $1, p, $2 }' "$OYSTER_IMAGE_CHANGE_TIMES" |
 		debugfs -w -f - "$fs" >/dev/null 2>"$fs.debugfs-errors"
 	# debugfs reports a failed command on stderr but exits 0.
 	if grep -v '^debugfs ' "$fs.debugfs-errors" | grep -q .; then
