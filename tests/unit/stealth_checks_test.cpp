@@ -138,6 +138,16 @@ std::map<std::string, bool> verdicts(const std::string& text) {
     return out;
 }
 
+// The verdicts on the disguised guest with one line of one section changed.
+std::map<std::string, bool> verdicts_with(const std::string& section, const std::string& from, const std::string& to) {
+    auto s = disguised();
+    auto& text = s[section].first;
+    auto at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+    return verdicts(probe_text(s));
+}
+
 TEST(StealthChecks, ADisguisedGuestPassesEveryCheck) {
     auto results = judge_stealth(parse_probe_output(probe_text(disguised()), "N0NCE"), {"kvm"});
     EXPECT_GE(results.size(), 30u);
@@ -260,14 +270,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
 
 // Each view of the boot moment is held against the others on its own.
 TEST(StealthChecks, EveryViewOfTheBootMomentMustAgree) {
-    auto with = [](const std::string& from, const std::string& to) {
-        auto s = disguised();
-        auto& text = s["clock"].first;
-        auto at = text.find(from);
-        EXPECT_NE(at, std::string::npos) << from;
-        if (at != std::string::npos) text.replace(at, from.size(), to);
-        return verdicts(probe_text(s));
-    };
+    auto with = [](const std::string& from, const std::string& to) { return verdicts_with("clock", from, to); };
     EXPECT_FALSE(with("journal_first 1792897930", "journal_first 1796467931")["boot_records"]);
     EXPECT_FALSE(with("wtmp_boot 1792897929", "wtmp_boot ")["boot_records"]);
     EXPECT_FALSE(with("pid1 1792897929", "pid1 1792897920")["boot_records"]);
@@ -291,14 +294,7 @@ TEST(StealthChecks, EveryViewOfTheBootMomentMustAgree) {
 
 // Each part of the past is held on its own; a section that is missing fails them all.
 TEST(StealthChecks, APastInEveryRecord) {
-    auto with = [](const std::string& from, const std::string& to) {
-        auto s = disguised();
-        auto& text = s["lived_in"].first;
-        auto at = text.find(from);
-        EXPECT_NE(at, std::string::npos) << from;
-        if (at != std::string::npos) text.replace(at, from.size(), to);
-        return verdicts(probe_text(s));
-    };
+    auto with = [](const std::string& from, const std::string& to) { return verdicts_with("lived_in", from, to); };
     EXPECT_FALSE(with("wtmp_begins 1746000000", "wtmp_begins 1790000000")["lived_in_logins"]);
     EXPECT_FALSE(with("btmp_failures 3180", "btmp_failures 0")["lived_in_logins"]);
     EXPECT_FALSE(with("lastlog_users 3", "lastlog_users 0")["lived_in_logins"]);
