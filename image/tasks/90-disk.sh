@@ -17,7 +17,8 @@ truncate -s "$((OYSTER_IMAGE_SIZE_MIB - 1))M" "$fs"
 # Created, as far as the filesystem tells (tune2fs -l, every inode's birth
 # time), when the machine was installed (task 85), and each file's change
 # and birth time as its history has it: user space cannot set those, so
-# debugfs writes them into the new filesystem.
+# debugfs writes them into the new filesystem. Access times too: the
+# build read every file, and mke2fs copies the access times it left.
 installed=""
 if [ -f "${OYSTER_IMAGE_CHANGE_TIMES:-}" ]; then
 	installed=$(awk 'NR == 1 && $1 == "installed" { print $2 }' "$OYSTER_IMAGE_CHANGE_TIMES")
@@ -25,7 +26,7 @@ fi
 env ${installed:+E2FSPROGS_FAKE_TIME="$installed"} mkfs.ext4 -q -F -U "$uuid" -d "$OYSTER_IMAGE_ROOTFS" "$fs"
 if [ -n "$installed" ]; then
 	awk 'NR > 1 { p = substr($0, length($1) + length($2) + 3)
-		printf "sif \"%s\" ctime @%s\nsif \"%s\" crtime @%s\n", p, $1, p, $2 }' "$OYSTER_IMAGE_CHANGE_TIMES" |
+		printf "sif \"%s\" ctime @%s\nsif \"%s\" crtime @%s\nsif \"%s\" atime @%s\n", p, $1, p, $2, p, $1 }' "$OYSTER_IMAGE_CHANGE_TIMES" |
 		debugfs -w -f - "$fs" >/dev/null 2>"$fs.debugfs-errors"
 	# debugfs reports a failed command on stderr but exits 0.
 	if grep -v '^debugfs ' "$fs.debugfs-errors" | grep -q .; then

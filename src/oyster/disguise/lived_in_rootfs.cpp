@@ -315,7 +315,12 @@ RootfsHistoryResult apply_lived_in(const RootfsHistoryOptions& o) {
             if (!fs::is_regular_file(f)) continue;
             const std::string paths = read_file(f);
             for (std::string_view line : split_on(paths, '\n')) {
-                if (!line.empty()) unpacked[std::string(line)] = t;
+                if (line.empty()) continue;
+                unpacked[std::string(line)] = t;
+                // Debian 12 is merged-/usr: dpkg lists /lib/x.so, the file is /usr/lib/x.so.
+                for (std::string_view top : {"/bin/", "/sbin/", "/lib/", "/lib32/", "/lib64/", "/libx32/"}) {
+                    if (line.starts_with(top)) unpacked["/usr" + std::string(line)] = t;
+                }
             }
         }
     }
