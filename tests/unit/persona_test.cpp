@@ -174,5 +174,18 @@ TEST_F(ImageSpecTest, ChangesWithPersonaAndPolicy) {
               nlohmann::json::array({"nginx", "linux-image-cloud-amd64"}));
 }
 
+// The boot's anchor is the installation's, per uptime setting, whatever
+// state directory asks: so the images of one cache agree.
+TEST_F(ImageSpecTest, BootAnchorsAreKeptBesideTheSecret) {
+    EXPECT_EQ(load_boot_anchor(dir, 41), 0);
+    save_boot_anchor(dir, 41, 1792897766);
+    save_boot_anchor(dir, 7, 1795000000);
+    EXPECT_EQ(load_boot_anchor(dir, 41), 1792897766);
+    EXPECT_EQ(load_boot_anchor(dir, 7), 1795000000);
+    EXPECT_EQ(load_boot_anchor(dir, 3), 0);
+    write_file_atomic(dir / "shown-boots.json", "[1, 2]");
+    EXPECT_THROW(load_boot_anchor(dir, 41), Error);
+}
+
 }  // namespace
 }  // namespace oyster

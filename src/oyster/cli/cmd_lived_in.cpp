@@ -3,6 +3,7 @@
 // (disguise/lived_in_rootfs.h), ending at the shown boot that `oyster
 // setup` will record for this image: the same anchor, kernel and seed.
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 #include <memory>
 

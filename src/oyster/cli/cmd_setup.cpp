@@ -95,8 +95,13 @@ void register_setup(CLI::App& app, const ConfigLoader& load) {
         } catch (const Error&) {
             // None yet, or from an older Oyster: a new boot moment.
         }
+        // The installation's own, whichever state directory this is (platform.h).
+        if (std::int64_t kept = load_boot_anchor(cfg.paths.cache_dir, persona.uptime_days); kept > 0) {
+            previous = ShownBoot{kept, persona.uptime_days, kept};
+        }
         const std::string boot_seed = p.honeylog_key + "\n" + p.hostname;
         const std::int64_t history_anchor = shown_boot_anchor(persona.uptime_days, unix_now(), boot_seed, previous);
+        if (history_anchor > 0) save_boot_anchor(cfg.paths.cache_dir, persona.uptime_days, history_anchor);
         nlohmann::json spec = image_spec(persona, p.login, history_anchor);
         p.image_spec_sha256 = image_spec_sha256(spec);
         // The firmware the guest is shown follows the host's (CPUID cannot be

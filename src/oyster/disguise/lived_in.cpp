@@ -101,30 +101,29 @@ std::string sudo_binary(std::string_view command) {
     return fmt::format("/usr/{}/{}", sbin ? "sbin" : "bin", command);
 }
 
-class Writer {
+// The text logs as rsyslog routes them: auth and authpriv to auth.log, cron
+// to cron.log and syslog, the rest to syslog. Only the last weeks are kept
+// (logrotate's four generations), so older lines are not written at all.
+class SyslogFiles {
 public:
-    Writer(const LivedInInput& in, Draw& d) : in_(in), d_(d) {}
+    SyslogFiles(std::string host, std::int64_t from) : host_(std::move(host)), from_us_(from * kUs) {}
 
     void auth(std::int64_t at_us, const std::string& tag, const std::string& msg) {
-        if (at_us >= text_from_us_) auth_.push_back({at_us, syslog_line(at_us, in_.hostname, tag, msg)});
+        if (at_us >= from_us_) auth_log.push_back({at_us, syslog_line(at_us, host_, tag, msg)});
     }
     void sys(std::int64_t at_us, const std::string& tag, const std::string& msg) {
-        if (at_us >= text_from_us_) sys_.push_back({at_us, syslog_line(at_us, in_.hostname, tag, msg)});
+        if (at_us >= from_us_) syslog.push_back({at_us, syslog_line(at_us, host_, tag, msg)});
     }
     void cron(std::int64_t at_us, const std::string& tag, const std::string& msg) {
-        if (at_us >= text_from_us_) {
-            cron_.push_back({at_us, syslog_line(at_us, in_.hostname, tag, msg)});
-            sys(at_us, tag, msg);
-        }
+        if (at_us >= from_us_) cron_log.push_back({at_us, syslog_line(at_us, host_, tag, msg)});
+        sys(at_us, tag, msg);
     }
-    void set_text_from(std::int64_t t) { text_from_us_ = t * kUs; }
 
-    std::vector<LogEntry> auth_, sys_, cron_;
+    std::vector<LogEntry> auth_log, syslog, cron_log;
 
 private:
-    const LivedInInput& in_;
-    Draw& d_;
-    std::int64_t text_from_us_ = 0;
+    std::string host_;
+    std::int64_t from_us_;
 };
 
 void sort_entries(std::vector<LogEntry>& v) {
@@ -250,8 +249,7 @@ LivedIn make_lived_in(const LivedInInput& in) {
     // The text logs keep five weeks; everything in them comes from that
     // window. wtmp keeps the whole life (under logrotate's minsize).
     const int logrotate_minute = static_cast<int>(d.range(0, 9));
-    Writer w(in, d);
-    w.set_text_from(boot - 36 * kDay);
+    SyslogFiles w(in.hostname, boot - 36 * kDay);
     std::vector<std::int64_t> boot_times;
     for (const auto& r : reboots) boot_times.push_back(r.at);
     Pids pids{d, boot_times};
@@ -436,9 +434,9 @@ LivedIn make_lived_in(const LivedInInput& in) {
             w.sys(at + d.range(900001, 990000), "systemd[1]", "Finished logrotate.service - Rotate log files.");
         }
     }
-    sort_entries(w.auth_);
-    sort_entries(w.sys_);
-    sort_entries(w.cron_);
+    sort_entries(w.auth_log);
+    sort_entries(w.syslog);
+    sort_entries(w.cron_log);
 
     // The files.
     const LivedInFile adm_log{"", "", 0640, "root", "adm", 0};
@@ -446,9 +444,9 @@ LivedIn make_lived_in(const LivedInInput& in) {
         for (auto& f : files) out.files.push_back(std::move(f));
     };
     auto weekly = weekly_rotations(boot - 40 * kDay, shutdown, logrotate_minute);
-    add_all(rotated_log("/var/log/auth.log", w.auth_, weekly, {}, out.installed, adm_log));
-    add_all(rotated_log("/var/log/syslog", w.sys_, weekly, {}, out.installed, adm_log));
-    add_all(rotated_log("/var/log/cron.log", w.cron_, weekly, {}, out.installed, adm_log));
+    add_all(rotated_log("/var/log/auth.log", w.auth_log, weekly, {}, out.installed, adm_log));
+    add_all(rotated_log("/var/log/syslog", w.syslog, weekly, {}, out.installed, adm_log));
+    add_all(rotated_log("/var/log/cron.log", w.cron_log, weekly, {}, out.installed, adm_log));
 
     AptLogs al = apt_logs(apt);
     // Entries after the shown boot were written by the running machine;

@@ -105,6 +105,39 @@ std::string ensure_honeylog_key(const std::filesystem::path& cache_dir) {
     return key;
 }
 
+namespace {
+
+std::filesystem::path boot_anchors_file(const std::filesystem::path& cache_dir) {
+    return cache_dir / "shown-boots.json";
+}
+
+nlohmann::json read_boot_anchors(const std::filesystem::path& cache_dir) {
+    auto path = boot_anchors_file(cache_dir);
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return nlohmann::json::object();
+    try {
+        auto j = nlohmann::json::parse(read_file(path));
+        if (j.is_object()) return j;
+    } catch (const nlohmann::json::exception&) {
+    }
+    throw Error(path.string() + ": not a JSON object of anchors; delete it and run `oyster setup` again");
+}
+
+}  // namespace
+
+std::int64_t load_boot_anchor(const std::filesystem::path& cache_dir, std::uint32_t uptime_days) {
+    auto j = read_boot_anchors(cache_dir);
+    auto it = j.find(std::to_string(uptime_days));
+    return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+
+void save_boot_anchor(const std::filesystem::path& cache_dir, std::uint32_t uptime_days, std::int64_t anchor) {
+    auto j = read_boot_anchors(cache_dir);
+    j[std::to_string(uptime_days)] = anchor;
+    std::filesystem::create_directories(cache_dir);
+    write_file_atomic(boot_anchors_file(cache_dir), j.dump(2) + "\n", 0644);
+}
+
 std::string read_image_checksum_file(const std::filesystem::path& image) {
     auto path = image;
     path += ".sha256";

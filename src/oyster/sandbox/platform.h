@@ -56,6 +56,14 @@ struct Platform {
 // Reads <cache_dir>/honeylog.key, creating it (random, mode 0600) if absent.
 std::string ensure_honeylog_key(const std::filesystem::path& cache_dir);
 
+// The shown boot's anchor (shown_uptime.h) this installation drew for
+// `uptime_days`, or 0; and recording one. Kept beside the installation's
+// secret (<cache_dir>/shown-boots.json), not in a state directory: every
+// state directory set up from one cache (the integration tests' each have
+// their own) shows the same past and so shares one image.
+std::int64_t load_boot_anchor(const std::filesystem::path& cache_dir, std::uint32_t uptime_days);
+void save_boot_anchor(const std::filesystem::path& cache_dir, std::uint32_t uptime_days, std::int64_t anchor);
+
 std::filesystem::path platform_record_path(const std::filesystem::path& state_dir);
 
 // Throws oyster::Error telling the operator to run `oyster setup` when absent.
