@@ -103,27 +103,32 @@ std::string sudo_binary(std::string_view command) {
 
 // The text logs as rsyslog routes them: auth and authpriv to auth.log, cron
 // to cron.log and syslog, the rest to syslog. Only the last weeks are kept
-// (logrotate's four generations), so older lines are not written at all.
+// (logrotate's four generations), so older lines are not written at all;
+// none from the shown boot on, which the guest logs itself.
 class SyslogFiles {
 public:
-    SyslogFiles(std::string host, std::int64_t from) : host_(std::move(host)), from_us_(from * kUs) {}
+    SyslogFiles(std::string host, std::int64_t from, std::int64_t to)
+        : host_(std::move(host)), from_us_(from * kUs), to_us_(to * kUs) {}
 
     void auth(std::int64_t at_us, const std::string& tag, const std::string& msg) {
-        if (at_us >= from_us_) auth_log.push_back({at_us, syslog_line(at_us, host_, tag, msg)});
+        if (kept(at_us)) auth_log.push_back({at_us, syslog_line(at_us, host_, tag, msg)});
     }
     void sys(std::int64_t at_us, const std::string& tag, const std::string& msg) {
-        if (at_us >= from_us_) syslog.push_back({at_us, syslog_line(at_us, host_, tag, msg)});
+        if (kept(at_us)) syslog.push_back({at_us, syslog_line(at_us, host_, tag, msg)});
     }
     void cron(std::int64_t at_us, const std::string& tag, const std::string& msg) {
-        if (at_us >= from_us_) cron_log.push_back({at_us, syslog_line(at_us, host_, tag, msg)});
+        if (kept(at_us)) cron_log.push_back({at_us, syslog_line(at_us, host_, tag, msg)});
         sys(at_us, tag, msg);
     }
 
     std::vector<LogEntry> auth_log, syslog, cron_log;
 
 private:
+    bool kept(std::int64_t at_us) const { return at_us >= from_us_ && at_us < to_us_; }
+
     std::string host_;
     std::int64_t from_us_;
+    std::int64_t to_us_;
 };
 
 void sort_entries(std::vector<LogEntry>& v) {
@@ -249,7 +254,7 @@ LivedIn make_lived_in(const LivedInInput& in) {
     // The text logs keep five weeks; everything in them comes from that
     // window. wtmp keeps the whole life (under logrotate's minsize).
     const int logrotate_minute = static_cast<int>(d.range(0, 9));
-    SyslogFiles w(in.hostname, boot - 36 * kDay);
+    SyslogFiles w(in.hostname, boot - 36 * kDay, boot);
     std::vector<std::int64_t> boot_times;
     for (const auto& r : reboots) boot_times.push_back(r.at);
     Pids pids{d, boot_times};
@@ -348,11 +353,13 @@ LivedIn make_lived_in(const LivedInInput& in) {
 
     // The internet at the SSH port: bursts of password guessing from
     // addresses all over the world, every day. btmp keeps this month's
-    // failures and last month's.
+    // failures and last month's, up to the build: nothing in the guest
+    // writes btmp at boot, so the weeks since the shown boot are there too
+    // (auth.log's lines stop at the boot, where the guest's own go on).
     std::vector<UtmpEntry> btmp;
-    const std::int64_t attack_from = boot - 62 * kDay;
+    const std::int64_t attack_from = std::min(boot - 36 * kDay, in.now - 62 * kDay);
     const unsigned daily_sources = static_cast<unsigned>(d.range(6, 30));
-    for (std::int64_t day = attack_from; day < shutdown; day += kDay) {
+    for (std::int64_t day = attack_from; day < in.now; day += kDay) {
         unsigned sources = static_cast<unsigned>(d.range(daily_sources / 2, daily_sources * 3 / 2));
         for (unsigned s = 0; s < sources; ++s) {
             std::string ip = d.public_ipv4();
@@ -364,7 +371,7 @@ LivedIn make_lived_in(const LivedInInput& in) {
                 continue;
             }
             auto tries = d.range(1, d.percent(20) ? 60 : 8);
-            for (std::int64_t k = 0; k < tries && t < shutdown * kUs; ++k, t += d.range(2, 30) * kUs) {
+            for (std::int64_t k = 0; k < tries && t < in.now * kUs; ++k, t += d.range(2, 30) * kUs) {
                 bool root = d.percent(50);
                 std::string user = root ? "root" : std::string(d.pick(std::span<const std::string_view>(kBotUsers)));
                 bool valid = root || std::any_of(in.users.begin(), in.users.end(),
@@ -463,7 +470,7 @@ LivedIn make_lived_in(const LivedInInput& in) {
     for (const auto& e : wtmp) wtmp_bytes += utmp_record(e);
     out.files.push_back(
         {"/var/log/wtmp", wtmp_bytes, 0664, "root", "utmp", wtmp.empty() ? out.installed : wtmp.back().at_us / kUs});
-    auto btmp_rot = monthly_rotations(attack_from, shutdown, logrotate_minute);
+    auto btmp_rot = monthly_rotations(attack_from, in.now, logrotate_minute);
     std::int64_t cut = btmp_rot.empty() ? attack_from : btmp_rot.back();
     std::int64_t cut1 = btmp_rot.size() >= 2 ? btmp_rot[btmp_rot.size() - 2] : attack_from;
     std::string b0, b1;
@@ -499,9 +506,10 @@ LivedIn make_lived_in(const LivedInInput& in) {
     for (const char* f : {"/var/log/syslog", "/var/log/kern.log", "/var/log/auth.log", "/var/log/cron.log"}) {
         status += fmt::format("\"{}\" {}\n", f, stamp(last_week));
     }
-    for (const char* f : {"/var/log/btmp", "/var/log/apt/term.log", "/var/log/apt/history.log", "/var/log/dpkg.log"}) {
+    for (const char* f : {"/var/log/apt/term.log", "/var/log/apt/history.log", "/var/log/dpkg.log"}) {
         status += fmt::format("\"{}\" {}\n", f, stamp(last_month));
     }
+    status += fmt::format("\"/var/log/btmp\" {}\n", stamp(cut));
     status += fmt::format("\"/var/log/wtmp\" {}\n", stamp(out.installed + kDay));
     out.files.push_back(
         {"/var/lib/logrotate/status", status, 0644, "root", "root", std::max(last_week, last_month) + 2});

@@ -15,7 +15,9 @@ namespace oyster {
 
 // How far back before the shown boot a lived-in machine's records reach.
 inline constexpr double kWtmpHistoryDays = 90;
-inline constexpr double kRotatedLogDays = 21;
+// The guest's own logrotate may rotate once after the boot (dropping the
+// oldest generation), so less than the four weeks the image holds.
+inline constexpr double kRotatedLogDays = 14;
 
 // Four checks: lived_in_logins, lived_in_logs, lived_in_packages and
 // lived_in_times. When the probe never reported the section (`present`
