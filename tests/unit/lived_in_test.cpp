@@ -170,6 +170,21 @@ TEST_F(LivedInTest, TheHistoryTellsOneStory) {
     EXPECT_GT(life.history_end, kBoot - 60);
 }
 
+// An appliance without a sudo user: root logs in and upgrades; apt then
+// names no one.
+TEST_F(LivedInTest, WithoutASudoUserRootDoesTheUpgrades) {
+    auto in = persona_machine("appliance");
+    for (auto& u : in.users) u.admin = false;
+    auto life = make_lived_in(in);
+    const auto& auth = file(life, "/var/log/auth.log")->content;
+    EXPECT_NE(auth.find("Accepted publickey for root from "), std::string::npos);
+    EXPECT_NE(auth.find("System is rebooting."), std::string::npos);
+    EXPECT_EQ(auth.find("COMMAND="), std::string::npos);
+    const auto& history = file(life, "/var/log/apt/history.log")->content;
+    EXPECT_NE(history.find("Commandline: apt upgrade"), std::string::npos);
+    EXPECT_EQ(history.find("Requested-By"), std::string::npos);
+}
+
 TEST_F(LivedInTest, TwoInstallationsShareNoHistory) {
     auto a = make_lived_in(persona_machine("installation-a"));
     auto a2 = make_lived_in(persona_machine("installation-a"));

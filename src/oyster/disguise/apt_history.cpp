@@ -168,8 +168,9 @@ AptLogs apt_logs(const std::vector<AptSession>& sessions) {
             else
                 append(upgrades, fmt::format("{} ({}, {})", name, c.from, c.to));
         }
-        std::string h = fmt::format("\nStart-Date: {}\nCommandline: {}\nRequested-By: {} ({})\n", apt_stamp(s.start),
-                                    s.commandline, s.user, s.uid);
+        std::string h = fmt::format("\nStart-Date: {}\nCommandline: {}\n", apt_stamp(s.start), s.commandline);
+        // apt names who ran it through sudo; root's own runs say nothing.
+        if (!s.user.empty()) h += fmt::format("Requested-By: {} ({})\n", s.user, s.uid);
         if (!installs.empty()) h += "Install: " + installs + "\n";
         if (!upgrades.empty()) h += "Upgrade: " + upgrades + "\n";
         if (!removes.empty()) h += "Remove: " + removes + "\n";

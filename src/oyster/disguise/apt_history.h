@@ -35,7 +35,7 @@ struct AptSession {
     std::int64_t start = 0;
     std::int64_t end = 0;
     std::string commandline;  // "apt upgrade"
-    std::string user;         // who ran it through sudo
+    std::string user;         // who ran it through sudo; empty: root itself
     std::uint32_t uid = 0;
     std::vector<AptChange> changes;
 };

@@ -225,25 +225,29 @@ LivedIn make_lived_in(const LivedInInput& in) {
             logins.push_back(std::move(l));
         }
     }
-    if (admin) {
+    {
+        // Without a sudo user (an appliance), root logs in and upgrades itself.
+        const std::string root_key = "publickey SHA256:" + d.base64(43);
         for (const auto& s : apt) {
             // An upgrade after the shown boot is in apt's logs only: wtmp
             // and auth.log go on in the guest from its boot.
             if (s.start >= shutdown) continue;
             Login l;
-            l.user = admin->name;
-            l.uid = admin->uid;
+            l.user = admin ? admin->name : "root";
+            l.uid = admin ? admin->uid : 0;
             l.at = s.start - d.range(60, 600);
             l.until = s.end + d.range(60, 900);
             l.ip = d.host_in(office);
-            l.method = "publickey SHA256:" + d.base64(43);
-            l.sudo.push_back("apt update");
-            l.sudo.push_back(s.commandline);
+            l.method = admin ? "publickey SHA256:" + d.base64(43) : root_key;
+            if (admin) {
+                l.sudo.push_back("apt update");
+                l.sudo.push_back(s.commandline);
+            }
             for (const auto& r : reboots) {
                 if (r.at > s.start && r.at - s.start < 3 * 3600) {
                     l.until = r.at == boot ? shutdown : r.at - d.range(25, 45);
                     l.reboots = true;
-                    l.sudo.push_back("reboot");
+                    if (admin) l.sudo.push_back("reboot");
                 }
             }
             logins.push_back(std::move(l));
