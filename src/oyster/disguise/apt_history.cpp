@@ -81,7 +81,8 @@ std::vector<AptSession> plan_apt_sessions(Draw& draw, const std::vector<Installe
         g.built = std::max(g.built, p.built);
     }
     std::optional<AptSession> after_boot;
-    for (auto& [key, g] : groups) {
+    for (auto& entry : groups) {
+        Group& g = entry.second;  // a name, not a binding: lambdas below capture it
         g.chain.push_back(g.members.front()->version);
         while (g.chain.size() <= kMaxSteps) {
             std::string prev = previous_version(g.chain.back());

@@ -202,9 +202,10 @@ LivedIn make_lived_in(const LivedInInput& in) {
         return std::any_of(reboots.begin(), reboots.end(),
                            [&](const Reboot& r) { return r.at - 60 >= a && r.at - 60 <= b; });
     };
+    std::map<std::string, std::string> keys;  // each user's SSH key, by fingerprint
     for (const auto& u : in.users) {
         std::int64_t gap = &u == admin ? d.range(2, 4) : d.range(4, 14);
-        std::string key = "SHA256:" + d.base64(43);
+        std::string key = keys[u.name] = "SHA256:" + d.base64(43);
         std::string home = d.public_ipv4();
         bool uses_password = !(&u == admin) && d.percent(40);
         for (std::int64_t t = out.user_created[u.name] + d.range(600, kDay); t < shutdown - 3600;
@@ -238,7 +239,7 @@ LivedIn make_lived_in(const LivedInInput& in) {
             l.at = s.start - d.range(60, 600);
             l.until = s.end + d.range(60, 900);
             l.ip = d.host_in(office);
-            l.method = admin ? "publickey SHA256:" + d.base64(43) : root_key;
+            l.method = admin ? "publickey " + keys[admin->name] : root_key;
             if (admin) {
                 l.sudo.push_back("apt update");
                 l.sudo.push_back(s.commandline);
