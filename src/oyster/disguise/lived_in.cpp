@@ -245,7 +245,7 @@ LivedIn make_lived_in(const LivedInInput& in) {
                 l.sudo.push_back(s.commandline);
             }
             for (const auto& r : reboots) {
-                if (r.at > s.start && r.at - s.start < 3 * 3600) {
+                if (r.at > s.start && r.at - s.start < std::int64_t{3} * 3600) {
                     l.until = r.at == boot ? shutdown : r.at - d.range(25, 45);
                     l.reboots = true;
                     if (admin) l.sudo.push_back("reboot");
@@ -261,6 +261,7 @@ LivedIn make_lived_in(const LivedInInput& in) {
     const int logrotate_minute = static_cast<int>(d.range(0, 9));
     SyslogFiles w(in.hostname, boot - 36 * kDay, boot);
     std::vector<std::int64_t> boot_times;
+    boot_times.reserve(reboots.size());
     for (const auto& r : reboots) boot_times.push_back(r.at);
     Pids pids{d, boot_times};
 

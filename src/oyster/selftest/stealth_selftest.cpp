@@ -27,7 +27,7 @@ namespace {
 // Where the run's files live inside the guest; removed after.
 constexpr const char* kGuestDir = "/root/selftest";
 // How long before its base image was written an image build may have begun.
-constexpr std::int64_t kImageBuildWindowS = 3 * 3600;
+constexpr std::int64_t kImageBuildWindowS = std::int64_t{3} * 3600;
 
 std::string random_nonce() {
     std::random_device rd;
