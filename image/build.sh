@@ -6,7 +6,8 @@
 # Usage: image/build.sh --spec FILE --honeylog-key HEX16 [--cache-dir DIR]
 #                       [--size MIB] [--force]
 # The spec (JSON, written by `oyster setup`) holds the persona, the login
-# policy and root's password; tasks read it with jq.
+# policy, root's password and the history's anchor; tasks read it with jq.
+# OYSTER_EXE names the oyster binary task 85 runs (setup sets it).
 # Prints the path of the finished image as the last line on stdout; progress
 # goes to stderr. Needs root (debootstrap). Called by `oyster setup`.
 set -euo pipefail
