@@ -19,7 +19,7 @@ honeylog_key="${OYSTER_HONEYLOG_KEY:-}"
 size_mib=2048
 force=0
 
-usage() { sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--cache-dir) cache_dir="$2"; shift 2 ;;
