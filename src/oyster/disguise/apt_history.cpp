@@ -1,11 +1,11 @@
 #include "oyster/disguise/apt_history.h"
 
 #include <algorithm>
-#include <charconv>
 #include <optional>
 
 #include <fmt/format.h>
 
+#include "oyster/common/decimal.h"
 #include "oyster/disguise/local_time.h"
 
 namespace oyster::disguise {
@@ -23,9 +23,9 @@ bool split_update_suffix(std::string_view v, std::string_view& head, int& n) {
     if (u == std::string_view::npos || u + 1 >= v.size()) return false;
     std::string_view release = v.substr(at + 4, u - at - 4);
     if (release.empty() || release.find_first_not_of("0123456789") != std::string_view::npos) return false;
-    std::string_view num = v.substr(u + 1);
-    auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
-    if (ec != std::errc() || end != num.data() + num.size() || n <= 0) return false;
+    auto number = parse_decimal<int>(v.substr(u + 1));
+    if (!number || *number <= 0) return false;
+    n = *number;
     head = v.substr(0, u + 1);
     return true;
 }
@@ -58,8 +58,7 @@ std::vector<AptSession> plan_apt_sessions(Draw& draw, const std::vector<Installe
     std::vector<AptSession> sessions;
     auto session_at = [&](std::int64_t t) {
         AptSession s;
-        s.start = t;
-        s.end = t + draw.range(20, 140);
+        s.start = t;  // its end follows from its changes, once they are known
         s.commandline = "apt upgrade";
         s.user = user;
         s.uid = uid;
@@ -105,7 +104,6 @@ std::vector<AptSession> plan_apt_sessions(Draw& draw, const std::vector<Installe
                 after_boot = session_at(std::min(now - 3600, std::max(boot, g.built) + draw.range(kDay / 4, 3 * kDay)));
             } else {
                 after_boot->start = std::min(now - 3600, std::max(after_boot->start, g.built + kDay / 4));
-                after_boot->end = after_boot->start + draw.range(20, 140);
             }
             add(*after_boot, g.chain[1], g.chain[0]);
             index = static_cast<std::ptrdiff_t>(sessions.size());

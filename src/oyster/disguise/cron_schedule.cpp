@@ -1,19 +1,12 @@
 #include "oyster/disguise/cron_schedule.h"
 
-#include <charconv>
 #include <optional>
 
+#include "oyster/common/decimal.h"
 #include "oyster/common/text_lines.h"
 
 namespace oyster::disguise {
 namespace {
-
-std::optional<int> number(std::string_view s) {
-    int v = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-    return v;
-}
 
 // One field ("*", "5", "1-5", "*/15", "0-30/10", "1,15") into `bits`,
 // values lo..hi. False when it is not of that form.
@@ -22,7 +15,7 @@ bool parse_field(std::string_view field, int lo, int hi, std::bitset<N>& bits) {
     for (std::string_view part : split_on(field, ',')) {
         int step = 1;
         if (auto slash = part.find('/'); slash != std::string_view::npos) {
-            auto s = number(part.substr(slash + 1));
+            auto s = parse_decimal<int>(part.substr(slash + 1));
             if (!s || *s <= 0) return false;
             step = *s;
             part = part.substr(0, slash);
@@ -31,12 +24,12 @@ bool parse_field(std::string_view field, int lo, int hi, std::bitset<N>& bits) {
         int to = hi;
         if (part != "*") {
             auto dash = part.find('-');
-            auto a = number(part.substr(0, dash));
+            auto a = parse_decimal<int>(part.substr(0, dash));
             if (!a) return false;
             from = *a;
             to = *a;
             if (dash != std::string_view::npos) {
-                auto b = number(part.substr(dash + 1));
+                auto b = parse_decimal<int>(part.substr(dash + 1));
                 if (!b) return false;
                 to = *b;
             }

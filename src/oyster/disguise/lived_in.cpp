@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 
 #include <fmt/format.h>
 
+#include "oyster/common/decimal.h"
 #include "oyster/disguise/draw.h"
 #include "oyster/disguise/local_time.h"
 #include "oyster/disguise/utmp_records.h"
@@ -42,10 +42,9 @@ std::string earlier_release(const std::string& release, int back) {
     auto dash = release.find('-');
     auto dash2 = dash == std::string::npos ? std::string::npos : release.find('-', dash + 1);
     if (dash2 == std::string::npos) return release;
-    int abi = 0;
-    auto [end, ec] = std::from_chars(release.data() + dash + 1, release.data() + dash2, abi);
-    if (ec != std::errc() || end != release.data() + dash2 || abi - back < 1) return release;
-    return fmt::format("{}{}{}", release.substr(0, dash + 1), abi - back, release.substr(dash2));
+    auto abi = parse_decimal<int>(std::string_view(release).substr(dash + 1, dash2 - dash - 1));
+    if (!abi || *abi - back < 1) return release;
+    return fmt::format("{}{}{}", release.substr(0, dash + 1), *abi - back, release.substr(dash2));
 }
 
 // "6.1.158-1" -> "6.1.(158 - back)-1".
@@ -53,10 +52,9 @@ std::string earlier_kernel_version(const std::string& version, int back) {
     auto dot = version.rfind('.');
     auto dash = version.find('-', dot == std::string::npos ? 0 : dot);
     if (dot == std::string::npos || dash == std::string::npos) return version;
-    int sub = 0;
-    auto [end, ec] = std::from_chars(version.data() + dot + 1, version.data() + dash, sub);
-    if (ec != std::errc() || end != version.data() + dash || sub - back < 1) return version;
-    return fmt::format("{}{}{}", version.substr(0, dot + 1), sub - back, version.substr(dash));
+    auto sub = parse_decimal<int>(std::string_view(version).substr(dot + 1, dash - dot - 1));
+    if (!sub || *sub - back < 1) return version;
+    return fmt::format("{}{}{}", version.substr(0, dot + 1), *sub - back, version.substr(dash));
 }
 
 struct Login {

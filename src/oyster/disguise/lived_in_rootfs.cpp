@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "oyster/common/decimal.h"
 #include "oyster/common/error.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
@@ -45,12 +46,6 @@ std::vector<std::vector<std::string>> colon_file(const fs::path& file) {
         if (row.size() >= 4) rows.push_back(std::move(row));
     }
     return rows;
-}
-
-std::uint32_t number_or(const std::string& s, std::uint32_t fallback) {
-    char* end = nullptr;
-    unsigned long v = std::strtoul(s.c_str(), &end, 10);
-    return (end && *end == '\0' && !s.empty()) ? static_cast<std::uint32_t>(v) : fallback;
 }
 
 std::vector<InstalledPackage> installed_packages(const fs::path& rootfs) {
@@ -165,14 +160,14 @@ RootfsHistoryResult apply_lived_in(const RootfsHistoryOptions& o) {
     std::map<std::string, std::uint32_t> uids, gids;
     std::set<std::string> sudoers;
     for (const auto& g : colon_file(root / "etc/group")) {
-        gids[g[0]] = number_or(g[2], 0);
+        gids[g[0]] = parse_decimal<std::uint32_t>(g[2]).value_or(0);
         if (g[0] == "sudo") {
             for (std::string_view m : split_on(g[3], ',')) sudoers.emplace(m);
         }
     }
     std::map<std::string, std::string> homes;
     for (const auto& u : colon_file(root / "etc/passwd")) {
-        std::uint32_t uid = number_or(u[2], 0);
+        std::uint32_t uid = parse_decimal<std::uint32_t>(u[2]).value_or(0);
         uids[u[0]] = uid;
         if (uid < 1000 || uid >= 60000 || u.size() < 6) continue;
         LivedInUser user{u[0], uid, sudoers.count(u[0]) > 0, {}};

@@ -1,11 +1,11 @@
 #include "oyster/selftest/lived_in_checks.h"
 
-#include <charconv>
 #include <optional>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "oyster/common/decimal.h"
 #include "oyster/selftest/probe_output.h"
 
 namespace oyster {
@@ -14,10 +14,8 @@ namespace {
 constexpr double kDay = 86400;
 
 std::optional<double> number(std::string_view s) {
-    long long v = 0;
-    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-    return static_cast<double>(v);
+    auto v = parse_decimal<long long>(s);
+    return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
 }
 
 }  // namespace
