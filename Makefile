@@ -5,7 +5,7 @@
 #   make test  installs what is missing, builds (plain and ASan+UBSan), sets up
 #              and runs every test: unit (both builds), integration (real
 #              guests, under ASan+UBSan), fuzz smoke, formatting, clang-tidy
-#              (on what changed since it was last clean).
+#              (on what changed since it was last clean, see tidy-record).
 SHELL := /bin/bash
 BUILD ?= build
 BUILD_ASAN ?= build-asan
@@ -15,7 +15,7 @@ OYSTER := $(BUILD)/src/oyster/oyster
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps deps-test build build-asan build-fuzz setup run test test-unit test-asan test-integration fuzz format format-check tidy bench clean
+.PHONY: all deps deps-test build build-asan build-fuzz setup run test test-unit test-asan test-integration fuzz format format-check tidy tidy-record bench clean
 
 all: build
 
@@ -82,6 +82,11 @@ format-check: deps-test
 # /var/cache/oyster/tidy), one per core.
 tidy: build
 	scripts/tidy-cached.py $(BUILD) $(filter src/%.cpp,$(FORMAT_FILES))
+
+# Before a commit that changes src/: the keys of the now-clean sources into
+# scripts/tidy-clean.keys, so that a clean clone tidies only what changed.
+tidy-record: build
+	scripts/tidy-cached.py --record $(BUILD) $(filter src/%.cpp,$(FORMAT_FILES))
 
 bench: setup
 	bench/boot/run.sh $(OYSTER)

@@ -4,12 +4,21 @@
 A source is clean for a key made of everything its result depends on: the
 clang-tidy version, .clang-tidy, its compile command, its own content and
 that of every project header it includes (as the build's depfiles list
-them). Keys of clean sources are kept as empty files under the cache
-directory (/var/cache/oyster/tidy by default, outside the checkout), so a
-run after a small change checks only what the change can affect, and a run
-on a new machine checks everything. Sources run in parallel, one per core.
+them), paths taken relative to the checkout and the build directory so
+that the key is the same wherever the checkout lives. Keys of clean sources
+are kept as empty files under the cache directory (/var/cache/oyster/tidy by
+default, outside the checkout), so a run after a small change checks only
+what the change can affect.
 
-Usage: tidy-cached.py BUILD_DIR [--cache DIR] [--jobs N] SOURCE...
+A new machine has no cache: a full run takes some 18 minutes on two cores,
+most of CI's budget. So the checkout carries the keys its sources had when
+they were last all found clean (scripts/tidy-clean.keys, written by
+`--record`, i.e. `make tidy-record`, before a commit): a source whose key is
+there is clean, and a clean clone checks only what changed since that
+record. A key names content, never a file, so a stale record costs time,
+not checking; an empty one makes a full run.
+
+Usage: tidy-cached.py BUILD_DIR [--cache DIR] [--known FILE] [--record] [--jobs N] SOURCE...
 """
 import argparse
 import concurrent.futures
@@ -41,6 +50,8 @@ def main():
     ap.add_argument("build_dir")
     ap.add_argument("sources", nargs="+")
     ap.add_argument("--cache", default="/var/cache/oyster/tidy")
+    ap.add_argument("--known", default="scripts/tidy-clean.keys", help="keys found clean, carried in the checkout")
+    ap.add_argument("--record", action="store_true", help="when all are clean, write their keys to --known")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
     root = os.path.realpath(os.getcwd())
@@ -61,24 +72,29 @@ def main():
         h.update(version.encode())
         h.update(config)
         cmd = commands[source]
-        h.update((cmd.get("command") or " ".join(cmd.get("arguments", []))).encode())
+        command = cmd.get("command") or " ".join(cmd.get("arguments", []))
+        h.update(command.replace(build, "<build>").replace(root, "<root>").encode())
         for path in sorted(by_source.get(source, {source}) | {source}):
-            h.update(path.encode())
+            h.update(os.path.relpath(path, root).encode())
             with open(path, "rb") as f:
                 h.update(hashlib.sha256(f.read()).digest())
         return h.hexdigest()
 
     os.makedirs(args.cache, exist_ok=True)
-    todo = []
+    known = set()
+    if os.path.exists(args.known):
+        with open(args.known) as f:
+            known = {line.split()[0] for line in f if line.strip() and not line.startswith("#")}
+    keys, todo = {}, []
     for s in args.sources:
         src = os.path.realpath(s)
         if src not in commands:
             sys.exit(f"tidy: {s} is not in {build}/compile_commands.json")
-        k = key(src)
-        if not os.path.exists(os.path.join(args.cache, k)):
+        k = keys[s] = key(src)
+        if not os.path.exists(os.path.join(args.cache, k)) and k not in known:
             todo.append((s, k))
-    print(f"tidy: {len(args.sources) - len(todo)} of {len(args.sources)} sources unchanged since found clean; "
-          f"checking {len(todo)} on {args.jobs} cores", flush=True)
+    print(f"tidy: {len(args.sources) - len(todo)} of {len(args.sources)} sources unchanged since found clean "
+          f"({args.cache}, {args.known}); checking {len(todo)} on {args.jobs} cores", flush=True)
 
     def run(item):
         s, k = item
@@ -97,6 +113,12 @@ def main():
                 print(f"tidy: {s} FAILED\n{out}", flush=True)
     if failed:
         sys.exit(f"tidy: {failed} sources with findings")
+    if args.record:
+        with open(args.known, "w") as f:
+            f.write("# clang-tidy keys of the sources when last all found clean: scripts/tidy-cached.py --record\n")
+            for s in sorted(keys):
+                f.write(f"{keys[s]} {os.path.relpath(os.path.realpath(s), root)}\n")
+        print(f"tidy: recorded {len(keys)} clean keys in {args.known}", flush=True)
 
 
 if __name__ == "__main__":
