@@ -28,7 +28,7 @@ max_connections_per_source = 16"
 world_up
 ip -n "$NS_ATTACKER" addr add "$A11/24" dev "${tag}va"
 EVENTS="$STATE_DIR/sensor/events.jsonl"
-KEEP_ON_FAILURE="$EVENTS $WORK/sensor.log"
+KEEP_ON_FAILURE="$EVENTS $WORK/sensor.log $WORK/typed-ssh.log $WORK/typed.txt"
 DB="$STATE_DIR/store.sqlite"
 ssh_opts=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=90
 	-o PreferredAuthentications=password -o PubkeyAuthentication=no)
@@ -70,12 +70,16 @@ logins_pid=$!
 		sleep 2.5
 	done
 	echo exit
-} | ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -tt -q -b $A10 "${ssh_opts[@]}" "root@$PORTAL" \
-	>"$WORK/typed.txt" 2>&1 || true
+} | ip netns exec "$NS_ATTACKER" sshpass -p "$ROOT_PASSWORD" ssh -tt -v -E "$WORK/typed-ssh.log" -b $A10 \
+	"${ssh_opts[@]}" "root@$PORTAL" >"$WORK/typed.txt" 2>&1 && typed_rc=0 || typed_rc=$?
 wait $logins_pid || true
 # Their output, not their echo (bash's bracketed-paste switches may lead a line).
 [ "$(grep -v 'echo typed-check' "$WORK/typed.txt" | grep -c 'typed-check-')" = 20 ] ||
-	fail "the typed commands did not all run: $(tail -5 "$WORK/typed.txt")"
+	fail "the typed commands did not all run (ssh exit $typed_rc): $(tail -5 "$WORK/typed.txt")
+---- its ssh log (last 25 lines)
+$(tail -25 "$WORK/typed-ssh.log")
+---- the sensor's connections from $A10
+$(jq -c 'select((.type | startswith("connection")) and .source_ip == "'$A10'")' "$EVENTS")"
 [ "$(grep -c '^login-check-' "$WORK/logins.txt")" = 5 ] || fail "the logins did not all run: $(cat "$WORK/logins.txt")"
 # The flood over (the decode and the store are compared below), and the
 # last records through the follower (every 250 ms) to the store.
@@ -95,9 +99,18 @@ log "suppressed live events: $suppressed"
 [ "$(jq .stored <<<"$suppressed")" = "$(jq .terminal <<<"$suppressed")" ] ||
 	fail "terminal events past the live allowance are not all in the log for the store: $suppressed"
 guest="$(jq -r 'select(.type=="intrusion_opened") | .guest_id' "$EVENTS" | first_line)"
-decoded="$(jq -c 'select(.type=="tty_open")' "$STATE_DIR/guests/$guest/capture/events.jsonl" | wc -l)"
-stored="$(sql "SELECT COUNT(*) FROM events WHERE type = 'capture' AND guest_id = '$guest'
-	AND json_extract(body, '$.event.type') = 'tty_open'")"
+# The follower reads a flood's backlog in slices between the portal's
+# turns (sensor.cpp, kFollowBudget): under the sanitizers it may still be
+# reading it now. Both counts grow with it, the decode's first; once it
+# has caught up they are equal.
+for _ in $(seq 60); do
+	sensor_oyster store sync >/dev/null
+	stored="$(sql "SELECT COUNT(*) FROM events WHERE type = 'capture' AND guest_id = '$guest'
+		AND json_extract(body, '$.event.type') = 'tty_open'")"
+	decoded="$(jq -c 'select(.type=="tty_open")' "$STATE_DIR/guests/$guest/capture/events.jsonl" | wc -l)"
+	[ "$stored" = "$decoded" ] && break
+	sleep 2
+done
 [ "$stored" = "$decoded" ] || fail "the store holds $stored terminal opens, the guest's decode $decoded"
 [ "$(jq -s '[.[] | select(.type=="capture" and .store_only)] | length' "$EVENTS")" -gt 10000 ] ||
 	fail "no store_only events in the log"

@@ -204,6 +204,31 @@ TEST_F(CaptureFollowerTest, TheStoresAllowanceBoundsAForgedFlood) {
     EXPECT_EQ(stored, f.stored_only());
 }
 
+// A poll with a budget stops when it is spent and says it is behind; the
+// polls after it go on from there until all is read, none twice: the
+// sensor's loop serves the portal between them (sensor.cpp, kFollowBudget).
+TEST_F(CaptureFollowerTest, ABudgetCutsAPollShortAndTheNextGoOn) {
+    StreamBuilder b;
+    append(b.bytes, 0, b.bytes.size());
+    CaptureFollower f(dir / "capture.bin", sink());
+    // No refill: every exec is counted once, live or store_only.
+    auto now = std::chrono::steady_clock::now();
+    f.set_clock([&now] { return now; });
+    EXPECT_FALSE(f.poll(true, std::chrono::milliseconds(1)));
+    std::size_t start = b.bytes.size();
+    const unsigned total = 15000;
+    for (unsigned i = 0; i < total; ++i) b.exec("/usr/bin/id", {"id", std::to_string(i)}, 10, 0);
+    append(b.bytes, start, b.bytes.size());
+    ASSERT_TRUE(f.poll(true, std::chrono::milliseconds(1)));
+    EXPECT_LT(f.reported() + f.stored_only(), total);
+    unsigned polls = 1;
+    while (f.poll(true, std::chrono::milliseconds(1))) ++polls;
+    EXPECT_GT(polls, 1u);
+    EXPECT_EQ(f.reported() + f.stored_only(), total);
+    EXPECT_FALSE(f.poll(true, std::chrono::milliseconds(1)));
+    EXPECT_EQ(f.reported() + f.stored_only(), total);
+}
+
 // A guest floods connect() records (a UDP socket connected in a loop)
 // while its attacker works: the flood uses up only its own class, and the
 // attacker's execs, forks, terminal opens and accepts are all forwarded live.

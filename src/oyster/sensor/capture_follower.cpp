@@ -57,10 +57,11 @@ bool CaptureFollower::is_live_type(const std::string& type) {
     return true;
 }
 
-void CaptureFollower::poll(bool report) {
-    read_new(report, false);
+bool CaptureFollower::poll(bool report, std::chrono::milliseconds budget) {
+    bool behind = read_new(report, false, budget);
     if (decoder_) decoder_->flush();
     write_progress();
+    return behind;
 }
 
 std::optional<std::uint64_t> CaptureFollower::read_progress() const {
@@ -130,17 +131,29 @@ std::uint64_t CaptureFollower::read_stamps() {
     return stamped_;
 }
 
-void CaptureFollower::read_new(bool report_records, bool to_end) {
-    if (failed_) return;
+bool CaptureFollower::read_new(bool report_records, bool to_end, std::chrono::milliseconds budget) {
+    if (failed_) return false;
     if (fd_ < 0) {
         fd_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd_ < 0) return;  // not created yet: capture off, or too early
+        if (fd_ < 0) return false;  // not created yet: capture off, or too early
     }
+    // The real time spent, whatever clock the allowances run on.
+    auto started = std::chrono::steady_clock::now();
+    auto spent = [&] {
+        return budget > std::chrono::milliseconds::zero() && std::chrono::steady_clock::now() - started >= budget;
+    };
     std::uint64_t limit = to_end ? UINT64_MAX : read_stamps();
+    // Small reads under a budget: one is the most a poll overruns it by.
     std::array<std::uint8_t, std::size_t{64} << 10> buf{};
+    std::size_t chunk = budget > std::chrono::milliseconds::zero() ? std::size_t{8} << 10 : buf.size();
     std::size_t total = 0;
-    while ((to_end || total < kMaxReadPerPoll) && offset_ < limit) {
-        std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), limit - offset_));
+    bool behind = false;
+    while (offset_ < limit) {
+        if (!to_end && (total >= kMaxReadPerPoll || spent())) {
+            behind = true;
+            break;
+        }
+        std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk, limit - offset_));
         ssize_t n = ::pread(fd_, buf.data(), want, static_cast<off_t>(offset_));
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
@@ -172,11 +185,12 @@ void CaptureFollower::read_new(bool report_records, bool to_end) {
         if (!parser_.error().empty()) {
             failed_ = true;
             if (sink_) sink_("capture_error", {{"error", parser_.error()}});
-            return;
+            return false;
         }
     }
     // A quiet guest still gets its count of what the last burst left out.
     if (report_records) roll_window(clock_());
+    return behind;
 }
 
 CaptureFollower::LiveClass CaptureFollower::live_class(const std::string& type) {

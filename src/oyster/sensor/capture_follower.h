@@ -93,7 +93,12 @@ public:
 
     // Reads what was appended since the last call and reports it (or, with
     // `report` false, skips it: a pooled guest's own cron and daemons).
-    void poll(bool report = true);
+    // With a `budget`, stops reading once it is spent, as it does after
+    // kMaxReadPerPoll: a guest flooding its capture costs the loop the
+    // poll runs on (the portal's) that long, and no more, at a time.
+    // True when it stopped short of what the writer has stamped: the
+    // caller should poll again as soon as its other work is served.
+    bool poll(bool report = true, std::chrono::milliseconds budget = std::chrono::milliseconds::zero());
 
     // Events written within their allowance, and beyond it (store_only).
     std::uint64_t reported() const { return reported_; }
@@ -141,7 +146,8 @@ private:
     // there is none (or it is not a progress file).
     std::optional<std::uint64_t> read_progress() const;
     void write_progress();
-    void read_new(bool report, bool to_end);
+    // True when it stopped short of what the writer has stamped.
+    bool read_new(bool report, bool to_end, std::chrono::milliseconds budget = std::chrono::milliseconds::zero());
     void report(nlohmann::json event);
     // Once a second: reports what was suppressed since the last report.
     void roll_window(std::chrono::steady_clock::time_point now);

@@ -62,6 +62,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
+// The longest a guest's capture holds up the loop (the portal's) per poll:
+// a guest's root flooding its capture slows its own live events, never
+// the sensor's answers to other connections (or to its own attacker's).
+constexpr std::chrono::milliseconds kFollowBudget{20};
+
 // At most one event per second per key; the next one says how many were
 // left out in between.
 class EventThrottle {
@@ -218,6 +223,8 @@ private:
     std::map<std::string, unsigned> conns_per_source_;
     std::atomic<bool> stopping_{false};
     Clock::time_point last_prune_{}, last_liveness_{}, last_save_{}, last_follow_{};
+    // A follower stopped at its budget with more to read (see tick()).
+    bool capture_behind_ = false;
     EventThrottle throttle_;
     std::map<std::string, std::uint64_t> refused_;
 
@@ -367,7 +374,9 @@ int SensorDaemon::run() {
 
     bool shutdown_begun = false;
     while (true) {
-        portal_.run_once(250);
+        // While a capture is behind, the loop only looks at the portal
+        // between the followers' slices, without waiting.
+        portal_.run_once(capture_behind_ ? 0 : 250);
         drain_completions();
         if (stopping_ && !shutdown_begun) {
             shutdown_begun = true;
@@ -1029,12 +1038,16 @@ void SensorDaemon::tick() {
     if (save) last_save_ = now;
     // tick() runs after every portal wakeup; under a flood of connections
     // that is far more often than the live capture needs reading.
-    bool follow = now - last_follow_ >= std::chrono::milliseconds(250);
-    if (follow) last_follow_ = now;
+    // A follower that was cut short by its budget is read again at once.
+    bool follow = capture_behind_ || now - last_follow_ >= std::chrono::milliseconds(250);
+    if (follow) {
+        last_follow_ = now;
+        capture_behind_ = false;
+    }
     for (auto& [h, s] : slots_) {
         if (!s.live || s.stopping) continue;
         // A pooled guest's own cron and daemons are read past, not reported.
-        if (follow && s.follower) s.follower->poll(reported(s));
+        if (follow && s.follower && s.follower->poll(reported(s), kFollowBudget)) capture_behind_ = true;
         if (check_liveness && !process_alive(s.guest->pid, s.guest->pid_start_time)) {
             pool_.died(h, now);
             continue;
