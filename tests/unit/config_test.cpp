@@ -20,7 +20,7 @@ TEST(Config, EmptyFileGivesDocumentedDefaults) {
     Config c = parse_config("", "test.toml");
     EXPECT_EQ(c.paths.cache_dir, "/var/cache/oyster");
     EXPECT_EQ(c.paths.state_dir, "/var/lib/oyster");
-    EXPECT_EQ(c.guest.memory_mib, 256u);
+    EXPECT_EQ(c.guest.memory_mib, 1024u);
     // Nothing a detector could key on: drawn per installation.
     EXPECT_EQ(c.guest.root_password, "drawn");
     ASSERT_EQ(c.login.accounts.size(), 1u);

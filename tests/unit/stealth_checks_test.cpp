@@ -81,7 +81,7 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
         {"proc_partitions",
          {"major minor  #blocks  name\n\n 254        0    2097152 vda\n 254        1    2096128 vda1", 0}},
         {"proc_devices", {"Character devices:\n  1 mem\n\nBlock devices:\n254 virtblk\n259 blkext", 0}},
-        {"proc_mounts", {"/dev/root / ext4 rw,relatime 0 0\nproc /proc proc rw 0 0", 0}},
+        {"proc_mounts", {"/dev/vda1 / ext4 rw,relatime 0 0\nproc /proc proc rw 0 0", 0}},
         {"sys_block", {"vda", 0}},
         {"dev", {"console\nnull\nvda\nvda1\nzero", 0}},
         {"proc_filesystems", {"nodev\tsysfs\n\text4", 0}},
@@ -98,8 +98,11 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
           0}},
         {"dmidecode",
          {"# dmidecode 3.4\nGetting SMBIOS data from sysfs.\nSMBIOS 2.8 present.\n\nHandle 0x0100, DMI type 1, 27 "
-          "bytes\nSystem Information\n\tManufacturer: QEMU\n\tProduct Name: Standard PC (i440FX + PIIX, 1996)",
+          "bytes\nSystem Information\n\tManufacturer: QEMU\n\tProduct Name: Standard PC (i440FX + PIIX, 1996)\n\n"
+          "Handle 0x1100, DMI type 17, 40 bytes\nMemory Device\n\tArray Handle: 0x1000\n\tSize: 1 GB\n"
+          "\tForm Factor: DIMM",
           0}},
+        {"proc_meminfo", {"MemTotal:         985420 kB\nMemFree:          512004 kB", 0}},
         {"sys_clocksource", {"tsc", 0}},
         {"grep_proc_sys", {"", 0}},
         {"ps_aux", {"USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND\nroot 1 ...", 0}},
@@ -168,6 +171,32 @@ TEST(StealthChecks, FirmwareMustAgreeWithTheProcessorAndItself) {
     EXPECT_FALSE(verdicts(probe_text(s))["dmidecode"]);
 }
 
+// 256 MiB (every guest before issue 19's hardware shape) is no cloud
+// server's; a kernel figure the memory devices cannot hold is a contradiction.
+TEST(StealthChecks, MemoryIsACloudServersAndAgreesWithTheFirmware) {
+    auto s = disguised();
+    EXPECT_TRUE(verdicts(probe_text(s))["memory_size"]);
+    s["proc_meminfo"] = {"MemTotal:         233216 kB\nMemFree:          112004 kB", 0};
+    s["dmidecode"].first += "\n\nMemory Device\n\tSize: 256 MB";
+    s["dmidecode"].first.replace(s["dmidecode"].first.find("Size: 1 GB"), 10, "Size: No Module Installed");
+    EXPECT_FALSE(verdicts(probe_text(s))["memory_size"]);
+    s = disguised();
+    s["proc_meminfo"] = {"MemTotal:        2015420 kB", 0};
+    EXPECT_FALSE(verdicts(probe_text(s))["memory_size"]) << "2 GiB in a 1 GiB machine";
+    s["dmidecode"].first += "\n\nMemory Device\n\tSize: 1024 MB";
+    EXPECT_TRUE(verdicts(probe_text(s))["memory_size"]) << "two DIMMs";
+}
+
+// A kernel that mounted its root without an initramfs names it /dev/root.
+TEST(StealthChecks, TheRootIsMountedFromItsDeviceByName) {
+    auto s = disguised();
+    EXPECT_TRUE(verdicts(probe_text(s))["root_device"]);
+    s["proc_mounts"] = {"/dev/root / ext4 rw,relatime 0 0\nproc /proc proc rw 0 0", 0};
+    EXPECT_FALSE(verdicts(probe_text(s))["root_device"]);
+    s["proc_mounts"] = {"proc /proc proc rw 0 0", 0};
+    EXPECT_FALSE(verdicts(probe_text(s))["root_device"]);
+}
+
 // What stock UML shows (measured, see docs/stealth.md): each check that
 // looks at it must fail.
 TEST(StealthChecks, StockUmlFailsWhereItShows) {
@@ -187,6 +216,8 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
         "at run time",
         0};
     s["proc_partitions"] = {"major minor  #blocks  name\n\n  98        0    2097152 ubda", 0};
+    s["proc_mounts"] = {"/dev/root / ext4 rw,relatime 0 0\nproc /proc proc rw 0 0", 0};
+    s["proc_meminfo"] = {"MemTotal:         233216 kB", 0};
     s["proc_interrupts"] = {"  0:       1205   SIGALRM      hr timer\n  2:        871     SIGIO      ubd", 0};
     s["proc_iomem"] = {"", 0};
     s["proc_modules"] = {"cat: /proc/modules: No such file or directory", 1};
@@ -226,6 +257,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "dmesg",
                              "disks",
                              "partitions",
+                             "root_device",
                              "interrupts",
                              "iomem_ioports",
                              "modules",
@@ -249,6 +281,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "honeypot_files",
                              "our_names",
                              "memory_moves",
+                             "memory_size",
                              "zhtrap",
                              "cpuinfo_hypervisor",
                              "dmi_agrees_with_cpu",

@@ -39,7 +39,7 @@ enum class GuestPlacement { spread, single, free };
 inline constexpr std::string_view kDrawn = "drawn";
 
 struct GuestConfig {
-    std::uint32_t memory_mib = 256;
+    std::uint32_t memory_mib = 1024;
     // Root's password in the guest's /etc/shadow.
     std::string root_password = std::string(kDrawn);
     std::uint32_t image_size_mib = 2048;

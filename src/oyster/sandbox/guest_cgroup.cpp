@@ -61,6 +61,12 @@ std::optional<fs::path> make_group(const fs::path& base, const std::string& gues
 
 }  // namespace
 
+std::uint64_t all_guests_memory_budget(std::uint64_t host_memory_bytes) {
+    constexpr std::uint64_t kGib = std::uint64_t{1} << 30;
+    std::uint64_t reserve = std::max(kGib, host_memory_bytes / 10);
+    return host_memory_bytes > reserve ? host_memory_bytes - reserve : 0;
+}
+
 GuestCgroup create_guest_cgroup(const std::string& guest_id, const GuestCgroupLimits& limits,
                                 const std::string& cgroup_root) {
     GuestCgroup out;
@@ -86,6 +92,9 @@ GuestCgroup create_guest_cgroup(const std::string& guest_id, const GuestCgroupLi
             write_file(root / "oyster" / "cgroup.subtree_control", enable);
         }
         if (has("memory")) {
+            if (limits.all_guests_memory_bytes > 0) {
+                write_file(root / "oyster" / "memory.max", std::to_string(limits.all_guests_memory_bytes));
+            }
             write_file(dir / "memory.max", std::to_string(limits.memory_bytes));
             std::error_code ec;
             if (fs::exists(dir / "memory.swap.max", ec)) write_file(dir / "memory.swap.max", "0");
@@ -112,6 +121,9 @@ GuestCgroup create_guest_cgroup(const std::string& guest_id, const GuestCgroupLi
         return dir;
     };
     if (auto dir = v1_group("memory")) {
+        if (limits.all_guests_memory_bytes > 0) {
+            write_file(dir->parent_path() / "memory.limit_in_bytes", std::to_string(limits.all_guests_memory_bytes));
+        }
         write_file(*dir / "memory.limit_in_bytes", std::to_string(limits.memory_bytes));
         std::error_code ec;
         // Memory plus swap no larger than memory: the guest does not swap.

@@ -30,7 +30,19 @@ struct GuestCgroupLimits {
     // guest still leaves the portal and the capture readers their share.
     // 0 leaves it as it is.
     std::uint32_t all_guests_cpu_weight = 50;
+    // Memory all guests together may take (the `oyster` group's limit):
+    // guests are planned at less than the memory they are shown (kernel
+    // patch 0030 gives the host back what a guest frees, see
+    // sensor/capacity.h), and this is what keeps guests that all fill their
+    // memory at once out of the host's reserve: the kernel's OOM killer
+    // then stops one of them, not a host process. 0 leaves it as it is.
+    std::uint64_t all_guests_memory_bytes = 0;
 };
+
+// What all guests may take of a host with `host_memory_bytes`: everything
+// but the host's reserve, a tenth of its memory and at least 1 GiB (the
+// sensor, the analyses, the page cache of the capture files).
+std::uint64_t all_guests_memory_budget(std::uint64_t host_memory_bytes);
 
 struct GuestCgroup {
     std::vector<std::string> procs_files;  // the cgroup.procs to join, one per hierarchy

@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
@@ -38,6 +40,18 @@ std::optional<std::size_t> host_xstate_size() {
     ::kill(child, SIGKILL);
     ::waitpid(child, &status, 0);
     return size;
+}
+
+std::uint64_t host_memory_bytes() {
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    std::string unit;
+    std::uint64_t kib = 0;
+    while (in >> key >> kib) {
+        std::getline(in, unit);
+        if (key == "MemTotal:") return kib * 1024;
+    }
+    return 0;
 }
 
 std::uint64_t free_bytes(const std::filesystem::path& path) {

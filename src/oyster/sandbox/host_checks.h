@@ -25,6 +25,9 @@ inline constexpr std::size_t kGuestMaxXstateBytes = 16384;
 // measured on a traced child; nullopt if the host refuses.
 std::optional<std::size_t> host_xstate_size();
 
+// The host's memory (MemTotal of /proc/meminfo); 0 when it cannot be read.
+std::uint64_t host_memory_bytes();
+
 // Bytes free for an unprivileged writer on the filesystem holding `path`.
 // Throws oyster::Error when it cannot be read.
 std::uint64_t free_bytes(const std::filesystem::path& path);

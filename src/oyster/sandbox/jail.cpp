@@ -16,6 +16,7 @@
 #include "oyster/sandbox/guest_cgroup.h"
 #include "oyster/sandbox/guest_cpuinfo.h"
 #include "oyster/sandbox/guest_placement.h"
+#include "oyster/sandbox/host_checks.h"
 #include "oyster/sandbox/seccomp_policy.h"
 
 namespace oyster {
@@ -91,6 +92,7 @@ ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std:
     limits.memory_bytes = (std::uint64_t{cfg.guest.memory_mib} + kMemoryHeadroomMib) << 20;
     limits.max_processes = kMaxProcesses;
     limits.cpu_percent = 100;
+    limits.all_guests_memory_bytes = all_guests_memory_budget(host_memory_bytes());
     GuestCgroup cgroup = create_guest_cgroup(g.id, limits);
     j.cgroup_procs = cgroup.procs_files;
     notes = cgroup.notes;

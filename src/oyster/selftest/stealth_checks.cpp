@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "oyster/common/decimal.h"
 #include "oyster/common/text_lines.h"
 #include "oyster/selftest/clock_checks.h"
 #include "oyster/selftest/lived_in_checks.h"
@@ -111,6 +112,43 @@ std::map<std::string, std::string, std::less<>> dmi_values(std::string_view sect
         out[std::string(line.substr(0, eq))] = std::string(line.substr(eq + 1));
     }
     return out;
+}
+
+// A /proc/meminfo field in KiB, or 0.
+std::uint64_t meminfo_kib(std::string_view meminfo, std::string_view field) {
+    for (auto line : split_lines(meminfo)) {
+        if (!line.starts_with(field) || line.size() <= field.size() || line[field.size()] != ':') continue;
+        auto rest = line.substr(field.size() + 1);
+        auto start = rest.find_first_not_of(' ');
+        if (start == std::string_view::npos) return 0;
+        rest = rest.substr(start);
+        return parse_decimal<std::uint64_t>(rest.substr(0, rest.find(' '))).value_or(0);
+    }
+    return 0;
+}
+
+// The memory of dmidecode's "Memory Device" entries (MiB): their "Size:"
+// lines ("1 GB", "512 MB"; "No Module Installed" adds nothing).
+std::uint64_t smbios_memory_mib(std::string_view dmidecode) {
+    std::uint64_t total = 0;
+    bool in_device = false;
+    for (auto line : split_lines(dmidecode)) {
+        if (!line.starts_with('\t')) {
+            in_device = line == "Memory Device";
+            continue;
+        }
+        if (!in_device || !line.starts_with("\tSize: ")) continue;
+        auto value = line.substr(7);
+        auto space = value.find(' ');
+        if (space == std::string_view::npos) continue;
+        auto n = parse_decimal<std::uint64_t>(value.substr(0, space));
+        if (!n || *n > (std::uint64_t{1} << 30)) continue;
+        auto unit = value.substr(space + 1);
+        if (unit == "MB") total += *n;
+        if (unit == "GB") total += *n * 1024;
+        if (unit == "TB") total += *n * 1024 * 1024;
+    }
+    return total;
 }
 
 // Whether the DMI strings are a hypervisor's: the vendor prefixes
@@ -277,6 +315,16 @@ void Judge::disks() {
     }
     add("partitions", "the disk is partitioned as an installed system's (vda1 or sda1 in /proc/partitions)",
         partitioned, partitioned ? "partition found" : "no partition: " + std::string(t("proc_partitions")));
+    // What df and mount name the root by: an initramfs mounts the device
+    // by its own name; only a kernel that mounted it itself says /dev/root.
+    std::string root_source;
+    for (auto line : split_lines(t("proc_mounts"))) {
+        auto fields = split_on(line, ' ');
+        if (fields.size() >= 3 && fields[1] == "/" && fields[2] != "rootfs") root_source = std::string(fields[0]);
+    }
+    bool named = root_source.starts_with("/dev/") && root_source != "/dev/root";
+    add("root_device", "/ is mounted from its device by name (/dev/vda1), not from /dev/root", named,
+        root_source.empty() ? "no / in /proc/mounts" : root_source);
     no_giveaways("filesystems", "no hostfs in /proc/filesystems", {"proc_filesystems"});
 }
 
@@ -323,6 +371,15 @@ void Judge::hardware_tables() {
                : (malformed ? "malformed table"
                             : (manufacturer.empty() ? first_line(out) : "Manufacturer: " + manufacturer)));
     }
+    // A cloud server's memory: 1 GiB at the least (the smallest general
+    // purpose instances), and the kernel's figure what the firmware's
+    // memory devices hold less what firmware and kernel keep (a 1 GiB KVM
+    // guest shows a MemTotal of about 960 MiB).
+    std::uint64_t mem_kib = meminfo_kib(t("proc_meminfo"), "MemTotal");
+    std::uint64_t dimm_mib = smbios_memory_mib(t("dmidecode"));
+    bool mem_ok = dimm_mib >= 1024 && mem_kib <= dimm_mib * 1024 && mem_kib * 100 >= dimm_mib * 1024 * 85;
+    add("memory_size", "memory is at least 1 GiB, and /proc/meminfo agrees with the SMBIOS memory devices", mem_ok,
+        fmt::format("MemTotal {} MiB, memory devices {} MiB", mem_kib / 1024, dimm_mib));
     // Every clock source a PC (or a VM on one) offers has one of these names.
     auto clocks = first_line(t("sys_clocksource"));
     std::string odd;

@@ -3,11 +3,16 @@
 // (docs/performance.md), with headroom for the host, the sensor and the
 // analyses.
 //
-//   memory: a guest may come to use all of guest.memory_mib (an attacker
-//           can fill it) plus kGuestOverheadMib of UML's own (measured by
-//           bench/guest_memory: a filled guest with 400 processes is
-//           charged memory_mib + 43 MiB; its cgroup caps it at memory_mib +
-//           256 MiB); the host keeps 10 % of its memory, at least 1 GiB.
+//   memory: a guest is planned at a quarter of guest.memory_mib plus
+//           kGuestOverheadMib of UML's own. It costs the host what it
+//           uses, not what it is shown (kernel patch 0030 returns what it
+//           frees; bench/guest_memory: an idle 1 GiB guest is charged
+//           about a tenth of it), and guests that all fill their memory at
+//           once are held to all_guests_memory_budget() by the `oyster`
+//           cgroup (sandbox/guest_cgroup.h), whose OOM killer then stops
+//           a guest, never the host. UML's own: a filled guest with 400
+//           processes is charged memory_mib + 43 MiB; its cgroup caps it
+//           at memory_mib + 256 MiB.
 //   cores:  kGuestsPerCore live guests per core. Most live guests are idle
 //           (pooled, held by a scanner, engaged by an attacker who left);
 //           an idle guest costs almost nothing (bench/sensor: 88 idle
@@ -28,6 +33,9 @@
 namespace oyster::sensor {
 
 constexpr std::uint32_t kGuestOverheadMib = 48;
+// Shown memory per planned memory: what a cloud host's memory overcommit
+// of idle VMs would be, with the `oyster` cgroup's limit behind it.
+constexpr std::uint32_t kMemoryOvercommit = 4;
 constexpr std::uint32_t kGuestsPerCore = 16;
 
 struct HostResources {
@@ -44,6 +52,9 @@ struct Capacity {
     unsigned cpus = 1;  // guests may run on (guest.cpus), read once: boots run one per core
     std::string why;    // "16 (cores: 2 x 8; memory allows 77; addresses 16384)"
 };
+
+// What auto_capacity() counts a guest of `guest_memory_mib` at (MiB).
+std::uint32_t guest_planned_mib(std::uint32_t guest_memory_mib);
 
 Capacity auto_capacity(const HostResources& host, std::uint32_t guest_memory_mib, std::uint32_t address_slots,
                        std::uint32_t pool_size);
