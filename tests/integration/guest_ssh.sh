@@ -65,6 +65,14 @@ if [ -d /sys/fs/cgroup/memory/oyster ]; then
 	grep -q ":pids:/oyster/$id\$" "/proc/$pid/cgroup" || fail "UML is not in its pids cgroup"
 	limit="$(cat "/sys/fs/cgroup/memory/oyster/$id/memory.limit_in_bytes")"
 	log "memory cgroup: limit $((limit >> 20)) MiB, in use $(($(cat "/sys/fs/cgroup/memory/oyster/$id/memory.usage_in_bytes") >> 20)) MiB"
+	# All guests together: the host's memory less its reserve (a tenth, at
+	# least 1 GiB), so guests planned at less than their memory can never
+	# take the host's (sandbox/guest_cgroup.h). The kernel keeps whole pages.
+	total=$(($(awk '/^MemTotal:/ {print $2}' /proc/meminfo) * 1024))
+	reserve=$((total / 10 > 1 << 30 ? total / 10 : 1 << 30))
+	all="$(cat /sys/fs/cgroup/memory/oyster/memory.limit_in_bytes)"
+	[ $((total - reserve - all)) -ge 0 ] && [ $((total - reserve - all)) -lt 4096 ] ||
+		fail "all guests' memory limit is $all, not the host's $total less its reserve $reserve"
 fi
 
 log "logging in over SSH from $ATTACKER_IP"
