@@ -1,9 +1,10 @@
-// The free-space reserve below which no guest starts.
+// The free-space reserve below which no guest starts; the host's memory.
 #include "oyster/sandbox/host_checks.h"
 
 #include <gtest/gtest.h>
 
 #include "oyster/common/error.h"
+#include "oyster/common/meminfo.h"
 #include "temp_dir.h"
 
 namespace oyster {
@@ -26,6 +27,14 @@ TEST_F(FreeSpaceTest, AReserveLargerThanTheFreeSpaceStopsAStartAndNamesTheKey) {
         EXPECT_NE(what.find(dir.string()), std::string::npos) << what;
     }
     EXPECT_THROW(free_bytes(dir / "missing"), Error);
+}
+
+// The host's memory, as capacity and the guests' common limit read it.
+TEST(HostMemory, IsTheKernelsMemTotal) {
+    EXPECT_GT(host_memory_bytes(), std::uint64_t{64} << 20);
+    EXPECT_EQ(meminfo_kib("MemTotalX:  5 kB\nMemTotal:       24731408 kB\nMemFree: 1 kB", "MemTotal"), 24731408u);
+    EXPECT_EQ(meminfo_kib("MemFree: 1 kB", "MemTotal"), 0u);
+    EXPECT_EQ(meminfo_kib("MemTotal: lots kB", "MemTotal"), 0u);
 }
 
 }  // namespace

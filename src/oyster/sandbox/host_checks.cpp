@@ -8,13 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
+#include "oyster/common/meminfo.h"
+#include "oyster/common/paths.h"
 #include "oyster/common/process.h"
 
 namespace oyster {
@@ -43,15 +43,11 @@ std::optional<std::size_t> host_xstate_size() {
 }
 
 std::uint64_t host_memory_bytes() {
-    std::ifstream in("/proc/meminfo");
-    std::string key;
-    std::string unit;
-    std::uint64_t kib = 0;
-    while (in >> key >> kib) {
-        std::getline(in, unit);
-        if (key == "MemTotal:") return kib * 1024;
+    try {
+        return meminfo_kib(read_file("/proc/meminfo"), "MemTotal") * 1024;
+    } catch (const Error&) {
+        return 0;
     }
-    return 0;
 }
 
 std::uint64_t free_bytes(const std::filesystem::path& path) {

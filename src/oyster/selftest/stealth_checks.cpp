@@ -10,6 +10,7 @@
 #include <set>
 
 #include "oyster/common/decimal.h"
+#include "oyster/common/meminfo.h"
 #include "oyster/common/text_lines.h"
 #include "oyster/selftest/clock_checks.h"
 #include "oyster/selftest/lived_in_checks.h"
@@ -112,19 +113,6 @@ std::map<std::string, std::string, std::less<>> dmi_values(std::string_view sect
         out[std::string(line.substr(0, eq))] = std::string(line.substr(eq + 1));
     }
     return out;
-}
-
-// A /proc/meminfo field in KiB, or 0.
-std::uint64_t meminfo_kib(std::string_view meminfo, std::string_view field) {
-    for (auto line : split_lines(meminfo)) {
-        if (!line.starts_with(field) || line.size() <= field.size() || line[field.size()] != ':') continue;
-        auto rest = line.substr(field.size() + 1);
-        auto start = rest.find_first_not_of(' ');
-        if (start == std::string_view::npos) return 0;
-        rest = rest.substr(start);
-        return parse_decimal<std::uint64_t>(rest.substr(0, rest.find(' '))).value_or(0);
-    }
-    return 0;
 }
 
 // The memory of dmidecode's "Memory Device" entries (MiB): their "Size:"
@@ -373,8 +361,8 @@ void Judge::hardware_tables() {
     }
     // A cloud server's memory: 1 GiB at the least (the smallest general
     // purpose instances), and the kernel's figure what the firmware's
-    // memory devices hold less what firmware and kernel keep (a 1 GiB KVM
-    // guest shows a MemTotal of about 960 MiB).
+    // memory devices hold less what firmware and kernel keep (our 1 GiB
+    // guest: 989 MiB).
     std::uint64_t mem_kib = meminfo_kib(t("proc_meminfo"), "MemTotal");
     std::uint64_t dimm_mib = smbios_memory_mib(t("dmidecode"));
     bool mem_ok = dimm_mib >= 1024 && mem_kib <= dimm_mib * 1024 && mem_kib * 100 >= dimm_mib * 1024 * 85;
