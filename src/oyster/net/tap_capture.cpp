@@ -14,6 +14,11 @@ namespace {
 
 constexpr int kSnapLen = 262144;
 constexpr int kTimeoutMs = 200;
+// What pcap_dump writes before each packet's bytes: the classic pcap record
+// header (32-bit seconds, microseconds, captured and original lengths).
+constexpr std::uint64_t kRecordHeaderBytes = 16;
+// And what it writes at the start of each file.
+constexpr std::uint64_t kFileHeaderBytes = 24;
 
 }  // namespace
 
@@ -55,7 +60,7 @@ TapCapture::TapCapture(const std::string& tap, const std::filesystem::path& dir,
         pcap_close(handle_);
         throw Error(fmt::format("pcap: {}: {}", tap, err));
     }
-    if (closed_bytes_ >= max_bytes_)
+    if (closed_bytes_ + kFileHeaderBytes > max_bytes_)
         quota_reached_ = true;
     else
         open_next_file();
@@ -75,44 +80,50 @@ void TapCapture::open_next_file() {
     auto path = dir_ / fmt::format("tap-{:04}.pcap", next_index_++);
     dumper_ = pcap_dump_open(handle_, path.c_str());
     if (dumper_ == nullptr) throw Error(fmt::format("pcap: cannot write {}: {}", path.string(), pcap_geterr(handle_)));
+    file_bytes_ = static_cast<std::uint64_t>(pcap_dump_ftell64(dumper_));
 }
 
-bool TapCapture::at_quota() {
-    if (quota_reached_) return true;
-    auto written = static_cast<std::uint64_t>(pcap_dump_ftell64(dumper_));
-    if (closed_bytes_ + written < max_bytes_) return false;
-    pcap_dump_close(dumper_);
-    dumper_ = nullptr;
-    quota_reached_ = true;
-    return true;
+void TapCapture::on_packet(u_char* self, const struct pcap_pkthdr* header, const u_char* bytes) {
+    auto& capture = *reinterpret_cast<TapCapture*>(self);
+    // Quota and rotation are judged packet by packet: one dispatch on a busy
+    // tap drains the whole 4 MiB ring, far more than a quota's margin.
+    const std::uint64_t record = kRecordHeaderBytes + header->caplen;
+    const bool rotate = capture.file_bytes_ >= capture.rotate_bytes_;
+    const std::uint64_t after =
+        capture.closed_bytes_ + capture.file_bytes_ + (rotate ? kFileHeaderBytes : 0) + record;
+    if (after > capture.max_bytes_) capture.quota_reached_ = true;
+    // Past the quota packets are only counted, so the socket's buffer never
+    // fills and the count says what the pcap lacks.
+    if (capture.quota_reached_ || capture.dumper_ == nullptr) {
+        ++capture.not_written_;
+        return;
+    }
+    if (rotate) {
+        capture.closed_bytes_ += capture.file_bytes_;
+        try {
+            capture.open_next_file();
+        } catch (const Error&) {
+            // An exception must not unwind through libpcap's C frames.
+            ++capture.not_written_;
+            pcap_breakloop(capture.handle_);
+            return;
+        }
+    }
+    pcap_dump(reinterpret_cast<u_char*>(capture.dumper_), header, bytes);
+    capture.file_bytes_ += record;
 }
 
 void TapCapture::run(const std::stop_token& stop) {
-    // Past the quota packets are only counted, so the socket's buffer never
-    // fills and the count says what the pcap lacks.
-    auto count = [](u_char* user, const struct pcap_pkthdr*, const u_char*) {
-        ++*reinterpret_cast<std::atomic<std::uint64_t>*>(user);
-    };
     while (!stop.stop_requested()) {
         if (!wait_readable(handle_, kTimeoutMs)) continue;
+        int n = pcap_dispatch(handle_, -1, on_packet, reinterpret_cast<u_char*>(this));
+        if (n < 0) break;  // breakloop (a file could not be opened), or the tap is gone
+        if (dumper_ == nullptr) continue;
         if (quota_reached_) {
-            if (pcap_dispatch(handle_, -1, count, reinterpret_cast<u_char*>(&not_written_)) < 0) break;
-            continue;
-        }
-        // pcap_dump is libpcap's own callback for writing to a dumper. A
-        // batch may go past the quota by what one dispatch delivers.
-        int n = pcap_dispatch(handle_, -1, pcap_dump, reinterpret_cast<u_char*>(dumper_));
-        if (n < 0) break;  // breakloop, or the tap is gone
-        if (n > 0) pcap_dump_flush(dumper_);
-        if (at_quota()) continue;
-        auto written = static_cast<std::uint64_t>(pcap_dump_ftell64(dumper_));
-        if (written >= rotate_bytes_) {
-            closed_bytes_ += written;
-            try {
-                open_next_file();
-            } catch (const Error&) {
-                break;
-            }
+            pcap_dump_close(dumper_);
+            dumper_ = nullptr;
+        } else if (n > 0) {
+            pcap_dump_flush(dumper_);
         }
     }
     if (dumper_ != nullptr) pcap_dump_flush(dumper_);

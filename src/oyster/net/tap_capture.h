@@ -8,8 +8,9 @@
 //
 // All of a directory's files together hold at most `max_bytes` (the files a
 // restarted capture finds count): a guest flooding its tap cannot fill the
-// disk with its pcap. At the quota the capture stops writing, goes on
-// counting what it does not write, and says so (quota_reached()).
+// disk with its pcap. The quota is exact: the first packet that would cross
+// it is not written, and from then on the capture only counts what it does
+// not write, and says so (quota_reached()).
 #pragma once
 
 #include <atomic>
@@ -22,6 +23,7 @@
 // libpcap's handle types, without its header in ours.
 struct pcap;
 struct pcap_dumper;
+struct pcap_pkthdr;
 
 namespace oyster {
 
@@ -42,12 +44,13 @@ public:
 private:
     void run(const std::stop_token& stop);
     void open_next_file();
-    // Closes the file at the quota; true when the capture is now at it.
-    bool at_quota();
+    // libpcap's per-packet callback; `self` is the TapCapture.
+    static void on_packet(unsigned char* self, const struct pcap_pkthdr* header, const unsigned char* bytes);
 
     std::filesystem::path dir_;
     std::uint64_t rotate_bytes_, max_bytes_;
     std::uint64_t closed_bytes_ = 0;  // in the directory's files already closed
+    std::uint64_t file_bytes_ = 0;    // written to the open file, its header included
     std::atomic<bool> quota_reached_{false};
     std::atomic<std::uint64_t> not_written_{0};
     ::pcap* handle_ = nullptr;
