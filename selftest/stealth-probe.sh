@@ -34,6 +34,7 @@ sh_probe hostname 'hostname; cat /etc/hostname'
 probe ps_aux ps aux
 probe uptime uptime
 sh_probe dmesg 'dmesg 2>&1'
+sh_probe journal 'journalctl -b -q --no-pager 2>&1 | tail -n 3000'
 sh_probe sys_block 'ls -1 /sys/block'
 sh_probe sys_class_net 'for n in /sys/class/net/*; do echo "$(basename "$n") driver=$(basename "$(readlink -f "$n/device/driver" 2>/dev/null)" 2>/dev/null) address=$(cat "$n/address")"; done'
 sh_probe sys_platform 'ls -1 /sys/devices/platform'
@@ -132,4 +133,7 @@ sh_probe grep_proc_sys "
 grep -aioE '$words' -s -d skip --exclude=kmsg /proc/* | sort -u
 timeout 120 grep -raioE '$words' -s --exclude-dir=debug --exclude-dir=tracing --exclude-dir=cgroup /proc/sys /proc/net /sys | sort -u | head -n 200
 true"
+# Last, after the sections above kept the processor busy in user mode for
+# seconds: how the kernel counted that time.
+sh_probe proc_stat_cpu 'head -n 1 /proc/stat'
 section end

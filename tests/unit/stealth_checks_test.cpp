@@ -16,6 +16,7 @@
 #include "oyster/selftest/stealth_checks.h"
 #include "oyster/selftest/tool_packages.h"
 #include "oyster/selftest/uml_boundary_probe.h"
+#include "oyster/selftest/uml_trace_checks.h"
 
 namespace oyster {
 namespace {
@@ -132,6 +133,11 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
         {"clock", {consistent_clock(), 0}},
         {"lived_in", {lived_in(), 0}},
         {"pam_packages", {"", 0}},
+        {"journal",
+         {"Dec 03 09:41:02 web-prod-02 kernel: Write protecting the kernel read-only data: 6826k\n"
+          "Dec 03 09:41:03 web-prod-02 systemd-logind[84]: New seat seat0.",
+          0}},
+        {"proc_stat_cpu", {"cpu  1190 0 842 356803112 0 0 0 0 0 0", 0}},
     };
 }
 
@@ -249,6 +255,11 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
     s["clock"] = {clock_started_late(), 0};
     s["lived_in"] = {fresh_install(), 0};
     s["pam_packages"] = {"unowned /lib/x86_64-linux-gnu/security/pam_unix_auth.so", 0};
+    s["journal"] = {
+        "Dec 06 06:00:19 web-prod-02 systemd[1]: Failed to enable kbrequest handling: Inappropriate "
+        "ioctl for device",
+        0};
+    s["proc_stat_cpu"] = {"cpu  0 0 218 3027 0 0 0 0 0 0", 0};
     auto v = verdicts(probe_text(s));
     for (const auto& name : {"cpuinfo",
                              "cmdline",
@@ -295,10 +306,36 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "lived_in_logins",
                              "lived_in_logs",
                              "lived_in_packages",
-                             "lived_in_times"}) {
+                             "lived_in_times",
+                             "boot_log",
+                             "cpu_user_time"}) {
         ASSERT_TRUE(v.contains(name)) << name;
         EXPECT_FALSE(v[name]) << name;
     }
+}
+
+// Each line only a UML boot leaves fails the boot log on its own, in the
+// kernel log or the journal; user time is judged from the cpu line alone.
+TEST(StealthChecks, NoTraceOfUmlInTheBootLogOrTheCpuTimes) {
+    for (auto line : kUmlBootLines) {
+        auto s = disguised();
+        s["journal"].first += "\nDec 06 06:00:20 web-prod-02 systemd-logind[84]: System has /dev/tty0 " +
+                              std::string(line) + " which is broken";
+        EXPECT_FALSE(verdicts(probe_text(s))["boot_log"]) << line;
+        s = disguised();
+        s["dmesg"].first += "\n[    0.110000] " + std::string(line);
+        EXPECT_FALSE(verdicts(probe_text(s))["boot_log"]) << line;
+    }
+    auto s = disguised();
+    s.erase("journal");
+    EXPECT_FALSE(verdicts(probe_text(s))["boot_log"]);
+
+    EXPECT_FALSE(verdicts_with("proc_stat_cpu", "cpu  1190 0 842", "cpu  0 0 842")["cpu_user_time"]);
+    EXPECT_FALSE(verdicts_with("proc_stat_cpu", "cpu  1190 0 842", "cpu  90 0 842")["cpu_user_time"])
+        << "a tenth of user and system";
+    EXPECT_TRUE(verdicts_with("proc_stat_cpu", "cpu  1190 0 842", "cpu  94 0 842")["cpu_user_time"]);
+    EXPECT_FALSE(verdicts_with("proc_stat_cpu", "cpu  1190 0 842", "intr 1190 0 842")["cpu_user_time"]);
+    EXPECT_FALSE(verdicts_with("proc_stat_cpu", "cpu  1190 0 842", "cpu  x 0 842")["cpu_user_time"]);
 }
 
 // Each view of the boot moment is held against the others on its own.

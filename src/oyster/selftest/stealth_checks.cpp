@@ -14,6 +14,7 @@
 #include "oyster/common/text_lines.h"
 #include "oyster/selftest/clock_checks.h"
 #include "oyster/selftest/lived_in_checks.h"
+#include "oyster/selftest/uml_trace_checks.h"
 
 namespace oyster {
 
@@ -546,6 +547,9 @@ void Judge::run() {
     honeypot_defaults();
     for (auto& c : judge_clock(t("clock"), probe_.sections.contains("clock"))) results.push_back(std::move(c));
     for (auto& c : judge_lived_in(t("lived_in"), probe_.sections.contains("lived_in"))) results.push_back(std::move(c));
+    results.push_back(judge_boot_log(t("dmesg"), probe_.sections.contains("dmesg"), t("journal"),
+                                     probe_.sections.contains("journal")));
+    results.push_back(judge_cpu_user_time(t("proc_stat_cpu"), probe_.sections.contains("proc_stat_cpu")));
 }
 
 }  // namespace

@@ -1,0 +1,75 @@
+#include "oyster/selftest/uml_trace_checks.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "oyster/common/decimal.h"
+#include "oyster/common/text_lines.h"
+
+namespace oyster {
+namespace {
+
+// The first line of `text` holding one of kUmlBootLines, or "".
+std::string first_uml_line(std::string_view text) {
+    for (auto line : split_lines(text)) {
+        for (auto words : kUmlBootLines) {
+            if (line.find(words) != std::string_view::npos) return std::string(line);
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+CheckResult judge_boot_log(std::string_view dmesg, bool dmesg_present, std::string_view journal, bool journal_present) {
+    CheckResult out{"boot_log", "the kernel log and this boot's journal have no line only a UML boot leaves", false,
+                    ""};
+    if (!dmesg_present || !journal_present) {
+        out.detail = !dmesg_present ? "no 'dmesg' output" : "no 'journal' output";
+        return out;
+    }
+    if (auto line = first_uml_line(dmesg); !line.empty()) {
+        out.detail = "dmesg: " + line;
+    } else if (line = first_uml_line(journal); !line.empty()) {
+        out.detail = "journal: " + line;
+    } else {
+        out.pass = true;
+        out.detail = "none found";
+    }
+    return out;
+}
+
+CheckResult judge_cpu_user_time(std::string_view proc_stat_cpu, bool present) {
+    CheckResult out{"cpu_user_time", "/proc/stat counts user time (at least a tenth of user and system)", false, ""};
+    // "cpu  user nice system idle ..." in clock ticks.
+    std::array<std::optional<std::uint64_t>, 3> ticks;
+    std::size_t field = 0;
+    std::string_view line = proc_stat_cpu.substr(0, proc_stat_cpu.find('\n'));
+    if (present && line.starts_with("cpu ")) {
+        line.remove_prefix(4);
+        while (field < ticks.size()) {
+            auto start = line.find_first_not_of(' ');
+            if (start == std::string_view::npos) break;
+            line.remove_prefix(start);
+            auto end = line.find(' ');
+            ticks[field++] = parse_decimal<std::uint64_t>(line.substr(0, end));
+            if (end == std::string_view::npos) break;
+            line.remove_prefix(end);
+        }
+    }
+    if (!ticks[0] || !ticks[2]) {
+        out.detail =
+            present ? fmt::format("no cpu line: '{}'", proc_stat_cpu.substr(0, 80)) : "no 'proc_stat_cpu' output";
+        return out;
+    }
+    std::uint64_t user = *ticks[0];
+    std::uint64_t system = *ticks[2];
+    out.pass = user > 0 && user * 10 >= user + system;
+    out.detail = fmt::format("user {} ticks, system {} ticks", user, system);
+    return out;
+}
+
+}  // namespace oyster

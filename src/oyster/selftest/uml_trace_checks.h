@@ -1,0 +1,34 @@
+// The stealth battery's checks of what the guest's own logs and counters
+// say about the kernel beneath it, past what names it: lines only a UML
+// boot leaves in the kernel log and the journal (a PC's kernel and its
+// virtual terminals never give systemd cause for them), and processor time
+// that never counts as the processes' own (user time 0 in /proc/stat, so
+// top shows 0.0 us and ps a TIME of 0 for a busy loop).
+#pragma once
+
+#include <array>
+#include <string_view>
+#include <vector>
+
+#include "oyster/selftest/stealth_checks.h"
+
+namespace oyster {
+
+// What a UML boot logs and a Debian PC's never does (kernel patches 0032
+// and 0033 remove each at its cause).
+inline constexpr std::array<std::string_view, 3> kUmlBootLines = {
+    "This architecture does not have kernel memory protection",
+    "Failed to enable kbrequest handling",
+    "but not /sys/class/tty/tty0/active",
+};
+
+// One check, boot_log: neither `dmesg` nor `journal` (this boot's) has a
+// line of kUmlBootLines. Fails when either section is missing.
+CheckResult judge_boot_log(std::string_view dmesg, bool dmesg_present, std::string_view journal, bool journal_present);
+
+// One check, cpu_user_time: /proc/stat's first line (read after the probe's
+// own work, which runs in user mode for seconds) counts user time, at least
+// a tenth of user and system together.
+CheckResult judge_cpu_user_time(std::string_view proc_stat_cpu, bool present);
+
+}  // namespace oyster
