@@ -89,8 +89,7 @@ void TapCapture::on_packet(u_char* self, const struct pcap_pkthdr* header, const
     // tap drains the whole 4 MiB ring, far more than a quota's margin.
     const std::uint64_t record = kRecordHeaderBytes + header->caplen;
     const bool rotate = capture.file_bytes_ >= capture.rotate_bytes_;
-    const std::uint64_t after =
-        capture.closed_bytes_ + capture.file_bytes_ + (rotate ? kFileHeaderBytes : 0) + record;
+    const std::uint64_t after = capture.closed_bytes_ + capture.file_bytes_ + (rotate ? kFileHeaderBytes : 0) + record;
     if (after > capture.max_bytes_) capture.quota_reached_ = true;
     // Past the quota packets are only counted, so the socket's buffer never
     // fills and the count says what the pcap lacks.
