@@ -34,7 +34,8 @@ sh_probe hostname 'hostname; cat /etc/hostname'
 probe ps_aux ps aux
 probe uptime uptime
 sh_probe dmesg 'dmesg 2>&1'
-sh_probe journal 'journalctl -b -q --no-pager 2>&1 | tail -n 3000'
+# From the boot on: the boot's own lines and the first logins.
+sh_probe journal 'journalctl -b -q --no-pager 2>&1 | head -n 5000'
 sh_probe sys_block 'ls -1 /sys/block'
 sh_probe sys_class_net 'for n in /sys/class/net/*; do echo "$(basename "$n") driver=$(basename "$(readlink -f "$n/device/driver" 2>/dev/null)" 2>/dev/null) address=$(cat "$n/address")"; done'
 sh_probe sys_platform 'ls -1 /sys/devices/platform'

@@ -103,5 +103,38 @@ TEST_F(MconsoleClient, RepliesGoToAPathBesideTheConsole) {
     EXPECT_FALSE(std::filesystem::exists(origin));
 }
 
+// A guest kernel that never ends its reply (every packet says "more") is
+// cut off at kMaxMconsoleReplyBytes, not collected until memory runs out.
+TEST_F(MconsoleClient, AnEndlessReplyIsCutOff) {
+    auto console = dir / "umid" / "mconsole";
+    std::filesystem::create_directories(console.parent_path());
+    int server = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(server, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strcpy(addr.sun_path, console.c_str());
+    ASSERT_EQ(::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    std::thread flooding_uml([&] {
+        std::uint8_t buf[600];
+        sockaddr_un from{};
+        socklen_t len = sizeof from;
+        if (::recvfrom(server, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len) < 12) return;
+        auto more = packet(0, 1, 512, std::string(512, 'x'));
+        // Twice the limit at most; the client stops reading long before.
+        for (std::size_t sent = 0; sent < 2 * kMaxMconsoleReplyBytes; sent += 512) {
+            if (::sendto(server, more.data(), more.size(), 0, reinterpret_cast<sockaddr*>(&from), len) < 0) break;
+        }
+    });
+    std::string error;
+    try {
+        mconsole_command(console, "proc net/tcp", std::chrono::seconds(20));
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    flooding_uml.join();
+    ::close(server);
+    EXPECT_NE(error.find("past 1048576 bytes"), std::string::npos) << error;
+}
+
 }  // namespace
 }  // namespace oyster

@@ -135,7 +135,10 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
         {"pam_packages", {"", 0}},
         {"journal",
          {"Dec 03 09:41:02 web-prod-02 kernel: Write protecting the kernel read-only data: 6826k\n"
-          "Dec 03 09:41:03 web-prod-02 systemd-logind[84]: New seat seat0.",
+          "Dec 03 09:41:03 web-prod-02 systemd-logind[84]: New seat seat0.\n"
+          "Dec 06 07:12:40 web-prod-02 sshd[1131]: Accepted password for root from 192.0.2.1 port 40112 ssh2\n"
+          "Dec 06 07:12:52 web-prod-02 sshd[1140]: error: kex_exchange_identification: Connection closed by "
+          "remote host",
           0}},
         {"proc_stat_cpu", {"cpu  1190 0 842 356803112 0 0 0 0 0 0", 0}},
     };
@@ -260,6 +263,10 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
         "ioctl for device",
         0};
     s["proc_stat_cpu"] = {"cpu  0 0 218 3027 0 0 0 0 0 0", 0};
+    s["journal"].first +=
+        "\nDec 06 06:00:20 web-prod-02 sshd[97]: error: kex_exchange_identification: Connection closed by remote "
+        "host\nDec 06 06:00:20 web-prod-02 sshd[97]: Connection closed by 192.0.2.1 port 51822\n"
+        "Dec 06 06:01:02 web-prod-02 sshd[131]: Accepted password for root from 192.0.2.1 port 51830 ssh2";
     auto v = verdicts(probe_text(s));
     for (const auto& name : {"cpuinfo",
                              "cmdline",
@@ -308,6 +315,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "lived_in_packages",
                              "lived_in_times",
                              "boot_log",
+                             "readiness_probe",
                              "cpu_user_time"}) {
         ASSERT_TRUE(v.contains(name)) << name;
         EXPECT_FALSE(v[name]) << name;
@@ -315,8 +323,9 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
 }
 
 // Each line only a UML boot leaves fails the boot log on its own, in the
-// kernel log or the journal; user time is judged from the cpu line alone.
-TEST(StealthChecks, NoTraceOfUmlInTheBootLogOrTheCpuTimes) {
+// kernel log or the journal; so does a visit to sshd before the first login;
+// user time is judged from the cpu line alone.
+TEST(StealthChecks, NoTraceOfUmlOrTheLauncherInTheLogsOrTheCpuTimes) {
     for (auto line : kUmlBootLines) {
         auto s = disguised();
         s["journal"].first += "\nDec 06 06:00:20 web-prod-02 systemd-logind[84]: System has /dev/tty0 " +
@@ -329,6 +338,18 @@ TEST(StealthChecks, NoTraceOfUmlInTheBootLogOrTheCpuTimes) {
     auto s = disguised();
     s.erase("journal");
     EXPECT_FALSE(verdicts(probe_text(s))["boot_log"]);
+
+    // A visit to sshd counts before the first login only (the internet's
+    // come later, all day); a journal without a login cannot be judged.
+    s = disguised();
+    EXPECT_TRUE(verdicts(probe_text(s))["readiness_probe"]);
+    auto& journal = s["journal"].first;
+    journal.insert(journal.find("Dec 06 07:12:40"),
+                   "Dec 06 06:00:20 web-prod-02 sshd[99]: Connection reset by 192.0.2.1 port 51824\n");
+    EXPECT_FALSE(verdicts(probe_text(s))["readiness_probe"]);
+    s = disguised();
+    s["journal"].first.erase(s["journal"].first.find("Dec 06 07:12:40"));
+    EXPECT_FALSE(verdicts(probe_text(s))["readiness_probe"]);
 
     EXPECT_FALSE(verdicts_with("proc_stat_cpu", "cpu  1190 0 842", "cpu  0 0 842")["cpu_user_time"]);
     EXPECT_FALSE(verdicts_with("proc_stat_cpu", "cpu  1190 0 842", "cpu  90 0 842")["cpu_user_time"])

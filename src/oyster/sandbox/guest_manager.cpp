@@ -37,6 +37,7 @@
 #include "oyster/sandbox/jail.h"
 #include "oyster/sandbox/mconsole.h"
 #include "oyster/sandbox/smbios_table.h"
+#include "oyster/sandbox/tcp_listeners.h"
 
 namespace oyster {
 namespace {
@@ -210,45 +211,24 @@ std::vector<std::string> uml_command_line(const Config& cfg, const Platform& pla
     };
 }
 
-std::optional<std::string> wait_for_ssh_banner(const std::string& ip, int timeout_ms) {
-    auto addr = parse_ipv4(ip);
-    if (!addr) return std::nullopt;
-    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (Clock::now() < deadline) {
-        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0) throw_errno("socket");
-        sockaddr_in sin{};
-        sin.sin_family = AF_INET;
-        sin.sin_port = htons(22);
-        sin.sin_addr.s_addr = htonl(addr->value);
-        // Non-blocking: EINPROGRESS is expected; poll() below sees the outcome.
-        (void)::connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
-        std::string got;
-        auto attempt_end = std::min(deadline, Clock::now() + std::chrono::seconds(2));
-        while (Clock::now() < attempt_end) {
-            pollfd p{fd, POLLIN, 0};
-            int left = static_cast<int>(
-                std::chrono::duration_cast<std::chrono::milliseconds>(attempt_end - Clock::now()).count());
-            if (::poll(&p, 1, std::max(left, 1)) <= 0) break;
-            char buf[256];
-            ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-            if (n <= 0) break;
-            got.append(buf, static_cast<std::size_t>(n));
-            if (auto nl = got.find('\n'); nl != std::string::npos) {
-                ::close(fd);
-                if (got.rfind("SSH-", 0) == 0) {
-                    std::string line = got.substr(0, nl);
-                    if (!line.empty() && line.back() == '\r') line.pop_back();
-                    return line;
-                }
-                return std::nullopt;
-            }
+namespace {
+
+// Whether the guest's sshd listens on port 22, asked of its kernel over the
+// mconsole rather than by connecting (sandbox/tcp_listeners.h says why).
+// False until the kernel has opened its console, early in the boot.
+bool sshd_listening(const GuestRecord& g) {
+    for (const char* table : {"proc net/tcp", "proc net/tcp6"}) {
+        try {
+            auto reply = mconsole_command(g.mconsole_socket(), table, std::chrono::seconds(2));
+            if (reply.ok && tcp_port_listening(reply.text, 22)) return true;
+        } catch (const Error&) {
+            return false;
         }
-        ::close(fd);
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
-    return std::nullopt;
+    return false;
 }
+
+}  // namespace
 
 GuestRecord start_guest(const Config& cfg, const Platform& platform, const StartOptions& opts, std::ostream& log) {
     // A guest writes its disk, capture, pcap and console: on a full disk
@@ -419,28 +399,29 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
     auto deadline = t0 + std::chrono::seconds(cfg.guest.boot_timeout_s);
     while (Clock::now() < deadline) {
         if (!process_alive(g.pid, g.pid_start_time)) throw cleanup_failed("the UML process exited during boot");
-        if (auto banner = wait_for_ssh_banner(g.guest_ip, 500)) {
-            // The guest booted in its shown past (kernel patch 0029): its
-            // clocks catch up now, before anyone else can reach it. A kernel
-            // without the command keeps its old clock; a guest whose console
-            // does not answer would stay in the past, so it is not used.
-            if (opts.disguise && cfg.guest.boot_at_shown_moment) {
-                try {
-                    auto reply = mconsole_command(g.mconsole_socket(), "clock");
-                    if (!reply.ok) log << fmt::format("guest {}: clock not caught up: {}\n", g.id, reply.text);
-                } catch (const Error& e) {
-                    throw cleanup_failed(fmt::format("its clock did not catch up: {}", e.what()));
-                }
-            }
-            g.boot_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
-            save_guest(g);
-            log << fmt::format("guest {}: sshd answered '{}' after {:.2f} s\n", g.id, *banner,
-                               static_cast<double>(g.boot_ms) / 1000.0);
-            return g;
+        if (!sshd_listening(g)) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            continue;
         }
+        // The guest booted in its shown past (kernel patch 0029): its
+        // clocks catch up now, before anyone else can reach it. A kernel
+        // without the command keeps its old clock; a guest whose console
+        // does not answer would stay in the past, so it is not used.
+        if (opts.disguise && cfg.guest.boot_at_shown_moment) {
+            try {
+                auto reply = mconsole_command(g.mconsole_socket(), "clock");
+                if (!reply.ok) log << fmt::format("guest {}: clock not caught up: {}\n", g.id, reply.text);
+            } catch (const Error& e) {
+                throw cleanup_failed(fmt::format("its clock did not catch up: {}", e.what()));
+            }
+        }
+        g.boot_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+        save_guest(g);
+        log << fmt::format("guest {}: sshd listening after {:.2f} s\n", g.id, static_cast<double>(g.boot_ms) / 1000.0);
+        return g;
     }
-    throw cleanup_failed(
-        fmt::format("no SSH banner from {} within {} s (guest.boot_timeout_s)", g.guest_ip, cfg.guest.boot_timeout_s));
+    throw cleanup_failed(fmt::format("sshd of {} not listening within {} s (guest.boot_timeout_s)", g.guest_ip,
+                                     cfg.guest.boot_timeout_s));
 }
 
 void record_guest_cpu(const Config& cfg, const std::string& id, int cpu) {

@@ -38,8 +38,8 @@ struct StartOptions {
     std::function<void(const GuestRecord&)> on_tap_ready;
 };
 
-// Boots a guest and, unless told otherwise, waits until its sshd sends a
-// banner. Throws oyster::Error (with the console's last lines when the guest
+// Boots a guest and, unless told otherwise, waits until its sshd listens
+// (asked of its kernel, never by connecting: sandbox/tcp_listeners.h). Throws oyster::Error (with the console's last lines when the guest
 // died) and removes what it made on failure, keeping the record and console.
 GuestRecord start_guest(const Config& cfg, const Platform& platform, const StartOptions& opts, std::ostream& log);
 
@@ -68,8 +68,5 @@ std::vector<GuestRecord> list_guests(const Config& cfg);
 
 // The UML command line for a guest (exposed for tests and docs).
 std::vector<std::string> uml_command_line(const Config& cfg, const Platform& platform, const GuestRecord& g);
-
-// Waits until `ip`:22 sends an SSH banner; returns the banner line.
-std::optional<std::string> wait_for_ssh_banner(const std::string& ip, int timeout_ms);
 
 }  // namespace oyster

@@ -112,6 +112,10 @@ MconsoleReply mconsole_command(const std::filesystem::path& socket_path, const s
         if (!parse_mconsole_reply(std::span(buf.data(), static_cast<std::size_t>(n)), reply.ok, more, reply.text)) {
             throw Error("mconsole: malformed reply from " + socket_path.string());
         }
+        if (reply.text.size() > kMaxMconsoleReplyBytes) {
+            throw Error(fmt::format("mconsole: reply to '{}' from {} past {} bytes", command, socket_path.string(),
+                                    kMaxMconsoleReplyBytes));
+        }
         if (!more) return reply;
     }
 }

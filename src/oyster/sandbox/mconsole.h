@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -25,8 +26,13 @@ struct MconsoleReply {
 // the packet). `more` tells whether further packets follow.
 bool parse_mconsole_reply(std::span<const std::uint8_t> packet, bool& ok, bool& more, std::string& text);
 
+// The most a reply may hold in all (a "proc" command's file, say): more is
+// a guest kernel flooding its launcher.
+inline constexpr std::size_t kMaxMconsoleReplyBytes = 1 << 20;
+
 // Sends `command` (at most 511 bytes) and collects the reply. Throws
-// oyster::Error on socket errors or when no reply comes within `timeout`.
+// oyster::Error on socket errors, when no reply comes within `timeout`, or
+// when it grows past kMaxMconsoleReplyBytes.
 MconsoleReply mconsole_command(const std::filesystem::path& socket_path, const std::string& command,
                                std::chrono::milliseconds timeout = std::chrono::seconds(5));
 

@@ -1,5 +1,9 @@
 #include "oyster/selftest/load_probes.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -17,6 +21,7 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/text_lines.h"
+#include "oyster/net/ipv4.h"
 #include "oyster/sandbox/guest_manager.h"
 #include "oyster/sandbox/jail.h"
 #include "oyster/selftest/egress_watch.h"
@@ -26,6 +31,48 @@ namespace {
 
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+// Waits until `ip`:22 sends an SSH banner; returns the banner line.
+std::optional<std::string> wait_for_ssh_banner(const std::string& ip, int timeout_ms) {
+    auto addr = parse_ipv4(ip);
+    if (!addr) return std::nullopt;
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (Clock::now() < deadline) {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0) throw_errno("socket");
+        sockaddr_in sin{};
+        sin.sin_family = AF_INET;
+        sin.sin_port = htons(22);
+        sin.sin_addr.s_addr = htonl(addr->value);
+        // Non-blocking: EINPROGRESS is expected; poll() below sees the outcome.
+        (void)::connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+        std::string got;
+        auto attempt_end = std::min(deadline, Clock::now() + std::chrono::seconds(2));
+        while (Clock::now() < attempt_end) {
+            pollfd p{fd, POLLIN, 0};
+            int left = static_cast<int>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(attempt_end - Clock::now()).count());
+            if (::poll(&p, 1, std::max(left, 1)) <= 0) break;
+            char buf[256];
+            ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) break;
+            got.append(buf, static_cast<std::size_t>(n));
+            if (auto nl = got.find('\n'); nl != std::string::npos) {
+                ::close(fd);
+                if (got.rfind("SSH-", 0) == 0) {
+                    std::string line = got.substr(0, nl);
+                    if (!line.empty() && line.back() == '\r') line.pop_back();
+                    return line;
+                }
+                return std::nullopt;
+            }
+        }
+        ::close(fd);
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return std::nullopt;
+}
 
 // Where floods go: the documentation range, which no internet host answers.
 constexpr const char* kFloodTarget = "198.51.100.99";

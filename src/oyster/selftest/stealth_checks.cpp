@@ -549,6 +549,7 @@ void Judge::run() {
     for (auto& c : judge_lived_in(t("lived_in"), probe_.sections.contains("lived_in"))) results.push_back(std::move(c));
     results.push_back(judge_boot_log(t("dmesg"), probe_.sections.contains("dmesg"), t("journal"),
                                      probe_.sections.contains("journal")));
+    results.push_back(judge_readiness_probe(t("journal"), probe_.sections.contains("journal")));
     results.push_back(judge_cpu_user_time(t("proc_stat_cpu"), probe_.sections.contains("proc_stat_cpu")));
 }
 

@@ -1,5 +1,6 @@
 #include "oyster/selftest/uml_trace_checks.h"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,6 +40,33 @@ CheckResult judge_boot_log(std::string_view dmesg, bool dmesg_present, std::stri
         out.pass = true;
         out.detail = "none found";
     }
+    return out;
+}
+
+CheckResult judge_readiness_probe(std::string_view journal, bool present) {
+    CheckResult out{"readiness_probe", "no connection reached sshd before the first login of this boot", false, ""};
+    if (!present) {
+        out.detail = "no 'journal' output";
+        return out;
+    }
+    // What sshd logs of a connection that leaves before logging in.
+    constexpr std::array<std::string_view, 4> kVisit = {"kex_exchange_identification", "Connection closed by",
+                                                        "Connection reset by", "banner exchange"};
+    for (auto line : split_lines(journal)) {
+        if (line.find("sshd[") == std::string_view::npos) continue;
+        if (line.find("Accepted ") != std::string_view::npos) {
+            out.pass = true;
+            out.detail = "none before: " + std::string(line);
+            return out;
+        }
+        for (auto words : kVisit) {
+            if (line.find(words) != std::string_view::npos) {
+                out.detail = std::string(line);
+                return out;
+            }
+        }
+    }
+    out.detail = "no login in this boot's journal";
     return out;
 }
 

@@ -1,9 +1,10 @@
 // The stealth battery's checks of what the guest's own logs and counters
-// say about the kernel beneath it, past what names it: lines only a UML
-// boot leaves in the kernel log and the journal (a PC's kernel and its
-// virtual terminals never give systemd cause for them), and processor time
-// that never counts as the processes' own (user time 0 in /proc/stat, so
-// top shows 0.0 us and ps a TIME of 0 for a busy loop).
+// say about what runs it, past what names it: lines only a UML boot leaves
+// in the kernel log and the journal (a PC's kernel and its virtual
+// terminals never give systemd cause for them), the launcher's visit to
+// sshd at each boot, and processor time that never counts as the
+// processes' own (user time 0 in /proc/stat, so top shows 0.0 us and ps a
+// TIME of 0 for a busy loop).
 #pragma once
 
 #include <array>
@@ -25,6 +26,12 @@ inline constexpr std::array<std::string_view, 3> kUmlBootLines = {
 // One check, boot_log: neither `dmesg` nor `journal` (this boot's) has a
 // line of kUmlBootLines. Fails when either section is missing.
 CheckResult judge_boot_log(std::string_view dmesg, bool dmesg_present, std::string_view journal, bool journal_present);
+
+// One check, readiness_probe: in this boot's journal no connection reached
+// sshd before the first login (the selftest's own): the launcher learns that
+// sshd is up without connecting (sandbox/tcp_listeners.h). Fails when the
+// journal holds no login to judge by.
+CheckResult judge_readiness_probe(std::string_view journal, bool present);
 
 // One check, cpu_user_time: /proc/stat's first line (read after the probe's
 // own work, which runs in user mode for seconds) counts user time, at least
