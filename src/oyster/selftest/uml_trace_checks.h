@@ -16,11 +16,13 @@
 namespace oyster {
 
 // What a UML boot logs and a Debian PC's never does (kernel patches 0032
-// and 0033 remove each at its cause).
-inline constexpr std::array<std::string_view, 3> kUmlBootLines = {
+// and 0033 remove each at its cause), and what the launcher's mconsole
+// reading /proc/net would log without patch 0035.
+inline constexpr std::array<std::string_view, 4> kUmlBootLines = {
     "This architecture does not have kernel memory protection",
     "Failed to enable kbrequest handling",
     "but not /sys/class/tty/tty0/active",
+    "kernel read not supported for file",
 };
 
 // One check, boot_log: neither `dmesg` nor `journal` (this boot's) has a
