@@ -39,8 +39,9 @@ struct StartOptions {
 };
 
 // Boots a guest and, unless told otherwise, waits until its sshd listens
-// (asked of its kernel, never by connecting: sandbox/tcp_listeners.h). Throws oyster::Error (with the console's last lines when the guest
-// died) and removes what it made on failure, keeping the record and console.
+// (asked of its kernel, never by connecting: sandbox/tcp_listeners.h).
+// Throws oyster::Error (with the console's last lines when the guest died)
+// and removes what it made on failure, keeping the record and console.
 GuestRecord start_guest(const Config& cfg, const Platform& platform, const StartOptions& opts, std::ostream& log);
 
 // Shuts a guest down: ctrl-alt-del through mconsole (the image maps it to a
