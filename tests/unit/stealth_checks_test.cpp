@@ -90,7 +90,12 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
          {"           CPU0\n  0:       1205   IO-APIC      timer\n  2:        871   IO-APIC      virtio0-req.0", 0}},
         {"proc_iomem", {"00000000-00000fff : Reserved", 0}},
         {"proc_ioports", {"0000-0cf7 : PCI Bus 0000:00", 0}},
-        {"proc_modules", {"virtio_net 65536 0 - Live 0x0000000000000000", 0}},
+        {"proc_modules",
+         {"ext4 827392 1 - Live 0x0000000000000000\nvirtio_net 61440 0 - Live 0x0000000000000000\n"
+          "virtio_blk 24576 2 - Live 0x0000000000000000\nvirtio 12288 2 virtio_net,virtio_blk, Live "
+          "0x0000000000000000",
+          0}},
+        {"modules_on_disk", {"", 0}},
         {"proc_entries", {"cmdline\ncpuinfo\nversion", 0}},
         {"sys_platform", {"power\nuevent\nvirtio_blk.0\nvirtio_net.0", 0}},
         {"sys_dmi",
@@ -316,6 +321,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "lived_in_times",
                              "boot_log",
                              "readiness_probe",
+                             "module_list",
                              "cpu_user_time"}) {
         ASSERT_TRUE(v.contains(name)) << name;
         EXPECT_FALSE(v[name]) << name;
@@ -357,6 +363,23 @@ TEST(StealthChecks, NoTraceOfUmlOrTheLauncherInTheLogsOrTheCpuTimes) {
     EXPECT_TRUE(verdicts_with("proc_stat_cpu", "cpu  1190 0 842", "cpu  94 0 842")["cpu_user_time"]);
     EXPECT_FALSE(verdicts_with("proc_stat_cpu", "cpu  1190 0 842", "intr 1190 0 842")["cpu_user_time"]);
     EXPECT_FALSE(verdicts_with("proc_stat_cpu", "cpu  1190 0 842", "cpu  x 0 842")["cpu_user_time"]);
+}
+
+// lsmod must name the drivers of what the guest shows, each a file of the
+// kernel package.
+TEST(StealthChecks, TheModuleListHasTheMachinesDrivers) {
+    EXPECT_TRUE(verdicts(probe_text(disguised()))["module_list"]);
+    EXPECT_FALSE(verdicts_with("proc_modules", "ext4 827392", "xfs 827392")["module_list"]) << "the root is ext4";
+    EXPECT_FALSE(verdicts_with("proc_modules", "virtio_net 61440", "e1000 61440")["module_list"]) << "the NIC's driver";
+    auto s = disguised();
+    s["modules_on_disk"] = {"missing virtio_net", 0};
+    EXPECT_FALSE(verdicts(probe_text(s))["module_list"]);
+    s = disguised();
+    s["proc_modules"] = {"", 0};  // UML before patch 0036: present, empty
+    EXPECT_FALSE(verdicts(probe_text(s))["module_list"]);
+    s = disguised();
+    s.erase("modules_on_disk");
+    EXPECT_FALSE(verdicts(probe_text(s))["module_list"]) << "what cannot be checked fails";
 }
 
 // Each view of the boot moment is held against the others on its own.

@@ -58,7 +58,21 @@ GuestIdentity parse_guest_identity(std::string_view json_text, const std::string
     if (!canonical_uuid(id.root_uuid)) {
         throw Error(fmt::format("{}: root_uuid: \"{}\" is not a lower-case UUID", source, id.root_uuid));
     }
+    if (auto modules = j.find("modules"); modules != j.end()) id.modules = parse_shown_modules(*modules, source);
+    if (auto started = j.find("build_started"); started != j.end()) {
+        if (!started->is_number_unsigned()) throw Error(source + ": build_started: not unix seconds");
+        id.build_started = started->get<std::int64_t>();
+    }
     return id;
+}
+
+std::string guest_identity_json(const GuestIdentity& id) {
+    nlohmann::json j = {{"kernel_release", id.kernel_release},
+                        {"kernel_version", id.kernel_version},
+                        {"root_uuid", id.root_uuid},
+                        {"modules", shown_modules_json(id.modules)},
+                        {"build_started", id.build_started}};
+    return j.dump();
 }
 
 GuestIdentity read_guest_identity(const std::filesystem::path& image) {

@@ -8,10 +8,13 @@
 // can read.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "oyster/sandbox/shown_modules.h"
 
 namespace oyster {
 
@@ -19,16 +22,26 @@ struct GuestIdentity {
     std::string kernel_release;  // e.g. "6.1.0-41-amd64"
     std::string kernel_version;  // e.g. "#1 SMP PREEMPT_DYNAMIC Debian 6.1.158-1 (2025-11-09)"
     std::string root_uuid;       // the root filesystem's UUID, lower-case
+    // What /proc/modules lists (sandbox/shown_modules.h); none for an image
+    // built before the list (lsmod then shows no module).
+    std::vector<ShownModule> modules;
+    // When the image build began (unix seconds; 0 for an image from before
+    // it was recorded): the stealth selftest's build window starts there.
+    std::int64_t build_started = 0;
 };
 
 // Parses identity.json text; `source` names it in errors. Every value is
 // checked (lengths the kernel can hold, printable, no spaces in the release,
-// a canonical UUID): it ends up on a command line and in utsname. Throws
-// oyster::Error naming the source and the key.
+// a canonical UUID, the modules as parse_shown_modules checks them): it ends
+// up on a command line, in utsname and /proc/modules. Throws oyster::Error
+// naming the source and the key.
 GuestIdentity parse_guest_identity(std::string_view json_text, const std::string& source);
 
 // Reads and parses <image dir>/identity.json. Throws oyster::Error.
 GuestIdentity read_guest_identity(const std::filesystem::path& image);
+
+// identity.json's form of `id`, which parse_guest_identity reads back.
+std::string guest_identity_json(const GuestIdentity& id);
 
 // The command line a Debian install boots its kernel with (GRUB's
 // BOOT_IMAGE, the root by UUID, quiet).

@@ -353,6 +353,11 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
                                  smbios_bios_area(platform.dmi, host_smbios_processor(read_file("/proc/cpuinfo")),
                                                   cfg.guest.memory_mib)});
             env.push_back(fmt::format("UML_SMBIOS={}", kBiosAreaFile));
+            if (!platform.identity.modules.empty()) {
+                jail.root.push_back({JailEntry::Kind::text_file, kShownModulesFile,
+                                     shown_modules_text(platform.identity.modules, platform.identity.root_uuid)});
+                env.push_back(fmt::format("UML_SHOWN_MODULES={}", kShownModulesFile));
+            }
             for (auto& e :
                  shown_uptime_env(platform.shown_boot, unix_now(), disk_last_written, cfg.guest.boot_at_shown_moment)) {
                 env.push_back(std::move(e));
