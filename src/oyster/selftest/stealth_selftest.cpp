@@ -66,12 +66,14 @@ ProbeOutput probe_guest(const Config& cfg, const Platform& platform, const Guest
     }
     auto nonce = random_nonce();
     log << "selftest: running the probe as root in the guest\n";
-    // The image build's window: the base image was written at its end, and
-    // a build takes minutes (lived_in_times).
+    // The image build's window (lived_in_times): from its start, which the
+    // image records, to the base image's writing at its end; for an image
+    // from before the start was recorded, a guess of its length.
     struct stat image {};
     std::int64_t built = ::stat(platform.image.c_str(), &image) == 0 ? image.st_mtime : 0;
-    auto r = shell.run(
-        fmt::format("bash {}/stealth-probe.sh {} {} {}", kGuestDir, nonce, built - kImageBuildWindowS, built));
+    std::int64_t built_from =
+        platform.identity.build_started > 0 ? platform.identity.build_started : built - kImageBuildWindowS;
+    auto r = shell.run(fmt::format("bash {}/stealth-probe.sh {} {} {}", kGuestDir, nonce, built_from, built));
     if (r.stdout_text.size() > 64u << 20) r.stdout_text.resize(64u << 20);
     ProbeOutput probe = parse_probe_output(r.stdout_text, nonce);
 
