@@ -29,7 +29,9 @@ sh_probe proc_entries 'ls -1 /proc | grep -v "^[0-9]*$"'
 probe uname uname -a
 probe uname_r uname -r
 sh_probe lib_modules 'ls -1 /lib/modules'
-# Each module /proc/modules lists, looked up in the kernel package's files.
+# lsmod itself (it reads /sys/module as well), and each module /proc/modules
+# lists, looked up in the kernel package's files.
+sh_probe lsmod 'lsmod 2>&1 | head -n 200'
 sh_probe modules_on_disk 'cut -d" " -f1 /proc/modules | while read -r m; do modinfo -n "$m" >/dev/null 2>&1 || echo "missing $m"; done'
 sh_probe boot 'ls -1 /boot'
 sh_probe hostname 'hostname; cat /etc/hostname'

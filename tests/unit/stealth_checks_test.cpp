@@ -96,6 +96,10 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
           "0x0000000000000000",
           0}},
         {"modules_on_disk", {"", 0}},
+        {"lsmod",
+         {"Module                  Size  Used by\next4                  827392  1\nvirtio_net             61440  0\n"
+          "virtio_blk             24576  2\nvirtio                 12288  2 virtio_net,virtio_blk",
+          0}},
         {"proc_entries", {"cmdline\ncpuinfo\nversion", 0}},
         {"sys_platform", {"power\nuevent\nvirtio_blk.0\nvirtio_net.0", 0}},
         {"sys_dmi",
@@ -373,6 +377,16 @@ TEST(StealthChecks, TheModuleListHasTheMachinesDrivers) {
     EXPECT_FALSE(verdicts_with("proc_modules", "virtio_net 61440", "e1000 61440")["module_list"]) << "the NIC's driver";
     auto s = disguised();
     s["modules_on_disk"] = {"missing virtio_net", 0};
+    EXPECT_FALSE(verdicts(probe_text(s))["module_list"]);
+    // /proc/modules alone, without /sys/module: lsmod's errors and sizes.
+    s = disguised();
+    s["lsmod"] = {
+        "libkmod: ERROR ../libkmod/libkmod-module.c:1998 kmod_module_get_holders: could not open "
+        "'/sys/module/ext4/holders': No such file or directory\nModule                  Size  Used by\n"
+        "ext4                      -2  -2",
+        0};
+    EXPECT_FALSE(verdicts(probe_text(s))["module_list"]);
+    s["lsmod"] = {"Module                  Size  Used by\next4                      -2  -2", 0};
     EXPECT_FALSE(verdicts(probe_text(s))["module_list"]);
     s = disguised();
     s["proc_modules"] = {"", 0};  // UML before patch 0036: present, empty

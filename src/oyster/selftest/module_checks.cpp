@@ -53,7 +53,8 @@ CheckResult judge_module_list(const ModuleViews& v) {
                     "kernel package",
                     false, ""};
     if (!v.present) {
-        out.detail = "a section is missing (proc_modules, sys_class_net, sys_block, proc_mounts, modules_on_disk)";
+        out.detail =
+            "a section is missing (proc_modules, lsmod, sys_class_net, sys_block, proc_mounts, modules_on_disk)";
         return out;
     }
     auto listed = listed_modules(v.proc_modules);
@@ -63,12 +64,21 @@ CheckResult judge_module_list(const ModuleViews& v) {
         if (!listed.contains(name)) missing += (missing.empty() ? "" : ", ") + name;
     }
     auto first_gone = split_lines(v.on_disk);
+    std::string lsmod_error;
+    for (auto line : split_lines(v.lsmod)) {
+        if (lsmod_error.empty() &&
+            (line.find("ERROR") != std::string_view::npos || line.find(" -2 ") != std::string_view::npos))
+            lsmod_error = std::string(line);
+    }
     if (listed.empty()) {
         out.detail = "no module listed";
     } else if (needed.empty()) {
         out.detail = "no NIC driver, virtio disk or root filesystem type seen to judge by";
     } else if (!missing.empty()) {
         out.detail = fmt::format("{} modules listed, not {}", listed.size(), missing);
+    } else if (!v.lsmod.starts_with("Module ") || !lsmod_error.empty()) {
+        out.detail =
+            "lsmod: " + (lsmod_error.empty() ? std::string(v.lsmod.substr(0, v.lsmod.find('\n'))) : lsmod_error);
     } else if (!first_gone.empty() && !first_gone[0].empty()) {
         out.detail = fmt::format("listed but not in the kernel package: {}", first_gone[0]);
     } else {

@@ -1,8 +1,9 @@
 // The stealth battery's check of the module list: a Debian kernel has the
 // drivers of the machine's hardware loaded as modules, so lsmod names the
-// NIC's driver, the virtio disk's and the root filesystem's, and each is a
-// file of the kernel package (modinfo finds it). UML listed none (kernel
-// patch 0036 and sandbox/shown_modules.h list them).
+// NIC's driver, the virtio disk's and the root filesystem's, each a file of
+// the kernel package (modinfo finds it), and prints them without an error
+// (it reads each one's size, users and holders in /sys/module). UML listed
+// none (kernel patch 0036 and sandbox/shown_modules.h list them).
 #pragma once
 
 #include <string_view>
@@ -17,6 +18,7 @@ struct ModuleViews {
     std::string_view block_devices;  // /sys/block, one name a line
     std::string_view mounts;         // /proc/mounts
     std::string_view on_disk;        // "missing <name>" for each module modinfo cannot find
+    std::string_view lsmod;          // lsmod's output, its errors included
     bool present = false;            // every section above was reported
 };
 

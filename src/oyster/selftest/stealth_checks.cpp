@@ -551,11 +551,11 @@ void Judge::run() {
     results.push_back(judge_boot_log(t("dmesg"), probe_.sections.contains("dmesg"), t("journal"),
                                      probe_.sections.contains("journal")));
     bool module_views = true;
-    for (auto s : {"proc_modules", "sys_class_net", "sys_block", "proc_mounts", "modules_on_disk"}) {
+    for (auto s : {"proc_modules", "lsmod", "sys_class_net", "sys_block", "proc_mounts", "modules_on_disk"}) {
         module_views = module_views && probe_.sections.contains(s);
     }
-    results.push_back(judge_module_list(
-        {t("proc_modules"), t("sys_class_net"), t("sys_block"), t("proc_mounts"), t("modules_on_disk"), module_views}));
+    results.push_back(judge_module_list({t("proc_modules"), t("sys_class_net"), t("sys_block"), t("proc_mounts"),
+                                         t("modules_on_disk"), t("lsmod"), module_views}));
     results.push_back(judge_readiness_probe(t("journal"), probe_.sections.contains("journal")));
     results.push_back(judge_cpu_user_time(t("proc_stat_cpu"), probe_.sections.contains("proc_stat_cpu")));
 }
