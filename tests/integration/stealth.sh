@@ -37,8 +37,8 @@ jq -e '.checks | length > 30' "$WORK/off.json" >/dev/null || { cat "$WORK/off.lo
 jq -r '.checks[] | select(.pass | not) | "FAIL \(.name): \(.detail)"' "$WORK/off.json" | sed 's/^/    /' >&2
 # Without it, the kernel shows the launcher's command line (host paths, UML
 # options) and its own release, which no package on the disk has, and the
-# machine has no firmware table and has just booted.
-for name in cmdline kernel_release dmesg proc_sys_grep dmi dmidecode dmi_agrees_with_cpu uptime_long; do
+# machine has no firmware table, no module loaded, and has just booted.
+for name in cmdline kernel_release dmesg proc_sys_grep dmi dmidecode dmi_agrees_with_cpu uptime_long module_list; do
 	jq -e --arg n "$name" '.checks[] | select(.name == $n) | .pass | not' "$WORK/off.json" >/dev/null ||
 		fail "'$name' found nothing on a guest without its disguise"
 done

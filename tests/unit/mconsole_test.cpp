@@ -56,19 +56,30 @@ TEST(Mconsole, RejectsLengthsPastThePacket) {
 // UML process may not send to an abstract one outside its Landlock domain),
 // owned by the directory's owner (the guest's uid: it may reply), and gone
 // after the reply.
-class MconsoleClient : public testing::TempDirTest {};
+class MconsoleClient : public testing::TempDirTest {
+protected:
+    // A datagram socket bound where a guest's console is, as UML binds it;
+    // -1 on failure.
+    int fake_console(const std::filesystem::path& console) {
+        int server = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strcpy(addr.sun_path, console.c_str());
+        if (server >= 0 && ::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+            ::close(server);
+            return -1;
+        }
+        return server;
+    }
+};
 
 TEST_F(MconsoleClient, RepliesGoToAPathBesideTheConsole) {
     auto console = dir / "umid" / "mconsole";
     std::filesystem::create_directories(console.parent_path());
     // The guest's uid owns its runtime directory.
     ASSERT_EQ(::chown(console.parent_path().c_str(), 4057999, 4057999), 0);
-    int server = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int server = fake_console(console);
     ASSERT_GE(server, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strcpy(addr.sun_path, console.c_str());
-    ASSERT_EQ(::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
     std::string origin;
     uid_t origin_owner = 12345;
     std::thread fake_uml([&] {
@@ -108,12 +119,8 @@ TEST_F(MconsoleClient, RepliesGoToAPathBesideTheConsole) {
 TEST_F(MconsoleClient, AnEndlessReplyIsCutOff) {
     auto console = dir / "umid" / "mconsole";
     std::filesystem::create_directories(console.parent_path());
-    int server = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int server = fake_console(console);
     ASSERT_GE(server, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strcpy(addr.sun_path, console.c_str());
-    ASSERT_EQ(::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
     std::thread flooding_uml([&] {
         std::uint8_t buf[600];
         sockaddr_un from{};
