@@ -11,6 +11,8 @@ run_pkgs=(
 	libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev libssl-dev
 	# guest kernel and image
 	linux-source-6.12 bc flex bison xz-utils debootstrap e2fsprogs fdisk jq libpam0g-dev
+	# image task 17 reads the Debian kernel package's modules (ELF sizes)
+	python3
 	# host networking
 	iproute2 nftables libnftables-dev libpcap-dev libseccomp-dev
 	# the analyst's store
