@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "oyster/common/decimal.h"
 #include "oyster/common/text_lines.h"
 #include "oyster/selftest/containment_selftest.h"
 #include "oyster/selftest/guest_arp_probe.h"
@@ -495,6 +496,18 @@ TEST(TextLines, SplitsOnNewlinesOnly) {
     EXPECT_EQ(split_lines("a\n"), (std::vector<std::string_view>{"a"}));
     EXPECT_EQ(split_on("22/open, 80/closed,", ','), (std::vector<std::string_view>{"22/open", " 80/closed"}));
     EXPECT_EQ(without_trailing_space("ok \n\n"), "ok");
+}
+
+// The kernel's tables align their columns with runs of spaces.
+TEST(TextLines, SplitsWordsOnRunsOfBlanks) {
+    EXPECT_TRUE(split_words("").empty());
+    EXPECT_TRUE(split_words("  \t ").empty());
+    EXPECT_EQ(split_words("cpu  1190 0\t842 "), (std::vector<std::string_view>{"cpu", "1190", "0", "842"}));
+    EXPECT_EQ(split_words("   0: 00000000:0016"), (std::vector<std::string_view>{"0:", "00000000:0016"}));
+    EXPECT_EQ(parse_decimal<std::uint16_t>("0016", 16), 22);
+    EXPECT_EQ(parse_decimal<std::uint16_t>("FFFF", 16), 65535);
+    EXPECT_FALSE(parse_decimal<std::uint16_t>("10000", 16));
+    EXPECT_FALSE(parse_decimal<std::uint16_t>("0x16", 16));
 }
 
 // The containment selftest's in-guest TCP probe: one verdict per target;

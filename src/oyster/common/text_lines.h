@@ -28,6 +28,20 @@ inline std::vector<std::string_view> split_lines(std::string_view text) {
     return split_on(text, '\n');
 }
 
+// The words of one line: the parts between runs of spaces and tabs, as the
+// kernel's tables (/proc/stat, /proc/net/tcp) and tools' columns have them.
+inline std::vector<std::string_view> split_words(std::string_view line) {
+    std::vector<std::string_view> out;
+    std::size_t pos = 0;
+    while ((pos = line.find_first_not_of(" \t", pos)) != std::string_view::npos) {
+        std::size_t end = line.find_first_of(" \t", pos);
+        if (end == std::string_view::npos) end = line.size();
+        out.push_back(line.substr(pos, end - pos));
+        pos = end;
+    }
+    return out;
+}
+
 // `text` without the newlines and spaces it ends with.
 inline std::string without_trailing_space(std::string text) {
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();

@@ -73,30 +73,19 @@ CheckResult judge_readiness_probe(std::string_view journal, bool present) {
 CheckResult judge_cpu_user_time(std::string_view proc_stat_cpu, bool present) {
     CheckResult out{"cpu_user_time", "/proc/stat counts user time (at least a tenth of user and system)", false, ""};
     // "cpu  user nice system idle ..." in clock ticks.
-    std::array<std::optional<std::uint64_t>, 3> ticks;
-    std::size_t field = 0;
-    std::string_view line = proc_stat_cpu.substr(0, proc_stat_cpu.find('\n'));
-    if (present && line.starts_with("cpu ")) {
-        line.remove_prefix(4);
-        while (field < ticks.size()) {
-            auto start = line.find_first_not_of(' ');
-            if (start == std::string_view::npos) break;
-            line.remove_prefix(start);
-            auto end = line.find(' ');
-            ticks[field++] = parse_decimal<std::uint64_t>(line.substr(0, end));
-            if (end == std::string_view::npos) break;
-            line.remove_prefix(end);
-        }
+    std::optional<std::uint64_t> user, system;
+    auto words = split_words(proc_stat_cpu.substr(0, proc_stat_cpu.find('\n')));
+    if (present && words.size() >= 4 && words[0] == "cpu") {
+        user = parse_decimal<std::uint64_t>(words[1]);
+        system = parse_decimal<std::uint64_t>(words[3]);
     }
-    if (!ticks[0] || !ticks[2]) {
+    if (!user || !system) {
         out.detail =
             present ? fmt::format("no cpu line: '{}'", proc_stat_cpu.substr(0, 80)) : "no 'proc_stat_cpu' output";
         return out;
     }
-    std::uint64_t user = *ticks[0];
-    std::uint64_t system = *ticks[2];
-    out.pass = user > 0 && user * 10 >= user + system;
-    out.detail = fmt::format("user {} ticks, system {} ticks", user, system);
+    out.pass = *user > 0 && *user * 10 >= *user + *system;
+    out.detail = fmt::format("user {} ticks, system {} ticks", *user, *system);
     return out;
 }
 
