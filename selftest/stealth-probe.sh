@@ -130,6 +130,8 @@ probe imvirt imvirt
 probe dmidecode dmidecode
 probe ethtool_i ethtool -i eth0
 probe ip_link ip -o link show
+probe ip_addr ip -o -4 addr show dev eth0
+probe ip_route ip -4 route show default
 # Every readable file of /proc (the pid directories aside) and /sys that
 # names UML, its drivers or the host: "file:match" lines. grep -r does not
 # follow the symbolic links /sys is full of; kmsg would block.

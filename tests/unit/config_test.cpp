@@ -29,7 +29,7 @@ TEST(Config, EmptyFileGivesDocumentedDefaults) {
     EXPECT_FALSE(c.login.root_after_failures);
     EXPECT_EQ(c.guest.placement, GuestPlacement::spread);
     EXPECT_TRUE(c.guest.cpus.empty());
-    EXPECT_EQ(c.network.guest_pool, "10.213.0.0/16");
+    EXPECT_EQ(c.network.guest_pool, "10.213.0.0/20");
     EXPECT_EQ(c.source, "test.toml");
 }
 

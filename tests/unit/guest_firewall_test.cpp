@@ -60,7 +60,7 @@ TEST(GuestFirewall, ExceptionsComeBeforeTheDropsTheyExcept) {
     c.network.dns = "192.0.2.53";
     c.data_control.allow_private = {"10.9.0.0/16"};
     std::string r = guest_containment_ruleset(c);
-    auto guests = position(r, "ip daddr 10.213.0.0/16 goto drop_guest");
+    auto guests = position(r, "ip daddr 10.213.0.0/20 goto drop_guest");
     auto dns_ok = position(r, "ip daddr 192.0.2.53 meta l4proto { tcp, udp } th dport 53 goto guest_dns");
     auto dns_drop = position(r, "meta l4proto { tcp, udp } th dport 53 goto drop_dns");
     auto allowed = position(r, "ip daddr 10.9.0.0/16 goto guest_capped");
@@ -71,7 +71,7 @@ TEST(GuestFirewall, ExceptionsComeBeforeTheDropsTheyExcept) {
     EXPECT_LT(allowed, private_drop);
     position(r, "tcp dport { 25, 465, 587 } goto drop_smtp");
     position(r, "meta nfproto ipv6 goto drop_ipv6");
-    position(r, "ip saddr 10.213.0.0/16 oifname != \"oyg*\" masquerade");
+    position(r, "ip saddr 10.213.0.0/20 oifname != \"oyg*\" masquerade");
 }
 
 // Every limit is keyed by the source address: a guest must not choose it.

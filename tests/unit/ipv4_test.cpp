@@ -29,14 +29,16 @@ TEST(Ipv4, Networks) {
     EXPECT_FALSE(parse_ipv4_network("198.51.100.0"));
 }
 
-TEST(Ipv4, GuestSlotsArePointToPointSlash30s) {
+TEST(Ipv4, GuestsShareThePoolAsTheirSubnetAndItsFirstAddressAsGateway) {
     auto n = *parse_ipv4_network("198.51.100.0/24");
     auto first = *slot_link(n, 0);
     EXPECT_EQ(first.host.str(), "198.51.100.1");
     EXPECT_EQ(first.guest.str(), "198.51.100.2");
+    EXPECT_EQ(first.prefix_len, 24u);
     auto last = *slot_link(n, 63);
-    EXPECT_EQ(last.host.str(), "198.51.100.253");
+    EXPECT_EQ(last.host.str(), "198.51.100.1");
     EXPECT_EQ(last.guest.str(), "198.51.100.254");
+    EXPECT_EQ(last.prefix_len, 24u);
     EXPECT_FALSE(slot_link(n, 64));
 }
 

@@ -128,6 +128,11 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
           "<BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc pfifo_fast state UP mode DEFAULT group default qlen "
           "1000\\    link/ether 00:1b:21:f2:19:aa brd ff:ff:ff:ff:ff:ff",
           0}},
+        {"ip_addr",
+         {"2: eth0    inet 192.0.2.6/24 brd 192.0.2.255 scope global eth0\\       valid_lft forever "
+          "preferred_lft forever",
+          0}},
+        {"ip_route", {"default via 192.0.2.1 dev eth0 ", 0}},
         {"systemd_detect_virt", {"kvm", 0}},
         {"systemd_detect_virt_container", {"none", 1}},
         {"virt_what", {"kvm", 0}},
@@ -207,6 +212,25 @@ TEST(StealthChecks, MemoryIsACloudServersAndAgreesWithTheFirmware) {
 }
 
 // A kernel that mounted its root without an initramfs names it /dev/root.
+// Every guest's link before the shared subnet: a /30 of its own, the
+// gateway at its .1.
+TEST(StealthChecks, TheNicSitsInACloudSubnet) {
+    auto s = disguised();
+    EXPECT_TRUE(verdicts(probe_text(s))["nic_addressing"]);
+    s["ip_route"] = {"default via 192.0.2.5 dev eth0", 0};
+    EXPECT_FALSE(verdicts(probe_text(s))["nic_addressing"]);
+    s["ip_addr"] = {"2: eth0    inet 192.0.2.6/30 brd 192.0.2.7 scope global eth0", 0};
+    s["ip_route"] = {"default via 192.0.2.5 dev eth0", 0};
+    EXPECT_FALSE(verdicts(probe_text(s))["nic_addressing"]);
+    s["ip_addr"] = {"2: eth0    inet 10.213.7.10/20 brd 10.213.15.255 scope global eth0", 0};
+    s["ip_route"] = {"default via 10.213.0.1 dev eth0 ", 0};
+    EXPECT_TRUE(verdicts(probe_text(s))["nic_addressing"]);
+    s["ip_route"] = {"", 0};
+    EXPECT_FALSE(verdicts(probe_text(s))["nic_addressing"]);
+    s["ip_addr"] = {"", 1};
+    EXPECT_FALSE(verdicts(probe_text(s))["nic_addressing"]);
+}
+
 TEST(StealthChecks, TheRootIsMountedFromItsDeviceByName) {
     auto s = disguised();
     EXPECT_TRUE(verdicts(probe_text(s))["root_device"]);
@@ -273,6 +297,8 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
         "ioctl for device",
         0};
     s["proc_stat_cpu"] = {"cpu  0 0 218 3027 0 0 0 0 0 0", 0};
+    s["ip_addr"] = {"2: eth0    inet 192.0.2.6/30 brd 192.0.2.7 scope global eth0", 0};
+    s["ip_route"] = {"default via 192.0.2.5 dev eth0", 0};
     s["journal"].first +=
         "\nDec 06 06:00:20 web-prod-02 sshd[97]: error: kex_exchange_identification: Connection closed by remote "
         "host\nDec 06 06:00:20 web-prod-02 sshd[97]: Connection closed by 192.0.2.1 port 51822\n"
@@ -300,6 +326,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "nic",
                              "ethtool",
                              "nic_link",
+                             "nic_addressing",
                              "systemd_detect_virt",
                              "virt_what",
                              "imvirt",

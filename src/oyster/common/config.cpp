@@ -45,8 +45,9 @@ KeyReader ports_reader(TomlReader& r, std::vector<PortMapping>& out) {
 
 std::string check_pool(const std::string& s) {
     auto net = parse_ipv4_network(s);
-    if (!net) return fmt::format("\"{}\" is not an IPv4 network in CIDR form (e.g. 10.213.0.0/16)", s);
-    if (net->prefix_len > 29) return fmt::format("\"{}\" is too small: a guest needs a /30", s);
+    if (!net) return fmt::format("\"{}\" is not an IPv4 network in CIDR form (e.g. 10.213.0.0/20)", s);
+    if (net->prefix_len > 29)
+        return fmt::format("\"{}\" is too small: a guest takes a /30 of it, and the first is the gateway's", s);
     return {};
 }
 

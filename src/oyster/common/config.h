@@ -84,8 +84,9 @@ struct LoginConfig {
 };
 
 struct NetworkConfig {
-    // Each guest takes a /30 of this pool: host side .1, guest .2.
-    std::string guest_pool = "10.213.0.0/16";
+    // The subnet guests are shown; its first address is their gateway, each
+    // guest takes the .2 of one of its /30s (net/ipv4.h).
+    std::string guest_pool = "10.213.0.0/20";
     // Resolver the guest is told to use (empty: none).
     std::string dns = "";
 };

@@ -116,9 +116,9 @@ std::string guest_containment_ruleset(const Config& cfg) {
     // address, so a guest sending from addresses of its choosing would get
     // a fresh allowance per address, and its packets would leave forged
     // (reflection attacks). The route back to the source must be the tap
-    // the packet came in on (so it is in that tap's /30), and within the
-    // /30 only the guest's .2 is its own (.1 is the host's). Guests have no
-    // IPv6 at all.
+    // the packet came in on (each tap has a /32 route to its guest only),
+    // and a guest's address is always the .2 of a /30 of the pool (so not
+    // the gateway's .1 either). Guests have no IPv6 at all.
     r += fmt::format(
         "add chain {0} guest_source {{ type filter hook prerouting priority raw; policy accept; }}\n"
         "add rule {0} guest_source {1} meta nfproto ipv6 goto drop_ipv6\n"

@@ -3,7 +3,7 @@
 //
 // A guest answers every connection made to it. What it starts on its own is
 // limited (the Honeywall's "data control"), per guest:
-//   - a guest sends from its own address only (its tap's /30, the .2), and
+//   - a guest sends from its own address only (its tap's route, a .2), and
 //     no IPv6: what it sends from another is dropped before conntrack, so
 //     nothing leaves forged and every limit keyed by the source address is
 //     keyed by the guest;

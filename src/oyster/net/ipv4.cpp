@@ -58,8 +58,7 @@ std::uint32_t slot_count(const Ipv4Network& pool) {
 
 std::optional<GuestLink> slot_link(const Ipv4Network& pool, std::uint32_t index) {
     if (index >= slot_count(pool)) return std::nullopt;
-    std::uint32_t base = pool.base.value + index * 4;
-    return GuestLink{Ipv4{base + 1}, Ipv4{base + 2}, 30};
+    return GuestLink{Ipv4{pool.base.value + 1}, Ipv4{pool.base.value + index * 4 + 2}, pool.prefix_len};
 }
 
 }  // namespace oyster

@@ -5,11 +5,13 @@
 #include <net/if.h>
 // After <net/if.h>: linux/if_tun.h would pull linux/if.h, which clashes with it.
 #include <linux/if_tun.h>
+#include <net/route.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <random>
 
@@ -47,6 +49,26 @@ void set_ipv4_conf(const std::string& name, const char* key, const char* value) 
     if (::write(fd.get(), value, len) != static_cast<ssize_t>(len)) throw_errno("write " + path);
 }
 
+// A /32 route to `to` through interface `name` (scope link). A re-used tap
+// has it already.
+void add_host_route(int sock, const std::string& name, Ipv4 to) {
+    rtentry rt{};
+    sockaddr_in dst{};
+    dst.sin_family = AF_INET;
+    dst.sin_addr.s_addr = htonl(to.value);
+    std::memcpy(&rt.rt_dst, &dst, sizeof dst);
+    sockaddr_in mask{};
+    mask.sin_family = AF_INET;
+    mask.sin_addr.s_addr = INADDR_BROADCAST;
+    std::memcpy(&rt.rt_genmask, &mask, sizeof mask);
+    rt.rt_flags = RTF_UP | RTF_HOST;
+    std::string dev = make_ifreq(name).ifr_name;  // bounds-checked, NUL-terminated
+    rt.rt_dev = dev.data();
+    if (::ioctl(sock, SIOCADDRT, &rt) != 0 && errno != EEXIST) {
+        throw_errno(fmt::format("add a route to {} through {}", to.str(), name));
+    }
+}
+
 }  // namespace
 
 void create_tap(const std::string& name, uid_t owner, const GuestLink& link) {
@@ -65,13 +87,16 @@ void create_tap(const std::string& name, uid_t owner, const GuestLink& link) {
     set_ipv4_conf(name, "arp_announce", "2");
     FdGuard sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (sock.get() < 0) throw_errno("socket");
+    // Every tap holds the same gateway address; Linux keeps a local route
+    // per interface, so one tap's removal leaves the others' in place.
     set_inet(sock.get(), name, SIOCSIFADDR, link.host, "address");
-    std::uint32_t mask = link.prefix_len == 0 ? 0 : ~std::uint32_t{0} << (32 - link.prefix_len);
-    set_inet(sock.get(), name, SIOCSIFNETMASK, Ipv4{mask}, "netmask");
+    set_inet(sock.get(), name, SIOCSIFNETMASK, Ipv4{~std::uint32_t{0}}, "netmask");
     ifreq ifr = make_ifreq(name);
     if (::ioctl(sock.get(), SIOCGIFFLAGS, &ifr) != 0) throw_errno("get flags of " + name);
     ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
     if (::ioctl(sock.get(), SIOCSIFFLAGS, &ifr) != 0) throw_errno("bring up " + name);
+    // After IFF_UP: Linux refuses a route through an interface that is down.
+    add_host_route(sock.get(), name, link.guest);
 }
 
 int attach_tap(const std::string& name) {

@@ -1,5 +1,6 @@
 // Host tap interfaces, one per guest: each guest has an L2 segment of its own
-// (a point-to-point /30), so it cannot see or ARP-poison another guest.
+// (the tap holds the shared gateway address as a /32 and a /32 route to its
+// one guest, net/ipv4.h), so it cannot see or ARP-poison another guest.
 //
 // The tap is made persistent and owned by the uid the UML process runs as, so
 // that process needs no capability to attach to it. It lives in the network
@@ -20,8 +21,9 @@ inline constexpr std::size_t kMaxIfNameLen = 15;
 inline constexpr const char* kTapPrefix = "oyg";
 
 // Creates (or re-uses) persistent tap `name`, owned by `owner`, with the
-// host-side address of `link` and the interface up, answering ARP only for
-// that address. Throws oyster::Error.
+// gateway address of `link` as a /32, the interface up, a route to the
+// guest's address through it, answering ARP only for the gateway. Throws
+// oyster::Error.
 void create_tap(const std::string& name, uid_t owner, const GuestLink& link);
 
 // A descriptor attached to tap `name` (IFF_TAP | IFF_NO_PI, as UML's tuntap

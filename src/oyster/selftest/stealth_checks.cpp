@@ -12,6 +12,7 @@
 #include "oyster/common/decimal.h"
 #include "oyster/common/meminfo.h"
 #include "oyster/common/text_lines.h"
+#include "oyster/net/ipv4.h"
 #include "oyster/selftest/clock_checks.h"
 #include "oyster/selftest/lived_in_checks.h"
 #include "oyster/selftest/module_checks.h"
@@ -172,6 +173,42 @@ bool is_vm_firmware(const std::map<std::string, std::string, std::less<>>& dmi) 
     auto product = dmi.find("product_name");
     return vendor != dmi.end() && product != dmi.end() && vendor->second == "Microsoft Corporation" &&
            product->second == "Virtual Machine";
+}
+
+// What is wrong with eth0's addressing for a cloud VM ("" if nothing), from
+// `ip -o -4 addr show dev eth0` and `ip -4 route show default`. Clouds give
+// a VM an address in a subnet shared with others (AWS a /20, Azure and most
+// others a /24, a few a /16) and the subnet's first address as gateway; a
+// /30 to a gateway of its own is a lab's or a honeynet's.
+std::string judge_nic_addressing(std::string_view addr, std::string_view route) {
+    std::optional<Ipv4> self;
+    unsigned prefix = 0;
+    for (auto line : split_lines(addr)) {
+        auto w = split_words(line);
+        for (std::size_t i = 0; i + 1 < w.size() && !self; ++i) {
+            if (w[i] != "inet") continue;
+            auto slash = w[i + 1].find('/');
+            if (slash == std::string_view::npos) continue;
+            auto len = parse_decimal<unsigned>(w[i + 1].substr(slash + 1));
+            self = parse_ipv4(w[i + 1].substr(0, slash));
+            if (!len || *len > 32) self.reset();
+            if (self) prefix = *len;
+        }
+    }
+    if (!self) return "no IPv4 address on eth0";
+    std::optional<Ipv4> gateway;
+    for (auto line : split_lines(route)) {
+        auto w = split_words(line);
+        if (w.size() >= 3 && w[0] == "default" && w[1] == "via" && !gateway) gateway = parse_ipv4(w[2]);
+    }
+    if (!gateway) return "no default route";
+    if (prefix < 16 || prefix > 24)
+        return fmt::format("eth0 is {}/{}: no cloud gives a VM that subnet", self->str(), prefix);
+    Ipv4Network subnet{Ipv4{self->value & Ipv4Network{{}, prefix}.mask()}, prefix};
+    if (gateway->value != subnet.base.value + 1) {
+        return fmt::format("the gateway {} is not the first address of {}", gateway->str(), subnet.str());
+    }
+    return "";
 }
 
 class Judge {
@@ -444,6 +481,12 @@ void Judge::network_device() {
     }
     add("nic_link", "ip link shows eth0 in state UP, its link reported as a NIC's driver does",
         link.find(" state UP ") != std::string::npos, link.empty() ? "no eth0 in ip link" : link);
+    auto addressing = judge_nic_addressing(t("ip_addr"), t("ip_route"));
+    add("nic_addressing",
+        "eth0 sits in a cloud subnet's shape (a /16 to /24, the subnet's first address its gateway), not on a "
+        "point-to-point /30",
+        addressing.empty(),
+        addressing.empty() ? first_line(t("ip_addr")) + "; " + first_line(t("ip_route")) : addressing);
     if (tool_ran("ethtool", "ethtool -i eth0 names a real driver", "ethtool_i")) {
         auto out = t("ethtool_i");
         std::string hit = giveaway_line(out);
