@@ -37,6 +37,7 @@ sh_probe boot 'ls -1 /boot'
 sh_probe hostname 'hostname; cat /etc/hostname'
 probe ps_aux ps aux
 probe uptime uptime
+probe systemd_delta_masked systemd-delta --no-pager --type=masked
 sh_probe dmesg 'dmesg 2>&1'
 # From the boot on: the boot's own lines and the first logins.
 sh_probe journal 'journalctl -b -q --no-pager 2>&1 | head -n 5000'

@@ -148,6 +148,8 @@ TEST_F(LivedInTest, TheHistoryTellsOneStory) {
         ASSERT_NE(f, nullptr) << path;
         EXPECT_LE(f->mtime, kNow) << path;
     }
+    // As logrotate leaves it: world-readable, it warns at every run.
+    EXPECT_EQ(file(life, "/var/lib/logrotate/status")->mode, 0640u);
     const auto& auth = file(life, "/var/log/auth.log.1")->content;
     EXPECT_NE(auth.find("Failed password for root from "), std::string::npos);
     EXPECT_NE(auth.find("CRON["), std::string::npos);

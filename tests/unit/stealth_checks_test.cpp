@@ -117,6 +117,7 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
         {"sys_clocksource", {"tsc", 0}},
         {"grep_proc_sys", {"", 0}},
         {"ps_aux", {"USER         PID %CPU %MEM    VSZ   RSS TTY      STAT START   TIME COMMAND\nroot 1 ...", 0}},
+        {"systemd_delta_masked", {"\n0 overridden configuration files found.", 0}},
         {"proc_stat_btime", {"btime 1795769014", 0}},
         {"uptime", {" 09:43:46 up 41 days,  0 user,  load average: 0.31, 0.07, 0.02", 0}},
         {"sys_class_net",
@@ -299,6 +300,12 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
     s["proc_stat_cpu"] = {"cpu  0 0 218 3027 0 0 0 0 0 0", 0};
     s["ip_addr"] = {"2: eth0    inet 192.0.2.6/30 brd 192.0.2.7 scope global eth0", 0};
     s["ip_route"] = {"default via 192.0.2.5 dev eth0", 0};
+    // Oyster's image before it kept Debian's units (measured).
+    s["systemd_delta_masked"] = {
+        "[MASKED]     /etc/systemd/system/apt-daily.timer → /usr/lib/systemd/system/apt-daily.timer\n"
+        "[MASKED]     /etc/systemd/system/modprobe@.service → /usr/lib/systemd/system/modprobe@.service\n\n"
+        "2 overridden configuration files found.",
+        0};
     s["journal"].first +=
         "\nDec 06 06:00:20 web-prod-02 sshd[97]: error: kex_exchange_identification: Connection closed by remote "
         "host\nDec 06 06:00:20 web-prod-02 sshd[97]: Connection closed by 192.0.2.1 port 51822\n"
@@ -341,6 +348,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "cpuinfo_hypervisor",
                              "dmi_agrees_with_cpu",
                              "uptime_long",
+                             "unit_masks",
                              "module_loader",
                              "pam_packages",
                              "boot_records",

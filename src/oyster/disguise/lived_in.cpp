@@ -515,8 +515,10 @@ LivedIn make_lived_in(const LivedInInput& in) {
     }
     status += fmt::format("\"/var/log/btmp\" {}\n", stamp(cut));
     status += fmt::format("\"/var/log/wtmp\" {}\n", stamp(out.installed + kDay));
+    // 0640, as logrotate writes it: a world-readable state file makes every
+    // run warn in the journal that it skips its lock.
     out.files.push_back(
-        {"/var/lib/logrotate/status", status, 0644, "root", "root", std::max(last_week, last_month) + 2});
+        {"/var/lib/logrotate/status", status, 0640, "root", "root", std::max(last_week, last_month) + 2});
     return out;
 }
 

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <deque>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -25,6 +26,7 @@
 #include "oyster/common/fd_guard.h"
 #include "oyster/common/file_lock.h"
 #include "oyster/common/paths.h"
+#include "oyster/common/proc_stat.h"
 #include "oyster/common/process.h"
 #include "oyster/common/unix_time.h"
 #include "oyster/net/guest_firewall.h"
@@ -43,6 +45,9 @@ namespace oyster {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// How long a booted guest may stay busy before its clocks catch up anyway
+// (wait_for_settled_boot); a boot settles within a second of sshd listening.
+constexpr std::chrono::seconds kMaxSettleWait(10);
 
 std::uint64_t current_netns_inode() {
     struct stat st {};
@@ -224,6 +229,40 @@ bool sshd_listening(const GuestRecord& g) {
         } catch (const Error&) {
             return false;
         }
+    }
+    return false;
+}
+
+// Waits until the guest's boot has settled (its CPU at most a tenth busy
+// over kSettleWindow, from its kernel's /proc/stat over the mconsole), at
+// most until `give_up`. sshd listens before systemd has finished the boot;
+// a job still running when the clocks catch up ends a month later, and
+// `systemd-analyze` then says the boot took that month. Returns whether it
+// settled.
+bool wait_for_settled_boot(const GuestRecord& g, Clock::time_point give_up) {
+    constexpr auto kSettleWindow = std::chrono::milliseconds(300);
+    constexpr auto kPoll = std::chrono::milliseconds(50);
+    std::deque<std::pair<Clock::time_point, std::uint64_t>> samples;  // when, busy ticks
+    while (Clock::now() < give_up) {
+        std::optional<CpuTicks> ticks;
+        try {
+            auto reply = mconsole_command(g.mconsole_socket(), "proc stat", std::chrono::seconds(2));
+            if (reply.ok) ticks = parse_proc_stat_cpu(reply.text);
+        } catch (const Error&) {
+        }
+        auto now = Clock::now();
+        if (ticks) {
+            samples.emplace_back(now, ticks->busy());
+            while (samples.size() > 1 && now - samples[1].first >= kSettleWindow) samples.pop_front();
+            auto [then, busy_then] = samples.front();
+            if (now - then >= kSettleWindow && ticks->busy() >= busy_then) {
+                auto window_ticks = static_cast<std::uint64_t>(
+                                        std::chrono::duration_cast<std::chrono::milliseconds>(now - then).count()) *
+                                    kProcStatTicksPerSecond / 1000;
+                if ((ticks->busy() - busy_then) * 10 <= window_ticks) return true;
+            }
+        }
+        std::this_thread::sleep_for(kPoll);
     }
     return false;
 }
@@ -413,6 +452,10 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         // without the command keeps its old clock; a guest whose console
         // does not answer would stay in the past, so it is not used.
         if (opts.disguise && cfg.guest.boot_at_shown_moment) {
+            if (!wait_for_settled_boot(g, std::min(deadline, Clock::now() + kMaxSettleWait))) {
+                log << fmt::format("guest {}: boot still busy after {} s; its clocks catch up all the same\n", g.id,
+                                   kMaxSettleWait.count());
+            }
             try {
                 auto reply = mconsole_command(g.mconsole_socket(), "clock");
                 if (!reply.ok) log << fmt::format("guest {}: clock not caught up: {}\n", g.id, reply.text);

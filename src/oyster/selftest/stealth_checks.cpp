@@ -450,6 +450,18 @@ void Judge::processes() {
     }
     add("uptime_long", "the machine has been up for days, not freshly booted", has_days && days >= 1,
         up ? line : "no uptime");
+    // A unit masked in /etc (timers, gettys, module loading switched off to
+    // save a boot's time) is a setup's doing that systemd-delta lists; a
+    // Debian server has none.
+    std::string masked;
+    for (auto l : split_lines(t("systemd_delta_masked"))) {
+        if (l.starts_with("[MASKED]") && masked.size() < 200) masked += (masked.empty() ? "" : "; ") + std::string(l);
+    }
+    bool delta_ran = probe_.status("systemd_delta_masked") == 0 && !t("systemd_delta_masked").empty();
+    add("unit_masks", "systemd-delta lists no unit masked in /etc, as on a Debian server", delta_ran && masked.empty(),
+        !delta_ran       ? "systemd-delta did not run"
+        : masked.empty() ? first_line(t("systemd_delta_masked"))
+                         : masked);
 }
 
 void Judge::network_device() {

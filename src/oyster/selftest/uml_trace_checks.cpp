@@ -2,12 +2,11 @@
 
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include <fmt/format.h>
 
-#include "oyster/common/decimal.h"
+#include "oyster/common/proc_stat.h"
 #include "oyster/common/text_lines.h"
 
 namespace oyster {
@@ -72,20 +71,14 @@ CheckResult judge_readiness_probe(std::string_view journal, bool present) {
 
 CheckResult judge_cpu_user_time(std::string_view proc_stat_cpu, bool present) {
     CheckResult out{"cpu_user_time", "/proc/stat counts user time (at least a tenth of user and system)", false, ""};
-    // "cpu  user nice system idle ..." in clock ticks.
-    std::optional<std::uint64_t> user, system;
-    auto words = split_words(proc_stat_cpu.substr(0, proc_stat_cpu.find('\n')));
-    if (present && words.size() >= 4 && words[0] == "cpu") {
-        user = parse_decimal<std::uint64_t>(words[1]);
-        system = parse_decimal<std::uint64_t>(words[3]);
-    }
-    if (!user || !system) {
+    auto ticks = present ? parse_proc_stat_cpu(proc_stat_cpu) : std::nullopt;
+    if (!ticks) {
         out.detail =
             present ? fmt::format("no cpu line: '{}'", proc_stat_cpu.substr(0, 80)) : "no 'proc_stat_cpu' output";
         return out;
     }
-    out.pass = *user > 0 && *user * 10 >= *user + *system;
-    out.detail = fmt::format("user {} ticks, system {} ticks", *user, *system);
+    out.pass = ticks->user > 0 && ticks->user * 10 >= ticks->user + ticks->system;
+    out.detail = fmt::format("user {} ticks, system {} ticks", ticks->user, ticks->system);
     return out;
 }
 
