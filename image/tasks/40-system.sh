@@ -36,3 +36,9 @@ cat > "$r/etc/sysctl.d/90-hardening.conf" <<'SYSCTL'
 kernel.kptr_restrict = 2
 kernel.modules_disabled = 1
 SYSCTL
+# The journal is kept in memory (/run), not on disk: rsyslog writes the text
+# logs that hold the machine's past (task 85), and an admin who keeps both
+# removes /var/log/journal, as Debian's systemd documentation says. On disk,
+# `journalctl --list-boots` would list the guest's own boot alone where
+# wtmp lists every reboot of the years before it.
+rm -rf "$r/var/log/journal"
