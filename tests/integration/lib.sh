@@ -79,7 +79,7 @@ world_down() {
 	for rec in "$STATE_DIR"/guests/*/guest.json; do
 		[ -f "$rec" ] || continue
 		id=$(jq -r .id "$rec")
-		for d in /sys/fs/cgroup/{memory,pids,cpu}/oyster/"$id" /sys/fs/cgroup/oyster/"$id"; do
+		for d in /sys/fs/cgroup/{memory,pids,cpu,cpuacct}/oyster/"$id" /sys/fs/cgroup/oyster/"$id"; do
 			[ -d "$d" ] && rmdir "$d" 2>/dev/null
 		done
 	done
