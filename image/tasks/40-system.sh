@@ -37,8 +37,9 @@ kernel.kptr_restrict = 2
 kernel.modules_disabled = 1
 SYSCTL
 # The journal is kept in memory (/run), not on disk: rsyslog writes the text
-# logs that hold the machine's past (task 85), and an admin who keeps both
-# removes /var/log/journal, as Debian's systemd documentation says. On disk,
+# logs that hold the machine's past (task 85), and an admin who keeps it
+# removes /var/log/journal (Debian's README.Debian for systemd warns that
+# the two log everything twice). On disk,
 # `journalctl --list-boots` would list the guest's own boot alone where
 # wtmp lists every reboot of the years before it.
 rm -rf "$r/var/log/journal"
