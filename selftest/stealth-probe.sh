@@ -64,7 +64,7 @@ grep -rlai -e honeylog -e oyster -e OYST /usr/lib/x86_64-linux-gnu/security /usr
 true'
 # Every view of the boot moment, as "name value" lines: the clocks (uptime,
 # idle time, btime, a process's start, the kernel log's stamp of a line
-# written now) and the records the boot left (init's start, utmp's and
+# written now and the moment dmesg dates it at) and the records the boot left (init's start, utmp's and
 # wtmp's boot records, the journal's first entry, /run's files), all in
 # seconds; and systemd-analyze's account of the boot.
 sh_probe clock '
@@ -82,6 +82,7 @@ echo "journal_first $(journalctl -b -q -o short-unix --no-pager 2>/dev/null | he
 echo "run_sshd $(stat -c %Y /run/sshd.pid)"
 printf "clock-%s\n" $$ > /dev/kmsg
 echo "kmsg $(dmesg | sed -n "s/^\[ *\([0-9.]*\)\] clock-$$\$/\1/p" | tail -n 1)"
+echo "kmsg_when $(date -d "$(dmesg --time-format iso | sed -n "s/^\([0-9T:-]*\),[0-9]*\([+-][0-9:]*\) clock-$$\$/\1\2/p" | tail -n 1)" +%s)"
 echo "analyze $(systemd-analyze 2>&1 | head -n 1)"
 true'
 # The machine's past, as "name value" lines: where wtmp begins and what it

@@ -155,6 +155,7 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(shipped.guest.reserve_free_mib, defaults.guest.reserve_free_mib);
     EXPECT_EQ(shipped.guest.console_max_mib, defaults.guest.console_max_mib);
     EXPECT_EQ(shipped.guest.boot_at_shown_moment, defaults.guest.boot_at_shown_moment);
+    EXPECT_EQ(shipped.guest.catch_up_monotonic, defaults.guest.catch_up_monotonic);
     ASSERT_EQ(shipped.login.accounts.size(), defaults.login.accounts.size());
     EXPECT_EQ(shipped.login.accounts[0].user, defaults.login.accounts[0].user);
     EXPECT_EQ(shipped.login.accounts[0].password, defaults.login.accounts[0].password);
@@ -258,7 +259,9 @@ TEST(Config, ValidatesValues) {
     EXPECT_EQ(Config{}.guest.reserve_free_mib, 1024U);
     EXPECT_EQ(parse_config("[guest]\nconsole_max_mib = 2\n", "t.toml").guest.console_max_mib, 2U);
     EXPECT_NE(error_of("[guest]\nconsole_max_mib = 0\n").find("guest.console_max_mib"), std::string::npos);
-    EXPECT_TRUE(parse_config("[guest]\nboot_at_shown_moment = true\n", "t.toml").guest.boot_at_shown_moment);
+    EXPECT_FALSE(parse_config("[guest]\nboot_at_shown_moment = false\n", "t.toml").guest.boot_at_shown_moment);
+    EXPECT_TRUE(parse_config("[guest]\ncatch_up_monotonic = true\n", "t.toml").guest.catch_up_monotonic);
+    EXPECT_NE(error_of("[guest]\ncatch_up_monotonic = \"yes\"\n").find("guest.catch_up_monotonic"), std::string::npos);
     EXPECT_NE(error_of("[guest]\nboot_at_shown_moment = 1\n").find("guest.boot_at_shown_moment"), std::string::npos);
     // [web] was refused as an unknown table once: every key of it is read.
     Config web = parse_config(

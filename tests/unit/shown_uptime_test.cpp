@@ -49,6 +49,7 @@ TEST(ShownUptime, CatchUpIsAskedForOnlyWithAnUptime) {
     auto env = shown_uptime_env(boot, kNow, 0, true);
     ASSERT_EQ(env.size(), 2U);
     EXPECT_EQ(env[1], "UML_SHOWN_CATCH_UP=1");
+    EXPECT_EQ(shown_uptime_env(boot, kNow, 0, true, true).at(1), "UML_SHOWN_CATCH_UP=monotonic");
     EXPECT_EQ(shown_uptime_env(boot, kNow, 0, false).size(), 1U);
     EXPECT_TRUE(shown_uptime_env(shown_boot(0, kNow, kVersion, "seed", std::nullopt), kNow, 0, true).empty());
 }

@@ -211,7 +211,8 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                   {"cpus", r.string(cfg.guest.cpus, check_cpus)},
                   {"reserve_free_mib", r.u32(cfg.guest.reserve_free_mib, 0, 1U << 30)},
                   {"console_max_mib", r.u32(cfg.guest.console_max_mib, 1, 1U << 20)},
-                  {"boot_at_shown_moment", r.boolean(cfg.guest.boot_at_shown_moment)}});
+                  {"boot_at_shown_moment", r.boolean(cfg.guest.boot_at_shown_moment)},
+                  {"catch_up_monotonic", r.boolean(cfg.guest.catch_up_monotonic)}});
     std::vector<std::string> accounts;
     bool accounts_given = false;
     r.read_table(root, "login",

@@ -59,9 +59,13 @@ struct GuestConfig {
     // discarded (capture/console_writer.h).
     std::uint32_t console_max_mib = 64;
     // Boot each guest at the persona's boot moment and catch its clocks up
-    // once it answers (kernel patch 0029): one clock story, at about 20 s
-    // of guest CPU per boot for 41 days of uptime (docs/stealth.md).
-    bool boot_at_shown_moment = false;
+    // once it answers (kernel patches 0029, 0038): one clock story, the
+    // monotonic clock left counting from the boot as over a suspend.
+    bool boot_at_shown_moment = true;
+    // The monotonic clock (and the kernel log's stamps) catch up too, at
+    // about 20 s of guest CPU per boot for 41 days of uptime
+    // (docs/stealth.md, docs/performance.md).
+    bool catch_up_monotonic = false;
 };
 
 std::optional<GuestPlacement> parse_guest_placement(std::string_view s);

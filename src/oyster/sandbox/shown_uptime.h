@@ -4,10 +4,12 @@
 // `uptime_days` before the platform was first set up, and each guest shows
 // the time since then as its uptime (kernel patch 0015: the boot and
 // monotonic clocks start that far along). With guest.boot_at_shown_moment
-// the guest boots at that moment instead (its wall clock that far back,
-// patch 0029), so what the boot stamps dates from it, and its clocks catch
-// up once the launcher says the boot is over (guest_manager.cpp). An
-// intruder who comes back a week later finds it a week older.
+// (the default) the guest boots at that moment instead (its wall clock that
+// far back, patch 0029), so what the boot stamps dates from it, and its
+// clocks catch up once the launcher says the boot is over
+// (guest_manager.cpp; patch 0038: the monotonic clock left as over a
+// suspend, unless guest.catch_up_monotonic). An intruder who comes back a
+// week later finds it a week older.
 #pragma once
 
 #include <cstdint>
@@ -57,8 +59,11 @@ inline constexpr std::int64_t kRebootS = 40;
 // stamps would be "in the future"): it shows a reboot kRebootS after that,
 // or the persona's boot moment if that is later.
 // With `catch_up`, also "UML_SHOWN_CATCH_UP=1": the guest boots at that
-// moment and catches its clocks up when told (guest.boot_at_shown_moment).
+// moment and catches its clocks up when told (guest.boot_at_shown_moment),
+// its monotonic clock left counting from the boot as over a suspend; with
+// `monotonic` too, "UML_SHOWN_CATCH_UP=monotonic": every clock catches up
+// (guest.catch_up_monotonic; kernel patches 0029 and 0038).
 std::vector<std::string> shown_uptime_env(const ShownBoot& boot, std::int64_t now, std::int64_t disk_last_written = 0,
-                                          bool catch_up = false);
+                                          bool catch_up = false, bool monotonic = false);
 
 }  // namespace oyster
