@@ -29,12 +29,14 @@
 #include <pwd.h>
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
+#include <security/pam_modutil.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "honeylog.h"
@@ -50,6 +52,9 @@
 #define TALLY_DIR "/run/faillock"
 #define TALLY_FILE TALLY_DIR "/.tally"
 #define TALLY_MAX 65536
+/* pam_unix's name for a user's failures in a PAM session, and its limit */
+#define FAIL_PREFIX "-UN*X-FAIL-"
+#define UNIX_MAX_RETRIES 3
 /* What OpenSSH passes instead of the password for a user that does not exist. */
 #define OPENSSH_BAD_PASSWORD "\b\n\r\177INCORRECT"
 
@@ -319,6 +324,99 @@ static void report(const char *service, const char *user, const char *password,
 	honeylog(msg, used);
 }
 
+/*
+ * The log lines pam_unix writes for failed passwords, which sshd and login
+ * never reach past the hook: "check pass; user unknown" before each failure
+ * of a user that does not exist, "authentication failure" with who and
+ * from where at a session's first, and when the session ends how many more
+ * there were. An admin reading auth.log, or fail2ban, then finds today's
+ * failures written as the machine's past has them (disguise/lived_in.cpp).
+ */
+struct failures {
+	int count;
+	int uid;
+	int euid;
+	char logname[64];
+	char user[256];
+};
+
+static const char *item_text(pam_handle_t *pamh, int type)
+{
+	const void *item = NULL;
+
+	if (pam_get_item(pamh, type, &item) != PAM_SUCCESS || !item)
+		return "";
+	return item;
+}
+
+/* Called by pam_end (or when replaced, silently), as pam_unix's is. */
+static void failures_end(pam_handle_t *pamh, void *data, int status)
+{
+	struct failures *f = data;
+	const char *service;
+
+	if (f && !(status & (PAM_DATA_REPLACE | PAM_DATA_SILENT)) &&
+	    f->count > 1) {
+		service = item_text(pamh, PAM_SERVICE);
+		syslog(LOG_AUTHPRIV | LOG_NOTICE,
+		       "PAM %d more authentication failure%s; logname=%s uid=%d euid=%d tty=%s ruser=%s rhost=%s %s%s",
+		       f->count - 1, f->count == 2 ? "" : "s", f->logname,
+		       f->uid, f->euid, item_text(pamh, PAM_TTY),
+		       item_text(pamh, PAM_RUSER), item_text(pamh, PAM_RHOST),
+		       f->user[0] ? " user=" : "", f->user);
+		if (f->count > UNIX_MAX_RETRIES)
+			syslog(LOG_AUTHPRIV | LOG_NOTICE,
+			       "PAM service(%s) ignoring max retries; %d > %d",
+			       service[0] ? service : "**unknown**", f->count,
+			       UNIX_MAX_RETRIES);
+	}
+	free(f);
+}
+
+static void log_failure(pam_handle_t *pamh, const char *service,
+			const char *user, int known)
+{
+	char name[sizeof(FAIL_PREFIX) + 256];
+	const void *old = NULL;
+	const char *logname;
+	struct failures *f;
+
+	if (!known)
+		syslog(LOG_AUTHPRIV | LOG_NOTICE,
+		       "pam_unix(%s:auth): check pass; user unknown", service);
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return;
+	logname = pam_modutil_getlogin(pamh);
+	snprintf(f->logname, sizeof(f->logname), "%s", logname ? logname : "");
+	snprintf(f->user, sizeof(f->user), "%s", known ? user : "");
+	f->uid = (int)getuid();
+	f->euid = (int)geteuid();
+	snprintf(name, sizeof(name), FAIL_PREFIX "%s", user);
+	if (pam_get_data(pamh, name, &old) == PAM_SUCCESS && old) {
+		f->count = ((const struct failures *)old)->count + 1;
+	} else {
+		syslog(LOG_AUTHPRIV | LOG_NOTICE,
+		       "pam_unix(%s:auth): authentication failure; logname=%s uid=%d euid=%d tty=%s ruser=%s rhost=%s %s%s",
+		       service, f->logname, f->uid, f->euid,
+		       item_text(pamh, PAM_TTY), item_text(pamh, PAM_RUSER),
+		       item_text(pamh, PAM_RHOST), f->user[0] ? " user=" : "",
+		       f->user);
+		f->count = 1;
+	}
+	if (pam_set_data(pamh, name, f, failures_end) != PAM_SUCCESS)
+		free(f);
+}
+
+/* A login clears the session's failures without a word, as pam_unix's does. */
+static void forget_failures(pam_handle_t *pamh, const char *user)
+{
+	char name[sizeof(FAIL_PREFIX) + 256];
+
+	snprintf(name, sizeof(name), FAIL_PREFIX "%s", user);
+	pam_set_data(pamh, name, NULL, failures_end);
+}
+
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 				   const char **argv)
 {
@@ -369,6 +467,10 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		source_record(host, 1, NULL, &src);
 	report(service, user, password, host, peer_port(host),
 	       accepted, reason);
+	if (accepted)
+		forget_failures(pamh, user);
+	else
+		log_failure(pamh, service, user, known);
 	return accepted ? PAM_SUCCESS : PAM_AUTH_ERR;
 }
 

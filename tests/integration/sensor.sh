@@ -135,6 +135,33 @@ wait_for 30 "select(.type==\"login\" and .remote_ip==\"$A11\" and .password==\"a
 # a detector trying a second random password meets a real server.
 try_login $A11 anything-else && fail "root took a second arbitrary password from $A11"
 try_login $A11 anything-now || fail "root's password for $A11 stopped working"
+# The guest's auth.log has those failures as pam_unix writes them (the hook
+# stands in for it): one "authentication failure" per connection, "check
+# pass; user unknown" for a user that does not exist, and at the end of a
+# connection how many more there were (three wrong passwords in one).
+ip netns exec "$NS_ATTACKER" sshpass -p wrong-7 ssh -q -b $A11 -o StrictHostKeyChecking=no \
+	-o UserKnownHostsFile=/dev/null -o ConnectTimeout=90 -o PreferredAuthentications=password \
+	-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 "nosuchuser@$PORTAL" true 2>/dev/null &&
+	fail "a user that does not exist logged in"
+printf '#!/bin/sh\necho wrong-8\n' >"$WORK/askpass"
+chmod 755 "$WORK/askpass"
+ip netns exec "$NS_ATTACKER" env SSH_ASKPASS="$WORK/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none \
+	ssh -q -b $A11 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=90 \
+	-o PreferredAuthentications=password -o PubkeyAuthentication=no -o NumberOfPasswordPrompts=3 \
+	"root@$PORTAL" true </dev/null 2>/dev/null && fail "root logged in with wrong-8"
+for _ in $(seq 20); do
+	authlog=$(portal_ssh $A11 'grep -a -e pam_unix -e "PAM [0-9]" /var/log/auth.log')
+	echo "$authlog" | matches -F "PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=$A11  user=root" && break
+	sleep 1
+done
+echo "$authlog" | tail -n 8 | sed 's/^/    auth.log> /' >&2
+echo "$authlog" | matches -E "sshd\[[0-9]+\]: pam_unix\(sshd:auth\): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=$A11  user=root\$" ||
+	fail "auth.log lacks pam_unix's failure line for root from $A11"
+echo "$authlog" | matches -F "pam_unix(sshd:auth): check pass; user unknown" || fail "auth.log lacks pam_unix's unknown-user line"
+echo "$authlog" | matches -E "pam_unix\(sshd:auth\): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=$A11 \$" ||
+	fail "auth.log lacks pam_unix's failure line for an unknown user from $A11"
+echo "$authlog" | matches -F "PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=$A11  user=root" ||
+	fail "auth.log lacks pam_unix's count of a connection's further failures"
 for pw in "${wrong[@]:0:$ROOT_AFTER}"; do
 	events | jq_any --arg pw "$pw" "select(.type==\"login\" and .remote_ip==\"$A11\" and .password==\$pw
 		and .user==\"root\" and .service==\"sshd\" and (.success|not) and .remote_port > 1023)" ||

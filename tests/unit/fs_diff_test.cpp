@@ -379,6 +379,11 @@ TEST(NoiseRule, MarksOnlyWhatTheSystemWritesByItself) {
     EXPECT_EQ(noise_rule("/run/x.sh"), "");
     EXPECT_EQ(noise_rule("/tmp/dropper.sh"), "");
     EXPECT_EQ(noise_rule("/root/.bash_history"), "");
+    EXPECT_EQ(noise_rule("/var/backups/dpkg.status.0"), "dpkg-db-backup");
+    EXPECT_EQ(noise_rule("/var/backups/alternatives.tar.3.gz"), "dpkg-db-backup");
+    EXPECT_EQ(noise_rule("/var/backups/dpkg.status.0.sh"), "");
+    EXPECT_EQ(noise_rule("/var/backups/passwd.bak"), "");
+    EXPECT_EQ(noise_rule("/var/backups/loot.tar"), "");
 }
 
 }  // namespace

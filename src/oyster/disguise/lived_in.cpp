@@ -388,8 +388,9 @@ LivedIn make_lived_in(const LivedInInput& in) {
                     std::int64_t c = t + d.range(150000, 400000);
                     w.auth(c, sshd, "pam_unix(sshd:auth): check pass; user unknown");
                     w.auth(c + d.range(80, 400), sshd,
+                           // pam_unix leaves a space where " user=..." would go.
                            fmt::format("pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh "
-                                       "ruser= rhost={}",
+                                       "ruser= rhost={} ",
                                        ip));
                 } else {
                     w.auth(t + d.range(150000, 400000), sshd,

@@ -1,6 +1,7 @@
 #include "oyster/forensics/fs_diff.h"
 
 #include <array>
+#include <regex>
 #include <string_view>
 #include <unordered_map>
 
@@ -74,6 +75,12 @@ std::string noise_rule(const std::string& path) {
     }
     if (path == "/run/nologin") return "nologin";
     if (path == "/etc/machine-id" || path == "/var/lib/dbus/machine-id") return "machine id";
+    // dpkg-db-backup's daily copies (dpkg's timer; due at once after the
+    // guest's clocks catch up), by name: anything else in /var/backups is
+    // someone's.
+    static const std::regex kDpkgBackup(
+        R"(/var/backups/(alternatives\.tar|dpkg\.(arch|diversions|statoverride|status))\.[0-9]+(\.gz)?)");
+    if (std::regex_match(path, kDpkgBackup)) return "dpkg-db-backup";
     if (path == "/etc/ld.so.cache") return "ld.so.cache";
     return {};
 }
