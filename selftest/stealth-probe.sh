@@ -64,9 +64,10 @@ grep -rlai -e honeylog -e oyster -e OYST /usr/lib/x86_64-linux-gnu/security /usr
 true'
 # Every view of the boot moment, as "name value" lines: the clocks (uptime,
 # idle time, btime, a process's start, the kernel log's stamp of a line
-# written now and the moment dmesg dates it at) and the records the boot left (init's start, utmp's and
-# wtmp's boot records, the journal's first entry, /run's files), all in
-# seconds; and systemd-analyze's account of the boot.
+# written now and the moment dmesg dates it at) and the records the boot
+# left (init's start, utmp's and wtmp's boot records, the journal's first
+# entry, /run's files), all in seconds; and systemd-analyze's account of
+# the boot.
 sh_probe clock '
 read -r up idle _ < /proc/uptime
 echo "uptime $up"
