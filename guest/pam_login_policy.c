@@ -373,6 +373,12 @@ static void failures_end(pam_handle_t *pamh, void *data, int status)
 	free(f);
 }
 
+/* The PAM data a user's failures are kept under, as pam_unix names it. */
+static void failures_key(char *name, size_t size, const char *user)
+{
+	snprintf(name, size, FAIL_PREFIX "%s", user);
+}
+
 static void log_failure(pam_handle_t *pamh, const char *service,
 			const char *user, int known)
 {
@@ -392,7 +398,7 @@ static void log_failure(pam_handle_t *pamh, const char *service,
 	snprintf(f->user, sizeof(f->user), "%s", known ? user : "");
 	f->uid = (int)getuid();
 	f->euid = (int)geteuid();
-	snprintf(name, sizeof(name), FAIL_PREFIX "%s", user);
+	failures_key(name, sizeof(name), user);
 	if (pam_get_data(pamh, name, &old) == PAM_SUCCESS && old) {
 		f->count = ((const struct failures *)old)->count + 1;
 	} else {
@@ -413,7 +419,7 @@ static void forget_failures(pam_handle_t *pamh, const char *user)
 {
 	char name[sizeof(FAIL_PREFIX) + 256];
 
-	snprintf(name, sizeof(name), FAIL_PREFIX "%s", user);
+	failures_key(name, sizeof(name), user);
 	pam_set_data(pamh, name, NULL, failures_end);
 }
 

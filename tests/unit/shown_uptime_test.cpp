@@ -46,12 +46,18 @@ TEST(ShownUptime, ADiskThatRanBeforeShowsARebootAfterItsLastStop) {
 // moment and catch up (patch 0029); nothing when there is no uptime to show.
 TEST(ShownUptime, CatchUpIsAskedForOnlyWithAnUptime) {
     auto boot = shown_boot(41, kNow, kVersion, "seed", std::nullopt);
-    auto env = shown_uptime_env(boot, kNow, 0, true);
+    auto env = shown_uptime_env(boot, kNow, 0, ClockCatchUp::as_on_resume);
     ASSERT_EQ(env.size(), 2U);
     EXPECT_EQ(env[1], "UML_SHOWN_CATCH_UP=1");
-    EXPECT_EQ(shown_uptime_env(boot, kNow, 0, true, true).at(1), "UML_SHOWN_CATCH_UP=monotonic");
-    EXPECT_EQ(shown_uptime_env(boot, kNow, 0, false).size(), 1U);
-    EXPECT_TRUE(shown_uptime_env(shown_boot(0, kNow, kVersion, "seed", std::nullopt), kNow, 0, true).empty());
+    EXPECT_EQ(shown_uptime_env(boot, kNow, 0, ClockCatchUp::every_clock).at(1), "UML_SHOWN_CATCH_UP=monotonic");
+    EXPECT_EQ(shown_uptime_env(boot, kNow, 0, ClockCatchUp::none).size(), 1U);
+    EXPECT_TRUE(
+        shown_uptime_env(shown_boot(0, kNow, kVersion, "seed", std::nullopt), kNow, 0, ClockCatchUp::as_on_resume)
+            .empty());
+    // guest.catch_up_monotonic means nothing without guest.boot_at_shown_moment.
+    EXPECT_EQ(clock_catch_up(false, true), ClockCatchUp::none);
+    EXPECT_EQ(clock_catch_up(true, false), ClockCatchUp::as_on_resume);
+    EXPECT_EQ(clock_catch_up(true, true), ClockCatchUp::every_clock);
 }
 
 TEST(ShownUptime, KeptAcrossSetupsWhileTheSettingStays) {

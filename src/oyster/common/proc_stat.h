@@ -1,7 +1,7 @@
-// The cpu line of a Linux /proc/stat ("cpu  user nice system idle iowait
-// irq softirq steal ...", its first), in clock ticks (USER_HZ, 100 a second on every
-// Linux). Read from a guest's kernel over its mconsole, so hostile bytes:
-// the launcher waits on it for a guest's boot to settle
+// The cpu line of a Linux /proc/stat, its first ("cpu  user nice system
+// idle iowait irq softirq steal ..."), in clock ticks (USER_HZ, 100 a
+// second on every Linux). Read from a guest's kernel over its mconsole, so
+// hostile bytes: the launcher waits on it for a guest's boot to settle
 // (sandbox/guest_manager.h), and the stealth selftest judges the guest's
 // user time by it (selftest/uml_trace_checks.h).
 #pragma once

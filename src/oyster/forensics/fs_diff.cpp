@@ -80,7 +80,9 @@ std::string noise_rule(const std::string& path) {
     // someone's.
     static const std::regex kDpkgBackup(
         R"(/var/backups/(alternatives\.tar|dpkg\.(arch|diversions|statoverride|status))\.[0-9]+(\.gz)?)");
-    if (std::regex_match(path, kDpkgBackup)) return "dpkg-db-backup";
+    if (std::string_view(path).starts_with("/var/backups/") && std::regex_match(path, kDpkgBackup)) {
+        return "dpkg-db-backup";
+    }
     if (path == "/etc/ld.so.cache") return "ld.so.cache";
     return {};
 }

@@ -397,8 +397,9 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
                                      shown_modules_text(platform.identity.modules, platform.identity.root_uuid)});
                 env.push_back(fmt::format("UML_SHOWN_MODULES={}", kShownModulesFile));
             }
-            for (auto& e : shown_uptime_env(platform.shown_boot, unix_now(), disk_last_written,
-                                            cfg.guest.boot_at_shown_moment, cfg.guest.catch_up_monotonic)) {
+            for (auto& e :
+                 shown_uptime_env(platform.shown_boot, unix_now(), disk_last_written,
+                                  clock_catch_up(cfg.guest.boot_at_shown_moment, cfg.guest.catch_up_monotonic))) {
                 env.push_back(std::move(e));
             }
         }

@@ -76,14 +76,20 @@ ShownBoot shown_boot(std::uint32_t uptime_days, std::int64_t now, std::string_vi
     return shown_boot_at(uptime_days, shown_boot_anchor(uptime_days, now, seed, previous), kernel_version, seed);
 }
 
+ClockCatchUp clock_catch_up(bool boot_at_shown_moment, bool catch_up_monotonic) {
+    if (!boot_at_shown_moment) return ClockCatchUp::none;
+    return catch_up_monotonic ? ClockCatchUp::every_clock : ClockCatchUp::as_on_resume;
+}
+
 std::vector<std::string> shown_uptime_env(const ShownBoot& boot, std::int64_t now, std::int64_t disk_last_written,
-                                          bool catch_up, bool monotonic) {
+                                          ClockCatchUp catch_up) {
     if (boot.boot_time <= 0) return {};
     std::int64_t moment = boot.boot_time;
     if (disk_last_written > 0) moment = std::max(moment, disk_last_written + kRebootS);
     if (now <= moment) return {};
     std::vector<std::string> env{fmt::format("UML_SHOWN_UPTIME={}", now - moment)};
-    if (catch_up) env.emplace_back(monotonic ? "UML_SHOWN_CATCH_UP=monotonic" : "UML_SHOWN_CATCH_UP=1");
+    if (catch_up == ClockCatchUp::as_on_resume) env.emplace_back("UML_SHOWN_CATCH_UP=1");
+    if (catch_up == ClockCatchUp::every_clock) env.emplace_back("UML_SHOWN_CATCH_UP=monotonic");
     return env;
 }
 

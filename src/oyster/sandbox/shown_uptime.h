@@ -52,18 +52,27 @@ ShownBoot shown_boot(std::uint32_t uptime_days, std::int64_t now, std::string_vi
 // shows itself booted again: a server's reboot.
 inline constexpr std::int64_t kRebootS = 40;
 
+// How a guest booted at its shown boot moment catches its clocks up when
+// told (kernel patches 0029 and 0038).
+enum class ClockCatchUp {
+    none,          // patch 0015's clocks: nothing is booted in the past
+    as_on_resume,  // "UML_SHOWN_CATCH_UP=1": all but the monotonic clock,
+                   // as over a suspend (guest.boot_at_shown_moment)
+    every_clock,   // "UML_SHOWN_CATCH_UP=monotonic" (guest.catch_up_monotonic)
+};
+
+// The catch-up the [guest] settings ask for.
+ClockCatchUp clock_catch_up(bool boot_at_shown_moment, bool catch_up_monotonic);
+
 // "UML_SHOWN_UPTIME=<seconds>" for a guest starting at `now`; none when
 // `boot.boot_time` is 0. A guest booting from a disk that has run before
 // (`disk_last_written`, unix seconds; 0 for a new disk) cannot have booted
 // before its disk recorded its last shutdown (wtmp, the journal, logrotate's
 // stamps would be "in the future"): it shows a reboot kRebootS after that,
 // or the persona's boot moment if that is later.
-// With `catch_up`, also "UML_SHOWN_CATCH_UP=1": the guest boots at that
-// moment and catches its clocks up when told (guest.boot_at_shown_moment),
-// its monotonic clock left counting from the boot as over a suspend; with
-// `monotonic` too, "UML_SHOWN_CATCH_UP=monotonic": every clock catches up
-// (guest.catch_up_monotonic; kernel patches 0029 and 0038).
+// With a catch-up, also its UML_SHOWN_CATCH_UP: the guest boots at that
+// moment and catches its clocks up when told.
 std::vector<std::string> shown_uptime_env(const ShownBoot& boot, std::int64_t now, std::int64_t disk_last_written = 0,
-                                          bool catch_up = false, bool monotonic = false);
+                                          ClockCatchUp catch_up = ClockCatchUp::none);
 
 }  // namespace oyster
