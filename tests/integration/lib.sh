@@ -205,11 +205,12 @@ portal_ssh() {  # source-address command...
 		-o PreferredAuthentications=password -o PubkeyAuthentication=no \
 		"root@$PORTAL" "$@"
 }
-# ...one password attempt as root (true if it logged in)...
-try_login() {  # source-address password
+# ...one password attempt, as root unless a user is named (true if it
+# logged in)...
+try_login() {  # source-address password [user]
 	ip netns exec "$NS_ATTACKER" sshpass -p "$2" ssh -q -b "$1" -o StrictHostKeyChecking=no \
 		-o UserKnownHostsFile=/dev/null -o ConnectTimeout=90 -o PreferredAuthentications=password \
-		-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 "root@$PORTAL" true 2>/dev/null
+		-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 "${3:-root}@$PORTAL" true 2>/dev/null
 }
 # ...an interactive session (with a pty, so `who` lists it) that idles until
 # the test ends it (stdin is a pipe that stays open and silent)...

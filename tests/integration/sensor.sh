@@ -139,10 +139,7 @@ try_login $A11 anything-now || fail "root's password for $A11 stopped working"
 # stands in for it): one "authentication failure" per connection, "check
 # pass; user unknown" for a user that does not exist, and at the end of a
 # connection how many more there were (three wrong passwords in one).
-ip netns exec "$NS_ATTACKER" sshpass -p wrong-7 ssh -q -b $A11 -o StrictHostKeyChecking=no \
-	-o UserKnownHostsFile=/dev/null -o ConnectTimeout=90 -o PreferredAuthentications=password \
-	-o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 "nosuchuser@$PORTAL" true 2>/dev/null &&
-	fail "a user that does not exist logged in"
+try_login $A11 wrong-7 nosuchuser && fail "a user that does not exist logged in"
 printf '#!/bin/sh\necho wrong-8\n' >"$WORK/askpass"
 chmod 755 "$WORK/askpass"
 ip netns exec "$NS_ATTACKER" env SSH_ASKPASS="$WORK/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none \
