@@ -328,6 +328,12 @@ std::vector<sock_filter> uml_seccomp_program(int protected_fd, SeccompViolation 
     // clone3 passes its flags in memory, which a filter cannot read: ENOSYS
     // makes glibc fall back to clone().
     check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0), "clone3");
+    // A guest process that calls the host's vsyscall page has the host
+    // kernel run the call for it, past ptrace but through this filter.
+    // UML itself never calls getcpu(); killing the process for it would
+    // crash the guest's program and put UML's complaint in the guest's log,
+    // where a real machine answers. ENOSYS comes back as a plain error.
+    check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(getcpu), 0), "getcpu");
 
     return exported(ctx);
 }
