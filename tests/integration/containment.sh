@@ -169,7 +169,7 @@ sensor_oyster selftest containment --json --lan "$LAN_IP" >"$WORK/selftest.json"
 jq -r '.probes[] | "    selftest> \(if .pass then "PASS" else "FAIL" end) \(.name): \(.detail)"' "$WORK/selftest.json" >&2
 expected="host other_guest lan metadata spoofed_source smtp_sink uml_host_files uml_other_guest"
 expected="$expected uml_own_record uml_proc uml_tun"
-expected="$expected uml_sockets uml_capture uml_processes flood_held neighbour_under_flood nmap_ports nmap_sweep"
+expected="$expected uml_sockets uml_capture uml_processes guest_process_maps flood_held neighbour_under_flood nmap_ports nmap_sweep"
 expected="$expected arp_poisoning spoofed_flood tools_removed disk_fill_held neighbour_under_hogs"
 [ "$(jq -r '[.probes[] | select(.pass) | .name] | join(" ")' "$WORK/selftest.json")" = "$expected" ] &&
 	[ "$(jq .failed "$WORK/selftest.json")" = 0 ] || fail "selftest containment: $(cat "$WORK/selftest.json")"

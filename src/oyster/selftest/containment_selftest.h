@@ -14,7 +14,9 @@
 //     an attacker who escaped its kernel would be) is refused the host's
 //     files, /proc, the other guest's files, its own evidence, other taps,
 //     the host's abstract sockets, the capture descriptor and the host's
-//     processes (selftest/uml_boundary_probe.h).
+//     processes (selftest/uml_boundary_probe.h), and the host processes its
+//     guest processes run in map nothing but the guest's memory
+//     (selftest/guest_process_maps.h);
 //   - mail to anywhere lands in the host's sink (selftest/mail_probe.h);
 //   - with real tools brought into the first guest and purged after
 //     (Nmap, Ettercap, tcpdump: selftest/guest_tools.h): Nmap finds nothing
