@@ -154,7 +154,14 @@ log "$out"
 # must fault.
 log "checking that guest processes hold nothing of UML's host process"
 stub_holders=0
-for task in $(pgrep -P "$pid"); do
+descendants() {  # pid: every process below it
+	local child
+	for child in $(pgrep -P "$1"); do
+		echo "$child"
+		descendants "$child"
+	done
+}
+for task in $(descendants "$pid"); do
 	grep -q '^7fbffff000-' "/proc/$task/maps" 2>/dev/null || continue
 	stub_holders=$((stub_holders + 1))
 	left="$(grep -v -e ' /dev/shm/' -e ' \[vsyscall\]$' "/proc/$task/maps" || true)"

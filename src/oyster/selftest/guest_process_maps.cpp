@@ -13,6 +13,9 @@
 namespace oyster {
 namespace {
 
+// A guest has a few hundred processes; the walk stops well above.
+constexpr std::size_t kMaxProcesses = 65536;
+
 struct Mapping {
     std::string_view range, perms, device, inode, name;
 };
@@ -94,14 +97,24 @@ CheckResult check_guest_process_maps(pid_t uml_pid) {
         s << in.rdbuf();
         return s.str();
     };
-    const std::filesystem::path proc = fmt::format("/proc/{}", uml_pid);
+    // Every descendant: a guest process's host process is the UML
+    // process's child or, forked from the template (kernel patch 0041),
+    // its grandchild.
     std::set<pid_t> children;
-    std::error_code ec;
-    for (const auto& task : std::filesystem::directory_iterator(proc / "task", ec)) {
-        std::istringstream list(read(task.path() / "children"));
-        pid_t child = 0;
-        while (list >> child) children.insert(child);
+    std::vector<pid_t> parents{uml_pid};
+    while (!parents.empty() && children.size() < kMaxProcesses) {
+        pid_t parent = parents.back();
+        parents.pop_back();
+        std::error_code ec;
+        for (const auto& task : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", parent), ec)) {
+            std::istringstream list(read(task.path() / "children"));
+            pid_t child = 0;
+            while (list >> child) {
+                if (children.insert(child).second) parents.push_back(child);
+            }
+        }
     }
+    const std::filesystem::path proc = fmt::format("/proc/{}", uml_pid);
     std::vector<std::pair<pid_t, std::string>> children_maps;
     for (pid_t child : children) {
         auto maps = read(fmt::format("/proc/{}/maps", child));

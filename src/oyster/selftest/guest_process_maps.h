@@ -19,15 +19,16 @@
 namespace oyster {
 
 // The check "guest_process_maps" over the UML process's /proc/<pid>/maps
-// text and its children's (pid, maps text). A child that maps what the UML
+// text and its descendants' (pid, maps text). A child that maps what the UML
 // process maps from its own binary shares the UML process's memory (one of
 // its helpers) and is not a guest process. Fails when no guest process is
 // found, or names the first foreign mapping.
 CheckResult judge_guest_process_maps(const std::string& uml_maps,
                                      const std::vector<std::pair<pid_t, std::string>>& children_maps);
 
-// Reads the maps of `uml_pid` and of its children (every thread's) and
-// judges them. A child that exits while being read is skipped.
+// Reads the maps of `uml_pid` and of its descendants (the children of
+// every thread, down the tree) and judges them. A process that exits while
+// being read is skipped.
 CheckResult check_guest_process_maps(pid_t uml_pid);
 
 }  // namespace oyster
