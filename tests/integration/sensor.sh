@@ -146,9 +146,10 @@ ip netns exec "$NS_ATTACKER" env SSH_ASKPASS="$WORK/askpass" SSH_ASKPASS_REQUIRE
 	ssh -q -b $A11 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=90 \
 	-o PreferredAuthentications=password -o PubkeyAuthentication=no -o NumberOfPasswordPrompts=3 \
 	"root@$PORTAL" true </dev/null 2>/dev/null && fail "root logged in with wrong-8"
+more_failures="PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=$A11  user=root"
 for _ in $(seq 20); do
 	authlog=$(portal_ssh $A11 'grep -a -e pam_unix -e "PAM [0-9]" /var/log/auth.log')
-	echo "$authlog" | matches -F "PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=$A11  user=root" && break
+	echo "$authlog" | matches -F "$more_failures" && break
 	sleep 1
 done
 echo "$authlog" | tail -n 8 | sed 's/^/    auth.log> /' >&2
@@ -157,7 +158,7 @@ echo "$authlog" | matches -E "sshd\[[0-9]+\]: pam_unix\(sshd:auth\): authenticat
 echo "$authlog" | matches -F "pam_unix(sshd:auth): check pass; user unknown" || fail "auth.log lacks pam_unix's unknown-user line"
 echo "$authlog" | matches -E "pam_unix\(sshd:auth\): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=$A11 \$" ||
 	fail "auth.log lacks pam_unix's failure line for an unknown user from $A11"
-echo "$authlog" | matches -F "PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=$A11  user=root" ||
+echo "$authlog" | matches -F "$more_failures" ||
 	fail "auth.log lacks pam_unix's count of a connection's further failures"
 for pw in "${wrong[@]:0:$ROOT_AFTER}"; do
 	events | jq_any --arg pw "$pw" "select(.type==\"login\" and .remote_ip==\"$A11\" and .password==\$pw

@@ -241,7 +241,7 @@ ContainmentReport run_containment_selftest(const Config& cfg, const Platform& pl
         report.probes.push_back(probe_forged_sources(shell, a, log));
         report.probes.push_back(probe_mail_sink(cfg, platform.hostname, shell, a, log));
         for (auto& c : probe_uml_boundary(cfg, a, *b, log)) report.probes.push_back(std::move(c));
-        report.probes.push_back(check_guest_process_maps(a.pid));
+        report.probes.push_back(check_guest_process_maps(a.pid, a.id));
         // The flood before Nmap: its host discovery's echo requests would
         // spend the ICMP allowance the flood is to be measured against.
         for (auto& c : probe_floods(cfg, shell, a, *b, log)) report.probes.push_back(std::move(c));

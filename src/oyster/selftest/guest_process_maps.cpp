@@ -1,6 +1,5 @@
 #include "oyster/selftest/guest_process_maps.h"
 
-#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -9,12 +8,10 @@
 #include <fmt/format.h>
 
 #include "oyster/common/text_lines.h"
+#include "oyster/sandbox/guest_cgroup.h"
 
 namespace oyster {
 namespace {
-
-// A guest has a few hundred processes; the walk stops well above.
-constexpr std::size_t kMaxProcesses = 65536;
 
 struct Mapping {
     std::string_view range, perms, device, inode, name;
@@ -82,7 +79,7 @@ CheckResult judge_guest_process_maps(const std::string& uml_maps,
         }
     }
     if (guest_processes == 0) {
-        c.detail = "no host process of a guest process found";
+        c.detail = "no host process of a guest process found (in the guest's cgroup)";
         return c;
     }
     c.pass = true;
@@ -90,37 +87,20 @@ CheckResult judge_guest_process_maps(const std::string& uml_maps,
     return c;
 }
 
-CheckResult check_guest_process_maps(pid_t uml_pid) {
-    auto read = [](const std::filesystem::path& p) {
-        std::ifstream in(p);
+CheckResult check_guest_process_maps(pid_t uml_pid, const std::string& guest_id) {
+    auto read = [](const std::string& path) {
+        std::ifstream in(path);
         std::ostringstream s;
         s << in.rdbuf();
         return s.str();
     };
-    // Every descendant: a guest process's host process is the UML
-    // process's child or, forked from the template (kernel patch 0041),
-    // its grandchild.
-    std::set<pid_t> children;
-    std::vector<pid_t> parents{uml_pid};
-    while (!parents.empty() && children.size() < kMaxProcesses) {
-        pid_t parent = parents.back();
-        parents.pop_back();
-        std::error_code ec;
-        for (const auto& task : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", parent), ec)) {
-            std::istringstream list(read(task.path() / "children"));
-            pid_t child = 0;
-            while (list >> child) {
-                if (children.insert(child).second) parents.push_back(child);
-            }
-        }
-    }
-    const std::filesystem::path proc = fmt::format("/proc/{}", uml_pid);
     std::vector<std::pair<pid_t, std::string>> children_maps;
-    for (pid_t child : children) {
-        auto maps = read(fmt::format("/proc/{}/maps", child));
-        if (!maps.empty()) children_maps.emplace_back(child, std::move(maps));
+    for (pid_t tid : guest_threads(guest_id)) {
+        if (tid == uml_pid) continue;
+        auto maps = read(fmt::format("/proc/{}/maps", tid));
+        if (!maps.empty()) children_maps.emplace_back(tid, std::move(maps));
     }
-    return judge_guest_process_maps(read(proc / "maps"), children_maps);
+    return judge_guest_process_maps(read(fmt::format("/proc/{}/maps", uml_pid)), children_maps);
 }
 
 }  // namespace oyster

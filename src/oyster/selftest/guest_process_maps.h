@@ -19,16 +19,17 @@
 namespace oyster {
 
 // The check "guest_process_maps" over the UML process's /proc/<pid>/maps
-// text and its descendants' (pid, maps text). A child that maps what the UML
-// process maps from its own binary shares the UML process's memory (one of
-// its helpers) and is not a guest process. Fails when no guest process is
-// found, or names the first foreign mapping.
+// text and those of the guest's other host threads (tid, maps text). One
+// that maps what the UML process maps from its own binary shares the UML
+// process's memory (one of its helpers) and is not a guest process. Fails
+// when no guest process is found, or names the first foreign mapping.
 CheckResult judge_guest_process_maps(const std::string& uml_maps,
                                      const std::vector<std::pair<pid_t, std::string>>& children_maps);
 
-// Reads the maps of `uml_pid` and of its descendants (the children of
-// every thread, down the tree) and judges them. A process that exits while
-// being read is skipped.
-CheckResult check_guest_process_maps(pid_t uml_pid);
+// Reads the maps of `uml_pid` and of every other thread in the guest's
+// cgroup (sandbox/guest_cgroup.h: the guest's processes however they were
+// made, kernel patch 0041's template and what it forks included) and
+// judges them. A thread that exits while being read is skipped.
+CheckResult check_guest_process_maps(pid_t uml_pid, const std::string& guest_id);
 
 }  // namespace oyster
