@@ -2,10 +2,11 @@
 """clang-tidy over the project's sources, skipping those already found clean.
 
 A source is clean for a key made of everything its result depends on: the
-clang-tidy version, .clang-tidy, its compile command, its own content and
-that of every project header it includes (as the build's depfiles list
-them), paths taken relative to the checkout and the build directory so
-that the key is the same wherever the checkout lives. Keys of clean sources
+clang-tidy version (without the host CPU its --version names), .clang-tidy,
+its compile command, its own content and that of every project header it
+includes (as the build's depfiles list them), paths taken relative to the
+checkout and the build directory so that the key is the same wherever the
+checkout lives and whatever machine runs it. Keys of clean sources
 are kept as empty files under the cache directory (/var/cache/oyster/tidy by
 default, outside the checkout), so a run after a small change checks only
 what the change can affect.
@@ -57,7 +58,11 @@ def main():
     root = os.path.realpath(os.getcwd())
     build = os.path.realpath(args.build_dir)
 
+    # Without the "Host CPU:" line: it names the machine's processor, not the
+    # checks, and made every key differ on a machine of another CPU model,
+    # so that a clean clone re-checked every source.
     version = subprocess.run(["clang-tidy", "--version"], check=True, capture_output=True, text=True).stdout
+    version = "".join(line for line in version.splitlines(keepends=True) if "Host CPU" not in line)
     with open(os.path.join(root, ".clang-tidy"), "rb") as f:
         config = f.read()
     with open(os.path.join(build, "compile_commands.json")) as f:
