@@ -7,9 +7,13 @@
  *     the write bit in the frame's error code and trap 14, at the address;
  *   - a read of a private file mapping does not copy the page: a later
  *     write(2) to the file shows through it;
- *   - a read of a shared file mapping leaves the file's mtime alone;
+ *   - a read of a shared file mapping leaves the file's mtime alone, and a
+ *     later write through it reaches the file and its mtime;
  *   - a read past the end of a mapped file is a SIGBUS;
- *   - the stack grows on demand; after fork, each side keeps its copy.
+ *   - the stack grows on demand; after fork, each side writes its own copy.
+ * Patch 0042 also takes a fault on a page the host maps readable but not
+ * writable as a write: the read-then-write cases above (private, shared,
+ * after fork) are the ones it answers.
  * Built static on the host and copied into a guest by guest_ssh.sh.
  * Prints "page_faults ok: ..." and exits 0, or names the first failure. */
 #define _GNU_SOURCE
@@ -122,26 +126,42 @@ int main(void)
 	volatile char *shared = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	check(shared != MAP_FAILED, "mmap shared file");
 	check(shared[10] == 'b', "a shared mapping reads the file");
-	munmap((void *)shared, PAGE);
 	fsync(fd);
 	check(fstat(fd, &after) == 0, "fstat");
 	check(after.st_mtim.tv_sec == before.st_mtim.tv_sec && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec,
 	      "reading a shared mapping changed the file's mtime");
+
+	/* A write to the shared page it read reaches the file and its mtime. */
+	sleep(1);
+	shared[20] = 'e';
+	check(msync((void *)shared, PAGE, MS_SYNC) == 0, "msync");
+	check(pread(fd, page, 1, 20) == 1 && page[0] == 'e', "a write through a shared mapping reaches the file");
+	check(fstat(fd, &after) == 0, "fstat");
+	check(after.st_mtim.tv_sec != before.st_mtim.tv_sec || after.st_mtim.tv_nsec != before.st_mtim.tv_nsec,
+	      "a write through a shared mapping left the file's mtime");
+	munmap((void *)shared, PAGE);
 
 	/* The stack grows on demand (about 400 KiB here). */
 	check(depth(100) == 101, "stack growth");
 
 	/* After fork each side keeps its own copy. */
 	anon[2 * PAGE] = 1;
+	int gate[2];
+	check(pipe(gate) == 0, "pipe");
 	pid_t child = fork();
 	if (child == 0) {
+		char go;
 		anon[2 * PAGE] = 2;
+		if (read(gate[0], &go, 1) != 1)
+			_exit(2);
 		_exit(anon[2 * PAGE] == 2 ? 0 : 1);
 	}
+	anon[2 * PAGE] = 3;
+	check(write(gate[1], "g", 1) == 1, "write gate");
 	int status;
 	check(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "the child writes its copy");
-	check(anon[2 * PAGE] == 1, "the parent's copy is its own after fork");
+	      "the child writes its copy, and the parent's write leaves it alone");
+	check(anon[2 * PAGE] == 3, "the parent's copy is its own after fork");
 
 	printf("page_faults ok: %d checks\n", checks);
 	return 0;
