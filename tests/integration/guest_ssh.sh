@@ -144,7 +144,7 @@ log "$out"
 # (read or write) from the VMA instead of from the host.
 log "checking that guest page faults behave as a real kernel's"
 out="$(run_static_probe page_faults)"
-echo "$out" | matches -x 'page_faults ok: 35 checks' || fail "page_faults did not check what it should: $out"
+echo "$out" | matches -x 'page_faults ok: 47 checks' || fail "page_faults did not check what it should: $out"
 log "$out"
 
 # A guest process's host process holds the stub and the guest's own pages,

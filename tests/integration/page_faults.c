@@ -14,6 +14,11 @@
  * Patch 0042 also takes a fault on a page the host maps readable but not
  * writable as a write: the read-then-write cases above (private, shared,
  * after fork) are the ones it answers.
+ *   - memory that may not execute does not (patch 0043, as x86-64's NX):
+ *     a jump into it is a SIGSEGV at the code with the fetch bit in the
+ *     error code, whether the page was untouched, written, read from a
+ *     file, on the stack or in a forked child; PROT_EXEC lets it run, and
+ *     taking PROT_EXEC away stops it again.
  * Built static on the host and copied into a guest by guest_ssh.sh.
  * Prints "page_faults ok: ..." and exits 0, or names the first failure. */
 #define _GNU_SOURCE
@@ -62,6 +67,24 @@ static int depth(int n)
 
 	frame[0] = 1;
 	return n == 0 ? frame[0] : depth(n - 1) + frame[0];
+}
+
+/* Calls the code at p (ret_42 below): RAN when it returned 42, REFUSED
+ * when the call was a SIGSEGV at p itself as a fetch the page refuses is
+ * (fetch bit 16, user bit 4 and protection bit 1 in the error code: the
+ * page is there, it may not execute), OTHER for anything else. */
+enum { RAN, REFUSED, OTHER };
+static int call(void *p)
+{
+	int (*fn)(void);
+
+	memcpy(&fn, &p, sizeof(fn));
+	if (sigsetjmp(back, 1) == 0)
+		return fn() == 42 ? RAN : OTHER;
+	if (caught.si_signo == SIGSEGV && caught.si_code == SEGV_ACCERR && caught.si_addr == p &&
+	    (caught_err & 0x15) == 0x15 && caught_trap == 14)
+		return REFUSED;
+	return OTHER;
 }
 
 int main(void)
@@ -162,6 +185,34 @@ int main(void)
 	check(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "the child writes its copy, and the parent's write leaves it alone");
 	check(anon[2 * PAGE] == 3, "the parent's copy is its own after fork");
+
+	/* No-execute, page by page. */
+	static const unsigned char ret_42[] = {0xb8, 42, 0, 0, 0, 0xc3}; /* mov eax, 42; ret */
+	unsigned char *code = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	check(code != MAP_FAILED, "mmap code");
+	memcpy(code, ret_42, sizeof(ret_42));
+	check(REFUSED == call(code + PAGE), "an untouched page that may not execute ran");
+	check(REFUSED == call(code), "a written page that may not execute ran");
+	check(mprotect(code, PAGE, PROT_READ | PROT_EXEC) == 0 && RAN == call(code), "code made executable runs");
+	check(mprotect(code, PAGE, PROT_READ | PROT_WRITE) == 0 && REFUSED == call(code),
+	      "code ran after PROT_EXEC was taken away");
+	unsigned char *rwx = mmap(NULL, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	check(rwx != MAP_FAILED, "mmap rwx");
+	memcpy(rwx, ret_42, sizeof(ret_42));
+	check(RAN == call(rwx), "code in a read-write-execute page runs");
+	volatile unsigned char on_stack[sizeof(ret_42)];
+	memcpy((void *)on_stack, ret_42, sizeof(ret_42));
+	check(REFUSED == call((void *)on_stack), "code on the stack ran");
+	check(pwrite(fd, ret_42, sizeof(ret_42), 2 * PAGE) == (ssize_t)sizeof(ret_42), "pwrite code");
+	unsigned char *file_ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 2 * PAGE);
+	check(file_ro != MAP_FAILED && REFUSED == call(file_ro), "code in a read-only file mapping ran");
+	unsigned char *file_x = mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 2 * PAGE);
+	check(file_x != MAP_FAILED && RAN == call(file_x), "code in an executable file mapping runs");
+	child = fork();
+	if (child == 0)
+		_exit(REFUSED == call(code) && RAN == call(rwx) ? 0 : 1);
+	check(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "after fork, the child runs code only where it may execute");
 
 	printf("page_faults ok: %d checks\n", checks);
 	return 0;
