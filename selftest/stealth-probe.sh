@@ -143,6 +143,23 @@ sh_probe grep_proc_sys "
 grep -aioE '$words' -s -d skip --exclude=kmsg /proc/* | sort -u
 timeout 120 grep -raioE '$words' -s --exclude-dir=debug --exclude-dir=tracing --exclude-dir=cgroup /proc/sys /proc/net /sys | sort -u | head -n 200
 true"
+# Code on the stack, jumped to as an exploit's shellcode is: x86-64's NX
+# kills it (SIGSEGV, status 139), where without NX it runs and exits 7. The
+# program is a static ELF of 189 bytes (one R-X segment, a stack marked
+# RW by PT_GNU_STACK; its code: movabs rax, <push 7; pop rdi; push 60;
+# pop rax; syscall>; push rax; jmp rsp), written with printf: a
+# checksec-style probe needs no compiler.
+sh_probe no_execute '
+f="$(mktemp)" || exit 2
+printf "\177ELF\2\1\1\0\0\0\0\0\0\0\0\0\2\0\76\0\1\0\0\0\260\0\100\0\0\0\0\0\100\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\100\0\70\0\2\0\100\0\0\0\0\0" > "$f"
+printf "\1\0\0\0\5\0\0\0\0\0\0\0\0\0\0\0\0\0\100\0\0\0\0\0\0\0\100\0\0\0\0\0\275\0\0\0\0\0\0\0\275\0\0\0\0\0\0\0\0\20\0\0\0\0\0\0" >> "$f"
+printf "\121\345\164\144\6\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\20\0\0\0\0\0\0\0" >> "$f"
+printf "\110\270\152\7\137\152\74\130\17\5\120\377\344" >> "$f"
+chmod 700 "$f"
+(exec "$f") 2>/dev/null
+rc=$?
+rm -f "$f"
+exit "$rc"'
 # Last, after the sections above kept the processor busy in user mode for
 # seconds: how the kernel counted that time.
 sh_probe proc_stat_cpu 'head -n 1 /proc/stat'

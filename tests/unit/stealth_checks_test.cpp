@@ -157,6 +157,7 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
           "remote host",
           0}},
         {"proc_stat_cpu", {"cpu  1190 0 842 356803112 0 0 0 0 0 0", 0}},
+        {"no_execute", {"bash: line 8:  1207 Segmentation fault      ( exec \"$f\" ) 2> /dev/null", 139}},
     };
 }
 
@@ -298,6 +299,7 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
         "ioctl for device",
         0};
     s["proc_stat_cpu"] = {"cpu  0 0 218 3027 0 0 0 0 0 0", 0};
+    s["no_execute"] = {"", 7};
     s["ip_addr"] = {"2: eth0    inet 192.0.2.6/30 brd 192.0.2.7 scope global eth0", 0};
     s["ip_route"] = {"default via 192.0.2.5 dev eth0", 0};
     // Oyster's image before it kept Debian's units (measured).
@@ -362,7 +364,8 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "boot_log",
                              "readiness_probe",
                              "module_list",
-                             "cpu_user_time"}) {
+                             "cpu_user_time",
+                             "no_execute"}) {
         ASSERT_TRUE(v.contains(name)) << name;
         EXPECT_FALSE(v[name]) << name;
     }
@@ -403,6 +406,22 @@ TEST(StealthChecks, NoTraceOfUmlOrTheLauncherInTheLogsOrTheCpuTimes) {
     EXPECT_TRUE(verdicts_with("proc_stat_cpu", "cpu  1190 0 842", "cpu  94 0 842")["cpu_user_time"]);
     EXPECT_FALSE(verdicts_with("proc_stat_cpu", "cpu  1190 0 842", "intr 1190 0 842")["cpu_user_time"]);
     EXPECT_FALSE(verdicts_with("proc_stat_cpu", "cpu  1190 0 842", "cpu  x 0 842")["cpu_user_time"]);
+}
+
+// Code on the stack must be killed, as NX kills it; only SIGSEGV passes, not
+// a probe that could not run (exec refused, no status).
+TEST(StealthChecks, CodeOnTheStackIsKilled) {
+    auto s = disguised();
+    EXPECT_TRUE(verdicts(probe_text(s))["no_execute"]);
+    s["no_execute"] = {"", 7};
+    EXPECT_FALSE(verdicts(probe_text(s))["no_execute"]) << "the code ran (every kernel before patch 0043)";
+    s["no_execute"] = {"bash: line 8: /tmp/tmp.x: Permission denied", 126};
+    EXPECT_FALSE(verdicts(probe_text(s))["no_execute"]) << "a noexec /tmp tells nothing";
+    s["no_execute"] = {"", 0};
+    EXPECT_FALSE(verdicts(probe_text(s))["no_execute"]);
+    s.erase("no_execute");
+    EXPECT_FALSE(verdicts(probe_text(s))["no_execute"]);
+    EXPECT_EQ(judge_no_execute(std::nullopt).detail, "the probe reported no status");
 }
 
 // lsmod must name the drivers of what the guest shows, each a file of the

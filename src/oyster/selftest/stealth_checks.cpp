@@ -613,6 +613,7 @@ void Judge::run() {
                                          t("modules_on_disk"), t("lsmod"), module_views}));
     results.push_back(judge_readiness_probe(t("journal"), probe_.sections.contains("journal")));
     results.push_back(judge_cpu_user_time(t("proc_stat_cpu"), probe_.sections.contains("proc_stat_cpu")));
+    results.push_back(judge_no_execute(probe_.status("no_execute")));
 }
 
 }  // namespace

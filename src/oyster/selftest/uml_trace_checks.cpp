@@ -82,4 +82,22 @@ CheckResult judge_cpu_user_time(std::string_view proc_stat_cpu, bool present) {
     return out;
 }
 
+CheckResult judge_no_execute(std::optional<int> status) {
+    CheckResult out{"no_execute", "code on a non-executable stack is killed (SIGSEGV), as NX kills it on x86-64", false,
+                    ""};
+    constexpr int kKilledBySegv = 128 + 11;
+    constexpr int kCodeRan = 7;
+    if (!status) {
+        out.detail = "the probe reported no status";
+    } else if (*status == kKilledBySegv) {
+        out.pass = true;
+        out.detail = "SIGSEGV";
+    } else if (*status == kCodeRan) {
+        out.detail = "the code on the stack ran (exit status 7)";
+    } else {
+        out.detail = fmt::format("the probe could not tell (exit status {})", *status);
+    }
+    return out;
+}
+
 }  // namespace oyster

@@ -2,12 +2,13 @@
 // say about what runs it, past what names it: lines only a UML boot leaves
 // in the kernel log and the journal (a PC's kernel and its virtual
 // terminals never give systemd cause for them), the launcher's visit to
-// sshd at each boot, and processor time that never counts as the
-// processes' own (user time 0 in /proc/stat, so top shows 0.0 us and ps a
-// TIME of 0 for a busy loop).
+// sshd at each boot, processor time that never counts as the processes'
+// own (user time 0 in /proc/stat, so top shows 0.0 us and ps a TIME of 0
+// for a busy loop), and memory that executes whatever it holds.
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -39,5 +40,12 @@ CheckResult judge_readiness_probe(std::string_view journal, bool present);
 // own work, which runs in user mode for seconds) counts user time, at least
 // a tenth of user and system together.
 CheckResult judge_cpu_user_time(std::string_view proc_stat_cpu, bool present);
+
+// One check, no_execute: code the probe put on its (non-executable) stack
+// and jumped to was killed by SIGSEGV (`status` 139, as the shell reports
+// it), as x86-64's NX kills it on a real server; kernel patch 0043. Status
+// 7 is the code having run; anything else, or none, is a probe that could
+// not tell.
+CheckResult judge_no_execute(std::optional<int> status);
 
 }  // namespace oyster
