@@ -9,10 +9,9 @@
  * inside one asm block, touch a fresh page (a fault), make a system call
  * (getppid, sched_yield, a 1 ms poll that sleeps, or fork) and store the
  * registers back for comparison. A 1 ms timer's handler, running on any
- * thread between or during those, scrambles x87, MXCSR and ymm; sigreturn
- * must put the interrupted ones back. (Not zmm16-31: UML's signal frame
- * holds only the legacy and AVX parts of the XSAVE area, so those keep a
- * handler's values on every kernel so far; docs/stealth.md.)
+ * thread between or during those, scrambles x87, MXCSR, ymm and, with
+ * AVX-512, zmm16-31; sigreturn must put the interrupted ones back (the
+ * frame holds zmm16-31 since kernel patch 0044).
  *
  * Built static on the host and copied into a guest by guest_ssh.sh.
  * Usage: fp_state [ITERATIONS]. Prints "fp_state ok: ..." and exits 0, or
@@ -95,6 +94,14 @@ __attribute__((target("avx512f"))) static long trip_avx512(const struct regs *in
 	return ret;
 }
 
+__attribute__((target("avx512f"))) static void scramble_zmm_hi(void)
+{
+	asm volatile("vpternlogd $0xff, %%zmm16, %%zmm16, %%zmm16\n\t"
+		     "vpternlogd $0xff, %%zmm23, %%zmm23, %%zmm23\n\t"
+		     "vpternlogd $0xff, %%zmm31, %%zmm31, %%zmm31\n\t" ::
+			     : Z_CLOBBERS);
+}
+
 __attribute__((target("avx2"))) static void on_timer(int sig)
 {
 	static const uint32_t other_mxcsr = 0x7f80; /* round toward zero */
@@ -107,6 +114,8 @@ __attribute__((target("avx2"))) static void on_timer(int sig)
 		     "ldmxcsr %0\n\t"
 		     "fninit\n\t" ::"m"(other_mxcsr)
 		     : Y_CLOBBERS, "st");
+	if (have_avx512)
+		scramble_zmm_hi();
 }
 
 static uint64_t next(uint64_t *s)

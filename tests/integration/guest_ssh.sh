@@ -146,6 +146,13 @@ log "checking that guest page faults behave as a real kernel's"
 out="$(run_static_probe page_faults)"
 echo "$out" | matches -x 'page_faults ok: 47 checks' || fail "page_faults did not check what it should: $out"
 log "$out"
+# Signal frames hold the whole XSAVE state as x86's do, and processes learn
+# their size (kernel patches 0044, 0045). 19 checks with AVX-512, 9 without.
+log "checking that guest signal frames hold what an x86-64 kernel's do"
+out="$(run_static_probe signal_frame)"
+echo "$out" | matches -E '^signal_frame ok: (19 checks \(AVX-512\)|9 checks)$' ||
+	fail "signal_frame did not check what it should: $out"
+log "$out"
 
 # A guest process's host process holds the stub and the guest's own pages,
 # nothing of the UML process it was cloned from (kernel patch 0039): from
