@@ -77,8 +77,8 @@ std::map<std::string, std::pair<std::string, int>> disguised() {
         {"boot",
          {"System.map-6.1.0-56-amd64\nconfig-6.1.0-56-amd64\ninitrd.img-6.1.0-56-amd64\nvmlinuz-6.1.0-56-amd64", 0}},
         {"dmesg",
-         {"[    0.000000] Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org)\n[    0.150000] EXT4-fs "
-          "(vda1): mounted filesystem",
+         {"[    0.000000] Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org)\n[    0.017144] SMBIOS 2.8 "
+          "present.\n[    1.308966] EXT4-fs (vda1): mounted filesystem",
           0}},
         {"proc_partitions",
          {"major minor  #blocks  name\n\n 254        0    2097152 vda\n 254        1    2096128 vda1", 0}},
@@ -365,7 +365,8 @@ TEST(StealthChecks, StockUmlFailsWhereItShows) {
                              "readiness_probe",
                              "module_list",
                              "cpu_user_time",
-                             "no_execute"}) {
+                             "no_execute",
+                             "log_stamps"}) {
         ASSERT_TRUE(v.contains(name)) << name;
         EXPECT_FALSE(v[name]) << name;
     }
@@ -422,6 +423,21 @@ TEST(StealthChecks, CodeOnTheStackIsKilled) {
     s.erase("no_execute");
     EXPECT_FALSE(verdicts(probe_text(s))["no_execute"]);
     EXPECT_EQ(judge_no_execute(std::nullopt).detail, "the probe reported no status");
+}
+
+// Stamps in jiffies of 10 ms (every UML kernel before patch 0046) fail;
+// one stamp to the microsecond among them passes; too few cannot tell.
+TEST(StealthChecks, TheKernelLogIsStampedToTheMicrosecond) {
+    EXPECT_TRUE(verdicts(probe_text(disguised()))["log_stamps"]);
+    auto coarse = judge_log_stamps(
+        "[    0.000000] Linux version 6.1.0\n[    0.040000] SMBIOS 2.8 present.\n[    1.190000] systemd[1]: Started",
+        true);
+    EXPECT_FALSE(coarse.pass);
+    EXPECT_EQ(coarse.detail, "all 2 stamps are multiples of 10 ms, e.g. [    0.040000]");
+    EXPECT_TRUE(judge_log_stamps("[    0.040000] a\n[    1.190000] b\n[    1.190412] c", true).pass);
+    EXPECT_FALSE(judge_log_stamps("[    0.000000] a\n[    0.017144] b", true).pass) << "one stamp";
+    EXPECT_FALSE(judge_log_stamps("[    0.017144] a\n[    1.308966] b", false).pass) << "no section";
+    EXPECT_FALSE(judge_log_stamps("[ x.017144] a\n[    1.30896] b\nplain line\n[]", true).pass) << "no stamps";
 }
 
 // lsmod must name the drivers of what the guest shows, each a file of the

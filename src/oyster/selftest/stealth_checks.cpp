@@ -614,6 +614,7 @@ void Judge::run() {
     results.push_back(judge_readiness_probe(t("journal"), probe_.sections.contains("journal")));
     results.push_back(judge_cpu_user_time(t("proc_stat_cpu"), probe_.sections.contains("proc_stat_cpu")));
     results.push_back(judge_no_execute(probe_.status("no_execute")));
+    results.push_back(judge_log_stamps(t("dmesg"), probe_.sections.contains("dmesg")));
 }
 
 }  // namespace

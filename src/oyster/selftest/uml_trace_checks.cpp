@@ -82,6 +82,39 @@ CheckResult judge_cpu_user_time(std::string_view proc_stat_cpu, bool present) {
     return out;
 }
 
+CheckResult judge_log_stamps(std::string_view dmesg, bool present) {
+    CheckResult out{"log_stamps", "the kernel log is stamped to the microsecond, not in jiffies of 10 ms", false, ""};
+    std::size_t stamps = 0;
+    std::string_view fine;
+    std::string_view coarse;
+    for (auto line : split_lines(present ? dmesg : std::string_view{})) {
+        // "[" spaces seconds "." six digits "]"
+        auto close = line.find(']');
+        if (line.empty() || line.front() != '[' || close == std::string_view::npos) continue;
+        auto stamp = line.substr(1, close - 1);
+        auto dot = stamp.find('.');
+        if (dot == std::string_view::npos || stamp.size() - dot - 1 != 6) continue;
+        auto micros = stamp.substr(dot + 1);
+        if (micros.find_first_not_of("0123456789") != std::string_view::npos) continue;
+        if (stamp.find_first_not_of(" 0.") == std::string_view::npos) continue;  // 0.000000
+        ++stamps;
+        if (micros.substr(2) != "0000") {
+            if (fine.empty()) fine = line.substr(0, close + 1);
+        } else if (coarse.empty()) {
+            coarse = line.substr(0, close + 1);
+        }
+    }
+    if (stamps < 2) {
+        out.detail = fmt::format("{} stamps after 0 to judge", stamps);
+    } else if (!fine.empty()) {
+        out.pass = true;
+        out.detail = fmt::format("{} stamps, e.g. {}", stamps, fine);
+    } else {
+        out.detail = fmt::format("all {} stamps are multiples of 10 ms, e.g. {}", stamps, coarse);
+    }
+    return out;
+}
+
 CheckResult judge_no_execute(std::optional<int> status) {
     CheckResult out{"no_execute", "code on a non-executable stack is killed (SIGSEGV), as NX kills it on x86-64", false,
                     ""};

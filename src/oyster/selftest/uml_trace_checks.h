@@ -41,6 +41,12 @@ CheckResult judge_readiness_probe(std::string_view journal, bool present);
 // a tenth of user and system together.
 CheckResult judge_cpu_user_time(std::string_view proc_stat_cpu, bool present);
 
+// One check, log_stamps: the kernel log's stamps ("[    1.306234]") are
+// not all multiples of 10 ms, as a jiffies count at HZ=100 makes them
+// (UML before kernel patch 0046); an x86 kernel stamps to the microsecond.
+// Fails with fewer than two stamps after 0 to judge.
+CheckResult judge_log_stamps(std::string_view dmesg, bool present);
+
 // One check, no_execute: code the probe put on its (non-executable) stack
 // and jumped to was killed by SIGSEGV (`status` 139, as the shell reports
 // it), as x86-64's NX kills it on a real server; kernel patch 0043. Status
