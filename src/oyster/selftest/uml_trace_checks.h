@@ -4,7 +4,8 @@
 // terminals never give systemd cause for them), the launcher's visit to
 // sshd at each boot, processor time that never counts as the processes'
 // own (user time 0 in /proc/stat, so top shows 0.0 us and ps a TIME of 0
-// for a busy loop), and memory that executes whatever it holds.
+// for a busy loop), a log stamped in jiffies, and memory that executes
+// whatever it holds.
 #pragma once
 
 #include <array>
