@@ -30,9 +30,14 @@ protected:
         out.write(reinterpret_cast<const char*>(bytes.data() + from), static_cast<std::streamsize>(to - from));
     }
     CaptureFollower::Sink sink() {
-        return [this](const std::string& type, nlohmann::json fields) {
-            fields["type"] = type;
-            got.push_back(std::move(fields));
+        return [this](CaptureFollower::Event event) {
+            std::visit(
+                [&](const auto& e) {
+                    auto fields = events::to_fields(e);
+                    fields["type"] = events::event_type(e);
+                    got.push_back(std::move(fields));
+                },
+                event);
         };
     }
     std::vector<nlohmann::json> got;

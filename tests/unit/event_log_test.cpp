@@ -52,20 +52,20 @@ class EventLogTest : public testing::TempDirTest {};
 TEST_F(EventLogTest, AFullDiskDropsWholeEventsAndSaysSoAfterwards) {
     auto file = dir / "events.jsonl";
     EventLog log(file);
-    log.emit("connection", {{"source_ip", "203.0.113.10"}});
+    log.emit(events::Connection{.source_ip = "203.0.113.10"});
     auto size = std::filesystem::file_size(file);
     {
         // Room for about one more event: the next is written in part and
         // cut off again, the rest fail outright.
         FileSizeLimit limit(size + 150);
-        log.emit("capture", {{"detail", std::string(60, 'a')}});
-        for (int i = 0; i < 5; ++i) log.emit("capture", {{"detail", std::string(200, 'b')}});
-        log.emit("login", {{"user", "root"}});
+        log.emit(events::CaptureEvent{.event = {{"detail", std::string(20, 'a')}}});
+        for (int i = 0; i < 5; ++i) log.emit(events::CaptureEvent{.event = {{"detail", std::string(200, 'b')}}});
+        log.emit(events::Login{.user = "root"});
         EXPECT_EQ(log.dropped(), 6U);
         auto lines = lines_of(file);  // every line whole, or this throws
         EXPECT_EQ(lines.size(), 2U);
     }
-    log.emit("connection_closed", {{"source_ip", "203.0.113.10"}});
+    log.emit(events::ConnectionClosed{.source_ip = "203.0.113.10"});
     EXPECT_EQ(log.dropped(), 0U);
     auto lines = lines_of(file);
     ASSERT_EQ(lines.size(), 4U);
@@ -82,7 +82,9 @@ TEST_F(EventLogTest, RotatesAtItsSizeAndKeepsTheNewestFiles) {
     auto file = dir / "events.jsonl";
     {
         EventLog log(file, 1000, 2);
-        for (int i = 0; i < 40; ++i) log.emit("connection", {{"n", i}, {"pad", std::string(80, 'p')}});
+        for (int i = 0; i < 40; ++i)
+            log.emit(
+                events::Connection{.source_port = static_cast<std::uint16_t>(i), .guest_state = std::string(20, 'p')});
     }
     auto segments = log_segments(file);
     ASSERT_EQ(segments.size(), 3U);  // two rotated files kept, and the live one
@@ -91,7 +93,7 @@ TEST_F(EventLogTest, RotatesAtItsSizeAndKeepsTheNewestFiles) {
     std::vector<int> seen;
     for (const auto& s : segments) {
         EXPECT_LE(s.size, 1000U + 200U);
-        for (const auto& e : lines_of(s.path)) seen.push_back(e["n"].get<int>());
+        for (const auto& e : lines_of(s.path)) seen.push_back(e["source_port"].get<int>());
     }
     // The oldest files are gone; what is left is in order, without a gap.
     ASSERT_FALSE(seen.empty());
@@ -101,7 +103,9 @@ TEST_F(EventLogTest, RotatesAtItsSizeAndKeepsTheNewestFiles) {
     auto before = segments[1].number;
     {
         EventLog log(file, 1000, 2);
-        for (int i = 40; i < 60; ++i) log.emit("connection", {{"n", i}, {"pad", std::string(80, 'p')}});
+        for (int i = 40; i < 60; ++i)
+            log.emit(
+                events::Connection{.source_port = static_cast<std::uint16_t>(i), .guest_state = std::string(20, 'p')});
     }
     EXPECT_GT(log_segments(file)[1].number, before);
 }

@@ -184,7 +184,7 @@ bool CaptureFollower::read_new(bool report_records, bool to_end, std::chrono::mi
         }
         if (!parser_.error().empty()) {
             failed_ = true;
-            if (sink_) sink_("capture_error", {{"error", parser_.error()}});
+            if (sink_) sink_(events::CaptureError{.error = parser_.error()});
             return false;
         }
     }
@@ -240,7 +240,7 @@ void CaptureFollower::roll_window(std::chrono::steady_clock::time_point now) {
         buckets_[i].stored = 0;
     }
     if (total > 0) {
-        sink_("capture_suppressed", {{"events", total}, {"by_class", std::move(by_class)}, {"stored", stored}});
+        sink_(events::CaptureSuppressed{.events = total, .by_class = std::move(by_class), .stored = stored});
     }
     window_start_ = now;
 }
@@ -271,16 +271,16 @@ void CaptureFollower::report(nlohmann::json event) {
         ++bucket.stored;
         ++stored_only_;
     }
+    std::optional<bool> store_only;
+    if (!live) store_only = true;
     // Login attempts are events of the sensor's own.
-    nlohmann::json fields;
     if (type == "login") {
-        event.erase("type");
-        fields = std::move(event);
+        auto login = events::from_fields<events::Login>(event);
+        login.store_only = store_only;
+        sink_(std::move(login));
     } else {
-        fields = {{"event", std::move(event)}};
+        sink_(events::CaptureEvent{.event = std::move(event), .store_only = store_only});
     }
-    if (!live) fields["store_only"] = true;
-    sink_(type == "login" ? "login" : "capture", std::move(fields));
 }
 
 }  // namespace oyster::sensor

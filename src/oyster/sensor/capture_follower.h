@@ -60,11 +60,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
 #include "oyster/capture/capture_decoder.h"
 #include "oyster/capture/capture_records.h"
+#include "oyster/events/sensor_events.h"
 
 namespace oyster::sensor {
 
@@ -74,7 +76,10 @@ public:
     static constexpr unsigned kBurstEvents = 2000;
     static constexpr unsigned kStoreEventsPerSecond = 10 * kEventsPerSecond;
     static constexpr unsigned kStoreBurstEvents = 10 * kBurstEvents;
-    using Sink = std::function<void(const std::string& type, nlohmann::json fields)>;
+    // What a follower reports; the sink names the guest's intrusion and
+    // source, which the follower does not know.
+    using Event = std::variant<events::CaptureEvent, events::Login, events::CaptureSuppressed, events::CaptureError>;
+    using Sink = std::function<void(Event event)>;
     using LoginObserver = std::function<void(const nlohmann::json& login)>;
 
     // Per poll: a burst larger than this is read on the next one.

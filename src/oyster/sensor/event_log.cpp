@@ -47,7 +47,7 @@ EventLog::~EventLog() {
     ::close(fd_);
 }
 
-void EventLog::emit(std::string_view type, nlohmann::json fields) {
+void EventLog::write_event(std::string_view type, nlohmann::json fields) {
     nlohmann::json e = nlohmann::json::object();
     e["ts"] = utc_timestamp();
     e["type"] = type;
@@ -63,12 +63,10 @@ void EventLog::emit(std::string_view type, nlohmann::json fields) {
     if (!dropped_.empty()) {
         std::uint64_t total = 0;
         for (const auto& [t, n] : dropped_) total += n;
-        nlohmann::json report = {{"ts", e["ts"]},
-                                 {"type", "events_dropped"},
-                                 {"events", total},
-                                 {"by_type", dropped_},
-                                 {"since", dropped_since_}};
-        if (write_line(report.dump() + "\n")) {
+        events::EventsDropped report{total, dropped_, dropped_since_};
+        nlohmann::json line_of_report = {{"ts", e["ts"]}, {"type", events::EventsDropped::kType}};
+        line_of_report.update(events::to_fields(report));
+        if (write_line(line_of_report.dump() + "\n")) {
             std::fprintf(stderr, "event log: writing again; %llu events were dropped since %s\n",
                          static_cast<unsigned long long>(total), dropped_since_.c_str());
             dropped_.clear();

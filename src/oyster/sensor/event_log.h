@@ -6,8 +6,9 @@
 // (the kernel has it); a background fdatasync within 200 ms covers a crash of
 // the host. A line is never torn by a concurrent writer.
 //
-// Every event has "ts" (RFC 3339 UTC, milliseconds) and "type"; the other
-// fields are documented in docs/sensor.md.
+// Events are the structs of events/sensor_events.h (the schema in code):
+// every line has "ts" (RFC 3339 UTC, milliseconds) and "type", then the
+// struct's fields, documented in docs/sensor.md.
 //
 // A full disk (or any failed write) does not stop the sensor: the event is
 // dropped, a partly written line is cut off again (readers only ever see
@@ -33,6 +34,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oyster/events/sensor_events.h"
+
 namespace oyster::sensor {
 
 class EventLog {
@@ -44,13 +47,17 @@ public:
     EventLog(const EventLog&) = delete;
     EventLog& operator=(const EventLog&) = delete;
 
-    void emit(std::string_view type, nlohmann::json fields = nlohmann::json::object());
+    template <class Event>
+    void emit(const Event& e) {
+        write_event(events::event_type(e), events::to_fields(e));
+    }
 
     const std::filesystem::path& path() const { return path_; }
     // Events dropped and not yet reported in an `events_dropped` event.
     std::uint64_t dropped() const;
 
 private:
+    void write_event(std::string_view type, nlohmann::json fields);
     // Writes `line` whole or not at all; false (errno set) when it cannot.
     // Called with mu_ held.
     bool write_line(const std::string& line);

@@ -363,12 +363,12 @@ int SensorDaemon::run() {
     });
     std::string ports;
     for (const auto& m : cfg_.sensor.ports) ports += fmt::format(" {}->{}", m.public_port, m.guest_port);
-    events_.emit("sensor_started", {{"listen", cfg_.sensor.listen_address},
-                                    {"ports", ports.empty() ? ports : ports.substr(1)},
-                                    {"pool_size", cfg_.sensor.pool_size},
-                                    {"max_guests", capacity_.max_guests},
-                                    {"max_guests_why", capacity_.why},
-                                    {"pid", ::getpid()}});
+    events_.emit(events::SensorStarted{.listen = cfg_.sensor.listen_address,
+                                       .ports = ports.empty() ? ports : ports.substr(1),
+                                       .pool_size = cfg_.sensor.pool_size,
+                                       .max_guests = capacity_.max_guests,
+                                       .max_guests_why = capacity_.why,
+                                       .pid = ::getpid()});
     log_.line(fmt::format("portal listening on {} ports{}; pool {} guests, at most {}", cfg_.sensor.listen_address,
                           ports, cfg_.sensor.pool_size, capacity_.why));
 
@@ -394,7 +394,7 @@ int SensorDaemon::run() {
     }
     workers_.join_all();
     for (const auto& [reason, n] : refused_) log_.line(fmt::format("refused {} connections: {}", n, reason));
-    events_.emit("sensor_stopped", {{"connections_accepted", portal_.accepted()}});
+    events_.emit(events::SensorStopped{.connections_accepted = portal_.accepted()});
     ::close(sig_fd);
     ::close(wake_fd_);
     log_.line("stopped");
@@ -443,9 +443,8 @@ void SensorDaemon::recover() {
             follow_capture(s);
             log_.line(fmt::format("guest {}: still running, adopted ({})", g.id,
                                   engaged ? "intrusion of " + s.source : "back in the pool"));
-            events_.emit(
-                "guest_recovered",
-                {{"guest_id", g.id}, {"source_ip", s.source}, {"intrusion_id", s.intrusion ? s.intrusion->id : ""}});
+            events_.emit(events::GuestRecovered{
+                .guest_id = g.id, .source_ip = s.source, .intrusion_id = s.intrusion ? s.intrusion->id : ""});
             publish(s);
             continue;
         }
@@ -538,13 +537,13 @@ Decision SensorDaemon::admit(const PeerAddress& peer, std::uint16_t public_port)
     d.kind = ready ? Decision::Kind::connect : Decision::Kind::wait;
     if (ready) d.guest_ip = *parse_ipv4(slot.guest->guest_ip);
     const PoolGuest* g = pool_.find(a.guest);
-    events_.emit("connection", {{"source_ip", src},
-                                {"source_port", peer.port},
-                                {"port", public_port},
-                                {"guest_id", slot.guest ? slot.guest->id : ""},
-                                {"intrusion_id", slot.intrusion ? slot.intrusion->id : ""},
-                                {"guest_state", g ? guest_state_name(g->state) : ""},
-                                {"waits_for_boot", !ready}});
+    events_.emit(events::Connection{.source_ip = src,
+                                    .source_port = peer.port,
+                                    .port = public_port,
+                                    .guest_id = slot.guest ? slot.guest->id : "",
+                                    .intrusion_id = slot.intrusion ? slot.intrusion->id : "",
+                                    .guest_state = g ? guest_state_name(g->state) : "",
+                                    .waits_for_boot = !ready});
     return d;
 }
 
@@ -561,25 +560,25 @@ void SensorDaemon::closed(std::uint64_t guest, const PeerAddress& peer, const Co
     run_deferred();
     std::string guest_id;
     if (auto it = slots_.find(guest); it != slots_.end() && it->second.guest) guest_id = it->second.guest->id;
-    events_.emit("connection_closed", {{"source_ip", src},
-                                       {"source_port", peer.port},
-                                       {"guest_id", guest_id},
-                                       {"bytes_from_client", summary.bytes_from_client},
-                                       {"bytes_to_client", summary.bytes_to_client},
-                                       {"duration_ms", summary.duration_ms},
-                                       {"reached_guest", summary.reached_guest},
-                                       {"end", summary.end}});
+    events_.emit(events::ConnectionClosed{.source_ip = src,
+                                          .source_port = peer.port,
+                                          .guest_id = guest_id,
+                                          .bytes_from_client = summary.bytes_from_client,
+                                          .bytes_to_client = summary.bytes_to_client,
+                                          .duration_ms = summary.duration_ms,
+                                          .reached_guest = summary.reached_guest,
+                                          .end = summary.end});
 }
 
 void SensorDaemon::refuse_event(const PeerAddress& peer, std::uint16_t port, const std::string& reason) {
     ++refused_[reason];
     if (auto suppressed = throttle_.allow("refused " + reason)) {
-        events_.emit("connection_refused", {{"source_ip", peer.ip.str()},
-                                            {"source_port", peer.port},
-                                            {"port", port},
-                                            {"reason", reason},
-                                            {"refused_total", refused_[reason]},
-                                            {"not_logged_since_last", *suppressed}});
+        events_.emit(events::ConnectionRefused{.source_ip = peer.ip.str(),
+                                               .source_port = peer.port,
+                                               .port = port,
+                                               .reason = reason,
+                                               .refused_total = refused_[reason],
+                                               .not_logged_since_last = *suppressed});
     }
 }
 
@@ -604,13 +603,14 @@ void SensorDaemon::on_pool_note(const std::string& what, const PoolGuest& g, con
             portal_.lift_login_grace(g.handle);
         }
     }
-    json e = {{"guest_id", slot && slot->guest ? slot->guest->id : ""},
-              {"source_ip", source},
-              {"state", guest_state_name(g.state)}};
-    if (slot && slot->intrusion) e["intrusion_id"] = slot->intrusion->id;
-    if (!detail.empty()) e["detail"] = detail;
-    if (what == "cold_boot") e["boot"] = g.handle;
-    events_.emit("guest_" + what, std::move(e));
+    events::GuestChange e{.change = what,
+                          .guest_id = slot && slot->guest ? slot->guest->id : "",
+                          .source_ip = source,
+                          .state = guest_state_name(g.state)};
+    if (slot && slot->intrusion) e.intrusion_id = slot->intrusion->id;
+    if (!detail.empty()) e.detail = detail;
+    if (what == "cold_boot") e.boot = g.handle;
+    events_.emit(e);
     if (what != "held" && what != "released") {
         log_.line(fmt::format("guest {}: {}{}{}", slot ? guest_name(*slot) : std::to_string(g.handle), what,
                               source.empty() ? "" : " (" + source + ")", detail.empty() ? "" : ": " + detail));
@@ -809,12 +809,12 @@ void SensorDaemon::drain_completions() {
                 }
                 follow_capture(s);
                 pool_.boot_done(c.handle, now);
-                events_.emit("guest_ready", {{"guest_id", s.guest->id},
-                                             {"guest_ip", s.guest->guest_ip},
-                                             {"boot_ms", s.guest->boot_ms},
-                                             {"woken", woken},
-                                             {"intrusion_id", s.intrusion ? s.intrusion->id : ""},
-                                             {"source_ip", attributed_source(s)}});
+                events_.emit(events::GuestReady{.guest_id = s.guest->id,
+                                                .guest_ip = s.guest->guest_ip,
+                                                .boot_ms = s.guest->boot_ms,
+                                                .woken = woken,
+                                                .intrusion_id = s.intrusion ? s.intrusion->id : "",
+                                                .source_ip = attributed_source(s)});
                 publish(s);
                 if (const PoolGuest* g = pool_.find(c.handle);
                     g != nullptr && (g->state == GuestState::held || g->state == GuestState::engaged)) {
@@ -825,9 +825,8 @@ void SensorDaemon::drain_completions() {
             }
             case Completion::Kind::boot_failed: {
                 log_.line(fmt::format("guest boot failed: {}", c.error));
-                events_.emit("guest_boot_failed", {{"source_ip", attributed_source(s)},
-                                                   {"guest_id", s.guest ? s.guest->id : ""},
-                                                   {"error", c.error}});
+                events_.emit(events::GuestBootFailed{
+                    .source_ip = attributed_source(s), .guest_id = s.guest ? s.guest->id : "", .error = c.error});
                 portal_.guest_gone(c.handle);
                 bool dormant_again = s.intrusion.has_value();
                 pool_.boot_failed(c.handle, now);
@@ -854,14 +853,14 @@ void SensorDaemon::drain_completions() {
 }
 
 void SensorDaemon::emit_intrusion_closed(const Intrusion& i) {
-    events_.emit("intrusion_closed", {{"intrusion_id", i.id},
-                                      {"source_ip", i.source_ip},
-                                      {"guest_id", i.guest_id},
-                                      {"reason", i.end_reason},
-                                      {"connections", i.connections},
-                                      {"pcap_files", i.pcap_files},
-                                      {"disk_bytes", i.disk_bytes},
-                                      {"dir", i.dir.string()}});
+    events_.emit(events::IntrusionClosed{.intrusion_id = i.id,
+                                         .source_ip = i.source_ip,
+                                         .guest_id = i.guest_id,
+                                         .reason = i.end_reason,
+                                         .connections = i.connections,
+                                         .pcap_files = i.pcap_files,
+                                         .disk_bytes = i.disk_bytes,
+                                         .dir = i.dir.string()});
 }
 
 void SensorDaemon::hold_for_analysis(const Intrusion& i) {
@@ -885,9 +884,8 @@ void SensorDaemon::analyze(const Intrusion& i, bool skip_when_stopping) {
         emit_analysis(i, analysis);
     } catch (const std::exception& e) {
         log_.line(fmt::format("intrusion {}: forensics: {}", i.id, e.what()));
-        events_.emit(
-            "forensics_done",
-            {{"intrusion_id", i.id}, {"guest_id", i.guest_id}, {"source_ip", i.source_ip}, {"error", e.what()}});
+        events_.emit(events::ForensicsDone{
+            .intrusion_id = i.id, .guest_id = i.guest_id, .source_ip = i.source_ip, .error = e.what()});
     }
     // Reported, even when it failed: a failure is not retried at every
     // start (oyster files --rescan runs it again by hand).
@@ -900,16 +898,16 @@ void SensorDaemon::analyze(const Intrusion& i, bool skip_when_stopping) {
 
 void SensorDaemon::emit_analysis(const Intrusion& i, const json& a) {
     evidence::EvidenceStore store(analysis_options_.evidence_dir);
-    auto with_intrusion = [&](json fields) {
-        fields["intrusion_id"] = i.id;
-        fields["guest_id"] = i.guest_id;
-        fields["source_ip"] = i.source_ip;
-        return fields;
+    auto attribute = [&](auto e) {
+        e.intrusion_id = i.id;
+        e.guest_id = i.guest_id;
+        e.source_ip = i.source_ip;
+        return e;
     };
-    auto evidence_of = [&](const json& o) -> json {
-        if (!o.value("extracted", true)) return nullptr;
+    auto evidence_of = [&](const json& o) -> events::Nullable<std::string> {
+        if (!o.value("extracted", true)) return std::nullopt;
         auto sha = o.find("sha256");
-        if (sha == o.end() || !sha->is_string() || !is_sha256_hex(sha->get<std::string>())) return nullptr;
+        if (sha == o.end() || !sha->is_string() || !is_sha256_hex(sha->get<std::string>())) return std::nullopt;
         return store.path_for(sha->get<std::string>()).string();
     };
     std::size_t files = 0, noise = 0, executed = 0;
@@ -921,30 +919,30 @@ void SensorDaemon::emit_analysis(const Intrusion& i, const json& a) {
         }
         if (f.value("change", "") == "executed") ++executed;
         ++files;
-        json e = f;
-        e["evidence"] = evidence_of(f);
-        events_.emit("forensic_file", with_intrusion(std::move(e)));
+        auto e = attribute(events::from_fields<events::ForensicFile>(f));
+        e.evidence = evidence_of(f);
+        events_.emit(e);
     }
     const auto& alerts = a.value("alerts", json::array());
     for (const auto& al : alerts) {
         if (!al.is_object()) continue;
-        json e = al;
-        e["evidence"] = evidence_of(al);
-        events_.emit("alert", with_intrusion(std::move(e)));
+        auto e = attribute(events::from_fields<events::Alert>(al));
+        e.evidence = evidence_of(al);
+        events_.emit(e);
     }
     const auto& artefacts = a.value("artefacts", json::array());
     for (const auto& art : artefacts) {
-        if (art.is_object()) events_.emit("artefact", with_intrusion(art));
+        if (art.is_object()) events_.emit(attribute(events::from_fields<events::Artefact>(art)));
     }
-    events_.emit("forensics_done", with_intrusion({{"files", files},
-                                                   {"noise", noise},
-                                                   {"executed", executed},
-                                                   {"alerts", alerts.size()},
-                                                   {"artefacts", artefacts.size()},
-                                                   {"yara_rules", a.value("yara_rules", 0)},
-                                                   {"duration_ms", a.value("duration_ms", 0)},
-                                                   {"journal_replay", a.value("journal_replay", json(nullptr))},
-                                                   {"errors", a.value("errors", json::array())}}));
+    events_.emit(attribute(events::ForensicsDone{.files = files,
+                                                 .noise = noise,
+                                                 .executed = executed,
+                                                 .alerts = alerts.size(),
+                                                 .artefacts = artefacts.size(),
+                                                 .yara_rules = a.value("yara_rules", std::uint64_t{0}),
+                                                 .duration_ms = a.value("duration_ms", std::int64_t{0}),
+                                                 .journal_replay = a.value("journal_replay", json(nullptr)),
+                                                 .errors = a.value("errors", json::array())}));
     log_.line(fmt::format("intrusion {}: forensics: {} files changed or executed ({} noise), {} alerts, {} ms", i.id,
                           files, noise, alerts.size(), a.value("duration_ms", 0)));
 }
@@ -963,11 +961,11 @@ void SensorDaemon::open_intrusion(Slot& s) {
     i.connections = 1;
     save_intrusion(i);
     s.intrusion = i;
-    events_.emit("intrusion_opened", {{"intrusion_id", i.id},
-                                      {"source_ip", i.source_ip},
-                                      {"guest_id", i.guest_id},
-                                      {"guest_ip", s.guest->guest_ip},
-                                      {"dir", i.dir.string()}});
+    events_.emit(events::IntrusionOpened{.intrusion_id = i.id,
+                                         .source_ip = i.source_ip,
+                                         .guest_id = i.guest_id,
+                                         .guest_ip = s.guest->guest_ip,
+                                         .dir = i.dir.string()});
     log_.line(
         fmt::format("intrusion {}: {} logged into guest {} ({})", i.id, i.source_ip, i.guest_id, s.guest->guest_ip));
     publish(s);
@@ -993,12 +991,12 @@ void SensorDaemon::report_quota(const std::string& guest_id, const std::string& 
                                 const std::string& source_ip, const std::string& cause, std::uint32_t limit_mib,
                                 const std::string& detail) {
     log_.line(fmt::format("guest {}: reached its {} quota ({} MiB): {}", guest_id, cause, limit_mib, detail));
-    events_.emit("quota_reached", {{"guest_id", guest_id},
-                                   {"intrusion_id", intrusion_id},
-                                   {"source_ip", source_ip},
-                                   {"cause", cause},
-                                   {"limit_mib", limit_mib},
-                                   {"detail", detail}});
+    events_.emit(events::QuotaReached{.guest_id = guest_id,
+                                      .intrusion_id = intrusion_id,
+                                      .source_ip = source_ip,
+                                      .cause = cause,
+                                      .limit_mib = limit_mib,
+                                      .detail = detail});
 }
 
 std::unique_ptr<TapCapture> SensorDaemon::make_tap_capture(const GuestRecord& g) const {
@@ -1009,14 +1007,18 @@ std::unique_ptr<TapCapture> SensorDaemon::make_tap_capture(const GuestRecord& g)
 void SensorDaemon::follow_capture(Slot& s) {
     if (!cfg_.capture.enabled || !s.guest) return;
     auto handle = s.handle;
-    auto sink = [this, handle, guest_id = s.guest->id](const std::string& type, nlohmann::json fields) {
-        fields["guest_id"] = guest_id;
-        auto it = slots_.find(handle);
-        if (it != slots_.end()) {
-            fields["intrusion_id"] = it->second.intrusion ? it->second.intrusion->id : "";
-            fields["source_ip"] = attributed_source(it->second);
-        }
-        events_.emit(type, std::move(fields));
+    auto sink = [this, handle, guest_id = s.guest->id](CaptureFollower::Event event) {
+        std::visit(
+            [&](auto& e) {
+                e.guest_id = guest_id;
+                auto it = slots_.find(handle);
+                if (it != slots_.end()) {
+                    e.intrusion_id = it->second.intrusion ? it->second.intrusion->id : "";
+                    e.source_ip = attributed_source(it->second);
+                }
+                events_.emit(e);
+            },
+            event);
     };
     auto on_login_report = [this, handle](const json& login) { on_login(handle, login); };
     try {
@@ -1140,12 +1142,12 @@ void SensorDaemon::prune_if_over_budget() {
             continue;
         }
         used -= std::min(used, p.bytes);
-        events_.emit("intrusion_pruned", {{"intrusion_id", i.id},
-                                          {"source_ip", i.source_ip},
-                                          {"bytes", p.bytes},
-                                          {"evidence_blobs_removed", p.blobs_removed},
-                                          {"disk_used_after", used},
-                                          {"disk_budget", r.budget}});
+        events_.emit(events::IntrusionPruned{.intrusion_id = i.id,
+                                             .source_ip = i.source_ip,
+                                             .bytes = p.bytes,
+                                             .evidence_blobs_removed = p.blobs_removed,
+                                             .disk_used_after = used,
+                                             .disk_budget = r.budget});
         log_.line(
             fmt::format("intrusion {}: pruned ({} bytes, {} evidence blobs) to stay within "
                         "sensor.disk_budget_mib{}",
@@ -1182,39 +1184,39 @@ void SensorDaemon::on_drop(const LoggedPacket& p) {
     std::string reason = p.prefix;
     if (reason.starts_with(kDropLogPrefix)) reason = reason.substr(std::string_view(kDropLogPrefix).size());
     while (!reason.empty() && reason.back() == ' ') reason.pop_back();
-    json e = {{"reason", reason}, {"cap_hit", reason.ends_with("_cap") || reason == "bandwidth"}};
+    events::Drop e{.reason = reason, .cap_hit = reason.ends_with("_cap") || reason == "bandwidth"};
     if (p.has_ipv4) {
-        e["src"] = p.src.str();
-        e["dst"] = p.dst.str();
-        e["protocol"] = ip_protocol_name(p.protocol);
+        e.src = p.src.str();
+        e.dst = p.dst.str();
+        e.protocol = ip_protocol_name(p.protocol);
         if (p.src_port != 0 || p.dst_port != 0) {
-            e["src_port"] = p.src_port;
-            e["dst_port"] = p.dst_port;
+            e.src_port = p.src_port;
+            e.dst_port = p.dst_port;
         }
         if (auto g = guest_by_ip(p.src)) {
-            e["guest_id"] = g->guest_id;
-            e["source_ip"] = g->source_ip;
-            e["intrusion_id"] = g->intrusion_id;
+            e.guest_id = g->guest_id;
+            e.source_ip = g->source_ip;
+            e.intrusion_id = g->intrusion_id;
         }
     }
-    events_.emit("drop", std::move(e));
+    events_.emit(e);
 }
 
 void SensorDaemon::on_mail(const SinkedMessage& m) {
     auto g = guest_by_ip(m.guest_ip);
-    events_.emit("mail", {{"guest_id", g ? g->guest_id : ""},
-                          {"intrusion_id", g ? g->intrusion_id : ""},
-                          {"source_ip", g ? g->source_ip : ""},
-                          {"original_destination", m.original_destination},
-                          {"helo", m.message.helo},
-                          {"mail_from", m.message.mail_from},
-                          {"rcpt_to", m.message.rcpt_to},
-                          {"auth", m.message.auth},
-                          {"auth_dropped", m.message.auth_dropped},
-                          {"bytes", m.message.data.size()},
-                          {"truncated", m.message.truncated},
-                          {"stored", !m.file.empty()},
-                          {"file", m.file.string()}});
+    events_.emit(events::Mail{.guest_id = g ? g->guest_id : "",
+                              .intrusion_id = g ? g->intrusion_id : "",
+                              .source_ip = g ? g->source_ip : "",
+                              .original_destination = m.original_destination,
+                              .helo = m.message.helo,
+                              .mail_from = m.message.mail_from,
+                              .rcpt_to = m.message.rcpt_to,
+                              .auth = m.message.auth,
+                              .auth_dropped = m.message.auth_dropped,
+                              .bytes = m.message.data.size(),
+                              .truncated = m.message.truncated,
+                              .stored = !m.file.empty(),
+                              .file = m.file.string()});
     if (!m.over_quota || !g) return;
     {
         std::lock_guard lock(info_mu_);

@@ -10,6 +10,7 @@
 #include "oyster/common/fd_guard.h"
 #include "oyster/common/log_segments.h"
 #include "oyster/common/read_at.h"
+#include "oyster/events/sensor_events.h"
 #include "oyster/store/json_fields.h"
 #include "oyster/store/store_schema.h"
 
@@ -68,96 +69,91 @@ EventStore::EventStore(const std::filesystem::path& db_file) : db_(db_file) {
 
 EventStore::~EventStore() = default;
 
-bool EventStore::add_line(std::string_view line) {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return false;
-    std::string ts = str_field(j, "ts"), type = str_field(j, "type");
-    if (ts.empty() || type.empty()) return false;
+bool EventStore::add_line(std::string_view text) {
+    auto line = events::parse_event_line(text);
+    if (!line) return false;
+    const auto& j = line->fields;
+    const std::string& ts = line->ts;
     std::string intrusion = str_field(j, "intrusion_id"), source = str_field(j, "source_ip");
     auto session = sessions_->apply(j);
     auto bind_session = [&](Statement& s, int index) -> Statement& {
         return session ? s.bind(index, *session) : s.bind_null(index);
     };
     st_->insert_event.bind(1, ts)
-        .bind(2, type)
+        .bind(2, line->type)
         .bind_or_null(3, intrusion)
         .bind_or_null(4, str_field(j, "guest_id"))
         .bind_or_null(5, source);
-    bind_session(st_->insert_event, 6).bind(7, line).run();
+    bind_session(st_->insert_event, 6).bind(7, text).run();
     std::int64_t event_id = sqlite3_last_insert_rowid(db_.handle());
 
-    if (type == "intrusion_opened" && !intrusion.empty()) {
+    if (auto opened = line->as<events::IntrusionOpened>(); opened && !intrusion.empty()) {
         st_->intrusion_opened.bind(1, intrusion)
             .bind(2, source)
-            .bind_or_null(3, str_field(j, "guest_id"))
+            .bind_or_null(3, opened->guest_id)
             .bind(4, ts)
-            .bind_or_null(5, str_field(j, "dir"))
+            .bind_or_null(5, opened->dir)
             .run();
-    } else if (type == "intrusion_closed" && !intrusion.empty()) {
+    } else if (auto closed = line->as<events::IntrusionClosed>(); closed && !intrusion.empty()) {
         st_->intrusion_closed.bind(1, intrusion)
             .bind(2, source)
-            .bind_or_null(3, str_field(j, "guest_id"))
+            .bind_or_null(3, closed->guest_id)
             .bind(4, ts)
-            .bind_or_null(5, str_field(j, "reason"))
-            .bind(6, int_field(j, "connections"))
-            .bind(7, int_field(j, "disk_bytes"))
-            .bind_or_null(8, str_field(j, "dir"))
+            .bind_or_null(5, closed->reason)
+            .bind(6, static_cast<std::int64_t>(closed->connections))
+            .bind(7, static_cast<std::int64_t>(closed->disk_bytes))
+            .bind_or_null(8, closed->dir)
             .run();
-    } else if (type == "login") {
-        auto success = j.find("success");
+    } else if (auto login = line->as<events::Login>()) {
         st_->insert_credential.bind(1, event_id)
             .bind(2, ts)
             .bind_or_null(3, intrusion)
             .bind_or_null(4, source)
-            .bind_or_null(5, str_field(j, "service"))
-            .bind(6, str_field(j, "user"))
-            .bind(7, str_field(j, "password"))
-            .bind(8, success != j.end() && success->is_boolean() && success->get<bool>() ? 1 : 0)
-            .bind_or_null(9, str_field(j, "reason"));
+            .bind_or_null(5, login->service)
+            .bind(6, login->user)
+            .bind(7, login->password)
+            .bind(8, login->success ? 1 : 0)
+            .bind_or_null(9, login->reason);
         bind_session(st_->insert_credential, 10).run();
-    } else if (type == "forensic_file" && !intrusion.empty()) {
-        add_forensic_file(j, event_id, intrusion);
-    } else if (type == "alert" && !intrusion.empty()) {
-        auto tags = j.find("tags");
+    } else if (auto file = line->as<events::ForensicFile>(); file && !intrusion.empty()) {
+        add_forensic_file(*file, event_id);
+    } else if (auto alert = line->as<events::Alert>(); alert && !intrusion.empty()) {
         st_->upsert_alert.bind(1, event_id)
             .bind(2, ts)
             .bind(3, intrusion)
-            .bind(4, str_field(j, "rule"))
-            .bind_or_null(5, str_field(j, "rule_file"))
-            .bind_or_null(6, str_field(j, "severity"))
-            .bind_or_null(7, str_field(j, "description"))
-            .bind(8, tags != j.end() && tags->is_array()
-                         ? tags->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                         : std::string("[]"))
-            .bind_or_null(9, str_field(j, "path"))
-            .bind_or_null(10, str_field(j, "sha256"))
-            .bind_or_null(11, str_field(j, "change"))
-            .bind_or_null(12, str_field(j, "evidence"))
+            .bind(4, alert->rule)
+            .bind_or_null(5, alert->rule_file)
+            .bind_or_null(6, alert->severity)
+            .bind_or_null(7, alert->description)
+            .bind(8, nlohmann::json(alert->tags).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+            .bind_or_null(9, alert->path)
+            .bind_or_null(10, alert->sha256)
+            .bind_or_null(11, alert->change)
+            .bind_or_null(12, alert->evidence.value.value_or(""))
             .run();
-    } else if (type == "artefact" && !intrusion.empty()) {
+    } else if (auto artefact = line->as<events::Artefact>(); artefact && !intrusion.empty()) {
         auto& st = st_->upsert_artefact;
         st.bind(1, event_id)
             .bind(2, intrusion)
-            .bind(3, str_field(j, "kind"))
-            .bind(4, str_field(j, "path"))
-            .bind(5, int_field(j, "size"))
-            .bind_or_null(6, str_field(j, "sha256"));
-        auto seq = j.find("tty_seq");
-        (seq != j.end() && seq->is_number_integer() ? st.bind(7, seq->get<std::int64_t>()) : st.bind_null(7)).run();
-    } else if (type == "forensics_done" && !intrusion.empty()) {
+            .bind(3, artefact->kind)
+            .bind(4, artefact->path)
+            .bind(5, static_cast<std::int64_t>(artefact->size))
+            .bind_or_null(6, artefact->sha256.value.value_or(""));
+        (artefact->tty_seq ? st.bind(7, *artefact->tty_seq) : st.bind_null(7)).run();
+    } else if (auto done = line->as<events::ForensicsDone>(); done && !intrusion.empty()) {
         st_->forensics_done.bind(1, ts)
-            .bind(2, int_field(j, "files"))
-            .bind(3, int_field(j, "alerts"))
-            .bind_or_null(4, str_field(j, "error"))
+            .bind(2, static_cast<std::int64_t>(done->files.value_or(0)))
+            .bind(3, static_cast<std::int64_t>(done->alerts.value_or(0)))
+            .bind_or_null(4, done->error.value_or(""))
             .bind(5, intrusion)
             .run();
-    } else if (type == "capture") {
-        auto inner = j.find("event");
-        if (inner != j.end() && inner->is_object() && str_field(*inner, "type") == "exec") {
+    } else if (auto capture = line->as<events::CaptureEvent>()) {
+        const auto& inner = capture->event;
+        if (inner.is_object() && str_field(inner, "type") == "exec") {
             nlohmann::json argv = nlohmann::json::array();
             std::string command_line;
-            auto a = inner->find("argv");
-            if (a != inner->end() && a->is_array()) {
+            auto a = inner.find("argv");
+            if (a != inner.end() && a->is_array()) {
                 for (const auto& arg : *a) {
                     if (!arg.is_string()) continue;
                     if (!command_line.empty()) command_line += ' ';
@@ -169,9 +165,9 @@ bool EventStore::add_line(std::string_view line) {
                 .bind(2, ts)
                 .bind_or_null(3, intrusion)
                 .bind_or_null(4, source)
-                .bind(5, int_field(*inner, "pid"))
-                .bind_or_null(6, str_field(*inner, "path"))
-                .bind_or_null(7, str_field(*inner, "cwd"))
+                .bind(5, int_field(inner, "pid"))
+                .bind_or_null(6, str_field(inner, "path"))
+                .bind_or_null(7, str_field(inner, "cwd"))
                 .bind(8, argv.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
                 .bind(9, command_line);
             bind_session(st_->insert_command, 10).run();
@@ -180,17 +176,11 @@ bool EventStore::add_line(std::string_view line) {
     return true;
 }
 
-void EventStore::add_forensic_file(const nlohmann::json& j, std::int64_t event_id, const std::string& intrusion) {
+void EventStore::add_forensic_file(const events::ForensicFile& f, std::int64_t event_id) {
     // The state after the change, or before it for a deletion.
-    const nlohmann::json* entry = nullptr;
-    for (const char* key : {"after", "before"}) {
-        if (auto e = j.find(key); e != j.end() && e->is_object()) {
-            entry = &*e;
-            break;
-        }
-    }
+    const nlohmann::json* entry = f.after.is_object() ? &f.after : f.before.is_object() ? &f.before : nullptr;
     auto& st = st_->upsert_file;
-    st.bind(1, event_id).bind(2, intrusion).bind(3, str_field(j, "change")).bind(4, str_field(j, "path"));
+    st.bind(1, event_id).bind(2, f.intrusion_id).bind(3, f.change).bind(4, f.path);
     if (entry != nullptr) {
         st.bind(5, int_field(*entry, "size"))
             .bind_or_null(6, str_field(*entry, "mode"))
@@ -200,14 +190,13 @@ void EventStore::add_forensic_file(const nlohmann::json& j, std::int64_t event_i
     } else {
         for (int i = 5; i <= 9; ++i) st.bind_null(i);
     }
-    st.bind_or_null(10, str_field(j, "sha256"))
-        .bind_or_null(11, str_field(j, "sha256_before"))
-        .bind_or_null(12, str_field(j, "file_type"))
-        .bind_or_null(13, str_field(j, "mime"))
-        .bind_or_null(14, str_field(j, "evidence"));
-    if (str_field(j, "change") == "executed") {
-        auto base = j.find("in_base_image");
-        st.bind(15, int_field(j, "executions")).bind(16, base != j.end() && base->is_boolean() && base->get<bool>());
+    st.bind_or_null(10, f.sha256.value.value_or(""))
+        .bind_or_null(11, f.sha256_before.value.value_or(""))
+        .bind_or_null(12, f.file_type.value.value_or(""))
+        .bind_or_null(13, f.mime.value.value_or(""))
+        .bind_or_null(14, f.evidence.value.value_or(""));
+    if (f.change == "executed") {
+        st.bind(15, f.executions.value_or(0)).bind(16, f.in_base_image.value_or(false));
     } else {
         st.bind_null(15).bind_null(16);
     }

@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "oyster/events/sensor_events.h"
 #include "oyster/store/session_tracker.h"
 #include "oyster/store/sqlite_db.h"
 
@@ -68,7 +69,7 @@ private:
     struct Statements;
     // Stores one line; false when it is not an event.
     bool add_line(std::string_view line);
-    void add_forensic_file(const nlohmann::json& event, std::int64_t event_id, const std::string& intrusion);
+    void add_forensic_file(const events::ForensicFile& f, std::int64_t event_id);
 
     SqliteDb db_;
     std::unique_ptr<Statements> st_;
