@@ -10,7 +10,9 @@
 // is parsed strictly and anything malformed is skipped, never trusted.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace oyster {
@@ -19,5 +21,11 @@ namespace oyster {
 // address in hex as the kernel prints it) has local port `port` in state
 // LISTEN (0A).
 bool tcp_port_listening(std::string_view table, std::uint16_t port);
+
+// True when a TCP connection to ip:port is accepted within `timeout`; the
+// connection is closed at once. Only for a kernel that cannot show its
+// table over the mconsole (a series before patch 0035, which the benches
+// build as a baseline), where the visit in the journal is the price.
+bool tcp_port_accepts(const std::string& ip, std::uint16_t port, std::chrono::milliseconds timeout);
 
 }  // namespace oyster
