@@ -3,13 +3,13 @@
 
 A source is clean for a key made of everything its result depends on: the
 clang-tidy version (without the host CPU its --version names), .clang-tidy,
-its compile command, its own content and that of every project header it
-includes (as the build's depfiles list them), paths taken relative to the
-checkout and the build directory so that the key is the same wherever the
-checkout lives and whatever machine runs it. Keys of clean sources
-are kept as empty files under the cache directory (/var/cache/oyster/tidy by
-default, outside the checkout), so a run after a small change checks only
-what the change can affect.
+its compile command (less where its object goes), its own content and that
+of every project header it includes (as the build's depfiles list them),
+paths taken relative to the checkout and the build directory so that the
+key is the same wherever the checkout lives and whatever machine runs it.
+Keys of clean sources are kept as empty files under the cache directory
+(/var/cache/oyster/tidy by default, outside the checkout), so a run after a
+small change checks only what the change can affect.
 
 A new machine has no cache: a full run takes some 18 minutes on two cores,
 most of CI's budget. So the checkout carries the keys its sources had when
@@ -26,6 +26,7 @@ import concurrent.futures
 import hashlib
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -77,8 +78,19 @@ def main():
         h.update(version.encode())
         h.update(config)
         cmd = commands[source]
-        command = cmd.get("command") or " ".join(cmd.get("arguments", []))
-        h.update(command.replace(build, "<build>").replace(root, "<root>").encode())
+        command = cmd.get("arguments") or shlex.split(cmd.get("command", ""))
+        # Without where the object and its dependency file go (-o, -MT, -MF):
+        # they change when a source moves to another library target, and
+        # clang-tidy's findings do not depend on them.
+        kept, skip = [], False
+        for word in command:
+            if skip:
+                skip = False
+            elif word in ("-o", "-MT", "-MF"):
+                skip = True
+            else:
+                kept.append(word)
+        h.update(" ".join(kept).replace(build, "<build>").replace(root, "<root>").encode())
         for path in sorted(by_source.get(source, {source}) | {source}):
             h.update(os.path.relpath(path, root).encode())
             with open(path, "rb") as f:

@@ -5,6 +5,8 @@
 // that kept size and mtime included.
 #include "oyster/forensics/fs_diff.h"
 
+#include "oyster/capture/guest_noise.h"
+
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -260,7 +262,7 @@ TEST_F(FsDiffTest, TheJailedWorkerGivesTheSameAnalysis) {
         ASSERT_EQ(::chmod(path.c_str(), static_cast<mode_t>(mode)), 0) << path;
     }
 
-    auto j = run_analysis_worker(OYSTER_BINARY, guest_dir, options);
+    auto j = run_analysis_worker(OYSTER_FORENSICS_WORKER, guest_dir, options);
     auto log = read_all(guest_dir / "forensics/worker.log");
     EXPECT_NE(
         log.find("forensics worker: capabilities none, user namespace own, network lo, host /etc/shadow hidden\n"),
@@ -332,7 +334,7 @@ TEST_F(FsDiffTest, WithoutIdmappedMountsTheWorkerRunsAsRootAndSaysWhy) {
             ::_exit(3);
         }
         try {
-            auto j = run_analysis_worker(OYSTER_BINARY, guest_dir, options);
+            auto j = run_analysis_worker(OYSTER_FORENSICS_WORKER, guest_dir, options);
             if (j["files"].empty() || !j["errors"].empty()) ::_exit(4);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "%s\n", e.what());
@@ -370,20 +372,20 @@ TEST_F(FsDiffTest, AForeignOrCutDiskIsRefused) {
 // A rule only marks what the system writes by itself; what an intruder
 // leaves in /tmp or /run is never noise.
 TEST(NoiseRule, MarksOnlyWhatTheSystemWritesByItself) {
-    EXPECT_EQ(noise_rule("/var/log/auth.log"), "/var/log/*");
-    EXPECT_EQ(noise_rule("/run/systemd/sessions/c1"), "/run/systemd/*");
-    EXPECT_EQ(noise_rule("/run/motd.dynamic"), "motd");
-    EXPECT_EQ(noise_rule("/run/log/journal/3a77/system.journal"), "/run/log/journal/*");
-    EXPECT_EQ(noise_rule("/run/sshd.pid"), "/run/*.pid");
-    EXPECT_EQ(noise_rule("/run/x/payload.pid"), "");
-    EXPECT_EQ(noise_rule("/run/x.sh"), "");
-    EXPECT_EQ(noise_rule("/tmp/dropper.sh"), "");
-    EXPECT_EQ(noise_rule("/root/.bash_history"), "");
-    EXPECT_EQ(noise_rule("/var/backups/dpkg.status.0"), "dpkg-db-backup");
-    EXPECT_EQ(noise_rule("/var/backups/alternatives.tar.3.gz"), "dpkg-db-backup");
-    EXPECT_EQ(noise_rule("/var/backups/dpkg.status.0.sh"), "");
-    EXPECT_EQ(noise_rule("/var/backups/passwd.bak"), "");
-    EXPECT_EQ(noise_rule("/var/backups/loot.tar"), "");
+    EXPECT_EQ(capture::noise_rule("/var/log/auth.log"), "/var/log/*");
+    EXPECT_EQ(capture::noise_rule("/run/systemd/sessions/c1"), "/run/systemd/*");
+    EXPECT_EQ(capture::noise_rule("/run/motd.dynamic"), "motd");
+    EXPECT_EQ(capture::noise_rule("/run/log/journal/3a77/system.journal"), "/run/log/journal/*");
+    EXPECT_EQ(capture::noise_rule("/run/sshd.pid"), "/run/*.pid");
+    EXPECT_EQ(capture::noise_rule("/run/x/payload.pid"), "");
+    EXPECT_EQ(capture::noise_rule("/run/x.sh"), "");
+    EXPECT_EQ(capture::noise_rule("/tmp/dropper.sh"), "");
+    EXPECT_EQ(capture::noise_rule("/root/.bash_history"), "");
+    EXPECT_EQ(capture::noise_rule("/var/backups/dpkg.status.0"), "dpkg-db-backup");
+    EXPECT_EQ(capture::noise_rule("/var/backups/alternatives.tar.3.gz"), "dpkg-db-backup");
+    EXPECT_EQ(capture::noise_rule("/var/backups/dpkg.status.0.sh"), "");
+    EXPECT_EQ(capture::noise_rule("/var/backups/passwd.bak"), "");
+    EXPECT_EQ(capture::noise_rule("/var/backups/loot.tar"), "");
 }
 
 }  // namespace

@@ -95,6 +95,12 @@ TEST(SensorEvents, ALineNeedsItsTimeAndType) {
     ASSERT_TRUE(ready);
     EXPECT_FALSE(ready->as<GuestChange>());
     EXPECT_TRUE(ready->as<GuestReady>());
+    // An event already parsed needs only its type.
+    auto alert = event_line_of({{"type", "alert"}, {"severity", "high"}});
+    ASSERT_TRUE(alert);
+    EXPECT_EQ(alert->as<Alert>()->severity, "high");
+    EXPECT_FALSE(event_line_of({{"type", 3}}));
+    EXPECT_FALSE(event_line_of(nlohmann::json::array()));
 }
 
 // The tables of events in docs/sensor.md (and docs/forensics.md, which

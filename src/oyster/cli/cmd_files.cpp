@@ -3,8 +3,7 @@
 // its guest's disk, what it executed, and the YARA alerts on those files.
 // A closed intrusion's analysis is the one the sensor made when its guest
 // stopped; an open one's (or with --rescan) is made now, in a worker
-// process (forensics/analysis_worker.h). `oyster forensics-worker` is that
-// worker's entry point.
+// process (forensics/analysis_worker.h: oyster-forensics-worker).
 #include <iostream>
 #include <memory>
 
@@ -122,33 +121,14 @@ void register_files(CLI::App& app, const ConfigLoader& load) {
             analysis = json::parse(read_regular_file(forensics::analysis_file(dir)), nullptr, false);
         }
         if (!analysis.is_object()) {
-            analysis = forensics::run_analysis_worker("/proc/self/exe", dir, forensics::analysis_options(cfg));
+            analysis =
+                forensics::run_analysis_worker(forensics::worker_program(), dir, forensics::analysis_options(cfg));
         }
         if (args->json) {
             std::cout << analysis.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
             return;
         }
         print_analysis(analysis, args->all);
-    });
-
-    struct WorkerArgs {
-        std::string guest_dir;
-        forensics::AnalysisOptions options;
-        std::string evidence_dir, yara_rules;
-    };
-    auto w = std::make_shared<WorkerArgs>();
-    auto* worker = app.add_subcommand("forensics-worker",
-                                      "Analyse one guest directory (run by the sensor and oyster files, not by hand)");
-    worker->group("");  // not listed in --help: an internal entry point
-    worker->add_option("guest_dir", w->guest_dir, "The guest's directory")->required();
-    worker->add_option("--evidence-dir", w->evidence_dir, "The evidence store")->required();
-    worker->add_option("--yara-rules", w->yara_rules, "A directory of YARA rules");
-    worker->add_option("--max-extract-bytes", w->options.max_extract_bytes, "Larger files are not extracted");
-    worker->callback([=]() {
-        forensics::AnalysisOptions o = w->options;
-        o.evidence_dir = w->evidence_dir;
-        o.yara_rules = w->yara_rules;
-        forensics::analysis_worker_main(w->guest_dir, o);
     });
 }
 

@@ -16,7 +16,7 @@
 #include "oyster/common/cpu_list.h"
 #include "oyster/common/syslog_facility.h"
 #include "oyster/common/toml_reader.h"
-#include "oyster/net/ipv4.h"
+#include "oyster/common/ipv4.h"
 
 namespace oyster {
 namespace {

@@ -89,7 +89,7 @@ struct LoginConfig {
 
 struct NetworkConfig {
     // The subnet guests are shown; its first address is their gateway, each
-    // guest takes the .2 of one of its /30s (net/ipv4.h).
+    // guest takes the .2 of one of its /30s (common/ipv4.h).
     std::string guest_pool = "10.213.0.0/20";
     // Resolver the guest is told to use (empty: none).
     std::string dns = "";

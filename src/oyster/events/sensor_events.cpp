@@ -2,17 +2,22 @@
 
 namespace oyster::events {
 
+std::optional<EventLine> event_line_of(nlohmann::json event) {
+    if (!event.is_object()) return std::nullopt;
+    auto type = event.find("type");
+    if (type == event.end() || !type->is_string() || type->get_ref<const std::string&>().empty()) return std::nullopt;
+    EventLine e;
+    e.type = type->get<std::string>();
+    if (auto ts = event.find("ts"); ts != event.end() && ts->is_string()) e.ts = ts->get<std::string>();
+    e.fields = std::move(event);
+    return e;
+}
+
 std::optional<EventLine> parse_event_line(std::string_view line) {
     auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return std::nullopt;
-    auto ts = j.find("ts");
-    auto type = j.find("type");
-    if (ts == j.end() || type == j.end() || !ts->is_string() || !type->is_string()) return std::nullopt;
-    EventLine e;
-    e.ts = ts->get<std::string>();
-    e.type = type->get<std::string>();
-    if (e.ts.empty() || e.type.empty()) return std::nullopt;
-    e.fields = std::move(j);
+    if (j.is_discarded()) return std::nullopt;
+    auto e = event_line_of(std::move(j));
+    if (!e || e->ts.empty()) return std::nullopt;
     return e;
 }
 

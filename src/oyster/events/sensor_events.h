@@ -542,6 +542,11 @@ struct EventLine {
 // string "ts" and a string "type" (a torn or foreign line).
 std::optional<EventLine> parse_event_line(std::string_view line);
 
+// An event already parsed, as a line: nothing when it is not an object with
+// a string "type" ("ts" may be missing: readers that only classify events,
+// such as the syslog output's severities, do not need it).
+std::optional<EventLine> event_line_of(nlohmann::json event);
+
 struct EventSchema {
     std::string type{};
     std::vector<std::string> fields{};

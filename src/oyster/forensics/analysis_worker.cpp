@@ -42,11 +42,10 @@ std::string last_line(const std::filesystem::path& log) {
     return last.size() > 500 ? last.substr(0, 500) : last;
 }
 
-// The running binary's path (from "/proc/self/exe"). The jail binds the
-// file at that path, not the magic link: a bind's source must be a mount of
-// the worker's own mount namespace, and the running binary's is its
-// parent's. After an upgrade replaced the file, the worker is the new
-// binary (its arguments are kept compatible).
+// The worker program's real path (a link resolved: the jail binds the
+// file itself, as a bind's source must be a mount of the worker's own
+// mount namespace). After an upgrade replaced the file, the worker is the
+// new binary (its arguments are kept compatible).
 std::filesystem::path program_path(const std::filesystem::path& exe) {
     std::error_code ec;
     auto real = exe == "/proc/self/exe" ? std::filesystem::read_symlink(exe, ec) : std::filesystem::canonical(exe, ec);
@@ -76,7 +75,7 @@ void append_to_log(const std::filesystem::path& log, const std::string& line) {
 
 }  // namespace
 
-ProcessJail worker_jail(const std::filesystem::path& oyster_exe, const std::filesystem::path& guest_dir,
+ProcessJail worker_jail(const std::filesystem::path& worker_exe, const std::filesystem::path& guest_dir,
                         const AnalysisOptions& options, const std::filesystem::path& staging, int user_namespace_fd) {
     GuestRecord guest = load_guest(guest_dir);
     ProcessJail jail;
@@ -93,7 +92,7 @@ ProcessJail worker_jail(const std::filesystem::path& oyster_exe, const std::file
     jail.clean_environment = true;
     jail.root_staging = staging.string();
     using Kind = JailEntry::Kind;
-    auto program = program_path(oyster_exe);
+    auto program = program_path(worker_exe);
     jail.root.push_back({Kind::bind_read_only, program.string(), program.string(), true});
     for (const auto& lib : shared_libraries_of(program.string()))
         jail.root.push_back({Kind::bind_read_only, lib, lib, true});
@@ -139,6 +138,10 @@ std::string confinement_summary() {
                        own_namespace ? "own" : "host", nets.empty() ? "none" : nets, shadow ? "visible" : "hidden");
 }
 
+std::filesystem::path worker_program() {
+    return program_beside_self("oyster-forensics-worker");
+}
+
 AnalysisOptions analysis_options(const Config& cfg) {
     AnalysisOptions o;
     o.evidence_dir = evidence_dir(cfg);
@@ -148,8 +151,7 @@ AnalysisOptions analysis_options(const Config& cfg) {
 }
 
 std::vector<std::string> worker_arguments(const std::filesystem::path& guest_dir, const AnalysisOptions& options) {
-    std::vector<std::string> args = {"forensics-worker",    guest_dir.string(),
-                                     "--evidence-dir",      options.evidence_dir.string(),
+    std::vector<std::string> args = {guest_dir.string(), "--evidence-dir", options.evidence_dir.string(),
                                      "--max-extract-bytes", std::to_string(options.max_extract_bytes)};
     if (!options.yara_rules.empty()) {
         args.emplace_back("--yara-rules");
@@ -164,7 +166,7 @@ namespace {
 // when the host can make one and bind every file the worker needs through
 // it; otherwise as host uid 0, and its log says why first. `ns` keeps the
 // namespace for the spawn.
-ProcessJail worker_jail_here(const std::filesystem::path& oyster_exe, const std::filesystem::path& guest_dir,
+ProcessJail worker_jail_here(const std::filesystem::path& worker_exe, const std::filesystem::path& guest_dir,
                              const AnalysisOptions& options, const std::filesystem::path& staging,
                              const std::filesystem::path& log, FdGuard& ns) {
     std::string refusal;
@@ -174,7 +176,7 @@ ProcessJail worker_jail_here(const std::filesystem::path& oyster_exe, const std:
         refusal = e.what();
     }
     if (ns.get() >= 0) {
-        ProcessJail jail = worker_jail(oyster_exe, guest_dir, options, staging, ns.get());
+        ProcessJail jail = worker_jail(worker_exe, guest_dir, options, staging, ns.get());
         refusal = idmapped_refusal(jail);
         if (refusal.empty()) return jail;
         ns.reset();
@@ -183,12 +185,12 @@ ProcessJail worker_jail_here(const std::filesystem::path& oyster_exe, const std:
                   "oyster: no user namespace for the forensics worker (it runs as host uid 0 without "
                   "capabilities): " +
                       refusal);
-    return worker_jail(oyster_exe, guest_dir, options, staging);
+    return worker_jail(worker_exe, guest_dir, options, staging);
 }
 
 }  // namespace
 
-nlohmann::json run_analysis_worker(const std::filesystem::path& oyster_exe, const std::filesystem::path& given_dir,
+nlohmann::json run_analysis_worker(const std::filesystem::path& worker_exe, const std::filesystem::path& given_dir,
                                    const AnalysisOptions& given_options, const WorkerLimits& limits) {
     // The worker starts in its jail's "/": relative paths would not lead
     // where they lead here.
@@ -229,8 +231,8 @@ nlohmann::json run_analysis_worker(const std::filesystem::path& oyster_exe, cons
     } remove_staging{staging};
 
     FdGuard user_namespace;
-    ProcessJail jail = worker_jail_here(oyster_exe, guest_dir, options, staging, log, user_namespace);
-    std::vector<std::string> argv = {program_path(oyster_exe).string()};
+    ProcessJail jail = worker_jail_here(worker_exe, guest_dir, options, staging, log, user_namespace);
+    std::vector<std::string> argv = {program_path(worker_exe).string()};
     for (auto& a : worker_arguments(guest_dir, options)) argv.push_back(std::move(a));
     // Only what the sanitizer builds are tuned with; nothing else of the
     // sensor's environment.

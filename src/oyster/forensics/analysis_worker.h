@@ -1,5 +1,6 @@
 // Runs an intrusion's forensic analysis (intrusion_analysis.h) in a child
-// process: `oyster forensics-worker`, started from the running binary in a
+// process: `oyster-forensics-worker`, a small program installed beside
+// `oyster` that links only the analysis (forensics_worker_main.cpp), in a
 // jail (worker_jail()) with limits (CPU time, address space, file size,
 // descriptors, no core). libext2fs, libmagic and libyara then parse what an
 // intruder shaped in a process whose crash or hang costs only the analysis,
@@ -27,6 +28,9 @@ struct WorkerLimits {
     std::chrono::seconds wall{1800};
 };
 
+// oyster-forensics-worker, beside the running program.
+std::filesystem::path worker_program();
+
 // What [forensics] in `cfg` asks for, defaults resolved.
 AnalysisOptions analysis_options(const Config& cfg);
 
@@ -50,7 +54,7 @@ inline constexpr uid_t kForensicsWorkerUid = 4056999;
 // other host file, no /proc (but under AddressSanitizer, whose runtime
 // reads it: a read-only one of its own), no /sys. The root is assembled on
 // `staging`, an empty host directory.
-ProcessJail worker_jail(const std::filesystem::path& oyster_exe, const std::filesystem::path& guest_dir,
+ProcessJail worker_jail(const std::filesystem::path& worker_exe, const std::filesystem::path& guest_dir,
                         const AnalysisOptions& options, const std::filesystem::path& staging,
                         int user_namespace_fd = -1);
 
@@ -61,16 +65,15 @@ ProcessJail worker_jail(const std::filesystem::path& oyster_exe, const std::file
 // stopped applying shows.
 std::string confinement_summary();
 
-// Runs `oyster_exe` with worker_arguments() in worker_jail(), in a user
-// namespace made for the run; as host uid 0 without capabilities only when
-// the host cannot give it one (user namespaces disabled, a filesystem
-// without idmapped mounts), which its log says first (from the
-// oyster process itself: "/proc/self/exe", which names the running
-// binary's file), its output appended to
+// Runs `worker_exe` (worker_program(), or a build's) with
+// worker_arguments() in worker_jail(), in a user namespace made for the
+// run; as host uid 0 without capabilities only when the host cannot give
+// it one (user namespaces disabled, a filesystem without idmapped mounts),
+// which its log says first, its output appended to
 // <guest_dir>/forensics/worker.log, waits for it and returns the analysis
 // it wrote. Throws oyster::Error with the log's last line when it failed,
 // was killed, or passed a limit.
-nlohmann::json run_analysis_worker(const std::filesystem::path& oyster_exe, const std::filesystem::path& guest_dir,
+nlohmann::json run_analysis_worker(const std::filesystem::path& worker_exe, const std::filesystem::path& guest_dir,
                                    const AnalysisOptions& options, const WorkerLimits& limits = {});
 
 // The worker's side: analyses and writes analysis_file(guest_dir)

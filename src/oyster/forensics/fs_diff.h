@@ -42,7 +42,4 @@ struct DiffOptions {
 // oyster::Error when either filesystem cannot be read.
 std::vector<FileChange> diff_filesystems(const ExtFs& base, const ExtFs& now, const DiffOptions& options = {});
 
-// The noise rule a path matches ("" for none): see docs/forensics.md.
-std::string noise_rule(const std::string& path);
-
 }  // namespace oyster::forensics

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "oyster/capture/guest_noise.h"
 #include "oyster/capture/tty_replay.h"
 #include "oyster/common/error.h"
 #include "oyster/common/paths.h"
@@ -301,7 +302,7 @@ IntrusionAnalysis analyze_intrusion(const std::filesystem::path& guest_dir, cons
         f.path = x.path;
         f.sha256 = sha;
         f.what = {kept_because(x.syscall)};
-        f.noise = noise_rule(f.path);
+        f.noise = capture::noise_rule(f.path);
         if (!keep_captured(f, x.complete)) continue;
         if (f.noise.empty()) scan(f);
         a.files.push_back(std::move(f));

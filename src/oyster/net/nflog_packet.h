@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "oyster/net/ipv4.h"
+#include "oyster/common/ipv4.h"
 
 namespace oyster {
 

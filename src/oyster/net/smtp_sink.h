@@ -22,7 +22,7 @@
 #include <thread>
 
 #include "oyster/common/thread_set.h"
-#include "oyster/net/ipv4.h"
+#include "oyster/common/ipv4.h"
 #include "oyster/net/smtp_session.h"
 
 namespace oyster {

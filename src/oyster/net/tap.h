@@ -1,6 +1,6 @@
 // Host tap interfaces, one per guest: each guest has an L2 segment of its own
 // (the tap holds the shared gateway address as a /32 and a /32 route to its
-// one guest, net/ipv4.h), so it cannot see or ARP-poison another guest.
+// one guest, common/ipv4.h), so it cannot see or ARP-poison another guest.
 //
 // The tap is made persistent and owned by the uid the UML process runs as, so
 // that process needs no capability to attach to it. It lives in the network
@@ -11,7 +11,7 @@
 
 #include <string>
 
-#include "oyster/net/ipv4.h"
+#include "oyster/common/ipv4.h"
 
 namespace oyster {
 

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "oyster/events/sensor_events.h"
+
 namespace oyster::outputs {
 namespace {
 
@@ -45,27 +47,19 @@ std::size_t utf8_cut(std::string_view s, std::size_t max) {
 }  // namespace
 
 int event_severity(const nlohmann::json& event) {
-    if (!event.is_object()) return 6;
-    auto type_it = event.find("type");
-    if (type_it == event.end() || !type_it->is_string()) return 6;
-    const auto& type = type_it->get_ref<const std::string&>();
-    if (type == "capture_error" || type == "guest_boot_failed") return 3;
-    if (type == "alert") {
+    auto line = events::event_line_of(event);
+    if (!line) return 6;
+    const auto& type = line->type;
+    if (type == events::CaptureError::kType || type == events::GuestBootFailed::kType) return 3;
+    if (auto alert = line->as<events::Alert>()) {
         // A YARA rule's own severity: critical, high, medium, low.
-        auto sev = event.find("severity");
-        std::string v = sev != event.end() && sev->is_string() ? sev->get<std::string>() : "";
+        const auto& v = alert->severity;
         return v == "critical" ? 2 : v == "high" ? 3 : v == "low" ? 5 : 4;
     }
-    if (type == "forensics_done" && event.contains("error")) return 3;
-    if (type == "intrusion_opened" || type == "mail") return 5;
-    if (type == "login") {
-        auto ok = event.find("success");
-        return ok != event.end() && ok->is_boolean() && ok->get<bool>() ? 5 : 6;
-    }
-    if (type == "drop") {
-        auto cap = event.find("cap_hit");
-        return cap != event.end() && cap->is_boolean() && cap->get<bool>() ? 5 : 6;
-    }
+    if (auto done = line->as<events::ForensicsDone>(); done && done->error) return 3;
+    if (type == events::IntrusionOpened::kType || type == events::Mail::kType) return 5;
+    if (auto login = line->as<events::Login>()) return login->success ? 5 : 6;
+    if (auto drop = line->as<events::Drop>()) return drop->cap_hit ? 5 : 6;
     return 6;
 }
 

@@ -30,7 +30,7 @@
 #include "oyster/common/process.h"
 #include "oyster/common/unix_time.h"
 #include "oyster/net/guest_firewall.h"
-#include "oyster/net/ipv4.h"
+#include "oyster/common/ipv4.h"
 #include "oyster/net/tap.h"
 #include "oyster/sandbox/cow_file.h"
 #include "oyster/sandbox/guest_placement.h"

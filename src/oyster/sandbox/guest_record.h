@@ -21,7 +21,7 @@ struct GuestRecord {
     std::uint64_t pid_start_time = 0;
     std::uint32_t slot = 0;
     std::string tap;
-    std::string host_ip, guest_ip;  // the gateway (shared, net/ipv4.h) and the guest's address
+    std::string host_ip, guest_ip;  // the gateway (shared, common/ipv4.h) and the guest's address
     unsigned prefix_len = 0;        // of the subnet the guest is shown
     std::string mac;
     std::filesystem::path dir;  // <state_dir>/guests/<id>

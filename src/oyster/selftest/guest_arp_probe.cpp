@@ -20,7 +20,7 @@
 #include "oyster/common/fd_guard.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/text_lines.h"
-#include "oyster/net/ipv4.h"
+#include "oyster/common/ipv4.h"
 #include "oyster/selftest/egress_watch.h"
 #include "oyster/selftest/load_probes.h"
 

@@ -7,7 +7,7 @@
 #include <fmt/ranges.h>
 
 #include "oyster/common/text_lines.h"
-#include "oyster/net/ipv4.h"
+#include "oyster/common/ipv4.h"
 
 namespace oyster {
 namespace {

@@ -21,7 +21,7 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/text_lines.h"
-#include "oyster/net/ipv4.h"
+#include "oyster/common/ipv4.h"
 #include "oyster/sandbox/guest_manager.h"
 #include "oyster/sandbox/jail.h"
 #include "oyster/selftest/egress_watch.h"

@@ -13,7 +13,7 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/fd_guard.h"
-#include "oyster/net/ipv4.h"
+#include "oyster/common/ipv4.h"
 
 namespace oyster {
 

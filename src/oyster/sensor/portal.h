@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "oyster/common/config.h"
-#include "oyster/net/ipv4.h"
+#include "oyster/common/ipv4.h"
 
 namespace oyster::sensor {
 

@@ -880,7 +880,7 @@ void SensorDaemon::analyze(const Intrusion& i, bool skip_when_stopping) {
     std::lock_guard one_at_a_time(analysis_mu_);
     if (skip_when_stopping && stopping_) return;  // left for the next start
     try {
-        auto analysis = forensics::run_analysis_worker("/proc/self/exe", i.dir, analysis_options_);
+        auto analysis = forensics::run_analysis_worker(forensics::worker_program(), i.dir, analysis_options_);
         emit_analysis(i, analysis);
     } catch (const std::exception& e) {
         log_.line(fmt::format("intrusion {}: forensics: {}", i.id, e.what()));

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "oyster/forensics/fs_diff.h"
+#include "oyster/capture/guest_noise.h"
 #include "oyster/store/json_fields.h"
 #include "oyster/store/session_tracker.h"
 
@@ -118,7 +118,7 @@ bool is_bookkeeping(const nlohmann::json& e) {
     }
     if (kind == "mount") return comm == "sshd" && str_field(c, "syscall") == "chroot";
     // State that logind, pam_motd and daemons rewrite at every login or stop.
-    if (kind == "kept") return !forensics::noise_rule(path).empty();
+    if (kind == "kept") return !capture::noise_rule(path).empty();
     return kind == "socket";
 }
 

@@ -1,4 +1,4 @@
-#include "oyster/net/ipv4.h"
+#include "oyster/common/ipv4.h"
 
 #include <charconv>
 
