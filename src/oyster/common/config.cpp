@@ -14,9 +14,9 @@
 #include <toml++/toml.h>
 
 #include "oyster/common/cpu_list.h"
+#include "oyster/common/ipv4.h"
 #include "oyster/common/syslog_facility.h"
 #include "oyster/common/toml_reader.h"
-#include "oyster/common/ipv4.h"
 
 namespace oyster {
 namespace {

@@ -21,8 +21,8 @@
 #include <string>
 #include <thread>
 
-#include "oyster/common/thread_set.h"
 #include "oyster/common/ipv4.h"
+#include "oyster/common/thread_set.h"
 #include "oyster/net/smtp_session.h"
 
 namespace oyster {

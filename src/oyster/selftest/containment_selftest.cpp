@@ -16,10 +16,10 @@
 #include <fmt/ranges.h>
 
 #include "oyster/common/error.h"
+#include "oyster/common/ipv4.h"
 #include "oyster/common/process.h"
 #include "oyster/common/text_lines.h"
 #include "oyster/net/guest_firewall.h"
-#include "oyster/common/ipv4.h"
 #include "oyster/sandbox/guest_manager.h"
 #include "oyster/selftest/egress_watch.h"
 #include "oyster/selftest/guest_arp_probe.h"

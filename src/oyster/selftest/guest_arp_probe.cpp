@@ -18,9 +18,9 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/fd_guard.h"
+#include "oyster/common/ipv4.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/text_lines.h"
-#include "oyster/common/ipv4.h"
 #include "oyster/selftest/egress_watch.h"
 #include "oyster/selftest/load_probes.h"
 

@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "oyster/common/text_lines.h"
 #include "oyster/common/ipv4.h"
+#include "oyster/common/text_lines.h"
 
 namespace oyster {
 namespace {

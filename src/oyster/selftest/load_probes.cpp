@@ -20,8 +20,8 @@
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
-#include "oyster/common/text_lines.h"
 #include "oyster/common/ipv4.h"
+#include "oyster/common/text_lines.h"
 #include "oyster/sandbox/guest_manager.h"
 #include "oyster/sandbox/jail.h"
 #include "oyster/selftest/egress_watch.h"

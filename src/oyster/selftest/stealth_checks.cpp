@@ -10,9 +10,9 @@
 #include <set>
 
 #include "oyster/common/decimal.h"
+#include "oyster/common/ipv4.h"
 #include "oyster/common/meminfo.h"
 #include "oyster/common/text_lines.h"
-#include "oyster/common/ipv4.h"
 #include "oyster/selftest/clock_checks.h"
 #include "oyster/selftest/lived_in_checks.h"
 #include "oyster/selftest/module_checks.h"
