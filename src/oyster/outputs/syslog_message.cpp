@@ -47,19 +47,23 @@ std::size_t utf8_cut(std::string_view s, std::size_t max) {
 }  // namespace
 
 int event_severity(const nlohmann::json& event) {
-    auto line = events::event_line_of(event);
-    if (!line) return 6;
-    const auto& type = line->type;
-    if (type == events::CaptureError::kType || type == events::GuestBootFailed::kType) return 3;
-    if (auto alert = line->as<events::Alert>()) {
+    // Read in place (every event passes here): only the fields of the
+    // types that have a severity of their own are taken out.
+    if (!event.is_object()) return 6;
+    auto type_it = event.find("type");
+    if (type_it == event.end() || !type_it->is_string()) return 6;
+    const auto& type = type_it->get_ref<const std::string&>();
+    using namespace events;
+    if (type == CaptureError::kType || type == GuestBootFailed::kType) return 3;
+    if (type == Alert::kType) {
         // A YARA rule's own severity: critical, high, medium, low.
-        const auto& v = alert->severity;
+        auto v = from_fields<Alert>(event).severity;
         return v == "critical" ? 2 : v == "high" ? 3 : v == "low" ? 5 : 4;
     }
-    if (auto done = line->as<events::ForensicsDone>(); done && done->error) return 3;
-    if (type == events::IntrusionOpened::kType || type == events::Mail::kType) return 5;
-    if (auto login = line->as<events::Login>()) return login->success ? 5 : 6;
-    if (auto drop = line->as<events::Drop>()) return drop->cap_hit ? 5 : 6;
+    if (type == ForensicsDone::kType) return from_fields<ForensicsDone>(event).error ? 3 : 6;
+    if (type == IntrusionOpened::kType || type == Mail::kType) return 5;
+    if (type == Login::kType) return from_fields<Login>(event).success ? 5 : 6;
+    if (type == Drop::kType) return from_fields<Drop>(event).cap_hit ? 5 : 6;
     return 6;
 }
 
