@@ -18,6 +18,7 @@
 #include "oyster/common/error.h"
 #include "oyster/common/scratch_dir.h"
 #include "oyster/common/terminal_text.h"
+#include "oyster/events/sensor_events.h"
 #include "oyster/store/analyst_queries.h"
 #include "oyster/store/event_store.h"
 #include "oyster/store/json_fields.h"
@@ -47,24 +48,29 @@ std::string address(const nlohmann::json& j, const char* key) {
     return safe(*it, "family");
 }
 
-// One line of the timeline, or "" for events not worth a line.
+// One line of the timeline, or "" for events not worth a line. The
+// sensor's events are read through their structs (events/sensor_events.h);
+// a capture event's own fields are the decoder's (docs/capture-format.md).
 std::string describe(const nlohmann::json& e) {
-    std::string type = str_field(e, "type");
-    if (type == "connection")
-        return fmt::format("connected from {}:{} to port {}", safe(e, "source_ip"), int_field(e, "source_port"),
-                           int_field(e, "port"));
-    if (type == "connection_closed") {
-        return fmt::format("disconnected ({}): {} bytes from the attacker, {} to them", safe(e, "end"),
-                           int_field(e, "bytes_from_client"), int_field(e, "bytes_to_client"));
+    auto event = events::event_line_of(e);
+    if (!event) return "";
+    if (auto conn = event->as<events::Connection>()) {
+        return fmt::format("connected from {}:{} to port {}", terminal_safe(conn->source_ip), conn->source_port,
+                           conn->port);
     }
-    if (type == "login") {
-        return fmt::format("login {} {} / {}: {} ({})", safe(e, "service"), safe(e, "user"), safe(e, "password"),
-                           store::bool_field(e, "success") ? "accepted" : "rejected", safe(e, "reason"));
+    if (auto closed = event->as<events::ConnectionClosed>()) {
+        return fmt::format("disconnected ({}): {} bytes from the attacker, {} to them", terminal_safe(closed->end),
+                           closed->bytes_from_client, closed->bytes_to_client);
     }
-    if (type != "capture") return terminal_safe(type);
-    auto inner = e.find("event");
-    if (inner == e.end() || !inner->is_object()) return "";
-    const auto& c = *inner;
+    if (auto login = event->as<events::Login>()) {
+        return fmt::format("login {} {} / {}: {} ({})", terminal_safe(login->service), terminal_safe(login->user),
+                           terminal_safe(login->password), login->success ? "accepted" : "rejected",
+                           terminal_safe(login->reason));
+    }
+    auto capture = event->as<events::CaptureEvent>();
+    if (!capture) return terminal_safe(event->type);
+    if (!capture->event.is_object()) return "";
+    const auto& c = capture->event;
     std::string kind = str_field(c, "type");
     std::string who = fmt::format("{}[{}] uid {}", safe(c, "comm"), int_field(c, "pid"), int_field(c, "uid"));
     if (kind == "exec") {
