@@ -1,9 +1,12 @@
 // docs/architecture.md's table of layers says what src/oyster/CMakeLists.txt
 // declares: every module listed once, and every module's DEPENDS in a
-// lower layer than itself.
+// lower layer than itself; and every module's files include only the
+// modules it declares (what configuring checks, checked again on every
+// test run, so an include added since the last configure is caught too).
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -53,11 +56,24 @@ TEST(ModuleLayers, TheDocsTableMatchesCMake) {
         ASSERT_TRUE(layer.contains(name)) << "docs/architecture.md's layers do not list the module " << name;
         std::smatch deps;
         const std::regex depends(R"(\n +DEPENDS ([a-z_ ]+))");
-        if (!std::regex_search(body, deps, depends)) continue;
-        for (const auto& d : words(deps[1])) {
+        std::vector<std::string> declared;
+        if (std::regex_search(body, deps, depends)) declared = words(deps[1]);
+        for (const auto& d : declared) {
             ASSERT_TRUE(layer.contains(d)) << "docs/architecture.md's layers do not list the module " << d;
             EXPECT_LT(layer[d], layer[name]) << name << " depends on " << d << ", which the docs put in layer "
                                              << layer[d] << ", not below its " << layer[name];
+        }
+        const std::regex include(R"(#include "oyster/([a-z_]+)/)");
+        auto dir = std::filesystem::path(OYSTER_SOURCE_DIR) / "src/oyster" / name;
+        for (const auto& f : std::filesystem::recursive_directory_iterator(dir)) {
+            if (!f.is_regular_file()) continue;
+            std::string text = read_source(std::filesystem::relative(f.path(), OYSTER_SOURCE_DIR).string());
+            for (std::sregex_iterator inc(text.begin(), text.end(), include), last; inc != last; ++inc) {
+                std::string used = (*inc)[1];
+                EXPECT_TRUE(used == name || std::find(declared.begin(), declared.end(), used) != declared.end())
+                    << f.path().string() << " includes oyster/" << used << "/, which module " << name
+                    << " does not declare";
+            }
         }
     }
     // Every module of the table but the executable's is a library.
