@@ -95,6 +95,14 @@ TEST(SensorEvents, ALineNeedsItsTimeAndType) {
     ASSERT_TRUE(ready);
     EXPECT_FALSE(ready->as<GuestChange>());
     EXPECT_TRUE(ready->as<GuestReady>());
+    // Read from a line the reader is done with, a capture event's object is
+    // the line's own, moved.
+    auto capture = parse_event_line(R"({"ts": "t", "type": "capture", "event": {"type": "exec", "pid": 7}})");
+    ASSERT_TRUE(capture);
+    EXPECT_EQ(capture->as<CaptureEvent>()->event["pid"], 7);
+    auto moved = std::move(*capture).as<CaptureEvent>();
+    ASSERT_TRUE(moved);
+    EXPECT_EQ(moved->event["type"], "exec");
     // An event already parsed needs only its type.
     auto alert = event_line_of({{"type", "alert"}, {"severity", "high"}});
     ASSERT_TRUE(alert);

@@ -52,18 +52,21 @@ struct is_nullable : std::false_type {};
 template <class T>
 struct is_nullable<Nullable<T>> : std::true_type {};
 
+// Moves `v` into j[name] (a capture event's object is not copied on its
+// way into the log line).
 template <class T>
-void put(nlohmann::json& j, const char* name, const T& v) {
-    if constexpr (is_optional<T>::value) {
-        if (v) put(j, name, *v);
-    } else if constexpr (is_nullable<T>::value) {
+void put(nlohmann::json& j, const char* name, T&& v) {
+    using U = std::remove_cvref_t<T>;
+    if constexpr (is_optional<U>::value) {
+        if (v) put(j, name, *std::forward<T>(v));
+    } else if constexpr (is_nullable<U>::value) {
         if (v.value) {
-            put(j, name, *v.value);
+            put(j, name, *std::forward<T>(v).value);
         } else {
             j[name] = nullptr;
         }
     } else {
-        j[name] = v;
+        j[name] = std::forward<T>(v);
     }
 }
 
@@ -136,23 +139,31 @@ bool read(const nlohmann::json& f, Nullable<T>& v) {
 
 }  // namespace detail
 
+// The struct's fields as a JSON object, moved out of `e` (pass a copy to
+// keep it).
 template <class E>
-nlohmann::json to_fields(const E& e) {
+nlohmann::json to_fields(E e) {
     nlohmann::json j = nlohmann::json::object();
-    E::fields(e, [&](const char* name, const auto& v) { detail::put(j, name, v); });
+    E::fields(e, [&](const char* name, auto& v) { detail::put(j, name, std::move(v)); });
     return j;
 }
 
-template <class E>
-E from_fields(const nlohmann::json& j) {
+// From an rvalue object, a field whose JSON form is the data itself (a
+// capture event's object) is moved out rather than copied.
+template <class E, class Json>
+requires std::same_as<std::remove_cvref_t<Json>, nlohmann::json> E from_fields(Json&& j) {
     E e{};
     if (!j.is_object()) return e;
     E::fields(e, [&](const char* name, auto& v) {
         auto it = j.find(name);
         if (it == j.end()) return;
         using T = std::remove_cvref_t<decltype(v)>;
-        T read{};
-        if (detail::read(*it, read)) v = std::move(read);
+        if constexpr (std::is_same_v<T, nlohmann::json> && !std::is_lvalue_reference_v<Json>) {
+            v = std::move(*it);
+        } else {
+            T read{};
+            if (detail::read(*it, read)) v = std::move(read);
+        }
     });
     return e;
 }

@@ -521,14 +521,26 @@ struct EventLine {
     nlohmann::json fields{};  // the whole object, "ts" and "type" included
 
     template <class E>
-    std::optional<E> as() const {
+    std::optional<E> as() const& {
+        return read_as<E>(fields);
+    }
+    // The same, moving the line's nested objects into the struct (a reader
+    // done with the line: the store with a capture event).
+    template <class E>
+    std::optional<E> as() && {
+        return read_as<E>(std::move(fields));
+    }
+
+private:
+    template <class E, class Json>
+    std::optional<E> read_as(Json&& object) const {
         if constexpr (requires { E::kType; }) {
             if (type != E::kType) return std::nullopt;
-            return from_fields<E>(fields);
+            return from_fields<E>(std::forward<Json>(object));
         } else {
             static_assert(std::is_same_v<E, GuestChange>);
             if (!type.starts_with("guest_")) return std::nullopt;
-            auto e = from_fields<GuestChange>(fields);
+            auto e = from_fields<GuestChange>(std::forward<Json>(object));
             e.change = type.substr(6);
             for (auto c : GuestChange::kChanges) {
                 if (c == e.change) return e;

@@ -47,9 +47,12 @@ public:
     EventLog(const EventLog&) = delete;
     EventLog& operator=(const EventLog&) = delete;
 
+    // Takes the event by value: an rvalue's fields (a capture event's
+    // object) are moved into the line, not copied.
     template <class Event>
-    void emit(const Event& e) {
-        write_event(events::event_type(e), events::to_fields(e));
+    void emit(Event e) {
+        auto type = events::event_type(e);
+        write_event(type, events::to_fields(std::move(e)));
     }
 
     const std::filesystem::path& path() const { return path_; }

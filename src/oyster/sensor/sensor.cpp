@@ -1016,7 +1016,7 @@ void SensorDaemon::follow_capture(Slot& s) {
                     e.intrusion_id = it->second.intrusion ? it->second.intrusion->id : "";
                     e.source_ip = attributed_source(it->second);
                 }
-                events_.emit(e);
+                events_.emit(std::move(e));
             },
             event);
     };

@@ -147,7 +147,7 @@ bool EventStore::add_line(std::string_view text) {
             .bind_or_null(4, done->error.value_or(""))
             .bind(5, intrusion)
             .run();
-    } else if (auto capture = line->as<events::CaptureEvent>()) {
+    } else if (auto capture = std::move(*line).as<events::CaptureEvent>()) {
         const auto& inner = capture->event;
         if (inner.is_object() && str_field(inner, "type") == "exec") {
             nlohmann::json argv = nlohmann::json::array();
