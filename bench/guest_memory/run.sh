@@ -2,7 +2,7 @@
 # What one guest costs the host in memory: the judgment behind
 # sensor.max_guests = "auto" (sensor/capacity.h plans a guest at a quarter of
 # guest.memory_mib plus kGuestOverheadMib), the jail's memory limit
-# (guest.memory_mib plus kMemoryHeadroomMib, sandbox/jail.cpp) and kernel
+# (guest.memory_mib plus kMemoryHeadroomMib, jail/guest_jail.cpp) and kernel
 # patch 0030 (memory the guest frees goes back to the host).
 #
 # Boots one guest per kernel (the series before BASELINE, then the current

@@ -67,7 +67,7 @@ if [ -d /sys/fs/cgroup/memory/oyster ]; then
 	log "memory cgroup: limit $((limit >> 20)) MiB, in use $(($(cat "/sys/fs/cgroup/memory/oyster/$id/memory.usage_in_bytes") >> 20)) MiB"
 	# All guests together: the host's memory less its reserve (a tenth, at
 	# least 1 GiB), so guests planned at less than their memory can never
-	# take the host's (sandbox/guest_cgroup.h). The kernel keeps whole pages.
+	# take the host's (jail/guest_cgroup.h). The kernel keeps whole pages.
 	total=$(($(awk '/^MemTotal:/ {print $2}' /proc/meminfo) * 1024))
 	reserve=$((total / 10 > 1 << 30 ? total / 10 : 1 << 30))
 	all="$(cat /sys/fs/cgroup/memory/oyster/memory.limit_in_bytes)"

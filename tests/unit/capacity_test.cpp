@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "oyster/sandbox/guest_cgroup.h"
+#include "oyster/jail/guest_cgroup.h"
 
 namespace oyster::sensor {
 namespace {

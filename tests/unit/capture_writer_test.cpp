@@ -26,8 +26,8 @@
 #include "oyster/capture/capture_writer.h"
 #include "oyster/capture/console_writer.h"
 #include "oyster/capture/receive_times.h"
-#include "oyster/common/process.h"
-#include "oyster/sandbox/seccomp_policy.h"
+#include "oyster/jail/process_jail.h"
+#include "oyster/jail/seccomp_policy.h"
 #include "temp_dir.h"
 
 namespace oyster::capture {

@@ -16,7 +16,7 @@
 
 #include "oyster/common/cpu_list.h"
 #include "oyster/common/error.h"
-#include "oyster/sandbox/guest_cgroup.h"
+#include "oyster/jail/guest_cgroup.h"
 #include "oyster/sensor/cpu_balancer.h"
 #include "temp_dir.h"
 

@@ -32,9 +32,10 @@
 #include "oyster/common/fd_guard.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
-#include "oyster/common/user_namespace.h"
-#include "oyster/sandbox/guest_cgroup.h"
-#include "oyster/sandbox/seccomp_policy.h"
+#include "oyster/jail/guest_cgroup.h"
+#include "oyster/jail/process_jail.h"
+#include "oyster/jail/seccomp_policy.h"
+#include "oyster/jail/user_namespace.h"
 #include "temp_dir.h"
 
 namespace oyster {

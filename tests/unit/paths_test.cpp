@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "oyster/common/error.h"
-#include "oyster/common/process.h"
+#include "oyster/jail/process_jail.h"
 #include "temp_dir.h"
 
 namespace oyster {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oyster/cli/commands.h"
-#include "oyster/sensor/intrusion.h"
+#include "oyster/evidence/intrusion_record.h"
 
 namespace oyster::cli {
 
@@ -19,10 +19,10 @@ void register_intrusion(CLI::App& app, const ConfigLoader& load) {
     list->add_flag("--json", *json, "Print a JSON array of intrusion records");
     list->callback([=]() {
         Config cfg = load();
-        auto all = sensor::load_all_intrusions(cfg.paths.state_dir);
+        auto all = load_all_intrusions(cfg.paths.state_dir);
         if (*json) {
             nlohmann::json arr = nlohmann::json::array();
-            for (const auto& i : all) arr.push_back(sensor::to_json(i));
+            for (const auto& i : all) arr.push_back(to_json(i));
             std::cout << arr.dump(2) << "\n";
             return;
         }

@@ -19,16 +19,15 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/fd_guard.h"
-#include "oyster/common/landlock_scope.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
 #include "oyster/common/sha256.h"
-#include "oyster/common/user_namespace.h"
 #include "oyster/common/write_all.h"
 #include "oyster/evidence/evidence_store.h"
 #include "oyster/forensics/file_type.h"
+#include "oyster/jail/process_jail.h"
+#include "oyster/jail/user_namespace.h"
 #include "oyster/sandbox/guest_record.h"
-#include "oyster/sandbox/seccomp_policy.h"
 
 namespace oyster::forensics {
 namespace {
@@ -56,15 +55,6 @@ std::filesystem::path program_path(const std::filesystem::path& exe) {
     return s;
 }
 
-bool inside(const std::filesystem::path& p, const std::filesystem::path& dir) {
-    auto rel = p.lexically_normal().lexically_relative(dir.lexically_normal());
-    return !rel.empty() && *rel.begin() != "..";
-}
-
-std::string normal(const std::filesystem::path& p) {
-    return std::filesystem::absolute(p).lexically_normal().string();
-}
-
 // Appends `line` to the worker's log, never through a symlink (the worker
 // writes its directory).
 void append_to_log(const std::filesystem::path& log, const std::string& line) {
@@ -78,44 +68,15 @@ void append_to_log(const std::filesystem::path& log, const std::string& line) {
 ProcessJail worker_jail(const std::filesystem::path& worker_exe, const std::filesystem::path& guest_dir,
                         const AnalysisOptions& options, const std::filesystem::path& staging, int user_namespace_fd) {
     GuestRecord guest = load_guest(guest_dir);
-    ProcessJail jail;
-    jail.user_namespace_fd = user_namespace_fd;
-    // Root's private files, shown as the worker's own in its user namespace.
-    bool own = user_namespace_fd >= 0;
-    jail.no_new_privs = true;
-    jail.new_pid_namespace = true;
-    jail.new_net_namespace = true;
-    jail.new_ipc_uts_namespaces = true;
-    jail.drop_capabilities = true;
-    if (landlock_can_scope()) jail.landlock_scopes = kLandlockScopeAbstractUnix | kLandlockScopeSignal;
-    jail.seccomp_program = forensics_worker_seccomp_program(seccomp_violation_from_environment());
-    jail.clean_environment = true;
-    jail.root_staging = staging.string();
-    using Kind = JailEntry::Kind;
-    auto program = program_path(worker_exe);
-    jail.root.push_back({Kind::bind_read_only, program.string(), program.string(), true});
-    for (const auto& lib : shared_libraries_of(program.string()))
-        jail.root.push_back({Kind::bind_read_only, lib, lib, true});
-    for (const char* dev : {"/dev/null", "/dev/urandom"}) jail.root.push_back({Kind::bind_device, dev, dev});
-    for (const auto& f : magic_database_files()) jail.root.push_back({Kind::bind_read_only, normal(f), f.string()});
-    if (!options.yara_rules.empty()) {
-        jail.root.push_back(
-            {Kind::bind_read_only, normal(options.yara_rules), options.yara_rules.string(), false, own});
-    }
-    jail.root.push_back({Kind::bind_read_only, normal(guest.image), guest.image.string(), false, own});
-    jail.root.push_back({Kind::bind_read_only, normal(guest_dir), guest_dir.string(), false, own});
-    if (!inside(std::filesystem::absolute(guest.cow), std::filesystem::absolute(guest_dir))) {
-        jail.root.push_back({Kind::bind_read_only, normal(guest.cow), guest.cow.string(), false, own});
-    }
-    jail.root.push_back(
-        {Kind::bind_writable, normal(guest_dir / "forensics"), (guest_dir / "forensics").string(), false, own});
-    jail.root.push_back({Kind::bind_writable, normal(options.evidence_dir), options.evidence_dir.string(), false, own});
-#if defined(__SANITIZE_ADDRESS__)
-    // AddressSanitizer's runtime reads /proc/self/maps; the production build
-    // has no /proc.
-    jail.root.push_back({Kind::proc, "/proc", ""});
-#endif
-    return jail;
+    return worker_jail(WorkerJailSpec{.program = program_path(worker_exe),
+                                      .magic_databases = magic_database_files(),
+                                      .yara_rules = options.yara_rules,
+                                      .image = guest.image,
+                                      .guest_dir = guest_dir,
+                                      .cow = guest.cow,
+                                      .evidence_dir = options.evidence_dir,
+                                      .staging = staging,
+                                      .user_namespace_fd = user_namespace_fd});
 }
 
 std::string confinement_summary() {

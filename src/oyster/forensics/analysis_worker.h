@@ -18,8 +18,9 @@
 #include <nlohmann/json.hpp>
 
 #include "oyster/common/config.h"
-#include "oyster/common/process.h"
 #include "oyster/forensics/intrusion_analysis.h"
+#include "oyster/jail/process_jail.h"
+#include "oyster/jail/worker_jail.h"
 
 namespace oyster::forensics {
 
@@ -38,22 +39,11 @@ AnalysisOptions analysis_options(const Config& cfg);
 // (the child's argv, after the executable).
 std::vector<std::string> worker_arguments(const std::filesystem::path& guest_dir, const AnalysisOptions& options);
 
-// The host uid and gid the worker runs as: uid 0 of a user namespace of its
-// own (common/user_namespace.h) that maps no other id. It owns no host
-// file: what it creates through its idmapped view is stored as root's.
-inline constexpr uid_t kForensicsWorkerUid = 4056999;
-
-// The worker's jail (common/process.h): no capabilities and no_new_privs;
-// its own user namespace (`user_namespace_fd`, whose uid 0 is
-// kForensicsWorkerUid) or, when it is -1, host uid 0; its own pid, mount,
-// network (no network but a loopback), IPC and UTS namespaces; a root
-// holding only the program and its libraries, /dev/null and urandom,
-// libmagic's database (read-only), the YARA rules, the base image and the
-// guest directory (read-only, root's files shown as its own), and,
-// writable, the guest's forensics/ directory and its blob store there. No
-// other host file, no /proc (but under AddressSanitizer, whose runtime
-// reads it: a read-only one of its own), no /sys. The root is assembled on
-// `staging`, an empty host directory.
+// The worker's jail on this host (jail/worker_jail.h) for the analysis of
+// `guest_dir` with `options`: in the user namespace `user_namespace_fd`
+// (whose uid 0 is kForensicsWorkerUid) or, when it is -1, as host uid 0
+// without capabilities. The root is assembled on `staging`, an empty host
+// directory.
 ProcessJail worker_jail(const std::filesystem::path& worker_exe, const std::filesystem::path& guest_dir,
                         const AnalysisOptions& options, const std::filesystem::path& staging,
                         int user_namespace_fd = -1);

@@ -30,13 +30,14 @@
 #include "oyster/common/proc_stat.h"
 #include "oyster/common/process.h"
 #include "oyster/common/unix_time.h"
+#include "oyster/jail/process_jail.h"
 #include "oyster/net/guest_firewall.h"
 #include "oyster/net/tap.h"
 #include "oyster/sandbox/cow_file.h"
+#include "oyster/sandbox/guest_jail_spec.h"
 #include "oyster/sandbox/guest_placement.h"
 #include "oyster/sandbox/host_checks.h"
 #include "oyster/sandbox/image_spec.h"
-#include "oyster/sandbox/jail.h"
 #include "oyster/sandbox/mconsole.h"
 #include "oyster/sandbox/smbios_table.h"
 #include "oyster/sandbox/tcp_listeners.h"
@@ -364,7 +365,7 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
         kill_guest_processes(g);
         wait_exit(g, std::chrono::seconds(5));
         wait_writers(g, log);
-        release_guest_files(g);
+        release_guest_files(guest_jail_files(g));
         try {
             delete_tap(g.tap);
         } catch (const Error&) {
@@ -384,9 +385,9 @@ GuestRecord start_guest(const Config& cfg, const Platform& platform, const Start
     auto t0 = Clock::now();
     try {
         if (opts.on_tap_ready) opts.on_tap_ready(g);
-        prepare_guest_files(g);
+        prepare_guest_files(guest_jail_files(g));
         std::vector<std::string> jail_notes;
-        ProcessJail jail = guest_jail(cfg, g, jail_notes);
+        ProcessJail jail = guest_jail(guest_jail_spec(cfg, g), jail_notes);
         for (const auto& note : jail_notes) log << fmt::format("guest {}: {}\n", g.id, note);
         // No TMPDIR: UML then puts its memory file in the jail's /dev/shm.
         std::vector<std::string> env;
@@ -530,7 +531,7 @@ GuestRecord stop_guest(const Config& cfg, const std::string& id, std::ostream& l
     delete_tap(g.tap);
     std::error_code ec;
     std::filesystem::remove_all(g.uml_dir(), ec);
-    release_guest_files(g);
+    release_guest_files(guest_jail_files(g));
     {
         StateLock lock(cfg.paths.state_dir);
         g.state = "stopped";

@@ -10,7 +10,7 @@
 
 #include "oyster/common/cpu_list.h"
 #include "oyster/common/error.h"
-#include "oyster/sandbox/guest_cgroup.h"
+#include "oyster/jail/guest_cgroup.h"
 
 namespace oyster {
 

@@ -60,7 +60,7 @@ struct PlacementMove {
 
 std::optional<PlacementMove> rebalance_move(const std::vector<int>& cpus, const std::vector<GuestLoad>& guests);
 
-// Pins every thread of the guest's cgroup (sandbox/guest_cgroup.h) to `cpu`,
+// Pins every thread of the guest's cgroup (jail/guest_cgroup.h) to `cpu`,
 // pass after pass until a pass finds none left elsewhere (a thread forked
 // meanwhile inherits the old CPU). Returns how many threads it moved; a
 // thread that exits meanwhile is no error. Throws oyster::Error.

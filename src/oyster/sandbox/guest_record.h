@@ -58,7 +58,7 @@ struct GuestRecord {
     std::filesystem::path console_writer_log() const { return dir / "console-writer.log"; }
     std::filesystem::path uml_dir() const { return dir / "uml"; }
     // Empty on the host: the UML process's jail root is assembled on it in
-    // the process's own mount namespace (sandbox/jail.h).
+    // the process's own mount namespace (jail/guest_jail.h).
     std::filesystem::path jail_dir() const { return dir / "jail"; }
     std::filesystem::path mconsole_socket() const { return uml_dir() / id / "mconsole"; }
     std::filesystem::path record_path() const { return dir / "guest.json"; }

@@ -60,7 +60,7 @@ MconsoleReply mconsole_command(const std::filesystem::path& socket_path, const s
     FdGuard guard(fd);
     // Bound to a path beside the console's socket, where the jailed UML
     // process sees it too: UML may not send to an abstract address outside
-    // its Landlock domain (common/landlock_scope.h). The socket is handed to
+    // its Landlock domain (jail/landlock_scope.h). The socket is handed to
     // the directory's owner (the guest's uid) so it may reply; by lchown,
     // never chmod: the directory is that uid's, and an escaped UML could
     // swap the name for a symlink to a host file between bind and the call.

@@ -1,6 +1,6 @@
 // oyster-boundary-probe: what an attacker who escaped a guest's kernel into
 // its UML process would try first. `oyster selftest containment` runs it
-// under that guest's own jail (sandbox/jail.h: its uid, namespaces, root,
+// under that guest's own jail (jail/guest_jail.h: its uid, namespaces, root,
 // limits, Landlock scopes and the UML seccomp filter, with descriptor 3 a
 // pipe like the capture's and descriptor 4 a tun descriptor like its tap's)
 // and judges what it prints.
@@ -88,7 +88,7 @@ int tun_ioctl(unsigned long request, unsigned long value) {
     return outcome(::ioctl(fd, request, value));
 }
 
-// The tap descriptor UML is handed (sandbox/jail.h kTapFd).
+// The tap descriptor UML is handed (jail/guest_jail.h kTapFd).
 constexpr int kTapFd = 4;
 
 int abstract_socket(const char* name, int type) {

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "oyster/common/text_lines.h"
-#include "oyster/sandbox/guest_cgroup.h"
+#include "oyster/jail/guest_cgroup.h"
 
 namespace oyster {
 namespace {

@@ -27,7 +27,7 @@ CheckResult judge_guest_process_maps(const std::string& uml_maps,
                                      const std::vector<std::pair<pid_t, std::string>>& children_maps);
 
 // Reads the maps of `uml_pid` and of every other thread in the guest's
-// cgroup (sandbox/guest_cgroup.h: the guest's processes however they were
+// cgroup (jail/guest_cgroup.h: the guest's processes however they were
 // made, kernel patch 0041's template and what it forks included) and
 // judges them. A thread that exits while being read is skipped.
 CheckResult check_guest_process_maps(pid_t uml_pid, const std::string& guest_id);

@@ -22,8 +22,8 @@
 #include "oyster/common/error.h"
 #include "oyster/common/ipv4.h"
 #include "oyster/common/text_lines.h"
+#include "oyster/sandbox/guest_jail_spec.h"
 #include "oyster/sandbox/guest_manager.h"
-#include "oyster/sandbox/jail.h"
 #include "oyster/selftest/egress_watch.h"
 
 namespace oyster {

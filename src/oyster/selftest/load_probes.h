@@ -14,7 +14,7 @@
 //     first guest floods, and while it runs a fork bomb and a memory hog.
 //   - disk_fill_held: the first guest's root fills its disk; its own
 //     writes end with ENOSPC, its COW file stays within the limit the jail
-//     sets (sandbox/jail.h: the disk's size plus headroom), the host's free
+//     sets (jail/guest_jail.h: the disk's size plus headroom), the host's free
 //     space falls by no more than that growth, and the other guest can
 //     still write and answers within twice its idle banner time.
 // The hogs come last: the first guest is then of no further use.

@@ -14,6 +14,7 @@
 #include "oyster/common/fd_guard.h"
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
+#include "oyster/jail/process_jail.h"
 #include "oyster/selftest/ssh_kexinit.h"
 #include "oyster/selftest/tool_packages.h"
 

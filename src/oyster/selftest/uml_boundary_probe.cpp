@@ -23,7 +23,8 @@
 #include "oyster/common/paths.h"
 #include "oyster/common/process.h"
 #include "oyster/common/text_lines.h"
-#include "oyster/sandbox/jail.h"
+#include "oyster/jail/process_jail.h"
+#include "oyster/sandbox/guest_jail_spec.h"
 
 namespace oyster {
 namespace {
@@ -167,7 +168,7 @@ std::vector<CheckResult> probe_uml_boundary(const Config& cfg, const GuestRecord
                                 self.capture_progress_file()}));
 
     std::vector<std::string> notes;
-    ProcessJail jail = guest_jail(cfg, self, notes);
+    ProcessJail jail = guest_jail(guest_jail_spec(cfg, self), notes);
     std::string staging = (self.dir / ".probe-jail-XXXXXX").string();
     if (::mkdtemp(staging.data()) == nullptr) throw_errno("mkdtemp " + staging);
     struct RemoveStaging {

@@ -1,7 +1,7 @@
 // The containment selftest's probe at the UML boundary: what an attacker
 // who escaped a guest's kernel into its UML process (a host process) can
 // reach. `oyster-boundary-probe` (selftest/boundary_probe_main.cpp) runs
-// under that guest's own jail (sandbox/jail.h: uid, namespaces, root,
+// under that guest's own jail (jail/guest_jail.h: uid, namespaces, root,
 // limits, Landlock scopes and the UML seccomp filter, descriptor 3 a pipe
 // as the capture's is, descriptor 4 a tun descriptor as its tap's is) and
 // tries the host's files and /proc, another guest's files, this guest's

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "oyster/common/ipv4.h"
-#include "oyster/sandbox/guest_cgroup.h"
+#include "oyster/jail/guest_cgroup.h"
 #include "oyster/sandbox/guest_placement.h"
 #include "oyster/sandbox/host_checks.h"
 

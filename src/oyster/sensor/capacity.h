@@ -9,7 +9,7 @@
 //           frees; bench/guest_memory: an idle 1 GiB guest is charged
 //           about a tenth of it), and guests that all fill their memory at
 //           once are held to all_guests_memory_budget() by the `oyster`
-//           cgroup (sandbox/guest_cgroup.h), whose OOM killer then stops
+//           cgroup (jail/guest_cgroup.h), whose OOM killer then stops
 //           a guest, never the host. UML's own: a filled guest with 400
 //           processes is charged memory_mib + 43 MiB; its cgroup caps it
 //           at memory_mib + 256 MiB.
@@ -18,7 +18,7 @@
 //           an idle guest costs almost nothing (bench/sensor: 88 idle
 //           guests on 2 cores before a boot took twice as long), a boot
 //           ~7 s of one core, and each guest is capped at one core and
-//           weighted below the sensor (sandbox/guest_cgroup.h), so a busy
+//           weighted below the sensor (jail/guest_cgroup.h), so a busy
 //           one slows the others rather than the portal.
 //   addresses: one /30 of network.guest_pool per guest.
 //

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "oyster/sandbox/guest_cgroup.h"
+#include "oyster/jail/guest_cgroup.h"
 
 namespace oyster::sensor {
 

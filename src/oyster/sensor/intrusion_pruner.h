@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "oyster/sensor/intrusion.h"
+#include "oyster/evidence/intrusion_record.h"
 
 namespace oyster::sensor {
 

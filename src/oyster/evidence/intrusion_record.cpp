@@ -1,4 +1,4 @@
-#include "oyster/sensor/intrusion.h"
+#include "oyster/evidence/intrusion_record.h"
 
 #include <sys/stat.h>
 
@@ -14,7 +14,7 @@
 #include "oyster/common/unix_time.h"
 #include "oyster/net/tap_capture.h"
 
-namespace oyster::sensor {
+namespace oyster {
 
 nlohmann::json to_json(const Intrusion& i) {
     return {{"id", i.id},
@@ -116,4 +116,4 @@ std::uint64_t allocated_bytes(const std::filesystem::path& dir) {
     return total;
 }
 
-}  // namespace oyster::sensor
+}  // namespace oyster

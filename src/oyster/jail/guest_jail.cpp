@@ -1,23 +1,19 @@
-#include "oyster/sandbox/jail.h"
+#include "oyster/jail/guest_jail.h"
 
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
-#include "oyster/common/landlock_scope.h"
-#include "oyster/common/paths.h"
-#include "oyster/sandbox/guest_cgroup.h"
-#include "oyster/sandbox/guest_cpuinfo.h"
-#include "oyster/sandbox/guest_placement.h"
-#include "oyster/sandbox/host_checks.h"
-#include "oyster/sandbox/seccomp_policy.h"
+#include "oyster/common/process.h"
+#include "oyster/jail/guest_cgroup.h"
+#include "oyster/jail/landlock_scope.h"
+#include "oyster/jail/seccomp_policy.h"
 
 namespace oyster {
 namespace {
@@ -39,19 +35,16 @@ void chown_path(const std::filesystem::path& p, uid_t uid, gid_t gid) {
 
 }  // namespace
 
-rlim_t guest_file_size_limit(const Config& cfg, const GuestRecord& g) {
-    std::error_code ec;
-    std::uint64_t disk = std::filesystem::file_size(g.image, ec);
-    if (ec) disk = std::uint64_t{cfg.guest.image_size_mib} << 20;
-    std::uint64_t memory = std::uint64_t{cfg.guest.memory_mib} << 20;
-    return static_cast<rlim_t>(std::max(disk, memory) + (kFileSizeHeadroomMib << 20));
+rlim_t guest_file_size_limit(std::uint64_t disk_bytes, std::uint64_t memory_bytes) {
+    return static_cast<rlim_t>(std::max(disk_bytes, memory_bytes) + (kFileSizeHeadroomMib << 20));
 }
 
 uid_t guest_uid(std::uint32_t slot) {
     return kGuestUidBase + slot;
 }
 
-ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std::string>& notes) {
+ProcessJail guest_jail(const GuestJailSpec& spec, std::vector<std::string>& notes) {
+    const GuestJailFiles& g = spec.files;
     ProcessJail j;
     j.uid = guest_uid(g.slot);
     j.gid = guest_uid(g.slot);
@@ -63,50 +56,46 @@ ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std:
     // UML's kernel process maps the guest's memory and a few MiB of its own;
     // its children map parts of that memory. Twice the memory plus 1 GiB
     // leaves room without letting one guest reserve the host's.
-    rlim_t as = (rlim_t{cfg.guest.memory_mib} * 2 + 1024) << 20;
+    rlim_t as = (rlim_t{spec.memory_mib} * 2 + 1024) << 20;
     j.limits = {{RLIMIT_AS, as},
                 {RLIMIT_NOFILE, kMaxOpenFiles},
                 {RLIMIT_NPROC, kMaxProcesses},
                 {RLIMIT_CORE, 0},
-                {RLIMIT_FSIZE, guest_file_size_limit(cfg, g)}};
+                {RLIMIT_FSIZE, spec.file_size_limit}};
 
     using Kind = JailEntry::Kind;
-    j.root_staging = g.jail_dir().string();
-    j.root.push_back({Kind::bind_read_only, g.kernel.string(), g.kernel.string(), true});
-    for (const auto& lib : shared_libraries_of(g.kernel.string()))
+    j.root_staging = g.jail_dir.string();
+    j.root.push_back({Kind::bind_read_only, spec.kernel.string(), spec.kernel.string(), true});
+    for (const auto& lib : shared_libraries_of(spec.kernel.string()))
         j.root.push_back({Kind::bind_read_only, lib, lib, true});
-    j.root.push_back({Kind::bind_read_only, g.image.string(), g.image.string()});
+    j.root.push_back({Kind::bind_read_only, spec.image.string(), spec.image.string()});
     j.root.push_back({Kind::bind_writable, g.cow.string(), g.cow.string()});
-    j.root.push_back({Kind::bind_writable, g.uml_dir().string(), g.uml_dir().string()});
+    j.root.push_back({Kind::bind_writable, g.uml_dir.string(), g.uml_dir.string()});
     for (const char* dev : {"/dev/null", "/dev/random", "/dev/urandom"})
         j.root.push_back({Kind::bind_device, dev, dev});
     // UML's memory file: the guest's RAM, mapped executable. /dev/shm is
     // UML's own first choice, and not a place a state directory is bound.
     j.root.push_back({Kind::tmpfs, "/dev/shm",
-                      fmt::format("mode=0700,uid={},gid={},size={}m", j.uid, j.gid, cfg.guest.memory_mib + 64), true});
+                      fmt::format("mode=0700,uid={},gid={},size={}m", j.uid, j.gid, spec.memory_mib + 64), true});
     // What the guest kernel reads for host CPU features, and shows as the
     // guest's /proc/cpuinfo (kernel patch 0005).
-    j.root.push_back({Kind::text_file, "/proc/cpuinfo", guest_cpuinfo(read_file("/proc/cpuinfo"))});
+    j.root.push_back({Kind::text_file, "/proc/cpuinfo", spec.cpuinfo});
 
     GuestCgroupLimits limits;
-    limits.memory_bytes = (std::uint64_t{cfg.guest.memory_mib} + kMemoryHeadroomMib) << 20;
+    limits.memory_bytes = (std::uint64_t{spec.memory_mib} + kMemoryHeadroomMib) << 20;
     limits.max_processes = kMaxProcesses;
     limits.cpu_percent = 100;
-    limits.all_guests_memory_bytes = all_guests_memory_budget(host_memory_bytes());
-    GuestCgroup cgroup = create_guest_cgroup(g.id, limits);
+    limits.all_guests_memory_bytes = spec.all_guests_memory_bytes;
+    GuestCgroup cgroup = create_guest_cgroup(g.guest_id, limits);
     j.cgroup_procs = cgroup.procs_files;
     notes = cgroup.notes;
     // UML's kernel thread and the guest's processes hand the CPU to each
     // other at every system call; on one CPU that hand-off wakes no other.
-    if (g.cpu >= 0) {
-        j.cpus = {g.cpu};
-    } else {
-        j.cpus = guest_cpus(cfg);
-    }
+    j.cpus = spec.cpus;
 
     // Abstract unix sockets belong to a network namespace: the jail's own
     // holds none of the host's; scoping is a second wall
-    // (common/landlock_scope.h).
+    // (jail/landlock_scope.h).
     if (landlock_can_scope()) {
         j.landlock_scopes = kLandlockScopeAbstractUnix | kLandlockScopeSignal;
     } else {
@@ -114,42 +103,41 @@ ProcessJail guest_jail(const Config& cfg, const GuestRecord& g, std::vector<std:
             "Landlock scoping is unavailable (host kernel before 6.12, or landlock not in lsm=): only the jail's "
             "network and pid namespaces keep the UML process from the host's abstract unix sockets and processes");
     }
-    j.seccomp_program =
-        uml_seccomp_program(cfg.capture.enabled ? kCaptureFd : -1, seccomp_violation_from_environment());
+    j.seccomp_program = uml_seccomp_program(spec.capture ? kCaptureFd : -1, seccomp_violation_from_environment());
     return j;
 }
 
-void prepare_guest_files(const GuestRecord& g) {
+void prepare_guest_files(const GuestJailFiles& g) {
     uid_t uid = guest_uid(g.slot);
-    std::filesystem::create_directories(g.uml_dir());
+    std::filesystem::create_directories(g.uml_dir);
     // A runtime directory left by an earlier run of this guest holds a pid
     // file UML would take for a live instance.
     std::error_code ec;
-    std::filesystem::remove_all(g.uml_dir() / g.id, ec);
-    chown_path(g.uml_dir(), uid, uid);
-    ::chmod(g.uml_dir().c_str(), 0700);
+    std::filesystem::remove_all(g.uml_dir / g.guest_id, ec);
+    chown_path(g.uml_dir, uid, uid);
+    ::chmod(g.uml_dir.c_str(), 0700);
     chown_path(g.cow, uid, uid);
     ::chmod(g.cow.c_str(), 0600);
-    std::filesystem::create_directories(g.jail_dir());
-    ::chmod(g.jail_dir().c_str(), 0700);
+    std::filesystem::create_directories(g.jail_dir);
+    ::chmod(g.jail_dir.c_str(), 0700);
     // Not listable or writable by anyone else (UML itself reaches its COW
     // file and runtime directory through the jail's bind mounts).
-    chown_path(g.dir, 0, 0);
-    if (::chmod(g.dir.c_str(), 0711) != 0) throw_errno("chmod " + g.dir.string());
+    chown_path(g.guest_dir, 0, 0);
+    if (::chmod(g.guest_dir.c_str(), 0711) != 0) throw_errno("chmod " + g.guest_dir.string());
 }
 
-void release_guest_files(const GuestRecord& g) {
+void release_guest_files(const GuestJailFiles& g) {
     std::error_code ec;
     if (std::filesystem::exists(g.cow, ec)) ::lchown(g.cow.c_str(), 0, 0);
-    if (std::filesystem::exists(g.uml_dir(), ec)) {
-        for (auto it = std::filesystem::recursive_directory_iterator(g.uml_dir(), ec);
+    if (std::filesystem::exists(g.uml_dir, ec)) {
+        for (auto it = std::filesystem::recursive_directory_iterator(g.uml_dir, ec);
              !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
             ::lchown(it->path().c_str(), 0, 0);
         }
-        ::lchown(g.uml_dir().c_str(), 0, 0);
+        ::lchown(g.uml_dir.c_str(), 0, 0);
     }
-    remove_guest_cgroup(g.id);
-    ::rmdir(g.jail_dir().c_str());
+    remove_guest_cgroup(g.guest_id);
+    ::rmdir(g.jail_dir.c_str());
     // The directory stays traversable (0711): its files are root's again, and
     // a later guest may boot from this COW file (`guest start --cow`).
 }

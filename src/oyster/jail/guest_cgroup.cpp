@@ -1,4 +1,4 @@
-#include "oyster/sandbox/guest_cgroup.h"
+#include "oyster/jail/guest_cgroup.h"
 
 #include <unistd.h>
 

@@ -1,4 +1,4 @@
-#include "oyster/sandbox/seccomp_policy.h"
+#include "oyster/jail/seccomp_policy.h"
 
 #include <fcntl.h>
 #include <linux/if_tun.h>

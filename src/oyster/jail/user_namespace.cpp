@@ -1,4 +1,4 @@
-#include "oyster/common/user_namespace.h"
+#include "oyster/jail/user_namespace.h"
 
 #include <fcntl.h>
 #include <sched.h>

@@ -1,4 +1,4 @@
-// A user namespace of its own for a jailed process (common/process.h,
+// A user namespace of its own for a jailed process (jail/process_jail.h,
 // ProcessJail::user_namespace_fd), and the idmapped mounts that let it read
 // root's files without being root.
 //

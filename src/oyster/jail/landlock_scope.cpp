@@ -1,4 +1,4 @@
-#include "oyster/common/landlock_scope.h"
+#include "oyster/jail/landlock_scope.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>

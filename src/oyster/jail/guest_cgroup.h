@@ -9,7 +9,7 @@
 // has no processes of its own, so it may delegate controllers). A controller
 // the host does not offer, or a hierarchy we may not write (a read-only
 // /sys/fs/cgroup), is skipped and named in the returned notes; with none at
-// all, the guest runs with rlimits only (see sandbox/jail.h).
+// all, the guest runs with rlimits only (see jail/guest_jail.h).
 #pragma once
 
 #include <sys/types.h>

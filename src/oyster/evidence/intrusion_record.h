@@ -16,7 +16,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-namespace oyster::sensor {
+namespace oyster {
 
 struct Intrusion {
     std::string id;
@@ -58,4 +58,4 @@ std::vector<Intrusion> load_all_intrusions(const std::filesystem::path& state_di
 // sparse).
 std::uint64_t allocated_bytes(const std::filesystem::path& dir);
 
-}  // namespace oyster::sensor
+}  // namespace oyster
