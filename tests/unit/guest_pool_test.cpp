@@ -49,8 +49,9 @@ struct World {
         a.reset_connections = [this](const PoolGuest& g, const std::string& source) {
             resets.push_back({g.handle, source});
         };
-        a.note = [this](const std::string& what, const PoolGuest& g, const std::string& source, const std::string&) {
-            notes.push_back(fmt::format("{} {} {}", what, g.handle, source));
+        a.note = [this](events::GuestChangeKind what, const PoolGuest& g, const std::string& source,
+                        const std::string&) {
+            notes.push_back(fmt::format("{} {} {}", events::guest_change_name(what), g.handle, source));
         };
         pool = std::make_unique<GuestPool>(policy, a);
     }

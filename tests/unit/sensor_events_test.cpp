@@ -13,7 +13,7 @@ namespace oyster::events {
 namespace {
 
 TEST(SensorEvents, FieldsAreWrittenAlwaysWhenSetOrAsNull) {
-    GuestChange g{.change = "held", .guest_id = "g1", .source_ip = "203.0.113.7", .state = "held"};
+    GuestChange g{.change = GuestChangeKind::held, .guest_id = "g1", .source_ip = "203.0.113.7", .state = "held"};
     auto j = to_fields(g);
     EXPECT_EQ(event_type(g), "guest_held");
     EXPECT_EQ(j["guest_id"], "g1");
@@ -88,7 +88,7 @@ TEST(SensorEvents, ALineNeedsItsTimeAndType) {
     EXPECT_FALSE(line->as<Connection>());
     auto g = line->as<GuestChange>();
     ASSERT_TRUE(g);
-    EXPECT_EQ(g->change, "held");
+    EXPECT_EQ(g->change, GuestChangeKind::held);
     EXPECT_EQ(g->guest_id, "g2");
     // "guest_ready" is a type of its own, not a change of the pool's.
     auto ready = parse_event_line(R"({"ts": "2026-12-07T01:00:00.000Z", "type": "guest_ready"})");

@@ -33,9 +33,9 @@ void add_schemas(std::vector<EventSchema>& out) {
 std::vector<EventSchema> event_schema() {
     std::vector<EventSchema> out;
     add_schemas<SensorStarted, SensorStopped>(out);
-    for (auto change : GuestChange::kChanges) {
+    for (std::size_t i = 0; i < std::size(kGuestChangeNames); ++i) {
         GuestChange g;
-        g.change = change;
+        g.change = static_cast<GuestChangeKind>(i);
         out.push_back({g.type(), field_names<GuestChange>()});
     }
     add_schemas<GuestRecovered, GuestReady, GuestBootFailed, IntrusionOpened, IntrusionClosed, IntrusionPruned,

@@ -53,18 +53,43 @@ struct SensorStopped {
     }
 };
 
-// A step of a guest's life in the pool; its type is "guest_" + change.
+// A step of a guest's life in the pool (sensor/guest_pool.h takes them).
+enum class GuestChangeKind : std::uint8_t {
+    held,
+    released,
+    engaged,
+    reclaimed,
+    dormant,
+    woken,
+    wake_failed,
+    died,
+    expired,
+    refused,
+    cold_boot,
+    retention_ended,
+};
+inline constexpr std::string_view kGuestChangeNames[] = {
+    "held",        "released", "engaged", "reclaimed", "dormant",   "woken",
+    "wake_failed", "died",     "expired", "refused",   "cold_boot", "retention_ended",
+};
+constexpr std::string_view guest_change_name(GuestChangeKind k) {
+    return kGuestChangeNames[static_cast<std::size_t>(k)];
+}
+constexpr std::optional<GuestChangeKind> guest_change_kind(std::string_view name) {
+    for (std::size_t i = 0; i < std::size(kGuestChangeNames); ++i) {
+        if (kGuestChangeNames[i] == name) return static_cast<GuestChangeKind>(i);
+    }
+    return std::nullopt;
+}
+static_assert(guest_change_kind("retention_ended") == GuestChangeKind::retention_ended);
+
+// Its type is "guest_" + the change's name.
 struct GuestChange {
-    // Every change there is, as the pool names them (sensor/guest_pool.h).
-    static constexpr std::string_view kChanges[] = {
-        "held",        "released", "engaged", "reclaimed", "dormant",   "woken",
-        "wake_failed", "died",     "expired", "refused",   "cold_boot", "retention_ended",
-    };
-    std::string change{};
+    GuestChangeKind change = GuestChangeKind::held;
     std::string guest_id{}, source_ip{}, state{};
     std::optional<std::string> intrusion_id{}, detail{};
     std::optional<std::uint64_t> boot{};  // cold_boot: the handle until the guest has an id
-    std::string type() const { return "guest_" + change; }
+    std::string type() const { return "guest_" + std::string(guest_change_name(change)); }
     template <class Self, class V>
     static void fields(Self& e, V&& v) {
         v("guest_id", e.guest_id);
@@ -540,12 +565,11 @@ private:
         } else {
             static_assert(std::is_same_v<E, GuestChange>);
             if (!type.starts_with("guest_")) return std::nullopt;
+            auto kind = guest_change_kind(std::string_view(type).substr(6));
+            if (!kind) return std::nullopt;
             auto e = from_fields<GuestChange>(std::forward<Json>(object));
-            e.change = type.substr(6);
-            for (auto c : GuestChange::kChanges) {
-                if (c == e.change) return e;
-            }
-            return std::nullopt;
+            e.change = *kind;
+            return e;
         }
     }
 };

@@ -7,6 +7,9 @@
 #include <fmt/format.h>
 
 namespace oyster::sensor {
+
+using events::GuestChangeKind;
+
 namespace {
 
 // Sources whose failed logins are remembered; a scan from a million
@@ -125,11 +128,11 @@ void GuestPool::count_failure(const std::string& source) {
     failures_.erase(oldest);
 }
 
-void GuestPool::note(const std::string& what, const PoolGuest& g, const std::string& detail) {
+void GuestPool::note(GuestChangeKind what, const PoolGuest& g, const std::string& detail) {
     note_source(what, g, g.source, detail);
 }
 
-void GuestPool::note_source(const std::string& what, const PoolGuest& g, const std::string& source,
+void GuestPool::note_source(GuestChangeKind what, const PoolGuest& g, const std::string& source,
                             const std::string& detail) {
     if (actions_.note) actions_.note(what, g, source, detail);
 }
@@ -166,7 +169,7 @@ void GuestPool::hold(PoolGuest& g, const std::string& source, PoolTime now) {
     g.last_activity = now;
     if (g.state == GuestState::pooled) g.state = GuestState::held;
     // A booting guest's holders are announced once it is up.
-    if (g.state == GuestState::held) note_source("held", g, source);
+    if (g.state == GuestState::held) note_source(GuestChangeKind::held, g, source);
 }
 
 void GuestPool::release(PoolGuest& g, const std::string& source, const std::string& why) {
@@ -176,7 +179,7 @@ void GuestPool::release(PoolGuest& g, const std::string& source, const std::stri
     g.holders.erase(it);
     if (auto b = by_source_.find(source); b != by_source_.end() && b->second == g.handle) by_source_.erase(b);
     if (g.state == GuestState::held && g.holders.empty()) g.state = GuestState::pooled;
-    note_source("released", g, source, why);
+    note_source(GuestChangeKind::released, g, source, why);
 }
 
 void GuestPool::forget_sources(const PoolGuest& g) {
@@ -201,7 +204,7 @@ void GuestPool::stop(PoolGuest& g, StopKind kind, const std::string& reason) {
 
 void GuestPool::make_dormant(PoolGuest& g, const std::string& reason) {
     g.dormant_since = {};
-    note("dormant", g, reason);
+    note(GuestChangeKind::dormant, g, reason);
     stop(g, StopKind::dormant, reason);
 }
 
@@ -247,7 +250,7 @@ PoolGuest* GuestPool::reclaim_for(const std::string& whom, PoolTime now, std::ch
     if (idle == nullptr) return nullptr;
     PoolGuest& fresh = add(GuestState::booting, now);
     take_place(*idle, fresh);
-    note("reclaimed", *idle, "engaged guest idle longest, made dormant, for " + whom);
+    note(GuestChangeKind::reclaimed, *idle, "engaged guest idle longest, made dormant, for " + whom);
     make_dormant(*idle, "reclaimed for " + whom);
     return &fresh;
 }
@@ -265,19 +268,20 @@ bool GuestPool::wake(PoolGuest& g, PoolTime now) {
         if (place == nullptr) return false;
         take_place(*place, g);
         if (place->state == GuestState::engaged) {
-            note("reclaimed", *place, "engaged guest idle longest, made dormant, for returning " + g.source);
+            note(GuestChangeKind::reclaimed, *place,
+                 "engaged guest idle longest, made dormant, for returning " + g.source);
             make_dormant(*place, "reclaimed for a returning source");
         } else {
             // Held nothing of value: stopped (its connections with it), and
             // the dormant one wakes in its place.
-            note("reclaimed", *place,
+            note(GuestChangeKind::reclaimed, *place,
                  fmt::format("guest nobody logged into ({} connections reset), for returning {}", place->connections,
                              g.source));
             stop(*place, StopKind::close, "its place went to a returning source");
         }
     }
     g.state = GuestState::waking;
-    note("woken", g);
+    note(GuestChangeKind::woken, g);
     if (g.waits_for == 0) start_boot(g);
     return true;
 }
@@ -308,7 +312,7 @@ Admission GuestPool::connect(const std::string& source, PoolTime now) {
         if (g == nullptr) {
             if (places_taken() < policy_.max_guests) {
                 g = &add(GuestState::booting, now);
-                note_source("cold_boot", *g, source);
+                note_source(GuestChangeKind::cold_boot, *g, source);
                 start_boot(*g);
             } else {
                 g = reclaim_for(source, now, std::chrono::seconds(0));
@@ -382,7 +386,7 @@ void GuestPool::login(GuestHandle guest, const std::string& source, bool success
     g.engaged_since = now;
     g.last_activity = now;
     by_source_[source] = g.handle;
-    note("engaged", g);
+    note(GuestChangeKind::engaged, g);
 }
 
 void GuestPool::boot_done(GuestHandle guest, PoolTime now) {
@@ -404,7 +408,7 @@ void GuestPool::boot_done(GuestHandle guest, PoolTime now) {
     }
     // Its sources' connections waited for the boot, and are still counted.
     g.state = GuestState::held;
-    for (const auto& [source, holder] : g.holders) note_source("held", g, source);
+    for (const auto& [source, holder] : g.holders) note_source(GuestChangeKind::held, g, source);
 }
 
 void GuestPool::boot_failed(GuestHandle guest, PoolTime now) {
@@ -418,7 +422,7 @@ void GuestPool::boot_failed(GuestHandle guest, PoolTime now) {
         g.state = GuestState::dormant;
         g.dormant_since = now;
         g.connections = 0;
-        note("wake_failed", g);
+        note(GuestChangeKind::wake_failed, g);
         return;
     }
     forget_sources(g);
@@ -448,7 +452,7 @@ void GuestPool::stopped(GuestHandle guest, PoolTime now) {
     // Its source came back while it was stopping: its connections wait.
     g.wake_when_stopped = false;
     if (!wake(g, now)) {
-        note("refused", g, "no place to wake it in (sensor.max_guests)");
+        note(GuestChangeKind::refused, g, "no place to wake it in (sensor.max_guests)");
         actions_.reset_connections(g, g.source);
         g.connections = 0;
     }
@@ -460,7 +464,7 @@ void GuestPool::died(GuestHandle guest, PoolTime now) {
     if (it == guests_.end()) return;
     PoolGuest& g = it->second;
     if (g.state == GuestState::stopping) return;  // its stop is under way
-    note("died", g);
+    note(GuestChangeKind::died, g);
     stop(g, StopKind::close, "guest exited");
 }
 
@@ -517,7 +521,7 @@ void GuestPool::tick(PoolTime now) {
             }
             case GuestState::engaged:
                 if (policy_.max_intrusion.count() > 0 && now - g.engaged_since >= policy_.max_intrusion) {
-                    note("expired", g, "sensor.max_intrusion_s");
+                    note(GuestChangeKind::expired, g, "sensor.max_intrusion_s");
                     stop(g, StopKind::close, "intrusion lifetime reached (sensor.max_intrusion_s)");
                 } else if (g.connections == 0 && now - g.last_activity >= policy_.idle_timeout) {
                     make_dormant(g, "idle");
@@ -525,7 +529,7 @@ void GuestPool::tick(PoolTime now) {
                 break;
             case GuestState::dormant:
                 if (now - g.dormant_since >= policy_.dormant_retention) {
-                    note("retention_ended", g);
+                    note(GuestChangeKind::retention_ended, g);
                     forget_sources(g);
                     if (actions_.close_dormant)
                         actions_.close_dormant(g, "source did not return (sensor.dormant_retention_days)");

@@ -52,6 +52,8 @@
 #include <string>
 #include <vector>
 
+#include "oyster/events/sensor_events.h"
+
 namespace oyster::sensor {
 
 using PoolClock = std::chrono::steady_clock;
@@ -134,10 +136,12 @@ struct GuestActions {
     // Reset `source`'s connections to a guest (another source logged in on
     // it, or a returning source wakes in its place).
     std::function<void(const PoolGuest&, const std::string& source)> reset_connections;
-    // A guest changed hands or state in a way worth an event: "held" and
-    // "released" (by `source`), "engaged", "reclaimed", "dormant",
-    // "woken", ... (`source`: the guest's, or empty).
-    std::function<void(const std::string& what, const PoolGuest&, const std::string& source, const std::string& detail)>
+    // A guest changed hands or state in a way worth an event (one
+    // `guest_<change>` type each, events/sensor_events.h): held and
+    // released (by `source`), engaged, reclaimed, dormant, woken, ...
+    // (`source`: the guest's, or empty).
+    std::function<void(events::GuestChangeKind what, const PoolGuest&, const std::string& source,
+                       const std::string& detail)>
         note;
 };
 
@@ -222,8 +226,8 @@ private:
     void next_boot();
     // Forgets which sources `g` is the guest of (its own and its holders).
     void forget_sources(const PoolGuest& g);
-    void note(const std::string& what, const PoolGuest& g, const std::string& detail = {});
-    void note_source(const std::string& what, const PoolGuest& g, const std::string& source,
+    void note(events::GuestChangeKind what, const PoolGuest& g, const std::string& detail = {});
+    void note_source(events::GuestChangeKind what, const PoolGuest& g, const std::string& source,
                      const std::string& detail = {});
     // The engaged guest with no connection idle longest, if idle at least
     // `min_idle`; nullptr when none.

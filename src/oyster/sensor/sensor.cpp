@@ -152,7 +152,7 @@ private:
     // into the pool) run once the pool's call has returned.
     void defer(std::function<void()> f) { deferred_.push_back(std::move(f)); }
     void run_deferred();
-    void on_pool_note(const std::string& what, const PoolGuest& g, const std::string& source,
+    void on_pool_note(events::GuestChangeKind what, const PoolGuest& g, const std::string& source,
                       const std::string& detail);
     void on_login(std::uint64_t handle, const nlohmann::json& login);
     // The source a guest's events are attributed to: its own, or the one
@@ -272,9 +272,8 @@ GuestActions SensorDaemon::pool_actions() {
         if (!ip) return;
         defer([this, h = g.handle, ip = *ip] { portal_.close_connections_of(h, ip); });
     };
-    a.note = [this](const std::string& what, const PoolGuest& g, const std::string& source, const std::string& detail) {
-        on_pool_note(what, g, source, detail);
-    };
+    a.note = [this](events::GuestChangeKind what, const PoolGuest& g, const std::string& source,
+                    const std::string& detail) { on_pool_note(what, g, source, detail); };
     return a;
 }
 
@@ -584,17 +583,17 @@ void SensorDaemon::refuse_event(const PeerAddress& peer, std::uint16_t port, con
 
 // ---------------------------------------------------------------- the pool's word
 
-void SensorDaemon::on_pool_note(const std::string& what, const PoolGuest& g, const std::string& source,
+void SensorDaemon::on_pool_note(events::GuestChangeKind what, const PoolGuest& g, const std::string& source,
                                 const std::string& detail) {
     auto it = slots_.find(g.handle);
     Slot* slot = it == slots_.end() ? nullptr : &it->second;
     if (slot != nullptr) {
-        if (what == "held") {
+        if (what == events::GuestChangeKind::held) {
             publish(*slot);
             tell_login_failures(*slot, source);
-        } else if (what == "released") {
+        } else if (what == events::GuestChangeKind::released) {
             publish(*slot);
-        } else if (what == "engaged") {
+        } else if (what == events::GuestChangeKind::engaged) {
             // The intrusion began when its source first came to the guest.
             slot->held_at =
                 unix_now() - std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - g.held_since).count();
@@ -609,11 +608,12 @@ void SensorDaemon::on_pool_note(const std::string& what, const PoolGuest& g, con
                           .state = guest_state_name(g.state)};
     if (slot && slot->intrusion) e.intrusion_id = slot->intrusion->id;
     if (!detail.empty()) e.detail = detail;
-    if (what == "cold_boot") e.boot = g.handle;
+    if (what == events::GuestChangeKind::cold_boot) e.boot = g.handle;
     events_.emit(e);
-    if (what != "held" && what != "released") {
-        log_.line(fmt::format("guest {}: {}{}{}", slot ? guest_name(*slot) : std::to_string(g.handle), what,
-                              source.empty() ? "" : " (" + source + ")", detail.empty() ? "" : ": " + detail));
+    if (what != events::GuestChangeKind::held && what != events::GuestChangeKind::released) {
+        log_.line(fmt::format("guest {}: {}{}{}", slot ? guest_name(*slot) : std::to_string(g.handle),
+                              events::guest_change_name(what), source.empty() ? "" : " (" + source + ")",
+                              detail.empty() ? "" : ": " + detail));
     }
 }
 
