@@ -146,11 +146,7 @@ ExportResult export_intrusion(store::SqliteDb& db, const nlohmann::json& intrusi
         const std::string& p = id;
 
         // The sensor's events, as logged.
-        std::string events;
-        store::Statement q(db, "SELECT body FROM events WHERE intrusion_id = ? ORDER BY id");
-        q.bind(1, id);
-        while (q.step()) events += q.text(0) + "\n";
-        tar.add(p + "/events.jsonl", events);
+        tar.add(p + "/events.jsonl", store::intrusion_event_lines(db, id));
 
         for (const char* f :
              {"intrusion.json", "guest.json", "console.log", "capture.bin", "capture.times", "capture-writer.log"}) {

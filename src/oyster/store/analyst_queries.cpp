@@ -249,6 +249,28 @@ nlohmann::json intrusion_artefacts(SqliteDb& db, const std::string& intrusion_id
     return all_rows(q);
 }
 
+std::optional<ArtefactRef> find_artefact(SqliteDb& db, const std::string& intrusion_id, std::int64_t artefact_id) {
+    Statement q(db, "SELECT kind, path, sha256 FROM artefacts WHERE intrusion_id = ? AND id = ?");
+    q.bind(1, intrusion_id).bind(2, artefact_id);
+    if (!q.step()) return std::nullopt;
+    return ArtefactRef{q.text(0), q.text(1), q.is_null(2) ? "" : q.text(2)};
+}
+
+std::optional<std::string> evidence_path(SqliteDb& db, const std::string& sha256) {
+    Statement q(db, "SELECT evidence FROM files WHERE sha256 = ? AND evidence IS NOT NULL LIMIT 1");
+    q.bind(1, sha256);
+    if (!q.step()) return std::nullopt;
+    return q.text(0);
+}
+
+std::string intrusion_event_lines(SqliteDb& db, const std::string& intrusion_id) {
+    std::string lines;
+    Statement q(db, "SELECT body FROM events WHERE intrusion_id = ? ORDER BY id");
+    q.bind(1, intrusion_id);
+    while (q.step()) lines += q.text(0) + "\n";
+    return lines;
+}
+
 nlohmann::json overview(SqliteDb& db, int days) {
     nlohmann::json out;
     {

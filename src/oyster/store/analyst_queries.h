@@ -77,6 +77,21 @@ nlohmann::json intrusion_files(SqliteDb& db, const std::string& intrusion_id);
 nlohmann::json intrusion_alerts(SqliteDb& db, const std::string& intrusion_id);
 nlohmann::json intrusion_artefacts(SqliteDb& db, const std::string& intrusion_id);
 
+// One of an intrusion's artefacts, for serving it: its kind ("evidence",
+// "pcap", "asciicast", ...), its path (an evidence blob's, or relative to
+// the guest's directory) and its SHA-256 (empty when not known).
+struct ArtefactRef {
+    std::string kind, path, sha256;
+};
+std::optional<ArtefactRef> find_artefact(SqliteDb& db, const std::string& intrusion_id, std::int64_t artefact_id);
+
+// The evidence blob a file of any intrusion with that SHA-256 was kept as.
+std::optional<std::string> evidence_path(SqliteDb& db, const std::string& sha256);
+
+// The sensor's events of an intrusion as it logged them, one JSON line
+// each, in the log's order.
+std::string intrusion_event_lines(SqliteDb& db, const std::string& intrusion_id);
+
 // The web UI's overview: {"open_intrusions": [intrusion objects],
 // "intrusions_per_day": [{"day", "intrusions"}] (the last `days` days with
 // any), "top_usernames", "top_passwords", "top_commands": [{"value", "n"}]

@@ -328,33 +328,31 @@ void WebServer::Impl::routes() {
                             {"artefacts", store::intrusion_artefacts(db, req.matches[1])}});
         });
     });
-    server.Get(R"(/api/intrusions/([0-9A-Za-z_-]+)/artefacts/([0-9]+))", [this](const httplib::Request& req,
-                                                                                httplib::Response& res) {
-        with_store(res, [&](store::SqliteDb& db) {
-            auto i = intrusion_or_404(db, req.matches[1]);
-            store::Statement q(db, "SELECT kind, path, sha256 FROM artefacts WHERE intrusion_id = ? AND id = ?");
-            std::string n = req.matches[2];
-            std::int64_t artefact = 0;
-            auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), artefact);
-            if (ec != std::errc() || end != n.data() + n.size()) throw NotFound("no such artefact");
-            q.bind(1, std::string(req.matches[1])).bind(2, artefact);
-            if (!q.step()) throw NotFound("no such artefact");
-            std::string kind = q.text(0), path = q.text(1), sha = q.is_null(2) ? "" : q.text(2);
-            std::string type = kind == "pcap" ? "application/vnd.tcpdump.pcap" : "application/octet-stream";
-            if (kind == "evidence") {
-                send_evidence(res, path, sha, type, path_name(path));
-                return;
-            }
-            if (!safe_relative(path)) throw NotFound("no such artefact");
-            send_file(res, store::str_field(i, "dir"), path, type, path_name(path));
-        });
-    });
+    server.Get(R"(/api/intrusions/([0-9A-Za-z_-]+)/artefacts/([0-9]+))",
+               [this](const httplib::Request& req, httplib::Response& res) {
+                   with_store(res, [&](store::SqliteDb& db) {
+                       auto i = intrusion_or_404(db, req.matches[1]);
+                       std::string n = req.matches[2];
+                       std::int64_t artefact = 0;
+                       auto [end, ec] = std::from_chars(n.data(), n.data() + n.size(), artefact);
+                       if (ec != std::errc() || end != n.data() + n.size()) throw NotFound("no such artefact");
+                       auto found = store::find_artefact(db, req.matches[1], artefact);
+                       if (!found) throw NotFound("no such artefact");
+                       const auto& [kind, path, sha] = *found;
+                       std::string type = kind == "pcap" ? "application/vnd.tcpdump.pcap" : "application/octet-stream";
+                       if (kind == "evidence") {
+                           send_evidence(res, path, sha, type, path_name(path));
+                           return;
+                       }
+                       if (!safe_relative(path)) throw NotFound("no such artefact");
+                       send_file(res, store::str_field(i, "dir"), path, type, path_name(path));
+                   });
+               });
     server.Get(R"(/api/evidence/([0-9a-f]{64}))", [this](const httplib::Request& req, httplib::Response& res) {
         with_store(res, [&](store::SqliteDb& db) {
-            store::Statement q(db, "SELECT evidence FROM files WHERE sha256 = ? AND evidence IS NOT NULL LIMIT 1");
-            q.bind(1, std::string(req.matches[1]));
-            if (!q.step()) throw NotFound("no evidence with that SHA-256");
-            send_evidence(res, q.text(0), req.matches[1], "application/octet-stream", req.matches[1]);
+            auto path = store::evidence_path(db, req.matches[1]);
+            if (!path) throw NotFound("no evidence with that SHA-256");
+            send_evidence(res, *path, req.matches[1], "application/octet-stream", req.matches[1]);
         });
     });
     server.Get("/api/alerts", [this](const httplib::Request& req, httplib::Response& res) {
