@@ -41,6 +41,58 @@ fail() {
 
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 
+# A test of scenarios over one shared fixture (one world, one sensor):
+# `scenario NAME [after EARLIER...]` runs the function NAME in a subshell,
+# so that its first failure ends it alone; the test goes on with the next,
+# and scenarios_done fails at the end naming every scenario that failed, or
+# was skipped because one it builds on had not passed. What a scenario
+# finds that later ones need (a guest's id, a session) it hands on with
+# `keep VAR...`. A scenario passes when its function returns 0, so its last
+# check is `cmd || fail ...` (a last `cmd && fail ...` returns cmd's
+# failure). A process a scenario starts is not the parent's to wait for.
+SCENARIOS_PASSED=()
+SCENARIOS_FAILED=()
+scenario() {  # NAME [after EARLIER...]
+	local name="$1" before rc
+	shift
+	[ "${1:-}" != after ] || shift
+	for before in "$@"; do
+		if [[ " ${SCENARIOS_PASSED[*]} " != *" $before "* ]]; then
+			log "scenario $name: skipped, $before did not pass"
+			SCENARIOS_FAILED+=("$name (skipped: $before did not pass)")
+			return 0
+		fi
+	done
+	log "scenario $name"
+	: >"$WORK/kept.sh"
+	set +e
+	(
+		set -e
+		"$name"
+	)
+	rc=$?
+	set -e
+	if [ $rc = 0 ]; then
+		SCENARIOS_PASSED+=("$name")
+		# shellcheck disable=SC1091
+		source "$WORK/kept.sh"
+	else
+		log "scenario $name: FAILED"
+		SCENARIOS_FAILED+=("$name")
+	fi
+}
+keep() {  # VAR... (inside a scenario)
+	local v
+	for v in "$@"; do declare -p "$v" | sed 's/^declare /declare -g /' >>"$WORK/kept.sh"; done
+}
+scenarios_done() {
+	if [ ${#SCENARIOS_FAILED[@]} -gt 0 ]; then
+		printf 'FAIL: scenario %s\n' "${SCENARIOS_FAILED[@]}" >&2
+		exit 1
+	fi
+	log "PASS: ${#SCENARIOS_PASSED[@]} scenarios"
+}
+
 world_down() {
 	local rc=$?
 	set +e
