@@ -28,12 +28,12 @@ log "guest $id at $gip booted in $(jq -r .boot_ms "$WORK/start.json") ms"
 log "checking the jail of the UML process"
 pid="$(jq -r .pid "$STATE_DIR/guests/$id/guest.json")"
 status="$(cat "/proc/$pid/status")"
-echo "$status" | grep -Eq '^Uid:\s+4057[0-9]{3}\s+4057[0-9]{3}\s+4057[0-9]{3}\s+4057[0-9]{3}$' ||
+grep -Eq '^Uid:\s+4057[0-9]{3}\s+4057[0-9]{3}\s+4057[0-9]{3}\s+4057[0-9]{3}$' <<<"$status" ||
 	fail "UML does not run as a guest uid: $(echo "$status" | grep ^Uid)"
-echo "$status" | grep -Eq '^Groups:\s*$' || fail "UML has supplementary groups"
-echo "$status" | grep -Eq '^NoNewPrivs:\s+1$' || fail "no_new_privs not set"
-echo "$status" | grep -Eq '^Seccomp:\s+2$' || fail "no seccomp filter on UML"
-echo "$status" | grep -Eq "^NSpid:\s+$pid\s+1$" || fail "UML is not pid 1 of its own pid namespace"
+grep -Eq '^Groups:\s*$' <<<"$status" || fail "UML has supplementary groups"
+grep -Eq '^NoNewPrivs:\s+1$' <<<"$status" || fail "no_new_privs not set"
+grep -Eq '^Seccomp:\s+2$' <<<"$status" || fail "no seccomp filter on UML"
+grep -Eq "^NSpid:\s+$pid\s+1$" <<<"$status" || fail "UML is not pid 1 of its own pid namespace"
 # It may write no file larger than its disk (or memory) plus 64 MiB. Its
 # console, which the guest can flood, is a pipe its console writer drains
 # into console.log up to guest.console_max_mib.
