@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "oyster/common/paths.h"
-#include "oyster/sandbox/guest_cpuinfo.h"
+#include "oyster/disguise/guest_cpuinfo.h"
 
 namespace oyster {
 namespace {

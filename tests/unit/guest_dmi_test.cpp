@@ -1,4 +1,4 @@
-#include "oyster/sandbox/guest_dmi.h"
+#include "oyster/disguise/guest_dmi.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "oyster/sandbox/guest_identity.h"
+#include "oyster/disguise/guest_identity.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "oyster/sandbox/shown_modules.h"
+#include "oyster/disguise/shown_modules.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/text_lines.h"
-#include "oyster/sandbox/guest_identity.h"
+#include "oyster/disguise/guest_identity.h"
 
 namespace oyster {
 namespace {

@@ -1,11 +1,11 @@
-#include "oyster/sandbox/smbios_table.h"
+#include "oyster/disguise/smbios_table.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <fstream>
 
-#include "oyster/sandbox/guest_dmi.h"
+#include "oyster/disguise/guest_dmi.h"
 #include "temp_dir.h"
 
 namespace oyster {

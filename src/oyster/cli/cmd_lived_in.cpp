@@ -13,9 +13,9 @@
 #include "oyster/cli/commands.h"
 #include "oyster/common/error.h"
 #include "oyster/common/paths.h"
+#include "oyster/disguise/guest_identity.h"
 #include "oyster/disguise/lived_in_rootfs.h"
-#include "oyster/sandbox/guest_identity.h"
-#include "oyster/sandbox/shown_uptime.h"
+#include "oyster/disguise/shown_uptime.h"
 
 namespace oyster::cli {
 

@@ -1,6 +1,6 @@
 // The strings of a machine's SMBIOS identity, keyed by the names of
 // /sys/class/dmi/id's files: what a persona's [hardware] table may set and
-// what sandbox/guest_dmi.h builds.
+// what disguise/guest_dmi.h builds.
 #pragma once
 
 #include <array>

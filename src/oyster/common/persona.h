@@ -53,10 +53,10 @@ struct Persona {
     std::string root_shell = "/bin/bash";
     std::vector<PersonaFile> files;
     // How long the machine claims to have been up when first set up (days);
-    // 0: the guest's own uptime (minutes). See sandbox/shown_uptime.h.
+    // 0: the guest's own uptime (minutes). See disguise/shown_uptime.h.
     std::uint32_t uptime_days = 0;
     // [hardware]: DMI strings that replace the defaults the host decides
-    // (sandbox/guest_dmi.h). Not part of the image: applied at boot.
+    // (disguise/guest_dmi.h). Not part of the image: applied at boot.
     DmiStrings hardware;
     std::string source;  // the file it came from, for messages
 };

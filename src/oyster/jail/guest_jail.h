@@ -50,9 +50,9 @@ inline constexpr int kCaptureFd = 3;
 inline constexpr int kTapFd = 4;
 
 // Where, in the jail, the guest kernel finds its firmware's SMBIOS table
-// (sandbox/smbios_table.h; the launcher adds the file).
+// (disguise/smbios_table.h; the launcher adds the file).
 inline constexpr const char* kBiosAreaFile = "/bios.rom";
-// The modules the guest lists (sandbox/shown_modules.h), in the jail too.
+// The modules the guest lists (disguise/shown_modules.h), in the jail too.
 inline constexpr const char* kShownModulesFile = "/modules";
 
 uid_t guest_uid(std::uint32_t slot);

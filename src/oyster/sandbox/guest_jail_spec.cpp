@@ -3,8 +3,8 @@
 #include <filesystem>
 
 #include "oyster/common/paths.h"
+#include "oyster/disguise/guest_cpuinfo.h"
 #include "oyster/jail/guest_cgroup.h"
-#include "oyster/sandbox/guest_cpuinfo.h"
 #include "oyster/sandbox/guest_placement.h"
 #include "oyster/sandbox/host_checks.h"
 

@@ -30,6 +30,7 @@
 #include "oyster/common/proc_stat.h"
 #include "oyster/common/process.h"
 #include "oyster/common/unix_time.h"
+#include "oyster/disguise/smbios_table.h"
 #include "oyster/jail/process_jail.h"
 #include "oyster/net/guest_firewall.h"
 #include "oyster/net/tap.h"
@@ -39,7 +40,6 @@
 #include "oyster/sandbox/host_checks.h"
 #include "oyster/sandbox/image_spec.h"
 #include "oyster/sandbox/mconsole.h"
-#include "oyster/sandbox/smbios_table.h"
 #include "oyster/sandbox/tcp_listeners.h"
 
 namespace oyster {

@@ -15,7 +15,7 @@ nlohmann::json image_spec(const Config& cfg, const LoginPolicy& login, std::int6
 nlohmann::json image_spec(const Persona& shown, const LoginPolicy& login, std::int64_t history_anchor) {
     Persona persona = shown;
     // Every guest is shown the release of a Debian kernel on its disk
-    // (sandbox/guest_identity.h): a persona that names none gets Debian's own.
+    // (disguise/guest_identity.h): a persona that names none gets Debian's own.
     bool has_kernel = std::any_of(persona.packages.begin(), persona.packages.end(),
                                   [](const std::string& p) { return p.starts_with("linux-image-"); });
     if (!has_kernel) persona.packages.insert(persona.packages.begin(), std::string(kDefaultKernelPackage));

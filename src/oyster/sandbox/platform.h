@@ -12,10 +12,10 @@
 #include <string>
 
 #include "oyster/common/error.h"
-#include "oyster/sandbox/guest_dmi.h"
-#include "oyster/sandbox/guest_identity.h"
+#include "oyster/disguise/guest_dmi.h"
+#include "oyster/disguise/guest_identity.h"
+#include "oyster/disguise/shown_uptime.h"
 #include "oyster/sandbox/login_policy.h"
-#include "oyster/sandbox/shown_uptime.h"
 
 namespace oyster {
 

@@ -3,7 +3,7 @@
 // NIC's driver, the virtio disk's and the root filesystem's, each a file of
 // the kernel package (modinfo finds it), and prints them without an error
 // (it reads each one's size, users and holders in /sys/module). UML listed
-// none (kernel patch 0036 and sandbox/shown_modules.h list them).
+// none (kernel patch 0036 and disguise/shown_modules.h list them).
 #pragma once
 
 #include <string_view>

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "oyster/sandbox/shown_modules.h"
+#include "oyster/disguise/shown_modules.h"
 
 namespace oyster {
 
@@ -22,7 +22,7 @@ struct GuestIdentity {
     std::string kernel_release;  // e.g. "6.1.0-41-amd64"
     std::string kernel_version;  // e.g. "#1 SMP PREEMPT_DYNAMIC Debian 6.1.158-1 (2025-11-09)"
     std::string root_uuid;       // the root filesystem's UUID, lower-case
-    // What /proc/modules lists (sandbox/shown_modules.h); none for an image
+    // What /proc/modules lists (disguise/shown_modules.h); none for an image
     // built before the list (lsmod then shows no module).
     std::vector<ShownModule> modules;
     // When the image build began (unix seconds; 0 for an image from before

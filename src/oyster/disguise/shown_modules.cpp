@@ -1,4 +1,4 @@
-#include "oyster/sandbox/shown_modules.h"
+#include "oyster/disguise/shown_modules.h"
 
 #include <algorithm>
 #include <set>

@@ -1,4 +1,4 @@
-#include "oyster/sandbox/smbios_table.h"
+#include "oyster/disguise/smbios_table.h"
 
 #include <cpuid.h>
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "oyster/sandbox/guest_dmi.h"
+#include "oyster/disguise/guest_dmi.h"
 
 namespace oyster {
 

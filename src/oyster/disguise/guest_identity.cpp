@@ -1,4 +1,4 @@
-#include "oyster/sandbox/guest_identity.h"
+#include "oyster/disguise/guest_identity.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

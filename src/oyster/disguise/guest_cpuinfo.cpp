@@ -1,4 +1,4 @@
-#include "oyster/sandbox/guest_cpuinfo.h"
+#include "oyster/disguise/guest_cpuinfo.h"
 
 #include <map>
 

@@ -1,4 +1,4 @@
-#include "oyster/sandbox/shown_uptime.h"
+#include "oyster/disguise/shown_uptime.h"
 
 #include <ctime>
 
