@@ -3,8 +3,8 @@
 // each gives up its rights in before it runs: namespaces, a root of its own,
 // ids, rlimits, cgroups, capabilities, Landlock scopes and a seccomp filter,
 // applied in that order after fork, or the process does not run at all.
-// The jails' specifications are beside it: guest_jail.h (UML), the
-// forensics worker's in forensics/analysis_worker.h.
+// The jails' specifications are beside it: guest_jail.h (UML's) and
+// worker_jail.h (the forensics worker's).
 #pragma once
 
 #include <linux/filter.h>
