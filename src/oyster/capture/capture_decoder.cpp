@@ -22,17 +22,6 @@ extern "C" {
 namespace oyster::capture {
 namespace {
 
-constexpr std::uint64_t kCloneThread = 0x00010000;
-
-std::string iso_time(std::uint64_t ns) {
-    std::time_t secs = static_cast<std::time_t>(ns / 1000000000ULL);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    return fmt::format("{}.{:09}Z", buf, ns % 1000000000ULL);
-}
-
 const char* type_name(std::uint32_t type) {
     switch (type) {
         case OYSTER_CAP_EXEC:
@@ -126,6 +115,15 @@ std::string dump(const nlohmann::json& j) {
 }
 
 }  // namespace
+
+std::string iso_time(std::uint64_t ns) {
+    std::time_t secs = static_cast<std::time_t>(ns / 1000000000ULL);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    return fmt::format("{}.{:09}Z", buf, ns % 1000000000ULL);
+}
 
 struct CaptureDecoder::TtySession {
     std::string name;

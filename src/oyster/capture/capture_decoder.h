@@ -28,6 +28,10 @@
 
 namespace oyster::capture {
 
+// A capture time (ns since the epoch, the guest's clock) as the decoder
+// writes it: "2026-12-07T09:40:01.123456789Z".
+std::string iso_time(std::uint64_t ns);
+
 struct DecodeStats {
     std::uint64_t records = 0, events = 0, gaps = 0, tty_sessions = 0, files_stored = 0;
     std::uint64_t tty_sessions_unrecorded = 0;  // beyond kMaxTtySessions at once

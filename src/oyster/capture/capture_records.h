@@ -55,6 +55,9 @@ struct ExecContentRecord {
     std::vector<std::uint8_t> data;
 };
 
+// A fork's clone_flags bit that makes the child a thread of its parent.
+inline constexpr std::uint64_t kCloneThread = 0x00010000;
+
 struct ForkRecord {
     std::uint64_t clone_flags = 0;
     std::uint32_t child_pid = 0, child_tgid = 0;

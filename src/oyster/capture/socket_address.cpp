@@ -75,19 +75,27 @@ std::string ip_protocol_name(std::uint32_t protocol) {
     }
 }
 
+std::optional<InetEndpoint> inet_endpoint(std::span<const std::uint8_t> sa) {
+    if (sa.size() < 2) return std::nullopt;
+    std::uint16_t family = static_cast<std::uint16_t>(sa[0] | (sa[1] << 8));
+    char text[INET6_ADDRSTRLEN] = {};
+    if (family == kAfInet && sa.size() >= 8) {
+        inet_ntop(AF_INET, sa.data() + 4, text, sizeof text);
+    } else if (family == kAfInet6 && sa.size() >= 24) {
+        inet_ntop(AF_INET6, sa.data() + 8, text, sizeof text);
+    } else {
+        return std::nullopt;
+    }
+    return InetEndpoint{text, be16(sa.data() + 2)};
+}
+
 nlohmann::json socket_address_json(std::span<const std::uint8_t> sa) {
     if (sa.size() < 2) return nullptr;
     std::uint16_t family = static_cast<std::uint16_t>(sa[0] | (sa[1] << 8));
     nlohmann::json j = {{"family", address_family_name(family)}};
-    char text[INET6_ADDRSTRLEN] = {};
-    if (family == kAfInet && sa.size() >= 8) {
-        inet_ntop(AF_INET, sa.data() + 4, text, sizeof text);
-        j["address"] = text;
-        j["port"] = be16(sa.data() + 2);
-    } else if (family == kAfInet6 && sa.size() >= 24) {
-        inet_ntop(AF_INET6, sa.data() + 8, text, sizeof text);
-        j["address"] = text;
-        j["port"] = be16(sa.data() + 2);
+    if (auto inet = inet_endpoint(sa)) {
+        j["address"] = inet->address;
+        j["port"] = inet->port;
     } else if (family == kAfUnix) {
         auto path = sa.subspan(2);
         if (!path.empty() && path[0] == 0) {

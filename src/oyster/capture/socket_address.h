@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +18,14 @@ namespace oyster::capture {
 // {"family": "unix", "path": "/dev/log"} (abstract names start with "@"),
 // {"family": <number>, "hex": "..."} for anything else; null when empty.
 nlohmann::json socket_address_json(std::span<const std::uint8_t> sa);
+
+// The address and port of an AF_INET or AF_INET6 sockaddr; none for any
+// other family or one too short for its struct.
+struct InetEndpoint {
+    std::string address;
+    std::uint16_t port = 0;
+};
+std::optional<InetEndpoint> inet_endpoint(std::span<const std::uint8_t> sa);
 
 // "inet", "inet6", "unix", "netlink", "packet" or the number as a string.
 std::string address_family_name(std::uint32_t family);

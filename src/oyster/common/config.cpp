@@ -194,8 +194,9 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     toml::table root = parse_toml(text, source_name);
     TomlReader r(source_name);
     for (const auto& [k, v] : root) {
-        static const std::set<std::string, std::less<>> tables = {
-            "paths", "guest", "login", "network", "capture", "data_control", "sensor", "outputs", "forensics", "web"};
+        static const std::set<std::string, std::less<>> tables = {"paths",     "guest",        "login",  "network",
+                                                                  "capture",   "data_control", "sensor", "outputs",
+                                                                  "forensics", "detection",    "web"};
         if (!tables.contains(k.str())) r.fail(std::string(k.str()), &v, "unknown key");
     }
     r.read_table(root, "paths",
@@ -303,6 +304,16 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                   {"yara_rules", r.optional_path(fx.yara_rules)},
                   {"max_extract_mib", r.u32(fx.max_extract_mib, 1, 1U << 20)},
                   {"evidence_dir", r.optional_path(fx.evidence_dir)}});
+    auto& det = cfg.detection;
+    std::vector<std::string> sigma_dirs;
+    r.read_table(root, "detection",
+                 {{"enabled", r.boolean(det.enabled)},
+                  {"builtin_sigma", r.boolean(det.builtin_sigma)},
+                  {"sigma_rules", r.string_list(sigma_dirs, [](const std::string& v) -> std::string {
+                       if (v.empty() || v[0] != '/') return fmt::format("\"{}\" is not an absolute path", v);
+                       return {};
+                   })}});
+    det.sigma_rules.assign(sigma_dirs.begin(), sigma_dirs.end());
     auto& w = cfg.web;
     r.read_table(root, "web",
                  {{"enabled", r.boolean(w.enabled)},

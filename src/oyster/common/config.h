@@ -225,6 +225,15 @@ struct OutputsConfig {
 };
 
 // The analysis of each intrusion once its guest stops (docs/forensics.md).
+// Live detection over the guests' capture (docs/detection.md).
+struct DetectionConfig {
+    bool enabled = true;
+    // The Sigma rules Oyster ships (rules/sigma in its data directory).
+    bool builtin_sigma = true;
+    // Directories of the operator's Sigma rules (*.yml, *.yaml), besides.
+    std::vector<std::filesystem::path> sigma_rules;
+};
+
 struct ForensicsConfig {
     bool enabled = true;
     // A directory of YARA rules (*.yar, *.yara); empty: the rules Oyster
@@ -260,6 +269,7 @@ struct Config {
     SensorConfig sensor;
     OutputsConfig outputs;
     ForensicsConfig forensics;
+    DetectionConfig detection;
     WebConfig web;
     // Where the values came from, for messages ("built-in defaults" or a path).
     std::string source = "built-in defaults";

@@ -460,6 +460,10 @@ struct ForensicFile {
     }
 };
 
+// A rule matched: a YARA rule over a closed intrusion's files (forensics),
+// or, live, a Sigma rule over a guest's capture (`engine` "sigma": the
+// rule's id, the record that raised it, when the guest made it and what
+// the rule saw; detection/live_detector.h).
 struct Alert {
     static constexpr std::string_view kType = "alert";
     std::string intrusion_id{}, guest_id{}, source_ip{};
@@ -467,6 +471,8 @@ struct Alert {
     std::vector<std::string> tags{};
     std::string description{}, severity{}, path{}, sha256{}, change{};
     Nullable<std::string> evidence{};
+    std::optional<std::string> engine{}, rule_id{}, category{}, detail{}, event_time{};
+    std::optional<std::uint64_t> seq{}, pid{};
     template <class Self, class V>
     static void fields(Self& e, V&& v) {
         v("intrusion_id", e.intrusion_id);
@@ -481,6 +487,13 @@ struct Alert {
         v("sha256", e.sha256);
         v("change", e.change);
         v("evidence", e.evidence);
+        v("engine", e.engine);
+        v("rule_id", e.rule_id);
+        v("category", e.category);
+        v("detail", e.detail);
+        v("event_time", e.event_time);
+        v("seq", e.seq);
+        v("pid", e.pid);
     }
 };
 

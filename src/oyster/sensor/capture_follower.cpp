@@ -167,20 +167,14 @@ bool CaptureFollower::read_new(bool report_records, bool to_end, std::chrono::mi
         for (const auto& r : parser_.take()) {
             if (decoder_) decoder_->on_record(r);
             considered_ = std::max(considered_, r.actor.end_offset);
-            if (!report_records || r.actor.end_offset <= catch_up_end_) continue;
-            auto e = capture::CaptureDecoder::event_for(r);
-            // Terminal bytes and exits, most of a busy stream, stop here.
-            if (!e || !e->contains("type") || !is_live_type((*e)["type"].get<std::string>()) ||
-                e->value("thread", false)) {
-                continue;
+            bool reportable = report_records && r.actor.end_offset > catch_up_end_;
+            if (reportable) report_record(r);
+            if (detector_) {
+                // After the record's own event: an alert follows what raised it.
+                detector_->observe(r, reportable, alerts_);
+                for (auto& a : alerts_) sink_(std::move(a));
+                alerts_.clear();
             }
-            // The host's time, beside the guest's: timelines are ordered by
-            // it (the guest's clock is its root's to set).
-            if (auto ns = decoder_ ? decoder_->received_ns(r.actor.end_offset) : std::nullopt) {
-                capture::CaptureDecoder::stamp_received(*e, *ns);
-            }
-            if (on_login_ && e->value("type", "") == "login") on_login_(*e);
-            report(std::move(*e));
         }
         if (!parser_.error().empty()) {
             failed_ = true;
@@ -250,6 +244,25 @@ void CaptureFollower::refill(Bucket& b, std::chrono::steady_clock::time_point no
     b.refilled = now;
     b.tokens = std::min<double>(kBurstEvents, b.tokens + elapsed * kEventsPerSecond);
     b.store_tokens = std::min<double>(kStoreBurstEvents, b.store_tokens + elapsed * kStoreEventsPerSecond);
+}
+
+void CaptureFollower::report_record(const capture::Record& r) {
+    auto e = capture::CaptureDecoder::event_for(r);
+    // Terminal bytes and exits, most of a busy stream, stop here.
+    if (!e || !e->contains("type") || !is_live_type((*e)["type"].get<std::string>()) || e->value("thread", false)) {
+        return;
+    }
+    // The host's time, beside the guest's: timelines are ordered by it (the
+    // guest's clock is its root's to set).
+    if (auto ns = decoder_ ? decoder_->received_ns(r.actor.end_offset) : std::nullopt) {
+        capture::CaptureDecoder::stamp_received(*e, *ns);
+    }
+    if (on_login_ && e->value("type", "") == "login") on_login_(*e);
+    report(std::move(*e));
+}
+
+void CaptureFollower::detect(std::shared_ptr<const detection::SigmaRuleSet> rules) {
+    detector_ = rules ? std::make_unique<detection::LiveDetector>(std::move(rules)) : nullptr;
 }
 
 void CaptureFollower::report(nlohmann::json event) {

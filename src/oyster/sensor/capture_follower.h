@@ -1,5 +1,5 @@
 // Follows one guest's capture as its writer appends to it
-// (capture/capture_writer.h), for two things at once:
+// (capture/capture_writer.h), for three things at once:
 //
 // - the complete decode, made once, as records arrive, into the guest's
 //   capture/ directory (every record; tty recordings; executed files), so
@@ -8,7 +8,9 @@
 //   closes it when the guest has stopped;
 // - live `capture` events for the sensor's event log while a source holds
 //   the guest, so an operator sees commands, connections and credential
-//   changes as they happen.
+//   changes as they happen;
+// - with detect(), Sigma rules over every record, whose alerts are live
+//   events too (detection/live_detector.h).
 //
 // It reads only as far as the writer has stamped (capture.times), so each
 // decoded event has its receive time, and at most kMaxReadPerPoll a poll,
@@ -61,11 +63,13 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "oyster/capture/capture_decoder.h"
 #include "oyster/capture/capture_records.h"
+#include "oyster/detection/live_detector.h"
 #include "oyster/events/sensor_events.h"
 
 namespace oyster::sensor {
@@ -78,7 +82,8 @@ public:
     static constexpr unsigned kStoreBurstEvents = 10 * kBurstEvents;
     // What a follower reports; the sink names the guest's intrusion and
     // source, which the follower does not know.
-    using Event = std::variant<events::CaptureEvent, events::Login, events::CaptureSuppressed, events::CaptureError>;
+    using Event = std::variant<events::CaptureEvent, events::Login, events::CaptureSuppressed, events::CaptureError,
+                               events::Alert>;
     using Sink = std::function<void(Event event)>;
     using LoginObserver = std::function<void(const nlohmann::json& login)>;
 
@@ -110,6 +115,13 @@ public:
     std::uint64_t stored_only() const { return stored_only_; }
     // True when it decodes into a directory (see the constructor).
     bool decodes() const { return decoder_ != nullptr; }
+
+    // Runs `rules` over every record from here on (detection/live_detector.h):
+    // alerts go to the sink, outside the classes' allowances (a guest raises
+    // each rule once). Records not reported still teach it the guest's
+    // processes. Call before the first poll.
+    void detect(std::shared_ptr<const detection::SigmaRuleSet> rules);
+    std::size_t alerts_raised() const { return detector_ ? detector_->raised() : 0; }
 
     // The stream has ended (the guest and its writer are gone): decodes the
     // rest and closes the decode. Reports nothing and calls no sink, so it
@@ -153,6 +165,8 @@ private:
     void write_progress();
     // True when it stopped short of what the writer has stamped.
     bool read_new(bool report, bool to_end, std::chrono::milliseconds budget = std::chrono::milliseconds::zero());
+    // The live event of a record the follower reports, if it is one.
+    void report_record(const capture::Record& r);
     void report(nlohmann::json event);
     // Once a second: reports what was suppressed since the last report.
     void roll_window(std::chrono::steady_clock::time_point now);
@@ -181,6 +195,8 @@ private:
     Clock clock_ = [] { return std::chrono::steady_clock::now(); };
     std::chrono::steady_clock::time_point window_start_{};
     std::array<Bucket, kLiveClasses> buckets_{};
+    std::unique_ptr<detection::LiveDetector> detector_;
+    std::vector<events::Alert> alerts_;  // reused per record
 };
 
 }  // namespace oyster::sensor

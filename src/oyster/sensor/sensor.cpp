@@ -28,6 +28,7 @@
 #include "oyster/common/sha256.h"
 #include "oyster/common/thread_set.h"
 #include "oyster/common/unix_time.h"
+#include "oyster/detection/sigma_ruleset.h"
 #include "oyster/evidence/evidence_store.h"
 #include "oyster/evidence/intrusion_record.h"
 #include "oyster/forensics/analysis_worker.h"
@@ -214,7 +215,8 @@ private:
     // After events_: stopped (with a last sync) before the log closes.
     store::StoreFeeder feeder_;
     outputs::OutputRunner outputs_;
-    const forensics::AnalysisOptions analysis_options_;  // [forensics], resolved once
+    const forensics::AnalysisOptions analysis_options_;           // [forensics], resolved once
+    std::shared_ptr<const detection::SigmaRuleSet> sigma_rules_;  // [detection], loaded at run()
     const Capacity capacity_;
     CpuBalancer balancer_;
     std::map<std::uint64_t, Slot> slots_;
@@ -321,6 +323,18 @@ int SensorDaemon::run() {
         forensics::YaraRules rules(analysis_options_.yara_rules);
         log_.line(
             fmt::format("forensics: {} YARA rules from {}", rules.rule_count(), analysis_options_.yara_rules.string()));
+    }
+    if (cfg_.detection.enabled) {
+        // A rule that does not load is named now, with its reason; the
+        // others run (an operator's SigmaHQ checkout holds rules for
+        // sources no honeypot has).
+        auto rules = detection::SigmaRuleSet::load(detection::sigma_rule_dirs(cfg_.detection));
+        for (const auto& p : rules.problems()) {
+            log_.line(fmt::format("detection: {} {}: {}", p.skipped ? "skipped" : "not loaded", p.file, p.reason));
+        }
+        log_.line(fmt::format("detection: {} Sigma rules live ({} not loaded, {} for sources not fed)",
+                              rules.rules().size(), rules.errors(), rules.problems().size() - rules.errors()));
+        sigma_rules_ = std::make_shared<const detection::SigmaRuleSet>(std::move(rules));
     }
     std::unique_ptr<web::WebServer> web_ui;
     if (cfg_.web.enabled) {
@@ -1030,6 +1044,7 @@ void SensorDaemon::follow_capture(Slot& s) {
         s.follower = std::make_unique<CaptureFollower>(s.guest->capture_file(), sink, on_login_report,
                                                        std::filesystem::path{}, s.guest->capture_progress_file());
     }
+    s.follower->detect(sigma_rules_);
 }
 
 void SensorDaemon::tick() {

@@ -222,7 +222,8 @@ void parse_json_column(nlohmann::json& rows, const char* column) {
 }
 
 constexpr const char* kAlertColumns =
-    "id, ts, intrusion_id, rule, rule_file, severity, description, tags, path, sha256, change, evidence";
+    "id, ts, intrusion_id, rule, rule_file, severity, description, tags, path, sha256, change, evidence, engine, "
+    "rule_id, category, detail, event_time, seq, pid";
 
 }  // namespace
 

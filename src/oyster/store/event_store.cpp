@@ -44,8 +44,8 @@ struct EventStore::Statements {
               "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
           upsert_alert(db,
                        "INSERT OR REPLACE INTO alerts (event_id, ts, intrusion_id, rule, rule_file, severity, "
-                       "description, tags, path, sha256, change, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                       "?)"),
+                       "description, tags, path, sha256, change, evidence, engine, rule_id, category, detail, "
+                       "event_time, seq, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
           upsert_artefact(db,
                           "INSERT OR REPLACE INTO artefacts (event_id, intrusion_id, kind, path, size, sha256, "
                           "tty_seq) VALUES (?, ?, ?, ?, ?, ?, ?)"),
@@ -130,7 +130,15 @@ bool EventStore::add_line(std::string_view text) {
             .bind_or_null(10, alert->sha256)
             .bind_or_null(11, alert->change)
             .bind_or_null(12, alert->evidence.value.value_or(""))
-            .run();
+            .bind(13, alert->engine.value_or("yara"))
+            .bind_or_null(14, alert->rule_id.value_or(""))
+            .bind_or_null(15, alert->category.value_or(""))
+            .bind_or_null(16, alert->detail.value_or(""))
+            .bind_or_null(17, alert->event_time.value_or(""));
+        auto& st = st_->upsert_alert;
+        alert->seq ? st.bind(18, static_cast<std::int64_t>(*alert->seq)) : st.bind_null(18);
+        alert->pid ? st.bind(19, static_cast<std::int64_t>(*alert->pid)) : st.bind_null(19);
+        st.run();
     } else if (auto artefact = line->as<events::Artefact>(); artefact && !intrusion.empty()) {
         auto& st = st_->upsert_artefact;
         st.bind(1, event_id)

@@ -20,7 +20,7 @@ struct Migration {
     void (*backfill)(SqliteDb&);
 };
 
-constexpr std::array<Migration, 3> kMigrations = {{
+constexpr std::array<Migration, 4> kMigrations = {{
     // 0 -> 1: events, the intrusions, credentials and commands they
     // describe, and how far each source file has been read.
     {R"sql(
@@ -202,6 +202,20 @@ ALTER TABLE intrusions ADD COLUMN analysed TEXT;
 ALTER TABLE intrusions ADD COLUMN files_changed INTEGER;
 ALTER TABLE intrusions ADD COLUMN alerts INTEGER;
 ALTER TABLE intrusions ADD COLUMN forensics_error TEXT;
+)sql",
+     nullptr},
+    // 3 -> 4: live Sigma alerts beside YARA's: which engine, the rule's id,
+    // the log source category, what the rule saw, when the guest did it
+    // and the capture record that raised it (its session timeline's mark).
+    {R"sql(
+ALTER TABLE alerts ADD COLUMN engine TEXT;
+ALTER TABLE alerts ADD COLUMN rule_id TEXT;
+ALTER TABLE alerts ADD COLUMN category TEXT;
+ALTER TABLE alerts ADD COLUMN detail TEXT;
+ALTER TABLE alerts ADD COLUMN event_time TEXT;
+ALTER TABLE alerts ADD COLUMN seq INTEGER;
+ALTER TABLE alerts ADD COLUMN pid INTEGER;
+UPDATE alerts SET engine = 'yara';
 )sql",
      nullptr},
 }};

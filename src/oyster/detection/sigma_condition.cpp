@@ -1,0 +1,196 @@
+#include "oyster/detection/sigma_condition.h"
+
+#include <charconv>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "oyster/detection/sigma_value.h"
+
+namespace oyster::detection {
+
+bool Condition::evaluate(const std::function<bool(std::size_t)>& selection_matches) const {
+    switch (kind) {
+        case Kind::selection:
+            return selection_matches(selection);
+        case Kind::negation:
+            return !children.front().evaluate(selection_matches);
+        case Kind::every:
+            for (const auto& c : children) {
+                if (!c.evaluate(selection_matches)) return false;
+            }
+            return true;
+        case Kind::at_least: {
+            std::size_t held = 0;
+            for (const auto& c : children) {
+                if (c.evaluate(selection_matches) && ++held >= count) return true;
+            }
+            return false;
+        }
+    }
+    return false;
+}
+
+namespace {
+
+// A rule file is an operator's, but a load must not overflow the stack on
+// "((((...": nesting this deep is refused.
+constexpr int kMaxDepth = 64;
+
+bool glob_match(std::string_view pattern, std::string_view name) {
+    // Iterative `*` matching: no backtracking blow-up on long names.
+    std::size_t p = 0, n = 0, star = std::string_view::npos, mark = 0;
+    while (n < name.size()) {
+        if (p < pattern.size() && pattern[p] == '*') {
+            star = p++;
+            mark = n;
+        } else if (p < pattern.size() && pattern[p] == name[n]) {
+            ++p;
+            ++n;
+        } else if (star != std::string_view::npos) {
+            p = star + 1;
+            n = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (p < pattern.size() && pattern[p] == '*') ++p;
+    return p == pattern.size();
+}
+
+class Parser {
+public:
+    Parser(std::string_view text, const std::vector<std::string>& selections) : text_(text), selections_(selections) {
+        tokenize();
+    }
+
+    Condition parse() {
+        if (tokens_.empty()) fail("it is empty");
+        Condition c = parse_or(0);
+        if (at_ < tokens_.size()) fail(fmt::format("'{}' was not expected", tokens_[at_]));
+        return c;
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& why) const {
+        throw SigmaRuleError(fmt::format("condition '{}': {}", text_, why));
+    }
+
+    void tokenize() {
+        for (std::size_t i = 0; i < text_.size();) {
+            char c = text_[i];
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+                ++i;
+            } else if (c == '(' || c == ')') {
+                tokens_.emplace_back(1, c);
+                ++i;
+            } else if (c == '|') {
+                fail("aggregations ('|') are not supported");
+            } else {
+                std::size_t start = i;
+                while (i < text_.size() && text_[i] != ' ' && text_[i] != '\t' && text_[i] != '\n' &&
+                       text_[i] != '\r' && text_[i] != '(' && text_[i] != ')' && text_[i] != '|') {
+                    ++i;
+                }
+                tokens_.emplace_back(text_.substr(start, i - start));
+            }
+        }
+    }
+
+    const std::string* peek() const { return at_ < tokens_.size() ? &tokens_[at_] : nullptr; }
+    std::string next() {
+        if (at_ >= tokens_.size()) fail("it ends too early");
+        return tokens_[at_++];
+    }
+
+    Condition parse_or(int depth) {
+        Condition first = parse_and(depth);
+        if (!peek() || *peek() != "or") return first;
+        Condition any{.kind = Condition::Kind::at_least, .count = 1};
+        any.children.push_back(std::move(first));
+        while (peek() && *peek() == "or") {
+            ++at_;
+            any.children.push_back(parse_and(depth));
+        }
+        return any;
+    }
+
+    Condition parse_and(int depth) {
+        Condition first = parse_not(depth);
+        if (!peek() || *peek() != "and") return first;
+        Condition every{.kind = Condition::Kind::every};
+        every.children.push_back(std::move(first));
+        while (peek() && *peek() == "and") {
+            ++at_;
+            every.children.push_back(parse_not(depth));
+        }
+        return every;
+    }
+
+    Condition parse_not(int depth) {
+        if (depth > kMaxDepth) fail("it nests too deep");
+        if (peek() && *peek() == "not") {
+            ++at_;
+            Condition n{.kind = Condition::Kind::negation};
+            n.children.push_back(parse_not(depth + 1));
+            return n;
+        }
+        return parse_primary(depth);
+    }
+
+    Condition parse_primary(int depth) {
+        std::string t = next();
+        if (t == "(") {
+            Condition inner = parse_or(depth + 1);
+            if (!peek() || *peek() != ")") fail("a '(' is not closed");
+            ++at_;
+            return inner;
+        }
+        if (t == ")" || t == "and" || t == "or" || t == "of") fail(fmt::format("'{}' was not expected", t));
+        if (peek() && *peek() == "of") {
+            ++at_;
+            return parse_of(t, next());
+        }
+        for (std::size_t i = 0; i < selections_.size(); ++i) {
+            if (selections_[i] == t) return Condition{.kind = Condition::Kind::selection, .selection = i};
+        }
+        fail(fmt::format("no selection is named '{}'", t));
+    }
+
+    Condition parse_of(const std::string& quantity, const std::string& pattern) {
+        Condition c;
+        for (std::size_t i = 0; i < selections_.size(); ++i) {
+            if (pattern == "them" ? !selections_[i].starts_with('_') : glob_match(pattern, selections_[i])) {
+                c.children.push_back(Condition{.kind = Condition::Kind::selection, .selection = i});
+            }
+        }
+        if (c.children.empty()) fail(fmt::format("no selection fits '{}'", pattern));
+        if (quantity == "all") {
+            c.kind = Condition::Kind::every;
+            return c;
+        }
+        std::size_t n = 0;
+        auto [end, ec] = std::from_chars(quantity.data(), quantity.data() + quantity.size(), n);
+        if (quantity == "any")
+            n = 1;
+        else if (ec != std::errc() || end != quantity.data() + quantity.size() || n == 0) {
+            fail(fmt::format("'{} of' is not a quantity (1, 2, ... or all)", quantity));
+        }
+        c.kind = Condition::Kind::at_least;
+        c.count = n;
+        return c;
+    }
+
+    std::string_view text_;
+    const std::vector<std::string>& selections_;
+    std::vector<std::string> tokens_;
+    std::size_t at_ = 0;
+};
+
+}  // namespace
+
+Condition parse_condition(std::string_view text, const std::vector<std::string>& selections) {
+    return Parser(text, selections).parse();
+}
+
+}  // namespace oyster::detection

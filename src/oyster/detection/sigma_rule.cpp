@@ -1,0 +1,209 @@
+#include "oyster/detection/sigma_rule.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace oyster::detection {
+
+bool SigmaRule::matches(const SigmaEvent& event) const {
+    // Each selection is tested at most once per event, however often the
+    // condition names it.
+    std::vector<signed char> known(selections.size(), -1);
+    auto selection_matches = [&](std::size_t i) {
+        if (known[i] >= 0) return known[i] == 1;
+        const Selection& s = selections[i];
+        bool hit = false;
+        if (s.keywords) {
+            for (const auto& alt : s.alternatives) {
+                for (const auto& [name, value] : event.fields()) {
+                    if (alt.front().matches(&value)) {
+                        hit = true;
+                        break;
+                    }
+                }
+                if (hit) break;
+            }
+        } else {
+            hit = std::any_of(s.alternatives.begin(), s.alternatives.end(), [&](const auto& tests) {
+                return std::all_of(tests.begin(), tests.end(),
+                                   [&](const FieldTest& t) { return t.matches(event.get(t.field())); });
+            });
+        }
+        known[i] = hit ? 1 : 0;
+        return hit;
+    };
+    return condition.evaluate(selection_matches);
+}
+
+std::vector<std::string> SigmaRule::techniques() const {
+    std::vector<std::string> out;
+    for (const auto& t : tags) {
+        // attack.t1053 or attack.t1053.003
+        if (t.size() > 8 && t.starts_with("attack.t") && t[8] >= '0' && t[8] <= '9') {
+            std::string technique = t.substr(7);
+            for (char& c : technique) c = static_cast<char>(c == 't' ? 'T' : c);
+            out.push_back(technique);
+        }
+    }
+    return out;
+}
+
+namespace {
+
+std::string scalar_text(const YAML::Node& n, const std::string& what) {
+    if (!n.IsScalar()) throw SigmaRuleError(what + " is not a text");
+    return n.Scalar();
+}
+
+SigmaValue value_of(const YAML::Node& n, const std::string& what) {
+    if (n.IsNull()) return {SigmaValue::Kind::null, ""};
+    if (!n.IsScalar()) throw SigmaRuleError(what + ": a value is neither text, number nor null");
+    const std::string& s = n.Scalar();
+    // A quoted scalar is text whatever it looks like.
+    if (n.Tag() == "?") {
+        if (s == "true" || s == "false") return {SigmaValue::Kind::boolean, s};
+        bool numeric = !s.empty() && std::all_of(s.begin(), s.end(),
+                                                 [](char c) { return (c >= '0' && c <= '9') || c == '.' || c == '-'; });
+        if (numeric) return {SigmaValue::Kind::number, s};
+    }
+    return {SigmaValue::Kind::string, s};
+}
+
+std::vector<SigmaValue> values_of(const YAML::Node& n, const std::string& what) {
+    std::vector<SigmaValue> out;
+    if (n.IsSequence()) {
+        for (const auto& v : n) out.push_back(value_of(v, what));
+    } else {
+        out.push_back(value_of(n, what));
+    }
+    return out;
+}
+
+std::vector<FieldTest> map_tests(const YAML::Node& map, const std::string& where, std::vector<std::string>& fields) {
+    std::vector<FieldTest> tests;
+    for (const auto& kv : map) {
+        std::string key = scalar_text(kv.first, where + ": a field name");
+        auto bar = key.find('|');
+        std::string field = key.substr(0, bar);
+        std::string spec = bar == std::string::npos ? "" : key.substr(bar + 1);
+        if (field.empty()) throw SigmaRuleError(where + ": a test without a field name ('" + key + "')");
+        tests.emplace_back(field, spec, values_of(kv.second, where + ": " + key));
+        if (std::find(fields.begin(), fields.end(), field) == fields.end()) fields.push_back(field);
+    }
+    if (tests.empty()) throw SigmaRuleError(where + ": an empty map");
+    return tests;
+}
+
+Selection parse_selection(const std::string& name, const YAML::Node& n, std::vector<std::string>& fields) {
+    Selection s{.name = name};
+    std::string where = "detection: " + name;
+    if (n.IsMap()) {
+        s.alternatives.push_back(map_tests(n, where, fields));
+    } else if (n.IsSequence() && n.size() > 0 && n[0].IsMap()) {
+        for (const auto& item : n) {
+            if (!item.IsMap()) throw SigmaRuleError(where + ": a list mixing maps and keywords");
+            s.alternatives.push_back(map_tests(item, where, fields));
+        }
+    } else if (n.IsSequence() || n.IsScalar()) {
+        s.keywords = true;
+        for (const auto& v : values_of(n, where)) {
+            if (v.kind == SigmaValue::Kind::null) throw SigmaRuleError(where + ": a null keyword");
+            // A keyword is found anywhere in a field: Sigma's full-text search.
+            std::vector<FieldTest> one;
+            one.emplace_back("", "contains", std::vector<SigmaValue>{v});
+            s.alternatives.push_back(std::move(one));
+        }
+    } else {
+        throw SigmaRuleError(where + ": neither a map, a list nor a keyword");
+    }
+    if (s.alternatives.empty()) throw SigmaRuleError(where + ": empty");
+    return s;
+}
+
+std::string text_or_empty(const YAML::Node& doc, const char* key) {
+    const YAML::Node n = doc[key];
+    if (!n || n.IsNull()) return "";
+    if (!n.IsScalar()) throw SigmaRuleError(fmt::format("'{}' is not a text", key));
+    return n.Scalar();
+}
+
+SigmaRule parse_document(const std::vector<YAML::Node>& docs, const std::string& file) {
+    if (docs.size() != 1) {
+        throw SigmaRuleError(docs.empty() ? "empty" : "multi-document rules (action: global/repeat) are not supported");
+    }
+    const YAML::Node& doc = docs.front();
+    if (!doc.IsMap()) throw SigmaRuleError("not a map of rule keys");
+    SigmaRule r;
+    r.file = file;
+    r.title = text_or_empty(doc, "title");
+    if (r.title.empty()) throw SigmaRuleError("'title' is missing");
+    r.id = text_or_empty(doc, "id");
+    r.description = text_or_empty(doc, "description");
+    r.status = text_or_empty(doc, "status");
+    if (auto level = text_or_empty(doc, "level"); !level.empty()) {
+        static const char* kLevels[] = {"informational", "low", "medium", "high", "critical"};
+        if (std::none_of(std::begin(kLevels), std::end(kLevels), [&](const char* l) { return level == l; })) {
+            throw SigmaRuleError(fmt::format("level '{}' is not informational, low, medium, high or critical", level));
+        }
+        r.level = level;
+    }
+    if (const YAML::Node tags = doc["tags"]; tags && !tags.IsNull()) {
+        if (!tags.IsSequence()) throw SigmaRuleError("'tags' is not a list");
+        for (const auto& t : tags) r.tags.push_back(ascii_lower(scalar_text(t, "a tag")));
+    }
+    const YAML::Node ls = doc["logsource"];
+    if (!ls || !ls.IsMap()) throw SigmaRuleError("'logsource' is missing or not a map");
+    r.logsource.product = ls["product"] ? scalar_text(ls["product"], "logsource: product") : "";
+    r.logsource.category = ls["category"] ? scalar_text(ls["category"], "logsource: category") : "";
+    r.logsource.service = ls["service"] ? scalar_text(ls["service"], "logsource: service") : "";
+
+    const YAML::Node det = doc["detection"];
+    if (!det || !det.IsMap()) throw SigmaRuleError("'detection' is missing or not a map");
+    std::vector<std::string> condition_texts;
+    std::vector<std::string> names;
+    for (const auto& kv : det) {
+        std::string key = scalar_text(kv.first, "detection: a key");
+        if (key == "condition") {
+            if (kv.second.IsSequence()) {
+                for (const auto& c : kv.second) condition_texts.push_back(scalar_text(c, "detection: condition"));
+            } else {
+                condition_texts.push_back(scalar_text(kv.second, "detection: condition"));
+            }
+        } else if (key == "timeframe") {
+            throw SigmaRuleError("detection: 'timeframe' (correlation over time) is not supported");
+        } else {
+            r.selections.push_back(parse_selection(key, kv.second, r.fields));
+            names.push_back(key);
+        }
+    }
+    if (condition_texts.empty()) throw SigmaRuleError("detection: 'condition' is missing");
+    if (condition_texts.size() == 1) {
+        r.condition = parse_condition(condition_texts.front(), names);
+    } else {
+        // A list of conditions: any of them (Sigma 1.0's form).
+        r.condition = Condition{.kind = Condition::Kind::at_least, .count = 1};
+        for (const auto& c : condition_texts) r.condition.children.push_back(parse_condition(c, names));
+    }
+    return r;
+}
+
+}  // namespace
+
+SigmaRule parse_sigma_rule(std::string_view yaml, const std::string& file) {
+    std::vector<YAML::Node> docs;
+    try {
+        docs = YAML::LoadAll(std::string(yaml));
+    } catch (const YAML::Exception& e) {
+        throw SigmaRuleError(fmt::format("not YAML: {}", e.what()));
+    }
+    try {
+        return parse_document(docs, file);
+    } catch (const YAML::Exception& e) {
+        // A key of the wrong shape that the checks above did not foresee.
+        throw SigmaRuleError(fmt::format("unexpected structure: {}", e.what()));
+    }
+}
+
+}  // namespace oyster::detection

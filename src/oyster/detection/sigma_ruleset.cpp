@@ -1,0 +1,122 @@
+#include "oyster/detection/sigma_ruleset.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "oyster/common/paths.h"
+#include "oyster/detection/capture_mapping.h"
+
+namespace oyster::detection {
+namespace {
+
+// Which of fed_categories() a rule reads, or why it reads none of them.
+std::optional<std::size_t> category_index(const SigmaLogSource& ls, std::string& why) {
+    if (!ls.service.empty()) {
+        why = fmt::format("log source service '{}' is not fed (Oyster feeds categories)", ls.service);
+        return std::nullopt;
+    }
+    if (ls.product != "linux") {
+        why = fmt::format("log source product '{}' is not fed (Oyster feeds linux)", ls.product);
+        return std::nullopt;
+    }
+    const auto& cats = fed_categories();
+    auto it = std::find(cats.begin(), cats.end(), ls.category);
+    if (it == cats.end()) {
+        why = fmt::format("log source category '{}' is not fed", ls.category);
+        return std::nullopt;
+    }
+    return static_cast<std::size_t>(it - cats.begin());
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> sigma_rule_dirs(const DetectionConfig& cfg) {
+    std::vector<std::filesystem::path> dirs;
+    if (cfg.builtin_sigma) dirs.push_back(data_dir() / "rules" / "sigma");
+    dirs.insert(dirs.end(), cfg.sigma_rules.begin(), cfg.sigma_rules.end());
+    return dirs;
+}
+
+SigmaRuleSet SigmaRuleSet::load(const std::vector<std::filesystem::path>& dirs) {
+    SigmaRuleSet set;
+    for (const auto& dir : dirs) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(dir, ec)) {
+            set.problems_.push_back({dir.string(), "not a directory", false});
+            continue;
+        }
+        std::vector<std::filesystem::path> files;
+        for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+            auto ext = it->path().extension();
+            if (it->is_regular_file(ec) && (ext == ".yml" || ext == ".yaml")) files.push_back(it->path());
+        }
+        if (ec) set.problems_.push_back({dir.string(), "cannot be read: " + ec.message(), false});
+        std::sort(files.begin(), files.end());
+        for (const auto& f : files) {
+            auto size = std::filesystem::file_size(f, ec);
+            if (ec || size > kMaxRuleBytes) {
+                set.problems_.push_back({f.string(), ec ? ec.message() : "larger than 1 MiB", false});
+                continue;
+            }
+            std::ifstream in(f, std::ios::binary);
+            std::stringstream text;
+            text << in.rdbuf();
+            if (!in) {
+                set.problems_.push_back({f.string(), "cannot be read", false});
+                continue;
+            }
+            set.add(text.str(), f.string());
+        }
+    }
+    return set;
+}
+
+bool SigmaRuleSet::add(std::string_view yaml, const std::string& file) {
+    SigmaRule rule;
+    try {
+        rule = parse_sigma_rule(yaml, file);
+    } catch (const SigmaRuleError& e) {
+        problems_.push_back({file, e.what(), false});
+        return false;
+    }
+    std::string why;
+    auto category = category_index(rule.logsource, why);
+    if (!category) {
+        problems_.push_back({file, why, true});
+        return false;
+    }
+    const auto* known = category_fields(rule.logsource.category);
+    for (const auto& f : rule.fields) {
+        if (std::find(known->begin(), known->end(), f) == known->end()) {
+            problems_.push_back(
+                {file, fmt::format("field '{}' is not in the {} mapping", f, rule.logsource.category), false});
+            return false;
+        }
+    }
+    if (by_category_.size() <= *category) by_category_.resize(fed_categories().size());
+    by_category_[*category].push_back(rules_.size());
+    rules_.push_back(std::move(rule));
+    return true;
+}
+
+std::size_t SigmaRuleSet::errors() const {
+    return static_cast<std::size_t>(
+        std::count_if(problems_.begin(), problems_.end(), [](const RuleProblem& p) { return !p.skipped; }));
+}
+
+void SigmaRuleSet::match(const SigmaEvent& event, std::vector<const SigmaRule*>& out) const {
+    const auto& cats = fed_categories();
+    auto it = std::find(cats.begin(), cats.end(), event.category());
+    if (it == cats.end()) return;
+    auto index = static_cast<std::size_t>(it - cats.begin());
+    if (index >= by_category_.size()) return;
+    for (std::size_t i : by_category_[index]) {
+        if (rules_[i].matches(event)) out.push_back(&rules_[i]);
+    }
+}
+
+}  // namespace oyster::detection
