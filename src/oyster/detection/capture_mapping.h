@@ -11,7 +11,8 @@
 // - file_delete (unlink, rmdir): TargetFilename, Image, ProcessId, User,
 //   and Oyster's TargetImageRunning ("true" when a live process runs the
 //   file deleted: a dropper removing its binary once started);
-// - network_connection (a connect the kernel began): DestinationIp,
+// - network_connection (a connect that sent a packet: succeeded, under
+//   way, refused or timed out; a scanner's misses count): DestinationIp,
 //   DestinationPort, Protocol, Initiated ("true"), Image, ProcessId, User;
 // - login (Oyster's own: an SSH or telnet login attempt the guest's PAM
 //   reported): TargetUserName, Password, SourceIp, SourcePort, Service,

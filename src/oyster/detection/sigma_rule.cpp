@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <yaml.h>
+
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -71,44 +73,55 @@ SigmaValue value_of(const YAML::Node& n, const std::string& what) {
     return {SigmaValue::Kind::string, s};
 }
 
-std::vector<SigmaValue> values_of(const YAML::Node& n, const std::string& what) {
+// What a rule's selections gather as they are read.
+struct Gathered {
+    std::vector<std::string> fields;
+    std::size_t values = 0;
+};
+
+std::vector<SigmaValue> values_of(const YAML::Node& n, const std::string& what, Gathered& g) {
     std::vector<SigmaValue> out;
     if (n.IsSequence()) {
         for (const auto& v : n) out.push_back(value_of(v, what));
     } else {
         out.push_back(value_of(n, what));
     }
+    // Counted before anything is compiled.
+    g.values += out.size();
+    if (g.values > kMaxValuesPerRule) {
+        throw SigmaRuleError(fmt::format("detection: more than {} values", kMaxValuesPerRule));
+    }
     return out;
 }
 
-std::vector<FieldTest> map_tests(const YAML::Node& map, const std::string& where, std::vector<std::string>& fields) {
+std::vector<FieldTest> map_tests(const YAML::Node& map, const std::string& where, Gathered& g) {
     std::vector<FieldTest> tests;
     for (const auto& kv : map) {
         std::string key = scalar_text(kv.first, where + ": a field name");
         auto bar = key.find('|');
         std::string field = key.substr(0, bar);
         std::string spec = bar == std::string::npos ? "" : key.substr(bar + 1);
-        if (field.empty()) throw SigmaRuleError(where + ": a test without a field name ('" + key + "')");
-        tests.emplace_back(field, spec, values_of(kv.second, where + ": " + key));
-        if (std::find(fields.begin(), fields.end(), field) == fields.end()) fields.push_back(field);
+        if (field.empty()) throw SigmaRuleError(fmt::format("{}: a test without a field name ('{}')", where, key));
+        tests.emplace_back(field, spec, values_of(kv.second, fmt::format("{}: {}", where, key), g));
+        if (std::find(g.fields.begin(), g.fields.end(), field) == g.fields.end()) g.fields.push_back(field);
     }
     if (tests.empty()) throw SigmaRuleError(where + ": an empty map");
     return tests;
 }
 
-Selection parse_selection(const std::string& name, const YAML::Node& n, std::vector<std::string>& fields) {
+Selection parse_selection(const std::string& name, const YAML::Node& n, Gathered& g) {
     Selection s{.name = name};
     std::string where = "detection: " + name;
     if (n.IsMap()) {
-        s.alternatives.push_back(map_tests(n, where, fields));
+        s.alternatives.push_back(map_tests(n, where, g));
     } else if (n.IsSequence() && n.size() > 0 && n[0].IsMap()) {
         for (const auto& item : n) {
             if (!item.IsMap()) throw SigmaRuleError(where + ": a list mixing maps and keywords");
-            s.alternatives.push_back(map_tests(item, where, fields));
+            s.alternatives.push_back(map_tests(item, where, g));
         }
     } else if (n.IsSequence() || n.IsScalar()) {
         s.keywords = true;
-        for (const auto& v : values_of(n, where)) {
+        for (const auto& v : values_of(n, where, g)) {
             if (v.kind == SigmaValue::Kind::null) throw SigmaRuleError(where + ": a null keyword");
             // A keyword is found anywhere in a field: Sigma's full-text search.
             std::vector<FieldTest> one;
@@ -163,6 +176,7 @@ SigmaRule parse_document(const std::vector<YAML::Node>& docs, const std::string&
     if (!det || !det.IsMap()) throw SigmaRuleError("'detection' is missing or not a map");
     std::vector<std::string> condition_texts;
     std::vector<std::string> names;
+    Gathered gathered;
     for (const auto& kv : det) {
         std::string key = scalar_text(kv.first, "detection: a key");
         if (key == "condition") {
@@ -174,11 +188,24 @@ SigmaRule parse_document(const std::vector<YAML::Node>& docs, const std::string&
         } else if (key == "timeframe") {
             throw SigmaRuleError("detection: 'timeframe' (correlation over time) is not supported");
         } else {
-            r.selections.push_back(parse_selection(key, kv.second, r.fields));
+            r.selections.push_back(parse_selection(key, kv.second, gathered));
             names.push_back(key);
         }
     }
     if (condition_texts.empty()) throw SigmaRuleError("detection: 'condition' is missing");
+    r.fields = std::move(gathered.fields);
+    std::size_t regexes = 0;
+    for (const auto& sel : r.selections) {
+        for (const auto& alt : sel.alternatives) {
+            for (const auto& t : alt) regexes += t.regex_count();
+        }
+    }
+    if (regexes > kMaxRegexesPerRule) {
+        throw SigmaRuleError(
+            fmt::format("detection: {} values need a regular expression (wildcards inside a value, "
+                        "or re); at most {} may",
+                        regexes, kMaxRegexesPerRule));
+    }
     if (condition_texts.size() == 1) {
         r.condition = parse_condition(condition_texts.front(), names);
     } else {
@@ -189,9 +216,35 @@ SigmaRule parse_document(const std::vector<YAML::Node>& docs, const std::string&
     return r;
 }
 
+// libyaml's verdict on `text`: empty when it is well-formed YAML. Debian's
+// yaml-cpp (0.7) loops without end, allocating, on some malformed input
+// (a ',' where a block starts); libyaml, fuzzed for years, reads every
+// input to an end. So a rule goes to yaml-cpp only once libyaml has read
+// it whole.
+std::string yaml_problem(std::string_view text) {
+    yaml_parser_t parser;
+    if (yaml_parser_initialize(&parser) == 0) return "libyaml could not start";
+    yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    std::string problem;
+    for (;;) {
+        yaml_event_t event;
+        if (yaml_parser_parse(&parser, &event) == 0) {
+            problem = fmt::format("line {}: {}", parser.problem_mark.line + 1,
+                                  parser.problem != nullptr ? parser.problem : "malformed");
+            break;
+        }
+        bool end = event.type == YAML_STREAM_END_EVENT;
+        yaml_event_delete(&event);
+        if (end) break;
+    }
+    yaml_parser_delete(&parser);
+    return problem;
+}
+
 }  // namespace
 
 SigmaRule parse_sigma_rule(std::string_view yaml, const std::string& file) {
+    if (auto problem = yaml_problem(yaml); !problem.empty()) throw SigmaRuleError("not YAML: " + problem);
     std::vector<YAML::Node> docs;
     try {
         docs = YAML::LoadAll(std::string(yaml));

@@ -7,7 +7,8 @@
 // them (sigma_condition.h); each field test is sigma_value.h's. What the
 // rule asks that Oyster cannot do is a SigmaRuleError at load, naming
 // the construct: multi-document rules, `timeframe` and aggregations,
-// unknown modifiers, patterns RE2 cannot run. (Fields the log source's
+// unknown modifiers, patterns RE2 cannot run, more values or patterns
+// than the bounds below. (Fields the log source's
 // mapping does not have are the rule set's to refuse: sigma_ruleset.h.)
 #pragma once
 
@@ -48,6 +49,11 @@ struct SigmaRule {
     // The ATT&CK technique ids among the tags, upper-case ("T1053.003").
     std::vector<std::string> techniques() const;
 };
+
+// A rule's bounds: a rule set from the internet must not take the sensor's
+// memory (each pattern needing RE2 may take kRegexMemory).
+inline constexpr std::size_t kMaxValuesPerRule = 4096;
+inline constexpr std::size_t kMaxRegexesPerRule = 64;
 
 // Parses one rule from `yaml`; `file` is only for messages and the rule's
 // record. Throws SigmaRuleError.

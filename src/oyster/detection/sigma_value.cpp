@@ -28,7 +28,7 @@ RE2::Options re2_options() {
     RE2::Options o;
     o.set_log_errors(false);
     o.set_encoding(RE2::Options::EncodingLatin1);
-    o.set_max_mem(std::int64_t{4} << 20);
+    o.set_max_mem(kRegexMemory);
     return o;
 }
 
@@ -230,7 +230,7 @@ FieldTest::FieldTest(std::string field, std::string_view spec, const std::vector
     std::string re_flags;
     for (const auto& m : mods) {
         if (m == "contains" || m == "startswith" || m == "endswith") {
-            if (!side.empty()) throw SigmaRuleError(what + ": both " + side + " and " + m);
+            if (!side.empty()) throw SigmaRuleError(fmt::format("{}: both {} and {}", what, side, m));
             side = m;
         } else if (m == "all") {
             all_ = true;
@@ -318,6 +318,11 @@ FieldTest::FieldTest(std::string field, std::string_view spec, const std::vector
             for (const auto& e : encoded) patterns_.push_back(string_pattern(e, before, after, true, what));
         }
     }
+}
+
+std::size_t FieldTest::regex_count() const {
+    return static_cast<std::size_t>(
+        std::count_if(patterns_.begin(), patterns_.end(), [](const auto& p) { return p->re != nullptr; }));
 }
 
 FieldTest::~FieldTest() = default;

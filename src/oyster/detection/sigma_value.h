@@ -22,8 +22,11 @@
 // test that silently never matches.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +39,10 @@ class SigmaRuleError : public std::runtime_error {
 public:
     explicit SigmaRuleError(const std::string& message) : std::runtime_error(message) {}
 };
+
+// What one compiled pattern may take in RE2 (its program and the DFA it
+// builds as it runs; past it RE2 runs the slower NFA, still linear).
+inline constexpr std::int64_t kRegexMemory = std::int64_t{1} << 20;
 
 // One value of a field test, as the rule's YAML gave it.
 struct SigmaValue {
@@ -62,6 +69,9 @@ public:
     FieldTest& operator=(FieldTest&&) noexcept;
 
     const std::string& field() const { return field_; }
+    // How many of its values need RE2 (a wildcard inside, or `re`): each may
+    // take kRegexMemory, so a rule may hold only so many (sigma_rule.h).
+    std::size_t regex_count() const;
     // `value` is null when the event has no such field.
     bool matches(const FieldValue* value) const;
 
