@@ -95,6 +95,7 @@ bench: setup
 	bench/sensor/run.sh $(OYSTER)
 	bench/store/run.sh $(BUILD)
 	bench/follower/run.sh $(BUILD)
+	bench/detection/run.sh $(BUILD)
 	bench/forensics/run.sh $(BUILD)
 
 clean:

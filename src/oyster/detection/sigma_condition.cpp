@@ -9,28 +9,6 @@
 
 namespace oyster::detection {
 
-bool Condition::evaluate(const std::function<bool(std::size_t)>& selection_matches) const {
-    switch (kind) {
-        case Kind::selection:
-            return selection_matches(selection);
-        case Kind::negation:
-            return !children.front().evaluate(selection_matches);
-        case Kind::every:
-            for (const auto& c : children) {
-                if (!c.evaluate(selection_matches)) return false;
-            }
-            return true;
-        case Kind::at_least: {
-            std::size_t held = 0;
-            for (const auto& c : children) {
-                if (c.evaluate(selection_matches) && ++held >= count) return true;
-            }
-            return false;
-        }
-    }
-    return false;
-}
-
 namespace {
 
 // A rule file is an operator's, but a load must not overflow the stack on

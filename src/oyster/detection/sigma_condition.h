@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstddef>
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,8 +20,30 @@ struct Condition {
     std::vector<Condition> children{};
 
     // `selection_matches(i)` tests the rule's i-th selection; it is called
-    // at most as often as the expression needs (and, or short-circuit).
-    bool evaluate(const std::function<bool(std::size_t)>& selection_matches) const;
+    // at most as often as the expression needs (and, or short-circuit). A
+    // template, not a std::function: it runs per rule per event.
+    template <class SelectionMatches>
+    bool evaluate(SelectionMatches& selection_matches) const {
+        switch (kind) {
+            case Kind::selection:
+                return selection_matches(selection);
+            case Kind::negation:
+                return !children.front().evaluate(selection_matches);
+            case Kind::every:
+                for (const auto& c : children) {
+                    if (!c.evaluate(selection_matches)) return false;
+                }
+                return true;
+            case Kind::at_least: {
+                std::size_t held = 0;
+                for (const auto& c : children) {
+                    if (c.evaluate(selection_matches) && ++held >= count) return true;
+                }
+                return false;
+            }
+        }
+        return false;
+    }
 };
 
 // Parses `text` over the rule's selection names (in their order). Throws

@@ -1,6 +1,7 @@
 #include "oyster/detection/sigma_rule.h"
 
 #include <algorithm>
+#include <array>
 
 #include <yaml.h>
 
@@ -11,8 +12,17 @@ namespace oyster::detection {
 
 bool SigmaRule::matches(const SigmaEvent& event) const {
     // Each selection is tested at most once per event, however often the
-    // condition names it.
-    std::vector<signed char> known(selections.size(), -1);
+    // condition names it. Rules have a few selections: their results sit on
+    // the stack, with the heap only for a rule of more than kOnStack.
+    constexpr std::size_t kOnStack = 32;
+    std::array<signed char, kOnStack> small{};
+    std::vector<signed char> large;
+    signed char* known = small.data();
+    if (selections.size() > kOnStack) {
+        large.resize(selections.size());
+        known = large.data();
+    }
+    std::fill(known, known + selections.size(), static_cast<signed char>(-1));
     auto selection_matches = [&](std::size_t i) {
         if (known[i] >= 0) return known[i] == 1;
         const Selection& s = selections[i];
