@@ -129,7 +129,7 @@ std::optional<std::pair<int, std::array<std::uint8_t, 16>>> parse_address(const 
 bool in_network(const Network& n, const std::array<std::uint8_t, 16>& a) {
     unsigned bits = n.prefix;
     for (std::size_t i = 0; bits > 0; ++i, bits = bits >= 8 ? bits - 8 : 0) {
-        std::uint8_t mask = bits >= 8 ? 0xff : static_cast<std::uint8_t>(0xff << (8 - bits));
+        auto mask = static_cast<std::uint8_t>(bits >= 8 ? 0xff : 0xff << (8 - bits));
         if ((a[i] & mask) != (n.addr[i] & mask)) return false;
     }
     return true;
