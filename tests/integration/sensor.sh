@@ -434,6 +434,20 @@ sigma_alerts_live() {
 	done
 	jq_any 'select(.type == "alert" and .rule == "Cryptocurrency miner started")' "$WORK/outputs.jsonl" ||
 		fail "the outputs did not get the miner's alert"
+	# The CLI: the listing by technique, and the rule check an operator
+	# runs before the sensor does (1: the aggregation rule is in error).
+	sensor_oyster alerts --engine sigma --technique T1496 --json >"$WORK/alerts-t1496.json" || fail "oyster alerts failed"
+	jq -e '.total >= 1 and all(.alerts[]; .rule == "Cryptocurrency miner started")' "$WORK/alerts-t1496.json" >/dev/null ||
+		fail "oyster alerts --technique T1496: $(cat "$WORK/alerts-t1496.json")"
+	local rc=0
+	sensor_oyster rules check "$WORK/sigma" --list >"$WORK/rules-check.txt" 2>&1 || rc=$?
+	[ "$rc" = 1 ] && grep -q "not loaded $WORK/sigma/operator_aggregation.yml: condition" "$WORK/rules-check.txt" &&
+		grep -q "Operator's marker command" "$WORK/rules-check.txt" ||
+		fail "oyster rules check (exit $rc): $(cat "$WORK/rules-check.txt")"
+	sensor_oyster rules check "$DATA_DIR/rules/sigma" --json >"$WORK/rules-shipped.json" 2>"$WORK/rules-shipped.err" ||
+		fail "the shipped rules do not all load: $(cat "$WORK/rules-shipped.json" "$WORK/rules-shipped.err")"
+	jq -e '(.rules | length) >= 25 and (.problems | length) == 0' "$WORK/rules-shipped.json" >/dev/null ||
+		fail "oyster rules check --json of the shipped rules"
 	log "sigma: ${#expect[@]} rules raised live for $A11, lag min/max $(jq -c '[.[].lag] | [min, max]' "$WORK/sigma-lags.json") s"
 }
 scenario sigma_alerts_live after two_sources_get_two_guests

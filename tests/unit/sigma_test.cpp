@@ -4,8 +4,11 @@
 
 #include <fstream>
 
+#include <set>
 #include "oyster/common/paths.h"
+
 #include "oyster/detection/capture_mapping.h"
+#include "oyster/detection/literal_scanner.h"
 #include "oyster/detection/live_detector.h"
 #include "oyster/detection/sigma_ruleset.h"
 #include "temp_dir.h"
@@ -370,6 +373,97 @@ TEST(SigmaTest, LiveDetectorRaisesEachRuleOncePerGuest) {
     d.observe(exec(73, 1, "/dev/shm/xmrig", {"./xmrig", "-o", "stratum+tcp://pool.example:3333"}), true, alerts);
     ASSERT_EQ(alerts.size(), 3u);  // the miner and running from /dev/shm
     EXPECT_EQ(d.raised(), 3u);
+}
+
+TEST(SigmaTest, LiteralScannerFindsOverlappingLiterals) {
+    LiteralScanner s;
+    auto he = s.add("he"), she = s.add("she"), hers = s.add("hers"), his = s.add("his");
+    EXPECT_EQ(s.add("she"), she);
+    s.build();
+    std::set<std::uint32_t> found;
+    s.scan("ushers", [&](std::uint32_t id) { found.insert(id); });
+    EXPECT_EQ(found, (std::set<std::uint32_t>{he, she, hers}));
+    found.clear();
+    s.scan("this", [&](std::uint32_t id) { found.insert(id); });
+    EXPECT_EQ(found, (std::set<std::uint32_t>{his}));
+}
+
+TEST(SigmaTest, RequiredLiteralsFollowTheCondition) {
+    auto lits = [](const std::string& detection) { return parse_sigma_rule(rule(detection), "t").required_literals(); };
+    auto sel = lits("  s:\n    Image|endswith: [/a, /b]\n    CommandLine|contains: xyz\n  condition: s\n");
+    ASSERT_TRUE(sel);
+    EXPECT_EQ(*sel, (std::vector<RequiredLiteral>{{"CommandLine", "xyz"}}));  // one text beats two
+    // A negation alone, a regular expression, keywords: nothing to require.
+    EXPECT_FALSE(lits("  f:\n    Image: /a\n  condition: not f\n"));
+    EXPECT_FALSE(lits("  s:\n    CommandLine|re: '.ab'\n  condition: s\n"));
+    EXPECT_FALSE(lits("  s:\n    CommandLine|re: 'curl|wget'\n  condition: s\n"));
+    // A regular expression's plain start is required (less a quantified
+    // last character).
+    auto re = lits("  s:\n    CommandLine|re: '^Curl -s+'\n  condition: s\n");
+    ASSERT_TRUE(re);
+    EXPECT_EQ(re->front().text, "curl -s");  // `+`: at least once
+    auto optional = lits("  s:\n    CommandLine|re: 'Curl -s?x'\n  condition: s\n");
+    ASSERT_TRUE(optional);
+    EXPECT_EQ(optional->front().text, "curl -");
+    EXPECT_FALSE(lits("  k:\n    - word\n  condition: k\n"));
+    // Or: both sides' texts; and with a negation: the positive side's.
+    auto either = lits("  a:\n    Image|endswith: /a\n  b:\n    Image|endswith: /b\n  condition: a or b\n");
+    ASSERT_TRUE(either);
+    EXPECT_EQ(either->size(), 2u);
+    auto filtered = lits("  a:\n    Image|endswith: /a\n  f:\n    User: root\n  condition: a and not f\n");
+    ASSERT_TRUE(filtered);
+    EXPECT_EQ(*filtered, (std::vector<RequiredLiteral>{{"Image", "/a"}}));
+    // A wildcard value: its longest piece; `all`: the longest value.
+    auto glob = lits("  s:\n    CommandLine: '*wget*HTTP://x*'\n  condition: s\n");
+    ASSERT_TRUE(glob);
+    EXPECT_EQ(glob->front().text, "http://x");
+    auto all = lits("  s:\n    CommandLine|contains|all: [ab, abcd]\n  condition: s\n");
+    ASSERT_TRUE(all);
+    EXPECT_EQ(all->front().text, "abcd");
+}
+
+// The prefilter never hides a match: over the shipped rules and the
+// generated shapes, every event gets exactly the rules that match it one
+// by one.
+TEST(SigmaTest, PrefilterMatchesWhatEveryRuleMatches) {
+    auto set = SigmaRuleSet::load({std::filesystem::path(OYSTER_SOURCE_DIR) / "rules" / "sigma"});
+    set.add(rule("  s:\n    CommandLine|re: 'x[0-9]+ --[a-z]+'\n  condition: s\n"), "re.yml");
+    set.add(rule("  s:\n    CommandLine: '*wget*http*x5*'\n  f:\n    User: nobody\n  condition: s and not f\n"),
+            "glob.yml");
+    const std::vector<std::string> words = {"/usr/bin/crontab",
+                                            "-l",
+                                            "/tmp/x",
+                                            "xmrig",
+                                            "stratum+tcp://p:3333",
+                                            "history -c",
+                                            "/dev/tcp/1.2.3.4/6667",
+                                            "wget http://x5",
+                                            "| sh",
+                                            "curl",
+                                            "chattr",
+                                            "+i",
+                                            "/etc/shadow",
+                                            "x12 --ab",
+                                            "/usr/sbin/useradd",
+                                            "sudo"};
+    std::uint32_t seed = 12345;
+    auto next = [&] { return seed = seed * 1664525u + 1013904223u; };
+    std::size_t matched = 0;
+    for (int i = 0; i < 3000; ++i) {
+        std::string image = words[next() % words.size()], cli;
+        for (int w = 0; w < 4; ++w) cli += words[next() % words.size()] + (next() % 2 ? " " : "");
+        auto e = exec_event(image, next() % 3 == 0 ? ascii_lower(cli) : cli);
+        std::vector<const SigmaRule*> fast;
+        set.match(e, fast);
+        std::vector<const SigmaRule*> slow;
+        for (const auto& r : set.rules()) {
+            if (r.logsource.category == "process_creation" && r.matches(e)) slow.push_back(&r);
+        }
+        ASSERT_EQ(fast, slow) << image << " | " << cli;
+        matched += slow.size();
+    }
+    EXPECT_GT(matched, 100u);  // the events did hit rules
+    EXPECT_LT(set.unfiltered("process_creation"), 3u);
 }
 
 }  // namespace

@@ -100,6 +100,15 @@ protected:
                 {"path", "/root/tool"},
                 {"sha256", blob_sha}},
                4) +
+            ev({{"type", "alert"},
+                {"intrusion_id", "i1"},
+                {"rule", "Cryptocurrency miner started"},
+                {"severity", "critical"},
+                {"engine", "sigma"},
+                {"tags", {"attack.impact", "attack.t1496"}},
+                {"detail", "./xmrig -o stratum+tcp://pool:3333"},
+                {"seq", 77}},
+               3) +
             ev({{"type", "artefact"},
                 {"intrusion_id", "i1"},
                 {"kind", "pcap"},
@@ -213,7 +222,17 @@ TEST_F(WebServerTest, ServesTheAnalystsObjectsWithAttackerStringsAsTyped) {
     EXPECT_EQ(i["files"][0]["path"], "/root/tool");
     EXPECT_EQ(i["sessions"].size(), 1U);
     EXPECT_EQ(get_json("/api/intrusions")["total"], 1);
-    EXPECT_EQ(get_json("/api/alerts?limit=5")["alerts"].size(), 1U);
+    EXPECT_EQ(get_json("/api/alerts?limit=5")["alerts"].size(), 2U);
+    // Filters: by engine, severity, technique (its sub-techniques too).
+    auto sigma = get_json("/api/alerts?engine=sigma");
+    ASSERT_EQ(sigma["total"], 1);
+    EXPECT_EQ(sigma["alerts"][0]["seq"], 77);
+    EXPECT_EQ(get_json("/api/alerts?engine=yara")["alerts"][0]["rule"], "test_rule");
+    EXPECT_EQ(get_json("/api/alerts?severity=critical")["total"], 1);
+    EXPECT_EQ(get_json("/api/alerts?technique=T1496")["total"], 1);
+    EXPECT_EQ(get_json("/api/alerts?technique=T1053")["total"], 0);
+    get_json("/api/alerts?technique=T1496%25", 400);
+    EXPECT_EQ(get_json("/api/overview")["alerts_by_technique"][0]["technique"], "T1496");
     get_json("/api/sessions/999", 404);
     get_json("/api/intrusions/nope", 404);
     get_json(fmt::format("/api/sessions/{}/cast", id), 404);  // no terminal

@@ -87,7 +87,11 @@ async function overview() {
     el('div', { class: 'cards' },
       [['Top usernames', o.top_usernames], ['Top passwords', o.top_passwords], ['Top commands', o.top_commands]].map(([title, rows]) =>
         el('div', {}, el('h2', {}, title), table(['value', 'n'], rows.map((r) => [mono(r.value), r.n]))))),
-    el('h2', {}, 'Recent alerts'), alertsTable(o.recent_alerts, true));
+    el('h2', {}, 'Recent alerts'), alertsTable(o.recent_alerts, true),
+    el('h2', {}, 'Alerts by ATT&CK technique'),
+    o.alerts_by_technique.length
+      ? table(['technique', 'alerts'], o.alerts_by_technique.map((t) => [link(`#/alerts?technique=${encodeURIComponent(t.technique)}`, t.technique), t.alerts]))
+      : el('p', { class: 'muted' }, 'none'));
   main().replaceChildren(page);
   // Every one of the last 30 days, the days without intrusions as 0.
   const counts = new Map(o.intrusions_per_day.map((d) => [d.day, d.intrusions]));
@@ -104,11 +108,47 @@ async function overview() {
     scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max)] } } }, [xs, ys], plot);
 }
 
+// "attack.t1053.003" -> "T1053.003"; other tags are not techniques.
+const techniques = (tags) => (tags || []).filter((t) => /^attack\.t\d/.test(t)).map((t) => t.slice(7).toUpperCase());
+const techniqueLinks = (tags) => techniques(tags).flatMap((t, i) =>
+  [i ? ' ' : null, link(`#/alerts?technique=${encodeURIComponent(t)}`, t)]);
+
+// YARA's alerts name a file; live Sigma alerts what the rule saw (the
+// command, the file, the peer).
 function alertsTable(alerts, withIntrusion) {
   if (!alerts.length) return el('p', { class: 'muted' }, 'none');
-  return table(['time', 'severity', 'rule', 'file', 'description'].concat(withIntrusion ? ['intrusion'] : []),
-    alerts.map((a) => [clock(a.ts), el('span', { class: sevClass(a.severity) }, a.severity), mono(a.rule), mono(a.path), a.description]
+  return table(['time', 'severity', 'engine', 'rule', 'ATT&CK', 'what', 'description'].concat(withIntrusion ? ['intrusion'] : []),
+    alerts.map((a) => [clock(a.ts), el('span', { class: sevClass(a.severity) }, a.severity), a.engine || 'yara', mono(a.rule),
+      el('span', {}, techniqueLinks(a.tags)), mono(a.detail || a.path), a.description]
       .concat(withIntrusion ? [intrusionLink(a.intrusion_id)] : [])));
+}
+
+const ALERT_FILTERS = ['severity', 'engine', 'technique', 'intrusion', 'since', 'until'];
+
+async function alerts(params) {
+  const q = new URLSearchParams(params);
+  const limit = 50;
+  const offset = Number(q.get('offset') || 0);
+  q.set('limit', limit);
+  const r = await api('/api/alerts?' + q.toString());
+  const choices = { severity: ['', 'critical', 'high', 'medium', 'low', 'informational'], engine: ['', 'sigma', 'yara'] };
+  const form = el('form', { class: 'filters', onsubmit: (ev) => {
+    ev.preventDefault();
+    const n = new URLSearchParams();
+    for (const f of ALERT_FILTERS) { const v = form.elements[f].value.trim(); if (v) n.set(f, v); }
+    location.hash = '#/alerts?' + n.toString();
+  } },
+  ALERT_FILTERS.map((f) => el('label', {}, f, el('br'), choices[f]
+    ? el('select', { name: f }, choices[f].map((c) => el('option', { value: c, selected: q.get(f) === c ? 'selected' : false }, c || 'any')))
+    : el('input', { name: f, value: q.get(f) || '', placeholder: f === 'technique' ? 'T1053' : f === 'since' || f === 'until' ? '2026-11-27T10:00' : '' }))),
+  el('button', { type: 'submit' }, 'Search'));
+  const page = (o) => { const n = new URLSearchParams(q); n.delete('limit'); n.set('offset', Math.max(0, o)); return '#/alerts?' + n.toString(); };
+  main().replaceChildren(el('div', {},
+    el('h1', {}, 'Alerts'), form,
+    el('p', {}, `${r.total} alerts; ${r.total ? offset + 1 : 0}–${Math.min(offset + limit, r.total)} shown `,
+      offset > 0 ? link(page(offset - limit), '← newer') : null, ' ',
+      offset + limit < r.total ? link(page(offset + limit), 'older →') : null),
+    alertsTable(r.alerts, true)));
 }
 
 const FILTERS = ['ip', 'user', 'intrusion', 'since', 'until'];
@@ -194,8 +234,17 @@ async function session(id, live) {
   // out unless asked for, as in `oyster show`.
   const timelineBox = el('div', {});
   const hidden = d.timeline.filter((r) => r.bookkeeping).length;
+  // A live Sigma alert marks the capture record that raised it.
+  const raised = new Map();
+  for (const a of d.intrusion_alerts) {
+    if (a.engine === 'sigma' && a.seq != null) raised.set(a.seq, (raised.get(a.seq) || []).concat([a]));
+  }
+  const marks = (r) => {
+    const seq = r.type === 'capture' && r.event.event ? r.event.event.seq : undefined;
+    return (raised.get(seq) || []).map((a) => el('div', { class: `alert-mark ${sevClass(a.severity)}` }, `⚑ ${a.rule}`));
+  };
   const renderTimeline = (all) => timelineBox.replaceChildren(
-    table(['time', 'what'], d.timeline.filter((r) => all || !r.bookkeeping).map((r) => [clock(r.time), mono(describe(r))])));
+    table(['time', 'what'], d.timeline.filter((r) => all || !r.bookkeeping).map((r) => [clock(r.time), el('td', { class: 'mono' }, describe(r), marks(r))])));
   renderTimeline(false);
   main().replaceChildren(el('div', {},
     el('h1', {}, `Session #${s.id}${live ? ' (live)' : ''}`),
@@ -271,6 +320,7 @@ async function route() {
     else if (parts[0] === 'session' && parts[1]) await session(parts[1], false);
     else if (parts[0] === 'live' && parts[1]) await session(parts[1], true);
     else if (parts[0] === 'intrusions') await intrusions();
+    else if (parts[0] === 'alerts') await alerts(query || '');
     else if (parts[0] === 'intrusion' && parts[1]) await intrusion(decodeURIComponent(parts[1]));
     else await overview();
   } catch (e) {

@@ -7,7 +7,9 @@
 // without a login; the login page takes the token; the typed session's
 // replay shows the typed commands, and so does its live page; the
 // download session's timeline lists the wget; the attacker's
-// <script>/<img onerror> strings show as text and no dialog ever opens.
+// <script>/<img onerror> strings show as text and no dialog ever opens;
+// the live Sigma alerts: the alerts page by technique, the overview's
+// counts, the timeline's mark at the record that raised one.
 // intrusion (after the analysis): the files diff and the YARA alert, and
 // the downloaded file fetched through its link, byte for byte.
 // Both save screenshots and fail on any CSP violation. Exits non-zero
@@ -85,6 +87,32 @@ try {
     await page.getByRole('heading', { name: 'Sessions' }).waitFor({ timeout: 10000 });
     check((await page.locator('tbody tr').count()) >= 3, 'the sessions page lists the attacker\'s sessions');
     await page.screenshot({ path: `${shots}/sessions.png`, fullPage: true });
+
+    // Live Sigma alerts (the sensor test's bot session ran before): the
+    // alerts page filtered by technique, the overview's counts by
+    // technique, and the mark on the timeline at the record that raised it.
+    await page.goto(`${base}/#/alerts?engine=sigma&technique=T1496`);
+    await page.getByRole('heading', { name: 'Alerts' }).waitFor({ timeout: 10000 });
+    const alertRows = await page.locator('main tbody').innerText();
+    check(alertRows.includes('Cryptocurrency miner started') && !alertRows.includes('Crontab installed'),
+      'the alerts page filtered by T1496 lists the miner and not the crontab');
+    check(alertRows.includes('stratum+tcp://'), 'and shows what the rule saw');
+    await page.screenshot({ path: `${shots}/alerts.png`, fullPage: true });
+    await page.goto(`${base}/#/overview`);
+    await page.getByRole('heading', { name: 'Alerts by ATT&CK technique' }).waitFor({ timeout: 10000 });
+    check(await page.locator('main a[href="#/alerts?technique=T1496"]').count() >= 1, 'the overview counts alerts by technique');
+    const miner = (await (await page.request.get(`${base}/api/alerts?engine=sigma&technique=T1496`)).json()).alerts[0];
+    const inIntrusion = (await (await page.request.get(`${base}/api/sessions?intrusion=${encodeURIComponent(miner.intrusion_id)}&limit=100`)).json()).sessions;
+    let marked = null;
+    for (const s of inIntrusion) {
+      const d = await (await page.request.get(`${base}/api/sessions/${s.id}`)).json();
+      if (d.timeline.some((r) => r.type === 'capture' && r.event.event && r.event.event.seq === miner.seq)) marked = s.id;
+    }
+    check(marked !== null, `the miner's record (seq ${miner.seq}) is in a session of its intrusion`);
+    await page.goto(`${base}/#/session/${marked}`);
+    await page.getByRole('heading', { name: `Session #${marked}`, exact: true }).waitFor({ timeout: 10000 });
+    check((await page.locator('.alert-mark', { hasText: 'Cryptocurrency miner started' }).count()) === 1,
+      'the session timeline marks the record that raised the alert');
     await page.goto(`${base}/#/live/${typed}`);
     await page.getByRole('heading', { name: `Session #${typed} (live)`, exact: true }).waitFor({ timeout: 10000 });
     await page.waitForFunction(() => {

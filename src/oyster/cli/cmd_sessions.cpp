@@ -1,4 +1,4 @@
-// `oyster intrusions` and `oyster sessions`: the store's listings, newest
+// `oyster intrusions`, `oyster sessions` and `oyster alerts`: the store's listings, newest
 // first, with filters; `--json` prints the objects the HTTP API serves
 // (store/analyst_queries.h).
 #include <iostream>
@@ -136,6 +136,46 @@ void register_analyst_listings(CLI::App& app, const ConfigLoader& load) {
         }
         std::cout << fmt::format("{} of {} sessions (* = logged in)\n", page["sessions"].size(),
                                  page["total"].get<std::int64_t>());
+    });
+
+    // ---- oyster alerts
+    auto* alerts = app.add_subcommand("alerts", "List the alerts in the store (YARA's and live Sigma's), newest first");
+    auto afilter = std::make_shared<store::AlertFilter>();
+    auto ajson = std::make_shared<bool>(false);
+    alerts->add_option("--severity", afilter->severity, "Only of this severity")
+        ->check(CLI::IsMember({"critical", "high", "medium", "low", "informational"}));
+    alerts->add_option("--engine", afilter->engine, "Only from this engine")->check(CLI::IsMember({"sigma", "yara"}));
+    alerts->add_option("--technique", afilter->technique,
+                       "Only tagged with this ATT&CK technique (T1053 takes its sub-techniques)");
+    alerts->add_option("--intrusion", afilter->intrusion_id, "Only of this intrusion");
+    alerts->add_option("--since", afilter->since, "Raised at or after this UTC time");
+    alerts->add_option("--until", afilter->until, "Raised before this UTC time");
+    add_paging(alerts, afilter->limit, afilter->offset);
+    alerts->add_flag("--json", *ajson, "Print {\"total\", \"alerts\": [...]} as JSON");
+    alerts->callback([=]() {
+        Config cfg = load();
+        store::AlertFilter f = *afilter;
+        if (!f.technique.empty() && !store::is_technique_id(f.technique)) {
+            throw Error(fmt::format("--technique {}: not an ATT&CK technique id (T1053, T1053.003)", f.technique));
+        }
+        f.since = time_bound("--since", f.since);
+        f.until = time_bound("--until", f.until);
+        auto db = open_synced_store(cfg);
+        auto page = store::list_alerts(db->db(), f);
+        if (*ajson) {
+            std::cout << dump_json(page) << "\n";
+            return;
+        }
+        std::cout << fmt::format("{:<19} {:<8} {:<5} {:<22} {:<36} {}\n", "TIME", "SEVERITY", "BY", "INTRUSION", "RULE",
+                                 "WHAT");
+        for (const auto& a : page["alerts"]) {
+            std::string what = text_or_dash(a, "detail", 60);
+            if (what == "-") what = text_or_dash(a, "path", 60);
+            std::cout << fmt::format("{:<19} {:<8} {:<5} {:<22} {:<36} {}\n", short_time(a, "ts"),
+                                     text_or_dash(a, "severity", 8), text_or_dash(a, "engine", 5),
+                                     text_or_dash(a, "intrusion_id", 22), text_or_dash(a, "rule", 36), what);
+        }
+        std::cout << fmt::format("{} of {} alerts\n", page["alerts"].size(), page["total"].get<std::int64_t>());
     });
 }
 

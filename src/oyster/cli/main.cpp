@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
     oyster::cli::register_files(app, load);
     oyster::cli::register_web(app, load);
     oyster::cli::register_lived_in(app, load);
+    oyster::cli::register_rules(app, load);
 
     try {
         app.parse(argc, argv);

@@ -64,6 +64,79 @@ std::vector<std::string> SigmaRule::techniques() const {
 
 namespace {
 
+using Literals = std::optional<std::vector<RequiredLiteral>>;
+
+// The smaller set (fewer texts, then longer shortest text) selects fewer
+// events for evaluation.
+bool better(const std::vector<RequiredLiteral>& a, const std::vector<RequiredLiteral>& b) {
+    auto shortest = [](const std::vector<RequiredLiteral>& v) {
+        std::size_t m = SIZE_MAX;
+        for (const auto& l : v) m = std::min(m, l.text.size());
+        return m;
+    };
+    if (a.size() != b.size()) return a.size() < b.size();
+    return shortest(a) > shortest(b);
+}
+
+// Any of several conditions holding: the union, or none if one has none.
+Literals any_of(const std::vector<Literals>& each) {
+    std::vector<RequiredLiteral> out;
+    for (const auto& e : each) {
+        if (!e) return std::nullopt;
+        for (const auto& l : *e) {
+            if (std::find(out.begin(), out.end(), l) == out.end()) out.push_back(l);
+        }
+    }
+    if (out.empty()) return std::nullopt;
+    return out;
+}
+
+// Every one of several conditions holding: any one's set will do.
+Literals every_of(const std::vector<Literals>& each) {
+    Literals best;
+    for (const auto& e : each) {
+        if (e && (!best || better(*e, *best))) best = e;
+    }
+    return best;
+}
+
+Literals selection_literals(const Selection& s) {
+    if (s.keywords) return std::nullopt;
+    std::vector<Literals> alternatives;
+    for (const auto& tests : s.alternatives) {
+        std::vector<Literals> each;
+        for (const auto& t : tests) {
+            auto texts = t.required_literals();
+            if (!texts) continue;
+            std::vector<RequiredLiteral> lits;
+            for (auto& text : *texts) lits.push_back({t.field(), std::move(text)});
+            each.emplace_back(std::move(lits));
+        }
+        alternatives.push_back(every_of(each));
+    }
+    return any_of(alternatives);
+}
+
+Literals condition_literals(const Condition& c, const std::vector<Selection>& selections) {
+    switch (c.kind) {
+        case Condition::Kind::selection:
+            return selection_literals(selections[c.selection]);
+        case Condition::Kind::negation:
+            return std::nullopt;
+        case Condition::Kind::every: {
+            std::vector<Literals> each;
+            for (const auto& child : c.children) each.push_back(condition_literals(child, selections));
+            return every_of(each);
+        }
+        case Condition::Kind::at_least: {
+            std::vector<Literals> each;
+            for (const auto& child : c.children) each.push_back(condition_literals(child, selections));
+            return any_of(each);
+        }
+    }
+    return std::nullopt;
+}
+
 std::string scalar_text(const YAML::Node& n, const std::string& what) {
     if (!n.IsScalar()) throw SigmaRuleError(what + " is not a text");
     return n.Scalar();
@@ -267,6 +340,10 @@ SigmaRule parse_sigma_rule(std::string_view yaml, const std::string& file) {
         // A key of the wrong shape that the checks above did not foresee.
         throw SigmaRuleError(fmt::format("unexpected structure: {}", e.what()));
     }
+}
+
+std::optional<std::vector<RequiredLiteral>> SigmaRule::required_literals() const {
+    return condition_literals(condition, selections);
 }
 
 }  // namespace oyster::detection

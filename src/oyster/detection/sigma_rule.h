@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,12 @@ struct Selection {
     bool keywords = false;
 };
 
+// A text a field holds (its lower-case value contains it).
+struct RequiredLiteral {
+    std::string field, text;
+    bool operator==(const RequiredLiteral&) const = default;
+};
+
 struct SigmaRule {
     std::string file;  // where it was loaded from
     std::string id, title, description, status;
@@ -48,6 +55,11 @@ struct SigmaRule {
     bool matches(const SigmaEvent& event) const;
     // The ATT&CK technique ids among the tags, upper-case ("T1053.003").
     std::vector<std::string> techniques() const;
+    // Literals one of which an event holds whenever the rule matches it;
+    // none when the rule can match without any (a negation alone, a
+    // regular expression, keywords, ...). What the rule set's prefilter
+    // indexes: an event holding none of them is not tested at all.
+    std::optional<std::vector<RequiredLiteral>> required_literals() const;
 };
 
 // A rule's bounds: a rule set from the internet must not take the sensor's

@@ -97,9 +97,10 @@ bool SigmaRuleSet::add(std::string_view yaml, const std::string& file) {
             return false;
         }
     }
-    if (by_category_.size() <= *category) by_category_.resize(fed_categories().size());
-    by_category_[*category].push_back(rules_.size());
+    category_of_.push_back(*category);
     rules_.push_back(std::move(rule));
+    std::lock_guard lock(index_mutex_);
+    index_stale_ = true;
     return true;
 }
 
@@ -108,15 +109,64 @@ std::size_t SigmaRuleSet::errors() const {
         std::count_if(problems_.begin(), problems_.end(), [](const RuleProblem& p) { return !p.skipped; }));
 }
 
-void SigmaRuleSet::match(const SigmaEvent& event, std::vector<const SigmaRule*>& out) const {
-    const auto& cats = fed_categories();
-    auto it = std::find(cats.begin(), cats.end(), event.category());
-    if (it == cats.end()) return;
-    auto index = static_cast<std::size_t>(it - cats.begin());
-    if (index >= by_category_.size()) return;
-    for (std::size_t i : by_category_[index]) {
-        if (rules_[i].matches(event)) out.push_back(&rules_[i]);
+void SigmaRuleSet::build_index() const {
+    index_.assign(fed_categories().size(), CategoryIndex{});
+    for (std::size_t i = 0; i < rules_.size(); ++i) {
+        CategoryIndex& c = index_[category_of_[i]];
+        std::size_t position = c.rules.size();
+        c.rules.push_back(i);
+        auto literals = rules_[i].required_literals();
+        if (!literals) {
+            c.always.push_back(position);
+            continue;
+        }
+        for (const auto& l : *literals) {
+            auto f = std::find_if(c.fields.begin(), c.fields.end(), [&](const auto& x) { return x.name == l.field; });
+            if (f == c.fields.end()) {
+                c.fields.push_back(CategoryIndex::Field{.name = l.field, .scanner = {}, .positions = {}});
+                f = c.fields.end() - 1;
+            }
+            std::uint32_t id = f->scanner.add(l.text);
+            if (f->positions.size() <= id) f->positions.resize(id + 1);
+            if (f->positions[id].empty() || f->positions[id].back() != position) f->positions[id].push_back(position);
+        }
     }
+    for (auto& c : index_) {
+        for (auto& f : c.fields) f.scanner.build();
+    }
+    index_stale_ = false;
+}
+
+const SigmaRuleSet::CategoryIndex* SigmaRuleSet::index_of(std::string_view category) const {
+    const auto& cats = fed_categories();
+    auto it = std::find(cats.begin(), cats.end(), category);
+    if (it == cats.end()) return nullptr;
+    std::lock_guard lock(index_mutex_);
+    if (index_stale_) build_index();
+    return &index_[static_cast<std::size_t>(it - cats.begin())];
+}
+
+void SigmaRuleSet::match(const SigmaEvent& event, std::vector<const SigmaRule*>& out) const {
+    const CategoryIndex* c = index_of(event.category());
+    if (c == nullptr || c->rules.empty()) return;
+    // Which rules the event's literals leave; each field is scanned once.
+    std::vector<unsigned char> candidate(c->rules.size(), 0);
+    for (std::size_t p : c->always) candidate[p] = 1;
+    for (const auto& f : c->fields) {
+        const FieldValue* v = event.get(f.name);
+        if (v == nullptr) continue;
+        f.scanner.scan(v->lower, [&](std::uint32_t id) {
+            for (std::size_t p : f.positions[id]) candidate[p] = 1;
+        });
+    }
+    for (std::size_t p = 0; p < c->rules.size(); ++p) {
+        if (candidate[p] != 0 && rules_[c->rules[p]].matches(event)) out.push_back(&rules_[c->rules[p]]);
+    }
+}
+
+std::size_t SigmaRuleSet::unfiltered(std::string_view category) const {
+    const CategoryIndex* c = index_of(category);
+    return c == nullptr ? 0 : c->always.size();
 }
 
 }  // namespace oyster::detection

@@ -12,10 +12,13 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "oyster/common/config.h"
+#include "oyster/detection/literal_scanner.h"
 #include "oyster/detection/sigma_event.h"
 #include "oyster/detection/sigma_rule.h"
 
@@ -29,6 +32,12 @@ struct RuleProblem {
 
 class SigmaRuleSet {
 public:
+    SigmaRuleSet() = default;
+    SigmaRuleSet(SigmaRuleSet&& other) noexcept
+        : rules_(std::move(other.rules_)),
+          problems_(std::move(other.problems_)),
+          category_of_(std::move(other.category_of_)) {}
+
     // A rule file larger than this is refused (rules are a few KiB).
     static constexpr std::size_t kMaxRuleBytes = std::size_t{1} << 20;
 
@@ -44,13 +53,37 @@ public:
     std::size_t errors() const;
 
     // The rules that match `event`, in load order, appended to `out`.
+    // Only rules the prefilter leaves are evaluated: a rule whose required
+    // literals (SigmaRule::required_literals) the event holds none of
+    // cannot match it. Safe from several threads.
     void match(const SigmaEvent& event, std::vector<const SigmaRule*>& out) const;
 
+    // How many of a category's rules the prefilter cannot rule out for any
+    // event (they require no literal), for the bench and tests.
+    std::size_t unfiltered(std::string_view category) const;
+
 private:
+    // One category's rules and their prefilter.
+    struct CategoryIndex {
+        std::vector<std::size_t> rules;   // into rules_, in load order
+        std::vector<std::size_t> always;  // positions in `rules` with no literal
+        struct Field {
+            std::string name;
+            LiteralScanner scanner;
+            std::vector<std::vector<std::size_t>> positions;  // by literal id
+        };
+        std::vector<Field> fields;
+    };
+    const CategoryIndex* index_of(std::string_view category) const;
+    void build_index() const;
+
     std::vector<SigmaRule> rules_;
     std::vector<RuleProblem> problems_;
-    // Rule indices by the category they read (category_fields' order).
-    std::vector<std::vector<std::size_t>> by_category_;
+    std::vector<std::size_t> category_of_;  // by rule: its index in fed_categories()
+    // Built at the first match after a rule was added.
+    mutable std::mutex index_mutex_;
+    mutable bool index_stale_ = true;
+    mutable std::vector<CategoryIndex> index_;
 };
 
 // The directories [detection] names: Oyster's rules/sigma (unless

@@ -77,6 +77,28 @@ std::vector<std::string> base64_offsets(std::string_view value) {
     return out;
 }
 
+// A text every match of `pattern` contains, lower-case; empty when none is
+// sure. Only the plainest case: the characters a pattern without any
+// alternation starts with (after an optional ^), up to its first
+// metacharacter, less the last when a quantifier follows it. "curl\s+" is
+// "curl"; "a|b", "(x)" and "\d" give nothing.
+std::string regex_literal_prefix(std::string_view pattern) {
+    if (pattern.find('|') != std::string_view::npos) return "";
+    std::size_t i = pattern.starts_with('^') ? 1 : 0;
+    std::string out;
+    for (; i < pattern.size(); ++i) {
+        char c = pattern[i];
+        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' ||
+                     c == '_' || c == '/' || c == '-' || c == ':' || c == '=' || c == ',';
+        if (!plain) break;
+        out += c;
+    }
+    if (i < pattern.size() && (pattern[i] == '?' || pattern[i] == '*' || pattern[i] == '{') && !out.empty()) {
+        out.pop_back();
+    }
+    return ascii_lower(out);
+}
+
 // One glob piece: literal text, or a wildcard.
 struct Piece {
     enum Kind { text, any, one } kind;
@@ -142,6 +164,7 @@ struct FieldTest::Pattern {
     enum Kind { equals, contains, starts, ends, glob, regex, cidr, compare, null } kind = equals;
     bool cased = false;
     std::string needle;       // lower-case unless cased
+    std::string required;     // string kinds: a lower-case text any match contains
     std::unique_ptr<RE2> re;  // glob and regex
     Network net;              // cidr
     double number = 0;        // compare
@@ -198,6 +221,7 @@ std::unique_ptr<FieldTest::Pattern> string_pattern(std::string_view value, bool 
     if (inner_end - inner_begin <= 1 && (inner_end == inner_begin || pieces[inner_begin].kind == Piece::text)) {
         std::string lit = inner_end > inner_begin ? pieces[inner_begin].literal : std::string();
         p->needle = cased ? lit : ascii_lower(lit);
+        p->required = ascii_lower(lit);
         p->kind = lead && trail ? FieldTest::Pattern::contains
                   : lead        ? FieldTest::Pattern::ends
                   : trail       ? FieldTest::Pattern::starts
@@ -210,6 +234,12 @@ std::unique_ptr<FieldTest::Pattern> string_pattern(std::string_view value, bool 
     }
     p->kind = FieldTest::Pattern::glob;
     p->re = compile(re, what);
+    // Every literal piece is in any match; the longest says the most.
+    for (const auto& piece : pieces) {
+        if (piece.kind == Piece::text && piece.literal.size() > p->required.size()) {
+            p->required = ascii_lower(piece.literal);
+        }
+    }
     return p;
 }
 
@@ -277,6 +307,7 @@ FieldTest::FieldTest(std::string field, std::string_view spec, const std::vector
             auto p = std::make_unique<Pattern>();
             p->kind = Pattern::regex;
             p->re = compile(flags + v.text, what);
+            p->required = regex_literal_prefix(v.text);
             patterns_.push_back(std::move(p));
         } else if (cidr) {
             auto slash = v.text.find('/');
@@ -323,6 +354,33 @@ FieldTest::FieldTest(std::string field, std::string_view spec, const std::vector
 std::size_t FieldTest::regex_count() const {
     return static_cast<std::size_t>(
         std::count_if(patterns_.begin(), patterns_.end(), [](const auto& p) { return p->re != nullptr; }));
+}
+
+std::optional<std::vector<std::string>> FieldTest::required_literals() const {
+    if (exists_ || patterns_.empty()) return std::nullopt;
+    std::vector<std::string> out;
+    for (const auto& p : patterns_) {
+        // RE2 folds the case of Latin-1 letters beyond ASCII too (a
+        // wildcard or `re|i` value's "é" matches "É"), which ascii_lower
+        // does not: such a literal could hide a match.
+        bool ascii = std::all_of(p->required.begin(), p->required.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+        if (!p->required.empty() && ascii) {
+            out.push_back(p->required);
+        } else if (!all_) {
+            return std::nullopt;  // a value any field may match without a literal
+        }
+    }
+    if (out.empty()) return std::nullopt;
+    if (all_) {
+        // Every value must match: the longest one's literal alone will do.
+        auto longest =
+            std::max_element(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
+        return std::vector<std::string>{*longest};
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
 }
 
 FieldTest::~FieldTest() = default;

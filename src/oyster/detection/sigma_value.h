@@ -72,6 +72,11 @@ public:
     // How many of its values need RE2 (a wildcard inside, or `re`): each may
     // take kRegexMemory, so a rule may hold only so many (sigma_rule.h).
     std::size_t regex_count() const;
+    // Texts (lower-case) one of which the field's lower-case value contains
+    // whenever the test holds; none when the test can hold without one (a
+    // regular expression, a network, a number, null, exists, an empty
+    // value). The rule set's prefilter is built from these.
+    std::optional<std::vector<std::string>> required_literals() const;
     // `value` is null when the event has no such field.
     bool matches(const FieldValue* value) const;
 

@@ -301,6 +301,7 @@ nlohmann::json overview(SqliteDb& db, int days) {
         "AND path NOT IN ('/usr/sbin/sshd', '/usr/bin/run-parts', '/usr/bin/env', '/usr/bin/uname') "
         "AND command_line NOT LIKE '%/etc/update-motd.d%' GROUP BY command_line ORDER BY n DESC, value LIMIT 10");
     out["recent_alerts"] = recent_alerts(db, 10);
+    out["alerts_by_technique"] = alerts_by_technique(db);
     out["totals"] = {{"intrusions", db.query_int("SELECT COUNT(*) FROM intrusions")},
                      {"sessions", db.query_int("SELECT COUNT(*) FROM sessions")},
                      {"logins", db.query_int("SELECT COUNT(*) FROM credentials")},
@@ -315,6 +316,46 @@ nlohmann::json recent_alerts(SqliteDb& db, std::int64_t limit) {
     auto rows = all_rows(q);
     parse_json_column(rows, "tags");
     return rows;
+}
+
+bool is_technique_id(std::string_view id) {
+    if (id.size() < 5 || id.size() > 9 || id[0] != 'T') return false;
+    for (std::size_t i = 1; i < id.size(); ++i) {
+        bool digit = id[i] >= '0' && id[i] <= '9';
+        if (!(digit || (id[i] == '.' && i == 5 && id.size() > 6))) return false;
+    }
+    return true;
+}
+
+nlohmann::json list_alerts(SqliteDb& db, const AlertFilter& f) {
+    Where w;
+    if (!f.severity.empty()) w.add("severity = ?", f.severity);
+    if (!f.engine.empty()) w.add("ifnull(engine, 'yara') = ?", f.engine);
+    if (!f.technique.empty()) {
+        // Tags are a JSON array of lower-case names: "attack.t1053" is the
+        // technique, "attack.t1053.003" a sub-technique of it.
+        // The id is checked by the caller (T and digits and dots): nothing
+        // in it is a LIKE wildcard.
+        std::string tag = "attack.t" + f.technique.substr(1);
+        w.terms.emplace_back("EXISTS (SELECT 1 FROM json_each(alerts.tags) WHERE value = ? OR value LIKE ?)");
+        w.params.push_back(tag);
+        w.params.push_back(tag + ".%");
+    }
+    if (!f.intrusion_id.empty()) w.add("intrusion_id = ?", f.intrusion_id);
+    if (!f.since.empty()) w.add("ts >= ?", f.since);
+    if (!f.until.empty()) w.add("ts < ?", f.until);
+    auto page = counted_page(db, w, "alerts", "FROM alerts", fmt::format("SELECT {} FROM alerts", kAlertColumns),
+                             "ts DESC, id DESC", f.limit, f.offset);
+    parse_json_column(page["alerts"], "tags");
+    return page;
+}
+
+nlohmann::json alerts_by_technique(SqliteDb& db) {
+    Statement q(db,
+                "SELECT upper(substr(t.value, 8)) AS technique, COUNT(*) AS alerts FROM alerts, json_each(alerts.tags) "
+                "AS t WHERE t.value LIKE 'attack.t%' AND substr(t.value, 9, 1) BETWEEN '0' AND '9' "
+                "GROUP BY technique ORDER BY alerts DESC, technique LIMIT 50");
+    return all_rows(q);
 }
 
 }  // namespace oyster::store

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -97,11 +98,32 @@ std::string intrusion_event_lines(SqliteDb& db, const std::string& intrusion_id)
 // any), "top_usernames", "top_passwords", "top_commands": [{"value", "n"}]
 // (10 each; commands of sessions, without sshd and the motd scripts PAM
 // runs at every login: sshd, run-parts, env, uname, /etc/update-motd.d),
-// "recent_alerts" (10), "totals": {intrusions, sessions, logins,
+// "recent_alerts" (10), "alerts_by_technique", "totals": {intrusions, sessions, logins,
 // commands, alerts}}.
 nlohmann::json overview(SqliteDb& db, int days = 30);
 
 // The newest alerts of all intrusions, at most `limit` (1..1000).
 nlohmann::json recent_alerts(SqliteDb& db, std::int64_t limit);
+
+struct AlertFilter {
+    std::string severity;      // exact: critical, high, medium, low, informational
+    std::string engine;        // exact: sigma, yara
+    std::string technique;     // an ATT&CK id, "T1053" (its sub-techniques too) or "T1053.003";
+                               // is_technique_id() must hold
+    std::string intrusion_id;  // exact
+    std::string since, until;  // ts bounds (parse_time_bound form)
+    std::int64_t limit = 50;   // 1..1000
+    std::int64_t offset = 0;
+};
+
+// "T" and digits, with at most one dot after the fourth digit ("T1053.003").
+bool is_technique_id(std::string_view id);
+
+// Newest first: {"total": n, "alerts": [alert rows, tags parsed]}.
+nlohmann::json list_alerts(SqliteDb& db, const AlertFilter& f);
+
+// [{"technique": "T1053.003", "alerts": n}], most alerts first: the ATT&CK
+// techniques alerts were tagged with.
+nlohmann::json alerts_by_technique(SqliteDb& db);
 
 }  // namespace oyster::store

@@ -357,7 +357,19 @@ void WebServer::Impl::routes() {
     });
     server.Get("/api/alerts", [this](const httplib::Request& req, httplib::Response& res) {
         with_store(res, [&](store::SqliteDb& db) {
-            send_json(res, {{"alerts", store::recent_alerts(db, int_param(req, "limit", 50, 1, 1000))}});
+            store::AlertFilter f;
+            f.severity = req.get_param_value("severity");
+            f.engine = req.get_param_value("engine");
+            f.technique = req.get_param_value("technique");
+            if (!f.technique.empty() && !store::is_technique_id(f.technique)) {
+                throw BadRequest("technique: not an ATT&CK technique id (T1053, T1053.003)");
+            }
+            f.intrusion_id = req.get_param_value("intrusion");
+            f.since = time_param(req, "since");
+            f.until = time_param(req, "until");
+            f.limit = int_param(req, "limit", 50, 1, 1000);
+            f.offset = int_param(req, "offset", 0, 0, INT64_MAX);
+            send_json(res, store::list_alerts(db, f));
         });
     });
     server.Get(R"(/api/.*)", [](const httplib::Request&, httplib::Response& res) {
