@@ -43,7 +43,7 @@ std::string image_of(const capture::ExecRecord& e) {
 
 void add_process_fields(SigmaEvent& ev, const capture::Actor& a, const ProcessTable& processes) {
     const auto* p = processes.find(a.tgid);
-    ev.set("Image", p ? p->image : std::string());
+    ev.set("Image", p ? *p->image : std::string());
     ev.set("ProcessId", std::to_string(a.tgid));
     ev.set("User", user_name(a.euid));
 }
@@ -83,7 +83,8 @@ void ProcessTable::observe(const capture::Record& r) {
     const capture::Actor& a = r.actor;
     if (const auto* e = std::get_if<capture::ExecRecord>(&r.body)) {
         if (processes_.size() >= kMaxProcesses && !processes_.contains(a.tgid)) return;
-        set(a.tgid, Process{image_of(*e), join_argv(e->argv), a.euid});
+        set(a.tgid, Process{std::make_shared<const std::string>(image_of(*e)),
+                            std::make_shared<const std::string>(join_argv(e->argv)), a.euid});
     } else if (const auto* f = std::get_if<capture::ForkRecord>(&r.body)) {
         if ((f->clone_flags & capture::kCloneThread) != 0 || f->child_tgid == a.tgid) return;
         if (processes_.size() >= kMaxProcesses) return;
@@ -96,14 +97,14 @@ void ProcessTable::observe(const capture::Record& r) {
 
 void ProcessTable::set(std::uint32_t tgid, Process p) {
     erase(tgid);
-    ++images_[p.image];
+    ++images_[*p.image];
     processes_.emplace(tgid, std::move(p));
 }
 
 void ProcessTable::erase(std::uint32_t tgid) {
     auto it = processes_.find(tgid);
     if (it == processes_.end()) return;
-    auto img = images_.find(it->second.image);
+    auto img = images_.find(*it->second.image);
     if (img != images_.end() && --img->second == 0) images_.erase(img);
     processes_.erase(it);
 }
@@ -124,8 +125,8 @@ std::optional<SigmaEvent> sigma_event_for(const capture::Record& r, const Proces
         ev.set("ProcessId", std::to_string(a.tgid));
         ev.set("ParentProcessId", std::to_string(a.ppid));
         const auto* parent = processes.find(a.ppid);
-        ev.set("ParentImage", parent ? parent->image : std::string());
-        ev.set("ParentCommandLine", parent ? parent->command_line : std::string());
+        ev.set("ParentImage", parent ? *parent->image : std::string());
+        ev.set("ParentCommandLine", parent ? *parent->command_line : std::string());
         ev.set("ParentUser", parent ? user_name(parent->uid) : std::string());
         return ev;
     }

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,8 +47,9 @@ const std::vector<std::string_view>& fed_categories();
 class ProcessTable {
 public:
     static constexpr std::size_t kMaxProcesses = 1 << 16;
+    // Shared, not copied: every fork copies its parent's entry.
     struct Process {
-        std::string image, command_line;
+        std::shared_ptr<const std::string> image, command_line;
         std::uint32_t uid = 0;
     };
 

@@ -14,7 +14,8 @@ namespace oyster::detection {
 
 class SigmaEvent {
 public:
-    explicit SigmaEvent(std::string_view category = {}) : category_(category) {}
+    // Room for a category's fields: no regrowth while the mapping fills it.
+    explicit SigmaEvent(std::string_view category = {}) : category_(category) { fields_.reserve(10); }
 
     std::string_view category() const { return category_; }
     // Sets a field; its lower-case form is made here, once per event.

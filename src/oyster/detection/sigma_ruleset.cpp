@@ -99,8 +99,7 @@ bool SigmaRuleSet::add(std::string_view yaml, const std::string& file) {
     }
     category_of_.push_back(*category);
     rules_.push_back(std::move(rule));
-    std::lock_guard lock(index_mutex_);
-    index_stale_ = true;
+    index_stale_.store(true, std::memory_order_release);
     return true;
 }
 
@@ -134,15 +133,18 @@ void SigmaRuleSet::build_index() const {
     for (auto& c : index_) {
         for (auto& f : c.fields) f.scanner.build();
     }
-    index_stale_ = false;
+    index_stale_.store(false, std::memory_order_release);
 }
 
 const SigmaRuleSet::CategoryIndex* SigmaRuleSet::index_of(std::string_view category) const {
     const auto& cats = fed_categories();
     auto it = std::find(cats.begin(), cats.end(), category);
     if (it == cats.end()) return nullptr;
-    std::lock_guard lock(index_mutex_);
-    if (index_stale_) build_index();
+    // Built once after the last add(): after that, a flag read per event.
+    if (index_stale_.load(std::memory_order_acquire)) {
+        std::lock_guard lock(index_mutex_);
+        if (index_stale_.load(std::memory_order_relaxed)) build_index();
+    }
     return &index_[static_cast<std::size_t>(it - cats.begin())];
 }
 
@@ -150,7 +152,9 @@ void SigmaRuleSet::match(const SigmaEvent& event, std::vector<const SigmaRule*>&
     const CategoryIndex* c = index_of(event.category());
     if (c == nullptr || c->rules.empty()) return;
     // Which rules the event's literals leave; each field is scanned once.
-    std::vector<unsigned char> candidate(c->rules.size(), 0);
+    // The marks are the thread's own, reused: no allocation per event.
+    thread_local std::vector<unsigned char> candidate;
+    candidate.assign(c->rules.size(), 0);
     for (std::size_t p : c->always) candidate[p] = 1;
     for (const auto& f : c->fields) {
         const FieldValue* v = event.get(f.name);

@@ -10,6 +10,7 @@
 // them, and the sensor logs them at start.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <filesystem>
 #include <mutex>
@@ -80,9 +81,10 @@ private:
     std::vector<SigmaRule> rules_;
     std::vector<RuleProblem> problems_;
     std::vector<std::size_t> category_of_;  // by rule: its index in fed_categories()
-    // Built at the first match after a rule was added.
+    // Built at the first match after a rule was added (add() is not to run
+    // beside match(): it takes a non-const set).
     mutable std::mutex index_mutex_;
-    mutable bool index_stale_ = true;
+    mutable std::atomic<bool> index_stale_ = true;
     mutable std::vector<CategoryIndex> index_;
 };
 
