@@ -123,58 +123,66 @@ function alertsTable(alerts, withIntrusion) {
       .concat(withIntrusion ? [intrusionLink(a.intrusion_id)] : [])));
 }
 
-const ALERT_FILTERS = ['severity', 'engine', 'technique', 'intrusion', 'since', 'until'];
-
-async function alerts(params) {
+// A listing page's query: its filters as given, one page of `limit`.
+function pageQuery(params, limit) {
   const q = new URLSearchParams(params);
-  const limit = 50;
   const offset = Number(q.get('offset') || 0);
   q.set('limit', limit);
-  const r = await api('/api/alerts?' + q.toString());
-  const choices = { severity: ['', 'critical', 'high', 'medium', 'low', 'informational'], engine: ['', 'sigma', 'yara'] };
+  return { q, offset };
+}
+
+// The filter form of a listing at `route`: submitting it goes to the
+// route with the fields that have a value (`fields` text or select,
+// `flags` checkboxes), from the first page.
+function filterForm(route, fields, flags, inputs) {
   const form = el('form', { class: 'filters', onsubmit: (ev) => {
     ev.preventDefault();
     const n = new URLSearchParams();
-    for (const f of ALERT_FILTERS) { const v = form.elements[f].value.trim(); if (v) n.set(f, v); }
-    location.hash = '#/alerts?' + n.toString();
-  } },
-  ALERT_FILTERS.map((f) => el('label', {}, f, el('br'), choices[f]
-    ? el('select', { name: f }, choices[f].map((c) => el('option', { value: c, selected: q.get(f) === c ? 'selected' : false }, c || 'any')))
-    : el('input', { name: f, value: q.get(f) || '', placeholder: f === 'technique' ? 'T1053' : f === 'since' || f === 'until' ? '2026-11-27T10:00' : '' }))),
-  el('button', { type: 'submit' }, 'Search'));
-  const page = (o) => { const n = new URLSearchParams(q); n.delete('limit'); n.set('offset', Math.max(0, o)); return '#/alerts?' + n.toString(); };
+    for (const f of fields) { const v = form.elements[f].value.trim(); if (v) n.set(f, v); }
+    for (const f of flags) if (form.elements[f].checked) n.set(f, '1');
+    location.hash = `${route}?${n.toString()}`;
+  } }, inputs, el('button', { type: 'submit' }, 'Search'));
+  return form;
+}
+
+// "N things; a–b shown ← newer older →" for a page of a listing.
+function pageLine(route, q, offset, limit, total, noun) {
+  const page = (o) => { const n = new URLSearchParams(q); n.delete('limit'); n.set('offset', Math.max(0, o)); return `${route}?${n.toString()}`; };
+  return el('p', {}, `${total} ${noun}; ${total ? offset + 1 : 0}–${Math.min(offset + limit, total)} shown `,
+    offset > 0 ? link(page(offset - limit), '← newer') : null, ' ',
+    offset + limit < total ? link(page(offset + limit), 'older →') : null);
+}
+
+const ALERT_FILTERS = ['severity', 'engine', 'technique', 'intrusion', 'since', 'until'];
+
+async function alerts(params) {
+  const limit = 50;
+  const { q, offset } = pageQuery(params, limit);
+  const r = await api('/api/alerts?' + q.toString());
+  const choices = { severity: ['', 'critical', 'high', 'medium', 'low', 'informational'], engine: ['', 'sigma', 'yara'] };
+  const form = filterForm('#/alerts', ALERT_FILTERS, [],
+    ALERT_FILTERS.map((f) => el('label', {}, f, el('br'), choices[f]
+      ? el('select', { name: f }, choices[f].map((c) => el('option', { value: c, selected: q.get(f) === c ? 'selected' : false }, c || 'any')))
+      : el('input', { name: f, value: q.get(f) || '', placeholder: f === 'technique' ? 'T1053' : f === 'since' || f === 'until' ? '2026-11-27T10:00' : '' }))));
   main().replaceChildren(el('div', {},
     el('h1', {}, 'Alerts'), form,
-    el('p', {}, `${r.total} alerts; ${r.total ? offset + 1 : 0}–${Math.min(offset + limit, r.total)} shown `,
-      offset > 0 ? link(page(offset - limit), '← newer') : null, ' ',
-      offset + limit < r.total ? link(page(offset + limit), 'older →') : null),
+    pageLine('#/alerts', q, offset, limit, r.total, 'alerts'),
     alertsTable(r.alerts, true)));
 }
 
 const FILTERS = ['ip', 'user', 'intrusion', 'since', 'until'];
 
 async function sessions(params) {
-  const q = new URLSearchParams(params);
   const limit = 50;
-  const offset = Number(q.get('offset') || 0);
-  q.set('limit', limit);
+  const { q, offset } = pageQuery(params, limit);
   const r = await api('/api/sessions?' + q.toString());
-  const form = el('form', { class: 'filters', onsubmit: (ev) => {
-    ev.preventDefault();
-    const n = new URLSearchParams();
-    for (const f of FILTERS) { const v = form.elements[f].value.trim(); if (v) n.set(f, v); }
-    for (const f of ['has_download', 'logged_in']) if (form.elements[f].checked) n.set(f, '1');
-    location.hash = '#/sessions?' + n.toString();
-  } },
-  FILTERS.map((f) => el('label', {}, f, el('br'), el('input', { name: f, value: q.get(f) || '', placeholder: f === 'since' || f === 'until' ? '2026-11-27T10:00' : '' }))),
-  ['has_download', 'logged_in'].map((f) => el('label', {}, el('input', { type: 'checkbox', name: f, checked: q.get(f) ? 'checked' : false }), ' ', f.replace('_', ' '))),
-  el('button', { type: 'submit' }, 'Search'));
-  const page = (o) => { const n = new URLSearchParams(q); n.delete('limit'); n.set('offset', Math.max(0, o)); return '#/sessions?' + n.toString(); };
+  const flags = ['has_download', 'logged_in'];
+  const form = filterForm('#/sessions', FILTERS, flags, [
+    FILTERS.map((f) => el('label', {}, f, el('br'), el('input', { name: f, value: q.get(f) || '', placeholder: f === 'since' || f === 'until' ? '2026-11-27T10:00' : '' }))),
+    flags.map((f) => el('label', {}, el('input', { type: 'checkbox', name: f, checked: q.get(f) ? 'checked' : false }), ' ', f.replace('_', ' ')))]);
   main().replaceChildren(el('div', {},
     el('h1', {}, 'Sessions'), form,
-    el('p', {}, `${r.total} sessions; ${offset + 1}–${Math.min(offset + limit, r.total)} shown `,
-      offset > 0 ? link(page(offset - limit), '← newer') : null, ' ',
-      offset + limit < r.total ? link(page(offset + limit), 'older →') : null),
+    pageLine('#/sessions', q, offset, limit, r.total, 'sessions'),
     table(['session', 'started', 'source', 'port', 'user', 'password', 'logged in', 'commands', 'downloads', 'tty', 'intrusion'],
       r.sessions.map((s) => [sessionLink(s.id), clock(s.started), `${s.source_ip}:${s.source_port}`, s.port, mono(s.username),
         mono(s.password), s.logged_in ? 'yes' : 'no', s.commands, s.downloads, s.tty ?? '', s.intrusion_id ? intrusionLink(s.intrusion_id) : '']))));

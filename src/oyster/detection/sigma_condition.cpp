@@ -81,28 +81,28 @@ private:
         return tokens_[at_++];
     }
 
+    // `or` binds looser than `and`: an or-chain of and-chains of nots.
     Condition parse_or(int depth) {
-        Condition first = parse_and(depth);
-        if (!peek() || *peek() != "or") return first;
-        Condition any{.kind = Condition::Kind::at_least, .count = 1};
-        any.children.push_back(std::move(first));
-        while (peek() && *peek() == "or") {
-            ++at_;
-            any.children.push_back(parse_and(depth));
-        }
-        return any;
+        return parse_chain("or", Condition{.kind = Condition::Kind::at_least, .count = 1}, depth,
+                           [this](int d) { return parse_and(d); });
     }
 
     Condition parse_and(int depth) {
-        Condition first = parse_not(depth);
-        if (!peek() || *peek() != "and") return first;
-        Condition every{.kind = Condition::Kind::every};
-        every.children.push_back(std::move(first));
-        while (peek() && *peek() == "and") {
+        return parse_chain("and", Condition{.kind = Condition::Kind::every}, depth,
+                           [this](int d) { return parse_not(d); });
+    }
+
+    // `operand (word operand)*`: the operand alone, or `joined` holding them all.
+    template <class Operand>
+    Condition parse_chain(std::string_view word, Condition joined, int depth, Operand operand) {
+        Condition first = operand(depth);
+        if (!peek() || *peek() != word) return first;
+        joined.children.push_back(std::move(first));
+        while (peek() && *peek() == word) {
             ++at_;
-            every.children.push_back(parse_not(depth));
+            joined.children.push_back(operand(depth));
         }
-        return every;
+        return joined;
     }
 
     Condition parse_not(int depth) {

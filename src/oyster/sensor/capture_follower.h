@@ -121,7 +121,6 @@ public:
     // each rule once). Records not reported still teach it the guest's
     // processes. Call before the first poll.
     void detect(std::shared_ptr<const detection::SigmaRuleSet> rules);
-    std::size_t alerts_raised() const { return detector_ ? detector_->raised() : 0; }
 
     // The stream has ended (the guest and its writer are gone): decodes the
     // rest and closes the decode. Reports nothing and calls no sink, so it
