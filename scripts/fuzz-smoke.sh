@@ -4,11 +4,20 @@
 # is wall-clock bound, and running the targets one after another left a core
 # idle for a quarter of the CI budget. Each target's output is held until it
 # ends, so targets' lines never interleave.
+#
+# A hang is a failure within a bounded time, never a stalled CI run: one
+# input may take at most unit_seconds (libFuzzer's -timeout, default 20
+# minutes, reports it with its reproducer), and a target that still has
+# not ended a while after its time is killed by `timeout`.
 #   scripts/fuzz-smoke.sh BUILD_FUZZ SECONDS JOBS
 set -uo pipefail
 build=$1 seconds=$2 jobs=$3
+unit_seconds=25
 corpus_root=$(cd "$(dirname "$0")/.." && pwd)/tests/fuzz/corpus
 out=$(mktemp -d)
+# Crashing and hanging inputs, kept for their reproduction.
+artifacts=$(cd "$build" && pwd)/fuzz-artifacts
+mkdir -p "$artifacts"
 trap 'rm -rf "$out"' EXIT
 
 run_one() {
@@ -16,8 +25,11 @@ run_one() {
   name=$(basename "$f")
   work=$(mktemp -d)
   cp -r "$corpus_root/${name#fuzz_}/." "$work/" 2>/dev/null || true
-  "$f" -max_total_time="$seconds" -print_final_stats=1 "$work" >"$out/$name.log" 2>&1
+  timeout -k 10 $((seconds + unit_seconds + 60)) \
+    "$f" -max_total_time="$seconds" -timeout="$unit_seconds" -artifact_prefix="$artifacts/" \
+    -print_final_stats=1 "$work" >"$out/$name.log" 2>&1
   rc=$?
+  [ "$rc" = 124 ] && echo "fuzz-smoke: $name did not end in time; killed" >>"$out/$name.log"
   rm -rf "$work"
   echo "$rc" >"$out/$name.rc"
   {
@@ -32,7 +44,7 @@ run_one() {
   }
 }
 export -f run_one
-export out seconds corpus_root
+export out seconds unit_seconds corpus_root artifacts
 
 targets=("$build"/tests/fuzz/fuzz_*)
 if [ ! -x "${targets[0]}" ]; then

@@ -21,8 +21,8 @@ run_pkgs=(
 	libarchive-dev libext2fs-dev libmagic-dev libyara-dev
 	# the web UI and its API
 	libcpp-httplib-dev
-	# live detection: Sigma rules (YAML read by libyaml, then yaml-cpp; patterns run by RE2)
-	libyaml-dev libyaml-cpp-dev libre2-dev
+	# live detection: Sigma rules (YAML read by libyaml; patterns run by RE2)
+	libyaml-dev libre2-dev
 	# `oyster selftest stealth`: root's shell in a guest, the stock sshd it unpacks,
 	# and the public fingerprinting tools it holds both against
 	openssh-client sshpass libwrap0 ssh-audit nmap

@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <array>
 
-#include <yaml.h>
-
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
+
+#include "oyster/detection/yaml_document.h"
 
 namespace oyster::detection {
 
@@ -137,17 +136,17 @@ Literals condition_literals(const Condition& c, const std::vector<Selection>& se
     return std::nullopt;
 }
 
-std::string scalar_text(const YAML::Node& n, const std::string& what) {
-    if (!n.IsScalar()) throw SigmaRuleError(what + " is not a text");
-    return n.Scalar();
+std::string scalar_text(const YamlNode& n, const std::string& what) {
+    if (!n.is_scalar()) throw SigmaRuleError(what + " is not a text");
+    return n.text;
 }
 
-SigmaValue value_of(const YAML::Node& n, const std::string& what) {
-    if (n.IsNull()) return {SigmaValue::Kind::null, ""};
-    if (!n.IsScalar()) throw SigmaRuleError(what + ": a value is neither text, number nor null");
-    const std::string& s = n.Scalar();
+SigmaValue value_of(const YamlNode& n, const std::string& what) {
+    if (n.is_null()) return {SigmaValue::Kind::null, ""};
+    if (!n.is_scalar()) throw SigmaRuleError(what + ": a value is neither text, number nor null");
+    const std::string& s = n.text;
     // A quoted scalar is text whatever it looks like.
-    if (n.Tag() == "?") {
+    if (n.plain) {
         if (s == "true" || s == "false") return {SigmaValue::Kind::boolean, s};
         bool numeric = !s.empty() && std::all_of(s.begin(), s.end(),
                                                  [](char c) { return (c >= '0' && c <= '9') || c == '.' || c == '-'; });
@@ -162,10 +161,10 @@ struct Gathered {
     std::size_t values = 0;
 };
 
-std::vector<SigmaValue> values_of(const YAML::Node& n, const std::string& what, Gathered& g) {
+std::vector<SigmaValue> values_of(const YamlNode& n, const std::string& what, Gathered& g) {
     std::vector<SigmaValue> out;
-    if (n.IsSequence()) {
-        for (const auto& v : n) out.push_back(value_of(v, what));
+    if (n.is_sequence()) {
+        for (const auto& v : n.items) out.push_back(value_of(v, what));
     } else {
         out.push_back(value_of(n, what));
     }
@@ -177,32 +176,31 @@ std::vector<SigmaValue> values_of(const YAML::Node& n, const std::string& what, 
     return out;
 }
 
-std::vector<FieldTest> map_tests(const YAML::Node& map, const std::string& where, Gathered& g) {
+std::vector<FieldTest> map_tests(const YamlNode& map, const std::string& where, Gathered& g) {
     std::vector<FieldTest> tests;
-    for (const auto& kv : map) {
-        std::string key = scalar_text(kv.first, where + ": a field name");
+    for (const auto& [key, value] : map.entries) {
         auto bar = key.find('|');
         std::string field = key.substr(0, bar);
         std::string spec = bar == std::string::npos ? "" : key.substr(bar + 1);
         if (field.empty()) throw SigmaRuleError(fmt::format("{}: a test without a field name ('{}')", where, key));
-        tests.emplace_back(field, spec, values_of(kv.second, fmt::format("{}: {}", where, key), g));
+        tests.emplace_back(field, spec, values_of(value, fmt::format("{}: {}", where, key), g));
         if (std::find(g.fields.begin(), g.fields.end(), field) == g.fields.end()) g.fields.push_back(field);
     }
     if (tests.empty()) throw SigmaRuleError(where + ": an empty map");
     return tests;
 }
 
-Selection parse_selection(const std::string& name, const YAML::Node& n, Gathered& g) {
+Selection parse_selection(const std::string& name, const YamlNode& n, Gathered& g) {
     Selection s{.name = name};
     std::string where = "detection: " + name;
-    if (n.IsMap()) {
+    if (n.is_mapping()) {
         s.alternatives.push_back(map_tests(n, where, g));
-    } else if (n.IsSequence() && n.size() > 0 && n[0].IsMap()) {
-        for (const auto& item : n) {
-            if (!item.IsMap()) throw SigmaRuleError(where + ": a list mixing maps and keywords");
+    } else if (n.is_sequence() && !n.items.empty() && n.items.front().is_mapping()) {
+        for (const auto& item : n.items) {
+            if (!item.is_mapping()) throw SigmaRuleError(where + ": a list mixing maps and keywords");
             s.alternatives.push_back(map_tests(item, where, g));
         }
-    } else if (n.IsSequence() || n.IsScalar()) {
+    } else if (n.is_sequence() || n.is_scalar()) {
         s.keywords = true;
         for (const auto& v : values_of(n, where, g)) {
             if (v.kind == SigmaValue::Kind::null) throw SigmaRuleError(where + ": a null keyword");
@@ -218,19 +216,19 @@ Selection parse_selection(const std::string& name, const YAML::Node& n, Gathered
     return s;
 }
 
-std::string text_or_empty(const YAML::Node& doc, const char* key) {
-    const YAML::Node n = doc[key];
-    if (!n || n.IsNull()) return "";
-    if (!n.IsScalar()) throw SigmaRuleError(fmt::format("'{}' is not a text", key));
-    return n.Scalar();
+std::string text_or_empty(const YamlNode& doc, const char* key) {
+    const YamlNode* n = doc.find(key);
+    if (n == nullptr || n->is_null()) return "";
+    if (!n->is_scalar()) throw SigmaRuleError(fmt::format("'{}' is not a text", key));
+    return n->text;
 }
 
-SigmaRule parse_document(const std::vector<YAML::Node>& docs, const std::string& file) {
+SigmaRule parse_document(const std::vector<YamlNode>& docs, const std::string& file) {
     if (docs.size() != 1) {
         throw SigmaRuleError(docs.empty() ? "empty" : "multi-document rules (action: global/repeat) are not supported");
     }
-    const YAML::Node& doc = docs.front();
-    if (!doc.IsMap()) throw SigmaRuleError("not a map of rule keys");
+    const YamlNode& doc = docs.front();
+    if (!doc.is_mapping()) throw SigmaRuleError("not a map of rule keys");
     SigmaRule r;
     r.file = file;
     r.title = text_or_empty(doc, "title");
@@ -245,33 +243,36 @@ SigmaRule parse_document(const std::vector<YAML::Node>& docs, const std::string&
         }
         r.level = level;
     }
-    if (const YAML::Node tags = doc["tags"]; tags && !tags.IsNull()) {
-        if (!tags.IsSequence()) throw SigmaRuleError("'tags' is not a list");
-        for (const auto& t : tags) r.tags.push_back(ascii_lower(scalar_text(t, "a tag")));
+    if (const YamlNode* tags = doc.find("tags"); tags != nullptr && !tags->is_null()) {
+        if (!tags->is_sequence()) throw SigmaRuleError("'tags' is not a list");
+        for (const auto& t : tags->items) r.tags.push_back(ascii_lower(scalar_text(t, "a tag")));
     }
-    const YAML::Node ls = doc["logsource"];
-    if (!ls || !ls.IsMap()) throw SigmaRuleError("'logsource' is missing or not a map");
-    r.logsource.product = ls["product"] ? scalar_text(ls["product"], "logsource: product") : "";
-    r.logsource.category = ls["category"] ? scalar_text(ls["category"], "logsource: category") : "";
-    r.logsource.service = ls["service"] ? scalar_text(ls["service"], "logsource: service") : "";
+    const YamlNode* ls = doc.find("logsource");
+    if (ls == nullptr || !ls->is_mapping()) throw SigmaRuleError("'logsource' is missing or not a map");
+    auto source_key = [&](const char* key) {
+        const YamlNode* n = ls->find(key);
+        return n != nullptr ? scalar_text(*n, fmt::format("logsource: {}", key)) : std::string();
+    };
+    r.logsource.product = source_key("product");
+    r.logsource.category = source_key("category");
+    r.logsource.service = source_key("service");
 
-    const YAML::Node det = doc["detection"];
-    if (!det || !det.IsMap()) throw SigmaRuleError("'detection' is missing or not a map");
+    const YamlNode* det = doc.find("detection");
+    if (det == nullptr || !det->is_mapping()) throw SigmaRuleError("'detection' is missing or not a map");
     std::vector<std::string> condition_texts;
     std::vector<std::string> names;
     Gathered gathered;
-    for (const auto& kv : det) {
-        std::string key = scalar_text(kv.first, "detection: a key");
+    for (const auto& [key, value] : det->entries) {
         if (key == "condition") {
-            if (kv.second.IsSequence()) {
-                for (const auto& c : kv.second) condition_texts.push_back(scalar_text(c, "detection: condition"));
+            if (value.is_sequence()) {
+                for (const auto& c : value.items) condition_texts.push_back(scalar_text(c, "detection: condition"));
             } else {
-                condition_texts.push_back(scalar_text(kv.second, "detection: condition"));
+                condition_texts.push_back(scalar_text(value, "detection: condition"));
             }
         } else if (key == "timeframe") {
             throw SigmaRuleError("detection: 'timeframe' (correlation over time) is not supported");
         } else {
-            r.selections.push_back(parse_selection(key, kv.second, gathered));
+            r.selections.push_back(parse_selection(key, value, gathered));
             names.push_back(key);
         }
     }
@@ -299,47 +300,16 @@ SigmaRule parse_document(const std::vector<YAML::Node>& docs, const std::string&
     return r;
 }
 
-// libyaml's verdict on `text`: empty when it is well-formed YAML. Debian's
-// yaml-cpp (0.7) loops without end, allocating, on some malformed input
-// (a ',' where a block starts); libyaml, fuzzed for years, reads every
-// input to an end. So a rule goes to yaml-cpp only once libyaml has read
-// it whole.
-std::string yaml_problem(std::string_view text) {
-    yaml_parser_t parser;
-    if (yaml_parser_initialize(&parser) == 0) return "libyaml could not start";
-    yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
-    std::string problem;
-    for (;;) {
-        yaml_event_t event;
-        if (yaml_parser_parse(&parser, &event) == 0) {
-            problem = fmt::format("line {}: {}", parser.problem_mark.line + 1,
-                                  parser.problem != nullptr ? parser.problem : "malformed");
-            break;
-        }
-        bool end = event.type == YAML_STREAM_END_EVENT;
-        yaml_event_delete(&event);
-        if (end) break;
-    }
-    yaml_parser_delete(&parser);
-    return problem;
-}
-
 }  // namespace
 
 SigmaRule parse_sigma_rule(std::string_view yaml, const std::string& file) {
-    if (auto problem = yaml_problem(yaml); !problem.empty()) throw SigmaRuleError("not YAML: " + problem);
-    std::vector<YAML::Node> docs;
+    std::vector<YamlNode> docs;
     try {
-        docs = YAML::LoadAll(std::string(yaml));
-    } catch (const YAML::Exception& e) {
+        docs = parse_yaml_documents(yaml);
+    } catch (const YamlError& e) {
         throw SigmaRuleError(fmt::format("not YAML: {}", e.what()));
     }
-    try {
-        return parse_document(docs, file);
-    } catch (const YAML::Exception& e) {
-        // A key of the wrong shape that the checks above did not foresee.
-        throw SigmaRuleError(fmt::format("unexpected structure: {}", e.what()));
-    }
+    return parse_document(docs, file);
 }
 
 std::optional<std::vector<RequiredLiteral>> SigmaRule::required_literals() const {
