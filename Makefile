@@ -96,6 +96,7 @@ bench: setup
 	bench/store/run.sh $(BUILD)
 	bench/follower/run.sh $(BUILD)
 	bench/detection/run.sh $(BUILD)
+	bench/flows/run.sh $(BUILD)
 	bench/forensics/run.sh $(BUILD)
 
 clean:

@@ -23,6 +23,8 @@ run_pkgs=(
 	libcpp-httplib-dev
 	# live detection: Sigma rules (YAML read by libyaml; patterns run by RE2)
 	libyaml-dev libre2-dev
+	# live detection: protocols of guests' flows
+	libndpi-dev
 	# `oyster selftest stealth`: root's shell in a guest, the stock sshd it unpacks,
 	# and the public fingerprinting tools it holds both against
 	openssh-client sshpass libwrap0 ssh-audit nmap

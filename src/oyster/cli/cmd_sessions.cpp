@@ -144,7 +144,8 @@ void register_analyst_listings(CLI::App& app, const ConfigLoader& load) {
     auto ajson = std::make_shared<bool>(false);
     alerts->add_option("--severity", afilter->severity, "Only of this severity")
         ->check(CLI::IsMember({"critical", "high", "medium", "low", "informational"}));
-    alerts->add_option("--engine", afilter->engine, "Only from this engine")->check(CLI::IsMember({"sigma", "yara"}));
+    alerts->add_option("--engine", afilter->engine, "Only from this engine")
+        ->check(CLI::IsMember({"sigma", "network", "yara"}));
     alerts->add_option("--technique", afilter->technique,
                        "Only tagged with this ATT&CK technique (T1053 takes its sub-techniques)");
     alerts->add_option("--intrusion", afilter->intrusion_id, "Only of this intrusion");
@@ -166,13 +167,13 @@ void register_analyst_listings(CLI::App& app, const ConfigLoader& load) {
             std::cout << dump_json(page) << "\n";
             return;
         }
-        std::cout << fmt::format("{:<19} {:<8} {:<5} {:<22} {:<36} {}\n", "TIME", "SEVERITY", "BY", "INTRUSION", "RULE",
+        std::cout << fmt::format("{:<19} {:<8} {:<7} {:<22} {:<36} {}\n", "TIME", "SEVERITY", "BY", "INTRUSION", "RULE",
                                  "WHAT");
         for (const auto& a : page["alerts"]) {
             std::string what = text_or_dash(a, "detail", 60);
             if (what == "-") what = text_or_dash(a, "path", 60);
-            std::cout << fmt::format("{:<19} {:<8} {:<5} {:<22} {:<36} {}\n", short_time(a, "ts"),
-                                     text_or_dash(a, "severity", 8), text_or_dash(a, "engine", 5),
+            std::cout << fmt::format("{:<19} {:<8} {:<7} {:<22} {:<36} {}\n", short_time(a, "ts"),
+                                     text_or_dash(a, "severity", 8), text_or_dash(a, "engine", 7),
                                      text_or_dash(a, "intrusion_id", 22), text_or_dash(a, "rule", 36), what);
         }
         std::cout << fmt::format("{} of {} alerts\n", page["alerts"].size(), page["total"].get<std::int64_t>());

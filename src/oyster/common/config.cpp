@@ -309,10 +309,16 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     r.read_table(root, "detection",
                  {{"enabled", r.boolean(det.enabled)},
                   {"builtin_sigma", r.boolean(det.builtin_sigma)},
-                  {"sigma_rules", r.string_list(sigma_dirs, [](const std::string& v) -> std::string {
-                       if (v.empty() || v[0] != '/') return fmt::format("\"{}\" is not an absolute path", v);
-                       return {};
-                   })}});
+                  {"sigma_rules", r.string_list(sigma_dirs,
+                                                [](const std::string& v) -> std::string {
+                                                    if (v.empty() || v[0] != '/')
+                                                        return fmt::format("\"{}\" is not an absolute path", v);
+                                                    return {};
+                                                })},
+                  {"network", r.boolean(det.network)},
+                  {"scan_addresses", r.u32(det.scan_addresses, 2, 1U << 20)},
+                  {"scan_ports", r.u32(det.scan_ports, 2, 65535)},
+                  {"flood_packets_per_second", r.u32(det.flood_packets_per_second, 10, 10'000'000)}});
     det.sigma_rules.assign(sigma_dirs.begin(), sigma_dirs.end());
     auto& w = cfg.web;
     r.read_table(root, "web",

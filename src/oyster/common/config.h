@@ -232,6 +232,11 @@ struct DetectionConfig {
     bool builtin_sigma = true;
     // Directories of the operator's Sigma rules (*.yml, *.yaml), besides.
     std::vector<std::filesystem::path> sigma_rules;
+    // nDPI over each guest's tap, and the network rules' thresholds.
+    bool network = true;
+    std::uint32_t scan_addresses = 64;  // distinct addresses a guest connects to in a minute
+    std::uint32_t scan_ports = 128;     // distinct ports of one address in a minute
+    std::uint32_t flood_packets_per_second = 2000;
 };
 
 struct ForensicsConfig {

@@ -39,7 +39,7 @@ std::vector<EventSchema> event_schema() {
         out.push_back({g.type(), field_names<GuestChange>()});
     }
     add_schemas<GuestRecovered, GuestReady, GuestBootFailed, IntrusionOpened, IntrusionClosed, IntrusionPruned,
-                Connection, ConnectionClosed, ConnectionRefused, Drop, Mail, QuotaReached, CaptureEvent, Login,
+                Connection, ConnectionClosed, ConnectionRefused, Drop, Flow, Mail, QuotaReached, CaptureEvent, Login,
                 CaptureSuppressed, CaptureError, EventsDropped, ForensicFile, Alert, Artefact, ForensicsDone>(out);
     return out;
 }

@@ -269,6 +269,43 @@ struct Drop {
     }
 };
 
+// A conversation of a guest's, named by nDPI (detection/flow_inspector.h):
+// one event per flow that carried data, once its protocol is known or
+// nDPI gave up on it. `src` is the side that sent the first packet.
+struct Flow {
+    static constexpr std::string_view kType = "flow";
+    std::string guest_id{}, intrusion_id{}, source_ip{};
+    std::string protocol{};  // "tcp", "udp"
+    std::string src{}, dst{};
+    std::uint16_t src_port = 0, dst_port = 0;
+    std::string application{};             // nDPI's name: "IRC", "Mining", "TLS.Google", "Unknown"
+    std::string category{};                // nDPI's category: "Chat", "Mining", "Web", ...
+    bool guessed = false;                  // by port, nDPI having seen too little
+    std::optional<std::string> host{};     // the name asked for (HTTP Host, TLS SNI, DNS query)
+    std::vector<std::string> risks{};      // nDPI's flow risks
+    std::uint64_t packets = 0, bytes = 0;  // when it was named, both ways
+    std::string first_seen{};              // ISO time of its first packet
+    template <class Self, class V>
+    static void fields(Self& e, V&& v) {
+        v("guest_id", e.guest_id);
+        v("intrusion_id", e.intrusion_id);
+        v("source_ip", e.source_ip);
+        v("protocol", e.protocol);
+        v("src", e.src);
+        v("src_port", e.src_port);
+        v("dst", e.dst);
+        v("dst_port", e.dst_port);
+        v("application", e.application);
+        v("category", e.category);
+        v("guessed", e.guessed);
+        v("host", e.host);
+        v("risks", e.risks);
+        v("packets", e.packets);
+        v("bytes", e.bytes);
+        v("first_seen", e.first_seen);
+    }
+};
+
 struct Mail {
     static constexpr std::string_view kType = "mail";
     std::string guest_id{}, intrusion_id{}, source_ip{}, original_destination{}, helo{}, mail_from{};

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "oyster/common/ipv4.h"
+#include "oyster/net/ip_packet.h"
 
 namespace oyster {
 
@@ -25,8 +26,5 @@ struct LoggedPacket {
 };
 
 std::optional<LoggedPacket> parse_nflog_packet(const std::uint8_t* data, std::size_t len);
-
-// "tcp", "udp", "icmp", or the number.
-std::string ip_protocol_name(std::uint8_t protocol);
 
 }  // namespace oyster

@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include <fmt/format.h>
 
@@ -20,6 +21,13 @@ constexpr std::uint64_t kRecordHeaderBytes = 16;
 // And what it writes at the start of each file.
 constexpr std::uint64_t kFileHeaderBytes = 24;
 
+// Packets are stamped by the kernel with the wall clock; ticks must be on
+// the same clock.
+std::int64_t wall_clock_us() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 }  // namespace
 
 std::vector<std::filesystem::path> pcap_files_in(const std::filesystem::path& dir) {
@@ -34,8 +42,8 @@ std::vector<std::filesystem::path> pcap_files_in(const std::filesystem::path& di
 }
 
 TapCapture::TapCapture(const std::string& tap, const std::filesystem::path& dir, std::uint64_t rotate_bytes,
-                       std::uint64_t max_bytes)
-    : dir_(dir), rotate_bytes_(rotate_bytes), max_bytes_(max_bytes) {
+                       std::uint64_t max_bytes, std::shared_ptr<PacketObserver> observer)
+    : dir_(dir), rotate_bytes_(rotate_bytes), max_bytes_(max_bytes), observer_(std::move(observer)) {
     std::filesystem::create_directories(dir_);
     for (const auto& f : pcap_files_in(dir_)) {
         unsigned n = 0;
@@ -85,6 +93,14 @@ void TapCapture::open_next_file() {
 
 void TapCapture::on_packet(u_char* self, const struct pcap_pkthdr* header, const u_char* bytes) {
     auto& capture = *reinterpret_cast<TapCapture*>(self);
+    if (capture.observer_) {
+        try {
+            capture.observer_->packet(std::int64_t{header->ts.tv_sec} * 1'000'000 + header->ts.tv_usec,
+                                      std::span<const std::uint8_t>(bytes, header->caplen));
+        } catch (const std::exception&) {
+            // An exception must not unwind through libpcap's C frames.
+        }
+    }
     // Quota and rotation are judged packet by packet: one dispatch on a busy
     // tap drains the whole 4 MiB ring, far more than a quota's margin.
     const std::uint64_t record = kRecordHeaderBytes + header->caplen;
@@ -112,11 +128,25 @@ void TapCapture::on_packet(u_char* self, const struct pcap_pkthdr* header, const
     capture.file_bytes_ += record;
 }
 
+template <class F>
+void TapCapture::observe(F&& call) {
+    if (!observer_) return;
+    try {
+        call();
+    } catch (const std::exception&) {
+        // The observer reports its own trouble; the capture goes on.
+    }
+}
+
 void TapCapture::run(const std::stop_token& stop) {
     while (!stop.stop_requested()) {
-        if (!wait_readable(handle_, kTimeoutMs)) continue;
+        if (!wait_readable(handle_, kTimeoutMs)) {
+            observe([&] { observer_->tick(wall_clock_us()); });
+            continue;
+        }
         int n = pcap_dispatch(handle_, -1, on_packet, reinterpret_cast<u_char*>(this));
         if (n < 0) break;  // breakloop (a file could not be opened), or the tap is gone
+        observe([&] { observer_->tick(wall_clock_us()); });
         if (dumper_ == nullptr) continue;
         if (quota_reached_) {
             pcap_dump_close(dumper_);
@@ -126,6 +156,7 @@ void TapCapture::run(const std::stop_token& stop) {
         }
     }
     if (dumper_ != nullptr) pcap_dump_flush(dumper_);
+    observe([&] { observer_->finish(wall_clock_us()); });
 }
 
 }  // namespace oyster

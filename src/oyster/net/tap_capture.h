@@ -11,11 +11,17 @@
 // disk with its pcap. The quota is exact: the first packet that would cross
 // it is not written, and from then on the capture only counts what it does
 // not write, and says so (quota_reached()).
+//
+// A PacketObserver sees every packet, those past the quota too: what
+// inspects the traffic live (detection/flow_inspector.h) must not go blind
+// when the pcap is full.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,12 +33,26 @@ struct pcap_pkthdr;
 
 namespace oyster {
 
+// Called on the capture's thread only, so an observer needs no lock of its
+// own. Exceptions are caught and logged by nobody: an observer reports its
+// own trouble.
+class PacketObserver {
+public:
+    virtual ~PacketObserver() = default;
+    // One Ethernet frame as captured (up to the snap length), and when.
+    virtual void packet(std::int64_t time_us, std::span<const std::uint8_t> frame) = 0;
+    // At least every 200 ms, packets or not: time for what waits on silence.
+    virtual void tick(std::int64_t now_us) = 0;
+    // Once, when the capture ends (the guest stopped, or the sensor).
+    virtual void finish(std::int64_t now_us) = 0;
+};
+
 class TapCapture {
 public:
     // Opens the tap and the first file (numbered after any already in
     // `dir`, so a restarted capture never overwrites). Throws oyster::Error.
     TapCapture(const std::string& tap, const std::filesystem::path& dir, std::uint64_t rotate_bytes,
-               std::uint64_t max_bytes = UINT64_MAX);
+               std::uint64_t max_bytes = UINT64_MAX, std::shared_ptr<PacketObserver> observer = nullptr);
     ~TapCapture();
     TapCapture(const TapCapture&) = delete;
     TapCapture& operator=(const TapCapture&) = delete;
@@ -44,6 +64,9 @@ public:
 private:
     void run(const std::stop_token& stop);
     void open_next_file();
+    // Calls the observer, if any, with its exceptions caught.
+    template <class F>
+    void observe(F&& call);
     // libpcap's per-packet callback; `self` is the TapCapture.
     static void on_packet(unsigned char* self, const struct pcap_pkthdr* header, const unsigned char* bytes);
 
@@ -56,6 +79,7 @@ private:
     ::pcap* handle_ = nullptr;
     ::pcap_dumper* dumper_ = nullptr;
     unsigned next_index_ = 0;
+    std::shared_ptr<PacketObserver> observer_;
     std::jthread thread_;
 };
 

@@ -28,6 +28,7 @@
 #include "oyster/common/sha256.h"
 #include "oyster/common/thread_set.h"
 #include "oyster/common/unix_time.h"
+#include "oyster/detection/flow_inspector.h"
 #include "oyster/detection/sigma_ruleset.h"
 #include "oyster/evidence/evidence_store.h"
 #include "oyster/evidence/intrusion_record.h"
@@ -188,7 +189,9 @@ private:
     void report_quota(const std::string& guest_id, const std::string& intrusion_id, const std::string& source_ip,
                       const std::string& cause, std::uint32_t limit_mib, const std::string& detail);
     // The packet capture of a guest's tap, with the sensor's rotation and quota.
-    std::unique_ptr<TapCapture> make_tap_capture(const GuestRecord& g) const;
+    std::unique_ptr<TapCapture> make_tap_capture(const GuestRecord& g);
+    // nDPI and the network rules over the guest's tap; nullptr when off.
+    std::shared_ptr<PacketObserver> flow_inspector(const GuestRecord& g);
     // Safe from worker threads: EventLog is.
     void emit_intrusion_closed(const Intrusion& i);
     // Marks the intrusion's directory as not to be pruned until analyze()
@@ -217,6 +220,7 @@ private:
     outputs::OutputRunner outputs_;
     const forensics::AnalysisOptions analysis_options_;           // [forensics], resolved once
     std::shared_ptr<const detection::SigmaRuleSet> sigma_rules_;  // [detection], loaded at run()
+    std::shared_ptr<detection::NdpiModule> ndpi_;                 // [detection] network, made at run()
     const Capacity capacity_;
     CpuBalancer balancer_;
     std::map<std::uint64_t, Slot> slots_;
@@ -335,6 +339,13 @@ int SensorDaemon::run() {
         log_.line(fmt::format("detection: {} Sigma rules live ({} not loaded, {} for sources not fed)",
                               rules.rules().size(), rules.errors(), rules.problems().size() - rules.errors()));
         sigma_rules_ = std::make_shared<const detection::SigmaRuleSet>(std::move(rules));
+        if (cfg_.detection.network) {
+            ndpi_ = detection::make_ndpi_module();
+            log_.line(fmt::format(
+                "detection: nDPI names every guest's flows; network rules live (scan at {} "
+                "addresses or {} ports a minute, flood at {} packets/s)",
+                cfg_.detection.scan_addresses, cfg_.detection.scan_ports, cfg_.detection.flood_packets_per_second));
+        }
     }
     std::unique_ptr<web::WebServer> web_ui;
     if (cfg_.web.enabled) {
@@ -1013,9 +1024,41 @@ void SensorDaemon::report_quota(const std::string& guest_id, const std::string& 
                                       .detail = detail});
 }
 
-std::unique_ptr<TapCapture> SensorDaemon::make_tap_capture(const GuestRecord& g) const {
+std::unique_ptr<TapCapture> SensorDaemon::make_tap_capture(const GuestRecord& g) {
     return std::make_unique<TapCapture>(g.tap, g.pcap_dir(), std::uint64_t{cfg_.sensor.pcap_rotate_mib} << 20,
-                                        std::uint64_t{cfg_.sensor.pcap_max_mib} << 20);
+                                        std::uint64_t{cfg_.sensor.pcap_max_mib} << 20, flow_inspector(g));
+}
+
+std::shared_ptr<PacketObserver> SensorDaemon::flow_inspector(const GuestRecord& g) {
+    auto ip = parse_ipv4(g.guest_ip);
+    if (!ndpi_ || !ip) return nullptr;
+    detection::FlowInspectorOptions o{.guest_ip = *ip,
+                                      .scan_addresses = cfg_.detection.scan_addresses,
+                                      .scan_ports = cfg_.detection.scan_ports,
+                                      .flood_packets_per_second = cfg_.detection.flood_packets_per_second};
+    // On the capture's thread: the guest's intrusion as the sensor's
+    // other threads see it (guest_by_ip), at the time of the event; and
+    // after the guest is unpublished at its stop, as last seen, for the
+    // flows the capture's end names.
+    auto last = std::make_shared<GuestInfo>();
+    auto attribute = [this, ip = *ip, guest_id = g.id, last](auto& e) {
+        if (auto info = guest_by_ip(ip); info && info->guest_id == guest_id) *last = *info;
+        e.guest_id = guest_id;
+        e.intrusion_id = last->intrusion_id;
+        e.source_ip = last->source_ip;
+    };
+    return std::make_shared<detection::FlowInspector>(
+        ndpi_, o,
+        [this, attribute](events::Flow f) {
+            attribute(f);
+            events_.emit(std::move(f));
+        },
+        [this, attribute](events::Alert a) {
+            attribute(a);
+            log_.line(
+                fmt::format("guest {}: alert {} ({})", a.guest_id, a.rule_id.value_or(a.rule), a.detail.value_or("")));
+            events_.emit(std::move(a));
+        });
 }
 
 void SensorDaemon::follow_capture(Slot& s) {
