@@ -3,6 +3,7 @@
 // error for a malformed stream.
 #include "oyster/sensor/capture_follower.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <string>
@@ -16,6 +17,7 @@
 #include "oyster/capture/receive_times.h"
 #include "oyster/capture/tty_replay.h"
 #include "oyster/common/sha256.h"
+#include "oyster/detection/sigma_ruleset.h"
 #include "temp_dir.h"
 
 namespace oyster::sensor {
@@ -77,6 +79,39 @@ TEST_F(CaptureFollowerTest, ReportsOnlyWhatComesAfterItStarts) {
     EXPECT_EQ(got[1]["event"]["type"], "fork");
     EXPECT_EQ(got[1]["event"]["child_tgid"], 102);
     EXPECT_EQ(f.reported(), 2u);
+}
+
+// Detection waits for the intrusion: a matching command before it (the
+// sensor says "not alerting yet") raises nothing and does not use up the
+// rule's one raise, so the same command after it does.
+TEST_F(CaptureFollowerTest, AlertsOnlyOnceTheIntrusionIsOpen) {
+    std::filesystem::create_directories(dir / "rules");
+    std::ofstream(dir / "rules" / "crontab.yml")
+        << "title: crontab run\nlogsource: {product: linux, category: process_creation}\n"
+           "detection:\n  s:\n    Image|endswith: /crontab\n  condition: s\n";
+    auto rules = std::make_shared<const detection::SigmaRuleSet>(detection::SigmaRuleSet::load({dir / "rules"}));
+    ASSERT_EQ(rules->rules().size(), 1u);
+    StreamBuilder b;
+    append(b.bytes, 0, b.bytes.size());
+    CaptureFollower f(dir / "capture.bin", sink());
+    bool intrusion_open = false;
+    f.detect(rules, [&] { return intrusion_open; });
+    f.poll();
+    auto alerts = [&] {
+        return std::count_if(got.begin(), got.end(), [](const auto& e) { return e["type"] == "alert"; });
+    };
+    std::size_t from = b.bytes.size();
+    b.exec("/usr/bin/crontab", {"crontab", "-l"}, 1000, 0);
+    append(b.bytes, from, b.bytes.size());
+    f.poll();
+    EXPECT_EQ(alerts(), 0);
+    intrusion_open = true;
+    from = b.bytes.size();
+    b.exec("/usr/bin/crontab", {"crontab", "/tmp/c"}, 1000, 0);
+    b.exec("/usr/bin/crontab", {"crontab", "/tmp/d"}, 1000, 0);
+    append(b.bytes, from, b.bytes.size());
+    f.poll();
+    EXPECT_EQ(alerts(), 1);
 }
 
 // A sensor killed after reporting some records: the next sensor's follower

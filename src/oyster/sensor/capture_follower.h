@@ -119,8 +119,11 @@ public:
     // Runs `rules` over every record from here on (detection/live_detector.h):
     // alerts go to the sink, outside the classes' allowances (a guest raises
     // each rule once). Records not reported still teach it the guest's
-    // processes. Call before the first poll.
-    void detect(std::shared_ptr<const detection::SigmaRuleSet> rules);
+    // processes. `alerting`, asked before each reported record, says
+    // whether the guest's intrusion is open yet: an alert needs one (the
+    // store keeps alerts by intrusion), and a rule raised before it would
+    // be lost and never raised again. Call before the first poll.
+    void detect(std::shared_ptr<const detection::SigmaRuleSet> rules, std::function<bool()> alerting = {});
 
     // The stream has ended (the guest and its writer are gone): decodes the
     // rest and closes the decode. Reports nothing and calls no sink, so it
@@ -195,6 +198,7 @@ private:
     std::chrono::steady_clock::time_point window_start_{};
     std::array<Bucket, kLiveClasses> buckets_{};
     std::unique_ptr<detection::LiveDetector> detector_;
+    std::function<bool()> alerting_;
     std::vector<events::Alert> alerts_;  // reused per record
 };
 

@@ -1087,7 +1087,10 @@ void SensorDaemon::follow_capture(Slot& s) {
         s.follower = std::make_unique<CaptureFollower>(s.guest->capture_file(), sink, on_login_report,
                                                        std::filesystem::path{}, s.guest->capture_progress_file());
     }
-    s.follower->detect(sigma_rules_);
+    s.follower->detect(sigma_rules_, [this, handle] {
+        auto it = slots_.find(handle);
+        return it != slots_.end() && it->second.intrusion.has_value();
+    });
 }
 
 void SensorDaemon::tick() {
