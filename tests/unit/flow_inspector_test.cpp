@@ -45,6 +45,16 @@ void conversation(FlowInspector& in, std::int64_t& t, const std::string& server,
     }
 }
 
+// What one inspector makes of one conversation and the capture's end.
+Recorded after_conversation(const std::string& server, std::uint16_t port, const std::vector<std::string>& payloads) {
+    Recorded r;
+    auto in = inspector(r);
+    std::int64_t t = 1'700'000'000'000'000;
+    conversation(*in, t, server, port, payloads);
+    in->finish(t + 10'000'000);
+    return r;
+}
+
 TEST(FlowInspectorTest, NamesAStratumPoolAndRaisesOnce) {
     Recorded r;
     auto in = inspector(r);
@@ -79,15 +89,12 @@ TEST(FlowInspectorTest, NamesAStratumPoolAndRaisesOnce) {
 }
 
 TEST(FlowInspectorTest, NamesIrc) {
-    Recorded r;
-    auto in = inspector(r);
-    std::int64_t t = 1'700'000'000'000'000;
-    conversation(*in, t, "192.0.2.66", 6667,
-                 {"NICK bot123\r\nUSER bot123 0 * :bot\r\n",
-                  ":irc.example.net NOTICE * :*** Looking up your hostname...\r\n"
-                  ":irc.example.net 001 bot123 :Welcome to the Internet Relay Network bot123\r\n",
-                  "JOIN #botnet\r\n", ":bot123!bot123@host JOIN :#botnet\r\n", "PRIVMSG #botnet :ready\r\n"});
-    in->finish(t + 10'000'000);
+    Recorded r =
+        after_conversation("192.0.2.66", 6667,
+                           {"NICK bot123\r\nUSER bot123 0 * :bot\r\n",
+                            ":irc.example.net NOTICE * :*** Looking up your hostname...\r\n"
+                            ":irc.example.net 001 bot123 :Welcome to the Internet Relay Network bot123\r\n",
+                            "JOIN #botnet\r\n", ":bot123!bot123@host JOIN :#botnet\r\n", "PRIVMSG #botnet :ready\r\n"});
     ASSERT_EQ(r.flows.size(), 1u);
     EXPECT_EQ(r.flows[0].application, "IRC");
     ASSERT_EQ(r.alerts.size(), 1u);
@@ -95,13 +102,10 @@ TEST(FlowInspectorTest, NamesIrc) {
 }
 
 TEST(FlowInspectorTest, PlainWebIsAFlowWithoutAlert) {
-    Recorded r;
-    auto in = inspector(r);
-    std::int64_t t = 1'700'000'000'000'000;
-    conversation(*in, t, "192.0.2.80", 80,
-                 {"GET /tool.bin HTTP/1.1\r\nHost: downloads.example\r\nUser-Agent: Wget/1.21\r\n\r\n",
-                  "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nContent-Type: application/octet-stream\r\n\r\nabcd"});
-    in->finish(t + 10'000'000);
+    Recorded r = after_conversation(
+        "192.0.2.80", 80,
+        {"GET /tool.bin HTTP/1.1\r\nHost: downloads.example\r\nUser-Agent: Wget/1.21\r\n\r\n",
+         "HTTP/1.1 200 OK\r\nContent-Length: 4\r\nContent-Type: application/octet-stream\r\n\r\nabcd"});
     ASSERT_EQ(r.flows.size(), 1u);
     EXPECT_EQ(r.flows[0].application, "HTTP");
     EXPECT_EQ(r.flows[0].host, "downloads.example");
