@@ -101,6 +101,47 @@ TEST(FlowInspectorTest, NamesIrc) {
     EXPECT_EQ(r.alerts[0].rule_id, "network_irc");
 }
 
+// A TLS ClientHello (record, handshake, random, one cipher suite) naming
+// `server_name` in its SNI extension.
+std::string client_hello(const std::string& server_name) {
+    std::string sni;
+    auto put16 = [](std::string& s, std::size_t v) {
+        s += static_cast<char>((v >> 8) & 0xff);
+        s += static_cast<char>(v & 0xff);
+    };
+    put16(sni, 0);  // server_name
+    put16(sni, server_name.size() + 5);
+    put16(sni, server_name.size() + 3);
+    sni += '\0';  // host_name
+    put16(sni, server_name.size());
+    sni += server_name;
+    std::string body =
+        std::string("\x03\x03", 2) + std::string(32, 'r') + std::string("\x00\x00\x02\x13\x01\x01\x00", 7);
+    put16(body, sni.size());
+    body += sni;
+    std::string handshake = std::string("\x01\x00", 2);
+    put16(handshake, body.size());
+    handshake += body;
+    std::string record = std::string("\x16\x03\x01", 3);
+    put16(record, handshake.size());
+    return record + handshake;
+}
+
+TEST(FlowInspectorTest, NamesTorByItsRandomServerName) {
+    // Tor's TLS asks for a made-up www.<random>.com; nDPI reads it so.
+    Recorded tor = after_conversation("192.0.2.90", 443, {client_hello("www.jkx3q9vz2wz.com")});
+    ASSERT_EQ(tor.flows.size(), 1u);
+    EXPECT_EQ(tor.flows[0].application, "TLS.Tor");
+    ASSERT_EQ(tor.alerts.size(), 1u);
+    EXPECT_EQ(tor.alerts[0].rule_id, "network_tor");
+    EXPECT_EQ(tor.alerts[0].tags.back(), "attack.t1090.003");
+    Recorded web = after_conversation("192.0.2.91", 443, {client_hello("www.example.com")});
+    ASSERT_EQ(web.flows.size(), 1u);
+    EXPECT_EQ(web.flows[0].application, "TLS");
+    EXPECT_EQ(web.flows[0].host, "www.example.com");
+    EXPECT_TRUE(web.alerts.empty());
+}
+
 TEST(FlowInspectorTest, PlainWebIsAFlowWithoutAlert) {
     Recorded r = after_conversation(
         "192.0.2.80", 80,

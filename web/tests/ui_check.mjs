@@ -98,6 +98,15 @@ try {
       'the alerts page filtered by T1496 lists the miner and not the crontab');
     check(alertRows.includes('stratum+tcp://'), 'and shows what the rule saw');
     await page.screenshot({ path: `${shots}/alerts.png`, fullPage: true });
+    // nDPI's alerts (the bot joined IRC and a mining pool) beside them.
+    await page.goto(`${base}/#/alerts?engine=network`);
+    await page.getByRole('heading', { name: 'Alerts' }).waitFor({ timeout: 10000 });
+    await page.locator('main tbody', { hasText: 'Guest joins IRC' }).waitFor({ timeout: 10000 });
+    const networkRows = await page.locator('main tbody').innerText();
+    check(networkRows.includes('Guest joins IRC') && networkRows.includes('mining pool') &&
+      !networkRows.includes('Cryptocurrency miner started'),
+      'the alerts page filtered by engine lists nDPI\'s IRC and mining pool alerts, not Sigma\'s');
+    check(networkRows.includes(':6667') && networkRows.includes(':3333'), 'with the flows nDPI named');
     await page.goto(`${base}/#/overview`);
     await page.getByRole('heading', { name: 'Alerts by ATT&CK technique' }).waitFor({ timeout: 10000 });
     check(await page.locator('main a[href="#/alerts?technique=T1496"]').count() >= 1, 'the overview counts alerts by technique');
