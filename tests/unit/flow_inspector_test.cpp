@@ -210,7 +210,28 @@ TEST(FlowInspectorTest, FloodNeedsFiveSecondsAboveTheRate) {
     EXPECT_EQ(r.alerts[0].tags.back(), "attack.t1498");
 }
 
-TEST(FlowInspectorTest, TrafficNotTheGuestsAndMalformedFramesAreIgnored) {
+TEST(FlowInspectorTest, AForgedSourceFloodCountsAndAnswersToTheIntruderDoNot) {
+    Recorded r;
+    auto in = inspector(r, {.flood_packets_per_second = 1000});
+    std::int64_t t = 1'700'000'000'000'000;
+    // The intruder downloads from the guest: 3,000 segments a second for
+    // six seconds in a flow the intruder began.
+    in->packet(t, frame("203.0.113.10", 50000, kGuest.str(), 22, 6, kTcpSyn, ""));
+    for (int i = 0; i < 18000; ++i) {
+        in->packet(t + i * 333, frame(kGuest.str(), 22, "203.0.113.10", 50000, 6, kTcpAck, std::string(1400, 'd')));
+    }
+    EXPECT_TRUE(r.alerts.empty());
+    // SYNs from made-up sources: no flows of the guest's, but a flood.
+    t += 60'000'000;
+    for (int i = 0; i < 6000; ++i) {
+        std::string forged = "198.18." + std::to_string(i / 250) + "." + std::to_string(i % 250);
+        in->packet(t + i * 900, frame(forged, 1024, "192.0.2.50", 80, 6, kTcpSyn, ""));
+    }
+    ASSERT_EQ(r.alerts.size(), 1u);
+    EXPECT_EQ(r.alerts[0].rule_id, "network_flood");
+}
+
+TEST(FlowInspectorTest, ForeignAndMalformedFramesMakeNoFlows) {
     Recorded r;
     auto in = inspector(r);
     std::int64_t t = 1'700'000'000'000'000;

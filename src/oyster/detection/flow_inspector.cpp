@@ -137,17 +137,27 @@ void FlowInspector::packet(std::int64_t time_us, std::span<const std::uint8_t> f
     std::span<const std::uint8_t> ip_bytes = frame.subspan(eth->offset);
     auto ip = parse_ipv4_packet(ip_bytes.data(), ip_bytes.size());
     if (!ip) return;
-    const bool from_guest = ip->src == options_.guest_ip;
-    if (!from_guest && ip->dst != options_.guest_ip) return;
-    if (from_guest) count_sent(time_us);
+    // The tap carries only the guest's frames and those sent to it: what
+    // is not addressed to the guest, the guest sent, whatever its source
+    // says. A forged source (a SYN flood's) counts towards a flood, and
+    // is no flow of the guest's (containment drops it on the way out).
+    const bool from_guest = ip->dst != options_.guest_ip;
+    if (from_guest && ip->src != options_.guest_ip) {
+        count_sent(time_us);
+        return;
+    }
     if (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP) {
+        if (from_guest) count_sent(time_us);
         // An echo request to a new address counts towards a sweep.
         if (from_guest && ip->protocol == IPPROTO_ICMP && ip->icmp_type == 8) {
             count_new_flow(FlowKey{.protocol = ip->protocol, .remote = ip->dst.value}, time_us);
         }
         return;
     }
-    if (!ip->first_fragment) return;
+    if (!ip->first_fragment) {
+        if (from_guest) count_sent(time_us);
+        return;
+    }
     FlowKey key{.protocol = ip->protocol,
                 .remote = from_guest ? ip->dst.value : ip->src.value,
                 .guest_port = from_guest ? ip->src_port : ip->dst_port,
@@ -172,6 +182,9 @@ void FlowInspector::packet(std::int64_t time_us, std::span<const std::uint8_t> f
         if (from_guest) count_new_flow(key, time_us);
     }
     FlowState& f = *it->second;
+    // A flood is what the guest starts: its answers to an intruder who
+    // downloads from it are not.
+    if (from_guest && f.guest_initiated) count_sent(time_us);
     f.last_us = time_us;
     ++f.packets;
     f.bytes += ip->captured;

@@ -8,7 +8,8 @@
 //   network_scan         the guest opened flows to many addresses, or many
 //                        ports of one address, within a minute      T1046
 //   network_flood        the guest sent more packets per second than a
-//                        flood's threshold, for five seconds        T1498
+//                        flood's threshold, for five seconds (in
+//                        flows it began, or with a forged source)   T1498
 //
 // The frames are the guest's: they are parsed with bounds checks
 // (net/ip_packet.h) and nDPI reads only what the capture holds. State is
