@@ -18,23 +18,18 @@ const Ipv4 kGuest = *parse_ipv4("10.0.0.2");
 
 using oyster::testing::ethernet_frame;
 
-std::vector<std::uint8_t> frame(const std::string& src, std::uint16_t sport, const std::string& dst,
-                                std::uint16_t dport, std::uint8_t protocol, std::uint8_t tcp_flags,
-                                const std::string& payload) {
-    return ethernet_frame(src, sport, dst, dport, protocol, tcp_flags, payload);
-}
-
 struct Recorded {
     std::vector<events::Flow> flows;
     std::vector<events::Alert> alerts;
 };
 
-std::unique_ptr<FlowInspector> inspector(Recorded& r, FlowInspectorOptions o = {}) {
+std::unique_ptr<FlowInspector> inspector(Recorded& r, FlowInspectorOptions o = {},
+                                         FlowInspector::Alerting alerting = {}) {
     static auto ndpi = make_ndpi_module();
     o.guest_ip = kGuest;
     return std::make_unique<FlowInspector>(
         ndpi, o, [&r](events::Flow f) { r.flows.push_back(std::move(f)); },
-        [&r](events::Alert a) { r.alerts.push_back(std::move(a)); });
+        [&r](events::Alert a) { r.alerts.push_back(std::move(a)); }, std::move(alerting));
 }
 
 // A TCP conversation of the guest's with `server`, a millisecond a packet.
@@ -86,6 +81,27 @@ TEST(FlowInspectorTest, NamesAStratumPoolAndRaisesOnce) {
     in->finish(t + 10'000'000);
     EXPECT_EQ(r.flows.size(), 2u);
     EXPECT_EQ(r.alerts.size(), 1u);
+}
+
+// As for the Sigma rules: before the guest's intrusion opens nothing is
+// raised, and the rule is not spent, so the same after it is raised.
+TEST(FlowInspectorTest, RaisesOnlyOnceTheIntrusionIsOpen) {
+    Recorded r;
+    bool intrusion_open = false;
+    auto in = inspector(r, {}, [&] { return intrusion_open; });
+    std::int64_t t = 1'700'000'000'000'000;
+    const std::string login = R"({"id":1,"method":"mining.subscribe","params":[]})"
+                              "\n";
+    conversation(*in, t, "192.0.2.80", 3333, {login});
+    in->tick(t + 10'000'000);
+    EXPECT_EQ(r.flows.size(), 1u);  // flows are events whatever the intrusion
+    EXPECT_TRUE(r.alerts.empty());
+    intrusion_open = true;
+    conversation(*in, t, "192.0.2.81", 3333, {login});
+    in->finish(t + 10'000'000);
+    EXPECT_EQ(r.flows.size(), 2u);
+    ASSERT_EQ(r.alerts.size(), 1u);
+    EXPECT_EQ(r.alerts[0].rule_id, "network_mining_pool");
 }
 
 TEST(FlowInspectorTest, NamesIrc) {
@@ -159,7 +175,8 @@ TEST(FlowInspectorTest, ScanOfManyAddressesIsOneAlertAndNoFlows) {
     std::int64_t t = 1'700'000'000'000'000;
     for (int i = 0; i < 300; ++i) {
         std::string dst = "198.51.100." + std::to_string(i % 250 + 1);
-        in->packet(t += 1000, frame(kGuest.str(), static_cast<std::uint16_t>(30000 + i), dst, 22, 6, kTcpSyn, ""));
+        in->packet(t += 1000,
+                   ethernet_frame(kGuest.str(), static_cast<std::uint16_t>(30000 + i), dst, 22, 6, kTcpSyn, ""));
     }
     in->finish(t);
     EXPECT_TRUE(r.flows.empty());  // nothing answered, nothing carried data
@@ -173,7 +190,7 @@ TEST(FlowInspectorTest, PortScanOfOneAddress) {
     auto in = inspector(r);
     std::int64_t t = 1'700'000'000'000'000;
     for (std::uint16_t p = 1; p <= 200; ++p) {
-        in->packet(t += 1000, frame(kGuest.str(), 45000, "198.51.100.7", p, 6, kTcpSyn, ""));
+        in->packet(t += 1000, ethernet_frame(kGuest.str(), 45000, "198.51.100.7", p, 6, kTcpSyn, ""));
     }
     ASSERT_EQ(r.alerts.size(), 1u);
     EXPECT_NE(r.alerts[0].detail->find("128 ports of 198.51.100.7"), std::string::npos);
@@ -186,7 +203,7 @@ TEST(FlowInspectorTest, SlowConnectsAreNoScan) {
     // 100 addresses, one every two seconds: never 64 within a minute.
     for (int i = 0; i < 100; ++i) {
         in->packet(t += 2'000'000,
-                   frame(kGuest.str(), 30000, "198.51.100." + std::to_string(i + 1), 80, 6, kTcpSyn, ""));
+                   ethernet_frame(kGuest.str(), 30000, "198.51.100." + std::to_string(i + 1), 80, 6, kTcpSyn, ""));
     }
     EXPECT_TRUE(r.alerts.empty());
 }
@@ -195,7 +212,7 @@ TEST(FlowInspectorTest, FloodNeedsFiveSecondsAboveTheRate) {
     Recorded r;
     auto in = inspector(r, {.flood_packets_per_second = 1000});
     std::int64_t t = 1'700'000'000'000'000;
-    auto f = frame(kGuest.str(), 5000, "198.51.100.9", 53, 17, 0, std::string(64, 'x'));
+    auto f = ethernet_frame(kGuest.str(), 5000, "198.51.100.9", 53, 17, 0, std::string(64, 'x'));
     // 900 packets a second for ten seconds: under the rate.
     for (int s = 0; s < 10; ++s) {
         for (int i = 0; i < 900; ++i) in->packet(t + s * 1'000'000 + i * 1000, f);
@@ -216,16 +233,17 @@ TEST(FlowInspectorTest, AForgedSourceFloodCountsAndAnswersToTheIntruderDoNot) {
     std::int64_t t = 1'700'000'000'000'000;
     // The intruder downloads from the guest: 3,000 segments a second for
     // six seconds in a flow the intruder began.
-    in->packet(t, frame("203.0.113.10", 50000, kGuest.str(), 22, 6, kTcpSyn, ""));
+    in->packet(t, ethernet_frame("203.0.113.10", 50000, kGuest.str(), 22, 6, kTcpSyn, ""));
     for (int i = 0; i < 18000; ++i) {
-        in->packet(t + i * 333, frame(kGuest.str(), 22, "203.0.113.10", 50000, 6, kTcpAck, std::string(1400, 'd')));
+        in->packet(t + i * 333,
+                   ethernet_frame(kGuest.str(), 22, "203.0.113.10", 50000, 6, kTcpAck, std::string(1400, 'd')));
     }
     EXPECT_TRUE(r.alerts.empty());
     // SYNs from made-up sources: no flows of the guest's, but a flood.
     t += 60'000'000;
     for (int i = 0; i < 6000; ++i) {
         std::string forged = "198.18." + std::to_string(i / 250) + "." + std::to_string(i % 250);
-        in->packet(t + i * 900, frame(forged, 1024, "192.0.2.50", 80, 6, kTcpSyn, ""));
+        in->packet(t + i * 900, ethernet_frame(forged, 1024, "192.0.2.50", 80, 6, kTcpSyn, ""));
     }
     ASSERT_EQ(r.alerts.size(), 1u);
     EXPECT_EQ(r.alerts[0].rule_id, "network_flood");
@@ -235,8 +253,8 @@ TEST(FlowInspectorTest, ForeignAndMalformedFramesMakeNoFlows) {
     Recorded r;
     auto in = inspector(r);
     std::int64_t t = 1'700'000'000'000'000;
-    in->packet(t, frame("192.0.2.1", 1, "192.0.2.2", 2, 6, kTcpSyn, "x"));
-    auto f = frame(kGuest.str(), 1, "192.0.2.2", 2, 6, kTcpAck, "payload");
+    in->packet(t, ethernet_frame("192.0.2.1", 1, "192.0.2.2", 2, 6, kTcpSyn, "x"));
+    auto f = ethernet_frame(kGuest.str(), 1, "192.0.2.2", 2, 6, kTcpAck, "payload");
     for (std::size_t cut = 0; cut < f.size(); ++cut) in->packet(t, std::span(f.data(), cut));
     f[14] = 0x4f;  // a header length past the packet
     in->packet(t, f);
@@ -254,8 +272,8 @@ TEST(FlowInspectorTest, TracksAtMostKMaxFlows) {
     auto in = inspector(r, {.scan_addresses = 1'000'000, .scan_ports = 1'000'000});
     std::int64_t t = 1'700'000'000'000'000;
     for (std::uint32_t i = 0; i < FlowInspector::kMaxFlows + 500; ++i) {
-        in->packet(t += 10, frame(kGuest.str(), static_cast<std::uint16_t>(1024 + i % 60000), "198.51.100.1",
-                                  static_cast<std::uint16_t>(1 + i / 60000), 17, 0, "q"));
+        in->packet(t += 10, ethernet_frame(kGuest.str(), static_cast<std::uint16_t>(1024 + i % 60000), "198.51.100.1",
+                                           static_cast<std::uint16_t>(1 + i / 60000), 17, 0, "q"));
     }
     EXPECT_EQ(in->tracked_flows(), FlowInspector::kMaxFlows);
     // The 500 oldest were named to make room (a few nDPI named at once).

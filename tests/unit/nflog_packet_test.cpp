@@ -43,12 +43,12 @@ TEST(NflogPacket, ReadsPrefixAddressesAndPorts) {
     ASSERT_TRUE(p);
     EXPECT_EQ(p->group, 4057u);
     EXPECT_EQ(p->prefix, "oyster drop tcp_cap ");
-    ASSERT_TRUE(p->has_ipv4);
-    EXPECT_EQ(p->src.str(), "192.0.2.2");
-    EXPECT_EQ(p->dst.str(), "198.51.100.80");
-    EXPECT_EQ(ip_protocol_name(p->protocol), "tcp");
-    EXPECT_EQ(p->src_port, 40000u);
-    EXPECT_EQ(p->dst_port, 80u);
+    ASSERT_TRUE(p->ip);
+    EXPECT_EQ(p->ip->src.str(), "192.0.2.2");
+    EXPECT_EQ(p->ip->dst.str(), "198.51.100.80");
+    EXPECT_EQ(ip_protocol_name(p->ip->protocol), "tcp");
+    EXPECT_EQ(p->ip->src_port, 40000u);
+    EXPECT_EQ(p->ip->dst_port, 80u);
 }
 
 TEST(NflogPacket, EveryTruncationIsSafe) {
@@ -56,8 +56,8 @@ TEST(NflogPacket, EveryTruncationIsSafe) {
     for (std::size_t n = 0; n < bytes.size(); ++n) {
         std::vector<std::uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n));
         auto p = parse_nflog_packet(cut.data(), cut.size());
-        if (p && p->has_ipv4) {
-            EXPECT_EQ(p->src.str(), "192.0.2.2");
+        if (p && p->ip) {
+            EXPECT_EQ(p->ip->src.str(), "192.0.2.2");
         }
     }
 }
@@ -78,7 +78,7 @@ TEST(NflogPacket, BadIpHeaderLeavesAddressesOut) {
     auto bytes = nflog("x", ip);
     auto p = parse_nflog_packet(bytes.data(), bytes.size());
     ASSERT_TRUE(p);
-    EXPECT_FALSE(p->has_ipv4);
+    EXPECT_FALSE(p->ip);
     EXPECT_EQ(p->prefix, "x");
 }
 

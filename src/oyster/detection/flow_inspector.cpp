@@ -54,7 +54,8 @@ struct NdpiFlowFree {
     void operator()(ndpi_flow_struct* f) const { ndpi_free_flow(f); }
 };
 
-// A network rule: what it is named and tagged as.
+// A network rule: what it is named and tagged as, in FlowInspector::Rule's
+// order.
 struct NetworkRule {
     const char* name;
     const char* title;
@@ -63,7 +64,7 @@ struct NetworkRule {
     const char* description;
 };
 
-constexpr std::array<NetworkRule, 5> kRules = {{
+constexpr std::array<NetworkRule, 5> kNetworkRules = {{
     {"network_mining_pool",
      "Guest talks to a cryptocurrency mining pool",
      "high",
@@ -92,17 +93,6 @@ constexpr std::array<NetworkRule, 5> kRules = {{
      "the guest sent more packets per second than the flood threshold for five seconds"},
 }};
 
-const NetworkRule& rule_named(const std::string& name) {
-    for (const auto& r : kRules) {
-        if (name == r.name) return r;
-    }
-    throw std::logic_error("no network rule " + name);
-}
-
-std::string ip_text(std::uint32_t v) {
-    return Ipv4{v}.str();
-}
-
 }  // namespace
 
 struct FlowInspector::FlowState {
@@ -113,7 +103,6 @@ struct FlowInspector::FlowState {
     bool ended = false;  // FIN or RST seen
     std::int64_t first_us = 0, last_us = 0;
     std::uint64_t packets = 0, bytes = 0, payload_bytes = 0;
-    std::uint32_t inspected = 0;
     ndpi_protocol protocol{};
 };
 
@@ -125,13 +114,16 @@ std::size_t FlowInspector::FlowKeyHash::operator()(const FlowKey& k) const {
 }
 
 FlowInspector::FlowInspector(std::shared_ptr<NdpiModule> ndpi, FlowInspectorOptions options, FlowSink on_flow,
-                             AlertSink on_alert)
-    : ndpi_(std::move(ndpi)), options_(options), on_flow_(std::move(on_flow)), on_alert_(std::move(on_alert)) {}
+                             AlertSink on_alert, Alerting alerting)
+    : ndpi_(std::move(ndpi)),
+      options_(options),
+      on_flow_(std::move(on_flow)),
+      on_alert_(std::move(on_alert)),
+      alerting_(std::move(alerting)) {}
 
 FlowInspector::~FlowInspector() = default;
 
 void FlowInspector::packet(std::int64_t time_us, std::span<const std::uint8_t> frame) {
-    ++packets_;
     auto eth = ethernet_payload(frame.data(), frame.size());
     if (!eth || eth->ether_type != kEtherTypeIpv4) return;
     std::span<const std::uint8_t> ip_bytes = frame.subspan(eth->offset);
@@ -190,12 +182,11 @@ void FlowInspector::packet(std::int64_t time_us, std::span<const std::uint8_t> f
     f.bytes += ip->captured;
     f.payload_bytes += ip->payload;
     if ((ip->tcp_flags & (kTcpFin | kTcpRst)) != 0) f.ended = true;
-    if (!f.named) inspect(f, key, time_us, ip_bytes.first(ip->captured), from_guest);
+    if (!f.named) inspect(f, key, time_us, ip_bytes.first(ip->captured));
     if (time_us - last_expiry_us_ >= kMicros) expire(time_us, false);
 }
 
-void FlowInspector::inspect(FlowState& f, const FlowKey& key, std::int64_t time_us, std::span<const std::uint8_t> ip,
-                            bool /*from_guest*/) {
+void FlowInspector::inspect(FlowState& f, const FlowKey& key, std::int64_t time_us, std::span<const std::uint8_t> ip) {
     if (ip.size() > 0xffff) ip = ip.first(0xffff);
     ndpi_protocol p{};
     bool extra = false;
@@ -205,11 +196,11 @@ void FlowInspector::inspect(FlowState& f, const FlowKey& key, std::int64_t time_
                                           static_cast<std::uint64_t>(time_us / 1000));
         if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN) extra = ndpi_extra_dissection_possible(ndpi_->get(), f.ndpi.get());
     }
-    ++f.inspected;
+    // Every packet of a flow goes to nDPI until it is named.
     if (p.app_protocol != NDPI_PROTOCOL_UNKNOWN && !extra) {
         f.protocol = p;
         name(f, key, false);
-    } else if (f.inspected >= kMaxPacketsToName) {
+    } else if (f.packets >= kMaxPacketsToName) {
         name(f, key, true);
     }
 }
@@ -243,7 +234,7 @@ void FlowInspector::name(FlowState& f, const FlowKey& key, bool give_up) {
     // connect: counted for scans, not worth an event of its own.
     if (f.payload_bytes == 0) return;
     const std::string guest = options_.guest_ip.str();
-    const std::string remote = ip_text(key.remote);
+    const std::string remote = Ipv4{key.remote}.str();
     events::Flow e{.protocol = ip_protocol_name(key.protocol),
                    .src = f.guest_initiated ? guest : remote,
                    .dst = f.guest_initiated ? remote : guest,
@@ -263,9 +254,9 @@ void FlowInspector::name(FlowState& f, const FlowKey& key, bool give_up) {
     // port alone, before it raises a rule.
     if (guessed) return;
     auto is = [&](std::uint16_t id) { return f.protocol.app_protocol == id || f.protocol.master_protocol == id; };
-    if (is(NDPI_PROTOCOL_MINING)) raise("network_mining_pool", detail, f.last_us);
-    if (is(NDPI_PROTOCOL_IRC)) raise("network_irc", detail, f.last_us);
-    if (is(NDPI_PROTOCOL_TOR)) raise("network_tor", detail, f.last_us);
+    if (is(NDPI_PROTOCOL_MINING)) raise(Rule::mining_pool, detail, f.last_us);
+    if (is(NDPI_PROTOCOL_IRC)) raise(Rule::irc, detail, f.last_us);
+    if (is(NDPI_PROTOCOL_TOR)) raise(Rule::tor, detail, f.last_us);
 }
 
 void FlowInspector::tick(std::int64_t now_us) {
@@ -294,18 +285,15 @@ void FlowInspector::expire(std::int64_t now_us, bool all) {
 }
 
 void FlowInspector::count_new_flow(const FlowKey& key, std::int64_t time_us) {
-    if (raised_.contains("network_scan")) return;
+    if (raised(Rule::scan)) return;
     const std::int64_t window = options_.scan_window_s * kMicros;
-    auto forget = [&](const FlowKey& k) {
+    while (!opened_.empty() && (time_us - opened_.front().first >= window || opened_.size() >= kMaxOpenedInWindow)) {
+        const FlowKey& k = opened_.front().second;
         if (--by_address_[k.remote] == 0) by_address_.erase(k.remote);
-        auto p = std::make_pair(k.remote, k.remote_port);
-        if (--by_port_[p] == 0) {
+        if (auto p = by_port_.find({k.remote, k.remote_port}); --p->second == 0) {
             by_port_.erase(p);
             if (--ports_of_[k.remote] == 0) ports_of_.erase(k.remote);
         }
-    };
-    while (!opened_.empty() && (time_us - opened_.front().first >= window || opened_.size() >= kMaxOpenedInWindow)) {
-        forget(opened_.front().second);
         opened_.pop_front();
     }
     opened_.emplace_back(time_us, key);
@@ -313,15 +301,15 @@ void FlowInspector::count_new_flow(const FlowKey& key, std::int64_t time_us) {
     std::size_t ports = 0;
     if (++by_port_[{key.remote, key.remote_port}] == 1) ports = ++ports_of_[key.remote];
     if (by_address_.size() >= options_.scan_addresses) {
-        raise("network_scan",
+        raise(Rule::scan,
               fmt::format("{} addresses in {} s, the last {}", by_address_.size(), options_.scan_window_s,
-                          ip_text(key.remote)),
+                          Ipv4{key.remote}.str()),
               time_us);
     } else if (ports >= options_.scan_ports) {
-        raise("network_scan", fmt::format("{} ports of {} in {} s", ports, ip_text(key.remote), options_.scan_window_s),
+        raise(Rule::scan, fmt::format("{} ports of {} in {} s", ports, Ipv4{key.remote}.str(), options_.scan_window_s),
               time_us);
     }
-    if (raised_.contains("network_scan")) {
+    if (raised(Rule::scan)) {
         opened_.clear();
         by_address_.clear();
         by_port_.clear();
@@ -330,30 +318,31 @@ void FlowInspector::count_new_flow(const FlowKey& key, std::int64_t time_us) {
 }
 
 void FlowInspector::count_sent(std::int64_t time_us) {
-    if (raised_.contains("network_flood")) return;
+    if (raised(Rule::flood)) return;
     const std::int64_t second = time_us / kMicros;
     if (sent_per_second_.empty() || sent_per_second_.back().first != second) {
-        sent_per_second_.emplace_back(second, 0);
-        while (sent_per_second_.size() > static_cast<std::size_t>(kFloodSeconds) ||
-               second - sent_per_second_.front().first >= kFloodSeconds) {
+        while (!sent_per_second_.empty() && second - sent_per_second_.front().first >= kFloodSeconds) {
+            sent_in_window_ -= sent_per_second_.front().second;
             sent_per_second_.pop_front();
         }
+        sent_per_second_.emplace_back(second, 0);
     }
     ++sent_per_second_.back().second;
-    std::uint64_t total = 0;
-    for (const auto& [s, n] : sent_per_second_) total += n;
-    const std::uint64_t threshold = options_.flood_packets_per_second * static_cast<std::uint64_t>(kFloodSeconds);
-    if (total >= threshold) {
-        raise("network_flood",
-              fmt::format("{} packets in {} s (threshold {} per second)", total, kFloodSeconds,
+    ++sent_in_window_;
+    if (sent_in_window_ >= options_.flood_packets_per_second * static_cast<std::uint64_t>(kFloodSeconds)) {
+        raise(Rule::flood,
+              fmt::format("{} packets in {} s (threshold {} per second)", sent_in_window_, kFloodSeconds,
                           options_.flood_packets_per_second),
               time_us);
     }
 }
 
-void FlowInspector::raise(const std::string& rule, const std::string& detail, std::int64_t time_us) {
-    if (!raised_.insert(rule).second) return;
-    const NetworkRule& r = rule_named(rule);
+void FlowInspector::raise(Rule rule, const std::string& detail, std::int64_t time_us) {
+    auto& done = raised_[static_cast<std::size_t>(rule)];
+    if (done || (alerting_ && !alerting_())) return;
+    done = true;
+    static_assert(kNetworkRules.size() == kRuleCount);
+    const NetworkRule& r = kNetworkRules[static_cast<std::size_t>(rule)];
     events::Alert a;
     a.rule = r.title;
     a.rule_id = r.name;

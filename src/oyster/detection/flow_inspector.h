@@ -23,6 +23,7 @@
 // is shared by all of them under a lock.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -30,7 +31,6 @@
 #include <list>
 #include <map>
 #include <memory>
-#include <set>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -59,12 +59,17 @@ class FlowInspector : public PacketObserver {
 public:
     using FlowSink = std::function<void(events::Flow)>;
     using AlertSink = std::function<void(events::Alert)>;
+    // Whether the guest's intrusion is open: as for the Sigma rules
+    // (sensor/capture_follower.h), a rule is raised only then, so that a
+    // match before it is not spent on an alert nobody keeps.
+    using Alerting = std::function<bool()>;
 
     static constexpr std::size_t kMaxFlows = 4096;
     // Packets nDPI may see of a flow before it must name it (or give up).
     static constexpr std::uint32_t kMaxPacketsToName = 32;
 
-    FlowInspector(std::shared_ptr<NdpiModule> ndpi, FlowInspectorOptions options, FlowSink on_flow, AlertSink on_alert);
+    FlowInspector(std::shared_ptr<NdpiModule> ndpi, FlowInspectorOptions options, FlowSink on_flow, AlertSink on_alert,
+                  Alerting alerting = {});
     ~FlowInspector() override;
     FlowInspector(const FlowInspector&) = delete;
     FlowInspector& operator=(const FlowInspector&) = delete;
@@ -73,7 +78,6 @@ public:
     void tick(std::int64_t now_us) override;
     void finish(std::int64_t now_us) override;
 
-    std::uint64_t packets() const { return packets_; }
     std::size_t tracked_flows() const { return flows_.size(); }
 
 private:
@@ -87,34 +91,40 @@ private:
         std::size_t operator()(const FlowKey& k) const;
     };
     struct FlowState;
+    enum class Rule { mining_pool, irc, tor, scan, flood };
+    static constexpr std::size_t kRuleCount = 5;
 
-    void inspect(FlowState& f, const FlowKey& key, std::int64_t time_us, std::span<const std::uint8_t> ip,
-                 bool from_guest);
+    void inspect(FlowState& f, const FlowKey& key, std::int64_t time_us, std::span<const std::uint8_t> ip);
     void name(FlowState& f, const FlowKey& key, bool give_up);
     void expire(std::int64_t now_us, bool all);
     void count_new_flow(const FlowKey& key, std::int64_t time_us);
     void count_sent(std::int64_t time_us);
-    void raise(const std::string& rule, const std::string& detail, std::int64_t time_us);
+    bool raised(Rule rule) const { return raised_[static_cast<std::size_t>(rule)]; }
+    void raise(Rule rule, const std::string& detail, std::int64_t time_us);
 
     std::shared_ptr<NdpiModule> ndpi_;
     FlowInspectorOptions options_;
     FlowSink on_flow_;
     AlertSink on_alert_;
+    Alerting alerting_;
     std::unordered_map<FlowKey, std::unique_ptr<FlowState>, FlowKeyHash> flows_;
     // The flows in the order they began: the oldest is named and dropped
     // for a new one when kMaxFlows are tracked.
     std::list<FlowKey> order_;
-    std::set<std::string> raised_;
-    std::uint64_t packets_ = 0;
+    std::array<bool, kRuleCount> raised_{};
     std::int64_t last_expiry_us_ = 0;
     // Scan: the flows the guest opened in the window, oldest first, with
     // counts by address and by address and port.
     std::deque<std::pair<std::int64_t, FlowKey>> opened_;
     std::map<std::uint32_t, std::size_t> by_address_;
     std::map<std::pair<std::uint32_t, std::uint16_t>, std::size_t> by_port_;
-    std::map<std::uint32_t, std::size_t> ports_of_;  // distinct ports per address
-    // Flood: packets the guest sent per second, for the last five seconds.
+    // by_port_'s distinct ports per address, kept rather than counted so
+    // that a new flow costs the same however many ports an address has.
+    std::map<std::uint32_t, std::size_t> ports_of_;
+    // Flood: packets the guest sent per second, for the last five seconds,
+    // and their sum.
     std::deque<std::pair<std::int64_t, std::uint64_t>> sent_per_second_;
+    std::uint64_t sent_in_window_ = 0;
 };
 
 }  // namespace oyster::detection

@@ -1,5 +1,7 @@
 #include "oyster/detection/live_detector.h"
 
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "oyster/capture/capture_decoder.h"
@@ -31,15 +33,22 @@ std::string detail_of(const SigmaEvent& e) {
 
 }  // namespace
 
-LiveDetector::LiveDetector(std::shared_ptr<const SigmaRuleSet> rules) : rules_(std::move(rules)) {}
+LiveDetector::LiveDetector(std::shared_ptr<const SigmaRuleSet> rules, std::function<bool()> alerting)
+    : rules_(std::move(rules)), alerting_(std::move(alerting)) {}
 
 void LiveDetector::observe(const capture::Record& r, bool match, std::vector<events::Alert>& alerts) {
     if (match && rules_ && !rules_->rules().empty()) {
         if (auto event = sigma_event_for(r, processes_)) {
             hits_.clear();
             rules_->match(*event, hits_);
+            // Asked only when a rule not yet raised matches: rarely.
+            std::optional<bool> open;
             for (const SigmaRule* rule : hits_) {
-                if (raised_.insert(rule).second) alerts.push_back(sigma_alert(*rule, *event, r));
+                if (raised_.contains(rule)) continue;
+                if (!open) open = !alerting_ || alerting_();
+                if (!*open) break;
+                raised_.insert(rule);
+                alerts.push_back(sigma_alert(*rule, *event, r));
             }
         }
     }

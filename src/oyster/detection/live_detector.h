@@ -8,10 +8,13 @@
 // root who loops a matching command cannot flood the log with alerts. A
 // guest serves one intrusion, so that is once per intrusion too. (A sensor
 // restarted mid-intrusion starts a new detector; the store keeps one row
-// per intrusion and rule all the same.)
+// per intrusion and rule all the same.) A rule is raised only once the
+// guest's intrusion is open (`alerting`): an alert belongs to an intrusion,
+// and a match before it must not spend the rule's one raise.
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -26,7 +29,8 @@ namespace oyster::detection {
 
 class LiveDetector {
 public:
-    explicit LiveDetector(std::shared_ptr<const SigmaRuleSet> rules);
+    // `alerting` empty: always.
+    explicit LiveDetector(std::shared_ptr<const SigmaRuleSet> rules, std::function<bool()> alerting = {});
 
     // Every record of the guest, in order. With `match` false only the
     // process table learns from it: a pooled guest's boot, or records a
@@ -39,6 +43,7 @@ public:
 
 private:
     std::shared_ptr<const SigmaRuleSet> rules_;
+    std::function<bool()> alerting_;
     ProcessTable processes_;
     std::set<const SigmaRule*> raised_;
     std::vector<const SigmaRule*> hits_;  // reused per record

@@ -22,19 +22,6 @@ std::uint16_t net16(const std::uint8_t* p) {
     return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
 }
 
-void take_ipv4(const std::uint8_t* p, std::size_t len, LoggedPacket& out) {
-    auto ip = parse_ipv4_packet(p, len);
-    if (!ip) return;
-    out.has_ipv4 = true;
-    out.ip_length = ip->ip_length;
-    out.protocol = ip->protocol;
-    out.src = ip->src;
-    out.dst = ip->dst;
-    out.src_port = ip->src_port;
-    out.dst_port = ip->dst_port;
-    out.icmp_type = ip->icmp_type;
-}
-
 }  // namespace
 
 std::optional<LoggedPacket> parse_nflog_packet(const std::uint8_t* data, std::size_t len) {
@@ -55,8 +42,8 @@ std::optional<LoggedPacket> parse_nflog_packet(const std::uint8_t* data, std::si
                 nul != nullptr ? static_cast<std::size_t>(static_cast<const std::uint8_t*>(nul) - value) : value_len;
             out.prefix.assign(reinterpret_cast<const char*>(value), n);
             prefix_seen = true;
-        } else if (type == kTlvPayload && !out.has_ipv4) {
-            take_ipv4(value, value_len, out);
+        } else if (type == kTlvPayload && !out.ip) {
+            out.ip = parse_ipv4_packet(value, value_len);
         }
         std::size_t padded = (tlv_len + 3) & ~std::size_t{3};
         if (padded >= len - off) break;

@@ -91,16 +91,23 @@ void TapCapture::open_next_file() {
     file_bytes_ = static_cast<std::uint64_t>(pcap_dump_ftell64(dumper_));
 }
 
+template <class F>
+void TapCapture::observe(F&& call) {
+    if (!observer_) return;
+    try {
+        call();
+    } catch (const std::exception&) {
+        // The observer reports its own trouble; the capture goes on (and an
+        // exception must not unwind through libpcap's C frames).
+    }
+}
+
 void TapCapture::on_packet(u_char* self, const struct pcap_pkthdr* header, const u_char* bytes) {
     auto& capture = *reinterpret_cast<TapCapture*>(self);
-    if (capture.observer_) {
-        try {
-            capture.observer_->packet(std::int64_t{header->ts.tv_sec} * 1'000'000 + header->ts.tv_usec,
-                                      std::span<const std::uint8_t>(bytes, header->caplen));
-        } catch (const std::exception&) {
-            // An exception must not unwind through libpcap's C frames.
-        }
-    }
+    capture.observe([&] {
+        capture.observer_->packet(std::int64_t{header->ts.tv_sec} * 1'000'000 + header->ts.tv_usec,
+                                  std::span<const std::uint8_t>(bytes, header->caplen));
+    });
     // Quota and rotation are judged packet by packet: one dispatch on a busy
     // tap drains the whole 4 MiB ring, far more than a quota's margin.
     const std::uint64_t record = kRecordHeaderBytes + header->caplen;
@@ -126,16 +133,6 @@ void TapCapture::on_packet(u_char* self, const struct pcap_pkthdr* header, const
     }
     pcap_dump(reinterpret_cast<u_char*>(capture.dumper_), header, bytes);
     capture.file_bytes_ += record;
-}
-
-template <class F>
-void TapCapture::observe(F&& call) {
-    if (!observer_) return;
-    try {
-        call();
-    } catch (const std::exception&) {
-        // The observer reports its own trouble; the capture goes on.
-    }
 }
 
 void TapCapture::run(const std::stop_token& stop) {

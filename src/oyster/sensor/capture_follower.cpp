@@ -171,7 +171,7 @@ bool CaptureFollower::read_new(bool report_records, bool to_end, std::chrono::mi
             if (reportable) report_record(r);
             if (detector_) {
                 // After the record's own event: an alert follows what raised it.
-                detector_->observe(r, reportable && (!alerting_ || alerting_()), alerts_);
+                detector_->observe(r, reportable, alerts_);
                 for (auto& a : alerts_) sink_(std::move(a));
                 alerts_.clear();
             }
@@ -262,8 +262,7 @@ void CaptureFollower::report_record(const capture::Record& r) {
 }
 
 void CaptureFollower::detect(std::shared_ptr<const detection::SigmaRuleSet> rules, std::function<bool()> alerting) {
-    detector_ = rules ? std::make_unique<detection::LiveDetector>(std::move(rules)) : nullptr;
-    alerting_ = std::move(alerting);
+    detector_ = rules ? std::make_unique<detection::LiveDetector>(std::move(rules), std::move(alerting)) : nullptr;
 }
 
 void CaptureFollower::report(nlohmann::json event) {

@@ -119,10 +119,8 @@ public:
     // Runs `rules` over every record from here on (detection/live_detector.h):
     // alerts go to the sink, outside the classes' allowances (a guest raises
     // each rule once). Records not reported still teach it the guest's
-    // processes. `alerting`, asked before each reported record, says
-    // whether the guest's intrusion is open yet: an alert needs one (the
-    // store keeps alerts by intrusion), and a rule raised before it would
-    // be lost and never raised again. Call before the first poll.
+    // processes. `alerting` says whether the guest's intrusion is open
+    // yet (live_detector.h): an alert needs one. Call before the first poll.
     void detect(std::shared_ptr<const detection::SigmaRuleSet> rules, std::function<bool()> alerting = {});
 
     // The stream has ended (the guest and its writer are gone): decodes the
@@ -198,7 +196,6 @@ private:
     std::chrono::steady_clock::time_point window_start_{};
     std::array<Bucket, kLiveClasses> buckets_{};
     std::unique_ptr<detection::LiveDetector> detector_;
-    std::function<bool()> alerting_;
     std::vector<events::Alert> alerts_;  // reused per record
 };
 

@@ -1041,11 +1041,15 @@ std::shared_ptr<PacketObserver> SensorDaemon::flow_inspector(const GuestRecord& 
     // after the guest is unpublished at its stop, as last seen, for the
     // flows the capture's end names.
     auto last = std::make_shared<GuestInfo>();
-    auto attribute = [this, ip = *ip, guest_id = g.id, last](auto& e) {
+    auto seen = [this, ip = *ip, guest_id = g.id, last]() -> const GuestInfo& {
         if (auto info = guest_by_ip(ip); info && info->guest_id == guest_id) *last = *info;
+        return *last;
+    };
+    auto attribute = [guest_id = g.id, seen](auto& e) {
+        const GuestInfo& info = seen();
         e.guest_id = guest_id;
-        e.intrusion_id = last->intrusion_id;
-        e.source_ip = last->source_ip;
+        e.intrusion_id = info.intrusion_id;
+        e.source_ip = info.source_ip;
     };
     return std::make_shared<detection::FlowInspector>(
         ndpi_, o,
@@ -1055,10 +1059,9 @@ std::shared_ptr<PacketObserver> SensorDaemon::flow_inspector(const GuestRecord& 
         },
         [this, attribute](events::Alert a) {
             attribute(a);
-            log_.line(
-                fmt::format("guest {}: alert {} ({})", a.guest_id, a.rule_id.value_or(a.rule), a.detail.value_or("")));
             events_.emit(std::move(a));
-        });
+        },
+        [seen] { return !seen().intrusion_id.empty(); });
 }
 
 void SensorDaemon::follow_capture(Slot& s) {
@@ -1246,15 +1249,15 @@ void SensorDaemon::on_drop(const LoggedPacket& p) {
     if (reason.starts_with(kDropLogPrefix)) reason = reason.substr(std::string_view(kDropLogPrefix).size());
     while (!reason.empty() && reason.back() == ' ') reason.pop_back();
     events::Drop e{.reason = reason, .cap_hit = reason.ends_with("_cap") || reason == "bandwidth"};
-    if (p.has_ipv4) {
-        e.src = p.src.str();
-        e.dst = p.dst.str();
-        e.protocol = ip_protocol_name(p.protocol);
-        if (p.src_port != 0 || p.dst_port != 0) {
-            e.src_port = p.src_port;
-            e.dst_port = p.dst_port;
+    if (const auto& ip = p.ip) {
+        e.src = ip->src.str();
+        e.dst = ip->dst.str();
+        e.protocol = ip_protocol_name(ip->protocol);
+        if (ip->src_port != 0 || ip->dst_port != 0) {
+            e.src_port = ip->src_port;
+            e.dst_port = ip->dst_port;
         }
-        if (auto g = guest_by_ip(p.src)) {
+        if (auto g = guest_by_ip(ip->src)) {
             e.guest_id = g->guest_id;
             e.source_ip = g->source_ip;
             e.intrusion_id = g->intrusion_id;
