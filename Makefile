@@ -97,6 +97,7 @@ bench: setup
 	bench/follower/run.sh $(BUILD)
 	bench/detection/run.sh $(BUILD)
 	bench/flows/run.sh $(BUILD)
+	bench/clock/run.sh $(OYSTER)
 	bench/forensics/run.sh $(BUILD)
 
 clean:

@@ -60,11 +60,14 @@ std::vector<CheckResult> judge_clock(std::string_view section, bool present) {
         "the kernel log stamps a line written now with the uptime (within {:.0f} s): the monotonic clock has run as "
         "long as the boot clock, as on a machine never suspended",
         kClockSlackS);
+    const std::string steady_looks_for =
+        "no service has restarted or been killed by its watchdog since the boot, as on a server that ran quietly "
+        "(a clock catch-up that makes daemons walk their timers shows here)";
     if (!present) {
         for (const auto& [name, looks] :
              {std::pair{"boot_records", records_looks_for}, std::pair{"clock_sources", clocks_looks_for},
               std::pair{"idle_time", idle_looks_for}, std::pair{"systemd_analyze", analyze_looks_for},
-              std::pair{"monotonic_clock", monotonic_looks_for}}) {
+              std::pair{"daemons_steady", steady_looks_for}, std::pair{"monotonic_clock", monotonic_looks_for}}) {
             out.push_back({name, looks, false, "no 'clock' output"});
         }
         return out;
@@ -126,6 +129,14 @@ std::vector<CheckResult> judge_clock(std::string_view section, bool present) {
     auto kernel = kernel_seconds(analyze);
     out.push_back({"systemd_analyze", analyze_looks_for, kernel && *kernel < 60,
                    analyze.empty() ? "no systemd-analyze output" : analyze});
+
+    auto restarts = get("service_restarts");
+    auto timeouts = get("watchdog_timeouts");
+    out.push_back(
+        {"daemons_steady", steady_looks_for, restarts == 0.0 && timeouts == 0.0,
+         restarts && timeouts
+             ? fmt::format("{:.0f} service restarts, {:.0f} watchdog timeouts in the journal", *restarts, *timeouts)
+             : "no restart or watchdog count"});
 
     bool monotonic_ok = kmsg && uptime && std::abs(*kmsg - *uptime) <= kClockSlackS;
     out.push_back({"monotonic_clock", monotonic_looks_for, monotonic_ok,

@@ -18,7 +18,9 @@ inline constexpr double kBootRecordWindowS = 300;
 // How far two clocks read a moment apart may differ.
 inline constexpr double kClockSlackS = 5;
 
-// Four checks: boot_records, clock_sources, idle_time, systemd_analyze.
+// Six checks: boot_records, clock_sources, idle_time, systemd_analyze,
+// daemons_steady (no service restarted, none killed by its watchdog: what
+// a clock jump that daemons walk over can cause) and monotonic_clock.
 // When the probe never reported the section (`present` false), all fail.
 std::vector<CheckResult> judge_clock(std::string_view section, bool present);
 
