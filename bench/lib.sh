@@ -53,3 +53,17 @@ use_kernel() {  # path
 baseline_kernel() {  # NNNN
 	"$BENCH_DIR/../kernel/build.sh" --before "$1" | tail -n 1
 }
+# The kernels a bench measures side by side, into the caller's associative
+# array KERNEL and array kinds: "new", the kernel `oyster setup` built,
+# and unless BASELINE is "none", "old" (measured first), the series below
+# that patch.
+choose_kernels() {  # BASELINE
+	KERNEL[new]="$(current_kernel)"
+	kinds=(new)
+	if [ "$1" != none ]; then
+		echo "== building the baseline kernel (patches below $1; cached after the first run)"
+		KERNEL[old]="$(baseline_kernel "$1" 2>"$WORK/kernel.log")" || { cat "$WORK/kernel.log" >&2; exit 1; }
+		kinds=(old new)
+	fi
+	for k in "${kinds[@]}"; do echo "   $k: ${KERNEL[$k]}"; done
+}

@@ -15,8 +15,8 @@ run_pkgs=(
 	python3
 	# host networking
 	iproute2 nftables libnftables-dev libpcap-dev libseccomp-dev
-	# the analyst's store
-	libsqlite3-dev sqlite3
+	# the analyst's store: SQLite on a sensor, PostgreSQL (libpq) for a fleet
+	libsqlite3-dev sqlite3 libpq-dev
 	# evidence export (tar); reading guests' filesystems without mounting them
 	libarchive-dev libext2fs-dev libmagic-dev libyara-dev
 	# the web UI and its API
@@ -42,6 +42,8 @@ test_pkgs=(
 	hydra
 	# the outside scan (tests/integration/outside_scan.sh) is real Nmap
 	nmap
+	# the central store's tests start a real PostgreSQL 15 of their own
+	postgresql-15
 )
 pkgs=("${run_pkgs[@]}")
 # The web UI is built with Node.js and npm at setup: the machine's own when

@@ -31,14 +31,7 @@ world_up
 build_probe
 
 declare -A KERNEL R
-KERNEL[new]="$(current_kernel)"
-kinds=(new)
-if [ "$BASELINE" != none ]; then
-	echo "== building the baseline kernel (patches below $BASELINE; cached after the first run)"
-	KERNEL[old]="$(baseline_kernel "$BASELINE" 2>"$WORK/kernel.log")" || { cat "$WORK/kernel.log" >&2; exit 1; }
-	kinds=(old new)
-fi
-for k in "${kinds[@]}"; do echo "   $k: ${KERNEL[$k]}"; done
+choose_kernels "$BASELINE"
 
 echo "== boot: UML start -> SSH banner, $BOOTS cold boots per kernel (fresh COW each), interleaved"
 for i in $(seq "$BOOTS"); do

@@ -24,12 +24,7 @@ source "$(dirname "$0")/../../tests/integration/lib.sh"
 source "$(dirname "$0")/../lib.sh"
 world_up
 declare -A KERNEL
-KERNEL[new]="$(current_kernel)"
-kinds=(new)
-if [ "$BASELINE" != none ]; then
-	KERNEL[old]="$(baseline_kernel "$BASELINE" 2>"$WORK/kernel.log")" || { cat "$WORK/kernel.log" >&2; exit 1; }
-	kinds=(old new)
-fi
+choose_kernels "$BASELINE"
 
 # Workloads, each printing its wall time in ms.
 forkexec='s=$(date +%s%N); i=0; while [ $i -lt '"$LOOPS"' ]; do /bin/true; i=$((i+1)); done; echo $(( ($(date +%s%N)-s)/1000000 ))'

@@ -29,14 +29,7 @@ source "$here/../lib.sh"
 world_up
 
 declare -A KERNEL R
-KERNEL[new]="$(current_kernel)"
-kernels=(new)
-if [ "$BASELINE" != none ]; then
-	echo "== building the baseline kernel (patches below $BASELINE; cached after the first run)"
-	KERNEL[old]="$(baseline_kernel "$BASELINE" 2>"$WORK/kernel.log")" || { cat "$WORK/kernel.log" >&2; exit 1; }
-	kernels=(old new)
-fi
-for k in "${kernels[@]}"; do echo "   $k: ${KERNEL[$k]}"; done
+choose_kernels "$BASELINE"
 
 cpu_s() {  # guest-id -> the guest's host CPU so far, seconds
 	awk '{printf "%.2f", $1 / 1e9}' "/sys/fs/cgroup/cpuacct/oyster/$1/cpuacct.usage"
@@ -58,7 +51,7 @@ echo "journald=$(awk -v n="$j" "BEGIN {printf \"%.2f\", n / 1e9}") restarts=$r p
 '
 
 for i in $(seq "$BOOTS"); do
-	for k in "${kernels[@]}"; do
+	for k in "${kinds[@]}"; do
 		for mode in suspend monotonic; do
 			use_kernel "${KERNEL[$k]}"
 			sed -i "s/^catch_up_monotonic = .*/catch_up_monotonic = $([ $mode = monotonic ] && echo true || echo false)/" "$CONFIG"
@@ -86,17 +79,17 @@ done
 
 echo "== summary (medians of $BOOTS boots; lag = uptime less the kernel log's stamp of a line written now)"
 printf '   %-20s %12s %12s %12s %12s %12s\n' "kernel, catch-up" "to ready (s)" "next 20 s" "20-40 s" "journald (s)" "lag (s)"
-for k in "${kernels[@]}"; do
+for k in "${kinds[@]}"; do
 	for mode in suspend monotonic; do
 		key="$k.$mode"
 		printf '   %-20s' "$k, $mode"
 		for m in ready next20 after journald lag; do
-			printf ' %12s' "$(tr ' ' '\n' <<<"${R[$key.$m]}" | grep . | median)"
+			printf ' %12s' "$(tr ' ' '\n' <<<"${R[$key.$m]}" | grep . | median | awk '{printf "%.2f", $1}')"
 		done
 		echo
 	done
 done
-for k in "${kernels[@]}"; do
+for k in "${kinds[@]}"; do
 	suspend="$(tr ' ' '\n' <<<"${R[$k.suspend.next20]}" | grep . | median)"
 	monotonic="$(tr ' ' '\n' <<<"${R[$k.monotonic.next20]}" | grep . | median)"
 	echo "   $k kernel, CPU in the 20 s after readiness: monotonic/suspend $(ratio "$monotonic" "$suspend" 1)"

@@ -1,0 +1,226 @@
+#include "oyster/store/pg_db.h"
+
+#include <charconv>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "oyster/common/error.h"
+
+namespace oyster::store {
+
+namespace {
+
+// libpq's messages end in a newline and may span lines.
+std::string one_line(const char* message) {
+    std::string s = message != nullptr ? message : "";
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    for (auto& c : s) {
+        if (c == '\n') c = ' ';
+    }
+    return s.empty() ? "unknown error" : s;
+}
+
+// Type OIDs of PostgreSQL's integer types (catalog/pg_type.h): stable since
+// they are part of the wire protocol.
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kInt2Oid = 21;
+constexpr Oid kInt4Oid = 23;
+
+}  // namespace
+
+std::string redacted_url(std::string_view url) {
+    char* err = nullptr;
+    std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+        PQconninfoParse(std::string(url).c_str(), &err), &PQconninfoFree);
+    if (!options) {
+        std::string why = one_line(err);
+        PQfreemem(err);
+        throw Error(fmt::format("the store URL does not parse: {}", why));
+    }
+    std::string user, host, port, dbname;
+    for (auto* o = options.get(); o->keyword != nullptr; ++o) {
+        if (o->val == nullptr) continue;
+        std::string_view key = o->keyword;
+        if (key == "user") user = o->val;
+        if (key == "host" || (key == "hostaddr" && host.empty())) host = o->val;
+        if (key == "port") port = o->val;
+        if (key == "dbname") dbname = o->val;
+    }
+    std::string out = user.empty() ? "" : user + "@";
+    out += host.empty() ? "localhost" : host;
+    if (!port.empty()) out += ":" + port;
+    if (!dbname.empty()) out += "/" + dbname;
+    return out;
+}
+
+PgDb::PgDb(std::string_view url) : name_(redacted_url(url)) {
+    conn_ = PQconnectdb(std::string(url).c_str());
+    if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
+        std::string why = conn_ != nullptr ? one_line(PQerrorMessage(conn_)) : "out of memory";
+        PQfinish(conn_);
+        conn_ = nullptr;
+        throw Error(fmt::format("{}: cannot connect to the store: {}", name_, why));
+    }
+    // The server's notices ("table ... does not exist, skipping") would go
+    // to stderr, between the sensor's own log lines.
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
+    if (PQsetClientEncoding(conn_, "UTF8") != 0) {
+        std::string why = one_line(PQerrorMessage(conn_));
+        PQfinish(conn_);
+        conn_ = nullptr;
+        throw Error(fmt::format("{}: cannot use UTF-8 with the store: {}", name_, why));
+    }
+}
+
+PgDb::~PgDb() {
+    PQfinish(conn_);
+}
+
+void PgDb::fail(std::string_view what) const {
+    throw Error(fmt::format("{}: {}: {}", name_, what, one_line(PQerrorMessage(conn_))));
+}
+
+void PgDb::exec(std::string_view sql) {
+    std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(conn_, std::string(sql).c_str()), &PQclear);
+    auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        std::string why = r ? one_line(PQresultErrorMessage(r.get())) : one_line(PQerrorMessage(conn_));
+        throw Error(fmt::format("{}: {}: {}", name_, sql.substr(0, 80), why));
+    }
+}
+
+std::int64_t PgDb::query_int(std::string_view sql) {
+    PgStatement st(*this, sql);
+    if (!st.step()) throw Error(fmt::format("{}: no row from {}", name_, sql.substr(0, 80)));
+    return st.int64(0);
+}
+
+PgStatement::PgStatement(PgDb& db, std::string_view sql) : db_(db), sql_(sql) {}
+
+PgStatement::~PgStatement() {
+    PQclear(result_);
+}
+
+PgStatement& PgStatement::bind(int index, std::int64_t value) {
+    return bind(index, std::string_view(std::to_string(value)));
+}
+
+PgStatement& PgStatement::bind(int index, std::string_view text) {
+    if (index < 1 || index > 65535) throw Error(fmt::format("{}: parameter ${} out of range", db_.name(), index));
+    if (params_.size() < static_cast<std::size_t>(index)) params_.resize(index);
+    params_[index - 1] = std::string(text);
+    return *this;
+}
+
+PgStatement& PgStatement::bind_null(int index) {
+    if (index < 1 || index > 65535) throw Error(fmt::format("{}: parameter ${} out of range", db_.name(), index));
+    if (params_.size() < static_cast<std::size_t>(index)) params_.resize(index);
+    params_[index - 1].reset();
+    return *this;
+}
+
+PgStatement& PgStatement::bind_or_null(int index, std::string_view text) {
+    return text.empty() ? bind_null(index) : bind(index, text);
+}
+
+bool PgStatement::step() {
+    if (result_ == nullptr) {
+        std::vector<const char*> values;
+        values.reserve(params_.size());
+        for (const auto& p : params_) values.push_back(p ? p->c_str() : nullptr);
+        result_ = PQexecParams(db_.handle(), sql_.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                               nullptr, nullptr, 0);
+        auto status = result_ != nullptr ? PQresultStatus(result_) : PGRES_FATAL_ERROR;
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+            std::string why =
+                result_ != nullptr ? one_line(PQresultErrorMessage(result_)) : one_line(PQerrorMessage(db_.handle()));
+            reset();
+            throw Error(fmt::format("{}: {}: {}", db_.name(), std::string_view(sql_).substr(0, 80), why));
+        }
+        row_ = -1;
+    }
+    ++row_;
+    return row_ < PQntuples(result_);
+}
+
+void PgStatement::run() {
+    step();
+    reset();
+}
+
+void PgStatement::reset() {
+    PQclear(result_);
+    result_ = nullptr;
+    row_ = -1;
+}
+
+void PgStatement::check_column(int column) const {
+    if (result_ == nullptr || row_ < 0 || row_ >= PQntuples(result_) || column < 0 || column >= PQnfields(result_)) {
+        throw Error(fmt::format("{}: no column {} in the current row of {}", db_.name(), column,
+                                std::string_view(sql_).substr(0, 80)));
+    }
+}
+
+std::int64_t PgStatement::int64(int column) const {
+    check_column(column);
+    if (PQgetisnull(result_, row_, column) != 0) return 0;
+    const char* p = PQgetvalue(result_, row_, column);
+    std::string_view s = p;
+    std::int64_t v = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size()) {
+        throw Error(fmt::format("{}: column {} of {} is not an integer: '{}'", db_.name(), PQfname(result_, column),
+                                std::string_view(sql_).substr(0, 80), s.substr(0, 40)));
+    }
+    return v;
+}
+
+std::string PgStatement::text(int column) const {
+    check_column(column);
+    return {PQgetvalue(result_, row_, column), static_cast<std::size_t>(PQgetlength(result_, row_, column))};
+}
+
+bool PgStatement::is_null(int column) const {
+    check_column(column);
+    return PQgetisnull(result_, row_, column) != 0;
+}
+
+nlohmann::json PgStatement::row_object() const {
+    nlohmann::json row = nlohmann::json::object();
+    for (int i = 0; result_ != nullptr && i < PQnfields(result_); ++i) {
+        std::string name = PQfname(result_, i);
+        if (is_null(i)) {
+            row[name] = nullptr;
+            continue;
+        }
+        Oid type = PQftype(result_, i);
+        if (type == kInt8Oid || type == kInt4Oid || type == kInt2Oid) {
+            row[name] = int64(i);
+        } else {
+            row[name] = text(i);
+        }
+    }
+    return row;
+}
+
+PgTransaction::PgTransaction(PgDb& db) : db_(db) {
+    db_.exec("BEGIN");
+}
+
+PgTransaction::~PgTransaction() {
+    if (done_) return;
+    try {
+        db_.exec("ROLLBACK");
+    } catch (const Error&) {
+        // The connection is gone: the server rolled the transaction back.
+    }
+}
+
+void PgTransaction::commit() {
+    db_.exec("COMMIT");
+    done_ = true;
+}
+
+}  // namespace oyster::store
