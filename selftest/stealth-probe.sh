@@ -85,11 +85,12 @@ printf "clock-%s\n" $$ > /dev/kmsg
 echo "kmsg $(dmesg | sed -n "s/^\[ *\([0-9.]*\)\] clock-$$\$/\1/p" | tail -n 1)"
 echo "kmsg_when $(date -d "$(dmesg --time-format iso | sed -n "s/^\([0-9T:-]*\),[0-9]*\([+-][0-9:]*\) clock-$$\$/\1\2/p" | tail -n 1)" +%s)"
 echo "analyze $(systemd-analyze 2>&1 | head -n 1)"
-n=0
-for r in $(systemctl show -P NRestarts $(systemctl list-units --type=service --all --plain --no-legend | awk "{print \$1}")); do
-	n=$((n + r))
-done
-echo "service_restarts $n"
+units=$(systemctl list-units --type=service --all --plain --no-legend | awk "{print \$1}")
+if [ -n "$units" ]; then
+	n=0
+	for r in $(systemctl show -P NRestarts $units); do n=$((n + r)); done
+	echo "service_restarts $n"
+fi
 echo "watchdog_timeouts $(journalctl -b -q --no-pager 2>/dev/null | grep -c "Watchdog timeout")"
 true'
 # The machine's past, as "name value" lines: where wtmp begins and what it
