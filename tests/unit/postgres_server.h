@@ -39,16 +39,10 @@ public:
                              kPostgresBin, data.string(), dir_.string()))) {
             return;
         }
-        started_ =
-            run(fmt::format("{}{}/pg_ctl -D {} -w -t 60 -l {}/server.log -o \"-k {} -c listen_addresses=''\" "
-                            "start >/dev/null 2>&1",
-                            as_, kPostgresBin, data.string(), dir_.string(), dir_.string()));
+        started_ = start();
     }
     ~PostgresServer() {
-        if (started_) {
-            run(fmt::format("{}{}/pg_ctl -D {} -m immediate stop >/dev/null 2>&1", as_, kPostgresBin,
-                            (dir_ / "data").string()));
-        }
+        if (started_) stop();
         if (!dir_.empty()) std::filesystem::remove_all(dir_);
     }
     PostgresServer(const PostgresServer&) = delete;
@@ -70,16 +64,20 @@ public:
     }
     // Stops the server at once, as kill -9 of the postmaster would leave it
     // to recover, and starts it again.
-    bool restart_immediately() {
-        auto data = (dir_ / "data").string();
-        return run(fmt::format("{}{}/pg_ctl -D {} -m immediate stop >/dev/null 2>&1", as_, kPostgresBin, data)) &&
-               run(fmt::format("{}{}/pg_ctl -D {} -w -t 60 -l {}/server.log -o \"-k {} -c listen_addresses=''\" "
-                               "start >/dev/null 2>&1",
-                               as_, kPostgresBin, data, dir_.string(), dir_.string()));
-    }
+    bool restart_immediately() { return stop() && start(); }
 
 private:
     static bool run(const std::string& command) { return std::system(command.c_str()) == 0; }
+    bool start() const {
+        return run(
+            fmt::format("{}{}/pg_ctl -D {}/data -w -t 60 -l {}/server.log -o \"-k {} -c listen_addresses=''\" "
+                        "start >/dev/null 2>&1",
+                        as_, kPostgresBin, dir_.string(), dir_.string(), dir_.string()));
+    }
+    bool stop() const {
+        return run(
+            fmt::format("{}{}/pg_ctl -D {}/data -m immediate stop >/dev/null 2>&1", as_, kPostgresBin, dir_.string()));
+    }
 
     std::filesystem::path dir_;
     std::string as_;

@@ -107,17 +107,20 @@ PgStatement& PgStatement::bind(int index, std::int64_t value) {
     return bind(index, std::string_view(std::to_string(value)));
 }
 
-PgStatement& PgStatement::bind(int index, std::string_view text) {
+std::optional<std::string>& PgStatement::param(int index) {
+    // PostgreSQL numbers parameters up to 65535 ($1 to $65535).
     if (index < 1 || index > 65535) throw Error(fmt::format("{}: parameter ${} out of range", db_.name(), index));
     if (params_.size() < static_cast<std::size_t>(index)) params_.resize(index);
-    params_[index - 1] = std::string(text);
+    return params_[index - 1];
+}
+
+PgStatement& PgStatement::bind(int index, std::string_view text) {
+    param(index) = std::string(text);
     return *this;
 }
 
 PgStatement& PgStatement::bind_null(int index) {
-    if (index < 1 || index > 65535) throw Error(fmt::format("{}: parameter ${} out of range", db_.name(), index));
-    if (params_.size() < static_cast<std::size_t>(index)) params_.resize(index);
-    params_[index - 1].reset();
+    param(index).reset();
     return *this;
 }
 

@@ -62,6 +62,8 @@ public:
 
 private:
     void check_column(int column) const;
+    // The slot of parameter $index, made if need be.
+    std::optional<std::string>& param(int index);
 
     PgDb& db_;
     std::string sql_;
