@@ -42,6 +42,8 @@ test_pkgs=(
 	hydra
 	# the outside scan (tests/integration/outside_scan.sh) is real Nmap
 	nmap
+	# an integration scenario that hangs shows the sensor's threads
+	gdb
 	# the central store's tests start a real PostgreSQL 15 of their own
 	postgresql-15
 )

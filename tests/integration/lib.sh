@@ -69,8 +69,14 @@ scenario() {  # NAME [after EARLIER...]
 	(
 		set -e
 		"$name"
-	)
+	) &
+	local pid=$!
+	scenario_watchdog "$name" "$pid" &
+	local watchdog=$!
+	wait "$pid"
 	rc=$?
+	kill "$watchdog" 2>/dev/null
+	wait "$watchdog" 2>/dev/null
 	set -e
 	if [ $rc = 0 ]; then
 		SCENARIOS_PASSED+=("$name")
@@ -80,6 +86,37 @@ scenario() {  # NAME [after EARLIER...]
 		log "scenario $name: FAILED"
 		SCENARIOS_FAILED+=("$name")
 	fi
+}
+# A scenario that hangs would run into ctest's timeout and say nothing of
+# where: past SCENARIO_TIMEOUT seconds the watchdog shows what the scenario
+# is waiting on (its processes, the sensor's threads, the sensor's last
+# lines) and ends it, so it fails alone and the test goes on.
+: "${SCENARIO_TIMEOUT:=300}"
+scenario_watchdog() {  # NAME PID
+	local i
+	for ((i = 0; i < SCENARIO_TIMEOUT; i++)); do
+		sleep 1
+		kill -0 "$2" 2>/dev/null || return 0
+	done
+	log "scenario $1: still running after ${SCENARIO_TIMEOUT}s; what it waits on:"
+	ps -o pid,ppid,etimes,stat,wchan:24,args -p "$(descendants "$2" | paste -sd,)" >&2 || true
+	if [ -n "$SENSOR_PID" ] && kill -0 "$SENSOR_PID" 2>/dev/null; then
+		log "the sensor's threads:"
+		timeout 60 gdb -p "$SENSOR_PID" -batch -ex "thread apply all bt 12" 2>/dev/null |
+			grep -E '^(Thread|#)' >&2 || true
+		log "the sensor's last lines:"
+		tail -n 40 "$WORK/sensor.log" >&2 || true
+	fi
+	kill_tree "$2"
+}
+descendants() {  # PID: it and all its descendants, parents first
+	local child
+	echo "$1"
+	for child in $(pgrep -P "$1"); do descendants "$child"; done
+}
+kill_tree() {  # PID: it and all its descendants
+	local pid
+	for pid in $(descendants "$1"); do kill -KILL "$pid" 2>/dev/null || true; done
 }
 keep() {  # VAR... (inside a scenario)
 	local v
