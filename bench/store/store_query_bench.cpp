@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
     auto serve = [&](const std::string& name) {
         oyster::web::WebOptions o;
         o.port = 0;
-        o.store_file = dir / (name + ".sqlite");
+        o.store = (dir / (name + ".sqlite")).string();
         o.assets_dir = dir / "none";
         o.token = token;
         return std::make_unique<oyster::web::WebServer>(

@@ -13,7 +13,7 @@
 #include "oyster/common/error.h"
 #include "oyster/common/log_segments.h"
 #include "oyster/store/store_schema.h"
-#include "temp_dir.h"
+#include "store_engines.h"
 
 namespace oyster::store {
 namespace {
@@ -34,15 +34,15 @@ const char* kClosed =
     R"("guest_id":"g1","reason":"idle","connections":2,"pcap_files":1,"disk_bytes":4096,"dir":"/d"})";
 const char* kOther = R"({"ts":"2026-11-27T10:31:00.000Z","type":"sensor_stopped","connections_accepted":3})";
 
-class EventStoreTest : public testing::TempDirTest {
+class EventStoreTest : public testing::StoreEngineTest {
 protected:
     std::filesystem::path jsonl() { return dir / "events.jsonl"; }
     void append(const std::string& text) { std::ofstream(jsonl(), std::ios::app | std::ios::binary) << text; }
 };
 
-TEST_F(EventStoreTest, EventsWrittenAreReadBackWithWhatTheyDescribe) {
+TEST_P(EventStoreTest, EventsWrittenAreReadBackWithWhatTheyDescribe) {
     append(std::string(kOpened) + "\n" + kLogin + "\n" + kExec + "\n" + kClosed + "\n" + kOther + "\n");
-    EventStore store(dir / "store.sqlite");
+    EventStore store(open_db());
     auto r = store.ingest_jsonl(jsonl());
     EXPECT_EQ(r.events, 5U);
     EXPECT_EQ(r.skipped, 0U);
@@ -82,16 +82,16 @@ TEST_F(EventStoreTest, EventsWrittenAreReadBackWithWhatTheyDescribe) {
     EXPECT_EQ(m.int64(4), 812);
 }
 
-TEST_F(EventStoreTest, EachLineIsAddedOnceAcrossCallsAndReopens) {
+TEST_P(EventStoreTest, EachLineIsAddedOnceAcrossCallsAndReopens) {
     append(std::string(kOpened) + "\n" + kLogin + "\n");
     {
-        EventStore store(dir / "store.sqlite");
+        EventStore store(open_db());
         EXPECT_EQ(store.ingest_jsonl(jsonl()).events, 2U);
         EXPECT_EQ(store.ingest_jsonl(jsonl()).events, 0U);
     }
     // A line still being written waits for its newline.
     append(std::string(kExec).substr(0, 40));
-    EventStore store(dir / "store.sqlite");
+    EventStore store(open_db());
     auto r = store.ingest_jsonl(jsonl());
     EXPECT_EQ(r.events, 0U);
     EXPECT_EQ(r.skipped, 0U);
@@ -101,9 +101,9 @@ TEST_F(EventStoreTest, EachLineIsAddedOnceAcrossCallsAndReopens) {
     EXPECT_EQ(store.count("commands"), 1U);
 }
 
-TEST_F(EventStoreTest, AReplacedFileIsReadFromItsStart) {
+TEST_P(EventStoreTest, AReplacedFileIsReadFromItsStart) {
     append(std::string(kOpened) + "\n" + kLogin + "\n");
-    EventStore store(dir / "store.sqlite");
+    EventStore store(open_db());
     EXPECT_EQ(store.ingest_jsonl(jsonl()).events, 2U);
     std::filesystem::remove(jsonl());
     append(std::string(kOther) + "\n");
@@ -111,11 +111,11 @@ TEST_F(EventStoreTest, AReplacedFileIsReadFromItsStart) {
     EXPECT_EQ(store.count("events"), 3U);
 }
 
-TEST_F(EventStoreTest, WhatIsNotAnEventIsSkippedAndCounted) {
+TEST_P(EventStoreTest, WhatIsNotAnEventIsSkippedAndCounted) {
     std::string too_long = R"({"ts":"t","type":"x","pad":")" + std::string(EventStore::kMaxLineBytes + 10, 'a') + "\"}";
     append(std::string("not json\n") + "[1,2]\n" + R"({"type":"no ts"})" + "\n" + too_long + "\n" + kOther + "\n" +
            "\n");
-    EventStore store(dir / "store.sqlite");
+    EventStore store(open_db());
     auto r = store.ingest_jsonl(jsonl());
     EXPECT_EQ(r.events, 1U);
     EXPECT_EQ(r.skipped, 5U);
@@ -123,21 +123,21 @@ TEST_F(EventStoreTest, WhatIsNotAnEventIsSkippedAndCounted) {
     EXPECT_EQ(store.ingest_jsonl(jsonl()).events + store.ingest_jsonl(jsonl()).skipped, 0U);
 }
 
-TEST_F(EventStoreTest, AMissingLogAddsNothing) {
-    EventStore store(dir / "store.sqlite");
+TEST_P(EventStoreTest, AMissingLogAddsNothing) {
+    EventStore store(open_db());
     auto r = store.ingest_jsonl(dir / "none.jsonl");
     EXPECT_EQ(r.events + r.skipped + r.bytes, 0U);
 }
 
 // The sensor's feeder and `oyster store sync` may open a new store at once.
-TEST_F(EventStoreTest, TwoProcessesCreatingTheStoreAtOnceBothSucceed) {
+TEST_P(EventStoreTest, TwoProcessesCreatingTheStoreAtOnceBothSucceed) {
     for (int round = 0; round < 20; ++round) {
-        auto file = dir / fmt::format("race-{}.sqlite", round);
+        auto file = where(fmt::format("race_{}", round));
         std::string errors;
         std::mutex mu;
         auto open = [&] {
             try {
-                EventStore store(file);
+                EventStore store(store::open_sql_db(file));
             } catch (const std::exception& e) {
                 std::lock_guard lock(mu);
                 errors += e.what();
@@ -147,7 +147,7 @@ TEST_F(EventStoreTest, TwoProcessesCreatingTheStoreAtOnceBothSucceed) {
         a.join();
         b.join();
         EXPECT_EQ(errors, "");
-        EXPECT_EQ(SqliteDb(file).query_int("PRAGMA user_version"), store_schema_version());
+        EXPECT_EQ(store::open_sql_db(file)->schema_version(), store_schema_version());
     }
 }
 
@@ -156,14 +156,14 @@ TEST_F(EventStoreTest, TwoProcessesCreatingTheStoreAtOnceBothSucceed) {
 // The sensor's feeder and a CLI command's sync ingest the same log at
 // once: each line must still be stored once (the position is checked
 // again under the write lock).
-TEST_F(EventStoreTest, TwoIngestersAtOnceStoreEachLineOnce) {
+TEST_P(EventStoreTest, TwoIngestersAtOnceStoreEachLineOnce) {
     append("");
     std::atomic<bool> done{false};
     std::string errors;
     std::mutex mu;
     auto ingester = [&] {
         try {
-            EventStore store(dir / "store.sqlite");
+            EventStore store(open_db());
             while (!done) store.ingest_jsonl(jsonl());
             store.ingest_jsonl(jsonl());
         } catch (const std::exception& e) {
@@ -171,7 +171,7 @@ TEST_F(EventStoreTest, TwoIngestersAtOnceStoreEachLineOnce) {
             errors += e.what();
         }
     };
-    { EventStore create(dir / "store.sqlite"); }
+    { EventStore create(open_db()); }
     std::thread a(ingester), b(ingester);
     constexpr int kLines = 3000;
     for (int i = 0; i < kLines; i += 10) {
@@ -186,12 +186,12 @@ TEST_F(EventStoreTest, TwoIngestersAtOnceStoreEachLineOnce) {
     a.join();
     b.join();
     EXPECT_EQ(errors, "");
-    EventStore store(dir / "store.sqlite");
+    EventStore store(open_db());
     EXPECT_EQ(store.count("events"), static_cast<std::uint64_t>(kLines));
     EXPECT_EQ(store.db().query_int("SELECT COUNT(DISTINCT body) FROM events"), kLines);
 }
 
-TEST_F(EventStoreTest, ForensicEventsFillTheirTablesOnce) {
+TEST_P(EventStoreTest, ForensicEventsFillTheirTablesOnce) {
     std::string report =
         R"({"ts":"2026-11-27T10:31:00.000Z","type":"forensic_file","intrusion_id":"i1","source_ip":"198.51.100.7",)"
         R"("change":"added","path":"/root/x.sh","what":[],"before":null,"after":{"ino":12,"mode":"100755",)"
@@ -216,7 +216,7 @@ TEST_F(EventStoreTest, ForensicEventsFillTheirTablesOnce) {
         R"("artefacts":1,"duration_ms":300,"errors":[]})"
         "\n";
     append(std::string(kOpened) + "\n" + report + report);
-    EventStore store(dir / "store.sqlite");
+    EventStore store(open_db());
     auto r = store.ingest_jsonl(jsonl());
     EXPECT_EQ(r.skipped, 0U);
     EXPECT_EQ(store.count("files"), 3U);
@@ -243,20 +243,23 @@ TEST_F(EventStoreTest, ForensicEventsFillTheirTablesOnce) {
     EXPECT_EQ(i.int64(2), 1);
 }
 
-TEST_F(EventStoreTest, MigratesAnEmptyDatabaseAndRefusesANewerOne) {
+TEST_P(EventStoreTest, MigratesAnEmptyDatabaseAndRefusesANewerOne) {
     {
-        SqliteDb db(dir / "store.sqlite");
-        EXPECT_EQ(db.query_int("PRAGMA user_version"), 0);
-        migrate_store(db);
-        EXPECT_EQ(db.query_int("PRAGMA user_version"), store_schema_version());
-        Statement mode(db, "PRAGMA journal_mode");
-        ASSERT_TRUE(mode.step());
-        EXPECT_EQ(mode.text(0), "wal");
-        migrate_store(db);  // idempotent
-        db.exec(fmt::format("PRAGMA user_version = {}", store_schema_version() + 1));
+        auto db = open_db();
+        EXPECT_EQ(db->schema_version(), 0);
+        migrate_store(*db);
+        EXPECT_EQ(db->schema_version(), store_schema_version());
+        if (!postgres()) {
+            Statement mode(*db, "PRAGMA journal_mode");
+            ASSERT_TRUE(mode.step());
+            EXPECT_EQ(mode.text(0), "wal");
+        }
+        migrate_store(*db);  // idempotent
+        EXPECT_EQ(db->schema_version(), store_schema_version());
+        db->set_schema_version(store_schema_version() + 1);
     }
     try {
-        EventStore store(dir / "store.sqlite");
+        EventStore store(open_db());
         FAIL() << "a newer schema was opened";
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("newer than this Oyster"), std::string::npos) << e.what();
@@ -266,10 +269,10 @@ TEST_F(EventStoreTest, MigratesAnEmptyDatabaseAndRefusesANewerOne) {
 // The sensor's log rotated between syncs: the store reads the rest of the
 // file it was in, then the newer ones, each line once; a new store reads
 // every file kept.
-TEST_F(EventStoreTest, ReadsOnAcrossARotation) {
+TEST_P(EventStoreTest, ReadsOnAcrossARotation) {
     append(std::string(kOpened) + "\n");
     {
-        EventStore store(dir / "store.sqlite");
+        EventStore store(open_db());
         EXPECT_EQ(store.ingest_jsonl(jsonl()).events, 1U);
         append(std::string(kLogin) + "\n");
         std::filesystem::rename(jsonl(), rotated_segment(jsonl(), 1));
@@ -283,9 +286,11 @@ TEST_F(EventStoreTest, ReadsOnAcrossARotation) {
         EXPECT_EQ(store.count("events"), 5U);
         EXPECT_EQ(store.count("commands"), 1U);
     }
-    EventStore fresh(dir / "fresh.sqlite");
+    EventStore fresh(open_db("fresh"));
     EXPECT_EQ(fresh.ingest_jsonl(jsonl()).events, 5U);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, EventStoreTest, OYSTER_STORE_ENGINES);
 
 }  // namespace
 }  // namespace oyster::store

@@ -11,7 +11,7 @@
 #include "oyster/store/analyst_queries.h"
 #include "oyster/store/event_store.h"
 #include "oyster/store/store_schema.h"
-#include "temp_dir.h"
+#include "store_engines.h"
 
 namespace oyster::store {
 namespace {
@@ -145,10 +145,10 @@ Log two_connections() {
     return l;
 }
 
-class SessionTrackerTest : public testing::TempDirTest {};
+class SessionTrackerTest : public testing::StoreEngineTest {};
 
-TEST_F(SessionTrackerTest, CommandsOfConcurrentConnectionsLandInTheirOwnSessions) {
-    EventStore store(dir / "store.sqlite");
+TEST_P(SessionTrackerTest, CommandsOfConcurrentConnectionsLandInTheirOwnSessions) {
+    EventStore store(open_db());
     store.ingest_text(two_connections().text);
     ASSERT_EQ(store.count("sessions"), 2U);
 
@@ -193,7 +193,7 @@ TEST_F(SessionTrackerTest, CommandsOfConcurrentConnectionsLandInTheirOwnSessions
 
 // A timeline follows the host's receive times: a guest root who sets its
 // clock cannot move its commands before the login or after the disconnect.
-TEST_F(SessionTrackerTest, TheTimelineFollowsTheHostsReceiveTimesNotTheGuestsClock) {
+TEST_P(SessionTrackerTest, TheTimelineFollowsTheHostsReceiveTimesNotTheGuestsClock) {
     Log l;
     l.connection(40001);
     l.accept(300, 40001);
@@ -212,7 +212,7 @@ TEST_F(SessionTrackerTest, TheTimelineFollowsTheHostsReceiveTimesNotTheGuestsClo
     exec_at({"earlier-by-its-clock"}, "2001-01-01T00:00:00.000000000Z", 6);
     l.t = 8;
     l.closed(40001);
-    EventStore store(dir / "store.sqlite");
+    EventStore store(open_db());
     store.ingest_text(l.text);
     std::vector<std::string> order;
     for (const auto& row : session_timeline(store.db(), 1)) {
@@ -239,24 +239,24 @@ TEST(Bookkeeping, KeptSystemStateIsBookkeepingAndAnIntrudersFileIsNot) {
     EXPECT_FALSE(is_bookkeeping(kept("/root/run.sh")));
 }
 
-TEST_F(SessionTrackerTest, AReusedPidDoesNotInheritAnOldSession) {
+TEST_P(SessionTrackerTest, AReusedPidDoesNotInheritAnOldSession) {
     Log l = two_connections();
     l.fork(1, 311);  // pid 311 again, now a child of init
     l.exec(311, {"cron"});
-    EventStore store(dir / "store.sqlite");
+    EventStore store(open_db());
     store.ingest_text(l.text);
     Statement q(store.db(), "SELECT session_id FROM commands WHERE command_line = 'cron'");
     ASSERT_TRUE(q.step());
     EXPECT_TRUE(q.is_null(0));
 }
 
-TEST_F(SessionTrackerTest, ConnectionsCutByASensorCrashOrAClosedIntrusionEnd) {
+TEST_P(SessionTrackerTest, ConnectionsCutByASensorCrashOrAClosedIntrusionEnd) {
     Log l;
     l.connection(40001);
     l.add({{"type", "sensor_started"}, {"pid", 1}});  // after a kill -9: no connection_closed came
     l.connection(40002);
     l.add({{"type", "intrusion_closed"}, {"intrusion_id", "i1"}, {"source_ip", kIp}, {"reason", "idle"}});
-    EventStore store(dir / "store.sqlite");
+    EventStore store(open_db());
     store.ingest_text(l.text);
     auto a = find_session(store.db(), 1);
     auto b = find_session(store.db(), 2);
@@ -265,13 +265,13 @@ TEST_F(SessionTrackerTest, ConnectionsCutByASensorCrashOrAClosedIntrusionEnd) {
     EXPECT_EQ((*b)["end_reason"], "intrusion closed");
 }
 
-TEST_F(SessionTrackerTest, ALoginNamesTheSessionsProcessWhenItsAcceptWasNotSeen) {
+TEST_P(SessionTrackerTest, ALoginNamesTheSessionsProcessWhenItsAcceptWasNotSeen) {
     Log l;
     l.connection(40001);
     l.login(300, 40001, "123456", true);  // the sensor restarted: no accept, no fork
     l.fork(300, 301);
     l.exec(301, {"id"});
-    EventStore store(dir / "store.sqlite");
+    EventStore store(open_db());
     store.ingest_text(l.text);
     Statement q(store.db(), "SELECT session_id FROM commands WHERE command_line = 'id'");
     ASSERT_TRUE(q.step());
@@ -281,7 +281,7 @@ TEST_F(SessionTrackerTest, ALoginNamesTheSessionsProcessWhenItsAcceptWasNotSeen)
 // Telnet: inetd (50) accepts and forks telnetd (500), which forks login
 // (501); login reports no port, and is found by its process. An SSH
 // connection open at the same time from the same address keeps its own.
-TEST_F(SessionTrackerTest, ATelnetLoginIsFoundByItsProcess) {
+TEST_P(SessionTrackerTest, ATelnetLoginIsFoundByItsProcess) {
     Log l;
     l.connection(40001);
     l.accept(100, 40001);
@@ -297,7 +297,7 @@ TEST_F(SessionTrackerTest, ATelnetLoginIsFoundByItsProcess) {
     l.tty_open(501, 90);
     l.fork(501, 502);
     l.exec(502, {"id"});
-    EventStore store(dir / "store.sqlite");
+    EventStore store(open_db());
     store.ingest_text(l.text);
     auto ssh = find_session(store.db(), 1);
     auto telnet = find_session(store.db(), 2);
@@ -317,11 +317,11 @@ TEST_F(SessionTrackerTest, ATelnetLoginIsFoundByItsProcess) {
     EXPECT_EQ(q.int64(0), 2);
 }
 
-TEST_F(SessionTrackerTest, AConnectionThatWaitedForABootGetsItsIntrusion) {
+TEST_P(SessionTrackerTest, AConnectionThatWaitedForABootGetsItsIntrusion) {
     Log l;
     l.waiting_connection(40001);
     l.add({{"type", "intrusion_opened"}, {"intrusion_id", "i9"}, {"source_ip", kIp}, {"guest_id", "g9"}});
-    EventStore store(dir / "store.sqlite");
+    EventStore store(open_db());
     store.ingest_text(l.text);
     auto s = find_session(store.db(), 1);
     ASSERT_TRUE(s);
@@ -331,14 +331,14 @@ TEST_F(SessionTrackerTest, AConnectionThatWaitedForABootGetsItsIntrusion) {
 
 // The guest's first word about such a connection is its server's accept:
 // the guest the sensor booted for it, named by guest_ready.
-TEST_F(SessionTrackerTest, AConnectionThatWaitedForABootIsThatGuestsOnly) {
+TEST_P(SessionTrackerTest, AConnectionThatWaitedForABootIsThatGuestsOnly) {
     Log l;
     l.waiting_connection(40001);
     l.add({{"type", "guest_ready"}, {"guest_id", "g1"}, {"source_ip", kIp}, {"intrusion_id", ""}});
     l.accept(100, 40001);
     l.fork(100, 300);
     l.login(300, 40001, "123456", true);
-    EventStore store(dir / "store.sqlite");
+    EventStore store(open_db());
     store.ingest_text(l.text);
     auto s = find_session(store.db(), 1);
     ASSERT_TRUE(s);
@@ -349,7 +349,7 @@ TEST_F(SessionTrackerTest, AConnectionThatWaitedForABootIsThatGuestsOnly) {
 // Guest g2's root gives its loopback the address and port of an attacker
 // of guest g1 and logs in to its own sshd from it: the accept, login and
 // commands are g2's, never g1's session's.
-TEST_F(SessionTrackerTest, AnAddressForgedInAnotherGuestDoesNotReachThisGuestsSession) {
+TEST_P(SessionTrackerTest, AnAddressForgedInAnotherGuestDoesNotReachThisGuestsSession) {
     Log l;
     l.connection(40001);
     l.accept(100, 40001);
@@ -384,7 +384,7 @@ TEST_F(SessionTrackerTest, AnAddressForgedInAnotherGuestDoesNotReachThisGuestsSe
            {"success", true},
            {"pid", 300},
            {"tgid", 300}});
-    EventStore store(dir / "store.sqlite");
+    EventStore store(open_db());
     store.ingest_text(l.text);
     auto a = find_session(store.db(), 1);
     auto b = find_session(store.db(), 2);
@@ -399,29 +399,30 @@ TEST_F(SessionTrackerTest, AnAddressForgedInAnotherGuestDoesNotReachThisGuestsSe
     EXPECT_TRUE(q.is_null(1));
 }
 
-TEST_F(SessionTrackerTest, HostileEventsBelongToNoSessionAndBreakNothing) {
+TEST_P(SessionTrackerTest, HostileEventsBelongToNoSessionAndBreakNothing) {
     Log l = two_connections();
     l.add({{"type", "connection"}, {"source_ip", 7}, {"source_port", "x"}});
     l.add({{"type", "capture"}, {"guest_id", "g1"}, {"event", {{"type", "fork"}, {"tgid", 300}}}});
     l.add({{"type", "capture"}, {"guest_id", "g1"}, {"event", {{"type", "accept"}, {"tgid", 100}, {"remote", 5}}}});
     l.add({{"type", "login"}, {"remote_ip", kIp}, {"remote_port", -1}});
-    EventStore store(dir / "store.sqlite");
+    EventStore store(open_db());
     auto r = store.ingest_text(l.text);
     EXPECT_EQ(r.skipped, 0U);
     EXPECT_EQ(store.count("sessions"), 2U);
 }
 
-TEST_F(SessionTrackerTest, MigratingAStoreOfThePreviousSchemaDerivesItsSessions) {
+TEST_P(SessionTrackerTest, MigratingAStoreOfThePreviousSchemaDerivesItsSessions) {
     Log l = two_connections();
     {
         // A version-1 store holding the events (as the previous Oyster
         // wrote them: its own columns only).
-        SqliteDb db(dir / "store.sqlite");
-        migrate_store(db, 1);
-        ASSERT_EQ(db.query_int("PRAGMA user_version"), 1);
-        Statement ins(db, "INSERT INTO events (ts, type, body) VALUES (?, ?, ?)");
-        Statement cmd(
-            db, "INSERT INTO commands (event_id, ts, argv, command_line) VALUES (last_insert_rowid(), ?, '[]', ?)");
+        auto db = open_db();
+        migrate_store(*db, 1);
+        ASSERT_EQ(db->schema_version(), 1);
+        Statement ins(*db, "INSERT INTO events (ts, type, body) VALUES (?, ?, ?)");
+        Statement cmd(*db,
+                      "INSERT INTO commands (event_id, ts, argv, command_line) VALUES ((SELECT max(id) FROM events), "
+                      "?, '[]', ?)");
         std::size_t start = 0;
         while (start < l.text.size()) {
             auto nl = l.text.find('\n', start);
@@ -433,8 +434,8 @@ TEST_F(SessionTrackerTest, MigratingAStoreOfThePreviousSchemaDerivesItsSessions)
             start = nl + 1;
         }
     }
-    EventStore store(dir / "store.sqlite");
-    EXPECT_EQ(store.db().query_int("PRAGMA user_version"), store_schema_version());
+    EventStore store(open_db());
+    EXPECT_EQ(store.db().schema_version(), store_schema_version());
     EXPECT_EQ(store.count("sessions"), 2U);
     EXPECT_EQ(store.db().query_int("SELECT session_id FROM commands WHERE command_line = 'wget'"), 2);
     EXPECT_EQ(store.db().query_int("SELECT COUNT(*) FROM events WHERE session_id = 1"), 13);
@@ -442,8 +443,8 @@ TEST_F(SessionTrackerTest, MigratingAStoreOfThePreviousSchemaDerivesItsSessions)
     EXPECT_EQ((*b)["downloads"], 1);
 }
 
-TEST_F(SessionTrackerTest, ListingsFilterAndPage) {
-    EventStore store(dir / "store.sqlite");
+TEST_P(SessionTrackerTest, ListingsFilterAndPage) {
+    EventStore store(open_db());
     store.ingest_text(two_connections().text);
     SessionFilter f;
     EXPECT_EQ(list_sessions(store.db(), f)["total"], 2);
@@ -483,6 +484,8 @@ TEST(TransferPrograms, ByPathOrBusyboxApplet) {
     EXPECT_FALSE(is_transfer_program({{"path", "/usr/bin/uname"}, {"argv", {"uname"}}}));
     EXPECT_FALSE(is_transfer_program({{"path", 5}, {"argv", "wget"}}));
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, SessionTrackerTest, OYSTER_STORE_ENGINES);
 
 }  // namespace
 }  // namespace oyster::store

@@ -20,7 +20,7 @@
 #include "oyster/evidence/evidence_store.h"
 #include "oyster/store/event_store.h"
 #include "oyster/web/web_auth.h"
-#include "temp_dir.h"
+#include "store_engines.h"
 
 namespace oyster::web {
 namespace {
@@ -35,14 +35,14 @@ void write_file(const std::filesystem::path& p, const std::string& data) {
     std::ofstream(p, std::ios::binary) << data;
 }
 
-class WebServerTest : public testing::TempDirTest {
+class WebServerTest : public testing::StoreEngineTest {
 protected:
     std::unique_ptr<WebServer> server;
     std::unique_ptr<httplib::Client> client;
     std::string blob_sha;
 
     void SetUp() override {
-        testing::TempDirTest::SetUp();
+        testing::StoreEngineTest::SetUp();
         auto intrusion_dir = dir / "guest";
         write_file(intrusion_dir / "pcap/tap-0000.pcap", "pcap bytes");
         write_file(dir / "secret", "not for the web");
@@ -136,14 +136,14 @@ protected:
                 {"after", {{"size", 15}, {"mode", "100644"}}}},
                10);
         write_file(dir / "events.jsonl", log);
-        store::EventStore(dir / "store.sqlite").ingest_jsonl(dir / "events.jsonl");
+        store::EventStore(open_db()).ingest_jsonl(dir / "events.jsonl");
         start();
     }
 
     void start() {
         WebOptions o;
         o.port = 0;
-        o.store_file = dir / "store.sqlite";
+        o.store = where();
         o.assets_dir = dir / "no-assets";
         o.token = kToken;
         o.evidence_dir = dir / "evidence";
@@ -163,7 +163,7 @@ protected:
     }
 };
 
-TEST_F(WebServerTest, NothingWithoutTheToken) {
+TEST_P(WebServerTest, NothingWithoutTheToken) {
     for (const char* path : {"/api/overview", "/api/sessions", "/api/sessions/1", "/api/intrusions/i1", "/api/alerts",
                              "/api/nothing-here"}) {
         auto r = client->Get(path);
@@ -179,7 +179,7 @@ TEST_F(WebServerTest, NothingWithoutTheToken) {
     EXPECT_EQ(blob->status, 401);
 }
 
-TEST_F(WebServerTest, LoginGivesACookieAndLogoutEndsIt) {
+TEST_P(WebServerTest, LoginGivesACookieAndLogoutEndsIt) {
     auto form = client->Post("/api/login", "token=" + kToken, "application/x-www-form-urlencoded");
     EXPECT_EQ(form->status, 415);
     auto wrong = client->Post("/api/login", json{{"token", "nope"}}.dump(), "application/json");
@@ -201,7 +201,7 @@ TEST_F(WebServerTest, LoginGivesACookieAndLogoutEndsIt) {
     EXPECT_EQ(client->Get("/api/overview", {{"Cookie", cookie}})->status, 401);
 }
 
-TEST_F(WebServerTest, GuessingIsCutOffForAMinute) {
+TEST_P(WebServerTest, GuessingIsCutOffForAMinute) {
     for (int i = 0; i < 5; ++i) {
         EXPECT_EQ(client->Post("/api/login", json{{"token", "guess"}}.dump(), "application/json")->status, 401);
     }
@@ -209,7 +209,7 @@ TEST_F(WebServerTest, GuessingIsCutOffForAMinute) {
     EXPECT_EQ(client->Get("/api/overview", bearer())->status, 401);
 }
 
-TEST_F(WebServerTest, ServesTheAnalystsObjectsWithAttackerStringsAsTyped) {
+TEST_P(WebServerTest, ServesTheAnalystsObjectsWithAttackerStringsAsTyped) {
     auto sessions = get_json("/api/sessions?ip=203.0.113.10&limit=10");
     ASSERT_EQ(sessions["total"], 1);
     auto id = sessions["sessions"][0]["id"].get<int>();
@@ -241,7 +241,7 @@ TEST_F(WebServerTest, ServesTheAnalystsObjectsWithAttackerStringsAsTyped) {
     get_json("/api/sessions?since=yesterday", 400);
 }
 
-TEST_F(WebServerTest, DownloadsStayInsideTheirDirectories) {
+TEST_P(WebServerTest, DownloadsStayInsideTheirDirectories) {
     auto blob = client->Get("/api/evidence/" + blob_sha, bearer());
     ASSERT_EQ(blob->status, 200);
     EXPECT_EQ(blob->body, "the attacker's tool");
@@ -277,7 +277,7 @@ TEST_F(WebServerTest, DownloadsStayInsideTheirDirectories) {
 
 // DNS rebinding: a page on an attacker's name, resolved to this address,
 // sends its own name as Host.
-TEST_F(WebServerTest, AnswersOnlyToItsOwnHostNames) {
+TEST_P(WebServerTest, AnswersOnlyToItsOwnHostNames) {
     auto with_host = [&](const std::string& host) {
         httplib::Headers h = bearer();
         h.emplace("Host", host);
@@ -327,7 +327,7 @@ TEST(WebAuthTest, FailuresCountPerClient) {
     EXPECT_TRUE(auth.login(kToken, "203.0.113.99", now + std::chrono::seconds(61)));
 }
 
-TEST_F(WebServerTest, EveryAnswerCarriesTheSecurityHeaders) {
+TEST_P(WebServerTest, EveryAnswerCarriesTheSecurityHeaders) {
     for (const auto& r : {client->Get("/api/overview", bearer()), client->Get("/api/overview"), client->Get("/")}) {
         ASSERT_TRUE(r);
         EXPECT_NE(r->get_header_value("Content-Security-Policy").find("script-src 'self'"), std::string::npos);
@@ -336,6 +336,8 @@ TEST_F(WebServerTest, EveryAnswerCarriesTheSecurityHeaders) {
     }
     EXPECT_EQ(client->Get("/")->status, 503);  // no UI built in this test
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, WebServerTest, OYSTER_STORE_ENGINES);
 
 class WebTokenTest : public testing::TempDirTest {};
 

@@ -130,7 +130,7 @@ private:
 
 }  // namespace
 
-ExportResult export_intrusion(store::SqliteDb& db, const nlohmann::json& intrusion, const std::filesystem::path& out,
+ExportResult export_intrusion(store::SqlDb& db, const nlohmann::json& intrusion, const std::filesystem::path& out,
                               bool gzip) {
     std::string id = store::str_field(intrusion, "id");
     std::filesystem::path dir = store::str_field(intrusion, "dir");

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "oyster/store/sqlite_db.h"
+#include "oyster/store/sql_db.h"
 
 namespace oyster::evidence {
 
@@ -28,7 +28,7 @@ struct ExportResult {
 // to `out` (a tar, gzip-compressed when `gzip`), all members under
 // "<intrusion id>/". The archive appears complete or not at all (written
 // beside `out`, then renamed). Throws oyster::Error.
-ExportResult export_intrusion(store::SqliteDb& db, const nlohmann::json& intrusion, const std::filesystem::path& out,
+ExportResult export_intrusion(store::SqlDb& db, const nlohmann::json& intrusion, const std::filesystem::path& out,
                               bool gzip);
 
 }  // namespace oyster::evidence

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <vector>
 
 #include <fmt/format.h>
@@ -34,7 +35,7 @@ struct Where {
 };
 
 // {"total": rows matching `w`, `key`: one page of them as objects}.
-nlohmann::json counted_page(SqliteDb& db, const Where& w, const char* key, const std::string& from,
+nlohmann::json counted_page(SqlDb& db, const Where& w, const char* key, const std::string& from,
                             const std::string& select, const char* order, std::int64_t limit, std::int64_t offset) {
     nlohmann::json out = nlohmann::json::object();
     Statement count(db, "SELECT COUNT(*) " + from + w.sql());
@@ -136,7 +137,7 @@ std::optional<std::string> parse_time_bound(const std::string& text) {
     return t;
 }
 
-nlohmann::json list_sessions(SqliteDb& db, const SessionFilter& f) {
+nlohmann::json list_sessions(SqlDb& db, const SessionFilter& f) {
     Where w;
     if (!f.source_ip.empty()) w.add("source_ip = ?", f.source_ip);
     if (!f.username.empty()) w.add("username = ?", f.username);
@@ -150,14 +151,14 @@ nlohmann::json list_sessions(SqliteDb& db, const SessionFilter& f) {
                         "id DESC", f.limit, f.offset);
 }
 
-std::optional<nlohmann::json> find_session(SqliteDb& db, std::int64_t id) {
+std::optional<nlohmann::json> find_session(SqlDb& db, std::int64_t id) {
     Statement q(db, fmt::format("SELECT {} FROM sessions WHERE id = ?", kSessionColumns));
     q.bind(1, id);
     if (!q.step()) return std::nullopt;
     return q.row_object();
 }
 
-nlohmann::json session_timeline(SqliteDb& db, std::int64_t id) {
+nlohmann::json session_timeline(SqlDb& db, std::int64_t id) {
     // Forks are how the session's processes are found, not something an
     // analyst reads; the execs they lead to are.
     Statement q(db,
@@ -186,7 +187,7 @@ nlohmann::json session_timeline(SqliteDb& db, std::int64_t id) {
     return nlohmann::json(std::move(rows));
 }
 
-nlohmann::json list_intrusions(SqliteDb& db, const IntrusionFilter& f) {
+nlohmann::json list_intrusions(SqlDb& db, const IntrusionFilter& f) {
     Where w;
     if (!f.source_ip.empty()) w.add("i.source_ip = ?", f.source_ip);
     if (!f.since.empty()) w.add("i.opened >= ?", f.since);
@@ -197,7 +198,7 @@ nlohmann::json list_intrusions(SqliteDb& db, const IntrusionFilter& f) {
                         f.offset);
 }
 
-std::optional<nlohmann::json> find_intrusion(SqliteDb& db, const std::string& id) {
+std::optional<nlohmann::json> find_intrusion(SqlDb& db, const std::string& id) {
     Statement q(db, std::string(kIntrusionSelect) + " WHERE i.id = ?");
     q.bind(1, id);
     if (!q.step()) return std::nullopt;
@@ -227,7 +228,7 @@ constexpr const char* kAlertColumns =
 
 }  // namespace
 
-nlohmann::json intrusion_files(SqliteDb& db, const std::string& intrusion_id) {
+nlohmann::json intrusion_files(SqlDb& db, const std::string& intrusion_id) {
     Statement q(
         db,
         "SELECT id, change, path, size, mode, uid, gid, mtime, sha256, sha256_before, file_type, mime, evidence, "
@@ -236,7 +237,7 @@ nlohmann::json intrusion_files(SqliteDb& db, const std::string& intrusion_id) {
     return all_rows(q);
 }
 
-nlohmann::json intrusion_alerts(SqliteDb& db, const std::string& intrusion_id) {
+nlohmann::json intrusion_alerts(SqlDb& db, const std::string& intrusion_id) {
     Statement q(db, fmt::format("SELECT {} FROM alerts WHERE intrusion_id = ? ORDER BY id", kAlertColumns));
     q.bind(1, intrusion_id);
     auto rows = all_rows(q);
@@ -244,27 +245,27 @@ nlohmann::json intrusion_alerts(SqliteDb& db, const std::string& intrusion_id) {
     return rows;
 }
 
-nlohmann::json intrusion_artefacts(SqliteDb& db, const std::string& intrusion_id) {
+nlohmann::json intrusion_artefacts(SqlDb& db, const std::string& intrusion_id) {
     Statement q(db, "SELECT id, kind, path, size, sha256, tty_seq FROM artefacts WHERE intrusion_id = ? ORDER BY id");
     q.bind(1, intrusion_id);
     return all_rows(q);
 }
 
-std::optional<ArtefactRef> find_artefact(SqliteDb& db, const std::string& intrusion_id, std::int64_t artefact_id) {
+std::optional<ArtefactRef> find_artefact(SqlDb& db, const std::string& intrusion_id, std::int64_t artefact_id) {
     Statement q(db, "SELECT kind, path, sha256 FROM artefacts WHERE intrusion_id = ? AND id = ?");
     q.bind(1, intrusion_id).bind(2, artefact_id);
     if (!q.step()) return std::nullopt;
     return ArtefactRef{q.text(0), q.text(1), q.is_null(2) ? "" : q.text(2)};
 }
 
-std::optional<std::string> evidence_path(SqliteDb& db, const std::string& sha256) {
+std::optional<std::string> evidence_path(SqlDb& db, const std::string& sha256) {
     Statement q(db, "SELECT evidence FROM files WHERE sha256 = ? AND evidence IS NOT NULL LIMIT 1");
     q.bind(1, sha256);
     if (!q.step()) return std::nullopt;
     return q.text(0);
 }
 
-std::string intrusion_event_lines(SqliteDb& db, const std::string& intrusion_id) {
+std::string intrusion_event_lines(SqlDb& db, const std::string& intrusion_id) {
     std::string lines;
     Statement q(db, "SELECT body FROM events WHERE intrusion_id = ? ORDER BY id");
     q.bind(1, intrusion_id);
@@ -272,17 +273,23 @@ std::string intrusion_event_lines(SqliteDb& db, const std::string& intrusion_id)
     return lines;
 }
 
-nlohmann::json overview(SqliteDb& db, int days) {
+nlohmann::json overview(SqlDb& db, int days) {
     nlohmann::json out;
     {
         Statement q(db, std::string(kIntrusionSelect) + " WHERE i.closed IS NULL ORDER BY i.opened DESC LIMIT 100");
         out["open_intrusions"] = all_rows(q);
     }
     {
+        // The first day shown, computed here: each engine has its own
+        // date arithmetic.
+        auto first = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()) -
+                     std::chrono::days(std::clamp(days, 1, 3660));
         Statement q(db,
-                    "SELECT substr(opened, 1, 10) AS day, COUNT(*) AS intrusions FROM intrusions WHERE opened >= "
-                    "strftime('%Y-%m-%d', 'now', ?) GROUP BY day ORDER BY day");
-        q.bind(1, fmt::format("-{} days", std::clamp(days, 1, 3660)));
+                    "SELECT substr(opened, 1, 10) AS day, COUNT(*) AS intrusions FROM intrusions WHERE opened >= ? "
+                    "GROUP BY substr(opened, 1, 10) ORDER BY day");
+        std::chrono::year_month_day day{first};
+        q.bind(1, fmt::format("{:04}-{:02}-{:02}", static_cast<int>(day.year()), static_cast<unsigned>(day.month()),
+                              static_cast<unsigned>(day.day())));
         out["intrusions_per_day"] = all_rows(q);
     }
     auto top = [&](const char* key, const char* sql) {
@@ -310,7 +317,7 @@ nlohmann::json overview(SqliteDb& db, int days) {
     return out;
 }
 
-nlohmann::json recent_alerts(SqliteDb& db, std::int64_t limit) {
+nlohmann::json recent_alerts(SqlDb& db, std::int64_t limit) {
     Statement q(db, fmt::format("SELECT {} FROM alerts ORDER BY ts DESC, id DESC LIMIT {}", kAlertColumns,
                                 std::clamp<std::int64_t>(limit, 1, 1000)));
     auto rows = all_rows(q);
@@ -327,7 +334,7 @@ bool is_technique_id(std::string_view id) {
     return true;
 }
 
-nlohmann::json list_alerts(SqliteDb& db, const AlertFilter& f) {
+nlohmann::json list_alerts(SqlDb& db, const AlertFilter& f) {
     Where w;
     if (!f.severity.empty()) w.add("severity = ?", f.severity);
     if (!f.engine.empty()) w.add("ifnull(engine, 'yara') = ?", f.engine);
@@ -337,7 +344,8 @@ nlohmann::json list_alerts(SqliteDb& db, const AlertFilter& f) {
         // The id is checked by the caller (T and digits and dots): nothing
         // in it is a LIKE wildcard.
         std::string tag = "attack.t" + f.technique.substr(1);
-        w.terms.emplace_back("EXISTS (SELECT 1 FROM json_each(alerts.tags) WHERE value = ? OR value LIKE ?)");
+        w.terms.push_back(fmt::format("EXISTS (SELECT 1 FROM {} AS t WHERE t.value = ? OR t.value LIKE ?)",
+                                      db.json_values("alerts.tags")));
         w.params.push_back(tag);
         w.params.push_back(tag + ".%");
     }
@@ -350,11 +358,11 @@ nlohmann::json list_alerts(SqliteDb& db, const AlertFilter& f) {
     return page;
 }
 
-nlohmann::json alerts_by_technique(SqliteDb& db) {
-    Statement q(db,
-                "SELECT upper(substr(t.value, 8)) AS technique, COUNT(*) AS alerts FROM alerts, json_each(alerts.tags) "
-                "AS t WHERE t.value LIKE 'attack.t%' AND substr(t.value, 9, 1) BETWEEN '0' AND '9' "
-                "GROUP BY technique ORDER BY alerts DESC, technique LIMIT 50");
+nlohmann::json alerts_by_technique(SqlDb& db) {
+    Statement q(db, fmt::format("SELECT upper(substr(t.value, 8)) AS technique, COUNT(*) AS alerts FROM alerts, {} "
+                                "AS t WHERE t.value LIKE 'attack.t%' AND substr(t.value, 9, 1) BETWEEN '0' AND '9' "
+                                "GROUP BY technique ORDER BY alerts DESC, technique LIMIT 50",
+                                db.json_values("alerts.tags")));
     return all_rows(q);
 }
 

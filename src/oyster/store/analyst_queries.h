@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "oyster/store/sqlite_db.h"
+#include "oyster/store/sql_db.h"
 
 namespace oyster::store {
 
@@ -35,7 +35,7 @@ struct SessionFilter {
 };
 
 // Newest first: {"total": n, "sessions": [session objects]}.
-nlohmann::json list_sessions(SqliteDb& db, const SessionFilter& f);
+nlohmann::json list_sessions(SqlDb& db, const SessionFilter& f);
 
 // Records of a session's processes that say nothing about the attacker:
 // sshd's and the C library's bookkeeping (privilege drops, local sockets,
@@ -46,13 +46,13 @@ nlohmann::json list_sessions(SqliteDb& db, const SessionFilter& f);
 bool is_bookkeeping(const nlohmann::json& event);
 
 // One session, or nullopt.
-std::optional<nlohmann::json> find_session(SqliteDb& db, std::int64_t id);
+std::optional<nlohmann::json> find_session(SqlDb& db, std::int64_t id);
 
 // The session's events in the order they happened, without process
 // forks: [{"id", "ts" (logged), "time" (happened: a guest record's own
 // time), "type", "bookkeeping" (is_bookkeeping), "event": the sensor's
 // event}].
-nlohmann::json session_timeline(SqliteDb& db, std::int64_t id);
+nlohmann::json session_timeline(SqlDb& db, std::int64_t id);
 
 struct IntrusionFilter {
     std::string source_ip;
@@ -65,18 +65,18 @@ struct IntrusionFilter {
 
 // Newest first: {"total": n, "intrusions": [intrusion objects with
 // "sessions", "logins", "commands" counts]}.
-nlohmann::json list_intrusions(SqliteDb& db, const IntrusionFilter& f);
+nlohmann::json list_intrusions(SqlDb& db, const IntrusionFilter& f);
 
 // One intrusion (same object), or nullopt. Both also carry the forensic
 // summary: "analysed" (when), "files_changed", "alerts", "forensics_error".
-std::optional<nlohmann::json> find_intrusion(SqliteDb& db, const std::string& id);
+std::optional<nlohmann::json> find_intrusion(SqlDb& db, const std::string& id);
 
 // The intrusion's forensic results, as the sensor reported them: files
 // (changes in the analysis' order, executed files last), alerts, and
 // artefacts (docs/store.md, docs/forensics.md).
-nlohmann::json intrusion_files(SqliteDb& db, const std::string& intrusion_id);
-nlohmann::json intrusion_alerts(SqliteDb& db, const std::string& intrusion_id);
-nlohmann::json intrusion_artefacts(SqliteDb& db, const std::string& intrusion_id);
+nlohmann::json intrusion_files(SqlDb& db, const std::string& intrusion_id);
+nlohmann::json intrusion_alerts(SqlDb& db, const std::string& intrusion_id);
+nlohmann::json intrusion_artefacts(SqlDb& db, const std::string& intrusion_id);
 
 // One of an intrusion's artefacts, for serving it: its kind ("evidence",
 // "pcap", "asciicast", ...), its path (an evidence blob's, or relative to
@@ -84,14 +84,14 @@ nlohmann::json intrusion_artefacts(SqliteDb& db, const std::string& intrusion_id
 struct ArtefactRef {
     std::string kind, path, sha256;
 };
-std::optional<ArtefactRef> find_artefact(SqliteDb& db, const std::string& intrusion_id, std::int64_t artefact_id);
+std::optional<ArtefactRef> find_artefact(SqlDb& db, const std::string& intrusion_id, std::int64_t artefact_id);
 
 // The evidence blob a file of any intrusion with that SHA-256 was kept as.
-std::optional<std::string> evidence_path(SqliteDb& db, const std::string& sha256);
+std::optional<std::string> evidence_path(SqlDb& db, const std::string& sha256);
 
 // The sensor's events of an intrusion as it logged them, one JSON line
 // each, in the log's order.
-std::string intrusion_event_lines(SqliteDb& db, const std::string& intrusion_id);
+std::string intrusion_event_lines(SqlDb& db, const std::string& intrusion_id);
 
 // The web UI's overview: {"open_intrusions": [intrusion objects],
 // "intrusions_per_day": [{"day", "intrusions"}] (the last `days` days with
@@ -100,10 +100,10 @@ std::string intrusion_event_lines(SqliteDb& db, const std::string& intrusion_id)
 // runs at every login: sshd, run-parts, env, uname, /etc/update-motd.d),
 // "recent_alerts" (10), "alerts_by_technique", "totals": {intrusions, sessions, logins,
 // commands, alerts}}.
-nlohmann::json overview(SqliteDb& db, int days = 30);
+nlohmann::json overview(SqlDb& db, int days = 30);
 
 // The newest alerts of all intrusions, at most `limit` (1..1000).
-nlohmann::json recent_alerts(SqliteDb& db, std::int64_t limit);
+nlohmann::json recent_alerts(SqlDb& db, std::int64_t limit);
 
 struct AlertFilter {
     std::string severity;      // exact: critical, high, medium, low, informational
@@ -120,10 +120,10 @@ struct AlertFilter {
 bool is_technique_id(std::string_view id);
 
 // Newest first: {"total": n, "alerts": [alert rows, tags parsed]}.
-nlohmann::json list_alerts(SqliteDb& db, const AlertFilter& f);
+nlohmann::json list_alerts(SqlDb& db, const AlertFilter& f);
 
 // [{"technique": "T1053.003", "alerts": n}], most alerts first: the ATT&CK
 // techniques alerts were tagged with.
-nlohmann::json alerts_by_technique(SqliteDb& db);
+nlohmann::json alerts_by_technique(SqlDb& db);
 
 }  // namespace oyster::store

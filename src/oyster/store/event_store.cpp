@@ -12,16 +12,17 @@
 #include "oyster/common/read_at.h"
 #include "oyster/events/sensor_events.h"
 #include "oyster/store/json_fields.h"
+#include "oyster/store/sqlite_db.h"
 #include "oyster/store/store_schema.h"
 
 namespace oyster::store {
 
 struct EventStore::Statements {
-    explicit Statements(SqliteDb& db)
+    explicit Statements(SqlDb& db)
         : insert_event(
               db,
               "INSERT INTO events (ts, type, intrusion_id, guest_id, source_ip, session_id, body) VALUES (?, ?, ?, ?, "
-              "?, ?, ?)"),
+              "?, ?, ?) RETURNING id"),
           intrusion_opened(db,
                            "INSERT INTO intrusions (id, source_ip, guest_id, opened, dir) VALUES (?, ?, ?, ?, ?) "
                            "ON CONFLICT (id) DO UPDATE SET opened = excluded.opened, guest_id = excluded.guest_id, "
@@ -37,34 +38,53 @@ struct EventStore::Statements {
           insert_command(db,
                          "INSERT INTO commands (event_id, ts, intrusion_id, source_ip, pid, path, cwd, argv, "
                          "command_line, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-          upsert_file(
+          // Upserts: a repeated report (a sensor that died while
+          // reporting) replaces the row its unique key names.
+          upsert_file(db,
+                      "INSERT INTO files (event_id, intrusion_id, change, path, size, mode, uid, gid, mtime, sha256, "
+                      "sha256_before, file_type, mime, evidence, executions, in_base_image) VALUES (?, ?, ?, ?, ?, ?, "
+                      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (intrusion_id, change, path, ifnull(sha256, '')) DO "
+                      "UPDATE SET event_id = excluded.event_id, size = excluded.size, mode = excluded.mode, uid = "
+                      "excluded.uid, gid = excluded.gid, mtime = excluded.mtime, sha256 = excluded.sha256, "
+                      "sha256_before = excluded.sha256_before, file_type = excluded.file_type, mime = excluded.mime, "
+                      "evidence = excluded.evidence, executions = excluded.executions, in_base_image = "
+                      "excluded.in_base_image"),
+          upsert_alert(
               db,
-              "INSERT OR REPLACE INTO files (event_id, intrusion_id, change, path, size, mode, uid, gid, "
-              "mtime, sha256, sha256_before, file_type, mime, evidence, executions, in_base_image) VALUES (?, ?, "
-              "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-          upsert_alert(db,
-                       "INSERT OR REPLACE INTO alerts (event_id, ts, intrusion_id, rule, rule_file, severity, "
-                       "description, tags, path, sha256, change, evidence, engine, rule_id, category, detail, "
-                       "event_time, seq, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-          upsert_artefact(db,
-                          "INSERT OR REPLACE INTO artefacts (event_id, intrusion_id, kind, path, size, sha256, "
-                          "tty_seq) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+              "INSERT INTO alerts (event_id, ts, intrusion_id, rule, rule_file, severity, description, tags, "
+              "path, sha256, change, evidence, engine, rule_id, category, detail, event_time, seq, pid) VALUES "
+              "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (intrusion_id, "
+              "ifnull(rule_file, ''), rule, ifnull(path, ''), ifnull(sha256, '')) DO UPDATE SET event_id = "
+              "excluded.event_id, ts = excluded.ts, rule_file = excluded.rule_file, severity = "
+              "excluded.severity, description = excluded.description, tags = excluded.tags, path = "
+              "excluded.path, sha256 = excluded.sha256, change = excluded.change, evidence = "
+              "excluded.evidence, engine = excluded.engine, rule_id = excluded.rule_id, category = "
+              "excluded.category, detail = excluded.detail, event_time = excluded.event_time, seq = "
+              "excluded.seq, pid = excluded.pid"),
+          upsert_artefact(
+              db,
+              "INSERT INTO artefacts (event_id, intrusion_id, kind, path, size, sha256, tty_seq) VALUES (?, ?, "
+              "?, ?, ?, ?, ?) ON CONFLICT (intrusion_id, path) DO UPDATE SET event_id = excluded.event_id, "
+              "kind = excluded.kind, size = excluded.size, sha256 = excluded.sha256, tty_seq = "
+              "excluded.tty_seq"),
           forensics_done(db,
                          "UPDATE intrusions SET analysed = ?, files_changed = ?, alerts = ?, forensics_error = ? "
                          "WHERE id = ?"),
-          get_position(db, "SELECT inode, offset FROM ingest_positions WHERE source = ?"),
+          get_position(db, "SELECT inode, \"offset\" FROM ingest_positions WHERE source = ?"),
           set_position(db,
-                       "INSERT INTO ingest_positions (source, inode, offset) VALUES (?, ?, ?) ON CONFLICT (source) "
-                       "DO UPDATE SET inode = excluded.inode, offset = excluded.offset") {}
+                       "INSERT INTO ingest_positions (source, inode, \"offset\") VALUES (?, ?, ?) ON CONFLICT "
+                       "(source) DO UPDATE SET inode = excluded.inode, \"offset\" = excluded.\"offset\"") {}
 
     Statement insert_event, intrusion_opened, intrusion_closed, insert_credential, insert_command, upsert_file,
         upsert_alert, upsert_artefact, forensics_done, get_position, set_position;
 };
 
-EventStore::EventStore(const std::filesystem::path& db_file) : db_(db_file) {
-    migrate_store(db_);
-    st_ = std::make_unique<Statements>(db_);
-    sessions_ = std::make_unique<SessionTracker>(db_);
+EventStore::EventStore(const std::filesystem::path& db_file) : EventStore(std::make_unique<SqliteDb>(db_file)) {}
+
+EventStore::EventStore(std::unique_ptr<SqlDb> db) : db_(std::move(db)) {
+    migrate_store(*db_);
+    st_ = std::make_unique<Statements>(*db_);
+    sessions_ = std::make_unique<SessionTracker>(*db_);
 }
 
 EventStore::~EventStore() = default;
@@ -84,8 +104,10 @@ bool EventStore::add_line(std::string_view text) {
         .bind_or_null(3, intrusion)
         .bind_or_null(4, str_field(j, "guest_id"))
         .bind_or_null(5, source);
-    bind_session(st_->insert_event, 6).bind(7, text).run();
-    std::int64_t event_id = sqlite3_last_insert_rowid(db_.handle());
+    bind_session(st_->insert_event, 6).bind(7, text);
+    if (!st_->insert_event.step()) db_->fail("no id for a stored event");
+    std::int64_t event_id = st_->insert_event.int64(0);
+    st_->insert_event.reset();
 
     if (auto opened = line->as<events::IntrusionOpened>(); opened && !intrusion.empty()) {
         st_->intrusion_opened.bind(1, intrusion)
@@ -213,7 +235,7 @@ void EventStore::add_forensic_file(const events::ForensicFile& f, std::int64_t e
 
 IngestResult EventStore::ingest_text(std::string_view text) {
     IngestResult r;
-    Transaction t(db_);
+    Transaction t(*db_);
     std::size_t start = 0;
     while (start < text.size()) {
         auto nl = text.find('\n', start);
@@ -287,7 +309,8 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl) {
                 // A partial last line: the live file's rest is still being
                 // written; a rotated file's never will be.
                 if (!live) {
-                    Transaction t(db_);
+                    Transaction t(*db_);
+                    db_->lock_writers(jsonl.string());
                     if (stored() != expected) {
                         moved = true;
                         break;
@@ -300,7 +323,8 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl) {
                 }
                 break;
             }
-            Transaction t(db_);
+            Transaction t(*db_);
+            db_->lock_writers(jsonl.string());
             // Another ingester (the sensor's feeder, a CLI command's sync) may
             // have stored these lines while this one read them: the position
             // is read again under the write lock, and the chunk dropped if it
@@ -328,7 +352,8 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl) {
         // A rotated file read to its end: its position names it until the
         // first chunk of the next is stored, and place_in() moves on.
         if (expected.inode != seg.inode) {
-            Transaction t(db_);
+            Transaction t(*db_);
+            db_->lock_writers(jsonl.string());
             if (stored() != expected) continue;
             expected = {seg.inode, size};
             store_position(expected);
@@ -342,14 +367,14 @@ std::uint64_t EventStore::count(std::string_view table) {
     for (const char* known :
          {"events", "intrusions", "credentials", "commands", "sessions", "files", "alerts", "artefacts"}) {
         if (table == known)
-            return static_cast<std::uint64_t>(db_.query_int(fmt::format("SELECT COUNT(*) FROM {}", known)));
+            return static_cast<std::uint64_t>(db_->query_int(fmt::format("SELECT COUNT(*) FROM {}", known)));
     }
     throw Error(fmt::format("no table {} in the store", table));
 }
 
 std::vector<nlohmann::json> EventStore::intrusion_events(std::string_view intrusion_id) {
     std::vector<nlohmann::json> out;
-    Statement q(db_, "SELECT body FROM events WHERE intrusion_id = ? ORDER BY id");
+    Statement q(*db_, "SELECT body FROM events WHERE intrusion_id = ? ORDER BY id");
     q.bind(1, intrusion_id);
     while (q.step()) out.push_back(nlohmann::json::parse(q.text(0), nullptr, false));
     return out;

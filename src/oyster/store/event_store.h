@@ -1,5 +1,5 @@
 // The analyst's store: every event of the sensor's events.jsonl
-// (docs/sensor.md) in SQLite, with the intrusions, credentials and
+// (docs/sensor.md) in SQLite or PostgreSQL (sql_db.h), with the intrusions, credentials and
 // commands they describe in tables of their own (docs/store.md).
 //
 // events.jsonl is the durable record (one write(2) per event before the
@@ -24,7 +24,7 @@
 
 #include "oyster/events/sensor_events.h"
 #include "oyster/store/session_tracker.h"
-#include "oyster/store/sqlite_db.h"
+#include "oyster/store/sql_db.h"
 
 namespace oyster::store {
 
@@ -39,8 +39,10 @@ public:
     // Lines longer than this are skipped (no sensor event comes near it).
     static constexpr std::size_t kMaxLineBytes = 4U << 20;
 
-    // Opens (creating) the database and brings its schema up to date.
+    // Opens (creating) the SQLite database and brings its schema up to date.
     explicit EventStore(const std::filesystem::path& db_file);
+    // The same over a database of either engine (sql_db.h).
+    explicit EventStore(std::unique_ptr<SqlDb> db);
     ~EventStore();
     EventStore(const EventStore&) = delete;
     EventStore& operator=(const EventStore&) = delete;
@@ -63,7 +65,7 @@ public:
     // An intrusion's events, oldest first, as the sensor wrote them.
     std::vector<nlohmann::json> intrusion_events(std::string_view intrusion_id);
 
-    SqliteDb& db() { return db_; }
+    SqlDb& db() { return *db_; }
 
 private:
     struct Statements;
@@ -71,7 +73,7 @@ private:
     bool add_line(std::string_view line);
     void add_forensic_file(const events::ForensicFile& f, std::int64_t event_id);
 
-    SqliteDb db_;
+    std::unique_ptr<SqlDb> db_;
     std::unique_ptr<Statements> st_;
     std::unique_ptr<SessionTracker> sessions_;
 };

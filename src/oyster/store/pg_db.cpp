@@ -2,10 +2,13 @@
 
 #include <charconv>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "oyster/common/error.h"
+#include "oyster/common/utf8.h"
 
 namespace oyster::store {
 
@@ -54,6 +57,28 @@ std::string redacted_url(std::string_view url) {
     return out;
 }
 
+std::string numbered_parameters(std::string_view sql) {
+    std::string out;
+    out.reserve(sql.size() + 16);
+    int n = 0;
+    char quote = 0;  // inside '...' or "..."
+    for (char c : sql) {
+        if (quote != 0) {
+            // A doubled quote ('it''s') closes and reopens: same result.
+            if (c == quote) quote = 0;
+            out += c;
+        } else if (c == '\'' || c == '"') {
+            quote = c;
+            out += c;
+        } else if (c == '?') {
+            out += fmt::format("${}", ++n);
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 PgDb::PgDb(std::string_view url) : name_(redacted_url(url)) {
     conn_ = PQconnectdb(std::string(url).c_str());
     if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
@@ -91,44 +116,83 @@ void PgDb::exec(std::string_view sql) {
     }
 }
 
-std::int64_t PgDb::query_int(std::string_view sql) {
-    PgStatement st(*this, sql);
-    if (!st.step()) throw Error(fmt::format("{}: no row from {}", name_, sql.substr(0, 80)));
-    return st.int64(0);
+void PgDb::lock_writers(std::string_view key) {
+    Statement lock(*this, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))");
+    lock.bind(1, key).run();
 }
 
-PgStatement::PgStatement(PgDb& db, std::string_view sql) : db_(db), sql_(sql) {}
-
-PgStatement::~PgStatement() {
-    PQclear(result_);
+int PgDb::schema_version() {
+    exec("CREATE TABLE IF NOT EXISTS oyster_schema (version INTEGER NOT NULL)");
+    Statement q(*this, "SELECT version FROM oyster_schema");
+    return q.step() ? static_cast<int>(q.int64(0)) : 0;
 }
 
-PgStatement& PgStatement::bind(int index, std::int64_t value) {
-    return bind(index, std::string_view(std::to_string(value)));
+void PgDb::set_schema_version(int version) {
+    exec("DELETE FROM oyster_schema");
+    Statement set(*this, "INSERT INTO oyster_schema (version) VALUES (?)");
+    set.bind(1, std::int64_t{version}).run();
 }
 
-std::optional<std::string>& PgStatement::param(int index) {
-    // PostgreSQL numbers parameters up to 65535 ($1 to $65535).
-    if (index < 1 || index > 65535) throw Error(fmt::format("{}: parameter ${} out of range", db_.name(), index));
-    if (params_.size() < static_cast<std::size_t>(index)) params_.resize(index);
-    return params_[index - 1];
+std::string PgDb::json_values(std::string_view column) const {
+    return fmt::format("jsonb_array_elements_text({}::jsonb)", column);
 }
 
-PgStatement& PgStatement::bind(int index, std::string_view text) {
-    param(index) = std::string(text);
-    return *this;
-}
+namespace {
 
-PgStatement& PgStatement::bind_null(int index) {
-    param(index).reset();
-    return *this;
-}
+// A statement with its parameters, sent with them by the first step().
+class PgCursor final : public SqlCursor {
+public:
+    PgCursor(PgDb& db, std::string_view sql) : db_(db), sql_(numbered_parameters(sql)) {}
+    ~PgCursor() override { PQclear(result_); }
+    PgCursor(const PgCursor&) = delete;
+    PgCursor& operator=(const PgCursor&) = delete;
 
-PgStatement& PgStatement::bind_or_null(int index, std::string_view text) {
-    return text.empty() ? bind_null(index) : bind(index, text);
-}
+    void bind(int index, std::int64_t value) override { param(index) = std::to_string(value); }
+    void bind(int index, std::string_view text) override { param(index) = utf8_valid(text); }
+    void bind_null(int index) override { param(index).reset(); }
+    bool step() override;
+    void reset() override {
+        PQclear(result_);
+        result_ = nullptr;
+        row_ = -1;
+        params_.clear();
+    }
+    std::int64_t int64(int column) const override;
+    std::string text(int column) const override {
+        check_column(column);
+        return {PQgetvalue(result_, row_, column), static_cast<std::size_t>(PQgetlength(result_, row_, column))};
+    }
+    bool is_null(int column) const override {
+        check_column(column);
+        return PQgetisnull(result_, row_, column) != 0;
+    }
+    // Integer columns as numbers, everything else as strings.
+    nlohmann::json row_object() const override;
 
-bool PgStatement::step() {
+private:
+    // The slot of parameter $index, made if need be.
+    std::optional<std::string>& param(int index) {
+        // PostgreSQL numbers parameters up to 65535 ($1 to $65535).
+        if (index < 1 || index > 65535) throw Error(fmt::format("{}: parameter ${} out of range", db_.name(), index));
+        if (params_.size() < static_cast<std::size_t>(index)) params_.resize(static_cast<std::size_t>(index));
+        return params_[static_cast<std::size_t>(index) - 1];
+    }
+    void check_column(int column) const {
+        if (result_ == nullptr || row_ < 0 || row_ >= PQntuples(result_) || column < 0 ||
+            column >= PQnfields(result_)) {
+            throw Error(fmt::format("{}: no column {} in the current row of {}", db_.name(), column,
+                                    std::string_view(sql_).substr(0, 80)));
+        }
+    }
+
+    PgDb& db_;
+    std::string sql_;
+    std::vector<std::optional<std::string>> params_;
+    PGresult* result_ = nullptr;
+    int row_ = -1;
+};
+
+bool PgCursor::step() {
     if (result_ == nullptr) {
         std::vector<const char*> values;
         values.reserve(params_.size());
@@ -148,29 +212,10 @@ bool PgStatement::step() {
     return row_ < PQntuples(result_);
 }
 
-void PgStatement::run() {
-    step();
-    reset();
-}
-
-void PgStatement::reset() {
-    PQclear(result_);
-    result_ = nullptr;
-    row_ = -1;
-}
-
-void PgStatement::check_column(int column) const {
-    if (result_ == nullptr || row_ < 0 || row_ >= PQntuples(result_) || column < 0 || column >= PQnfields(result_)) {
-        throw Error(fmt::format("{}: no column {} in the current row of {}", db_.name(), column,
-                                std::string_view(sql_).substr(0, 80)));
-    }
-}
-
-std::int64_t PgStatement::int64(int column) const {
+std::int64_t PgCursor::int64(int column) const {
     check_column(column);
     if (PQgetisnull(result_, row_, column) != 0) return 0;
-    const char* p = PQgetvalue(result_, row_, column);
-    std::string_view s = p;
+    std::string_view s = PQgetvalue(result_, row_, column);
     std::int64_t v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || end != s.data() + s.size()) {
@@ -180,17 +225,7 @@ std::int64_t PgStatement::int64(int column) const {
     return v;
 }
 
-std::string PgStatement::text(int column) const {
-    check_column(column);
-    return {PQgetvalue(result_, row_, column), static_cast<std::size_t>(PQgetlength(result_, row_, column))};
-}
-
-bool PgStatement::is_null(int column) const {
-    check_column(column);
-    return PQgetisnull(result_, row_, column) != 0;
-}
-
-nlohmann::json PgStatement::row_object() const {
+nlohmann::json PgCursor::row_object() const {
     nlohmann::json row = nlohmann::json::object();
     for (int i = 0; result_ != nullptr && i < PQnfields(result_); ++i) {
         std::string name = PQfname(result_, i);
@@ -208,22 +243,10 @@ nlohmann::json PgStatement::row_object() const {
     return row;
 }
 
-PgTransaction::PgTransaction(PgDb& db) : db_(db) {
-    db_.exec("BEGIN");
-}
+}  // namespace
 
-PgTransaction::~PgTransaction() {
-    if (done_) return;
-    try {
-        db_.exec("ROLLBACK");
-    } catch (const Error&) {
-        // The connection is gone: the server rolled the transaction back.
-    }
-}
-
-void PgTransaction::commit() {
-    db_.exec("COMMIT");
-    done_ = true;
+std::unique_ptr<SqlCursor> PgDb::prepare(std::string_view sql) {
+    return std::make_unique<PgCursor>(*this, sql);
 }
 
 }  // namespace oyster::store

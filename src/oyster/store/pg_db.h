@@ -1,26 +1,23 @@
-// One PostgreSQL connection (libpq): the engine of a fleet's central store
-// (issue 22), where sensors' events meet. Errors are oyster::Error naming
-// the server as `redacted_url()` shows it (never the password) and what
-// failed, with the server's own message. The API is SqliteDb's
-// (sqlite_db.h), so that one set of store statements can run on either
-// engine: parameters are numbered from 1 ($1, $2, ... in the SQL), columns
-// from 0.
+// The store in PostgreSQL (libpq): the engine of a fleet's central store,
+// where sensors' events meet (docs/fleet.md). One connection (sql_db.h);
+// errors name the server as redacted_url() shows it, never the password,
+// with the server's own message.
 //
-// Values travel as text (libpq's text format). PostgreSQL stores text in
-// the database's encoding and refuses bytes that are not valid UTF-8,
-// where SQLite keeps whatever it is given: what an intruder typed must be
-// made valid before it is bound.
+// Statements are written as for SQLite: each `?` outside quotes becomes
+// $1, $2, ... in order. Values travel as text (libpq's text format).
+// PostgreSQL refuses text that is not valid UTF-8 and cannot hold a NUL,
+// where SQLite keeps whatever it is given: text is made valid as it is
+// bound (utf8_valid: such bytes become U+FFFD), so that what an intruder
+// typed can never stop the store.
 #pragma once
 
 #include <libpq-fe.h>
 
-#include <cstdint>
-#include <optional>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
-#include <nlohmann/json.hpp>
+#include "oyster/store/sql_db.h"
 
 namespace oyster::store {
 
@@ -30,84 +27,38 @@ namespace oyster::store {
 // does not parse (libpq's message, which does not echo the string).
 std::string redacted_url(std::string_view url);
 
-class PgDb;
+// `sql` with each `?` outside quoted text and identifiers numbered: $1, $2...
+std::string numbered_parameters(std::string_view sql);
 
-// A statement with its parameters; executed by the first step().
-class PgStatement {
-public:
-    PgStatement(PgDb& db, std::string_view sql);
-    ~PgStatement();
-    PgStatement(const PgStatement&) = delete;
-    PgStatement& operator=(const PgStatement&) = delete;
-
-    PgStatement& bind(int index, std::int64_t value);
-    PgStatement& bind(int index, std::string_view text);
-    PgStatement& bind_null(int index);
-    // Text, or NULL when `text` is empty.
-    PgStatement& bind_or_null(int index, std::string_view text);
-
-    // True while there is a row to read; false when done.
-    bool step();
-    // step() then reset(), for statements that return nothing.
-    void run();
-    // Forgets the result; the parameters stay bound, as in SQLite.
-    void reset();
-
-    std::int64_t int64(int column) const;
-    std::string text(int column) const;
-    bool is_null(int column) const;
-    // The current row as {column name: value}: integer columns as
-    // numbers, everything else as strings, NULL as null.
-    nlohmann::json row_object() const;
-
-private:
-    void check_column(int column) const;
-    // The slot of parameter $index, made if need be.
-    std::optional<std::string>& param(int index);
-
-    PgDb& db_;
-    std::string sql_;
-    std::vector<std::optional<std::string>> params_;
-    PGresult* result_ = nullptr;
-    int row_ = -1;
-};
-
-class PgDb {
+class PgDb final : public SqlDb {
 public:
     // Connects (libpq's URL or key=value forms; sslmode and the rest as
     // libpq reads them). Throws oyster::Error naming the server.
     explicit PgDb(std::string_view url);
-    ~PgDb();
+    ~PgDb() override;
     PgDb(const PgDb&) = delete;
     PgDb& operator=(const PgDb&) = delete;
 
-    // Runs one or more statements without parameters.
-    void exec(std::string_view sql);
-    // The single integer a query returns (COUNT, a version number).
-    std::int64_t query_int(std::string_view sql);
+    SqlEngine engine() const override { return SqlEngine::postgresql; }
+    const std::string& name() const override { return name_; }
+    void exec(std::string_view sql) override;
+    std::unique_ptr<SqlCursor> prepare(std::string_view sql) override;
+    void begin_write() override { exec("BEGIN"); }
+    void commit() override { exec("COMMIT"); }
+    void rollback() override { exec("ROLLBACK"); }
+    // pg_advisory_xact_lock on the key's hash.
+    void lock_writers(std::string_view key) override;
+    // The one row of table oyster_schema (made when missing).
+    int schema_version() override;
+    void set_schema_version(int version) override;
+    std::string json_values(std::string_view column) const override;
+    [[noreturn]] void fail(std::string_view what) const override;
 
     PGconn* handle() { return conn_; }
-    // The server as redacted_url() shows it.
-    const std::string& name() const { return name_; }
-    [[noreturn]] void fail(std::string_view what) const;
 
 private:
     std::string name_;
     PGconn* conn_ = nullptr;
-};
-
-// BEGIN now; ROLLBACK when destroyed without commit().
-class PgTransaction {
-public:
-    explicit PgTransaction(PgDb& db);
-    ~PgTransaction();
-    PgTransaction(const PgTransaction&) = delete;
-    PgTransaction& operator=(const PgTransaction&) = delete;
-    void commit();
-
-private:
-    PgDb& db_;
-    bool done_ = false;
 };
 
 }  // namespace oyster::store

@@ -48,10 +48,10 @@ bool is_outbound_connect(const nlohmann::json& capture_event) {
 }
 
 struct SessionTracker::Statements {
-    explicit Statements(SqliteDb& db)
+    explicit Statements(SqlDb& db)
         : open(db,
                "INSERT INTO sessions (intrusion_id, guest_id, source_ip, source_port, port, started) "
-               "VALUES (?, ?, ?, ?, ?, ?)"),
+               "VALUES (?, ?, ?, ?, ?, ?) RETURNING id"),
           in_guest_by_peer(db,
                            "SELECT id FROM sessions WHERE source_ip = ? AND source_port = ? AND guest_id = ? "
                            "ORDER BY id DESC LIMIT 1"),
@@ -73,12 +73,16 @@ struct SessionTracker::Statements {
                 "UPDATE sessions SET login_attempts = login_attempts + 1, "
                 "username = CASE WHEN logged_in = 1 THEN username ELSE ? END, "
                 "password = CASE WHEN logged_in = 1 THEN password ELSE ? END, "
-                "logged_in = max(logged_in, ?) WHERE id = ?"),
+                "logged_in = CASE WHEN logged_in = 1 THEN 1 ELSE ? END WHERE id = ?"),
           process(db, "SELECT session_id FROM session_processes WHERE guest_id = ? AND pid = ?"),
-          set_process(db, "INSERT OR REPLACE INTO session_processes (guest_id, pid, session_id) VALUES (?, ?, ?)"),
+          set_process(db,
+                      "INSERT INTO session_processes (guest_id, pid, session_id) VALUES (?, ?, ?) "
+                      "ON CONFLICT (guest_id, pid) DO UPDATE SET session_id = excluded.session_id"),
           forget_process(db, "DELETE FROM session_processes WHERE guest_id = ? AND pid = ?"),
           accept_of(db, "SELECT session_id FROM session_accepts WHERE guest_id = ? AND pid = ?"),
-          set_accept(db, "INSERT OR REPLACE INTO session_accepts (guest_id, pid, session_id) VALUES (?, ?, ?)"),
+          set_accept(db,
+                     "INSERT INTO session_accepts (guest_id, pid, session_id) VALUES (?, ?, ?) "
+                     "ON CONFLICT (guest_id, pid) DO UPDATE SET session_id = excluded.session_id"),
           forget_accept(db, "DELETE FROM session_accepts WHERE guest_id = ? AND pid = ?"),
           command(db, "UPDATE sessions SET commands = commands + 1, downloads = downloads + ? WHERE id = ?"),
           tty(db, "UPDATE sessions SET tty = ?, tty_open_seq = ? WHERE id = ? AND tty IS NULL"),
@@ -93,7 +97,7 @@ struct SessionTracker::Statements {
         end_intrusion, forget_guest_processes, forget_guest_accepts;
 };
 
-SessionTracker::SessionTracker(SqliteDb& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
+SessionTracker::SessionTracker(SqlDb& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
 
 SessionTracker::~SessionTracker() = default;
 
@@ -136,9 +140,11 @@ std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
             .bind(3, ip)
             .bind(4, port)
             .bind(5, int_field(event, "port"))
-            .bind(6, ts)
-            .run();
-        return sqlite3_last_insert_rowid(db_.handle());
+            .bind(6, ts);
+        if (!st_->open.step()) db_.fail("no id for a new session");
+        std::int64_t id = st_->open.int64(0);
+        st_->open.reset();
+        return id;
     }
     if (type == "connection_closed") {
         auto id = open_session_by_peer(str_field(event, "source_ip"), int_field(event, "source_port"));
@@ -279,7 +285,7 @@ std::optional<std::int64_t> SessionTracker::apply_capture(const nlohmann::json& 
     return id;
 }
 
-void backfill_sessions(SqliteDb& db) {
+void backfill_sessions(SqlDb& db) {
     SessionTracker tracker(db);
     Statement events(db, "SELECT id, body FROM events ORDER BY id");
     // Marked after the scan: rows are not rewritten under a cursor reading them.

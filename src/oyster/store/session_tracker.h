@@ -27,13 +27,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "oyster/store/sqlite_db.h"
+#include "oyster/store/sql_db.h"
 
 namespace oyster::store {
 
 class SessionTracker {
 public:
-    explicit SessionTracker(SqliteDb& db);
+    explicit SessionTracker(SqlDb& db);
     ~SessionTracker();
     SessionTracker(const SessionTracker&) = delete;
     SessionTracker& operator=(const SessionTracker&) = delete;
@@ -54,7 +54,7 @@ private:
                                                       std::int64_t port);
     void adopt(std::int64_t session, const nlohmann::json& event);
 
-    SqliteDb& db_;
+    SqlDb& db_;
     std::unique_ptr<Statements> st_;
 };
 
@@ -69,6 +69,6 @@ bool is_outbound_connect(const nlohmann::json& capture_event);
 // Migration 2's backfill: derives the sessions of the events already
 // stored, in id order, and marks each event, credential and command with
 // its session.
-void backfill_sessions(SqliteDb& db);
+void backfill_sessions(SqlDb& db);
 
 }  // namespace oyster::store

@@ -9,7 +9,7 @@
 
 namespace oyster::store {
 
-SqliteDb::SqliteDb(const std::filesystem::path& file) : file_(file) {
+SqliteDb::SqliteDb(const std::filesystem::path& file) : name_(file.string()) {
     int rc =
         sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
@@ -50,7 +50,7 @@ SqliteDb::~SqliteDb() {
 }
 
 void SqliteDb::fail(std::string_view what) const {
-    throw Error(fmt::format("{}: {}: {}", file_.string(), what, sqlite3_errmsg(db_)));
+    throw Error(fmt::format("{}: {}: {}", name_, what, sqlite3_errmsg(db_)));
 }
 
 void SqliteDb::exec(std::string_view sql) {
@@ -59,116 +59,97 @@ void SqliteDb::exec(std::string_view sql) {
     if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
         std::string why = err != nullptr ? err : "unknown error";
         sqlite3_free(err);
-        throw Error(fmt::format("{}: {}: {}", file_.string(), s.substr(0, 80), why));
+        throw Error(fmt::format("{}: {}: {}", name_, s.substr(0, 80), why));
     }
 }
 
-std::int64_t SqliteDb::query_int(std::string_view sql) {
-    Statement st(*this, sql);
-    if (!st.step()) fail(fmt::format("no row from {}", sql));
-    return st.int64(0);
+int SqliteDb::schema_version() {
+    return static_cast<int>(query_int("PRAGMA user_version"));
 }
 
-Statement::Statement(SqliteDb& db, std::string_view sql) : db_(db) {
-    if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) {
-        db.fail(fmt::format("prepare {}", sql.substr(0, 80)));
-    }
+void SqliteDb::set_schema_version(int version) {
+    exec(fmt::format("PRAGMA user_version = {}", version));
 }
 
-Statement::~Statement() {
-    sqlite3_finalize(stmt_);
+std::string SqliteDb::json_values(std::string_view column) const {
+    return fmt::format("json_each({})", column);
 }
 
-Statement& Statement::bind(int index, std::int64_t value) {
-    if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) db_.fail("bind");
-    return *this;
-}
+namespace {
 
-Statement& Statement::bind(int index, std::string_view text) {
-    if (sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8) != SQLITE_OK) {
-        db_.fail("bind");
-    }
-    return *this;
-}
-
-Statement& Statement::bind_null(int index) {
-    if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) db_.fail("bind");
-    return *this;
-}
-
-Statement& Statement::bind_or_null(int index, std::string_view text) {
-    return text.empty() ? bind_null(index) : bind(index, text);
-}
-
-bool Statement::step() {
-    int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    db_.fail(fmt::format("{}", sqlite3_sql(stmt_) != nullptr ? std::string(sqlite3_sql(stmt_)).substr(0, 80) : ""));
-}
-
-void Statement::run() {
-    step();
-    reset();
-}
-
-void Statement::reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-}
-
-std::int64_t Statement::int64(int column) const {
-    return sqlite3_column_int64(stmt_, column);
-}
-
-std::string Statement::text(int column) const {
-    const unsigned char* p = sqlite3_column_text(stmt_, column);
-    if (p == nullptr) return {};
-    return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
-}
-
-bool Statement::is_null(int column) const {
-    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
-}
-
-Transaction::Transaction(SqliteDb& db) : db_(db) {
-    db_.exec("BEGIN IMMEDIATE");
-}
-
-Transaction::~Transaction() {
-    if (done_) return;
-    try {
-        db_.exec("ROLLBACK");
-    } catch (const Error&) {
-        // The connection is closing or the transaction already ended.
-    }
-}
-
-void Transaction::commit() {
-    db_.exec("COMMIT");
-    done_ = true;
-}
-
-nlohmann::json Statement::row_object() const {
-    nlohmann::json row = nlohmann::json::object();
-    int n = sqlite3_column_count(stmt_);
-    for (int i = 0; i < n; ++i) {
-        const char* name = sqlite3_column_name(stmt_, i);
-        switch (sqlite3_column_type(stmt_, i)) {
-            case SQLITE_INTEGER:
-                row[name] = sqlite3_column_int64(stmt_, i);
-                break;
-            case SQLITE_FLOAT:
-                row[name] = sqlite3_column_double(stmt_, i);
-                break;
-            case SQLITE_NULL:
-                row[name] = nullptr;
-                break;
-            default:
-                row[name] = text(i);
+class SqliteCursor final : public SqlCursor {
+public:
+    SqliteCursor(SqliteDb& db, std::string_view sql) : db_(db) {
+        if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK) {
+            db.fail(fmt::format("prepare {}", sql.substr(0, 80)));
         }
     }
-    return row;
+    ~SqliteCursor() override { sqlite3_finalize(stmt_); }
+    SqliteCursor(const SqliteCursor&) = delete;
+    SqliteCursor& operator=(const SqliteCursor&) = delete;
+
+    void bind(int index, std::int64_t value) override {
+        if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) db_.fail("bind");
+    }
+    void bind(int index, std::string_view text) override {
+        if (sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8) != SQLITE_OK) {
+            db_.fail("bind");
+        }
+    }
+    void bind_null(int index) override {
+        if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) db_.fail("bind");
+    }
+    bool step() override {
+        int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        const char* sql = sqlite3_sql(stmt_);
+        db_.fail(sql != nullptr ? std::string(sql).substr(0, 80) : std::string());
+    }
+    void reset() override {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+    std::int64_t int64(int column) const override { return sqlite3_column_int64(stmt_, column); }
+    std::string text(int column) const override {
+        const unsigned char* p = sqlite3_column_text(stmt_, column);
+        if (p == nullptr) return {};
+        return {reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
+    }
+    bool is_null(int column) const override { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+    // Invalid UTF-8 in a text column is kept as the bytes: dump() must
+    // replace.
+    nlohmann::json row_object() const override {
+        nlohmann::json row = nlohmann::json::object();
+        int n = sqlite3_column_count(stmt_);
+        for (int i = 0; i < n; ++i) {
+            const char* name = sqlite3_column_name(stmt_, i);
+            switch (sqlite3_column_type(stmt_, i)) {
+                case SQLITE_INTEGER:
+                    row[name] = sqlite3_column_int64(stmt_, i);
+                    break;
+                case SQLITE_FLOAT:
+                    row[name] = sqlite3_column_double(stmt_, i);
+                    break;
+                case SQLITE_NULL:
+                    row[name] = nullptr;
+                    break;
+                default:
+                    row[name] = text(i);
+            }
+        }
+        return row;
+    }
+
+private:
+    SqliteDb& db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<SqlCursor> SqliteDb::prepare(std::string_view sql) {
+    return std::make_unique<SqliteCursor>(*this, sql);
 }
 
 }  // namespace oyster::store

@@ -23,6 +23,7 @@
 #include "oyster/store/analyst_queries.h"
 #include "oyster/store/event_store.h"
 #include "oyster/store/json_fields.h"
+#include "oyster/store/sql_db.h"
 #include "oyster/store/store_paths.h"
 #include "oyster/web/web_auth.h"
 
@@ -152,10 +153,10 @@ struct WebServer::Impl {
         : options(std::move(o)), log(std::move(l)), auth(options.token) {}
 
     // Runs `fn` with a read connection to the store, answering its errors.
-    void with_store(httplib::Response& res, const std::function<void(store::SqliteDb&)>& fn) {
+    void with_store(httplib::Response& res, const std::function<void(store::SqlDb&)>& fn) {
         try {
-            store::SqliteDb db(options.store_file);
-            fn(db);
+            auto db = store::open_sql_db(options.store);
+            fn(*db);
         } catch (const BadRequest& e) {
             send_json(res, {{"error", e.what()}}, 400);
         } catch (const NotFound& e) {
@@ -166,13 +167,13 @@ struct WebServer::Impl {
         }
     }
 
-    json intrusion_or_404(store::SqliteDb& db, const std::string& id) {
+    json intrusion_or_404(store::SqlDb& db, const std::string& id) {
         auto i = store::find_intrusion(db, id);
         if (!i) throw NotFound(fmt::format("no intrusion {}", id));
         return *i;
     }
 
-    json session_or_404(store::SqliteDb& db, const std::string& id_text) {
+    json session_or_404(store::SqlDb& db, const std::string& id_text) {
         std::int64_t id = 0;
         auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
         if (ec != std::errc() || end != id_text.data() + id_text.size()) throw NotFound("no such session");
@@ -252,12 +253,12 @@ void WebServer::Impl::routes() {
     });
 
     server.Get("/api/overview", [this](const httplib::Request& req, httplib::Response& res) {
-        with_store(res, [&](store::SqliteDb& db) {
+        with_store(res, [&](store::SqlDb& db) {
             send_json(res, store::overview(db, static_cast<int>(int_param(req, "days", 30, 1, 3660))));
         });
     });
     server.Get("/api/sessions", [this](const httplib::Request& req, httplib::Response& res) {
-        with_store(res, [&](store::SqliteDb& db) {
+        with_store(res, [&](store::SqlDb& db) {
             store::SessionFilter f;
             f.source_ip = req.get_param_value("ip");
             f.username = req.get_param_value("user");
@@ -272,7 +273,7 @@ void WebServer::Impl::routes() {
         });
     });
     server.Get(R"(/api/sessions/([0-9]+))", [this](const httplib::Request& req, httplib::Response& res) {
-        with_store(res, [&](store::SqliteDb& db) {
+        with_store(res, [&](store::SqlDb& db) {
             auto s = session_or_404(db, req.matches[1]);
             std::string intrusion = store::str_field(s, "intrusion_id");
             send_json(res, {{"session", s},
@@ -283,7 +284,7 @@ void WebServer::Impl::routes() {
         });
     });
     server.Get(R"(/api/sessions/([0-9]+)/cast)", [this](const httplib::Request& req, httplib::Response& res) {
-        with_store(res, [&](store::SqliteDb& db) {
+        with_store(res, [&](store::SqlDb& db) {
             auto s = session_or_404(db, req.matches[1]);
             if (!s["tty_open_seq"].is_number_integer()) throw NotFound("the session had no terminal");
             auto intrusion = intrusion_or_404(db, store::str_field(s, "intrusion_id"));
@@ -304,7 +305,7 @@ void WebServer::Impl::routes() {
         });
     });
     server.Get("/api/intrusions", [this](const httplib::Request& req, httplib::Response& res) {
-        with_store(res, [&](store::SqliteDb& db) {
+        with_store(res, [&](store::SqlDb& db) {
             store::IntrusionFilter f;
             f.source_ip = req.get_param_value("ip");
             f.since = time_param(req, "since");
@@ -316,7 +317,7 @@ void WebServer::Impl::routes() {
         });
     });
     server.Get(R"(/api/intrusions/([0-9A-Za-z_-]+))", [this](const httplib::Request& req, httplib::Response& res) {
-        with_store(res, [&](store::SqliteDb& db) {
+        with_store(res, [&](store::SqlDb& db) {
             auto i = intrusion_or_404(db, req.matches[1]);
             store::SessionFilter f;
             f.intrusion_id = req.matches[1];
@@ -330,7 +331,7 @@ void WebServer::Impl::routes() {
     });
     server.Get(R"(/api/intrusions/([0-9A-Za-z_-]+)/artefacts/([0-9]+))",
                [this](const httplib::Request& req, httplib::Response& res) {
-                   with_store(res, [&](store::SqliteDb& db) {
+                   with_store(res, [&](store::SqlDb& db) {
                        auto i = intrusion_or_404(db, req.matches[1]);
                        std::string n = req.matches[2];
                        std::int64_t artefact = 0;
@@ -349,14 +350,14 @@ void WebServer::Impl::routes() {
                    });
                });
     server.Get(R"(/api/evidence/([0-9a-f]{64}))", [this](const httplib::Request& req, httplib::Response& res) {
-        with_store(res, [&](store::SqliteDb& db) {
+        with_store(res, [&](store::SqlDb& db) {
             auto path = store::evidence_path(db, req.matches[1]);
             if (!path) throw NotFound("no evidence with that SHA-256");
             send_evidence(res, *path, req.matches[1], "application/octet-stream", req.matches[1]);
         });
     });
     server.Get("/api/alerts", [this](const httplib::Request& req, httplib::Response& res) {
-        with_store(res, [&](store::SqliteDb& db) {
+        with_store(res, [&](store::SqlDb& db) {
             store::AlertFilter f;
             f.severity = req.get_param_value("severity");
             f.engine = req.get_param_value("engine");
@@ -395,8 +396,8 @@ WebOptions web_options(const Config& cfg) {
     WebOptions o;
     o.host = listen->first;
     o.port = listen->second;
-    o.store_file = store::store_file(cfg.paths.state_dir);
-    { store::EventStore migrated(o.store_file); }
+    o.store = store::store_file(cfg.paths.state_dir).string();
+    { store::EventStore migrated(store::open_sql_db(o.store)); }
     o.assets_dir = data_dir() / "web" / "dist";
     o.token = load_or_create_token(web_token_file(cfg));
     o.evidence_dir = std::filesystem::absolute(evidence_dir(cfg)).lexically_normal();

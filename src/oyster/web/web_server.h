@@ -25,7 +25,8 @@ namespace oyster::web {
 struct WebOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;  // 0: any free port (tests)
-    std::filesystem::path store_file;
+    // The store: a SQLite file, or a PostgreSQL URL (a fleet's central store).
+    std::string store;
     std::filesystem::path assets_dir;    // the built UI (index.html, assets/)
     std::filesystem::path evidence_dir;  // the evidence store downloads come from
     std::string token;
