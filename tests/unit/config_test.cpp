@@ -139,6 +139,27 @@ TEST(Config, SensorValuesAreChecked) {
     EXPECT_NE(error_of("[sensor]\nlog_file = \"rel.log\"\n").find("not an absolute path"), std::string::npos);
 }
 
+TEST(Config, TheFleetsKeysAreChecked) {
+    auto cfg = parse_config(
+        "[sensor]\nname = \"edge-1.eu_west\"\n[store]\nurl = \"postgresql://edge1@db.example.org/oyster"
+        "?sslmode=verify-full\"\npassword_file = \"/etc/oyster/central.pass\"\n",
+        "test.toml");
+    EXPECT_EQ(sensor_name(cfg), "edge-1.eu_west");
+    EXPECT_EQ(cfg.store.url, "postgresql://edge1@db.example.org/oyster?sslmode=verify-full");
+    EXPECT_EQ(cfg.store.password_file, "/etc/oyster/central.pass");
+    EXPECT_EQ(error_of("[sensor]\nname = \"edge 1\"\n"),
+              "test.toml:2: sensor.name: \"edge 1\" is not a sensor name (1 to 64 letters, digits, '.', '-', '_')");
+    EXPECT_NE(error_of("[store]\nurl = \"/var/lib/oyster/store.sqlite\"\n").find("store.url: expected a postgresql"),
+              std::string::npos);
+    EXPECT_NE(error_of("[store]\npassword_file = \"rel.pass\"\n").find("store.password_file"), std::string::npos);
+    EXPECT_NE(error_of("[store]\nuser = \"x\"\n").find("store.user: unknown key"), std::string::npos);
+    // No name: the host's, made safe for a key.
+    EXPECT_FALSE(sensor_name(Config{}).empty());
+    EXPECT_EQ(
+        sensor_name(Config{}).find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"),
+        std::string::npos);
+}
+
 TEST(Config, ShippedExampleParsesToTheDefaults) {
     Config shipped = load_config_file(OYSTER_TEST_DATA "/../../../oyster.toml");
     Config defaults;
@@ -196,6 +217,9 @@ TEST(Config, ShippedExampleParsesToTheDefaults) {
     EXPECT_EQ(shipped.sensor.events_rotate_mib, defaults.sensor.events_rotate_mib);
     EXPECT_EQ(shipped.sensor.events_keep_files, defaults.sensor.events_keep_files);
     EXPECT_EQ(shipped.sensor.log_file, defaults.sensor.log_file);
+    EXPECT_EQ(shipped.sensor.name, defaults.sensor.name);
+    EXPECT_EQ(shipped.store.url, defaults.store.url);
+    EXPECT_EQ(shipped.store.password_file, defaults.store.password_file);
 }
 
 TEST(Config, MaxGuestsIsAutoOrANumber) {

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <fmt/format.h>
 
 #include "oyster/store/analyst_queries.h"
@@ -441,6 +443,52 @@ TEST_P(SessionTrackerTest, MigratingAStoreOfThePreviousSchemaDerivesItsSessions)
     EXPECT_EQ(store.db().query_int("SELECT COUNT(*) FROM events WHERE session_id = 1"), 13);
     auto b = find_session(store.db(), 2);
     EXPECT_EQ((*b)["downloads"], 1);
+}
+
+// A central store holds many sensors' events (issue 22): the same guest
+// id, pids and attacker port on two sensors make two sessions, each with
+// its own commands, and one sensor's restart ends its own sessions only.
+// A line without a sensor's name gets the one its log was shipped under.
+TEST_P(SessionTrackerTest, TwoSensorsKeepTheirSessionsApart) {
+    Log a;
+    a.connection(40001);
+    a.accept(100, 40001);
+    a.fork(100, 300);
+    a.exec(300, {"sshd", "-D", "-R"});
+    a.login(300, 40001, "123456", true);
+    a.fork(300, 310);
+    a.exec(310, {"uname", "-a"});
+    Log b = a;
+    b.add({{"type", "sensor_started"}});
+    std::string tagged;
+    for (std::size_t start = 0; start < b.text.size();) {
+        auto nl = b.text.find('\n', start);
+        auto j = nlohmann::json::parse(b.text.substr(start, nl - start));
+        j["sensor"] = "sensor-b";
+        tagged += j.dump() + "\n";
+        start = nl + 1;
+    }
+    std::ofstream(dir / "a.jsonl") << a.text;
+    std::ofstream(dir / "b.jsonl") << tagged;
+    EventStore store(open_db());
+    EXPECT_EQ(store.ingest_jsonl(dir / "a.jsonl", {"sensor sensor-a", "sensor-a"}).events, 7U);
+    EXPECT_EQ(store.ingest_jsonl(dir / "b.jsonl", {"sensor sensor-b", "other"}).events, 8U);
+    EXPECT_EQ(store.count("sessions"), 2U);
+    Statement q(store.db(), "SELECT sensor, commands, ended IS NULL, end_reason FROM sessions ORDER BY sensor");
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.text(0), "sensor-a");
+    EXPECT_EQ(q.int64(1), 2);
+    EXPECT_EQ(q.int64(2), 1) << "sensor-b's restart ended sensor-a's session";
+    ASSERT_TRUE(q.step());
+    EXPECT_EQ(q.text(0), "sensor-b");
+    EXPECT_EQ(q.int64(1), 2);
+    EXPECT_EQ(q.text(3), "sensor restarted");
+    EXPECT_EQ(store.db().query_int("SELECT COUNT(*) FROM events WHERE sensor = 'sensor-a'"), 7);
+    EXPECT_EQ(store.db().query_int("SELECT COUNT(*) FROM commands WHERE sensor = 'sensor-b'"), 2);
+    EXPECT_EQ(store.db().query_int("SELECT COUNT(*) FROM credentials WHERE sensor IS NULL"), 0);
+    // Each log's position is its own: shipping again adds nothing.
+    EXPECT_EQ(store.ingest_jsonl(dir / "a.jsonl", {"sensor sensor-a", "sensor-a"}).events, 0U);
+    EXPECT_EQ(store.ingest_jsonl(dir / "b.jsonl", {"sensor sensor-b", "other"}).events, 0U);
 }
 
 TEST_P(SessionTrackerTest, ListingsFilterAndPage) {

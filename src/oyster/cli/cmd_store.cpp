@@ -10,13 +10,18 @@
 #include "oyster/common/error.h"
 #include "oyster/store/analyst_queries.h"
 #include "oyster/store/event_store.h"
+#include "oyster/store/store_location.h"
 #include "oyster/store/store_paths.h"
 
 namespace oyster::cli {
 
 std::unique_ptr<store::EventStore> open_synced_store(const Config& cfg) {
-    auto db = std::make_unique<store::EventStore>(store::store_file(cfg.paths.state_dir));
-    db->ingest_jsonl(store::sensor_events_file(cfg.paths.state_dir));
+    auto at = store::analyst_store(cfg);
+    auto db = std::make_unique<store::EventStore>(store::open_store_db(at));
+    // What this machine's sensor logged since its last sync (none on a
+    // central analyst's machine), under the name its sensor ships it as.
+    db->ingest_jsonl(store::sensor_events_file(cfg.paths.state_dir),
+                     at.central ? store::central_log_source(cfg) : store::EventStore::LogSource{});
     return db;
 }
 
@@ -27,7 +32,8 @@ nlohmann::json intrusion_or_fail(store::EventStore& db, const std::string& id) {
 }
 
 void register_store(CLI::App& app, const ConfigLoader& load) {
-    auto* store = app.add_subcommand("store", "The analyst's event store (SQLite, <state_dir>/store.sqlite)");
+    auto* store = app.add_subcommand(
+        "store", "The analyst's event store (<state_dir>/store.sqlite, or the central store of [store] url)");
     store->require_subcommand(1);
     auto* sync = store->add_subcommand(
         "sync", "Add the sensor's events logged since the last sync to the store (safe to run while it runs)");
@@ -35,9 +41,11 @@ void register_store(CLI::App& app, const ConfigLoader& load) {
     sync->add_flag("--json", *json, "Print what was added as a JSON object");
     sync->callback([=]() {
         Config cfg = load();
-        store::EventStore db(store::store_file(cfg.paths.state_dir));
-        auto r = db.ingest_jsonl(store::sensor_events_file(cfg.paths.state_dir));
-        nlohmann::json out = {{"store", store::store_file(cfg.paths.state_dir).string()},
+        auto at = store::analyst_store(cfg);
+        store::EventStore db(store::open_store_db(at));
+        auto r = db.ingest_jsonl(store::sensor_events_file(cfg.paths.state_dir),
+                                 at.central ? store::central_log_source(cfg) : store::EventStore::LogSource{});
+        nlohmann::json out = {{"store", db.db().name()},
                               {"added", r.events},
                               {"skipped", r.skipped},
                               {"bytes", r.bytes},

@@ -38,6 +38,7 @@ void register_files(CLI::App& app, const ConfigLoader& load);
 void register_web(CLI::App& app, const ConfigLoader& load);
 void register_lived_in(CLI::App& app, const ConfigLoader& load);
 void register_rules(CLI::App& app, const ConfigLoader& load);
+void register_central(CLI::App& app, const ConfigLoader& load);
 
 // The analyst's store, brought up to date with the sensor's event log
 // first (so a listing is current also when no sensor is running).

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
     oyster::cli::register_web(app, load);
     oyster::cli::register_lived_in(app, load);
     oyster::cli::register_rules(app, load);
+    oyster::cli::register_central(app, load);
 
     try {
         app.parse(argc, argv);

@@ -1,6 +1,9 @@
 #include "oyster/common/config.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -135,6 +138,15 @@ PortMapping parse_port_mapping(const std::string& s) {
     return *try_port_mapping(s);
 }
 
+// A name that is safe in a database key, a file name and a log line.
+std::string check_sensor_name(const std::string& s) {
+    if (s.empty() || s.size() > 64 ||
+        s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != std::string::npos) {
+        return fmt::format("\"{}\" is not a sensor name (1 to 64 letters, digits, '.', '-', '_')", s);
+    }
+    return {};
+}
+
 std::string check_address(const std::string& s) {
     if (parse_ipv4(s)) return {};
     return fmt::format("\"{}\" is not an IPv4 address", s);
@@ -196,7 +208,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
     for (const auto& [k, v] : root) {
         static const std::set<std::string, std::less<>> tables = {"paths",     "guest",        "login",  "network",
                                                                   "capture",   "data_control", "sensor", "outputs",
-                                                                  "forensics", "detection",    "web"};
+                                                                  "forensics", "detection",    "web",    "store"};
         if (!tables.contains(k.str())) r.fail(std::string(k.str()), &v, "unknown key");
     }
     r.read_table(root, "paths",
@@ -284,7 +296,19 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                   {"pcap_max_mib", r.u32(s.pcap_max_mib, 1, 1U << 20)},
                   {"events_rotate_mib", r.u32(s.events_rotate_mib, 1, 1U << 20)},
                   {"events_keep_files", r.u32(s.events_keep_files, 1, 100000)},
-                  {"log_file", r.optional_path(s.log_file)}});
+                  {"log_file", r.optional_path(s.log_file)},
+                  {"name", r.string(s.name, [](const std::string& v) {
+                       return v.empty() ? std::string() : check_sensor_name(v);
+                   })}});
+    auto& st = cfg.store;
+    r.read_table(root, "store",
+                 {{"url", r.string(st.url,
+                                   [](const std::string& v) -> std::string {
+                                       if (v.empty() || v.starts_with("postgresql://") || v.starts_with("postgres://"))
+                                           return {};
+                                       return "expected a postgresql:// URL (docs/fleet.md)";
+                                   })},
+                  {"password_file", r.optional_path(st.password_file)}});
     auto& o = cfg.outputs;
     r.read_table(root, "outputs",
                  {{"jsonl_file", r.optional_path(o.jsonl_file)},
@@ -364,6 +388,18 @@ std::optional<std::pair<std::string, std::uint16_t>> parse_listen_address(const 
 
 std::filesystem::path evidence_dir(const Config& cfg) {
     return cfg.forensics.evidence_dir.empty() ? cfg.paths.state_dir / "evidence" : cfg.forensics.evidence_dir;
+}
+
+std::string sensor_name(const Config& cfg) {
+    if (!cfg.sensor.name.empty()) return cfg.sensor.name;
+    std::array<char, 256> host{};
+    if (::gethostname(host.data(), host.size() - 1) != 0) return "sensor";
+    std::string name(host.data());
+    name = name.substr(0, 64);
+    for (auto& c : name) {
+        if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '.' && c != '-' && c != '_') c = '-';
+    }
+    return name.empty() ? "sensor" : name;
 }
 
 std::filesystem::path web_token_file(const Config& cfg) {

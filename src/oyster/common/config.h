@@ -192,6 +192,22 @@ struct SensorConfig {
     std::uint32_t events_keep_files = 8;
     // The daemon's log, besides stderr; empty: <state_dir>/sensor/oyster.log.
     std::filesystem::path log_file;
+    // This sensor's name in a fleet: every event it logs carries it, and the
+    // central store tells sensors apart by it. Empty: the host's name.
+    std::string name;
+};
+
+// The analyst's store. A sensor always keeps its own SQLite store
+// (<state_dir>/store.sqlite); with a `url`, it also ships its events to
+// that central PostgreSQL store, and the CLI's listings and the web UI
+// read the central one (docs/fleet.md).
+struct StoreConfig {
+    // postgresql://USER@HOST[:PORT]/DB[?sslmode=verify-full&...]; empty:
+    // no central store.
+    std::string url;
+    // The password for `url`, alone in a file only its owner may read
+    // (mode 0600 or stricter): never in the config, which is world-readable.
+    std::filesystem::path password_file;
 };
 
 // Where syslog messages go: "udp://HOST:PORT" or "tcp://HOST:PORT".
@@ -272,6 +288,7 @@ struct Config {
     CaptureConfig capture;
     DataControlConfig data_control;
     SensorConfig sensor;
+    StoreConfig store;
     OutputsConfig outputs;
     ForensicsConfig forensics;
     DetectionConfig detection;
@@ -288,6 +305,10 @@ std::optional<std::pair<std::string, std::uint16_t>> parse_listen_address(const 
 // Where the evidence store is: forensics.evidence_dir, else <state_dir>/evidence.
 std::filesystem::path evidence_dir(const Config& cfg);
 std::filesystem::path web_token_file(const Config& cfg);
+
+// [sensor] name, else the host's name (what every event of this sensor
+// carries).
+std::string sensor_name(const Config& cfg);
 
 // Parses TOML text; `source_name` names it in errors. Throws ConfigError.
 Config parse_config(std::string_view text, const std::string& source_name);

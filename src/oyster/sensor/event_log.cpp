@@ -24,8 +24,9 @@ std::string utc_timestamp() {
     return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(now)), ms);
 }
 
-EventLog::EventLog(const std::filesystem::path& file, std::uint64_t rotate_bytes, std::uint64_t keep_rotated)
-    : path_(file), rotate_bytes_(rotate_bytes), keep_rotated_(keep_rotated) {
+EventLog::EventLog(const std::filesystem::path& file, std::uint64_t rotate_bytes, std::uint64_t keep_rotated,
+                   std::string sensor)
+    : path_(file), sensor_(std::move(sensor)), rotate_bytes_(rotate_bytes), keep_rotated_(keep_rotated) {
     std::filesystem::create_directories(file.parent_path());
     fd_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fd_ < 0) throw_errno("open event log " + file.string());
@@ -51,10 +52,11 @@ void EventLog::write_event(std::string_view type, nlohmann::json fields) {
     nlohmann::json e = nlohmann::json::object();
     e["ts"] = utc_timestamp();
     e["type"] = type;
-    // "ts" and "type" are the log's own: a field of that name (from what a
-    // guest or an analysis produced) cannot relabel the event.
+    if (!sensor_.empty()) e["sensor"] = sensor_;
+    // "ts", "type" and "sensor" are the log's own: a field of that name
+    // (from what a guest or an analysis produced) cannot relabel the event.
     for (auto& [k, v] : fields.items()) {
-        if (k != "ts" && k != "type") e[k] = std::move(v);
+        if (k != "ts" && k != "type" && k != "sensor") e[k] = std::move(v);
     }
     // Guest-supplied strings may hold any bytes: replace invalid UTF-8
     // rather than throw.
@@ -65,6 +67,7 @@ void EventLog::write_event(std::string_view type, nlohmann::json fields) {
         for (const auto& [t, n] : dropped_) total += n;
         events::EventsDropped report{total, dropped_, dropped_since_};
         nlohmann::json line_of_report = {{"ts", e["ts"]}, {"type", events::EventsDropped::kType}};
+        if (!sensor_.empty()) line_of_report["sensor"] = sensor_;
         line_of_report.update(events::to_fields(report));
         if (write_line(line_of_report.dump() + "\n")) {
             std::fprintf(stderr, "event log: writing again; %llu events were dropped since %s\n",

@@ -7,7 +7,8 @@
 // the host. A line is never torn by a concurrent writer.
 //
 // Events are the structs of events/sensor_events.h (the schema in code):
-// every line has "ts" (RFC 3339 UTC, milliseconds) and "type", then the
+// every line has "ts" (RFC 3339 UTC, milliseconds), "type" and, when the
+// log is given one, "sensor" (the sensor's name in a fleet), then the
 // struct's fields, documented in docs/sensor.md.
 //
 // A full disk (or any failed write) does not stop the sensor: the event is
@@ -41,8 +42,8 @@ namespace oyster::sensor {
 class EventLog {
 public:
     // rotate_bytes 0: never rotate.
-    explicit EventLog(const std::filesystem::path& file, std::uint64_t rotate_bytes = 0,
-                      std::uint64_t keep_rotated = 8);
+    explicit EventLog(const std::filesystem::path& file, std::uint64_t rotate_bytes = 0, std::uint64_t keep_rotated = 8,
+                      std::string sensor = "");
     ~EventLog();
     EventLog(const EventLog&) = delete;
     EventLog& operator=(const EventLog&) = delete;
@@ -69,6 +70,7 @@ private:
     void rotate();
 
     std::filesystem::path path_;
+    std::string sensor_;
     std::uint64_t rotate_bytes_, keep_rotated_;
     mutable std::mutex mu_;
     // The syncer reads it without mu_: a rotation swaps it.

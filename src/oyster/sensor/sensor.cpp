@@ -50,7 +50,9 @@
 #include "oyster/sensor/guest_pool.h"
 #include "oyster/sensor/intrusion_pruner.h"
 #include "oyster/sensor/portal.h"
+#include "oyster/store/pg_db.h"
 #include "oyster/store/store_feeder.h"
+#include "oyster/store/store_location.h"
 #include "oyster/store/store_paths.h"
 #include "oyster/web/web_server.h"
 
@@ -100,6 +102,17 @@ struct GuestInfo {
     std::string intrusion_id;
 };
 
+std::unique_ptr<store::StoreFeeder> central_feeder(const Config& cfg, const std::filesystem::path& events,
+                                                   DaemonLog& log) {
+    auto at = store::central_store(cfg);
+    if (!at) return nullptr;
+    std::string server = store::redacted_url(at->where);
+    auto source = store::central_log_source(cfg);
+    log.line(fmt::format("fleet: shipping events to the central store {} as sensor {}", server, source.sensor));
+    return std::make_unique<store::StoreFeeder>(*at, "central store " + server, events, source,
+                                                [&log](const std::string& line) { log.line(line); });
+}
+
 class SensorDaemon : public PortalPolicy {
 public:
     SensorDaemon(const Config& cfg, const Platform& platform, DaemonLog& log)
@@ -107,9 +120,10 @@ public:
           platform_(platform),
           log_(log),
           events_(store::sensor_events_file(cfg.paths.state_dir), std::uint64_t{cfg.sensor.events_rotate_mib} << 20,
-                  cfg.sensor.events_keep_files),
+                  cfg.sensor.events_keep_files, sensor_name(cfg)),
           feeder_(store::store_file(cfg.paths.state_dir), events_.path(),
                   [&log](const std::string& line) { log.line(line); }),
+          central_(central_feeder(cfg, events_.path(), log)),
           outputs_(cfg, events_.path(), [&log](const std::string& line) { log.line(line); }),
           analysis_options_(forensics::analysis_options(cfg)),
           capacity_(sensor_capacity(cfg)),
@@ -217,6 +231,9 @@ private:
     EventLog events_;
     // After events_: stopped (with a last sync) before the log closes.
     store::StoreFeeder feeder_;
+    // The fleet's central store, when [store] url names one: the same log
+    // shipped from its own position there (docs/fleet.md).
+    std::unique_ptr<store::StoreFeeder> central_;
     outputs::OutputRunner outputs_;
     const forensics::AnalysisOptions analysis_options_;           // [forensics], resolved once
     std::shared_ptr<const detection::SigmaRuleSet> sigma_rules_;  // [detection], loaded at run()

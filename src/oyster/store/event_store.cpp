@@ -21,23 +21,24 @@ struct EventStore::Statements {
     explicit Statements(SqlDb& db)
         : insert_event(
               db,
-              "INSERT INTO events (ts, type, intrusion_id, guest_id, source_ip, session_id, body) VALUES (?, ?, ?, ?, "
-              "?, ?, ?) RETURNING id"),
-          intrusion_opened(db,
-                           "INSERT INTO intrusions (id, source_ip, guest_id, opened, dir) VALUES (?, ?, ?, ?, ?) "
-                           "ON CONFLICT (id) DO UPDATE SET opened = excluded.opened, guest_id = excluded.guest_id, "
-                           "dir = excluded.dir"),
+              "INSERT INTO events (ts, type, intrusion_id, guest_id, source_ip, session_id, body, sensor) VALUES (?, "
+              "?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+          intrusion_opened(
+              db,
+              "INSERT INTO intrusions (id, source_ip, guest_id, opened, dir, sensor) VALUES (?, ?, ?, ?, ?, "
+              "?) ON CONFLICT (id) DO UPDATE SET opened = excluded.opened, guest_id = "
+              "excluded.guest_id, dir = excluded.dir, sensor = excluded.sensor"),
           intrusion_closed(db,
                            "INSERT INTO intrusions (id, source_ip, guest_id, closed, close_reason, connections, "
-                           "disk_bytes, dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-                           "closed = excluded.closed, close_reason = excluded.close_reason, connections = "
-                           "excluded.connections, disk_bytes = excluded.disk_bytes"),
+                           "disk_bytes, dir, sensor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
+                           "SET closed = excluded.closed, close_reason = excluded.close_reason, connections = "
+                           "excluded.connections, disk_bytes = excluded.disk_bytes, sensor = excluded.sensor"),
           insert_credential(db,
                             "INSERT INTO credentials (event_id, ts, intrusion_id, source_ip, service, username, "
-                            "password, success, reason, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                            "password, success, reason, session_id, sensor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
           insert_command(db,
                          "INSERT INTO commands (event_id, ts, intrusion_id, source_ip, pid, path, cwd, argv, "
-                         "command_line, session_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                         "command_line, session_id, sensor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
           // Upserts: a repeated report (a sensor that died while
           // reporting) replaces the row its unique key names.
           upsert_file(db,
@@ -52,15 +53,15 @@ struct EventStore::Statements {
           upsert_alert(
               db,
               "INSERT INTO alerts (event_id, ts, intrusion_id, rule, rule_file, severity, description, tags, "
-              "path, sha256, change, evidence, engine, rule_id, category, detail, event_time, seq, pid) VALUES "
-              "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (intrusion_id, "
+              "path, sha256, change, evidence, engine, rule_id, category, detail, event_time, seq, pid, sensor) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (intrusion_id, "
               "ifnull(rule_file, ''), rule, ifnull(path, ''), ifnull(sha256, '')) DO UPDATE SET event_id = "
               "excluded.event_id, ts = excluded.ts, rule_file = excluded.rule_file, severity = "
               "excluded.severity, description = excluded.description, tags = excluded.tags, path = "
               "excluded.path, sha256 = excluded.sha256, change = excluded.change, evidence = "
               "excluded.evidence, engine = excluded.engine, rule_id = excluded.rule_id, category = "
               "excluded.category, detail = excluded.detail, event_time = excluded.event_time, seq = "
-              "excluded.seq, pid = excluded.pid"),
+              "excluded.seq, pid = excluded.pid, sensor = excluded.sensor"),
           upsert_artefact(
               db,
               "INSERT INTO artefacts (event_id, intrusion_id, kind, path, size, sha256, tty_seq) VALUES (?, ?, "
@@ -95,7 +96,9 @@ bool EventStore::add_line(std::string_view text) {
     const auto& j = line->fields;
     const std::string& ts = line->ts;
     std::string intrusion = str_field(j, "intrusion_id"), source = str_field(j, "source_ip");
-    auto session = sessions_->apply(j);
+    std::string sensor = str_field(j, "sensor");
+    if (sensor.empty()) sensor = default_sensor_;
+    auto session = sessions_->apply(j, sensor);
     auto bind_session = [&](Statement& s, int index) -> Statement& {
         return session ? s.bind(index, *session) : s.bind_null(index);
     };
@@ -104,7 +107,7 @@ bool EventStore::add_line(std::string_view text) {
         .bind_or_null(3, intrusion)
         .bind_or_null(4, str_field(j, "guest_id"))
         .bind_or_null(5, source);
-    bind_session(st_->insert_event, 6).bind(7, text);
+    bind_session(st_->insert_event, 6).bind(7, text).bind_or_null(8, sensor);
     if (!st_->insert_event.step()) db_->fail("no id for a stored event");
     std::int64_t event_id = st_->insert_event.int64(0);
     st_->insert_event.reset();
@@ -115,6 +118,7 @@ bool EventStore::add_line(std::string_view text) {
             .bind_or_null(3, opened->guest_id)
             .bind(4, ts)
             .bind_or_null(5, opened->dir)
+            .bind_or_null(6, sensor)
             .run();
     } else if (auto closed = line->as<events::IntrusionClosed>(); closed && !intrusion.empty()) {
         st_->intrusion_closed.bind(1, intrusion)
@@ -125,6 +129,7 @@ bool EventStore::add_line(std::string_view text) {
             .bind(6, static_cast<std::int64_t>(closed->connections))
             .bind(7, static_cast<std::int64_t>(closed->disk_bytes))
             .bind_or_null(8, closed->dir)
+            .bind_or_null(9, sensor)
             .run();
     } else if (auto login = line->as<events::Login>()) {
         st_->insert_credential.bind(1, event_id)
@@ -136,7 +141,7 @@ bool EventStore::add_line(std::string_view text) {
             .bind(7, login->password)
             .bind(8, login->success ? 1 : 0)
             .bind_or_null(9, login->reason);
-        bind_session(st_->insert_credential, 10).run();
+        bind_session(st_->insert_credential, 10).bind_or_null(11, sensor).run();
     } else if (auto file = line->as<events::ForensicFile>(); file && !intrusion.empty()) {
         add_forensic_file(*file, event_id);
     } else if (auto alert = line->as<events::Alert>(); alert && !intrusion.empty()) {
@@ -160,7 +165,7 @@ bool EventStore::add_line(std::string_view text) {
         auto& st = st_->upsert_alert;
         alert->seq ? st.bind(18, static_cast<std::int64_t>(*alert->seq)) : st.bind_null(18);
         alert->pid ? st.bind(19, static_cast<std::int64_t>(*alert->pid)) : st.bind_null(19);
-        st.run();
+        st.bind_or_null(20, sensor).run();
     } else if (auto artefact = line->as<events::Artefact>(); artefact && !intrusion.empty()) {
         auto& st = st_->upsert_artefact;
         st.bind(1, event_id)
@@ -200,7 +205,7 @@ bool EventStore::add_line(std::string_view text) {
                 .bind_or_null(7, str_field(inner, "cwd"))
                 .bind(8, argv.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
                 .bind(9, command_line);
-            bind_session(st_->insert_command, 10).run();
+            bind_session(st_->insert_command, 10).bind_or_null(11, sensor).run();
         }
     }
     return true;
@@ -253,7 +258,18 @@ IngestResult EventStore::ingest_text(std::string_view text) {
 }
 
 IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl) {
+    return ingest_jsonl(jsonl, LogSource{});
+}
+
+IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl, const LogSource& source) {
     IngestResult r;
+    // Where this log's position is kept, and whose lines they are.
+    const std::string key = source.key.empty() ? jsonl.string() : source.key;
+    default_sensor_ = source.sensor;
+    struct ResetSensor {
+        std::string& s;
+        ~ResetSensor() { s.clear(); }
+    } reset_sensor{default_sensor_};
     struct Position {
         std::uint64_t inode = 0, offset = 0;
         bool operator==(const Position&) const = default;
@@ -262,7 +278,7 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl) {
     // or a rotated one) and the offset in it.
     auto stored = [&]() {
         Position p;
-        st_->get_position.bind(1, jsonl.string());
+        st_->get_position.bind(1, key);
         if (st_->get_position.step()) {
             p.inode = static_cast<std::uint64_t>(st_->get_position.int64(0));
             p.offset = static_cast<std::uint64_t>(st_->get_position.int64(1));
@@ -271,7 +287,7 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl) {
         return p;
     };
     auto store_position = [&](const Position& p) {
-        st_->set_position.bind(1, jsonl.string())
+        st_->set_position.bind(1, key)
             .bind(2, static_cast<std::int64_t>(p.inode))
             .bind(3, static_cast<std::int64_t>(p.offset))
             .run();
@@ -310,7 +326,7 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl) {
                 // written; a rotated file's never will be.
                 if (!live) {
                     Transaction t(*db_);
-                    db_->lock_writers(jsonl.string());
+                    db_->lock_writers(key);
                     if (stored() != expected) {
                         moved = true;
                         break;
@@ -324,7 +340,7 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl) {
                 break;
             }
             Transaction t(*db_);
-            db_->lock_writers(jsonl.string());
+            db_->lock_writers(key);
             // Another ingester (the sensor's feeder, a CLI command's sync) may
             // have stored these lines while this one read them: the position
             // is read again under the write lock, and the chunk dropped if it
@@ -353,7 +369,7 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl) {
         // first chunk of the next is stored, and place_in() moves on.
         if (expected.inode != seg.inode) {
             Transaction t(*db_);
-            db_->lock_writers(jsonl.string());
+            db_->lock_writers(key);
             if (stored() != expected) continue;
             expected = {seg.inode, size};
             store_position(expected);

@@ -54,6 +54,15 @@ public:
     // failure; what was committed before stays.
     IngestResult ingest_jsonl(const std::filesystem::path& jsonl);
 
+    // Whose log it is, for a store that holds several (a fleet's central
+    // store): `key` names the log's position in the store (default: the
+    // file's path), `sensor` is the name stored for lines that carry none.
+    struct LogSource {
+        std::string key;
+        std::string sensor;
+    };
+    IngestResult ingest_jsonl(const std::filesystem::path& jsonl, const LogSource& source);
+
     // Adds the events in `text` (lines), in one transaction, without
     // recording a file position: for tests and the fuzz target.
     IngestResult ingest_text(std::string_view text);
@@ -76,6 +85,7 @@ private:
     std::unique_ptr<SqlDb> db_;
     std::unique_ptr<Statements> st_;
     std::unique_ptr<SessionTracker> sessions_;
+    std::string default_sensor_;  // during ingest_jsonl(..., source)
 };
 
 }  // namespace oyster::store

@@ -29,6 +29,7 @@ std::string one_line(const char* message) {
 constexpr Oid kInt8Oid = 20;
 constexpr Oid kInt2Oid = 21;
 constexpr Oid kInt4Oid = 23;
+constexpr Oid kBoolOid = 16;
 
 }  // namespace
 
@@ -79,8 +80,13 @@ std::string numbered_parameters(std::string_view sql) {
     return out;
 }
 
-PgDb::PgDb(std::string_view url) : name_(redacted_url(url)) {
-    conn_ = PQconnectdb(std::string(url).c_str());
+PgDb::PgDb(std::string_view url, const std::string& password) : name_(redacted_url(url)) {
+    // The URL as libpq's dbname (expanded), and the password beside it:
+    // never written into a string that could be shown.
+    std::string dbname(url);
+    const char* keys[] = {"dbname", password.empty() ? nullptr : "password", nullptr};
+    const char* values[] = {dbname.c_str(), password.empty() ? nullptr : password.c_str(), nullptr};
+    conn_ = PQconnectdbParams(keys, values, 1);
     if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
         std::string why = conn_ != nullptr ? one_line(PQerrorMessage(conn_)) : "out of memory";
         PQfinish(conn_);
@@ -122,7 +128,10 @@ void PgDb::lock_writers(std::string_view key) {
 }
 
 int PgDb::schema_version() {
-    exec("CREATE TABLE IF NOT EXISTS oyster_schema (version INTEGER NOT NULL)");
+    // Created only when missing: a sensor's login may not create tables.
+    if (query_int("SELECT to_regclass('oyster_schema') IS NULL") == 1) {
+        exec("CREATE TABLE IF NOT EXISTS oyster_schema (version INTEGER NOT NULL)");
+    }
     Statement q(*this, "SELECT version FROM oyster_schema");
     return q.step() ? static_cast<int>(q.int64(0)) : 0;
 }
@@ -216,6 +225,8 @@ std::int64_t PgCursor::int64(int column) const {
     check_column(column);
     if (PQgetisnull(result_, row_, column) != 0) return 0;
     std::string_view s = PQgetvalue(result_, row_, column);
+    // A comparison is a boolean here and an integer in SQLite: 1 or 0 on both.
+    if (PQftype(result_, column) == kBoolOid) return s == "t" ? 1 : 0;
     std::int64_t v = 0;
     auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec != std::errc() || end != s.data() + s.size()) {
@@ -234,7 +245,7 @@ nlohmann::json PgCursor::row_object() const {
             continue;
         }
         Oid type = PQftype(result_, i);
-        if (type == kInt8Oid || type == kInt4Oid || type == kInt2Oid) {
+        if (type == kInt8Oid || type == kInt4Oid || type == kInt2Oid || type == kBoolOid) {
             row[name] = int64(i);
         } else {
             row[name] = text(i);

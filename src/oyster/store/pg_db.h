@@ -8,7 +8,8 @@
 // PostgreSQL refuses text that is not valid UTF-8 and cannot hold a NUL,
 // where SQLite keeps whatever it is given: text is made valid as it is
 // bound (utf8_valid: such bytes become U+FFFD), so that what an intruder
-// typed can never stop the store.
+// typed can never stop the store. Booleans read as 1 and 0, as SQLite's
+// comparisons do.
 #pragma once
 
 #include <libpq-fe.h>
@@ -33,8 +34,10 @@ std::string numbered_parameters(std::string_view sql);
 class PgDb final : public SqlDb {
 public:
     // Connects (libpq's URL or key=value forms; sslmode and the rest as
-    // libpq reads them). Throws oyster::Error naming the server.
-    explicit PgDb(std::string_view url);
+    // libpq reads them), with `password` when not empty (else libpq's own
+    // ways: the URL, PGPASSWORD, ~/.pgpass). Throws oyster::Error naming
+    // the server.
+    explicit PgDb(std::string_view url, const std::string& password = "");
     ~PgDb() override;
     PgDb(const PgDb&) = delete;
     PgDb& operator=(const PgDb&) = delete;

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "oyster/store/json_fields.h"
 
 namespace oyster::store {
@@ -48,27 +50,33 @@ bool is_outbound_connect(const nlohmann::json& capture_event) {
 }
 
 struct SessionTracker::Statements {
-    explicit Statements(SqlDb& db)
-        : open(db,
-               "INSERT INTO sessions (intrusion_id, guest_id, source_ip, source_port, port, started) "
-               "VALUES (?, ?, ?, ?, ?, ?) RETURNING id"),
-          in_guest_by_peer(db,
-                           "SELECT id FROM sessions WHERE source_ip = ? AND source_port = ? AND guest_id = ? "
-                           "ORDER BY id DESC LIMIT 1"),
-          open_by_peer(db,
-                       "SELECT id FROM sessions WHERE source_ip = ? AND source_port = ? AND ended IS NULL "
-                       "ORDER BY id DESC LIMIT 1"),
+    // `sensor`: the store has the sensors' column (schema 5); each
+    // statement that finds sessions by peer or source then keeps to the
+    // event's sensor. Without it (migration 2's backfill), "'' = ?" takes
+    // the same parameter and holds.
+    Statements(SqlDb& db, bool sensor)
+        : open(db, sensor ? "INSERT INTO sessions (intrusion_id, guest_id, source_ip, source_port, port, started, "
+                            "sensor) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"
+                          : "INSERT INTO sessions (intrusion_id, guest_id, source_ip, source_port, port, started) "
+                            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id"),
+          in_guest_by_peer(db, with_sensor(sensor,
+                                           "SELECT id FROM sessions WHERE source_ip = ? AND source_port = ? AND "
+                                           "guest_id = ? AND {} ORDER BY id DESC LIMIT 1")),
+          open_by_peer(db, with_sensor(sensor,
+                                       "SELECT id FROM sessions WHERE source_ip = ? AND source_port = ? AND ended IS "
+                                       "NULL AND {} ORDER BY id DESC LIMIT 1")),
           close(db,
                 "UPDATE sessions SET ended = ?, duration_ms = ?, bytes_from_client = ?, bytes_to_client = ?, "
                 "end_reason = ? WHERE id = ?"),
           adopt(db,
                 "UPDATE sessions SET intrusion_id = coalesce(intrusion_id, ?), guest_id = coalesce(guest_id, ?) "
                 "WHERE id = ?"),
-          adopt_guest(db,
-                      "UPDATE sessions SET guest_id = ? WHERE source_ip = ? AND guest_id IS NULL AND ended IS NULL"),
-          adopt_source(db,
-                       "UPDATE sessions SET intrusion_id = ?, guest_id = coalesce(guest_id, ?) "
-                       "WHERE source_ip = ? AND intrusion_id IS NULL AND ended IS NULL"),
+          adopt_guest(db, with_sensor(sensor,
+                                      "UPDATE sessions SET guest_id = ? WHERE source_ip = ? AND guest_id IS NULL AND "
+                                      "ended IS NULL AND {}")),
+          adopt_source(db, with_sensor(sensor,
+                                       "UPDATE sessions SET intrusion_id = ?, guest_id = coalesce(guest_id, ?) "
+                                       "WHERE source_ip = ? AND intrusion_id IS NULL AND ended IS NULL AND {}")),
           login(db,
                 "UPDATE sessions SET login_attempts = login_attempts + 1, "
                 "username = CASE WHEN logged_in = 1 THEN username ELSE ? END, "
@@ -87,23 +95,28 @@ struct SessionTracker::Statements {
           command(db, "UPDATE sessions SET commands = commands + 1, downloads = downloads + ? WHERE id = ?"),
           tty(db, "UPDATE sessions SET tty = ?, tty_open_seq = ? WHERE id = ? AND tty IS NULL"),
           connect_out(db, "UPDATE sessions SET connections_out = connections_out + 1 WHERE id = ?"),
-          end_all(db, "UPDATE sessions SET ended = ?, end_reason = ? WHERE ended IS NULL"),
+          end_all(db, with_sensor(sensor, "UPDATE sessions SET ended = ?, end_reason = ? WHERE ended IS NULL AND {}")),
           end_intrusion(db, "UPDATE sessions SET ended = ?, end_reason = ? WHERE intrusion_id = ? AND ended IS NULL"),
           forget_guest_processes(db, "DELETE FROM session_processes WHERE guest_id = ?"),
           forget_guest_accepts(db, "DELETE FROM session_accepts WHERE guest_id = ?") {}
+
+    static std::string with_sensor(bool sensor, const char* sql) {
+        return fmt::format(fmt::runtime(sql), sensor ? "coalesce(sensor, '') = ?" : "'' = ?");
+    }
 
     Statement open, in_guest_by_peer, open_by_peer, close, adopt, adopt_guest, adopt_source, login, process,
         set_process, forget_process, accept_of, set_accept, forget_accept, command, tty, connect_out, end_all,
         end_intrusion, forget_guest_processes, forget_guest_accepts;
 };
 
-SessionTracker::SessionTracker(SqlDb& db) : db_(db), st_(std::make_unique<Statements>(db)) {}
+SessionTracker::SessionTracker(SqlDb& db, bool sensor_column)
+    : db_(db), sensor_column_(sensor_column), st_(std::make_unique<Statements>(db, sensor_column)) {}
 
 SessionTracker::~SessionTracker() = default;
 
 std::optional<std::int64_t> SessionTracker::open_session_by_peer(const std::string& ip, std::int64_t port) {
     if (ip.empty() || port <= 0) return std::nullopt;
-    st_->open_by_peer.bind(1, ip).bind(2, port);
+    st_->open_by_peer.bind(1, ip).bind(2, port).bind(3, sensor_);
     std::optional<std::int64_t> id;
     if (st_->open_by_peer.step()) id = st_->open_by_peer.int64(0);
     st_->open_by_peer.reset();
@@ -113,7 +126,7 @@ std::optional<std::int64_t> SessionTracker::open_session_by_peer(const std::stri
 std::optional<std::int64_t> SessionTracker::guest_session_by_peer(const std::string& guest, const std::string& ip,
                                                                   std::int64_t port) {
     if (guest.empty() || ip.empty() || port <= 0) return std::nullopt;
-    st_->in_guest_by_peer.bind(1, ip).bind(2, port).bind(3, guest);
+    st_->in_guest_by_peer.bind(1, ip).bind(2, port).bind(3, guest).bind(4, sensor_);
     std::optional<std::int64_t> id;
     if (st_->in_guest_by_peer.step()) id = st_->in_guest_by_peer.int64(0);
     st_->in_guest_by_peer.reset();
@@ -128,7 +141,9 @@ void SessionTracker::adopt(std::int64_t session, const nlohmann::json& event) {
     st_->adopt.bind_or_null(1, intrusion).bind_or_null(2, guest).bind(3, session).run();
 }
 
-std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
+std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event, std::string_view sensor) {
+    sensor_ = str_field(event, "sensor");
+    if (sensor_.empty()) sensor_ = sensor;
     std::string type = str_field(event, "type");
     std::string ts = str_field(event, "ts");
     if (type == "connection") {
@@ -141,6 +156,7 @@ std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
             .bind(4, port)
             .bind(5, int_field(event, "port"))
             .bind(6, ts);
+        if (sensor_column_) st_->open.bind_or_null(7, sensor_);
         if (!st_->open.step()) db_.fail("no id for a new session");
         std::int64_t id = st_->open.int64(0);
         st_->open.reset();
@@ -161,7 +177,7 @@ std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
     if (type == "sensor_started") {
         // A connection open when the last sensor died (kill -9) died with
         // it, and no connection_closed will come.
-        st_->end_all.bind(1, ts).bind(2, "sensor restarted").run();
+        st_->end_all.bind(1, ts).bind(2, "sensor restarted").bind(3, sensor_).run();
         return std::nullopt;
     }
     if (type == "guest_ready") {
@@ -169,13 +185,13 @@ std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
         // anew, and none of the last boot's processes lives on.
         std::string guest = str_field(event, "guest_id"), source = str_field(event, "source_ip");
         if (!guest.empty()) {
-            st_->forget_guest_processes.bind(1, guest).run();
-            st_->forget_guest_accepts.bind(1, guest).run();
+            st_->forget_guest_processes.bind(1, process_key(guest)).run();
+            st_->forget_guest_accepts.bind(1, process_key(guest)).run();
         }
         // Connections that waited for this boot name no guest yet: the
         // sensor forwards them to this one, and from now on only this
         // guest's records may speak of them.
-        if (!guest.empty() && !source.empty()) st_->adopt_guest.bind(1, guest).bind(2, source).run();
+        if (!guest.empty() && !source.empty()) st_->adopt_guest.bind(1, guest).bind(2, source).bind(3, sensor_).run();
         return std::nullopt;
     }
     if (type == "intrusion_closed") {
@@ -186,7 +202,11 @@ std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
     if (type == "intrusion_opened") {
         std::string intrusion = str_field(event, "intrusion_id"), ip = str_field(event, "source_ip");
         if (!intrusion.empty() && !ip.empty()) {
-            st_->adopt_source.bind(1, intrusion).bind_or_null(2, str_field(event, "guest_id")).bind(3, ip).run();
+            st_->adopt_source.bind(1, intrusion)
+                .bind_or_null(2, str_field(event, "guest_id"))
+                .bind(3, ip)
+                .bind(4, sensor_)
+                .run();
         }
         return std::nullopt;
     }
@@ -201,7 +221,7 @@ std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
             // Telnet's login knows the remote host, not its port (PAM_RHOST
             // is all telnetd passes): the process that authenticated names
             // the session, followed there from inetd's accept.
-            st_->process.bind(1, guest).bind(2, tgid);
+            st_->process.bind(1, process_key(guest)).bind(2, tgid);
             if (st_->process.step()) id = st_->process.int64(0);
             st_->process.reset();
         }
@@ -216,7 +236,7 @@ std::optional<std::int64_t> SessionTracker::apply(const nlohmann::json& event) {
         // The process that authenticated is the session's, even when its
         // accept and fork were not seen (a sensor restart in between).
         if (success && !guest.empty() && tgid > 0) {
-            st_->set_process.bind(1, guest).bind(2, tgid).bind(3, *id).run();
+            st_->set_process.bind(1, process_key(guest)).bind(2, tgid).bind(3, *id).run();
         }
         return id;
     }
@@ -234,8 +254,10 @@ std::optional<std::int64_t> SessionTracker::apply_capture(const nlohmann::json& 
     if (guest.empty() || tgid <= 0) return std::nullopt;
     std::string type = str_field(inner, "type");
 
+    // Guests' ids are a sensor's own: the process tables key them by both.
+    std::string key = process_key(guest);
     auto lookup = [&](Statement& q) {
-        q.bind(1, guest).bind(2, tgid);
+        q.bind(1, key).bind(2, tgid);
         std::optional<std::int64_t> id;
         if (q.step()) id = q.int64(0);
         q.reset();
@@ -251,7 +273,7 @@ std::optional<std::int64_t> SessionTracker::apply_capture(const nlohmann::json& 
         auto id = guest_session_by_peer(guest, str_field(*remote, "address"), int_field(*remote, "port"));
         if (!id) return std::nullopt;
         // The server's next fork is the connection's handler.
-        st_->set_accept.bind(1, guest).bind(2, tgid).bind(3, *id).run();
+        st_->set_accept.bind(1, key).bind(2, tgid).bind(3, *id).run();
         adopt(*id, event);
         return id;
     }
@@ -260,15 +282,15 @@ std::optional<std::int64_t> SessionTracker::apply_capture(const nlohmann::json& 
         if (child <= 0) return std::nullopt;
         auto id = lookup(st_->accept_of);
         if (id) {
-            st_->forget_accept.bind(1, guest).bind(2, tgid).run();
+            st_->forget_accept.bind(1, key).bind(2, tgid).run();
         } else {
             id = lookup(st_->process);
         }
         if (id) {
-            st_->set_process.bind(1, guest).bind(2, child).bind(3, *id).run();
+            st_->set_process.bind(1, key).bind(2, child).bind(3, *id).run();
         } else {
             // A reused pid must not inherit an old process's session.
-            st_->forget_process.bind(1, guest).bind(2, child).run();
+            st_->forget_process.bind(1, key).bind(2, child).run();
         }
         return id;
     }
@@ -285,8 +307,13 @@ std::optional<std::int64_t> SessionTracker::apply_capture(const nlohmann::json& 
     return id;
 }
 
+std::string SessionTracker::process_key(const std::string& guest) const {
+    return sensor_.empty() ? guest : sensor_ + "/" + guest;
+}
+
 void backfill_sessions(SqlDb& db) {
-    SessionTracker tracker(db);
+    // At schema 2, before the sensors' column.
+    SessionTracker tracker(db, false);
     Statement events(db, "SELECT id, body FROM events ORDER BY id");
     // Marked after the scan: rows are not rewritten under a cursor reading them.
     std::vector<std::pair<std::int64_t, std::int64_t>> marks;  // event id, session id

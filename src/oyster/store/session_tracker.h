@@ -24,6 +24,8 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -33,15 +35,19 @@ namespace oyster::store {
 
 class SessionTracker {
 public:
-    explicit SessionTracker(SqlDb& db);
+    // `sensor_column`: the store is at schema 5 or later (sessions have
+    // the sensor's name).
+    explicit SessionTracker(SqlDb& db, bool sensor_column = true);
     ~SessionTracker();
     SessionTracker(const SessionTracker&) = delete;
     SessionTracker& operator=(const SessionTracker&) = delete;
 
     // Updates the sessions for one sensor event (any type; the event is
     // untrusted: missing or mistyped fields make it belong to no session)
-    // and returns the session it belongs to, if any.
-    std::optional<std::int64_t> apply(const nlohmann::json& event);
+    // and returns the session it belongs to, if any. The event's sensor is
+    // its "sensor" field, else `sensor`: one sensor's events never reach
+    // another's sessions (a central store holds many).
+    std::optional<std::int64_t> apply(const nlohmann::json& event, std::string_view sensor = {});
 
 private:
     struct Statements;
@@ -53,8 +59,12 @@ private:
     std::optional<std::int64_t> guest_session_by_peer(const std::string& guest, const std::string& ip,
                                                       std::int64_t port);
     void adopt(std::int64_t session, const nlohmann::json& event);
+    // A guest's key in the process tables: its id, with its sensor's name.
+    std::string process_key(const std::string& guest) const;
 
     SqlDb& db_;
+    bool sensor_column_;
+    std::string sensor_;  // the event being applied's
     std::unique_ptr<Statements> st_;
 };
 

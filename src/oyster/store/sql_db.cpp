@@ -38,8 +38,8 @@ bool is_postgres_url(std::string_view where) {
     return word_end > word && i < where.size() && where[i] == '=';
 }
 
-std::unique_ptr<SqlDb> open_sql_db(std::string_view where) {
-    if (is_postgres_url(where)) return std::make_unique<PgDb>(where);
+std::unique_ptr<SqlDb> open_sql_db(std::string_view where, const std::string& password) {
+    if (is_postgres_url(where)) return std::make_unique<PgDb>(where, password);
     return std::make_unique<SqliteDb>(std::filesystem::path(where));
 }
 

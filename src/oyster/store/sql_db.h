@@ -141,8 +141,9 @@ private:
 // or libpq's key=value form), false for a SQLite file's path.
 bool is_postgres_url(std::string_view where);
 
-// Opens the store's database: PostgreSQL for a connection string, else
-// the SQLite file at that path (created if need be).
-std::unique_ptr<SqlDb> open_sql_db(std::string_view where);
+// Opens the store's database: PostgreSQL for a connection string (with
+// `password` when not empty), else the SQLite file at that path (created
+// if need be).
+std::unique_ptr<SqlDb> open_sql_db(std::string_view where, const std::string& password = "");
 
 }  // namespace oyster::store

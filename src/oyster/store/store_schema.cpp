@@ -23,7 +23,7 @@ struct Migration {
     void (*backfill)(SqlDb&);
 };
 
-constexpr std::array<Migration, 4> kMigrations = {{
+constexpr std::array<Migration, 5> kMigrations = {{
     // 0 -> 1: events, the intrusions, credentials and commands they
     // describe, and how far each source file has been read.
     {R"sql(
@@ -219,6 +219,21 @@ ALTER TABLE alerts ADD COLUMN event_time TEXT;
 ALTER TABLE alerts ADD COLUMN seq INTEGER;
 ALTER TABLE alerts ADD COLUMN pid INTEGER;
 UPDATE alerts SET engine = 'yara';
+)sql",
+     nullptr},
+    // 4 -> 5: which sensor logged each row (a fleet's central store holds
+    // many; a sensor's own store, its own name). Events of earlier versions
+    // carried no name: NULL.
+    {R"sql(
+ALTER TABLE events ADD COLUMN sensor TEXT;
+ALTER TABLE intrusions ADD COLUMN sensor TEXT;
+ALTER TABLE sessions ADD COLUMN sensor TEXT;
+ALTER TABLE credentials ADD COLUMN sensor TEXT;
+ALTER TABLE commands ADD COLUMN sensor TEXT;
+ALTER TABLE alerts ADD COLUMN sensor TEXT;
+CREATE INDEX sessions_by_sensor ON sessions (sensor, id);
+CREATE INDEX intrusions_by_sensor ON intrusions (sensor, opened);
+CREATE INDEX alerts_by_sensor ON alerts (sensor, ts);
 )sql",
      nullptr},
 }};

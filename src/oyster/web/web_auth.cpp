@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,21 +13,12 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/paths.h"
+#include "oyster/common/random_hex.h"
 
 namespace oyster::web {
 namespace {
 
 constexpr std::size_t kMinTokenLength = 32;
-
-std::string random_hex(std::size_t bytes) {
-    std::string raw(bytes, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
-        throw Error("no random bytes for a token (OpenSSL RAND_bytes)");
-    }
-    std::string hex;
-    for (unsigned char c : raw) hex += fmt::format("{:02x}", c);
-    return hex;
-}
 
 std::string trim(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();

@@ -24,6 +24,7 @@
 #include "oyster/store/event_store.h"
 #include "oyster/store/json_fields.h"
 #include "oyster/store/sql_db.h"
+#include "oyster/store/store_location.h"
 #include "oyster/store/store_paths.h"
 #include "oyster/web/web_auth.h"
 
@@ -155,7 +156,7 @@ struct WebServer::Impl {
     // Runs `fn` with a read connection to the store, answering its errors.
     void with_store(httplib::Response& res, const std::function<void(store::SqlDb&)>& fn) {
         try {
-            auto db = store::open_sql_db(options.store);
+            auto db = store::open_sql_db(options.store, options.store_password);
             fn(*db);
         } catch (const BadRequest& e) {
             send_json(res, {{"error", e.what()}}, 400);
@@ -396,8 +397,10 @@ WebOptions web_options(const Config& cfg) {
     WebOptions o;
     o.host = listen->first;
     o.port = listen->second;
-    o.store = store::store_file(cfg.paths.state_dir).string();
-    { store::EventStore migrated(store::open_sql_db(o.store)); }
+    auto at = store::analyst_store(cfg);
+    o.store = at.where;
+    o.store_password = at.password;
+    { store::EventStore migrated(store::open_store_db(at)); }
     o.assets_dir = data_dir() / "web" / "dist";
     o.token = load_or_create_token(web_token_file(cfg));
     o.evidence_dir = std::filesystem::absolute(evidence_dir(cfg)).lexically_normal();

@@ -25,8 +25,10 @@ namespace oyster::web {
 struct WebOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8080;  // 0: any free port (tests)
-    // The store: a SQLite file, or a PostgreSQL URL (a fleet's central store).
+    // The store: a SQLite file, or a PostgreSQL URL (a fleet's central
+    // store) and its password.
     std::string store;
+    std::string store_password;
     std::filesystem::path assets_dir;    // the built UI (index.html, assets/)
     std::filesystem::path evidence_dir;  // the evidence store downloads come from
     std::string token;
