@@ -130,11 +130,15 @@ scenarios_done() {
 	log "PASS: ${#SCENARIOS_PASSED[@]} scenarios"
 }
 
+# A test with more than one sensor names their state directories in
+# EXTRA_STATE_DIRS and their namespaces in EXTRA_NETNS; a function
+# world_extra_down, when defined, stops what else it started (a database).
 world_down() {
 	local rc=$?
 	set +e
+	declare -F world_extra_down >/dev/null && world_extra_down
 	# Kill every guest this test started, whatever state its record says.
-	for rec in "$STATE_DIR"/guests/*/guest.json; do
+	for rec in "$STATE_DIR"/guests/*/guest.json ${EXTRA_STATE_DIRS:+$(for d in $EXTRA_STATE_DIRS; do echo "$d"/guests/*/guest.json; done)}; do
 		[ -f "$rec" ] || continue
 		pid=$(jq -r .pid "$rec")
 		[ "$pid" -gt 0 ] 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null
@@ -160,12 +164,12 @@ world_down() {
 		done
 	fi
 	# Listeners and servers the test ran inside its namespaces go too.
-	for ns in "$NS_SENSOR" "$NS_ATTACKER" "$NS_INTERNET"; do
+	for ns in "$NS_SENSOR" "$NS_ATTACKER" "$NS_INTERNET" ${EXTRA_NETNS:-}; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 	done
 	sleep 0.5
 	# The cgroups of guests killed above (a stopped guest removed its own).
-	for rec in "$STATE_DIR"/guests/*/guest.json; do
+	for rec in "$STATE_DIR"/guests/*/guest.json ${EXTRA_STATE_DIRS:+$(for d in $EXTRA_STATE_DIRS; do echo "$d"/guests/*/guest.json; done)}; do
 		[ -f "$rec" ] || continue
 		id=$(jq -r .id "$rec")
 		for d in /sys/fs/cgroup/{memory,pids,cpu,cpuacct}/oyster/"$id" /sys/fs/cgroup/oyster/"$id"; do
@@ -175,6 +179,7 @@ world_down() {
 	ip netns del "$NS_SENSOR" 2>/dev/null
 	ip netns del "$NS_ATTACKER" 2>/dev/null
 	ip netns del "$NS_INTERNET" 2>/dev/null
+	for ns in ${EXTRA_NETNS:-}; do ip netns del "$ns" 2>/dev/null; done
 	rm -rf "$WORK"
 	# Nothing of ours may be left in the host's namespace.
 	if ip -o link show | matches "$tag"; then

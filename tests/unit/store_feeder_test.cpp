@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <thread>
 
@@ -53,6 +55,9 @@ TEST_F(StoreFeederTest, AFailingStoreIsReportedAndNeverStopsTheCaller) {
     std::lock_guard lock(mu);
     ASSERT_FALSE(reports.empty());
     EXPECT_NE(reports[0].find("cannot add events"), std::string::npos) << reports[0];
+    // With how much of the log waits: all of it, none was ever added.
+    auto size = std::filesystem::file_size(dir / "events.jsonl");
+    EXPECT_NE(reports[0].find(fmt::format("; {} bytes of the log wait for it", size)), std::string::npos) << reports[0];
     // Reported once, not at every retry.
     EXPECT_EQ(reports.size(), 1U);
 }

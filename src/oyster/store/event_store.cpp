@@ -284,6 +284,7 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl, const 
             p.offset = static_cast<std::uint64_t>(st_->get_position.int64(1));
         }
         st_->get_position.reset();
+        last_position_ = LogPosition{p.inode, p.offset};
         return p;
     };
     auto store_position = [&](const Position& p) {
@@ -291,6 +292,7 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl, const 
             .bind(2, static_cast<std::int64_t>(p.inode))
             .bind(3, static_cast<std::int64_t>(p.offset))
             .run();
+        last_position_ = LogPosition{p.inode, p.offset};
     };
 
     // One transaction per chunk: thousands of events per commit, and the

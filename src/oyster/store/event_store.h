@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,6 +68,13 @@ public:
     // recording a file position: for tests and the fuzz target.
     IngestResult ingest_text(std::string_view text);
 
+    // Where the last ingest_jsonl() left its log in the store (the file's
+    // inode and the offset in it), read or stored; nullopt before any.
+    struct LogPosition {
+        std::uint64_t inode = 0, offset = 0;
+    };
+    std::optional<LogPosition> last_position() const { return last_position_; }
+
     // Rows in one of the store's tables ("events", "intrusions",
     // "credentials", "commands", "sessions").
     std::uint64_t count(std::string_view table);
@@ -86,6 +94,7 @@ private:
     std::unique_ptr<Statements> st_;
     std::unique_ptr<SessionTracker> sessions_;
     std::string default_sensor_;  // during ingest_jsonl(..., source)
+    std::optional<LogPosition> last_position_;
 };
 
 }  // namespace oyster::store

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "oyster/common/periodic_sync.h"
@@ -35,7 +36,10 @@ private:
     std::filesystem::path events_file_;
     EventStore::LogSource source_;
     std::unique_ptr<EventStore> store_;  // the sync thread's alone; opened anew after a failure
-    PeriodicSync sync_;                  // last: its thread uses the members above
+    // Where the log stood in the store after the last sync that worked:
+    // what a failure report counts the backlog from.
+    std::optional<EventStore::LogPosition> synced_;
+    PeriodicSync sync_;  // last: its thread uses the members above
 };
 
 }  // namespace oyster::store
