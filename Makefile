@@ -94,6 +94,7 @@ bench: setup
 	bench/syscall_path/run.sh $(OYSTER)
 	bench/sensor/run.sh $(OYSTER)
 	bench/store/run.sh $(BUILD)
+	bench/fleet/run.sh $(BUILD)
 	bench/follower/run.sh $(BUILD)
 	bench/detection/run.sh $(BUILD)
 	bench/flows/run.sh $(BUILD)

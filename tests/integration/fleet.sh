@@ -240,10 +240,13 @@ grep -q "permission denied" "$WORK/delete.err" || fail "the analyst's delete fai
 # --- the end: both sensors stopped cleanly (a last shipment each); every
 # line of each log is in the central store once, as it was written.
 kill -TERM "$SENSOR_PID" "$SENSOR_B_PID"
-for _ in $(seq 120); do
-	kill -0 "$SENSOR_PID" 2>/dev/null || kill -0 "$SENSOR_B_PID" 2>/dev/null || break
-	sleep 0.5
+for pid in "$SENSOR_PID" "$SENSOR_B_PID"; do
+	rc=0
+	timeout 120 tail --pid="$pid" -f /dev/null || fail "a sensor did not stop in 120 s"
+	wait "$pid" || rc=$?
+	[ "$rc" = 0 ] || fail "a sensor exited $rc: $(tail -n 20 "$WORK/sensor.log" "$WORK/sensor-b.log")"
 done
+! grep -l "ERROR: AddressSanitizer\|runtime error:" "$WORK/sensor.log" "$WORK/sensor-b.log" || fail "a sanitizer report"
 for s in "edge-a:$EVENTS" "edge-b:$B_EVENTS"; do
 	name=${s%%:*}
 	file=${s#*:}

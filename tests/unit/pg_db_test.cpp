@@ -74,6 +74,21 @@ TEST_F(PgDbTest, AStatementRunsAgainWithNewParameters) {
     EXPECT_THROW(one.text(1), Error) << "no such column";
 }
 
+// Run again, a statement is prepared on the server; a parameter left
+// unbound is NULL there too, and the prepared statement goes with it.
+TEST_F(PgDbTest, AStatementRunAgainIsPreparedOnce) {
+    {
+        Statement two(*db, "INSERT INTO t (name, n) VALUES (?, ?)");
+        two.bind(1, "x").bind(2, std::int64_t{5}).run();
+        two.bind(1, "y").bind(2, std::int64_t{6}).run();
+        EXPECT_EQ(db->query_int("SELECT COUNT(*) FROM pg_prepared_statements"), 1);
+        two.bind(1, "z").run();
+    }
+    EXPECT_EQ(db->query_int("SELECT COUNT(*) FROM t WHERE name = 'y' AND n = 6"), 1);
+    EXPECT_EQ(db->query_int("SELECT COUNT(*) FROM t WHERE name = 'z' AND n IS NULL"), 1);
+    EXPECT_EQ(db->query_int("SELECT COUNT(*) FROM pg_prepared_statements"), 0);
+}
+
 TEST_F(PgDbTest, ATransactionLeftWithoutCommitIsRolledBack) {
     {
         Transaction tx(*db);

@@ -152,7 +152,12 @@ namespace {
 class PgCursor final : public SqlCursor {
 public:
     PgCursor(PgDb& db, std::string_view sql) : db_(db), sql_(numbered_parameters(sql)) {}
-    ~PgCursor() override { PQclear(result_); }
+    ~PgCursor() override {
+        PQclear(result_);
+        if (!name_.empty() && PQstatus(db_.handle()) == CONNECTION_OK) {
+            PQclear(PQexec(db_.handle(), fmt::format("DEALLOCATE {}", name_).c_str()));
+        }
+    }
     PgCursor(const PgCursor&) = delete;
     PgCursor& operator=(const PgCursor&) = delete;
 
@@ -194,20 +199,33 @@ private:
         }
     }
 
+    void prepare();
+
     PgDb& db_;
     std::string sql_;
     std::vector<std::optional<std::string>> params_;
+    int runs_ = 0;
+    std::string name_;  // of the prepared statement, once prepared
+    int prepared_params_ = 0;
     PGresult* result_ = nullptr;
     int row_ = -1;
 };
 
 bool PgCursor::step() {
     if (result_ == nullptr) {
+        // Run twice, a statement is prepared on the server: parsed and
+        // planned once, not at every event (the store runs a few per event).
+        if (++runs_ == 2) prepare();
+        if (!name_.empty() && params_.size() < static_cast<std::size_t>(prepared_params_)) {
+            params_.resize(static_cast<std::size_t>(prepared_params_));
+        }
         std::vector<const char*> values;
         values.reserve(params_.size());
         for (const auto& p : params_) values.push_back(p ? p->c_str() : nullptr);
-        result_ = PQexecParams(db_.handle(), sql_.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                               nullptr, nullptr, 0);
+        result_ = name_.empty() ? PQexecParams(db_.handle(), sql_.c_str(), static_cast<int>(values.size()), nullptr,
+                                               values.data(), nullptr, nullptr, 0)
+                                : PQexecPrepared(db_.handle(), name_.c_str(), static_cast<int>(values.size()),
+                                                 values.data(), nullptr, nullptr, 0);
         auto status = result_ != nullptr ? PQresultStatus(result_) : PGRES_FATAL_ERROR;
         if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
             std::string why =
@@ -219,6 +237,18 @@ bool PgCursor::step() {
     }
     ++row_;
     return row_ < PQntuples(result_);
+}
+
+void PgCursor::prepare() {
+    std::string name = db_.next_statement_name();
+    std::unique_ptr<PGresult, decltype(&PQclear)> r(
+        PQprepare(db_.handle(), name.c_str(), sql_.c_str(), static_cast<int>(params_.size()), nullptr), &PQclear);
+    if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
+        std::string why = r ? one_line(PQresultErrorMessage(r.get())) : one_line(PQerrorMessage(db_.handle()));
+        throw Error(fmt::format("{}: prepare {}: {}", db_.name(), std::string_view(sql_).substr(0, 80), why));
+    }
+    name_ = std::move(name);
+    prepared_params_ = static_cast<int>(params_.size());
 }
 
 std::int64_t PgCursor::int64(int column) const {

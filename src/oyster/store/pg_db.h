@@ -58,10 +58,13 @@ public:
     [[noreturn]] void fail(std::string_view what) const override;
 
     PGconn* handle() { return conn_; }
+    // A name for a statement prepared on this connection.
+    std::string next_statement_name() { return "oyster_" + std::to_string(++statements_); }
 
 private:
     std::string name_;
     PGconn* conn_ = nullptr;
+    unsigned long statements_ = 0;
 };
 
 }  // namespace oyster::store
