@@ -24,6 +24,7 @@
 
 #include <fmt/format.h>
 
+#include "bench_clock.h"
 #include "event_log_gen.h"
 #include "oyster/store/analyst_queries.h"
 #include "oyster/store/event_store.h"
@@ -33,25 +34,11 @@
 
 namespace {
 
+using oyster::bench::median_ms;
+using oyster::bench::seconds_since;
 using oyster::store::EventStore;
 
 constexpr int kSensors = 4;
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-double median_ms(const std::function<void()>& query, int runs = 15) {
-    query();
-    std::vector<double> ms;
-    for (int i = 0; i < runs; ++i) {
-        auto t0 = std::chrono::steady_clock::now();
-        query();
-        ms.push_back(seconds_since(t0) * 1000);
-    }
-    std::sort(ms.begin(), ms.end());
-    return ms[ms.size() / 2];
-}
 
 // Ships the four logs, each on a thread and a connection of its own;
 // returns the seconds it took.

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_clock.h"
 #include "event_log_gen.h"
 #include "oyster/store/analyst_queries.h"
 #include "oyster/store/event_store.h"
@@ -29,11 +30,9 @@
 
 namespace {
 
+using oyster::bench::median_ms;
+using oyster::bench::seconds_since;
 using oyster::store::EventStore;
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 struct Built {
     std::unique_ptr<EventStore> store;
@@ -54,19 +53,6 @@ Built build(const std::filesystem::path& dir, const std::string& name, std::size
     b.seconds = seconds_since(t0);
     std::filesystem::remove(log);
     return b;
-}
-
-// Median milliseconds of `runs` calls (the first, cold, not counted).
-double median_ms(const std::function<void()>& query, int runs = 15) {
-    query();
-    std::vector<double> ms;
-    for (int i = 0; i < runs; ++i) {
-        auto t0 = std::chrono::steady_clock::now();
-        query();
-        ms.push_back(seconds_since(t0) * 1000);
-    }
-    std::sort(ms.begin(), ms.end());
-    return ms[ms.size() / 2];
 }
 
 }  // namespace

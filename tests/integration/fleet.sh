@@ -8,7 +8,8 @@
 # and kept down for 60 s while both sensors go on logging; one sensor is
 # killed -9 and restarted; at the end every line of each sensor's log is
 # in the central store exactly once, with its sensor's name, and the
-# analyst's login sees both sensors' sessions through the CLI.
+# analyst's login sees both sensors' sessions through the CLI and the web
+# API, by sensor.
 OYSTER="$(realpath "$1")"
 source "$(dirname "$0")/lib.sh"
 PORTAL=203.0.113.1
@@ -232,6 +233,22 @@ for n in 1 2 3 5; do
 done
 [ "$(psql_admin -c "SELECT COUNT(*) FROM commands WHERE sensor = 'edge-a' AND command_line LIKE '%fleet-b-%'")" = 0 ] ||
 	fail "sensor B's commands landed under sensor A"
+# The analyst's web UI on the central store (in sensor A's namespace, on
+# its loopback): both sensors with their figures on the overview, and each
+# sensor's sessions by its filter.
+printf '[web]\nlisten = "127.0.0.1:8099"\n' >>"$ANALYST_CONFIG"
+token=$("$OYSTER" --config "$ANALYST_CONFIG" web token) || fail "oyster web token (analyst)"
+nsenter --net="/run/netns/$NS_SENSOR" "$OYSTER" --config "$ANALYST_CONFIG" web serve >"$WORK/web.log" 2>&1 &
+web_pid=$!
+web_get() { nsenter --net="/run/netns/$NS_SENSOR" curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:8099$1"; }
+for _ in $(seq 60); do web_get /api/overview >"$WORK/overview.json" 2>/dev/null && break; sleep 0.5; done
+jq -e '[.sensors[].sensor] == ["edge-a", "edge-b"] and all(.sensors[]; .sessions > 0 and .logged_in > 0)' \
+	"$WORK/overview.json" >/dev/null || fail "the web overview's sensors: $(jq -c .sensors "$WORK/overview.json")"
+web_get "/api/sessions?sensor=edge-b&limit=1000" >"$WORK/sessions-b.json" || fail "the web API's sessions of edge-b"
+jq -e --arg ip "$B_SOURCE" '.total > 0 and all(.sessions[]; .sensor == "edge-b" and .source_ip == $ip)' \
+	"$WORK/sessions-b.json" >/dev/null || fail "the web API's sessions of edge-b: $(head -c 500 "$WORK/sessions-b.json")"
+kill "$web_pid"
+wait "$web_pid" 2>/dev/null || true
 # The analyst's login reads, never writes.
 PGPASSWORD="$(cat "$WORK/alice.pass")" psql -X -q "$(central_url alice)" -c "DELETE FROM events" 2>"$WORK/delete.err" &&
 	fail "the analyst's login deleted events"

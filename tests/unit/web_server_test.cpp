@@ -136,7 +136,8 @@ protected:
                 {"after", {{"size", 15}, {"mode", "100644"}}}},
                10);
         write_file(dir / "events.jsonl", log);
-        store::EventStore(open_db()).ingest_jsonl(dir / "events.jsonl");
+        // As a fleet's sensor ships it: every row with the sensor's name.
+        store::EventStore(open_db()).ingest_jsonl(dir / "events.jsonl", {"", "edge-1"});
         start();
     }
 
@@ -233,6 +234,20 @@ TEST_P(WebServerTest, ServesTheAnalystsObjectsWithAttackerStringsAsTyped) {
     EXPECT_EQ(get_json("/api/alerts?technique=T1053")["total"], 0);
     get_json("/api/alerts?technique=T1496%25", 400);
     EXPECT_EQ(get_json("/api/overview")["alerts_by_technique"][0]["technique"], "T1496");
+    // By sensor (a fleet's central store): the sensor's, or none.
+    EXPECT_EQ(get_json("/api/sessions?sensor=edge-1")["total"], 1);
+    EXPECT_EQ(get_json("/api/sessions?sensor=edge-1")["sessions"][0]["sensor"], "edge-1");
+    EXPECT_EQ(get_json("/api/sessions?sensor=edge-2")["total"], 0);
+    EXPECT_EQ(get_json("/api/intrusions?sensor=edge-1")["total"], 1);
+    EXPECT_EQ(get_json("/api/intrusions?sensor=edge-2")["total"], 0);
+    EXPECT_EQ(get_json("/api/alerts?sensor=edge-1")["total"], 2);
+    EXPECT_EQ(get_json("/api/alerts?sensor=edge-2")["total"], 0);
+    auto sensors = get_json("/api/overview")["sensors"];
+    ASSERT_EQ(sensors.size(), 1U);
+    EXPECT_EQ(sensors[0]["sensor"], "edge-1");
+    EXPECT_EQ(sensors[0]["sessions"], 1);
+    EXPECT_EQ(sensors[0]["intrusions"], 1);
+    EXPECT_EQ(sensors[0]["alerts"], 2);
     get_json("/api/sessions/999", 404);
     get_json("/api/intrusions/nope", 404);
     get_json(fmt::format("/api/sessions/{}/cast", id), 404);  // no terminal

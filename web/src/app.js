@@ -78,6 +78,13 @@ async function overview() {
     el('h1', {}, 'Overview'),
     el('div', { class: 'cards' },
       ['intrusions', 'sessions', 'logins', 'commands', 'alerts'].map((k) => el('div', { class: 'card' }, el('b', {}, t[k]), k))),
+    // A fleet's central store: each sensor's figures, and its sessions.
+    (o.sensors || []).length > 1 || (o.sensors || []).some((x) => x.sensor)
+      ? [el('h2', {}, 'Sensors'),
+        table(['sensor', 'intrusions', 'open', 'sessions', 'logged in', 'alerts', 'last session'],
+          o.sensors.map((x) => [x.sensor ? link(`#/sessions?sensor=${encodeURIComponent(x.sensor)}`, x.sensor) : '(unnamed)',
+            x.intrusions, x.open_intrusions, x.sessions, x.logged_in, x.alerts, clock(x.last_session)]))]
+      : null,
     el('h2', {}, 'Live guests (open intrusions)'),
     o.open_intrusions.length
       ? table(['intrusion', 'source', 'guest', 'opened', 'sessions', 'commands'],
@@ -153,7 +160,7 @@ function pageLine(route, q, offset, limit, total, noun) {
     offset + limit < total ? link(page(offset + limit), 'older →') : null);
 }
 
-const ALERT_FILTERS = ['severity', 'engine', 'technique', 'intrusion', 'since', 'until'];
+const ALERT_FILTERS = ['severity', 'engine', 'technique', 'intrusion', 'sensor', 'since', 'until'];
 
 async function alerts(params) {
   const limit = 50;
@@ -170,7 +177,7 @@ async function alerts(params) {
     alertsTable(r.alerts, true)));
 }
 
-const FILTERS = ['ip', 'user', 'intrusion', 'since', 'until'];
+const FILTERS = ['ip', 'user', 'intrusion', 'sensor', 'since', 'until'];
 
 async function sessions(params) {
   const limit = 50;
@@ -183,9 +190,10 @@ async function sessions(params) {
   main().replaceChildren(el('div', {},
     el('h1', {}, 'Sessions'), form,
     pageLine('#/sessions', q, offset, limit, r.total, 'sessions'),
-    table(['session', 'started', 'source', 'port', 'user', 'password', 'logged in', 'commands', 'downloads', 'tty', 'intrusion'],
+    table(['session', 'started', 'source', 'port', 'user', 'password', 'logged in', 'commands', 'downloads', 'tty', 'intrusion', 'sensor'],
       r.sessions.map((s) => [sessionLink(s.id), clock(s.started), `${s.source_ip}:${s.source_port}`, s.port, mono(s.username),
-        mono(s.password), s.logged_in ? 'yes' : 'no', s.commands, s.downloads, s.tty ?? '', s.intrusion_id ? intrusionLink(s.intrusion_id) : '']))));
+        mono(s.password), s.logged_in ? 'yes' : 'no', s.commands, s.downloads, s.tty ?? '', s.intrusion_id ? intrusionLink(s.intrusion_id) : '',
+        s.sensor ? link(`#/sessions?sensor=${encodeURIComponent(s.sensor)}`, s.sensor) : '']))));
 }
 
 // One line for a timeline event: what an analyst reads first.
@@ -295,9 +303,9 @@ function watchLive(id, box) {
 async function intrusions() {
   const r = await api('/api/intrusions?limit=100');
   main().replaceChildren(el('div', {}, el('h1', {}, 'Intrusions'),
-    table(['intrusion', 'source', 'opened', 'closed', 'sessions', 'logins', 'commands', 'files', 'alerts'],
+    table(['intrusion', 'source', 'opened', 'closed', 'sessions', 'logins', 'commands', 'files', 'alerts', 'sensor'],
       r.intrusions.map((i) => [intrusionLink(i.id), i.source_ip, clock(i.opened), i.closed ? clock(i.closed) : 'open', i.sessions,
-        i.logins, i.commands, i.files_changed ?? '', i.alerts ?? '']))));
+        i.logins, i.commands, i.files_changed ?? '', i.alerts ?? '', i.sensor ?? '']))));
 }
 
 async function intrusion(id) {

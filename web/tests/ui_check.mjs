@@ -88,6 +88,21 @@ try {
     check((await page.locator('tbody tr').count()) >= 3, 'the sessions page lists the attacker\'s sessions');
     await page.screenshot({ path: `${shots}/sessions.png`, fullPage: true });
 
+    // The sensor: the overview's table of sensors links each to its
+    // sessions; a sensor filter with no such sensor lists none.
+    await page.goto(`${base}/#/overview`);
+    await page.getByRole('heading', { name: 'Sensors' }).waitFor({ timeout: 10000 });
+    const sensorLink = page.locator('main a[href^="#/sessions?sensor="]').first();
+    const sensorName = (await sensorLink.innerText()).trim();
+    check(sensorName.length > 0, 'the overview lists the sensor by name');
+    await sensorLink.click();
+    await page.getByRole('heading', { name: 'Sessions' }).waitFor({ timeout: 10000 });
+    check((await page.locator('tbody tr').count()) >= 3, 'the sensor\'s link lists its sessions');
+    check(await page.locator('input[name=sensor]').inputValue() === sensorName, 'the sessions filter names the sensor');
+    await page.goto(`${base}/#/sessions?sensor=no-such-sensor`);
+    await page.getByText('0 sessions').waitFor({ timeout: 10000 });
+    check((await page.locator('tbody tr').count()) === 0, 'a sensor that is not there has no sessions');
+
     // Live Sigma alerts (the sensor test's bot session ran before): the
     // alerts page filtered by technique, the overview's counts by
     // technique, and the mark on the timeline at the record that raised it.

@@ -64,6 +64,7 @@ void register_analyst_listings(CLI::App& app, const ConfigLoader& load) {
     auto ifilter = std::make_shared<store::IntrusionFilter>();
     auto ijson = std::make_shared<bool>(false);
     intrusions->add_option("--ip", ifilter->source_ip, "Only from this source address");
+    intrusions->add_option("--sensor", ifilter->sensor, "Only of this sensor (a fleet's central store)");
     intrusions->add_option("--since", ifilter->since, "Opened at or after this UTC time");
     intrusions->add_option("--until", ifilter->until, "Opened before this UTC time");
     intrusions->add_flag("--open", ifilter->open_only, "Only intrusions still open");
@@ -99,6 +100,7 @@ void register_analyst_listings(CLI::App& app, const ConfigLoader& load) {
     sessions->add_option("--ip", sfilter->source_ip, "Only from this source address");
     sessions->add_option("--user", sfilter->username, "Only with this username (logged in, or last tried)");
     sessions->add_option("--intrusion", sfilter->intrusion_id, "Only of this intrusion");
+    sessions->add_option("--sensor", sfilter->sensor, "Only of this sensor (a fleet's central store)");
     sessions->add_option("--since", sfilter->since, "Started at or after this UTC time");
     sessions->add_option("--until", sfilter->until, "Started before this UTC time");
     sessions->add_flag("--has-download", sfilter->has_download,
@@ -149,6 +151,7 @@ void register_analyst_listings(CLI::App& app, const ConfigLoader& load) {
     alerts->add_option("--technique", afilter->technique,
                        "Only tagged with this ATT&CK technique (T1053 takes its sub-techniques)");
     alerts->add_option("--intrusion", afilter->intrusion_id, "Only of this intrusion");
+    alerts->add_option("--sensor", afilter->sensor, "Only of this sensor (a fleet's central store)");
     alerts->add_option("--since", afilter->since, "Raised at or after this UTC time");
     alerts->add_option("--until", afilter->until, "Raised before this UTC time");
     add_paging(alerts, afilter->limit, afilter->offset);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <map>
 #include <vector>
 
 #include <fmt/format.h>
@@ -53,11 +54,11 @@ nlohmann::json counted_page(SqlDb& db, const Where& w, const char* key, const st
 constexpr const char* kSessionColumns =
     "id, intrusion_id, guest_id, source_ip, source_port, port, started, ended, duration_ms, bytes_from_client, "
     "bytes_to_client, end_reason, login_attempts, logged_in, username, password, tty, tty_open_seq, commands, "
-    "downloads, connections_out";
+    "downloads, connections_out, sensor";
 
 constexpr const char* kIntrusionSelect =
     "SELECT i.id, i.source_ip, i.guest_id, i.opened, i.closed, i.close_reason, i.connections, i.disk_bytes, i.dir, "
-    "i.analysed, i.files_changed, i.alerts, i.forensics_error, "
+    "i.analysed, i.files_changed, i.alerts, i.forensics_error, i.sensor, "
     "(SELECT COUNT(*) FROM sessions s WHERE s.intrusion_id = i.id) AS sessions, "
     "(SELECT COUNT(*) FROM credentials c WHERE c.intrusion_id = i.id) AS logins, "
     "(SELECT COUNT(*) FROM credentials c WHERE c.intrusion_id = i.id AND c.success = 1) AS logins_accepted, "
@@ -142,6 +143,7 @@ nlohmann::json list_sessions(SqlDb& db, const SessionFilter& f) {
     if (!f.source_ip.empty()) w.add("source_ip = ?", f.source_ip);
     if (!f.username.empty()) w.add("username = ?", f.username);
     if (!f.intrusion_id.empty()) w.add("intrusion_id = ?", f.intrusion_id);
+    if (!f.sensor.empty()) w.add("sensor = ?", f.sensor);
     if (!f.since.empty()) w.add("started >= ?", f.since);
     if (!f.until.empty()) w.add("started < ?", f.until);
     if (f.has_download) w.terms.emplace_back("downloads > 0");
@@ -190,6 +192,7 @@ nlohmann::json session_timeline(SqlDb& db, std::int64_t id) {
 nlohmann::json list_intrusions(SqlDb& db, const IntrusionFilter& f) {
     Where w;
     if (!f.source_ip.empty()) w.add("i.source_ip = ?", f.source_ip);
+    if (!f.sensor.empty()) w.add("i.sensor = ?", f.sensor);
     if (!f.since.empty()) w.add("i.opened >= ?", f.since);
     if (!f.until.empty()) w.add("i.opened < ?", f.until);
     if (f.open_only) w.terms.emplace_back("i.closed IS NULL");
@@ -224,7 +227,7 @@ void parse_json_column(nlohmann::json& rows, const char* column) {
 
 constexpr const char* kAlertColumns =
     "id, ts, intrusion_id, rule, rule_file, severity, description, tags, path, sha256, change, evidence, engine, "
-    "rule_id, category, detail, event_time, seq, pid";
+    "rule_id, category, detail, event_time, seq, pid, sensor";
 
 }  // namespace
 
@@ -273,6 +276,36 @@ std::string intrusion_event_lines(SqlDb& db, const std::string& intrusion_id) {
     return lines;
 }
 
+nlohmann::json sensor_figures(SqlDb& db) {
+    // By sensor: a name with no rows in one table has 0 there. Rows of a
+    // store from before sensors had names count under "".
+    std::map<std::string, nlohmann::json> by;
+    auto add = [&](const char* sql) {
+        Statement q(db, sql);
+        while (q.step()) {
+            auto row = q.row_object();
+            auto& fig = by[row["sensor"].get<std::string>()];
+            for (auto& [k, v] : row.items()) fig[k] = v;
+        }
+    };
+    add("SELECT coalesce(sensor, '') AS sensor, COUNT(*) AS sessions, "
+        "SUM(CASE WHEN logged_in = 1 THEN 1 ELSE 0 END) AS logged_in, MAX(started) AS last_session "
+        "FROM sessions GROUP BY coalesce(sensor, '')");
+    add("SELECT coalesce(sensor, '') AS sensor, COUNT(*) AS intrusions, "
+        "SUM(CASE WHEN closed IS NULL THEN 1 ELSE 0 END) AS open_intrusions FROM intrusions GROUP BY coalesce(sensor, "
+        "'')");
+    add("SELECT coalesce(sensor, '') AS sensor, COUNT(*) AS alerts FROM alerts GROUP BY coalesce(sensor, '')");
+    nlohmann::json out = nlohmann::json::array();
+    for (auto& [name, fig] : by) {
+        for (const char* k : {"sessions", "logged_in", "intrusions", "open_intrusions", "alerts"}) {
+            if (!fig.contains(k)) fig[k] = 0;
+        }
+        if (!fig.contains("last_session")) fig["last_session"] = nullptr;
+        out.push_back(std::move(fig));
+    }
+    return out;
+}
+
 nlohmann::json overview(SqlDb& db, int days) {
     nlohmann::json out;
     {
@@ -309,6 +342,7 @@ nlohmann::json overview(SqlDb& db, int days) {
         "AND command_line NOT LIKE '%/etc/update-motd.d%' GROUP BY command_line ORDER BY n DESC, value LIMIT 10");
     out["recent_alerts"] = recent_alerts(db, 10);
     out["alerts_by_technique"] = alerts_by_technique(db);
+    out["sensors"] = sensor_figures(db);
     out["totals"] = {{"intrusions", db.query_int("SELECT COUNT(*) FROM intrusions")},
                      {"sessions", db.query_int("SELECT COUNT(*) FROM sessions")},
                      {"logins", db.query_int("SELECT COUNT(*) FROM credentials")},
@@ -350,6 +384,7 @@ nlohmann::json list_alerts(SqlDb& db, const AlertFilter& f) {
         w.params.push_back(tag + ".%");
     }
     if (!f.intrusion_id.empty()) w.add("intrusion_id = ?", f.intrusion_id);
+    if (!f.sensor.empty()) w.add("sensor = ?", f.sensor);
     if (!f.since.empty()) w.add("ts >= ?", f.since);
     if (!f.until.empty()) w.add("ts < ?", f.until);
     auto page = counted_page(db, w, "alerts", "FROM alerts", fmt::format("SELECT {} FROM alerts", kAlertColumns),

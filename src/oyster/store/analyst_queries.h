@@ -26,6 +26,7 @@ struct SessionFilter {
     std::string source_ip;     // exact
     std::string username;      // exact (the logged-in user, or the last tried)
     std::string intrusion_id;  // exact
+    std::string sensor;        // exact: the sensor's name (a fleet's central store)
     std::string since;         // started >= (parse_time_bound form)
     std::string until;         // started < (parse_time_bound form)
     bool has_download = false;
@@ -56,8 +57,9 @@ nlohmann::json session_timeline(SqlDb& db, std::int64_t id);
 
 struct IntrusionFilter {
     std::string source_ip;
-    std::string since;  // opened >=
-    std::string until;  // opened <
+    std::string sensor;  // exact
+    std::string since;   // opened >=
+    std::string until;   // opened <
     bool open_only = false;
     std::int64_t limit = 50;
     std::int64_t offset = 0;
@@ -98,9 +100,13 @@ std::string intrusion_event_lines(SqlDb& db, const std::string& intrusion_id);
 // any), "top_usernames", "top_passwords", "top_commands": [{"value", "n"}]
 // (10 each; commands of sessions, without sshd and the motd scripts PAM
 // runs at every login: sshd, run-parts, env, uname, /etc/update-motd.d),
-// "recent_alerts" (10), "alerts_by_technique", "totals": {intrusions, sessions, logins,
-// commands, alerts}}.
+// "recent_alerts" (10), "alerts_by_technique", "sensors" (sensor_figures),
+// "totals": {intrusions, sessions, logins, commands, alerts}}.
 nlohmann::json overview(SqlDb& db, int days = 30);
+
+// Per sensor, by name: sessions, logged_in (sessions), last_session,
+// intrusions, open_intrusions, alerts (a fleet's overview).
+nlohmann::json sensor_figures(SqlDb& db);
 
 // The newest alerts of all intrusions, at most `limit` (1..1000).
 nlohmann::json recent_alerts(SqlDb& db, std::int64_t limit);
@@ -111,6 +117,7 @@ struct AlertFilter {
     std::string technique;     // an ATT&CK id, "T1053" (its sub-techniques too) or "T1053.003";
                                // is_technique_id() must hold
     std::string intrusion_id;  // exact
+    std::string sensor;        // exact
     std::string since, until;  // ts bounds (parse_time_bound form)
     std::int64_t limit = 50;   // 1..1000
     std::int64_t offset = 0;

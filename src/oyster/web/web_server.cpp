@@ -264,6 +264,7 @@ void WebServer::Impl::routes() {
             f.source_ip = req.get_param_value("ip");
             f.username = req.get_param_value("user");
             f.intrusion_id = req.get_param_value("intrusion");
+            f.sensor = req.get_param_value("sensor");
             f.since = time_param(req, "since");
             f.until = time_param(req, "until");
             f.has_download = flag_param(req, "has_download");
@@ -309,6 +310,7 @@ void WebServer::Impl::routes() {
         with_store(res, [&](store::SqlDb& db) {
             store::IntrusionFilter f;
             f.source_ip = req.get_param_value("ip");
+            f.sensor = req.get_param_value("sensor");
             f.since = time_param(req, "since");
             f.until = time_param(req, "until");
             f.open_only = flag_param(req, "open");
@@ -367,6 +369,7 @@ void WebServer::Impl::routes() {
                 throw BadRequest("technique: not an ATT&CK technique id (T1053, T1053.003)");
             }
             f.intrusion_id = req.get_param_value("intrusion");
+            f.sensor = req.get_param_value("sensor");
             f.since = time_param(req, "since");
             f.until = time_param(req, "until");
             f.limit = int_param(req, "limit", 50, 1, 1000);
