@@ -109,6 +109,10 @@ TEST_F(PasswordFileTest, IsReadOnlyWhenOnlyItsOwnerMayReadIt) {
     auto linked = with_password_file("s3cret\n", 0600);
     linked.store.password_file = dir / "link.pass";
     EXPECT_NE(error_of(linked).find("store.password_file"), std::string::npos);
+    auto bad_url = with_password_file("s3cret\n", 0600);
+    bad_url.store.url = "postgresql://edge1@db.example.org/oyster?sslmod=require";  // a misspelt parameter
+    EXPECT_NE(error_of(bad_url).find("oyster.toml: store.url: the store URL does not parse"), std::string::npos)
+        << error_of(bad_url);
     Config none;
     EXPECT_FALSE(central_store(none));
     EXPECT_FALSE(analyst_store(none).central);

@@ -84,8 +84,20 @@ PgDb::PgDb(std::string_view url, const std::string& password) : name_(redacted_u
     // The URL as libpq's dbname (expanded), and the password beside it:
     // never written into a string that could be shown.
     std::string dbname(url);
-    const char* keys[] = {"dbname", password.empty() ? nullptr : "password", nullptr};
-    const char* values[] = {dbname.c_str(), password.empty() ? nullptr : password.c_str(), nullptr};
+    // Bounds on a server that stops answering (a network cut, a host
+    // gone): without them a statement waits out TCP's own retries, some 15
+    // minutes, and a sensor's stop with it. First, so that the URL's own
+    // settings win.
+    const char* keys[] = {"connect_timeout",
+                          "keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          "tcp_user_timeout",
+                          "dbname",
+                          password.empty() ? nullptr : "password",
+                          nullptr};
+    const char* values[] = {
+        "10", "30", "10", "3", "30000", dbname.c_str(), password.empty() ? nullptr : password.c_str(), nullptr};
     conn_ = PQconnectdbParams(keys, values, 1);
     if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
         std::string why = conn_ != nullptr ? one_line(PQerrorMessage(conn_)) : "out of memory";

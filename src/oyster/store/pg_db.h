@@ -35,8 +35,10 @@ class PgDb final : public SqlDb {
 public:
     // Connects (libpq's URL or key=value forms; sslmode and the rest as
     // libpq reads them), with `password` when not empty (else libpq's own
-    // ways: the URL, PGPASSWORD, ~/.pgpass). Throws oyster::Error naming
-    // the server.
+    // ways: the URL, PGPASSWORD, ~/.pgpass). A server that stops answering
+    // fails a statement within about 30 s (TCP keepalives and user
+    // timeout; a connect within 10 s), unless the URL says otherwise.
+    // Throws oyster::Error naming the server.
     explicit PgDb(std::string_view url, const std::string& password = "");
     ~PgDb() override;
     PgDb(const PgDb&) = delete;

@@ -11,6 +11,7 @@
 
 #include "oyster/common/error.h"
 #include "oyster/common/fd_guard.h"
+#include "oyster/store/pg_db.h"
 #include "oyster/store/store_paths.h"
 
 namespace oyster::store {
@@ -52,6 +53,13 @@ std::string read_password_file(const Config& cfg) {
 
 std::optional<StoreLocation> central_store(const Config& cfg) {
     if (cfg.store.url.empty()) return std::nullopt;
+    // A URL libpq cannot read is the config's error, found before any
+    // connection is tried.
+    try {
+        redacted_url(cfg.store.url);
+    } catch (const Error& e) {
+        throw ConfigError(fmt::format("{}: store.url: {}", cfg.source, e.what()));
+    }
     StoreLocation at;
     at.where = cfg.store.url;
     at.central = true;

@@ -18,9 +18,10 @@ struct StoreLocation {
     bool central = false;
 };
 
-// The central store of [store], or nullopt without a url. The password
-// file must be a regular file only its owner can read or write (0600 or
-// stricter): else ConfigError naming store.password_file and the file.
+// The central store of [store], or nullopt without a url. A url libpq
+// cannot parse is a ConfigError naming store.url; the password file must
+// be a regular file only its owner can read or write (0600 or stricter):
+// else ConfigError naming store.password_file and the file.
 std::optional<StoreLocation> central_store(const Config& cfg);
 
 // The central store when there is one, else the sensor's own file.
