@@ -90,14 +90,14 @@ EventStore::EventStore(std::unique_ptr<SqlDb> db) : db_(std::move(db)) {
 
 EventStore::~EventStore() = default;
 
-bool EventStore::add_line(std::string_view text) {
+bool EventStore::add_line(std::string_view text, std::string_view default_sensor) {
     auto line = events::parse_event_line(text);
     if (!line) return false;
     const auto& j = line->fields;
     const std::string& ts = line->ts;
     std::string intrusion = str_field(j, "intrusion_id"), source = str_field(j, "source_ip");
     std::string sensor = str_field(j, "sensor");
-    if (sensor.empty()) sensor = default_sensor_;
+    if (sensor.empty()) sensor = default_sensor;
     auto session = sessions_->apply(j, sensor);
     auto bind_session = [&](Statement& s, int index) -> Statement& {
         return session ? s.bind(index, *session) : s.bind_null(index);
@@ -265,11 +265,6 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl, const 
     IngestResult r;
     // Where this log's position is kept, and whose lines they are.
     const std::string key = source.key.empty() ? jsonl.string() : source.key;
-    default_sensor_ = source.sensor;
-    struct ResetSensor {
-        std::string& s;
-        ~ResetSensor() { s.clear(); }
-    } reset_sensor{default_sensor_};
     struct Position {
         std::uint64_t inode = 0, offset = 0;
         bool operator==(const Position&) const = default;
@@ -353,7 +348,7 @@ IngestResult EventStore::ingest_jsonl(const std::filesystem::path& jsonl, const 
             }
             r.skipped += chunk.skipped;
             for (const auto& line : chunk.lines) {
-                if (add_line(line))
+                if (add_line(line, source.sensor))
                     ++r.events;
                 else
                     ++r.skipped;

@@ -86,14 +86,14 @@ public:
 
 private:
     struct Statements;
-    // Stores one line; false when it is not an event.
-    bool add_line(std::string_view line);
+    // Stores one line; false when it is not an event. `default_sensor`:
+    // the name for a line that carries none.
+    bool add_line(std::string_view line, std::string_view default_sensor = {});
     void add_forensic_file(const events::ForensicFile& f, std::int64_t event_id);
 
     std::unique_ptr<SqlDb> db_;
     std::unique_ptr<Statements> st_;
     std::unique_ptr<SessionTracker> sessions_;
-    std::string default_sensor_;  // during ingest_jsonl(..., source)
     std::optional<LogPosition> last_position_;
 };
 
